@@ -1,0 +1,65 @@
+// swift-tools-version: 6.0
+//
+// nst — neural style transfer, taught: a quiz, a gradient-formula checker and the real
+// engine (VGG on OpenBLAS) in one command-line tool.
+//
+// Modules depend one way:
+//   _CBLAS → NSTTensor → NSTLayers → NSTVGG → NSTStyle
+//   NSTGradCheck (finite differences; no dependencies)
+//   NSTWeights (safetensors / ONNX / HDF5 readers; no BLAS)
+//   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
+//   NSTFormula (the formula language; knows nothing of BLAS)
+//   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
+//   NSTQuiz → NSTCheck, NSTTerminal (knows the checker, not the engine)
+//   nst (thin CLI) → everything
+import PackageDescription
+
+let package = Package(
+    name: "nst",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nst", targets: ["nst"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages (see README: apt-get install …).
+        .systemLibrary(name: "_CBLAS", path: "Sources/_CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "_CPNG", path: "Sources/_CPNG", pkgConfig: "libpng16",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "_CTurboJPEG", path: "Sources/_CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "_CHDF5", path: "Sources/_CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+
+        .target(name: "NSTTensor", dependencies: ["_CBLAS"]),
+        .target(name: "NSTGradCheck"),
+        .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
+        .target(name: "NSTWeights", dependencies: ["_CHDF5"]),
+        .target(name: "NSTVGG", dependencies: ["NSTLayers", "NSTWeights"]),
+        .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG"]),
+        .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
+        .target(name: "NSTStyle", dependencies: ["NSTVGG", "NSTImage"]),
+        .target(name: "NSTFormula"),
+        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTImage", "NSTGradCheck"]),
+        .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTTerminal"]),
+        .executableTarget(name: "nst", dependencies: [
+            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTTerminal", "NSTWeights",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor", "NSTGradCheck"]),
+        .testTarget(name: "NSTLayersTests", dependencies: ["NSTLayers", "NSTGradCheck"]),
+        .testTarget(name: "NSTWeightsTests", dependencies: ["NSTWeights"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NSTVGGTests", dependencies: ["NSTVGG", "NSTGradCheck", "NSTImage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NSTImageTests", dependencies: ["NSTImage", "NSTTerminal"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NSTStyleTests", dependencies: ["NSTStyle", "NSTGradCheck"]),
+        .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
+        .testTarget(name: "NSTCheckTests", dependencies: ["NSTCheck"]),
+        .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz"]),
+        // End-to-end: runs the built `nst` binary as a user would.
+        .testTarget(name: "NSTCLITests", dependencies: ["nst"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// NSTCheck: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// NSTFormula: see Package.swift for what this module is for.

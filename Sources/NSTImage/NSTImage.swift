@@ -1,0 +1,1 @@
+// NSTImage: see Package.swift for what this module is for.

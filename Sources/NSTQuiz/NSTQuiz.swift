@@ -1,0 +1,1 @@
+// NSTQuiz: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// NSTStyle: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// NSTTerminal: see Package.swift for what this module is for.

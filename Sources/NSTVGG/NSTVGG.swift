@@ -1,0 +1,1 @@
+// NSTVGG: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// NSTWeights: see Package.swift for what this module is for.

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct NST: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nst",
+        abstract: "Neural style transfer, taught: a quiz, a gradient-formula checker and the real engine.",
+        discussion: """
+        Start with `nst quiz`. Check a gradient you derived with `nst check`.
+        Regenerate the quiz's experiment with `nst experiment style-depth`.
+        """,
+        subcommands: []
+    )
+}
