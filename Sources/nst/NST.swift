@@ -9,6 +9,9 @@ struct NST: ParsableCommand {
         Start with `nst quiz`. Check a gradient you derived with `nst check`.
         Regenerate the quiz's experiment with `nst experiment style-depth`.
         """,
-        subcommands: []
+        subcommands: [
+            QuizCommand.self, CheckCommand.self, TransferCommand.self, ExperimentCommand.self,
+            ShowCommand.self, ModelCommand.self, BankCommand.self, BenchCommand.self,
+        ]
     )
 }
