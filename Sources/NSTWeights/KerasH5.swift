@@ -37,6 +37,10 @@ public enum HDF5File {
         hdf5Lock.lock()
         defer { hdf5Lock.unlock() }
         do {
+            // No cleanup at exit: after a corrupt file libhdf5 1.10 can fail to close its last
+            // objects and print "infinite loop closing library" when the process ends.
+            // (H5dont_atexit must come before any other call; later calls just fail harmlessly.)
+            _ = H5dont_atexit()
             _ = H5open()
             H5Eset_auto2(0, nil, nil)                       // no error stacks on stderr
             let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
