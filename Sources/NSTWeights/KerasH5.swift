@@ -108,4 +108,22 @@ extension ModelImport {
         let metadata = ModelMetadata.caffe(architecture: check.architecture, source: "\(url.lastPathComponent) (Keras HDF5)", license: vggLicense)
         return Result(file: SafeTensorsFile(metadata: metadata.dictionary, tensors: tensors), check: check)
     }
+
+    /// A Keras 3 `.keras` archive: a zip holding `config.json`, `metadata.json` and
+    /// `model.weights.h5`. The weights member is extracted to a temporary file (libhdf5 reads
+    /// files, not memory) and imported as `fromKerasH5` does.
+    public static func fromKerasArchive(_ url: URL, architecture: VGGLayout? = nil) throws -> Result {
+        let weights = try ZipArchive(url).extract("model.weights.h5")
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("nst-keras-\(getpid())-\(UInt32.random(in: 0 ... .max)).weights.h5")
+        try AtomicFile.write(weights, to: temp)
+        defer { try? FileManager.default.removeItem(at: temp) }
+        do {
+            var result = try fromKerasH5(temp, architecture: architecture)
+            result.file.metadata["source"] = "\(url.lastPathComponent) (Keras archive)"
+            return result
+        } catch let error as WeightFileError {
+            // Name the archive the user gave, not the temporary file.
+            throw WeightFileError(file: "\(url.path)!model.weights.h5", error.problem)
+        }
+    }
 }

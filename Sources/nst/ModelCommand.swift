@@ -161,12 +161,12 @@ fileprivate enum PipDownload {
 
 extension ModelCommand {
     enum SourceFormat: String, ExpressibleByArgument, CaseIterable {
-        case auto, safetensors, onnx, kerasH5 = "keras-h5"
+        case auto, safetensors, onnx, kerasH5 = "keras-h5", keras
     }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Install VGG weights from a local .safetensors, .onnx or Keras .h5 file.",
+            abstract: "Install VGG weights from a local .safetensors, .onnx or Keras .h5/.keras file.",
             discussion: """
             Accepted files:
               .safetensors  torchvision/timm VGG (features.N.weight, OIHW). Its metadata is kept; \
@@ -176,6 +176,7 @@ extension ModelCommand {
             vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 or a Keras 3 .weights.h5; kernels \
             are transposed from HWIO to OIHW and the Caffe preprocessing keras.applications uses \
             (BGR, 0–255, minus the ImageNet mean) is recorded.
+              .keras        a Keras 3 model archive (zip): its model.weights.h5 is imported as above.
             The architecture is inferred from the number of conv layers (13: VGG16, 16: VGG19).
 
             Examples:
@@ -215,6 +216,7 @@ extension ModelCommand {
             case .safetensors: result = try ModelImport.fromSafeTensors(url, architecture: architecture)
             case .onnx: result = try ModelImport.fromONNX(url, architecture: architecture)
             case .kerasH5, .auto: result = try ModelImport.fromKerasH5(url, architecture: architecture)
+            case .keras: result = try ModelImport.fromKerasArchive(url, architecture: architecture)
             }
             let modelName = name ?? result.check.architecture.rawValue
             let destination = ModelStore.url(forName: modelName)
@@ -237,16 +239,17 @@ extension ModelCommand {
             case "safetensors": return .safetensors
             case "onnx": return .onnx
             case "h5", "hdf5": return .kerasH5
-            case "keras": throw CLIError("\(file): a .keras archive is a zip; unzip it and import the model.weights.h5 inside")
+            case "keras": return .keras
             default: break
             }
             guard let handle = FileHandle(forReadingAtPath: url.path) else { throw WeightFileError(file: file, "no such file or not readable") }
             defer { try? handle.close() }
             let head = [UInt8](handle.readData(ofLength: 9))
             if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .kerasH5 }
+            if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .keras }      // "PK": a zip
             if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }
             if head.first == 0x08 { return .onnx }        // ModelProto field 1 (ir_version), varint
-            throw CLIError("\(file): unknown format (not safetensors, ONNX or HDF5); name it .safetensors, .onnx or .h5, or pass --format")
+            throw CLIError("\(file): unknown format (not safetensors, ONNX, HDF5 or a .keras zip); name it .safetensors, .onnx, .h5 or .keras, or pass --format")
         }
     }
 }
