@@ -171,7 +171,7 @@ extension ModelCommand {
             Accepted files:
               .safetensors  torchvision/timm VGG (features.N.weight, OIHW). Its metadata is kept; \
             without metadata the torchvision preprocessing is assumed (RGB, 0–1, ImageNet mean/std).
-              .onnx         conv weights named features.N.weight or after Keras layers (blockX_convY).
+              .onnx         conv weights named features.N.weight or after Keras layers (blockX_convY, or convX_Y).
               .h5           Keras VGG16/VGG19 weights, e.g. keras.applications \
             vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 or a Keras 3 .weights.h5; kernels \
             are transposed from HWIO to OIHW and the Caffe preprocessing keras.applications uses \

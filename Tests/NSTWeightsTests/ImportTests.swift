@@ -100,6 +100,17 @@ func expectFixtureValues(_ file: SafeTensorsFile, architecture: VGGLayout, sourc
         #expect(result.file.metadata["std"] == "0.229,0.224,0.225")
     }
 
+    @Test func layerNamesInTensorNames() {
+        #expect(ModelImport.kerasConvName("functional_1/block3_conv2_1/convolution/ReadVariableOp:0")! == (3, 2))
+        #expect(ModelImport.kerasConvName("block1_conv1/block1_conv1_W_1:0")! == (1, 1))
+        #expect(ModelImport.kerasConvName("layers/vgg16/layers/block5_conv3/vars/0")! == (5, 3))
+        #expect(ModelImport.kerasConvName("layers/conv4_2/vars/1")! == (4, 2))
+        #expect(ModelImport.kerasConvName("conv1_1/kernel:0")! == (1, 1))
+        #expect(ModelImport.kerasConvName("side_conv1_1/kernel:0") == nil)       // not a VGG layer
+        #expect(ModelImport.kerasConvName("deconv2_1/kernel") == nil)
+        #expect(ModelImport.kerasConvName("dense_1/kernel:0") == nil)
+    }
+
     @Test func hwioTransposeMatchesTheReferenceLoop() throws {
         // [kh=1, kw=2, in=3, out=2] → [2, 3, 1, 2]; src flat index = ((y*kw + x)*in + i)*out + o.
         let src = NamedTensor(shape: [1, 2, 3, 2], values: (0 ..< 12).map(Float.init))
