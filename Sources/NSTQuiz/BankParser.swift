@@ -150,10 +150,9 @@ public struct BankParser {
     }
 }
 
-/// The names `target:` accepts: NSTCheck's targets (kept in step with `CheckTarget`
-/// by a test in NSTQuizTests).
+/// The names `target:` accepts.
 public enum FormulaTargets {
-    public static let names = ["content-layer", "content-total", "style-layer", "style-total", "total", "update"]
+    public static var names: [String] { checkTargets }
 }
 
 /// A field as written: name, value (a block's lines joined with \n) and where it is.
@@ -438,8 +437,9 @@ private struct ParseState {
         var parts: [(String, Int)] = []
         var offset = 0
         for piece in v.split(separator: "|", omittingEmptySubsequences: false) {
-            let lead = piece.prefix { $0 == " " }.count
-            parts.append((piece.trimmingCharacters(in: .whitespaces), offset + lead))
+            let text = piece.trimmingCharacters(in: .whitespaces)
+            let lead = text.isEmpty ? 0 : piece.prefix { $0 == " " }.count
+            parts.append((text, offset + lead))
             offset += piece.count + 1
         }
         return parts

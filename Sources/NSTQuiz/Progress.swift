@@ -105,7 +105,8 @@ public final class ProgressStore: @unchecked Sendable {
         p.revision += 1
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try Self.writeAtomically(try enc.encode(p), to: url)
+        let slow = ProcessInfo.processInfo.environment["NST_QUIZ_SLOW_SAVE_MS"].flatMap { Int($0) } ?? 0
+        try Self.writeAtomically(try enc.encode(p), to: url, pieceDelayMs: min(max(slow, 0), 1000))
         knownRevision = p.revision
         return p
     }
@@ -133,16 +134,16 @@ public final class ProgressStore: @unchecked Sendable {
     }
 
     /// Writes `data` to a temporary file beside `url`, fsyncs it, renames it over `url`, and
-    /// fsyncs the folder. The environment variable NST_QUIZ_SLOW_SAVE_MS (a test hook, used by
-    /// the SIGKILL test) writes in 64-byte pieces with that many milliseconds between them, so
-    /// that a kill lands mid-write.
-    public static func writeAtomically(_ data: Data, to url: URL) throws {
+    /// fsyncs the folder. `pieceDelayMs` > 0 writes in 64-byte pieces with that many
+    /// milliseconds between them: the SIGKILL test sets it (through NST_QUIZ_SLOW_SAVE_MS) for
+    /// progress saves, so that a kill lands mid-write.
+    public static func writeAtomically(_ data: Data, to url: URL, pieceDelayMs: Int = 0) throws {
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let tmp = dir.appendingPathComponent("." + url.lastPathComponent + ".tmp-\(getpid())")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw ProgressError.write(tmp.path, String(cString: strerror(errno))) }
-        let slowMs = ProcessInfo.processInfo.environment["NST_QUIZ_SLOW_SAVE_MS"].flatMap { Int($0) } ?? 0
+        let slowMs = pieceDelayMs
         let chunk = slowMs > 0 ? 64 : max(1, data.count)
         var ok = true
         data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in

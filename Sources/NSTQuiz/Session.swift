@@ -170,12 +170,29 @@ public final class QuizSession {
         let present = images.filter { FileManager.default.fileExists(atPath: $0.path) }
         let missing = images.filter { !FileManager.default.fileExists(atPath: $0.path) }
         var out: [String] = []
-        if !present.isEmpty { out.append(renderImages(present)) }
+        if !present.isEmpty { out.append(renderImages(present.map(blindCopy))) }
         if !missing.isEmpty {
             out.append("Images not generated yet: " + missing.map { "[\($0.label)] \($0.path)" }.joined(separator: ", "))
             out.append("Make them with `nst experiment style-depth` (writes out/style-depth/; see `nst experiment style-depth --help`), then come back to this question.")
         }
         return out.joined(separator: "\n")
+    }
+
+    /// A copy of the image named after its label only (`…/images/<bank>-first.png`), so a
+    /// file name such as layers-5.png does not give the answer away when paths are printed.
+    func blindCopy(_ image: ImageAttachment) -> ImageAttachment {
+        let ext = (image.path as NSString).pathExtension
+        let dir = store.url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("images")
+        let safeLabel = String(image.label.map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        let dest = dir.appendingPathComponent("\(bank.id)-\(safeLabel)" + (ext.isEmpty ? "" : "." + ext))
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let data = try Data(contentsOf: URL(fileURLWithPath: image.path))
+            try ProgressStore.writeAtomically(data, to: dest)
+            return ImageAttachment(label: image.label, path: dest.path)
+        } catch {
+            return image
+        }
     }
 
     func ask(_ q: Question, index: Int, of total: Int) -> AskResult {
