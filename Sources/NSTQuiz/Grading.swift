@@ -116,7 +116,9 @@ public struct QuizGrader: Sendable {
     func gradeChoice(_ q: Question, answer: String) -> Grade {
         let names = Set(q.options.map(\.name))
         var chosen: [String] = []
-        for w in RubricMatcher.tokens(answer) {
+        // Leading filler ("The first image …", "I think second") is skipped.
+        let filler: Set<String> = ["the", "a", "an", "i", "think", "my", "answer", "is", "it", "s", "option", "image", "picture"]
+        for w in RubricMatcher.tokens(answer).drop(while: { filler.contains($0) }) {
             if names.contains(w) { if !chosen.contains(w) { chosen.append(w) } }
             else if w == "and" && !chosen.isEmpty { continue }
             else { break }

@@ -63,7 +63,8 @@ import Foundation
     @Test func choiceNeedsTheRightOptionFirst() {
         let q = bank.question(12)!
         #expect(grader.grade(q, answer: "second: it has more texture").score == 0)
-        #expect(grader.grade(q, answer: "I think the first").verdict == .invalid)
+        #expect(grader.grade(q, answer: "Probably the first").verdict == .invalid)
+        #expect(grader.grade(q, answer: "The first image, as I think").verdict == .partial)
         let good = grader.grade(q, answer: "first — deeper layers have larger receptive fields, so large-scale swirls appear; the second only has small textures")
         #expect(good.verdict == .correct && good.score == 1)
         #expect(grader.grade(q, answer: "first").score == 0.5)
@@ -85,6 +86,32 @@ import Foundation
             #expect(g.verdict == .correct, "Q\(q.number): \(g.feedback)")
             if g.verdict != .correct { print("Q\(q.number): \(g.feedback)") }
         }
+    }
+}
+
+/// The committed example answers files, graded on their non-formula questions (the
+/// formula ones go through NSTCheck in the end-to-end tests).
+@Suite struct ExampleAnswersTests {
+    let bank = BankParser().parse(contentsOf: Paths.bank).bank!
+    let grader = QuizGrader(formula: KeyEqualityGrader.forShippedBank())
+
+    func report(_ name: String) throws -> Report {
+        let url = Paths.root.appendingPathComponent("Examples/answers/\(name)")
+        let file = try AnswersFile.parse(data: try Data(contentsOf: url), file: name, bank: bank)
+        return Report.grade(file, bank: bank, grader: grader)
+    }
+
+    @Test func printedKeyLosesOnlyOnQuestionEightAmongTheWordedOnes() throws {
+        let r = try report("printed-key.answers")
+        let byNumber = Dictionary(uniqueKeysWithValues: r.questions.map { ($0.question, $0) })
+        for n in [1, 4, 9, 10, 11, 12] { #expect(byNumber[n]?.verdict == .correct, "Q\(n): \(byNumber[n]?.feedback ?? "")") }
+        #expect(byNumber[8]?.verdict == .partial && byNumber[8]?.score == 0.75)
+        #expect(byNumber[8]?.feedback.contains("misses “gram…”") ?? false)
+    }
+
+    @Test func fullMarksWordedAnswers() throws {
+        let r = try report("full-marks.answers")
+        for e in r.questions where e.kind != "formula" { #expect(e.verdict == .correct, "Q\(e.question): \(e.feedback)") }
     }
 }
 
