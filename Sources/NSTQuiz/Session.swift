@@ -12,10 +12,15 @@ public protocol QuizConsole: AnyObject {
 /// Standard input and output. Prompts are written without a newline and flushed; no
 /// escape sequences are used, so a pipe reads the same text a terminal shows.
 public final class StandardConsole: QuizConsole {
-    public init() {}
+    /// When input is not a terminal, each line read is echoed after the prompt, so the
+    /// output reads as a transcript (a terminal echoes typed input itself).
+    let echoInput: Bool
+    public init(echoInput: Bool = isatty(0) == 0) { self.echoInput = echoInput }
     public func readLine(prompt: String) -> String? {
         FileHandle.standardOutput.write(Data(prompt.utf8))
-        return Swift.readLine(strippingNewline: true)
+        let line = Swift.readLine(strippingNewline: true)
+        if echoInput { FileHandle.standardOutput.write(Data(((line ?? "") + "\n").utf8)) }
+        return line
     }
     public func write(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
     public func warn(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
@@ -118,7 +123,9 @@ public final class QuizSession {
             if !s.done { status = "not answered" }
             else if s.gaveUp { status = "gave up" }
             else { status = s.grade?.verdict.rawValue ?? "?" }
-            lines.append("  Q\(q.number)  \(Report.fmt(s.grade?.score ?? 0))/\(Report.fmt(q.points))  \(status)")
+            let number = "Q\(q.number)".padding(toLength: 4, withPad: " ", startingAt: 0)
+            let score = "\(Report.fmt(s.grade?.score ?? 0))/\(Report.fmt(q.points))".padding(toLength: 8, withPad: " ", startingAt: 0)
+            lines.append("  \(number) \(score) \(status)")
         }
         lines.append("Total: \(Report.fmt(score(qs)))/\(Report.fmt(maxScore(qs)))")
         if qs.contains(where: { progress[$0.number].done && progress[$0.number].grade?.verdict != .correct }) {
@@ -172,8 +179,10 @@ public final class QuizSession {
         var out: [String] = []
         if !present.isEmpty { out.append(renderImages(present.map(blindCopy))) }
         if !missing.isEmpty {
-            out.append("Images not generated yet: " + missing.map { "[\($0.label)] \($0.path)" }.joined(separator: ", "))
-            out.append("Make them with `nst experiment style-depth` (writes out/style-depth/; see `nst experiment style-depth --help`), then come back to this question.")
+            // The paths are not printed: their names (layers-5.png …) would give the answer away.
+            let folders = Set(missing.map { ($0.path as NSString).deletingLastPathComponent }).sorted()
+            out.append("The images for \(missing.map { "“\($0.label)”" }.joined(separator: " and ")) are not generated yet (looked in \(folders.joined(separator: ", "))).")
+            out.append("Make them with `nst experiment style-depth` (see its --help; run it from this folder), then come back: type skip for now.")
         }
         return out.joined(separator: "\n")
     }
@@ -259,10 +268,15 @@ public final class QuizSession {
 
     /// After solving or giving up: the model answer, why, and where the printed key went wrong.
     func reveal(_ q: Question) {
-        console.write("Model answer: " + (q.kind == .formula ? pretty(q.key ?? q.model) : q.model))
-        if q.kind == .formula && !q.model.isEmpty { console.write(q.model) }
-        if !q.explanation.isEmpty { console.write("Why: " + q.explanation) }
-        if !q.seedNote.isEmpty { console.write("About the printed key: " + q.seedNote) }
+        func block(_ title: String, _ text: String) {
+            console.write(title)
+            console.write(text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+        }
+        if q.kind == .formula, let key = q.key {
+            block("Model answer:", pretty(key) + (q.model.isEmpty ? "" : "\n" + q.model))
+        } else if !q.model.isEmpty { block("Model answer:", q.model) }
+        if !q.explanation.isEmpty { block("Why:", q.explanation) }
+        if !q.seedNote.isEmpty { block("About the printed key:", q.seedNote) }
     }
 
     /// `--review`: every finished question that lost points, with the answer given, the

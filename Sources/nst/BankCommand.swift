@@ -21,11 +21,12 @@ struct BankCommand: ParsableCommand {
             commandName: "lint",
             abstract: "Check a question bank: syntax, keys, options and rubrics.",
             discussion: """
-            Reports every problem as file:line:column with a fix, then the number of
-            questions. Checks: the syntax; each kind's required fields; every formula key
-            checked numerically by `nst check` against its target (a key that is not the
-            right gradient is an error); every choice question has a right option among
-            its options; every text and true/false rubric has key ideas.
+            Reports every problem as file:line:column with a fix, then the number
+            of questions. Checks the syntax and each kind's required fields; every
+            formula key, numerically, with `nst check` against its target (a key
+            that is not the right gradient is an error); that every choice
+            question has a right option among its options; that every text and
+            true/false rubric has key ideas. The format: Quizzes/FORMAT.md.
             Exit status: 0 the bank is sound, 1 it has errors.
 
             Examples:
@@ -37,7 +38,7 @@ struct BankCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The bank to check.", valueName: "file"))
         var file: String
 
-        @Option(name: .long, help: "Refuse banks larger than this.")
+        @Option(name: .long, help: ArgumentHelp("Refuse banks larger than this.", valueName: "bytes"))
         var maxBankBytes: Int = 1 << 20
 
         func validate() throws {

@@ -9,28 +9,33 @@ struct QuizCommand: ParsableCommand {
         commandName: "quiz",
         abstract: "Take the twelve-question quiz on neural style transfer.",
         discussion: """
-        One question at a time. At the answer> prompt type your answer, or one of:
-          hint     show the next hint (hints come in layers, the last nearly gives it away)
+        One question at a time. At the answer> prompt type your answer, or:
+          hint     the next hint (in layers: the last nearly gives it away)
           skip     leave the question for next time
           giveup   0 points for it, and see the model answer
           quit     stop here (progress is kept)
-        Formula answers use the language of `nst check` (F P G A N M w alpha beta eta,
-        + - * / ^, ' for transpose) and are checked numerically; the formula is echoed as
-        read before grading, and one that cannot be read costs no attempt.
+        Formula answers use the language of `nst check` (F P G A N M w alpha
+        beta eta, + - * / ^, ' for transpose) and are checked numerically. The
+        formula is echoed as read before grading; one that cannot be read costs
+        no attempt. Text answers are judged against a rubric of key ideas.
 
-        Progress is saved after every answer in $XDG_STATE_HOME/nst/progress/ (default
-        ~/.local/state/nst/progress/) and resumed next time.
+        Progress is saved after every answer in $XDG_STATE_HOME/nst/progress/
+        (default ~/.local/state/nst/progress/) and resumed next time. Two quizzes
+        on one bank at once: the last to save wins, with a warning.
+        The default bank is Quizzes/neural-style-transfer.quiz, looked up in the
+        working directory, then beside the nst executable.
 
         Examples:
-          nst quiz                               take the quiz (or continue it)
-          nst quiz --only 5,7                    only questions 5 and 7
-          nst quiz --shuffle --seed 3            a fixed shuffled order
-          nst quiz --review                      go over the answers that lost points
-          nst quiz --answers my.answers --json   grade an answers file (Quizzes/FORMAT.md)
+          nst quiz                          take the quiz (or continue it)
+          nst quiz --only 5,7               only questions 5 and 7
+          nst quiz --shuffle --seed 3       a fixed shuffled order
+          nst quiz --review                 the answers that lost points
+          nst quiz --answers a.answers      grade a file (Quizzes/FORMAT.md)
+          nst quiz --answers a.answers --json
         """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The question bank.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The question bank. (default: Quizzes/neural-style-transfer.quiz)", valueName: "file"))
     var bank: String?
 
     @Option(name: .long, help: ArgumentHelp("Ask only these questions, e.g. 5,7.", valueName: "list"))
@@ -54,7 +59,7 @@ struct QuizCommand: ParsableCommand {
     @Flag(name: .long, help: "With --answers: print the report as JSON.")
     var json = false
 
-    @Option(name: .long, help: "Refuse bank and answers files larger than this.")
+    @Option(name: .long, help: ArgumentHelp("Refuse bank and answers files larger than this.", valueName: "bytes"))
     var maxBankBytes: Int = 1 << 20
 
     var onlyNumbers: [Int]? {
@@ -77,7 +82,9 @@ struct QuizCommand: ParsableCommand {
         if maxBankBytes < 1 { throw ValidationError("--max-bank-bytes must be positive.") }
     }
 
-    func run() throws {
+    func run() throws { try Self.reporting(runQuiz) }
+
+    func runQuiz() throws {
         let bankURL = try BankLocator.locate(bank)
         let parsed = BankParser(maxBytes: maxBankBytes).parse(contentsOf: bankURL, displayName: bank ?? BankLocator.display(bankURL))
         guard let loadedBank = parsed.bank else {
@@ -87,7 +94,7 @@ struct QuizCommand: ParsableCommand {
         if let only = onlyNumbers {
             let missing = only.filter { loadedBank.question($0) == nil }
             if !missing.isEmpty {
-                throw ValidationError("--only: the bank has no question \(missing.map(String.init).joined(separator: ", ")) (it has \(loadedBank.questions.map { String($0.number) }.joined(separator: ",")))." )
+                throw QuizCLIError("--only: the bank has no question \(missing.map(String.init).joined(separator: ", ")) (it has \(loadedBank.questions.map { String($0.number) }.joined(separator: ",")))." )
             }
         }
         let grader = QuizGrader(formula: CheckerGrader())
@@ -146,13 +153,13 @@ enum BankLocator {
     static func locate(_ explicit: String?) throws -> URL {
         if let explicit {
             guard FileManager.default.fileExists(atPath: explicit) else {
-                throw ValidationError("--bank: no such file: \(explicit)")
+                throw QuizCLIError("\(explicit): no such bank file (a bank is a .quiz text file, e.g. Quizzes/\(defaultName))")
             }
             return URL(fileURLWithPath: explicit)
         }
         let c = candidates()
         if let found = c.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
-        throw ValidationError("""
+        throw QuizCLIError("""
             The question bank was not found. Looked for:
             \(c.map { "  " + $0.path }.joined(separator: "\n"))
             Run nst from the project folder, or pass --bank Quizzes/\(defaultName).
@@ -170,5 +177,22 @@ enum BankLocator {
 enum QuizImages {
     static func render(_ images: [ImageAttachment]) -> String {
         QuizSession.imagePaths(images)
+    }
+}
+
+/// A one-line error for the user (printed as `error: …`, exit status 2), without the usage
+/// text ArgumentParser adds to validation errors.
+struct QuizCLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+extension QuizCommand {
+    /// Runs `body`, turning QuizCLIError into `error: …` on stderr and exit status 2.
+    static func reporting(_ body: () throws -> Void) throws {
+        do { try body() } catch let e as QuizCLIError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

@@ -92,9 +92,9 @@ import Foundation
         #expect(t.contains("Hint 1 of 3:") && t.contains("Hint 3 of 3:") && t.contains("No more hints"))
         #expect(t.contains("(No attempt used; try again.)"))
         #expect(t.contains("Read as: ⟨P - F⟩") && t.contains("2 attempts left."))
-        #expect(t.contains("Model answer: F - P"))
+        #expect(t.contains("Model answer:\n  F - P"))
         #expect(t.contains("Skipped."))
-        #expect(t.contains("Q2  1/1  correct") && t.contains("Q3  0/1  not answered") && t.contains("Q5  0/1  gave up"))
+        #expect(t.contains("Q2   1/1      correct") && t.contains("Q3   0/1      not answered") && t.contains("Q5   0/1      gave up"))
         #expect(t.contains("Total: 1/3"))
         #expect(t.contains("Skipped: question 3."))
         let saved = ProgressStore(url: store.url).load(bank: bank.id)
@@ -138,14 +138,36 @@ import Foundation
         _ = session(["F - P", "P", "P", "P"], store: store, only: [2, 3]).0.run()
         let (s, c) = session([], store: ProgressStore(url: store.url))
         #expect(s.review() == 1)
-        #expect(c.text.contains("Question 3 · 0/1") && c.text.contains("Your answer: P") && c.text.contains("Model answer: F - P"))
+        #expect(c.text.contains("Question 3 · 0/1") && c.text.contains("Your answer: P") && c.text.contains("Model answer:\n  F - P"))
+    }
+
+    @Test func presentImagesAreShownUnderNamesThatDoNotGiveTheAnswerAway() throws {
+        let dir = Paths.tempDir()
+        var b = bank
+        let i = b.questions.firstIndex { $0.number == 12 }!
+        for (k, name) in ["layers-5.png", "layers-3.png"].enumerated() {
+            let path = dir.appendingPathComponent(name).path
+            try Data("png \(name)".utf8).write(to: URL(fileURLWithPath: path))
+            b.questions[i].images[k].path = path
+        }
+        let store = ProgressStore(url: dir.appendingPathComponent("state/progress/p.json"))
+        let c = ScriptedConsole([])
+        var shown: [ImageAttachment] = []
+        let s = QuizSession(bank: b, grader: grader, store: store, console: c, options: .init(only: [12]),
+                            renderImages: { shown = $0; return QuizSession.imagePaths($0) })
+        _ = s.run()
+        #expect(shown.map(\.label) == ["first", "second"])
+        #expect(shown.map { URL(fileURLWithPath: $0.path).lastPathComponent } == ["neural-style-transfer-first.png", "neural-style-transfer-second.png"])
+        #expect(try String(contentsOfFile: shown[0].path, encoding: .utf8) == "png layers-5.png")
+        #expect(!c.text.contains("layers-5"))
     }
 
     @Test func missingImagesSayHowToMakeThem() {
         let store = ProgressStore(url: Paths.tempDir().appendingPathComponent("p.json"))
         let (s, c) = session([], store: store, only: [12])
         _ = s.run()
-        #expect(c.text.contains("Images not generated yet: [first] out/style-depth/layers-5.png"))
+        #expect(c.text.contains("The images for “first” and “second” are not generated yet (looked in out/style-depth)."))
+        #expect(!c.text.contains("layers-5"))  // the file names would give the answer away
         #expect(c.text.contains("nst experiment style-depth"))
     }
 }
