@@ -1,4 +1,5 @@
 import NSTFormula
+import NSTTensor
 
 /// The quantities of the quiz (seed questions 2, 3, 5, 6, 7) a student can derive and check.
 public enum CheckTarget: String, CaseIterable, Sendable, Codable {
@@ -156,4 +157,13 @@ public struct CheckOptions: Sendable {
         self.layer = layer
         self.limits = limits
     }
+}
+
+/// Where real feature matrices come from (a VGG model and images); see `VGGActivations`.
+public protocol ActivationSource: Sendable {
+    /// e.g. "VGG16 relu2_1 activations of seeded crops of a synthetic image".
+    var description: String { get }
+    /// Feature matrices [N, M] at one layer for draw `index`: the generated image's (F),
+    /// the content image's (P) and the style image's (its Gram is A). N channels, M positions.
+    func features(seed: UInt64, index: Int) throws -> (generated: Tensor<Double>, content: Tensor<Double>, style: Tensor<Double>)
 }

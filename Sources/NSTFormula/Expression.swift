@@ -85,7 +85,7 @@ public struct Expression: Sendable, Equatable {
 
 extension Expression {
     /// Binding strength, loosest first: + − < · / ⊙ < unary − < ^ < ᵀ < atoms.
-    var precedence: Int {
+    public var precedence: Int {
         switch node {
         case .binary(let op, _, _):
             switch op {
@@ -168,3 +168,4 @@ extension Expression {
         }
     }
 }
+public typealias FormulaExpression = Expression

@@ -1,13 +1,85 @@
 import ArgumentParser
+import Foundation
+import NSTCheck
 
-// Placeholder until this command is built; registered in NST.swift.
+extension CheckTarget: ExpressibleByArgument {}
+
+/// Where the check's F, P and A come from.
+enum BindingsChoice: String, CaseIterable, ExpressibleByArgument {
+    /// Real VGG activations when a model is installed, random tensors otherwise.
+    case auto
+    case random
+    case model
+}
+
+/// `nst check`: verify a typed gradient formula against the engine's own loss.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check a gradient formula you derived against the engine's own loss."
+        abstract: "Check a gradient formula you derived against the engine's own loss.",
+        discussion: FormulaLanguageHelp.text
     )
 
+    @Option(help: "The quantity your answer is (see TARGETS).")
+    var target: CheckTarget?
+
+    @Option(help: ArgumentHelp("Your formula, in the language below.", valueName: "formula"))
+    var answer: String
+
+    @Option(help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
+    var loss: String?
+
+    @Option(help: ArgumentHelp("With --loss: the matrix to differentiate by (F, P or A).", valueName: "symbol"))
+    var wrt: String?
+
+    @Flag(help: "Print one JSON object (verdict, max_rel_error, diagnosis, shape, expected_shape, …).")
+    var json = false
+
+    @Option(help: "Seed of the random draws.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Independent draws the answer must match on.")
+    var draws: Int = 3
+
+    @Option(help: "The VGG layer whose activations are used when a model is installed.")
+    var layer: String = "relu2_1"
+
+    @Option(help: "Where F, P, A come from: a model's activations or seeded random tensors.")
+    var bindings: BindingsChoice = .auto
+
+    func validate() throws {
+        if target == nil && loss == nil {
+            throw ValidationError("Give --target T (one of \(CheckTarget.allCases.map(\.rawValue).joined(separator: ", "))) or --loss EXPR --wrt X.")
+        }
+        if target != nil && loss != nil {
+            throw ValidationError("Give either --target or --loss, not both.")
+        }
+        if loss != nil && wrt == nil {
+            throw ValidationError("--loss needs --wrt X: the matrix to differentiate by (F, P or A).")
+        }
+        if wrt != nil && loss == nil {
+            throw ValidationError("--wrt goes with --loss; a --target already says what to differentiate.")
+        }
+        guard (1...20).contains(draws) else {
+            throw ValidationError("--draws must be between 1 and 20 (got \(draws)).")
+        }
+    }
+
     func run() throws {
-        throw ValidationError("nst check is not built yet.")
+        var options = CheckOptions(seed: seed, draws: draws, layer: layer)
+        options.bindings = bindings == .model ? .model : .random
+        let checker = Checker(options: options)
+        let report: CheckReport
+        if let target {
+            report = checker.check(target: target, answer: answer)
+        } else {
+            report = checker.check(loss: loss!, wrt: wrt!, answer: answer)
+        }
+        print(json ? report.json : report.text)
+        switch report.verdict {
+        case .correct: return
+        case .incorrect: throw ExitCode(1)
+        case .invalid: throw ExitCode(2)
+        }
     }
 }
