@@ -110,7 +110,11 @@ public struct Report: Sendable, Codable {
         var out: [String] = []
         for e in questions {
             out.append("Q\(e.question) [\(e.kind)] \(Self.fmt(e.score))/\(Self.fmt(e.max)) \(e.verdict.rawValue)")
-            if let echo = e.echo { out.append("  read as: \(echo)") }
+            if let echo = e.echo {
+                let lines = echo.split(separator: "\n", omittingEmptySubsequences: false)
+                out.append("  read as: \(lines.first ?? "")")
+                out += lines.dropFirst().map { "    " + $0 }
+            }
             for l in e.feedback.split(separator: "\n", omittingEmptySubsequences: false) { out.append("  " + l) }
         }
         out.append("Total: \(Self.fmt(score))/\(Self.fmt(max))")

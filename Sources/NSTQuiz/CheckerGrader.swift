@@ -19,8 +19,8 @@ public struct CheckerGrader: FormulaGrader {
         case .incorrect: verdict = .incorrect
         case .invalid: verdict = .invalid
         }
-        var message = r.message
-        if let caret = r.errorRendering, !caret.isEmpty { message += "\n" + caret }
+        // For an unreadable formula the caret rendering already ends with the message.
+        let message = r.errorRendering.flatMap { $0.isEmpty ? nil : $0 } ?? r.message
         return FormulaOutcome(verdict: verdict,
                               diagnoses: r.diagnosis.map { .init(kind: $0.kind.rawValue, message: $0.message) },
                               echo: r.echo, message: message)

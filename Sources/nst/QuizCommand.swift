@@ -3,6 +3,7 @@ import Foundation
 import NSTQuiz
 import NSTCheck
 import NSTTerminal
+import NSTImage
 
 struct QuizCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -173,10 +174,24 @@ enum BankLocator {
     }
 }
 
-/// Question 12's images: drawn in the terminal when standard output is one, else listed.
+/// Question 12's images: drawn side by side in the terminal (NSTTerminal's half-block
+/// renderer, as `nst show` does) when standard output is one; else one line per image with
+/// its path, which is also the fallback for an image that cannot be read.
 enum QuizImages {
     static func render(_ images: [ImageAttachment]) -> String {
-        QuizSession.imagePaths(images)
+        guard Terminal.isTTY(STDOUT_FILENO) else { return QuizSession.imagePaths(images) }
+        var items: [(image: RGBImage, label: String)] = []
+        var unreadable: [String] = []
+        for a in images {
+            do { items.append((try ImageIO.read(URL(fileURLWithPath: a.path)), a.label)) }
+            catch { unreadable.append("  [\(a.label)] \(a.path): \(error)") }
+        }
+        let renderer = TerminalImageRenderer(mode: Terminal.colorMode())
+        let width = min(Terminal.width(), 160)
+        var out = renderer.renderSideBySide(items, width: width, maxRows: 24)
+        if out.hasSuffix("\n") { out.removeLast() }
+        let paths = QuizSession.imagePaths(images)
+        return ([out, paths] + unreadable).filter { !$0.isEmpty }.joined(separator: "\n")
     }
 }
 
