@@ -217,6 +217,9 @@ private struct ParseState {
                 if !closed {
                     error(line.number, valueColumn, "the block `\(name): \"\"\"` opened here is never closed",
                           fix: "add a line containing only \"\"\" where the \(name) ends")
+                    // The block swallowed the rest of the file: the question it is in would
+                    // only add misleading "missing field" errors.
+                    if !questions.isEmpty { questions[questions.count - 1].number = nil }
                     return
                 }
                 field = RawField(name: name, value: Self.dedent(body), location: fieldLoc,

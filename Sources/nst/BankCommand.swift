@@ -56,7 +56,7 @@ struct BankCommand: ParsableCommand {
             }
             let formulas = bank.questions.filter { $0.kind == .formula }.count
             let counts = QuestionKind.allCases.map { k in "\(bank.questions.filter { $0.kind == k }.count) \(k.rawValue)" }
-            print("\(file): OK, \(bank.questions.count) questions (\(counts.joined(separator: ", "))); \(formulas) formula key\(formulas == 1 ? "" : "s") checked by nst check")
+            print("\(file): OK, \(bank.questions.count) question\(bank.questions.count == 1 ? "" : "s") (\(counts.joined(separator: ", "))); \(formulas) formula key\(formulas == 1 ? "" : "s") checked by nst check")
         }
     }
 }
