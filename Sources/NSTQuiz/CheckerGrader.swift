@@ -23,7 +23,17 @@ public struct CheckerGrader: FormulaGrader {
         let message = r.errorRendering.flatMap { $0.isEmpty ? nil : $0 } ?? r.message
         return FormulaOutcome(verdict: verdict,
                               diagnoses: r.diagnosis.map { .init(kind: $0.kind.rawValue, message: $0.message) },
-                              echo: r.echo, message: message)
+                              echo: r.echo, message: message,
+                              column: verdict == .invalid ? Self.column(in: r.message) : nil)
+    }
+
+    /// The column of a formula error, from its message (`column 26: unknown symbol …`, the
+    /// form NSTFormula's FormulaError prints).
+    static func column(in message: String) -> Int? {
+        guard message.hasPrefix("column ") else { return nil }
+        let digits = message.dropFirst(7).prefix { $0.isNumber }
+        guard let n = Int(digits), message.dropFirst(7 + digits.count).hasPrefix(":") else { return nil }
+        return n
     }
 
     /// A formula in the language, shown as Unicode maths (`(G − A)·F / (N²·M²)`); the text

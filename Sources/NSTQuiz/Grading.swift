@@ -12,8 +12,10 @@ public struct FormulaOutcome: Sendable, Equatable {
     public var echo: String
     /// The checker's one-paragraph summary (for `invalid`: the parse or shape error, with a caret).
     public var message: String
-    public init(verdict: Verdict, diagnoses: [Diagnosis], echo: String, message: String) {
-        self.verdict = verdict; self.diagnoses = diagnoses; self.echo = echo; self.message = message
+    /// For `invalid`: the 1-based column of the formula where reading it failed, when known.
+    public var column: Int?
+    public init(verdict: Verdict, diagnoses: [Diagnosis], echo: String, message: String, column: Int? = nil) {
+        self.verdict = verdict; self.diagnoses = diagnoses; self.echo = echo; self.message = message; self.column = column
     }
 }
 

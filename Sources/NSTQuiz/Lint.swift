@@ -30,7 +30,9 @@ public struct BankLinter {
             if o.verdict == .correct { continue }
             let why = o.diagnoses.isEmpty ? o.message : o.diagnoses.map { "\($0.kind): \($0.message)" }.joined(separator: "; ")
             let what = o.verdict == .invalid ? "cannot be evaluated" : "is not the gradient"
-            diagnostics.append(FileDiagnostic(loc, "the key of question \(q.number) \(what) for target \(target): \(why)",
+            var at = loc
+            if let c = o.column, c >= 1 { at.column += c - 1 }  // point at the offending token
+            diagnostics.append(FileDiagnostic(at, "the key of question \(q.number) \(what) for target \(target): \(why)",
                 fix: "correct the key (try it with `nst check --target \(target) --answer \"\(key)\"`)"))
         }
         for q in bank.questions where q.kind == .choice && q.images.isEmpty == false {

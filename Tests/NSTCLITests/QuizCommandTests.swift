@@ -305,7 +305,8 @@ final class LiveProcess: @unchecked Sendable {
     @Test func seedsPrintedQuestion7KeyIsRejected() throws {
         let (r, path) = try lint(Self.q7(key: "F_l - eta*alpha*(F_l - P_l) + beta*w_1*(1/(N_l^2*M_l^2))*F_l'*(G_l - A_l)"))
         #expect(r.status == 1)
-        #expect(r.stderr.hasPrefix("\(path):5:6: error: the key of question 7 cannot be evaluated for target update"), "\(r.stderr)")
+        // Column 6 + 35: the w_1 in the key.
+        #expect(r.stderr.hasPrefix("\(path):5:41: error: the key of question 7 cannot be evaluated for target update"), "\(r.stderr)")
         #expect(r.stderr.contains("unknown symbol 'w_1'"))
         #expect(r.stdout.contains("1 error"))
     }
@@ -476,6 +477,27 @@ final class LiveProcess: @unchecked Sendable {
         #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
         let left = try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("nst/progress").path)
         #expect(left == ["neural-style-transfer.json"])
+    }
+
+    /// Two quizzes on one bank: both load, A saves, then B saves — B warns, wins, and keeps A's answer.
+    @Test func twoProcessesLastWriterWinsWithAWarning() throws {
+        let state = QuizCLI.tempDir()
+        let env = QuizCLI.environment(state: state)
+        let a = try LiveProcess(executable: NSTBinary.url, arguments: ["quiz", "--bank", QuizCLI.bank, "--only", "2"], environment: env)
+        let b = try LiveProcess(executable: NSTBinary.url, arguments: ["quiz", "--bank", QuizCLI.bank, "--only", "3"], environment: env)
+        #expect(a.waitFor("answer> ") && b.waitFor("answer> "))
+        a.send("F - P")
+        #expect(a.waitFor("Total: 1/1"))
+        a.finish()
+        b.send("F - P")
+        #expect(b.waitFor("Total: 1/1"))
+        b.finish()
+        #expect(!a.text.contains("warning"))
+        #expect(b.text.contains("warning: another nst quiz process saved progress") && b.text.contains("question(s) 2 are kept"))
+        let p = try #require(QuizCLI.progress(state))
+        let qs = try #require(p["questions"] as? [String: [String: Any]])
+        #expect(qs["2"]?["done"] as? Bool == true && qs["3"]?["done"] as? Bool == true)
+        #expect(p["revision"] as? Int == 2)
     }
 
     @Test func corruptProgressIsSetAsideWithAWarning() throws {
