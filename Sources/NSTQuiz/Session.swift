@@ -150,7 +150,8 @@ public final class QuizSession {
     func instructions(_ q: Question) -> String {
         switch q.kind {
         case .formula:
-            return "Type a formula (as for `nst check`): F P G A N M w alpha beta eta, + - * / ^, ' for transpose, .* elementwise. \(q.attempts) attempt\(q.attempts == 1 ? "" : "s"); a formula that cannot be read costs none."
+            return "Type a formula as for `nst check`: F P G A N M w alpha beta eta, + - * / ^,\n"
+                + "' for transpose, .* elementwise. \(q.attempts) attempt\(q.attempts == 1 ? "" : "s"); a formula that cannot be read costs none."
         case .truefalse: return "Answer `true` or `false`, then explain why on the same line."
         case .choice: return "Answer \(q.options.map { "`\($0.name)`" }.joined(separator: " or ")), then justify it on the same line."
         case .text: return "Answer in a sentence or two, on one line."
@@ -239,7 +240,10 @@ public final class QuizSession {
                 break
             }
             let g = grader.grade(q, answer: line)
-            if let echo = g.echo { console.write("Read as: \(echo)") }
+            if let echo = g.echo {
+                let lines = echo.split(separator: "\n", omittingEmptySubsequences: false)
+                console.write((["Read as: " + (lines.first.map(String.init) ?? "")] + lines.dropFirst().map { "  " + $0 }).joined(separator: "\n"))
+            }
             var s = progress[q.number]
             s.lastAnswer = line
             if g.verdict == .invalid {
