@@ -82,11 +82,13 @@ public struct Report: Sendable, Codable {
         public var echo: String?
         public var diagnosis: [FormulaOutcome.Diagnosis]
     }
+    public struct Total: Sendable, Codable { public var score: Double; public var max: Double }
     public var bank: String
     public var answers: String
     public var questions: [Entry]
-    public var score: Double
-    public var max: Double
+    public var total: Total
+    public var score: Double { total.score }
+    public var max: Double { total.max }
 
     public static func grade(_ file: AnswersFile, bank: Bank, grader: QuizGrader) -> Report {
         var entries: [Entry] = []
@@ -96,7 +98,7 @@ public struct Report: Sendable, Codable {
                                  feedback: g.feedback, echo: g.echo, diagnosis: g.diagnosis))
         }
         let score = QuizGrader.round2(entries.reduce(0) { $0 + $1.score })
-        return Report(bank: bank.file, answers: file.file, questions: entries, score: score, max: bank.maxScore)
+        return Report(bank: bank.file, answers: file.file, questions: entries, total: Total(score: score, max: bank.maxScore))
     }
 
     public func json() -> String {

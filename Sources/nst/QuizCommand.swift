@@ -145,10 +145,12 @@ enum BankLocator {
             for _ in 0..<5 {
                 list.append(dir.appendingPathComponent("Quizzes/\(defaultName)"))
                 list.append(dir.appendingPathComponent("share/nst/Quizzes/\(defaultName)"))
+                if dir.path == "/" { break }
                 dir = dir.deletingLastPathComponent()
             }
         }
-        return list
+        var seen = Set<String>()
+        return list.filter { seen.insert($0.standardizedFileURL.path).inserted }
     }
 
     static func locate(_ explicit: String?) throws -> URL {

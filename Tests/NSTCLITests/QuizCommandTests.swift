@@ -206,7 +206,8 @@ final class LiveProcess: @unchecked Sendable {
         let r = try QuizCLI.run(["quiz", "--bank", QuizCLI.bank, "--answers", QuizCLI.example("full-marks.answers"), "--json"], state: QuizCLI.tempDir())
         #expect(r.status == 0, "\(r.stderr)")
         let j = try json(r)
-        #expect(j["score"] as? Double == 12 && j["max"] as? Double == 12)
+        let total = j["total"] as? [String: Any]
+        #expect(total?["score"] as? Double == 12 && total?["max"] as? Double == 12)
         let qs = questions(j)
         #expect(qs.count == 12)
         for (n, q) in qs { #expect(q["verdict"] as? String == "correct", "Q\(n): \(q["feedback"] ?? "")") }
@@ -230,7 +231,7 @@ final class LiveProcess: @unchecked Sendable {
         // The other nine: 2 and 3 right numerically; the worded ones by rubric, Q8 missing the Gram matrices.
         for n in [1, 2, 3, 4, 9, 10, 11, 12] { #expect(qs[n]?["verdict"] as? String == "correct", "Q\(n)") }
         #expect(qs[8]?["verdict"] as? String == "partial" && qs[8]?["score"] as? Double == 0.75)
-        #expect(j["score"] as? Double == 8.75)
+        #expect((j["total"] as? [String: Any])?["score"] as? Double == 8.75)
     }
 
     @Test func textReportShowsTheEchoAndTheTotal() throws {
@@ -272,6 +273,26 @@ final class LiveProcess: @unchecked Sendable {
         let r = try QuizCLI.run(["quiz", "--answers", QuizCLI.example("full-marks.answers")], state: elsewhere, in: elsewhere)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasSuffix("Total: 12/12\n"))
+    }
+
+    @Test func defaultBankNotFoundSaysWhereItLooked() throws {
+        let dir = QuizCLI.tempDir()
+        let bin = dir.appendingPathComponent("bin/nst")
+        try FileManager.default.createDirectory(at: bin.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do { try FileManager.default.linkItem(at: NSTBinary.url, to: bin) } catch { try FileManager.default.copyItem(at: NSTBinary.url, to: bin) }
+        let p = Process()
+        p.executableURL = bin
+        p.arguments = ["quiz", "--answers", "x.answers"]
+        p.currentDirectoryURL = dir
+        p.environment = QuizCLI.environment(state: dir)
+        let err = Pipe()
+        p.standardError = err; p.standardOutput = Pipe()
+        try p.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 2)
+        #expect(e.hasPrefix("error: The question bank was not found. Looked for:\n  \(dir.path)/Quizzes/neural-style-transfer.quiz\n  \(dir.path)/bin/Quizzes/neural-style-transfer.quiz\n"), "\(e)")
+        #expect(e.hasSuffix("pass --bank Quizzes/neural-style-transfer.quiz.\n"))
     }
 
     @Test func missingBankIsSaidClearly() throws {
