@@ -242,7 +242,8 @@ private struct ParseState {
 
     mutating func unknownField(_ f: RawField) {
         let all = BankParser.bankFields + BankParser.questionFields
-        let near = all.min { editDistance($0, f.name) < editDistance($1, f.name) }
+        // Suggestions only for name-sized names (the distance is quadratic in the length).
+        let near = f.name.count > 40 ? nil : all.min { editDistance($0, f.name) < editDistance($1, f.name) }
         let hint = near.flatMap { editDistance($0, f.name) <= 2 ? "did you mean `\($0)`? " : nil } ?? ""
         error(f.location.line, f.location.column, "unknown field `\(f.name)`",
               fix: "\(hint)fields are: \(BankParser.questionFields.joined(separator: ", "))")

@@ -170,3 +170,12 @@ import Foundation
         }
     }
 }
+
+@Suite struct BankLimitsTests {
+    /// A bank of one enormous line (under the size limit) is handled quickly, not quadratically.
+    @Test func longLinesAreCheap() {
+        let name = String(repeating: "a", count: 200_000)
+        let r = BankParser().parse(text: "== question 1 ==\n\(name): x\n", file: "long.quiz")
+        #expect(r.errors.contains { $0.message.hasPrefix("unknown field") })
+    }
+}
