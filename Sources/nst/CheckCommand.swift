@@ -23,7 +23,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The quantity your answer is (see TARGETS).")
     var target: CheckTarget?
 
-    @Option(help: ArgumentHelp("Your formula, in the language below.", valueName: "formula"))
+    @Option(help: ArgumentHelp("Your formula, in the language above.", valueName: "formula"))
     var answer: String
 
     @Option(help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
