@@ -144,6 +144,9 @@ public struct CheckOptions: Sendable {
     public var layer: String
     /// Limits on the formula's length and depth.
     public var limits: FormulaLimits
+    /// Why random bindings are used although a model was wanted (e.g. "no model installed"),
+    /// added to the report's `bindings_detail`.
+    public var bindingsNote: String?
 
     public init(seed: UInt64 = 1, draws: Int = 3, epsilon: Double = 1e-6, tolerance: Double = 1e-7,
                 maxCheckedEntries: Int = 256, bindings: BindingsSource = .random, layer: String = "relu2_1",

@@ -144,6 +144,8 @@ public struct Checker: Sendable {
             }
         }
         let draws = (0..<count).map { Draw.random(seed: options.seed, index: $0, maxChecked: options.maxCheckedEntries) }
-        return (draws, .random, "seeded random non-negative tensors (ReLU of uniform noise), N ∈ 5…8, M ∈ 9…14 per draw")
+        var detail = "seeded random non-negative tensors (ReLU of uniform noise), N ∈ 5…8, M ∈ 9…14 per draw"
+        if let note = options.bindingsNote { detail += " — \(note)" }
+        return (draws, .random, detail)
     }
 }

@@ -29,6 +29,7 @@ public enum FormulaLanguageHelp {
       nst check --loss "sum((F - P).*(F - P))/2" --wrt F --answer "F - P"
 
     The answer is compared with central differences of the engine's own loss on
-    several seeded draws; exit status 0 correct, 1 incorrect, 2 invalid input.
+    several seeded draws; exit status 0 correct, 1 incorrect, 2 invalid input,
+    3 the check could not be set up (e.g. --bindings model with no model).
     """
 }

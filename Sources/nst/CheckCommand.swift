@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import NSTCheck
+import NSTVGG
+import NSTWeights
 
 extension CheckTarget: ExpressibleByArgument {}
 
@@ -23,7 +25,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The quantity your answer is (see TARGETS).")
     var target: CheckTarget?
 
-    @Option(help: ArgumentHelp("Your formula, in the language below.", valueName: "formula"))
+    @Option(help: ArgumentHelp("Your formula, in the language above.", valueName: "formula"))
     var answer: String
 
     @Option(help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
@@ -60,15 +62,40 @@ struct CheckCommand: ParsableCommand {
         if wrt != nil && loss == nil {
             throw ValidationError("--wrt goes with --loss; a --target already says what to differentiate.")
         }
+        if bindings != .random {
+            do { _ = try VGGArchitecture.vgg19.resolve(layer) } catch { throw ValidationError("--layer: \(error)") }
+        }
         guard (1...20).contains(draws) else {
             throw ValidationError("--draws must be between 1 and 20 (got \(draws)).")
         }
     }
 
     func run() throws {
+        do { try check() } catch let error as CheckCommandError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+
+    func check() throws {
         var options = CheckOptions(seed: seed, draws: draws, layer: layer)
-        options.bindings = bindings == .model ? .model : .random
-        let checker = Checker(options: options)
+        var activations: (any ActivationSource)?
+        if bindings != .random {
+            if let model = ModelStore.defaultModel() {
+                do {
+                    activations = try VGGActivations(modelURL: model, layer: layer)
+                } catch {
+                    if bindings == .model { throw CheckCommandError("cannot use the model \(model.path): \(error)") }
+                    options.bindingsNote = "the model could not be used: \(error)"
+                }
+            } else if bindings == .model {
+                throw CheckCommandError(ModelStore.missingModelHint)
+            } else {
+                options.bindingsNote = "no model installed (`\(ModelStore.fetchCommand)` installs one)"
+            }
+        }
+        options.bindings = activations == nil ? .random : .model
+        let checker = Checker(options: options, activations: activations)
         let report: CheckReport
         if let target {
             report = checker.check(target: target, answer: answer)
@@ -82,4 +109,10 @@ struct CheckCommand: ParsableCommand {
         case .invalid: throw ExitCode(2)
         }
     }
+}
+
+/// A check that could not be set up (no model for --bindings model): exit status 3.
+struct CheckCommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
