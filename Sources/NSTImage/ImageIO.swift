@@ -266,21 +266,23 @@ public enum ImageIO {
                         pixels: cmykToRGB(decoded, inverted: hasAdobeMarker(bytes)))
     }
 
-    /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K).
-    /// No colour management: ICC profiles are ignored, so colours are approximate.
-    /// `inverted`: the file stores 255−ink (Adobe/Photoshop convention, and what libjpeg
-    /// writes with its Adobe marker), so 1−C is simply the stored value / 255.
+    /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K),
+    /// rounded to 8-bit levels like every other decoded pixel (so a PNG written from the
+    /// result reads back identical). No colour management: ICC profiles are ignored, so
+    /// colours are approximate. `inverted`: the file stores 255−ink (Adobe/Photoshop
+    /// convention, and what libjpeg writes with its Adobe marker), so 1−C is simply the
+    /// stored value / 255.
     static func cmykToRGB(_ cmyk: [UInt8], inverted: Bool) -> [Float] {
         let n = cmyk.count / 4
+        let lut = byteToFloat
         var rgb = [Float](repeating: 0, count: 3 * n)
         for i in 0..<n {
-            var c = Float(cmyk[4 * i]) / 255, m = Float(cmyk[4 * i + 1]) / 255
-            var y = Float(cmyk[4 * i + 2]) / 255, k = Float(cmyk[4 * i + 3]) / 255
-            if !inverted { c = 1 - c; m = 1 - m; y = 1 - y; k = 1 - k }
-            // Now each is 1 − ink.
-            rgb[3 * i] = c * k
-            rgb[3 * i + 1] = m * k
-            rgb[3 * i + 2] = y * k
+            // Each as 255·(1 − ink).
+            var c = Int(cmyk[4 * i]), m = Int(cmyk[4 * i + 1]), y = Int(cmyk[4 * i + 2]), k = Int(cmyk[4 * i + 3])
+            if !inverted { c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k }
+            rgb[3 * i] = lut[(c * k + 127) / 255]
+            rgb[3 * i + 1] = lut[(m * k + 127) / 255]
+            rgb[3 * i + 2] = lut[(y * k + 127) / 255]
         }
         return rgb
     }
