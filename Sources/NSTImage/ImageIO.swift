@@ -175,6 +175,14 @@ public enum ImageIO {
     }
 
     static func decodePNG(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> RGBImage {
+        // libpng keeps a pointer to the encoded bytes from begin_read until finish_read, so
+        // both run inside one withUnsafeBytes scope.
+        try bytes.withUnsafeBytes { encoded in
+            try decodePNG(encoded, path: path, limits: limits)
+        }
+    }
+
+    private static func decodePNG(_ encoded: UnsafeRawBufferPointer, path: String, limits: ImageLimits) throws -> RGBImage {
         func failure(_ png: inout png_image) -> ImageError {
             let m = message(of: &png)
             return ImageError(path: path, kind: pngMessageMeansTruncated(m) ? .truncated(format: .png, detail: m)
@@ -182,8 +190,9 @@ public enum ImageIO {
         }
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
-        let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
-        guard begun != 0 else { throw failure(&png) }   // libpng frees the image itself on failure
+        guard png_image_begin_read_from_memory(&png, encoded.baseAddress, encoded.count) != 0 else {
+            throw failure(&png)   // libpng frees the image itself on failure
+        }
         let w = Int(png.width), h = Int(png.height)
         guard w > 0, h > 0 else {
             png_image_free(&png)
@@ -203,7 +212,7 @@ public enum ImageIO {
         }
         guard finished != 0 else {
             let e = failure(&png)
-            png_image_free(&png)
+            png_image_free(&png)   // safe after libpng's own clean-up: it checks `opaque`
             throw e
         }
         png_image_free(&png)
