@@ -22,15 +22,16 @@ import Darwin
 ///   warning from libjpeg (e.g. "Premature end of JPEG file") counts as failure.
 /// Limits are checked against the header's dimensions before pixel memory is allocated.
 public enum ImageIO {
-    /// Reads a PNG or JPEG file. Errors are `ImageError`, one line naming the file.
+    /// Reads a PNG or JPEG file. Errors are `ImageError`, one line naming the file as the
+    /// caller gave it (`url.relativePath`: a relative path stays relative).
     public static func read(_ url: URL, limits: ImageLimits = .default) throws -> RGBImage {
         try readWithFormat(url, limits: limits).image
     }
 
     /// Like `read`, also saying which format the file was.
     public static func readWithFormat(_ url: URL, limits: ImageLimits = .default) throws -> (image: RGBImage, format: ImageFormat) {
-        let bytes = try readFile(url.path, limits: limits)
-        return try decode(bytes, path: url.path, limits: limits)
+        let bytes = try readFile(url.path, shownAs: url.relativePath, limits: limits)
+        return try decode(bytes, path: url.relativePath, limits: limits)
     }
 
     /// Decodes PNG or JPEG bytes already in memory; `path` is only used in error messages.
@@ -48,12 +49,12 @@ public enum ImageIO {
     /// Atomic: the PNG is written to a temporary file in the same folder, flushed, and
     /// renamed over `url`, so a crash or Ctrl-C never leaves a half-written file.
     public static func writePNG(_ image: RGBImage, to url: URL) throws {
-        let path = url.path
+        let path = url.relativePath
         guard image.width > 0, image.height > 0 else {
             throw ImageError(path: path, kind: .writeFailed("the image is empty (\(image.width)×\(image.height))"))
         }
         let bytes = try encodePNG(image, path: path)
-        try writeAtomically(bytes, to: path)
+        try writeAtomically(bytes, to: url.path, shownAs: path)
     }
 
     /// The PNG file's bytes for `image` (8-bit RGB, sRGB).
@@ -98,8 +99,8 @@ public enum ImageIO {
     static func systemError() -> String { String(cString: strerror(errno)) }
 
     /// The whole file, refusing directories and files over `limits.maxFileBytes`.
-    static func readFile(_ path: String, limits: ImageLimits) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    static func readFile(_ filePath: String, shownAs path: String, limits: ImageLimits) throws -> [UInt8] {
+        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
         defer { close(fd) }
         var st = stat()
@@ -127,11 +128,12 @@ public enum ImageIO {
         return bytes
     }
 
-    /// Writes to `.<name>.tmp-<pid>` beside `path`, fsyncs, then renames over `path`.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
+    /// Writes to `.<name>.tmp-<pid>-<random>` beside `path`, fsyncs, then renames over
+    /// `path` (rename is atomic within a file system, so readers see the old or new file).
+    static func writeAtomically(_ bytes: [UInt8], to filePath: String, shownAs path: String) throws {
+        let url = URL(fileURLWithPath: filePath)
         let dir = url.deletingLastPathComponent().path
-        let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())"
+        let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ImageError(path: path, kind: .writeFailed(systemError())) }
         var ok = true
@@ -149,7 +151,7 @@ public enum ImageIO {
         }
         if ok && fsync(fd) != 0 { ok = false; why = systemError() }
         if close(fd) != 0 && ok { ok = false; why = systemError() }
-        if ok && rename(temp, path) != 0 { ok = false; why = systemError() }
+        if ok && rename(temp, filePath) != 0 { ok = false; why = systemError() }
         if !ok {
             unlink(temp)
             throw ImageError(path: path, kind: .writeFailed(why))
@@ -173,6 +175,14 @@ public enum ImageIO {
     }
 
     static func decodePNG(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> RGBImage {
+        // libpng keeps a pointer to the encoded bytes from begin_read until finish_read, so
+        // both run inside one withUnsafeBytes scope.
+        try bytes.withUnsafeBytes { encoded in
+            try decodePNG(encoded, path: path, limits: limits)
+        }
+    }
+
+    private static func decodePNG(_ encoded: UnsafeRawBufferPointer, path: String, limits: ImageLimits) throws -> RGBImage {
         func failure(_ png: inout png_image) -> ImageError {
             let m = message(of: &png)
             return ImageError(path: path, kind: pngMessageMeansTruncated(m) ? .truncated(format: .png, detail: m)
@@ -180,8 +190,9 @@ public enum ImageIO {
         }
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
-        let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
-        guard begun != 0 else { throw failure(&png) }   // libpng frees the image itself on failure
+        guard png_image_begin_read_from_memory(&png, encoded.baseAddress, encoded.count) != 0 else {
+            throw failure(&png)   // libpng frees the image itself on failure
+        }
         let w = Int(png.width), h = Int(png.height)
         guard w > 0, h > 0 else {
             png_image_free(&png)
@@ -201,7 +212,7 @@ public enum ImageIO {
         }
         guard finished != 0 else {
             let e = failure(&png)
-            png_image_free(&png)
+            png_image_free(&png)   // safe after libpng's own clean-up: it checks `opaque`
             throw e
         }
         png_image_free(&png)
@@ -264,21 +275,23 @@ public enum ImageIO {
                         pixels: cmykToRGB(decoded, inverted: hasAdobeMarker(bytes)))
     }
 
-    /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K).
-    /// No colour management: ICC profiles are ignored, so colours are approximate.
-    /// `inverted`: the file stores 255−ink (Adobe/Photoshop convention, and what libjpeg
-    /// writes with its Adobe marker), so 1−C is simply the stored value / 255.
+    /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K),
+    /// rounded to 8-bit levels like every other decoded pixel (so a PNG written from the
+    /// result reads back identical). No colour management: ICC profiles are ignored, so
+    /// colours are approximate. `inverted`: the file stores 255−ink (Adobe/Photoshop
+    /// convention, and what libjpeg writes with its Adobe marker), so 1−C is simply the
+    /// stored value / 255.
     static func cmykToRGB(_ cmyk: [UInt8], inverted: Bool) -> [Float] {
         let n = cmyk.count / 4
+        let lut = byteToFloat
         var rgb = [Float](repeating: 0, count: 3 * n)
         for i in 0..<n {
-            var c = Float(cmyk[4 * i]) / 255, m = Float(cmyk[4 * i + 1]) / 255
-            var y = Float(cmyk[4 * i + 2]) / 255, k = Float(cmyk[4 * i + 3]) / 255
-            if !inverted { c = 1 - c; m = 1 - m; y = 1 - y; k = 1 - k }
-            // Now each is 1 − ink.
-            rgb[3 * i] = c * k
-            rgb[3 * i + 1] = m * k
-            rgb[3 * i + 2] = y * k
+            // Each as 255·(1 − ink).
+            var c = Int(cmyk[4 * i]), m = Int(cmyk[4 * i + 1]), y = Int(cmyk[4 * i + 2]), k = Int(cmyk[4 * i + 3])
+            if !inverted { c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k }
+            rgb[3 * i] = lut[(c * k + 127) / 255]
+            rgb[3 * i + 1] = lut[(m * k + 127) / 255]
+            rgb[3 * i + 2] = lut[(y * k + 127) / 255]
         }
         return rgb
     }
