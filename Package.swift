@@ -55,6 +55,8 @@ let package = Package(
         // Fuzz target for the image readers: scripts/fuzz.sh builds it with libFuzzer; a
         // plain build replays files (Tests/Fuzz/image/main.swift).
         .executableTarget(name: "nst-fuzz-image", dependencies: ["NSTImage"], path: "Tests/Fuzz/image"),
+        // Fuzz target for the bank and answers-file parsers (Tests/Fuzz/bank/main.swift).
+        .executableTarget(name: "nst-fuzz-bank", dependencies: ["NSTQuiz"], path: "Tests/Fuzz/bank"),
 
         .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor", "NSTGradCheck"]),
         .testTarget(name: "NSTLayersTests", dependencies: ["NSTLayers", "NSTGradCheck"]),
