@@ -36,7 +36,8 @@ public struct SourceLocation: Sendable, Equatable, Codable, CustomStringConverti
     public var line: Int
     public var column: Int
     public init(file: String, line: Int, column: Int) { self.file = file; self.line = line; self.column = column }
-    public var description: String { "\(file):\(line):\(column)" }
+    /// `file:line:column`; just `file` for problems with the file as a whole (line 0).
+    public var description: String { line > 0 ? "\(file):\(line):\(column)" : file }
 }
 
 public struct Question: Sendable, Codable {

@@ -45,8 +45,8 @@ struct QuizCommand: ParsableCommand {
     @Flag(name: .long, help: "Ask the questions in a shuffled order.")
     var shuffle = false
 
-    @Option(name: .long, help: "Seed of the shuffled order (with --shuffle).")
-    var seed: UInt64 = 0
+    @Option(name: .long, help: "Seed of the shuffled order (with --shuffle; default: a random seed, printed).")
+    var seed: UInt64?
 
     @Flag(name: .long, help: "Show the finished questions that lost points, with the model answers.")
     var review = false
@@ -80,6 +80,7 @@ struct QuizCommand: ParsableCommand {
             throw ValidationError("--answers grades a file; it does not combine with --review, --reset, --shuffle or --only.")
         }
         if review && reset { throw ValidationError("Use --review or --reset, not both.") }
+        if seed != nil && !shuffle { throw ValidationError("--seed goes with --shuffle.") }
         if maxBankBytes < 1 { throw ValidationError("--max-bank-bytes must be positive.") }
     }
 
@@ -124,8 +125,13 @@ struct QuizCommand: ParsableCommand {
             return
         }
         let console = StandardConsole()
+        var shuffleSeed: UInt64?
+        if shuffle {
+            shuffleSeed = seed ?? UInt64.random(in: 0...999_999)
+            if seed == nil { console.write("Shuffled with seed \(shuffleSeed!) (repeat the order with --shuffle --seed \(shuffleSeed!)).") }
+        }
         let session = QuizSession(bank: loadedBank, grader: grader, store: store, console: console,
-                                  options: .init(only: onlyNumbers, shuffleSeed: shuffle ? seed : nil),
+                                  options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed),
                                   renderImages: QuizImages.render, pretty: CheckerGrader.pretty)
         if review { _ = session.review(); return }
         _ = session.run()

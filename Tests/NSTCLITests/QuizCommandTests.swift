@@ -149,8 +149,8 @@ final class LiveProcess: @unchecked Sendable {
                                   Quizzes/neural-style-transfer.quiz)
           --only <list>           Ask only these questions, e.g. 5,7.
           --shuffle               Ask the questions in a shuffled order.
-          --seed <seed>           Seed of the shuffled order (with --shuffle).
-                                  (default: 0)
+          --seed <seed>           Seed of the shuffled order (with --shuffle; default:
+                                  a random seed, printed).
           --review                Show the finished questions that lost points, with
                                   the model answers.
           --reset                 Forget the saved progress for this bank, then exit.
@@ -519,6 +519,25 @@ final class LiveProcess: @unchecked Sendable {
         let qs = try #require(p["questions"] as? [String: [String: Any]])
         #expect(qs["2"]?["done"] as? Bool == true && qs["3"]?["done"] as? Bool == true)
         #expect(p["revision"] as? Int == 2)
+    }
+
+    @Test func shuffleWithASeedIsRepeatableAndWithoutOneSaysItsSeed() throws {
+        let state = QuizCLI.tempDir()
+        func firstQuestion(_ args: [String]) throws -> (String, String) {
+            let r = try QuizCLI.run(["quiz", "--bank", QuizCLI.bank] + args, stdin: "quit\n", state: state)
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("── Question") }.map(String.init) ?? ""
+            return (line, r.stdout)
+        }
+        let a = try firstQuestion(["--shuffle", "--seed", "5"]).0
+        let b = try firstQuestion(["--shuffle", "--seed", "5"]).0
+        #expect(a == b && a.contains("(1 of 12)"))
+        // Without --seed the seed is printed, and repeating it gives the same order.
+        let (line, out) = try firstQuestion(["--shuffle"])
+        let seedLine = try #require(out.split(separator: "\n").first { $0.hasPrefix("Shuffled with seed ") })
+        let seed = String(seedLine.dropFirst("Shuffled with seed ".count).prefix { $0.isNumber })
+        #expect(try firstQuestion(["--shuffle", "--seed", seed]).0 == line)
+        let bad = try QuizCLI.run(["quiz", "--seed", "3"], state: state)
+        #expect(bad.status == 64 && bad.stderr.contains("--seed goes with --shuffle."))
     }
 
     @Test func corruptProgressIsSetAsideWithAWarning() throws {
