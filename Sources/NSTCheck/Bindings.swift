@@ -58,6 +58,8 @@ struct Draw {
         return t
     }
 
+    static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+
     /// A seeded sample of `count` distinct indices of 0..<total, sorted (all when total ≤ count).
     static func sample(_ total: Int, _ count: Int, using rng: inout SplitMix64) -> [Int] {
         guard total > count else { return Array(0..<total) }
@@ -85,8 +87,15 @@ struct Draw {
         let otherF = features(3, 4, using: &rng), otherP = features(3, 4, using: &rng)
         let otherA = Gram.forward(features(3, 4, using: &rng))
         let sample = sample(F.count, maxChecked, using: &rng)
+        // The style gradient carries 1/(N²M²) and is orders of magnitude smaller than the
+        // content gradient; as in practice (Gatys et al. use β/α ≈ 10³–10⁴), β includes a power
+        // of ten that brings the two terms of ∂L_total/∂F to the same size, so an error in
+        // either shows in the relative error.
+        let content = ContentLoss.backward(F, P), style = StyleLoss.backward(F, A, dE: ws[2])
+        let ratio = norm(content.storage) / max(norm(style.storage), 1e-300)
+        let balance = ratio > 0 && ratio.isFinite ? pow(10, (log10(ratio)).rounded()) : 1
         return Draw(n: F.shape[0], m: F.shape[1], F: F, P: P, A: A,
-                    alpha: ws[0], beta: ws[1], w: ws[2], eta: ws[3],
+                    alpha: ws[0], beta: ws[1] * balance, w: ws[2], eta: ws[3],
                     otherF: otherF, otherP: otherP, otherA: otherA, otherW: ws[4], sample: sample)
     }
 }

@@ -149,7 +149,7 @@ public struct CheckOptions: Sendable {
     public var bindingsNote: String?
 
     public init(seed: UInt64 = 1, draws: Int = 3, epsilon: Double = 1e-6, tolerance: Double = 1e-7,
-                maxCheckedEntries: Int = 256, bindings: BindingsSource = .random, layer: String = "relu2_1",
+                maxCheckedEntries: Int = 64, bindings: BindingsSource = .random, layer: String = "relu1_1",
                 limits: FormulaLimits = .default) {
         self.seed = seed
         self.draws = draws

@@ -27,7 +27,7 @@ public struct Checker: Sendable {
     }
 
     /// Step of the central differences for the engine's (polynomial) losses; see FiniteDifferences.
-    static let polynomialStep = 1e-2
+    static let polynomialStep = 0.1
     /// Step for custom losses, which may not be polynomial.
     static let customStep = 1e-4
     /// Relative residual under which a fit explains the answer.

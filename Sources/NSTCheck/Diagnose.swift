@@ -104,7 +104,7 @@ extension Checker {
     static func describe(_ subject: String, _ c: [Double], _ factor: Factor?, p: Problem, whole: Bool) -> [Diagnosis] {
         let Subject = subject
         if c.allSatisfy({ abs($0) < 1e-6 }) {
-            return [Diagnosis(kind: .missingTerm, message: whole ? "the answer is zero where the gradient is not" : "\(subject) of the gradient is missing from the answer")]
+            return [Diagnosis(kind: .missingTerm, message: whole ? "the gradient is missing from the answer (no multiple of it is there)" : "\(subject) is missing from the answer")]
         }
         guard let f = factor else {
             let spread = (c.max()! - c.min()!) / max(abs(c.max()!), abs(c.min()!))

@@ -128,8 +128,13 @@ extension Checker {
             diagnosis.append(Diagnosis(kind: .transposed, message: "the answer is \(shape.symbolic), the transpose of the gradient's shape \(expected.symbolic): the gradient with respect to F has F's shape; transpose your answer"))
         }
         diagnosis += Self.diagnose(p, answers: answers, full: full, transposedAlready: transposed)
+        if diagnosis.isEmpty {
+            diagnosis.append(Diagnosis(kind: .unexplained, message: "the answer matches every term of the gradient with coefficient 1 to within 10⁻⁶, but not to the tolerance \(options.tolerance): it differs from the gradient by less than the diagnosis can resolve"))
+        }
         diagnosis += notes
-        let summary = diagnosis.filter { $0.kind != .indistinguishable }.map(\.kind.rawValue).joined(separator: ", ")
+        var kinds: [String] = []
+        for d in diagnosis where d.kind != .indistinguishable && !kinds.contains(d.kind.rawValue) { kinds.append(d.kind.rawValue) }
+        let summary = kinds.joined(separator: ", ")
         return p.report(.incorrect, message: "\(summary): the largest relative error is \(Self.short(maxRel))\(transposed ? " after transposing" : "")",
                         diagnosis: diagnosis, echo: echo, shape: shape.description,
                         maxRel: transposed ? nil : maxRel, worst: worst, options: options)

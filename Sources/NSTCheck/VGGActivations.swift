@@ -8,9 +8,10 @@ import NSTVGG
 ///
 /// The images are seeded synthetic pictures (smooth colour fields and stripes, so the check
 /// needs no image files): a "content" picture, a "style" picture, and a "generated" picture
-/// that mixes the two with noise, as an image part-way through style transfer is. Draw d uses
-/// images of (4 + d)·f × (5 + d)·f pixels, f the layer's downsampling, so the layer has
-/// M = (4 + d)(5 + d) positions and M changes between draws. The three feature matrices are
+/// that mixes the two with noise, as an image part-way through style transfer is. The layer's
+/// map is at least 16×16 positions (images of 16·f pixels a side, f the layer's downsampling);
+/// draw d uses crops of (4 + d) × (5 + d) positions of it, so M = (4 + d)(5 + d) changes
+/// between draws (the content and generated crops at the same place, the style crop elsewhere). The three feature matrices are
 /// scaled by one common factor so the largest content activation is 1 (the finite
 /// differences' step is chosen for values of about 1); scaling changes no formula.
 public final class VGGActivations: ActivationSource, @unchecked Sendable {
@@ -39,7 +40,7 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         description = "\(architecture.rawValue.uppercased()) \(layer.name) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1"
     }
 
-    /// From a model file (see NSTWeights / `nst model fetch`).
+    /// From a model file (see NSTWeights / `nst model fetch`), via `VGGWeights.load`.
     public convenience init(modelURL: URL, layer: String) throws {
         let (weights, info) = try VGGWeights.load(modelURL)
         try self.init(weights: weights, preprocessing: info.preprocessing, layer: layer,
@@ -69,20 +70,33 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
     }
 
     public func features(seed: UInt64, index: Int) throws -> (generated: Tensor<Double>, content: Tensor<Double>, style: Tensor<Double>) {
-        let width = (4 + index) * factor, height = (5 + index) * factor
+        // The layer's map is at least 16×16 (the image f times that); F, P and S are crops of
+        // (4 + d) × (5 + d) positions of it, at seeded places away from the borders.
+        let cropW = 4 + index, cropH = 5 + index
+        let mapW = max(16, cropW + 4), mapH = max(16, cropH + 4)
+        let width = mapW * factor, height = mapH * factor
         let base = seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(index) &* 7919
         let content = Self.picture(width: width, height: height, seed: base &+ 1, stripes: false)
         let style = Self.picture(width: width, height: height, seed: base &+ 2, stripes: true)
         var rng = SplitMix64(seed: base &+ 3)
         let generated = zip(content, style).map { c, s in min(1, max(0, 0.6 * c + 0.4 * s + Float(0.1 * (rng.nextUnit() - 0.5)))) }
+        let x0 = 2 + Int(rng.next() % UInt64(mapW - cropW - 3)), y0 = 2 + Int(rng.next() % UInt64(mapH - cropH - 3))
+        let sx = 2 + Int(rng.next() % UInt64(mapW - cropW - 3)), sy = 2 + Int(rng.next() % UInt64(mapH - cropH - 3))
         lock.lock()
         defer { lock.unlock() }
-        func matrix(_ rgb: [Float]) -> Tensor<Float> {
-            let x = preprocessing.tensor(fromRGB: rgb, width: width, height: height)
-            let a = network.forward(x, keep: [layer])[layer]!
-            return a.reshaped([a.shape[0], a.shape[1] * a.shape[2]])
+        /// The layer's activations [C, H, W] of an image, cropped to [C, cropH·cropW].
+        func crop(_ rgb: [Float], x: Int, y: Int) -> Tensor<Float> {
+            let input = preprocessing.tensor(fromRGB: rgb, width: width, height: height)
+            let a = network.forward(input, keep: [layer])[layer]!
+            let (c, h, w) = (a.shape[0], a.shape[1], a.shape[2])
+            precondition(h == mapH && w == mapW, "\(layer) map is \(h)×\(w), expected \(mapH)×\(mapW)")
+            var out = Tensor<Float>(shape: [c, cropH * cropW])
+            for k in 0..<c { for i in 0..<cropH { for j in 0..<cropW {
+                out.storage[(k * cropH + i) * cropW + j] = a.storage[(k * h + y + i) * w + x + j]
+            } } }
+            return out
         }
-        let F = matrix(generated), P = matrix(content), S = matrix(style)
+        let F = crop(generated, x: x0, y: y0), P = crop(content, x: x0, y: y0), S = crop(style, x: sx, y: sy)
         let scale = Double(P.storage.map(abs).max() ?? 0)
         let s = scale > 0 ? 1 / scale : 1
         func double(_ t: Tensor<Float>) -> Tensor<Double> {

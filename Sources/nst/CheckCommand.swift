@@ -25,7 +25,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The quantity your answer is (see TARGETS).")
     var target: CheckTarget?
 
-    @Option(help: ArgumentHelp("Your formula, in the language above.", valueName: "formula"))
+    @Option(help: ArgumentHelp("Your formula, in the language above (- reads it from standard input).", valueName: "formula"))
     var answer: String
 
     @Option(help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
@@ -44,7 +44,7 @@ struct CheckCommand: ParsableCommand {
     var draws: Int = 3
 
     @Option(help: "The VGG layer whose activations are used when a model is installed.")
-    var layer: String = "relu2_1"
+    var layer: String = "relu1_1"
 
     @Option(help: "Where F, P, A come from: a model's activations or seeded random tensors.")
     var bindings: BindingsChoice = .auto
@@ -83,7 +83,9 @@ struct CheckCommand: ParsableCommand {
         if bindings != .random {
             if let model = ModelStore.defaultModel() {
                 do {
-                    activations = try VGGActivations(modelURL: model, layer: layer)
+                    let (weights, preprocessing) = try Self.loadWeights(model)
+                    activations = try VGGActivations(weights: weights, preprocessing: preprocessing, layer: layer,
+                                                     modelName: model.lastPathComponent)
                 } catch {
                     if bindings == .model { throw CheckCommandError("cannot use the model \(model.path): \(error)") }
                     options.bindingsNote = "the model could not be used: \(error)"
@@ -96,11 +98,12 @@ struct CheckCommand: ParsableCommand {
         }
         options.bindings = activations == nil ? .random : .model
         let checker = Checker(options: options, activations: activations)
+        let typed = answer == "-" ? Self.readStandardInput() : answer
         let report: CheckReport
         if let target {
-            report = checker.check(target: target, answer: answer)
+            report = checker.check(target: target, answer: typed)
         } else {
-            report = checker.check(loss: loss!, wrt: wrt!, answer: answer)
+            report = checker.check(loss: loss!, wrt: wrt!, answer: typed)
         }
         print(json ? report.json : report.text)
         switch report.verdict {
@@ -108,6 +111,26 @@ struct CheckCommand: ParsableCommand {
         case .incorrect: throw ExitCode(1)
         case .invalid: throw ExitCode(2)
         }
+    }
+}
+
+extension CheckCommand {
+    /// The formula from standard input, without its final newline; invalid UTF-8 becomes U+FFFD
+    /// (and is then refused by the parser with its column).
+    static func readStandardInput() -> String {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        var s = String(decoding: data, as: UTF8.self)
+        while s.hasSuffix("\n") || s.hasSuffix("\r") { s.removeLast() }
+        return s
+    }
+
+    /// The model's weights and preprocessing, as `VGGWeights.load` reads them but without the
+    /// SHA-256 of the file, which takes longer than the whole check (the check reports no hash).
+    static func loadWeights(_ url: URL) throws -> (VGGWeights<Float>, Preprocessing) {
+        let file = try SafeTensorsFile.read(url)
+        let metadata = try ModelMetadata(file.metadata, file: url.path)
+        let architecture = VGGWeights<Float>.detectArchitecture(metadata, tensorNames: Set(file.tensors.keys))
+        return (try VGGWeights(architecture: architecture, tensors: file.tensors, file: url.path), Preprocessing(metadata))
     }
 }
 
