@@ -248,6 +248,10 @@ public enum ImageIO {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
         }
         guard header == 0 else { throw failure() }
+        if w == 0 && h == 0 {
+            // TurboJPEG 2.1 accepts a tables-only stream (no frame header) and reports 0×0.
+            throw ImageError(path: path, kind: .corrupt(format: .jpeg, detail: "no frame header: the file holds no image"))
+        }
         guard w > 0, h > 0 else { throw ImageError(path: path, kind: .zeroSize(format: .jpeg, width: Int(w), height: Int(h))) }
         let width = Int(w), height = Int(h)
         guard limits.allows(width: width, height: height) else {

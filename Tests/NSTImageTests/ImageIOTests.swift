@@ -136,7 +136,9 @@ import Foundation
         expectOneLine(readError("truncated.jpg"), "truncated.jpg", "truncated JPEG")
     }
 
-    @Test func corruptJPEG() { expectOneLine(readError("corrupt.jpg"), "corrupt.jpg", "corrupt JPEG") }
+    @Test func corruptJPEG() {
+        expectOneLine(readError("corrupt.jpg"), "corrupt.jpg", "corrupt JPEG file (no frame header: the file holds no image)")
+    }
 
     @Test func hugePNGRefusedFromHeader() {
         let e = readError("huge.png")
