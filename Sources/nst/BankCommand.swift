@@ -1,13 +1,62 @@
 import ArgumentParser
+import Foundation
+import NSTQuiz
+import NSTCheck
 
-// Placeholder until this command is built; registered in NST.swift.
 struct BankCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bank",
-        abstract: "Work with question banks (lint)."
+        abstract: "Work with question banks (lint).",
+        discussion: """
+        A bank is a plain-text .quiz file; its format is described in Quizzes/FORMAT.md.
+
+        Examples:
+          nst bank lint Quizzes/neural-style-transfer.quiz
+        """,
+        subcommands: [Lint.self]
     )
 
-    func run() throws {
-        throw ValidationError("nst bank is not built yet.")
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lint",
+            abstract: "Check a question bank: syntax, keys, options and rubrics.",
+            discussion: """
+            Reports every problem as file:line:column with a fix, then the number
+            of questions. Checks the syntax and each kind's required fields; every
+            formula key, numerically, with `nst check` against its target (a key
+            that is not the right gradient is an error); that every choice
+            question has a right option among its options; that every text and
+            true/false rubric has key ideas. The format: Quizzes/FORMAT.md.
+            Exit status: 0 the bank is sound, 1 it has errors.
+
+            Examples:
+              nst bank lint Quizzes/neural-style-transfer.quiz
+              nst bank lint my-course.quiz
+            """
+        )
+
+        @Argument(help: ArgumentHelp("The bank to check.", valueName: "file"))
+        var file: String
+
+        @Option(name: .long, help: ArgumentHelp("Refuse banks larger than this.", valueName: "bytes"))
+        var maxBankBytes: Int = 1 << 20
+
+        func validate() throws {
+            if maxBankBytes < 1 { throw ValidationError("--max-bank-bytes must be positive.") }
+        }
+
+        func run() throws {
+            let linter = BankLinter(grader: CheckerGrader(), parser: BankParser(maxBytes: maxBankBytes))
+            let result = linter.lint(contentsOf: URL(fileURLWithPath: file), displayName: file)
+            for d in result.diagnostics { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
+            guard result.ok, let bank = result.bank else {
+                let n = result.errors.count
+                print("\(file): \(n) error\(n == 1 ? "" : "s")")
+                throw ExitCode(1)
+            }
+            let formulas = bank.questions.filter { $0.kind == .formula }.count
+            let counts = QuestionKind.allCases.map { k in "\(bank.questions.filter { $0.kind == k }.count) \(k.rawValue)" }
+            print("\(file): OK, \(bank.questions.count) question\(bank.questions.count == 1 ? "" : "s") (\(counts.joined(separator: ", "))); \(formulas) formula key\(formulas == 1 ? "" : "s") checked by nst check")
+        }
     }
 }

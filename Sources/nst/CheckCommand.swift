@@ -1,13 +1,141 @@
 import ArgumentParser
+import Foundation
+import NSTCheck
+import NSTVGG
+import NSTWeights
 
-// Placeholder until this command is built; registered in NST.swift.
+extension CheckTarget: ExpressibleByArgument {}
+
+/// Where the check's F, P and A come from.
+enum BindingsChoice: String, CaseIterable, ExpressibleByArgument {
+    /// Real VGG activations when a model is installed, random tensors otherwise.
+    case auto
+    case random
+    case model
+}
+
+/// `nst check`: verify a typed gradient formula against the engine's own loss.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check a gradient formula you derived against the engine's own loss."
+        abstract: "Check a gradient formula you derived against the engine's own loss.",
+        discussion: FormulaLanguageHelp.text
     )
 
-    func run() throws {
-        throw ValidationError("nst check is not built yet.")
+    @Option(help: "The quantity your answer is (see TARGETS).")
+    var target: CheckTarget?
+
+    @Option(help: ArgumentHelp("Your formula, in the language above (- reads it from standard input).", valueName: "formula"))
+    var answer: String
+
+    @Option(help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
+    var loss: String?
+
+    @Option(help: ArgumentHelp("With --loss: the matrix to differentiate by (F, P or A).", valueName: "symbol"))
+    var wrt: String?
+
+    @Flag(help: "Print one JSON object (verdict, max_rel_error, diagnosis, shape, expected_shape, …).")
+    var json = false
+
+    @Option(help: "Seed of the random draws.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Independent draws the answer must match on.")
+    var draws: Int = 3
+
+    @Option(help: "The VGG layer whose activations are used when a model is installed.")
+    var layer: String = "relu1_1"
+
+    @Option(help: "Where F, P, A come from: a model's activations or seeded random tensors.")
+    var bindings: BindingsChoice = .auto
+
+    func validate() throws {
+        if target == nil && loss == nil {
+            throw ValidationError("Give --target T (one of \(CheckTarget.allCases.map(\.rawValue).joined(separator: ", "))) or --loss EXPR --wrt X.")
+        }
+        if target != nil && loss != nil {
+            throw ValidationError("Give either --target or --loss, not both.")
+        }
+        if loss != nil && wrt == nil {
+            throw ValidationError("--loss needs --wrt X: the matrix to differentiate by (F, P or A).")
+        }
+        if wrt != nil && loss == nil {
+            throw ValidationError("--wrt goes with --loss; a --target already says what to differentiate.")
+        }
+        if bindings != .random {
+            do { _ = try VGGArchitecture.vgg19.resolve(layer) } catch { throw ValidationError("--layer: \(error)") }
+        }
+        guard (1...20).contains(draws) else {
+            throw ValidationError("--draws must be between 1 and 20 (got \(draws)).")
+        }
     }
+
+    func run() throws {
+        do { try check() } catch let error as CheckCommandError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+
+    func check() throws {
+        var options = CheckOptions(seed: seed, draws: draws, layer: layer)
+        var activations: (any ActivationSource)?
+        if bindings != .random {
+            if let model = ModelStore.defaultModel() {
+                do {
+                    let (weights, preprocessing) = try Self.loadWeights(model)
+                    activations = try VGGActivations(weights: weights, preprocessing: preprocessing, layer: layer,
+                                                     modelName: model.lastPathComponent)
+                } catch {
+                    if bindings == .model { throw CheckCommandError("cannot use the model \(model.path): \(error)") }
+                    options.bindingsNote = "the model could not be used: \(error)"
+                }
+            } else if bindings == .model {
+                throw CheckCommandError(ModelStore.missingModelHint)
+            } else {
+                options.bindingsNote = "no model installed (`\(ModelStore.fetchCommand)` installs one)"
+            }
+        }
+        options.bindings = activations == nil ? .random : .model
+        let checker = Checker(options: options, activations: activations)
+        let typed = answer == "-" ? Self.readStandardInput() : answer
+        let report: CheckReport
+        if let target {
+            report = checker.check(target: target, answer: typed)
+        } else {
+            report = checker.check(loss: loss!, wrt: wrt!, answer: typed)
+        }
+        print(json ? report.json : report.text)
+        switch report.verdict {
+        case .correct: return
+        case .incorrect: throw ExitCode(1)
+        case .invalid: throw ExitCode(2)
+        }
+    }
+}
+
+extension CheckCommand {
+    /// The formula from standard input, without its final newline; invalid UTF-8 becomes U+FFFD
+    /// (and is then refused by the parser with its column).
+    static func readStandardInput() -> String {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        var s = String(decoding: data, as: UTF8.self)
+        while s.hasSuffix("\n") || s.hasSuffix("\r") { s.removeLast() }
+        return s
+    }
+
+    /// The model's weights and preprocessing, as `VGGWeights.load` reads them but without the
+    /// SHA-256 of the file, which takes longer than the whole check (the check reports no hash).
+    static func loadWeights(_ url: URL) throws -> (VGGWeights<Float>, Preprocessing) {
+        let file = try SafeTensorsFile.read(url)
+        let metadata = try ModelMetadata(file.metadata, file: url.path)
+        let architecture = VGGWeights<Float>.detectArchitecture(metadata, tensorNames: Set(file.tensors.keys))
+        return (try VGGWeights(architecture: architecture, tensors: file.tensors, file: url.path), Preprocessing(metadata))
+    }
+}
+
+/// A check that could not be set up (no model for --bindings model): exit status 3.
+struct CheckCommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

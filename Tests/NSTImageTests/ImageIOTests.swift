@@ -136,7 +136,9 @@ import Foundation
         expectOneLine(readError("truncated.jpg"), "truncated.jpg", "truncated JPEG")
     }
 
-    @Test func corruptJPEG() { expectOneLine(readError("corrupt.jpg"), "corrupt.jpg", "corrupt JPEG") }
+    @Test func corruptJPEG() {
+        expectOneLine(readError("corrupt.jpg"), "corrupt.jpg", "corrupt JPEG file (no frame header: the file holds no image)")
+    }
 
     @Test func hugePNGRefusedFromHeader() {
         let e = readError("huge.png")
@@ -218,6 +220,56 @@ import Foundation
         #expect(ImageFormat.sniff(Array("RIFF\0\0\0\0WEBPVP8 ".utf8)) == .otherImage("WebP"))
         #expect(ImageFormat.sniff(Array("%PDF-1.7".utf8)) == .notImage("a PDF document"))
         #expect(ImageFormat.sniff([0xFF]) == .notImage(nil))
+    }
+}
+
+/// The invariants the fuzz target (Tests/Fuzz/image) checks, over every fixture: a file
+/// either reads, with 8-bit pixel levels that survive a PNG round trip exactly, or fails
+/// with one line naming it.
+@Suite struct FixtureInvariantTests {
+    @Test func everyFixtureReadsExactlyOrFailsInOneLine() throws {
+        let dir = fixture("")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".py") }.sorted()
+        #expect(names.count > 25)
+        for name in names {
+            do {
+                let image = try ImageIO.read(fixture(name))
+                #expect(image.pixels.allSatisfy { ($0 * 255).rounded() == $0 * 255 && $0 >= 0 && $0 <= 1 }, "\(name)")
+                let again = try ImageIO.decode(try ImageIO.encodePNG(image), path: name).image
+                #expect(again == image, "\(name): PNG round trip changed pixels")
+            } catch let e as ImageError {
+                #expect(!e.description.contains("\n") && e.description.hasPrefix(fixture(name).path + ": "))
+            }
+        }
+    }
+
+    /// The fuzz target's committed corpus (Tests/Fuzz/corpus/image), decoded in memory.
+    @Test func fuzzCorpusReadsExactlyOrFailsInOneLine() throws {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { dir = dir.deletingLastPathComponent() }
+        dir = dir.appendingPathComponent("Fuzz/corpus/image")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names.count >= 12)
+        var decoded = 0
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+            do {
+                let image = try ImageIO.decode(bytes, path: name).image
+                decoded += 1
+                #expect(try ImageIO.decode(try ImageIO.encodePNG(image), path: name).image == image, "\(name)")
+            } catch let e as ImageError {
+                #expect(!e.description.contains("\n") && e.description.hasPrefix(name + ": "))
+            }
+        }
+        #expect(decoded > 0)
+    }
+
+    /// Found by the fuzzer: a CMYK JPEG whose converted pixels were not on 8-bit levels, so
+    /// writing them as PNG changed them.
+    @Test func cmykPixelsAreOnEightBitLevels() throws {
+        let image = try ImageIO.read(fixture("fuzz-cmyk-rounding.jpg"))
+        #expect(image.width == 16 && image.height == 16)
+        #expect(try ImageIO.decode(try ImageIO.encodePNG(image), path: "x").image == image)
     }
 }
 

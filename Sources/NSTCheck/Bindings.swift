@@ -1,0 +1,103 @@
+import NSTFormula
+import NSTTensor
+import NSTLayers
+
+/// One independent draw of everything a formula can name, for one layer l.
+///
+/// F, P are N×M feature matrices, A = S·Sᵀ the Gram matrix of a style crop's features S,
+/// G = F·Fᵀ. The weights α, β, w and the step η are drawn afresh per draw, distinct and far
+/// from 0 and 1 (in [⅓, ¾] ∪ [1⅓, 3]), so a dropped or extra factor changes the numbers.
+/// The "other layers" of eqs. (2), (5) and (7) are small fixed extra pairs: constant in F^l.
+struct Draw {
+    var n: Int
+    var m: Int
+    var F: Tensor<Double>
+    var P: Tensor<Double>
+    var A: Tensor<Double>
+    var alpha: Double, beta: Double, w: Double, eta: Double
+    /// Another layer's features, targets and weight: the rest of the sums over l.
+    var otherF: Tensor<Double>, otherP: Tensor<Double>, otherA: Tensor<Double>, otherW: Double
+    /// Indices into F's entries the check compares (all, or a seeded sample).
+    var sample: [Int]
+
+    /// Values of Factor.atoms (2, N, M, α, β, w, η) in this draw.
+    var atomValues: [Double] { [2, Double(n), Double(m), alpha, beta, w, eta] }
+
+    static func matrix(_ t: Tensor<Double>) -> Matrix {
+        Matrix(rows: t.shape[0], cols: t.shape[1], values: t.storage)
+    }
+
+    /// The values of every symbol of `SymbolTable.standard` for this draw.
+    var bindings: [String: Value] {
+        let f = Self.matrix(F)
+        return ["F": .matrix(f), "P": .matrix(Self.matrix(P)), "A": .matrix(Self.matrix(A)),
+                "G": .matrix(f.multiplied(by: f.transposed)),
+                "N": .scalar(Double(n)), "M": .scalar(Double(m)),
+                "w": .scalar(w), "alpha": .scalar(alpha), "beta": .scalar(beta), "eta": .scalar(eta)]
+    }
+
+    var symbols: SymbolTable { .standard(n: n, m: m) }
+
+    /// Weights in [⅓, ¾] ∪ [1⅓, 3], pairwise apart by at least 10 % in ratio.
+    static func weights(_ count: Int, using rng: inout SplitMix64) -> [Double] {
+        var out: [Double] = []
+        while out.count < count {
+            let magnitude = 0.29 + 0.8 * rng.nextUnit()          // log of the weight: ln(4/3)…ln 3
+            let v = (rng.next() & 1 == 0 ? 1 : -1) * magnitude
+            let x = exp(v)
+            if out.allSatisfy({ abs(log($0 / x)) > 0.1 }) { out.append(x) }
+        }
+        return out
+    }
+
+    /// Seeded random non-negative features: ReLU of uniform noise on [−½, 1], about a third zero,
+    /// as a ReLU layer's output is (so a mask by F > 0 shows).
+    static func features(_ n: Int, _ m: Int, using rng: inout SplitMix64) -> Tensor<Double> {
+        var t = Tensor<Double>.uniform([n, m], in: -0.5...1, using: &rng)
+        for i in 0..<t.count { t.storage[i] = max(0, t.storage[i]) }
+        return t
+    }
+
+    static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+
+    /// A seeded sample of `count` distinct indices of 0..<total, sorted (all when total ≤ count).
+    static func sample(_ total: Int, _ count: Int, using rng: inout SplitMix64) -> [Int] {
+        guard total > count else { return Array(0..<total) }
+        var all = Array(0..<total)
+        for i in 0..<count {
+            let j = i + Int(rng.next() % UInt64(total - i))
+            all.swapAt(i, j)
+        }
+        return all[0..<count].sorted()
+    }
+
+    /// Draw number `index` under `seed`, from random features (sizes N ∈ 5…8, M ∈ 9…14).
+    static func random(seed: UInt64, index: Int, maxChecked: Int) -> Draw {
+        var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 17)
+        let n = 5 + Int(rng.next() % 4), m = 9 + Int(rng.next() % 6)
+        let F = features(n, m, using: &rng), P = features(n, m, using: &rng)
+        let A = Gram.forward(features(n, m, using: &rng))
+        return assemble(F: F, P: P, A: A, using: &rng, maxChecked: maxChecked)
+    }
+
+    /// Completes a draw from its features: weights, the other layer, the sample.
+    static func assemble(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>,
+                         using rng: inout SplitMix64, maxChecked: Int) -> Draw {
+        let ws = weights(5, using: &rng)
+        let otherF = features(3, 4, using: &rng), otherP = features(3, 4, using: &rng)
+        let otherA = Gram.forward(features(3, 4, using: &rng))
+        let sample = sample(F.count, maxChecked, using: &rng)
+        // The style gradient carries 1/(N²M²) and is orders of magnitude smaller than the
+        // content gradient; as in practice (Gatys et al. use β/α ≈ 10³–10⁴), β includes a power
+        // of ten that brings the two terms of ∂L_total/∂F to the same size, so an error in
+        // either shows in the relative error.
+        let content = ContentLoss.backward(F, P), style = StyleLoss.backward(F, A, dE: ws[2])
+        let ratio = norm(content.storage) / max(norm(style.storage), 1e-300)
+        let balance = ratio > 0 && ratio.isFinite ? pow(10, (log10(ratio)).rounded()) : 1
+        return Draw(n: F.shape[0], m: F.shape[1], F: F, P: P, A: A,
+                    alpha: ws[0], beta: ws[1] * balance, w: ws[2], eta: ws[3],
+                    otherF: otherF, otherP: otherP, otherA: otherA, otherW: ws[4], sample: sample)
+    }
+}
+
+import Foundation

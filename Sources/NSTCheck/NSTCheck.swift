@@ -1,1 +1,0 @@
-// NSTCheck: see Package.swift for what this module is for.

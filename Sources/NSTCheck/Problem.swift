@@ -1,0 +1,180 @@
+import NSTFormula
+
+/// What a check compares an answer with: the draws, the reference at each draw's checked
+/// entries, its terms (for the diagnosis) and how to name things. Closures take a draw index.
+struct Problem {
+    var target: String
+    var draws: [Draw]
+    var expected: (Int) -> Shape
+    var sample: (Int) -> [Int]
+    var reference: (Int) -> [Double]
+    var terms: (Int) -> [Term]
+    /// 1 where F (or the wrt matrix) is > 0, else 0, at the checked entries.
+    var mask: (Int) -> [Double]
+    var dictionary: (Int) -> [Term]
+    var referenceDescription: String
+    var isUpdate: Bool
+    var epsilon: Double
+    var source: BindingsSource
+    var sourceDetail: String
+
+    /// A problem that can only report invalid input (its loss did not parse, say).
+    static func invalidShell(target: String, draws: [Draw], epsilon: Double, source: BindingsSource, detail: String) -> Problem {
+        Problem(target: target, draws: draws, expected: { i in .matrix(Dim("N", draws[i].n), Dim("M", draws[i].m)) },
+                sample: { _ in [] }, reference: { _ in [] }, terms: { _ in [] }, mask: { _ in [] }, dictionary: { _ in [] },
+                referenceDescription: "", isUpdate: false, epsilon: epsilon, source: source, sourceDetail: detail)
+    }
+
+    func report(_ verdict: Verdict, message: String, diagnosis: [Diagnosis] = [], echo: String = "",
+                shape: String? = nil, maxRel: Double? = nil, worst: WorstEntry? = nil, rendering: String? = nil,
+                options: CheckOptions) -> CheckReport {
+        CheckReport(verdict: verdict, maxRelError: maxRel, diagnosis: diagnosis, shape: shape,
+                    expectedShape: expected(0).description, echo: echo, message: message, errorRendering: rendering,
+                    worst: worst, reference: referenceDescription, target: target, bindings: source,
+                    bindingsDetail: sourceDetail, seed: options.seed, draws: draws.count, epsilon: epsilon,
+                    dtype: "Double", tolerance: options.tolerance, checkedEntries: draws.isEmpty ? 0 : sample(0).count)
+    }
+
+    func invalid(answer: String, kind: DiagnosisKind, message: String, rendering: String?, echo: String = "",
+                 options: CheckOptions = .init()) -> CheckReport {
+        report(.invalid, message: message, diagnosis: [Diagnosis(kind: kind, message: message)],
+               echo: echo, rendering: rendering, options: options)
+    }
+}
+
+extension Checker {
+    /// The formula as read, in Unicode maths, then each symbol it uses with its shape.
+    static func echo(_ e: Expression, shape: Shape?, symbols: SymbolTable) -> String {
+        var lines = [e.unicode + (shape.map { "   (\($0.symbolic))" } ?? "")]
+        lines.append("with (draw 1):")
+        let used = Set(e.symbols)
+        for s in symbols.order where used.contains(s) {
+            let name = Expression.display(symbol: s, unicode: true)
+            let meaning = symbols.meanings[s].map { "  \($0)" } ?? ""
+            lines.append("  \(name): \(symbols.shapes[s]!.description)\(meaning)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func run(_ p: Problem, answer: String) -> CheckReport {
+        let symbols0 = p.draws[0].symbols
+        // 1. Read the formula and infer its shape before evaluating anything.
+        let expression: Expression
+        let shape: Shape
+        do {
+            expression = try Formula.parse(answer, limits: options.limits)
+        } catch {
+            return p.invalid(answer: answer, kind: .parseError, message: error.description, rendering: error.rendered, options: options)
+        }
+        do {
+            shape = try Formula.inferShape(expression, symbols: symbols0, input: answer)
+        } catch {
+            return p.invalid(answer: answer, kind: .shapeError, message: error.description, rendering: error.rendered,
+                             echo: Self.echo(expression, shape: nil, symbols: symbols0), options: options)
+        }
+        let echo = Self.echo(expression, shape: shape, symbols: symbols0)
+        // 2. Evaluate in every draw.
+        var values: [Value] = []
+        for d in p.draws {
+            do { values.append(try Formula.evaluate(expression, bindings: d.bindings, input: answer)) } catch {
+                return p.invalid(answer: answer, kind: .evaluationError, message: error.description, rendering: error.rendered,
+                                 echo: echo, options: options)
+            }
+        }
+        let expected = p.expected(0)
+        var transposed = false
+        if !shape.agrees(with: expected) {
+            if case .matrix = expected, shape.agrees(with: expected.transposed) {
+                transposed = true
+            } else {
+                let what = shape.isScalar ? "a scalar" : "\(shape)"
+                let message = "the answer is \(what), but the gradient has the shape of \(expected.symbolic == "N×M" ? "F, " : "")\(expected)"
+                return p.report(.incorrect, message: message, diagnosis: [Diagnosis(kind: .shape, message: message)],
+                                echo: echo, shape: shape.description, options: options)
+            }
+        }
+        // 3. Compare at the checked entries.
+        var answers: [[Double]] = []
+        var full: [Matrix] = []
+        for (i, v) in values.enumerated() {
+            guard case .matrix(var m) = v else { return p.report(.invalid, message: "internal: scalar answer", options: options) }
+            if transposed { m = m.transposed }
+            full.append(m)
+            answers.append(p.sample(i).map { m.values[$0] })
+        }
+        let references = p.draws.indices.map { p.reference($0) }
+        var maxRel = 0.0
+        var worst: WorstEntry?
+        for i in p.draws.indices {
+            let r = references[i], a = answers[i]
+            let scale = max(r.map(abs).max() ?? 0, 1e-300)
+            for k in r.indices {
+                let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), 1e-4 * scale)
+                if err > maxRel || worst == nil {
+                    maxRel = max(maxRel, err)
+                    let cols = p.draws[i].symbols.shapes.isEmpty ? 1 : columns(p.expected(i))
+                    worst = WorstEntry(draw: i + 1, row: p.sample(i)[k] / cols, column: p.sample(i)[k] % cols, answer: a[k], reference: r[k])
+                }
+            }
+        }
+        let notes = symmetricTransposeNotes(expression, p: p, answer: answer)
+        if !transposed && maxRel <= options.tolerance {
+            return p.report(.correct, message: "agrees with \(p.referenceDescription) to \(Self.short(maxRel)) (≤ \(Self.short(options.tolerance))) on \(p.draws.count) draws",
+                            diagnosis: notes, echo: echo, shape: shape.description, maxRel: maxRel, worst: worst, options: options)
+        }
+        // 4. Diagnose from the numbers.
+        var diagnosis: [Diagnosis] = []
+        if transposed {
+            diagnosis.append(Diagnosis(kind: .transposed, message: "the answer is \(shape.symbolic), the transpose of the gradient's shape \(expected.symbolic): the gradient with respect to F has F's shape; transpose your answer"))
+        }
+        diagnosis += Self.diagnose(p, answers: answers, full: full, transposedAlready: transposed)
+        if diagnosis.isEmpty {
+            diagnosis.append(Diagnosis(kind: .unexplained, message: "the answer matches every term of the gradient with coefficient 1 to within 10⁻⁶, but not to the tolerance \(options.tolerance): it differs from the gradient by less than the diagnosis can resolve"))
+        }
+        diagnosis += notes
+        var kinds: [String] = []
+        for d in diagnosis where d.kind != .indistinguishable && !kinds.contains(d.kind.rawValue) { kinds.append(d.kind.rawValue) }
+        let summary = kinds.joined(separator: ", ")
+        return p.report(.incorrect, message: "\(summary): the largest relative error is \(Self.short(maxRel))\(transposed ? " after transposing" : "")",
+                        diagnosis: diagnosis, echo: echo, shape: shape.description,
+                        maxRel: transposed ? nil : maxRel, worst: worst, options: options)
+    }
+
+    func columns(_ s: Shape) -> Int {
+        if case .matrix(_, let c) = s { return c.size ?? 1 }
+        return 1
+    }
+
+
+    /// Transposes of symmetric matrices ((G − A)ᵀ = G − A): accepted, but the data cannot
+    /// tell whether the transpose was meant, so say so.
+    func symmetricTransposeNotes(_ e: Expression, p: Problem, answer: String) -> [Diagnosis] {
+        var notes: [Diagnosis] = []
+        var seen = Set<String>()
+        var stack = [e]
+        while let x = stack.popLast() {
+            stack.append(contentsOf: x.children)
+            let inner: Expression
+            switch x.node {
+            case .transpose(let y), .call(.transpose, let y): inner = y
+            default: continue
+            }
+            var symmetric = true
+            for d in p.draws {
+                guard case .matrix(let m)? = try? Formula.evaluate(inner, bindings: d.bindings, input: answer), m.rows == m.cols else {
+                    symmetric = false; break
+                }
+                let scale = m.values.map(abs).max() ?? 0
+                for i in 0..<m.rows where symmetric { for j in 0..<i where abs(m[i, j] - m[j, i]) > 1e-12 * scale { symmetric = false; break } }
+                if !symmetric { break }
+            }
+            let label = inner.unicode
+            if symmetric, !seen.contains(label) {
+                seen.insert(label)
+                let wrapped = inner.precedence >= 5 ? label : "(\(label))"
+                notes.append(Diagnosis(kind: .indistinguishable, message: "\(wrapped)ᵀ = \(wrapped) because it is symmetric (G and A are), so the numbers cannot tell whether this transpose was meant; it is accepted as written"))
+            }
+        }
+        return notes
+    }
+}

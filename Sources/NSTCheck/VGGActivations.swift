@@ -1,0 +1,113 @@
+import Foundation
+import NSTTensor
+import NSTLayers
+import NSTVGG
+
+/// Real VGG activations for the check's bindings: F, P and the style features S (A = S·Sᵀ)
+/// are one layer's feature matrices [N, M] of three small images.
+///
+/// The images are seeded synthetic pictures (smooth colour fields and stripes, so the check
+/// needs no image files): a "content" picture, a "style" picture, and a "generated" picture
+/// that mixes the two with noise, as an image part-way through style transfer is. The layer's
+/// map is at least 16×16 positions (images of 16·f pixels a side, f the layer's downsampling);
+/// draw d uses crops of (4 + d) × (5 + d) positions of it, so M = (4 + d)(5 + d) changes
+/// between draws (the content and generated crops at the same place, the style crop elsewhere). The three feature matrices are
+/// scaled by one common factor so the largest content activation is 1 (the finite
+/// differences' step is chosen for values of about 1); scaling changes no formula.
+public final class VGGActivations: ActivationSource, @unchecked Sendable {
+    let network: VGG<Float>
+    let preprocessing: Preprocessing
+    /// Canonical layer name, e.g. relu2_1.
+    public let layer: String
+    let factor: Int
+    public let description: String
+    /// VGG is not thread-safe; draws are made one at a time.
+    let lock = NSLock()
+
+    /// From weights in memory (tests use `VGGWeights.random`); `modelName` goes in the description.
+    public init(weights: VGGWeights<Float>, preprocessing: Preprocessing, layer name: String, modelName: String) throws {
+        let architecture = weights.architecture
+        let layer = try architecture.layer(named: name)
+        guard layer.convIndex < weights.convs.count else {
+            throw CheckSetupError("layer \(layer.name) is deeper than the \(weights.convs.count) convolutions of \(modelName)")
+        }
+        // Only the convolutions up to the layer are needed.
+        let prefix = VGGWeights(architecture: architecture, convs: Array(weights.convs.prefix(layer.convIndex + 1)))
+        network = VGG(architecture: architecture, weights: prefix, pooling: .avg)
+        self.preprocessing = preprocessing
+        self.layer = layer.name
+        factor = 1 << (layer.kind == .pool ? layer.block : layer.block - 1)
+        description = "\(architecture.rawValue.uppercased()) \(layer.name) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1"
+    }
+
+    /// From a model file (see NSTWeights / `nst model fetch`), via `VGGWeights.load`.
+    public convenience init(modelURL: URL, layer: String) throws {
+        let (weights, info) = try VGGWeights.load(modelURL)
+        try self.init(weights: weights, preprocessing: info.preprocessing, layer: layer,
+                      modelName: "\(modelURL.lastPathComponent), sha256 \(info.sha256.prefix(12))…")
+    }
+
+    /// A seeded synthetic picture: a few smooth colour waves; `stripes` adds the sharp,
+    /// high-frequency bands of a woodblock print's waves.
+    static func picture(width: Int, height: Int, seed: UInt64, stripes: Bool) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        struct Wave { var fx, fy, phase, amplitude: Double; var channel: Int }
+        let waves = (0..<9).map { k in
+            Wave(fx: (stripes ? 0.9 : 0.25) * (rng.nextUnit() - 0.5), fy: (stripes ? 0.9 : 0.25) * (rng.nextUnit() - 0.5),
+                 phase: 6.283 * rng.nextUnit(), amplitude: 0.15 + 0.2 * rng.nextUnit(), channel: k % 3)
+        }
+        var rgb = [Float](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                for w in waves {
+                    var v = sin(w.fx * Double(x) + w.fy * Double(y) + w.phase)
+                    if stripes { v = v > 0.3 ? 1 : -0.4 }
+                    rgb[(y * width + x) * 3 + w.channel] += Float(w.amplitude * v)
+                }
+            }
+        }
+        return rgb.map { min(1, max(0, 0.5 + $0)) }
+    }
+
+    public func features(seed: UInt64, index: Int) throws -> (generated: Tensor<Double>, content: Tensor<Double>, style: Tensor<Double>) {
+        // The layer's map is at least 16×16 (the image f times that); F, P and S are crops of
+        // (4 + d) × (5 + d) positions of it, at seeded places away from the borders.
+        let cropW = 4 + index, cropH = 5 + index
+        let mapW = max(16, cropW + 4), mapH = max(16, cropH + 4)
+        let width = mapW * factor, height = mapH * factor
+        let base = seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(index) &* 7919
+        let content = Self.picture(width: width, height: height, seed: base &+ 1, stripes: false)
+        let style = Self.picture(width: width, height: height, seed: base &+ 2, stripes: true)
+        var rng = SplitMix64(seed: base &+ 3)
+        let generated = zip(content, style).map { c, s in min(1, max(0, 0.6 * c + 0.4 * s + Float(0.1 * (rng.nextUnit() - 0.5)))) }
+        let x0 = 2 + Int(rng.next() % UInt64(mapW - cropW - 3)), y0 = 2 + Int(rng.next() % UInt64(mapH - cropH - 3))
+        let sx = 2 + Int(rng.next() % UInt64(mapW - cropW - 3)), sy = 2 + Int(rng.next() % UInt64(mapH - cropH - 3))
+        lock.lock()
+        defer { lock.unlock() }
+        /// The layer's activations [C, H, W] of an image, cropped to [C, cropH·cropW].
+        func crop(_ rgb: [Float], x: Int, y: Int) -> Tensor<Float> {
+            let input = preprocessing.tensor(fromRGB: rgb, width: width, height: height)
+            let a = network.forward(input, keep: [layer])[layer]!
+            let (c, h, w) = (a.shape[0], a.shape[1], a.shape[2])
+            precondition(h == mapH && w == mapW, "\(layer) map is \(h)×\(w), expected \(mapH)×\(mapW)")
+            var out = Tensor<Float>(shape: [c, cropH * cropW])
+            for k in 0..<c { for i in 0..<cropH { for j in 0..<cropW {
+                out.storage[(k * cropH + i) * cropW + j] = a.storage[(k * h + y + i) * w + x + j]
+            } } }
+            return out
+        }
+        let F = crop(generated, x: x0, y: y0), P = crop(content, x: x0, y: y0), S = crop(style, x: sx, y: sy)
+        let scale = Double(P.storage.map(abs).max() ?? 0)
+        let s = scale > 0 ? 1 / scale : 1
+        func double(_ t: Tensor<Float>) -> Tensor<Double> {
+            Tensor<Double>(shape: t.shape, storage: t.storage.map { Double($0) * s })
+        }
+        return (double(F), double(P), double(S))
+    }
+}
+
+/// A check could not be set up as asked (a layer the model does not have, say).
+public struct CheckSetupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,1 +1,0 @@
-// NSTFormula: see Package.swift for what this module is for.

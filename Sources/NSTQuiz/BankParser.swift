@@ -1,0 +1,467 @@
+import Foundation
+
+/// One problem found in a bank (or answers) file: where, what, and how to fix it.
+/// Printed as `file:line:column: error: message` followed by `  fix: …`.
+public struct FileDiagnostic: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    public enum Severity: String, Sendable { case error, warning }
+    public var location: SourceLocation
+    public var severity: Severity
+    public var message: String
+    public var fix: String
+
+    public init(_ location: SourceLocation, _ message: String, fix: String, severity: Severity = .error) {
+        self.location = location; self.message = message; self.fix = fix; self.severity = severity
+    }
+    public var description: String {
+        "\(location): \(severity.rawValue): \(message)" + (fix.isEmpty ? "" : "\n  fix: \(fix)")
+    }
+    public var errorDescription: String? { description }
+}
+
+/// The lines of a text file, decoded strictly: invalid UTF-8, NUL bytes and files over a
+/// size limit are refused with the place they occur. Shared by the bank and answers parsers.
+struct SourceText {
+    struct Line { var number: Int; var text: String }
+    var lines: [Line] = []
+
+    /// Default limit: 1 MiB. A bank of twelve questions is about 20 KB; the limit only
+    /// protects the machine from a mistaken argument (a video, /dev/zero …).
+    static let defaultMaxBytes = 1 << 20
+
+    static func decode(_ data: Data, file: String, maxBytes: Int, raiseHint: String) -> Result<SourceText, FileDiagnostic> {
+        if data.count > maxBytes {
+            return .failure(FileDiagnostic(SourceLocation(file: file, line: 1, column: 1),
+                "file is \(data.count) bytes, over the limit of \(maxBytes) bytes",
+                fix: "check that this is the right file; \(raiseHint)"))
+        }
+        var result = SourceText()
+        var lineNumber = 1
+        var start = data.startIndex
+        // Split on \n first so that an encoding error can be reported with its line and column.
+        while start <= data.endIndex {
+            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
+            var bytes = data[start..<end]
+            if bytes.last == 0x0D { bytes = bytes.dropLast() }
+            if let nul = bytes.firstIndex(of: 0) {
+                return .failure(FileDiagnostic(SourceLocation(file: file, line: lineNumber, column: nul - bytes.startIndex + 1),
+                    "NUL byte in a text file (byte column \(nul - bytes.startIndex + 1))",
+                    fix: "this looks like a binary file; save the file as plain UTF-8 text"))
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                let column = firstInvalidUTF8(bytes)
+                return .failure(FileDiagnostic(SourceLocation(file: file, line: lineNumber, column: column),
+                    "invalid UTF-8 at byte column \(column)",
+                    fix: "save the file as UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`)"))
+            }
+            result.lines.append(Line(number: lineNumber, text: text))
+            if end == data.endIndex { break }
+            start = data.index(after: end)
+            lineNumber += 1
+        }
+        return .success(result)
+    }
+
+    /// 1-based byte column of the first byte that is not part of a valid UTF-8 sequence.
+    static func firstInvalidUTF8(_ bytes: Data.SubSequence) -> Int {
+        let b = Array(bytes)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            let n: Int
+            if c < 0x80 { n = 1 } else if c >= 0xC2 && c <= 0xDF { n = 2 }
+            else if c >= 0xE0 && c <= 0xEF { n = 3 } else if c >= 0xF0 && c <= 0xF4 { n = 4 } else { return i + 1 }
+            if i + n > b.count { return i + 1 }
+            let prefix = Data(b[i..<(i + n)])
+            if String(validating: prefix, as: UTF8.self) == nil { return i + 1 }
+            i += n
+        }
+        return max(1, b.count)
+    }
+}
+
+/// Parses `.quiz` files (Quizzes/FORMAT.md). Never traps: every problem becomes a
+/// `FileDiagnostic`, and parsing goes on after one so that a file's errors come in one go.
+public struct BankParser {
+    /// Names accepted by `target:`; nil accepts any (lint checks them with NSTCheck).
+    public var knownTargets: [String]?
+    public var maxBytes: Int
+
+    public init(knownTargets: [String]? = FormulaTargets.names, maxBytes: Int = 1 << 20) {
+        self.knownTargets = knownTargets; self.maxBytes = maxBytes
+    }
+
+    public struct Result: Sendable {
+        public var bank: Bank?
+        public var diagnostics: [FileDiagnostic]
+        public var errors: [FileDiagnostic] { diagnostics.filter { $0.severity == .error } }
+    }
+
+    static let bankFields = ["title", "id"]
+    static let questionFields = ["kind", "title", "points", "prompt", "hint", "model", "explanation",
+                                 "seed-note", "target", "key", "attempts", "answer", "option", "rubric", "image"]
+    /// Fields that may appear more than once in a question.
+    static let repeatable: Set<String> = ["hint", "answer", "option", "rubric", "image"]
+
+    public func parse(contentsOf url: URL, displayName: String? = nil) -> Result {
+        let name = displayName ?? url.path
+        let data: Data
+        do {
+            // Refuse before reading a huge file into memory.
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            if size > maxBytes {
+                return Result(bank: nil, diagnostics: [FileDiagnostic(SourceLocation(file: name, line: 1, column: 1),
+                    "file is \(size) bytes, over the limit of \(maxBytes) bytes",
+                    fix: "check that this is the right file; raise the limit with --max-bank-bytes")])
+            }
+            data = try Data(contentsOf: url)
+        } catch {
+            return Result(bank: nil, diagnostics: [FileDiagnostic(SourceLocation(file: name, line: 0, column: 0),
+                "cannot read the bank: \(Self.describe(error))",
+                fix: "check the path (a bank is a .quiz text file, e.g. Quizzes/neural-style-transfer.quiz)")])
+        }
+        return parse(data: data, file: name)
+    }
+
+    static func describe(_ error: Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSCocoaErrorDomain && (ns.code == NSFileReadNoSuchFileError || ns.code == 260) { return "no such file" }
+        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain,
+           let s = strerror(Int32(u.code)) { return String(cString: s).lowercased() }
+        return ns.localizedDescription
+    }
+
+    public func parse(text: String, file: String) -> Result { parse(data: Data(text.utf8), file: file) }
+
+    public func parse(data: Data, file: String) -> Result {
+        let source: SourceText
+        switch SourceText.decode(data, file: file, maxBytes: maxBytes, raiseHint: "raise the limit with --max-bank-bytes") {
+        case .failure(let d): return Result(bank: nil, diagnostics: [d])
+        case .success(let s): source = s
+        }
+        var state = ParseState(file: file, parser: self)
+        state.run(source.lines)
+        return state.finish(fileStem: Self.stem(of: file))
+    }
+
+    static func stem(of file: String) -> String {
+        let last = file.split(separator: "/").last.map(String.init) ?? file
+        if let dot = last.lastIndex(of: "."), dot != last.startIndex { return String(last[..<dot]) }
+        return last
+    }
+}
+
+/// The names `target:` accepts.
+public enum FormulaTargets {
+    public static var names: [String] { checkTargets }
+}
+
+/// A field as written: name, value (a block's lines joined with \n) and where it is.
+struct RawField {
+    var name: String
+    var value: String
+    var location: SourceLocation      // the field name
+    var valueLocation: SourceLocation // the first character of the value (or the block's first line)
+}
+
+private struct ParseState {
+    let file: String
+    let parser: BankParser
+    var diagnostics: [FileDiagnostic] = []
+    var bankFields: [RawField] = []
+    var questions: [(header: SourceLocation, number: Int?, fields: [RawField])] = []
+
+    init(file: String, parser: BankParser) { self.file = file; self.parser = parser }
+
+    func loc(_ line: Int, _ column: Int) -> SourceLocation { SourceLocation(file: file, line: line, column: column) }
+    mutating func error(_ line: Int, _ column: Int, _ message: String, fix: String) {
+        diagnostics.append(FileDiagnostic(loc(line, column), message, fix: fix))
+    }
+
+    mutating func run(_ lines: [SourceText.Line]) {
+        var i = 0
+        while i < lines.count {
+            let line = lines[i]
+            let text = line.text
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            i += 1
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            if trimmed.hasPrefix("==") { header(line); continue }
+            // name: value
+            let indent = text.prefix { $0 == " " || $0 == "\t" }.count
+            guard let colon = text.firstIndex(of: ":") else {
+                error(line.number, indent + 1, "expected `name: value` or a `== question N ==` header",
+                      fix: "write a field such as `hint: …`, or put longer text in a block: `prompt: \"\"\"` … `\"\"\"`")
+                continue
+            }
+            let name = text[text.startIndex..<colon].trimmingCharacters(in: .whitespaces)
+            let afterColon = text[text.index(after: colon)...]
+            let valueIndent = afterColon.prefix { $0 == " " || $0 == "\t" }.count
+            let valueColumn = text.distance(from: text.startIndex, to: colon) + 2 + valueIndent
+            let value = afterColon.trimmingCharacters(in: .whitespaces)
+            let fieldLoc = loc(line.number, indent + 1)
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
+                error(line.number, indent + 1, "`\(name)` is not a field name",
+                      fix: "field names are lower-case words such as `prompt`, `hint`, `key` (see Quizzes/FORMAT.md)")
+                continue
+            }
+            var field: RawField
+            if value == "\"\"\"" {
+                // A block: lines up to one that holds only """.
+                var body: [String] = []
+                var closed = false
+                while i < lines.count {
+                    let l = lines[i]; i += 1
+                    if l.text.trimmingCharacters(in: .whitespaces) == "\"\"\"" { closed = true; break }
+                    body.append(l.text)
+                }
+                if !closed {
+                    error(line.number, valueColumn, "the block `\(name): \"\"\"` opened here is never closed",
+                          fix: "add a line containing only \"\"\" where the \(name) ends")
+                    // The block swallowed the rest of the file: the question it is in would
+                    // only add misleading "missing field" errors.
+                    if !questions.isEmpty { questions[questions.count - 1].number = nil }
+                    return
+                }
+                field = RawField(name: name, value: Self.dedent(body), location: fieldLoc,
+                                 valueLocation: loc(line.number + 1, 1))
+            } else {
+                field = RawField(name: name, value: value, location: fieldLoc, valueLocation: loc(line.number, valueColumn))
+            }
+            if questions.isEmpty {
+                if BankParser.bankFields.contains(name) { bankFields.append(field) }
+                else if BankParser.questionFields.contains(name) {
+                    error(line.number, indent + 1, "`\(name)` appears before the first question",
+                          fix: "start the question with a header line such as `== question 1 ==`")
+                } else { unknownField(field) }
+            } else {
+                if BankParser.questionFields.contains(name) { questions[questions.count - 1].fields.append(field) }
+                else { unknownField(field) }
+            }
+        }
+    }
+
+    mutating func unknownField(_ f: RawField) {
+        let all = BankParser.bankFields + BankParser.questionFields
+        // Suggestions only for name-sized names (the distance is quadratic in the length).
+        let near = f.name.count > 40 ? nil : all.min { editDistance($0, f.name) < editDistance($1, f.name) }
+        let hint = near.flatMap { editDistance($0, f.name) <= 2 ? "did you mean `\($0)`? " : nil } ?? ""
+        error(f.location.line, f.location.column, "unknown field `\(f.name)`",
+              fix: "\(hint)fields are: \(BankParser.questionFields.joined(separator: ", "))")
+    }
+
+    mutating func header(_ line: SourceText.Line) {
+        let text = line.text
+        let indent = text.prefix { $0 == " " || $0 == "\t" }.count
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let fix = "a question starts with a line like `== question 5 ==`"
+        guard trimmed.hasSuffix("=="), trimmed.count >= 4 else {
+            error(line.number, indent + 1, "malformed header `\(trimmed)`", fix: fix)
+            questions.append((loc(line.number, indent + 1), nil, [])); return
+        }
+        let inner = trimmed.dropFirst(2).dropLast(2).trimmingCharacters(in: .whitespaces)
+        let words = inner.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count == 2, words[0].lowercased() == "question" else {
+            error(line.number, indent + 1, "malformed header `\(trimmed)`", fix: fix)
+            questions.append((loc(line.number, indent + 1), nil, [])); return
+        }
+        let numberColumn = indent + 1 + (text.trimmingCharacters(in: .whitespaces).range(of: String(words[1])).map {
+            trimmed.distance(from: trimmed.startIndex, to: $0.lowerBound) } ?? 0)
+        guard let n = Int(words[1]), n >= 1, n <= 9999 else {
+            error(line.number, numberColumn, "`\(words[1])` is not a question number", fix: "use a whole number from 1 to 9999")
+            questions.append((loc(line.number, indent + 1), nil, [])); return
+        }
+        if let previous = questions.first(where: { $0.number == n }) {
+            error(line.number, numberColumn, "question \(n) is defined twice (first at line \(previous.header.line))",
+                  fix: "renumber one of them; each question number appears once")
+            questions.append((loc(line.number, indent + 1), nil, [])); return
+        }
+        questions.append((loc(line.number, indent + 1), n, []))
+    }
+
+    /// Removes the indentation common to every non-blank line, and blank lines at both ends.
+    static func dedent(_ lines: [String]) -> String {
+        var body = lines
+        while let f = body.first, f.trimmingCharacters(in: .whitespaces).isEmpty { body.removeFirst() }
+        while let l = body.last, l.trimmingCharacters(in: .whitespaces).isEmpty { body.removeLast() }
+        let indents = body.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { $0.prefix { $0 == " " || $0 == "\t" }.count }
+        let common = indents.min() ?? 0
+        return body.map { $0.trimmingCharacters(in: .whitespaces).isEmpty ? "" : String($0.dropFirst(common)) }
+            .joined(separator: "\n")
+    }
+
+    mutating func finish(fileStem: String) -> BankParser.Result {
+        var bank = Bank(file: file, title: fileStem, id: fileStem, questions: [])
+        var seenBank: Set<String> = []
+        for f in bankFields {
+            if !seenBank.insert(f.name).inserted {
+                error(f.location.line, f.location.column, "`\(f.name)` is given twice", fix: "keep one `\(f.name):` line")
+            }
+            if f.name == "title" { bank.title = f.value }
+            if f.name == "id" {
+                if f.value.isEmpty || !f.value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                    error(f.valueLocation.line, f.valueLocation.column, "`id` must be letters, digits, - or _",
+                          fix: "write e.g. `id: neural-style-transfer` (it names the progress file)")
+                } else { bank.id = f.value }
+            }
+        }
+        if questions.isEmpty {
+            error(1, 1, diagnostics.isEmpty ? "the bank has no questions" : "no questions were read",
+                  fix: "add a question: a `== question 1 ==` line followed by `kind:`, `prompt:` and the kind's fields")
+        }
+        for q in questions {
+            guard let n = q.number else { continue }
+            if let question = build(number: n, header: q.header, fields: q.fields) { bank.questions.append(question) }
+        }
+        let hasErrors = diagnostics.contains { $0.severity == .error }
+        return BankParser.Result(bank: hasErrors ? nil : bank, diagnostics: diagnostics)
+    }
+
+    mutating func build(number: Int, header: SourceLocation, fields: [RawField]) -> Question? {
+        let errorsBefore = diagnostics.count
+        var seen: [String: RawField] = [:]
+        for f in fields {
+            if let first = seen[f.name], !BankParser.repeatable.contains(f.name) {
+                error(f.location.line, f.location.column, "`\(f.name)` is given twice in question \(number) (first at line \(first.location.line))",
+                      fix: "keep one `\(f.name):`")
+            } else if seen[f.name] == nil { seen[f.name] = f }
+        }
+        guard let kindField = seen["kind"] else {
+            error(header.line, header.column, "question \(number) has no `kind:`",
+                  fix: "add `kind: formula`, `kind: truefalse`, `kind: choice` or `kind: text` under the header")
+            return nil
+        }
+        guard let kind = QuestionKind(rawValue: kindField.value) else {
+            error(kindField.valueLocation.line, kindField.valueLocation.column, "unknown kind `\(kindField.value)`",
+                  fix: "use one of: \(QuestionKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        var q = Question(number: number, kind: kind, location: header)
+        let allowed: Set<String> = {
+            let common: Set<String> = ["kind", "title", "points", "prompt", "hint", "model", "explanation", "seed-note", "image"]
+            switch kind {
+            case .formula: return common.union(["target", "key", "attempts"])
+            case .truefalse: return common.union(["answer", "rubric"])
+            case .choice: return common.union(["answer", "option", "rubric"])
+            case .text: return common.union(["rubric"])
+            }
+        }()
+        for f in fields where !allowed.contains(f.name) {
+            error(f.location.line, f.location.column, "`\(f.name)` does not belong in a \(kind.rawValue) question",
+                  fix: "remove it, or change `kind:` (a \(kind.rawValue) question takes: \(allowed.sorted().joined(separator: ", ")))")
+        }
+        for f in fields where allowed.contains(f.name) {
+            let v = f.value, vl = f.valueLocation
+            switch f.name {
+            case "title": q.title = v
+            case "prompt": q.prompt = v
+            case "model": q.model = v
+            case "explanation": q.explanation = v
+            case "seed-note": q.seedNote = v
+            case "hint":
+                if v.isEmpty { error(vl.line, vl.column, "empty hint", fix: "write the hint after `hint:` or remove the line") }
+                else { q.hints.append(v) }
+            case "points":
+                if let p = Double(v), p.isFinite, p > 0, p <= 1000 { q.points = p }
+                else { error(vl.line, vl.column, "`points` must be a positive number, not `\(v)`", fix: "write e.g. `points: 1`") }
+            case "attempts":
+                if let a = Int(v), (1...100).contains(a) { q.attempts = a }
+                else { error(vl.line, vl.column, "`attempts` must be a whole number from 1 to 100, not `\(v)`", fix: "write e.g. `attempts: 3`") }
+            case "target":
+                if let known = parser.knownTargets, !known.contains(v) {
+                    error(vl.line, vl.column, "unknown target `\(v)`", fix: "use one of: \(known.joined(separator: ", "))")
+                } else { q.target = v }
+            case "key":
+                if v.isEmpty { error(vl.line, vl.column, "empty key", fix: "write the key formula after `key:`, e.g. `key: F - P`") }
+                else { q.key = v; q.keyLocation = vl }
+            case "answer":
+                let a = v.lowercased()
+                if kind == .truefalse && a != "true" && a != "false" {
+                    error(vl.line, vl.column, "a truefalse answer is `true` or `false`, not `\(v)`", fix: "write `answer: true` or `answer: false`")
+                } else if a.isEmpty {
+                    error(vl.line, vl.column, "empty answer", fix: "name the right option after `answer:`")
+                } else { q.answers.append(a) }
+            case "option":
+                let parts = splitBar(v)
+                guard let name = parts.first?.text.lowercased(), !name.isEmpty, !name.contains(" ") else {
+                    error(vl.line, vl.column, "an option is `name | description` with a one-word name",
+                          fix: "write e.g. `option: first | the upper image`"); continue
+                }
+                if q.options.contains(where: { $0.name == name }) {
+                    error(vl.line, vl.column, "option `\(name)` is given twice", fix: "give each option its own name")
+                }
+                q.options.append(ChoiceOption(name: name, text: parts.dropFirst().map(\.text).joined(separator: " | ")))
+            case "image":
+                let parts = splitBar(v)
+                guard parts.count == 2, !parts[0].text.isEmpty, !parts[1].text.isEmpty else {
+                    error(vl.line, vl.column, "an image is `label | path`", fix: "write e.g. `image: first | out/style-depth/layers-5.png`"); continue
+                }
+                q.images.append(ImageAttachment(label: parts[0].text, path: parts[1].text))
+            case "rubric":
+                let parts = splitBar(v)
+                if let empty = parts.first(where: { $0.text.isEmpty }) {
+                    error(vl.line, vl.column + empty.offset, "empty phrase in a rubric idea",
+                          fix: "write phrases separated by `|`, e.g. `rubric: minimi* | reduce | lower`"); continue
+                }
+                if parts.contains(where: { RubricMatcher.tokens($0.text).isEmpty }) {
+                    error(vl.line, vl.column, "a rubric phrase has no letters or digits", fix: "write words, e.g. `rubric: gram matri* | correlation*`"); continue
+                }
+                q.rubric.append(RubricIdea(phrases: parts.map(\.text)))
+            default: break
+            }
+        }
+        // What each kind needs.
+        if q.prompt.isEmpty { error(header.line, header.column, "question \(number) has no `prompt:`", fix: "add `prompt: \"\"\"`, the question's text, and a closing `\"\"\"`") }
+        switch kind {
+        case .formula:
+            if q.target == nil && seen["target"] == nil { error(header.line, header.column, "formula question \(number) has no `target:`", fix: "add e.g. `target: content-layer` (one of: \(FormulaTargets.names.joined(separator: ", ")))") }
+            if q.key == nil && seen["key"] == nil { error(header.line, header.column, "formula question \(number) has no `key:`", fix: "add the key formula, e.g. `key: F - P`") }
+        case .truefalse:
+            if q.answers.isEmpty && seen["answer"] == nil { error(header.line, header.column, "truefalse question \(number) has no `answer:`", fix: "add `answer: true` or `answer: false`") }
+            if q.answers.count > 1 { error(header.line, header.column, "truefalse question \(number) has more than one `answer:`", fix: "keep one") }
+            if q.rubric.isEmpty { error(header.line, header.column, "truefalse question \(number) has no `rubric:` for its explanation", fix: "add `rubric:` lines, one key idea each, e.g. `rubric: pretrained | pre-trained`") }
+        case .choice:
+            if fields.filter({ $0.name == "option" }).count < 2 {
+                error(header.line, header.column, "choice question \(number) needs at least two `option:` lines", fix: "add e.g. `option: first | …` and `option: second | …`")
+            }
+            if q.answers.isEmpty && seen["answer"] == nil { error(header.line, header.column, "choice question \(number) has no right option (`answer:`)", fix: "add `answer: NAME` naming one of the options") }
+            for (i, a) in q.answers.enumerated() where !q.options.contains(where: { $0.name == a }) {
+                let f = fields.filter { $0.name == "answer" }[i]
+                error(f.valueLocation.line, f.valueLocation.column, "`answer: \(a)` names no option",
+                      fix: "use one of: \(q.options.map(\.name).joined(separator: ", "))")
+            }
+        case .text:
+            if q.rubric.isEmpty { error(header.line, header.column, "text question \(number) has an empty rubric", fix: "add `rubric:` lines, one key idea each, synonyms separated by `|`") }
+        }
+        return diagnostics.count == errorsBefore ? q : nil
+    }
+
+    /// Splits `a | b | c`, keeping each part's column offset from the value's start.
+    func splitBar(_ v: String) -> [(text: String, offset: Int)] {
+        var parts: [(String, Int)] = []
+        var offset = 0
+        for piece in v.split(separator: "|", omittingEmptySubsequences: false) {
+            let text = piece.trimmingCharacters(in: .whitespaces)
+            let lead = text.isEmpty ? 0 : piece.prefix { $0 == " " }.count
+            parts.append((text, offset + lead))
+            offset += piece.count + 1
+        }
+        return parts
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions on short names.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count)
+    for i in 1...a.count {
+        var cur = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return prev[b.count]
+}

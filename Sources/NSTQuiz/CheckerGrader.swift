@@ -1,0 +1,49 @@
+import NSTCheck
+import NSTFormula
+
+/// Grades formula answers with NSTCheck: numerically, against central differences of the
+/// engine's own losses, with a diagnosis (sign, scale, transposed, missing/extra term, …).
+public struct CheckerGrader: FormulaGrader {
+    public var checker: Checker
+    public init(checker: Checker = Checker()) { self.checker = checker }
+
+    public func grade(target: String, answer: String) -> FormulaOutcome {
+        guard let t = CheckTarget(rawValue: target) else {
+            return FormulaOutcome(verdict: .invalid, diagnoses: [], echo: "",
+                                  message: "unknown target `\(target)` (targets: \(FormulaTargets.names.joined(separator: ", ")))")
+        }
+        let r = checker.check(target: t, answer: answer)
+        let verdict: FormulaOutcome.Verdict
+        switch r.verdict {
+        case .correct: verdict = .correct
+        case .incorrect: verdict = .incorrect
+        case .invalid: verdict = .invalid
+        }
+        // For an unreadable formula the caret rendering already ends with the message.
+        let message = r.errorRendering.flatMap { $0.isEmpty ? nil : $0 } ?? r.message
+        return FormulaOutcome(verdict: verdict,
+                              diagnoses: r.diagnosis.map { .init(kind: $0.kind.rawValue, message: $0.message) },
+                              echo: r.echo, message: message,
+                              column: verdict == .invalid ? Self.column(in: r.message) : nil)
+    }
+
+    /// The column of a formula error, from its message (`column 26: unknown symbol …`, the
+    /// form NSTFormula's FormulaError prints).
+    static func column(in message: String) -> Int? {
+        guard message.hasPrefix("column ") else { return nil }
+        let digits = message.dropFirst(7).prefix { $0.isNumber }
+        guard let n = Int(digits), message.dropFirst(7 + digits.count).hasPrefix(":") else { return nil }
+        return n
+    }
+
+    /// A formula in the language, shown as Unicode maths (`(G − A)·F / (N²·M²)`); the text
+    /// itself when it does not parse.
+    public static func pretty(_ formula: String) -> String {
+        (try? Formula.parse(formula))?.unicode ?? formula
+    }
+}
+
+extension FormulaTargets {
+    /// NSTCheck's targets, the names `target:` accepts.
+    static var checkTargets: [String] { CheckTarget.allCases.map(\.rawValue) }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// `nst bank lint`: everything the parser checks (syntax, required fields, every choice has
+/// a right option that exists, every rubric non-empty), plus every formula key graded by the
+/// checker against its own target — a key the checker does not call correct is an error
+/// at the key's file:line:column.
+public struct BankLinter {
+    public var grader: FormulaGrader
+    public var parser: BankParser
+    public init(grader: FormulaGrader, parser: BankParser = BankParser()) { self.grader = grader; self.parser = parser }
+
+    public struct Result: Sendable {
+        public var bank: Bank?
+        public var diagnostics: [FileDiagnostic]
+        public var errors: [FileDiagnostic] { diagnostics.filter { $0.severity == .error } }
+        public var ok: Bool { bank != nil && errors.isEmpty }
+    }
+
+    public func lint(contentsOf url: URL, displayName: String? = nil) -> Result {
+        finish(parser.parse(contentsOf: url, displayName: displayName))
+    }
+    public func lint(text: String, file: String) -> Result { finish(parser.parse(text: text, file: file)) }
+
+    func finish(_ parsed: BankParser.Result) -> Result {
+        var diagnostics = parsed.diagnostics
+        guard let bank = parsed.bank else { return Result(bank: nil, diagnostics: diagnostics) }
+        for q in bank.questions where q.kind == .formula {
+            guard let key = q.key, let target = q.target, let loc = q.keyLocation else { continue }
+            let o = grader.grade(target: target, answer: key)
+            if o.verdict == .correct { continue }
+            let why = o.diagnoses.isEmpty ? o.message : o.diagnoses.map { "\($0.kind): \($0.message)" }.joined(separator: "; ")
+            let what = o.verdict == .invalid ? "cannot be evaluated" : "is not the gradient"
+            var at = loc
+            if let c = o.column, c >= 1 { at.column += c - 1 }  // point at the offending token
+            diagnostics.append(FileDiagnostic(at, "the key of question \(q.number) \(what) for target \(target): \(why)",
+                fix: "correct the key (try it with `nst check --target \(target) --answer \"\(key)\"`)"))
+        }
+        for q in bank.questions where q.kind == .choice && q.images.isEmpty == false {
+            for img in q.images where !q.options.contains(where: { $0.name == img.label }) {
+                diagnostics.append(FileDiagnostic(q.location, "question \(q.number)'s image label `\(img.label)` names no option",
+                    fix: "label each image with an option's name (\(q.options.map(\.name).joined(separator: ", ")))", severity: .warning))
+            }
+        }
+        let ok = !diagnostics.contains { $0.severity == .error }
+        return Result(bank: ok ? bank : nil, diagnostics: diagnostics)
+    }
+}

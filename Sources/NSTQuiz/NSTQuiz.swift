@@ -1,1 +1,0 @@
-// NSTQuiz: see Package.swift for what this module is for.

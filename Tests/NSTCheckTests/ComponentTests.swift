@@ -1,0 +1,118 @@
+import Testing
+import Foundation
+@testable import NSTCheck
+import NSTFormula
+
+@Suite("Checker components")
+struct ComponentTests {
+    @Test func leastSquaresRecoversCoefficientsAndFlagsDependence() {
+        let a = [1.0, 2, 3, 4, 5], b = [1.0, -1, 2, 0, 3]
+        let target = zip(a, b).map { 2 * $0 - 0.5 * $1 }
+        let fit = LeastSquares(columns: [a, b, zip(a, b).map { $0 + $1 }], target: target)
+        #expect(abs(fit.coefficients[0] - 2) < 1e-12)
+        #expect(abs(fit.coefficients[1] + 0.5) < 1e-12)
+        #expect(fit.dependent == [2])
+        #expect(fit.coefficients[2] == 0)
+        #expect(fit.residualNorm < 1e-12)
+        let off = LeastSquares(columns: [a], target: b)
+        #expect(off.residualNorm > 0.5)
+    }
+
+    @Test func factorsAreNamedFromTheBindingsOfEveryDraw() {
+        // atoms: 2, N, M, α, β, w, η
+        let draws: [[Double]] = [[2, 7, 9, 1.7, 0.4, 2.3, 0.6], [2, 5, 11, 0.5, 2.8, 1.4, 1.9], [2, 8, 13, 2.2, 0.7, 0.45, 2.6]]
+        func name(_ f: ([Double]) -> Double) -> String? { Factor.match(draws.map(f), atomValues: draws)?.text }
+        #expect(name { _ in 1 } == "1")
+        #expect(name { _ in -1 } == "−1")
+        #expect(name { _ in 0.5 } == "½")
+        #expect(name { _ in 0.25 } == "¼")
+        #expect(name { _ in 4 } == "4")
+        #expect(name { $0[1] * $0[2] } == "N·M")
+        #expect(name { 1 / ($0[1] * $0[1] * $0[2] * $0[2]) } == "1/(N²·M²)")
+        #expect(name { -1 / $0[6] } == "−1/η")
+        #expect(name { 1 / ($0[3] * $0[6]) } == "1/(α·η)")
+        #expect(name { $0[4] * $0[5] } == "β·w")
+        #expect(name { 2 * $0[3] } == "2·α")
+        #expect(name { _ in 0.731 } == nil)
+        // A value that matches in one draw only is not a factor.
+        #expect(Factor.match([7, 5, 9], atomValues: draws) == nil)
+    }
+
+    @Test func jsonHasEveryKeyWithNullsForAbsentValues() throws {
+        let report = Checker().check(target: .styleLayer, answer: "F*(G - A)")
+        let object = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as! [String: Any]
+        for key in ["verdict", "max_rel_error", "diagnosis", "shape", "expected_shape", "echo", "message", "error_rendering",
+                    "worst", "reference", "target", "bindings", "bindings_detail", "seed", "draws", "eps", "dtype", "tolerance",
+                    "checked_entries"] {
+            #expect(object.keys.contains(key), "\(key)")
+        }
+        #expect(object["max_rel_error"] is NSNull)
+        #expect(object["verdict"] as? String == "invalid")
+        #expect((object["error_rendering"] as? String)?.contains("F*(G - A)\n ^\n") == true)
+        let decoded = try JSONDecoder().decode(CheckReport.self, from: Data(report.json.utf8))
+        #expect(decoded.verdict == .invalid)
+        #expect(decoded.diagnosis == report.diagnosis)
+    }
+
+    @Test func reportsAreReproducibleAndSeedsChangeTheDraws() {
+        let a = Checker(options: CheckOptions(seed: 11)).check(target: .total, answer: "alpha*(F - P)")
+        let b = Checker(options: CheckOptions(seed: 11)).check(target: .total, answer: "alpha*(F - P)")
+        let c = Checker(options: CheckOptions(seed: 12)).check(target: .total, answer: "alpha*(F - P)")
+        #expect(a.json == b.json)
+        #expect(a.json != c.json)
+        #expect(a.draws == 3 && a.seed == 11 && a.dtype == "Double" && a.bindings == .random)
+    }
+
+    @Test func oneDrawIsEnoughToJudgeButEveryDrawIsChecked() {
+        for draws in [1, 2, 5] {
+            let r = Checker(options: CheckOptions(draws: draws)).check(target: .contentLayer, answer: "F - P")
+            #expect(r.verdict == .correct)
+            #expect(r.draws == draws)
+        }
+    }
+
+    @Test func customLosses() {
+        let checker = Checker()
+        #expect(checker.check(loss: "sum((F - P).*(F - P))/2", wrt: "F", answer: "F - P").verdict == .correct)
+        #expect(checker.check(loss: "sum((F - P).*(F - P))/2", wrt: "P", answer: "P - F").verdict == .correct)
+        #expect(checker.check(loss: "tr((G - A)*(G - A))/(4*N^2*M^2)", wrt: "F", answer: "(G - A)*F/(N^2*M^2)").verdict == .correct)
+        #expect(checker.check(loss: "sum(G .* A)", wrt: "F", answer: "2*A*F").verdict == .correct)
+        // ∂ tr(A·B)/∂A = Bᵀ for a non-symmetric B: the transpose is diagnosed on a square shape.
+        let t = checker.check(loss: "tr(A*F*P')", wrt: "A", answer: "F*P'")
+        #expect(t.verdict == .incorrect)
+        #expect(t.diagnosis.contains { $0.kind == .transposed })
+        #expect(checker.check(loss: "tr(A*F*P')", wrt: "A", answer: "P*F'").verdict == .correct)
+        let half = checker.check(loss: "sum(F .* F)", wrt: "F", answer: "F")
+        #expect(half.diagnosis.contains { $0.kind == .scale && $0.message.contains("½") })
+        #expect(checker.check(loss: "F", wrt: "F", answer: "F").verdict == .invalid)
+        #expect(checker.check(loss: "sum(F", wrt: "F", answer: "F").diagnosis.first?.kind == .parseError)
+        #expect(checker.check(loss: "sum(F)/(N - N)", wrt: "F", answer: "F").diagnosis.first?.kind == .evaluationError)
+        #expect(checker.check(loss: "sum(F)", wrt: "G", answer: "F").verdict == .invalid)
+    }
+
+    @Test func echoListsEachSymbolWithItsShape() {
+        let r = Checker().check(target: .styleLayer, answer: "(G - A)*F/(N^2*M^2)")
+        let lines = r.echo.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "(G − A)·F / (N²·M²)   (N×M)")
+        #expect(lines.contains { $0.hasPrefix("  G: N×N = ") && $0.hasSuffix("F·Fᵀ, the Gram matrix of F") })
+        #expect(lines.contains { $0.hasPrefix("  M: scalar") })
+        #expect(!lines.contains { $0.hasPrefix("  P:") })
+        #expect(r.shape == r.expectedShape)
+    }
+
+    @Test func worstEntryIsReportedWithBothValues() {
+        let r = Checker().check(target: .contentLayer, answer: "P - F")
+        let w = try! #require(r.worst)
+        #expect(abs(w.answer + w.reference) < 1e-10)
+        #expect(r.maxRelError == 1)
+    }
+
+    @Test func wrongShapesThatAreNotTheTranspose() {
+        let scalar = Checker().check(target: .contentLayer, answer: "sum(F - P)")
+        #expect(scalar.verdict == .incorrect)
+        #expect(scalar.diagnosis.first?.message.contains("a scalar") == true)
+        let square = Checker().check(target: .styleLayer, answer: "(G - A)/(N^2*M^2)")
+        #expect(square.verdict == .incorrect)
+        #expect(square.diagnosis.map(\.kind) == [.shape])
+    }
+}

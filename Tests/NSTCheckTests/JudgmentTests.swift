@@ -1,0 +1,77 @@
+import Testing
+import NSTCheck
+
+/// The judgments issue 4 requires, and many more: verdict and diagnosis kinds.
+@Suite("Checker judgments")
+struct JudgmentTests {
+    struct Case: CustomStringConvertible, Sendable {
+        var target: CheckTarget
+        var answer: String
+        var verdict: Verdict
+        var kinds: [DiagnosisKind] = []
+        var description: String { "\(target.rawValue) \"\(answer)\"" }
+    }
+
+    static let cases: [Case] = [
+        // Required by the issue.
+        Case(target: .contentLayer, answer: "F - P", verdict: .correct),
+        Case(target: .contentLayer, answer: "P - F", verdict: .incorrect, kinds: [.sign]),
+        Case(target: .styleLayer, answer: "(G - A)*F/(N^2*M^2)", verdict: .correct),
+        Case(target: .styleLayer, answer: "(F'*(G-A))'/(N^2*M^2)", verdict: .correct),
+        Case(target: .styleLayer, answer: "F'*(G - A)/(N^2*M^2)", verdict: .incorrect, kinds: [.transposed]),
+        Case(target: .styleLayer, answer: "(G - A)*F/(2*N^2*M^2)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .styleLayer, answer: "F*(G - A)", verdict: .invalid, kinds: [.shapeError]),
+        Case(target: .update, answer: "F - eta*alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.sign, .scale]),
+        // Content.
+        Case(target: .contentLayer, answer: "F − P", verdict: .correct),
+        Case(target: .contentLayer, answer: "-(P - F)", verdict: .correct),
+        Case(target: .contentLayer, answer: "2*(F - P)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .contentLayer, answer: "(F - P)/2", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .contentLayer, answer: "F", verdict: .incorrect, kinds: [.extraTerm]),
+        Case(target: .contentLayer, answer: "F + P", verdict: .incorrect, kinds: [.extraTerm]),
+        Case(target: .contentLayer, answer: "step(F).*(F - P)", verdict: .incorrect, kinds: [.mask]),
+        Case(target: .contentLayer, answer: "(F - P)'", verdict: .incorrect, kinds: [.transposed]),
+        Case(target: .contentLayer, answer: "sum(F - P)", verdict: .incorrect, kinds: [.shape]),
+        Case(target: .contentLayer, answer: "alpha*(F - P)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .contentTotal, answer: "F - P", verdict: .correct),
+        Case(target: .contentLayer, answer: "F - Q", verdict: .invalid, kinds: [.shapeError]),
+        Case(target: .contentLayer, answer: "F - P)", verdict: .invalid, kinds: [.parseError]),
+        Case(target: .contentLayer, answer: "(F - P)/(N - N)", verdict: .invalid, kinds: [.evaluationError]),
+        // Style.
+        Case(target: .styleLayer, answer: "(G - A)·F / (N²·M²)", verdict: .correct),
+        Case(target: .styleLayer, answer: "(G - A)'*F/(N^2*M^2)", verdict: .correct, kinds: [.indistinguishable]),
+        Case(target: .styleLayer, answer: "(F*F' - A)*F/N^2/M^2", verdict: .correct),
+        Case(target: .styleLayer, answer: "(G - A)*F/(4*N^2*M^2)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .styleLayer, answer: "(G - A)*F", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .styleLayer, answer: "(A - G)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.sign]),
+        Case(target: .styleLayer, answer: "G*F/(N^2*M^2)", verdict: .incorrect, kinds: [.extraTerm]),
+        Case(target: .styleLayer, answer: "step(F).*((G - A)*F)/(N^2*M^2)", verdict: .incorrect, kinds: [.mask]),
+        Case(target: .styleLayer, answer: "(G - A)*F/(N*M)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .styleTotal, answer: "w*(G - A)*F/(N^2*M^2)", verdict: .correct),
+        Case(target: .styleTotal, answer: "(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .styleTotal, answer: "w*F'*(G - A)/(N^2*M^2)", verdict: .incorrect, kinds: [.transposed]),
+        // Total and update.
+        Case(target: .total, answer: "alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", verdict: .correct),
+        Case(target: .total, answer: "α(F − P)", verdict: .invalid, kinds: [.parseError]),
+        Case(target: .total, answer: "alpha*(F - P)", verdict: .incorrect, kinds: [.missingTerm]),
+        Case(target: .total, answer: "alpha*(F - P) - beta*w*(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.sign]),
+        Case(target: .total, answer: "alpha*(F - P) + w*(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .total, answer: "(F - P) + beta*w*(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.scale]),
+        Case(target: .update, answer: "F - eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))", verdict: .correct),
+        Case(target: .update, answer: "F - eta*alpha*(F - P) - eta*beta*w*(G - A)*F/(N^2*M^2)", verdict: .correct),
+        Case(target: .update, answer: "F + eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))", verdict: .incorrect, kinds: [.sign]),
+        Case(target: .update, answer: "-eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))", verdict: .incorrect, kinds: [.missingTerm]),
+    ]
+
+    @Test(arguments: cases)
+    func judged(_ c: Case) {
+        let report = Checker().check(target: c.target, answer: c.answer)
+        #expect(report.verdict == c.verdict, "\(c): \(report.message) \(report.diagnosis)")
+        let kinds = report.diagnosis.map(\.kind)
+        for k in c.kinds { #expect(kinds.contains(k), "\(c): expected \(k) in \(report.diagnosis)") }
+        if c.verdict == .correct {
+            #expect(report.maxRelError! <= 1e-7)
+            #expect(!kinds.contains { $0 != .indistinguishable })
+        }
+    }
+}
