@@ -41,8 +41,8 @@ public struct TerminalImageRenderer: Sendable {
     }
 
     /// Terminals are at most a few thousand cells wide or tall; larger requests are clamped
-    /// (so no size arithmetic can overflow).
-    static let maxCells = 1 << 16
+    /// (so no size arithmetic can overflow and no absurd padding is built).
+    static let maxCells = 4096
 
     func fitted(_ image: RGBImage, columns: Int, maxRows: Int?) -> RGBImage {
         let rows = min(max(1, maxRows ?? Self.maxCells), Self.maxCells)
@@ -89,9 +89,12 @@ public struct TerminalImageRenderer: Sendable {
     }
 
     private func trimTrailingSpaces(_ s: String) -> String {
-        var t = Substring(s)
-        while t.last == " " { t = t.dropLast() }
-        return String(t)
+        let bytes = s.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") {
+            end = bytes.index(before: end)
+        }
+        return String(s[..<end])
     }
 
     /// The escape code selecting `c` as foreground or background colour.
