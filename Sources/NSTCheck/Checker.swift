@@ -56,7 +56,7 @@ public struct Checker: Sendable {
     /// over the same symbols. `wrt` is F, P or A (G is F·Fᵀ and follows F).
     public func check(loss: String, wrt: String, answer: String) -> CheckReport {
         let (draws, source, detail) = makeDraws()
-        let wrtName = Formula.canonicalSymbol(wrt == "α" ? "alpha" : wrt)
+        let wrtName = Formula.canonicalSymbol(wrt.trimmingCharacters(in: .whitespaces))
         var base = Problem.invalidShell(target: "custom", draws: draws, epsilon: Self.customStep, source: source, detail: detail)
         let symbols0 = draws[0].symbols
         let lossExpression: Expression

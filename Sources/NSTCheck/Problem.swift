@@ -103,6 +103,11 @@ extension Checker {
             answers.append(p.sample(i).map { m.values[$0] })
         }
         let references = p.draws.indices.map { p.reference($0) }
+        if references.contains(where: { $0.contains { !$0.isFinite } }) {
+            return p.invalid(answer: answer, kind: .evaluationError,
+                             message: "the loss cannot be differentiated numerically here: it is not finite at points next to the draws' values (a division by zero or an overflow nearby)",
+                             rendering: nil, echo: echo, options: options)
+        }
         var maxRel = 0.0
         var worst: WorstEntry?
         for i in p.draws.indices {
