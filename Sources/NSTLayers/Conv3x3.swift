@@ -66,6 +66,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     public var inChannels: Int { weight.shape[1] }
     public var outChannels: Int { weight.shape[0] }
 
+    @inlinable
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>) {
         precondition(weight.shape.count == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
                      "Conv3x3 weight must be [O, C, 3, 3], got \(weight.shape)")
@@ -76,6 +77,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     }
 
     /// W'[c,o,ky,kx] = W[o,c,2−ky,2−kx]. [O,C,3,3] → [C,O,3,3]
+    @inlinable
     public static func flippedTransposed(_ w: Tensor<Scalar>) -> Tensor<Scalar> {
         let o = w.shape[0], c = w.shape[1]
         var out = Tensor<Scalar>(shape: [c, o, 3, 3])

@@ -21,10 +21,10 @@ public final class VGG<Scalar: TensorScalar> {
     public let workspace: ConvWorkspace<Scalar>
 
     // Saved by forward for backward.
-    var saved: [Int: Tensor<Scalar>] = [:]
-    var inputShapes: [Int: [Int]] = [:]
-    var deepest = -1
-    var imageShape: [Int] = []
+    @usableFromInline var saved: [Int: Tensor<Scalar>] = [:]
+    @usableFromInline var inputShapes: [Int: [Int]] = [:]
+    @usableFromInline var deepest = -1
+    @usableFromInline var imageShape: [Int] = []
 
     public init(architecture: VGGArchitecture, weights: VGGWeights<Scalar>, pooling: Pooling,
                 workspace: ConvWorkspace<Scalar> = ConvWorkspace()) {
@@ -38,6 +38,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// Position in `layers` of a layer name (canonical or Keras); stops with a clear message for
     /// a name this network cannot compute (validate user input with `architecture.resolve` first).
+    @usableFromInline
     func position(_ name: String) -> Int {
         let canonical: String
         do { canonical = try architecture.resolve(name) } catch { preconditionFailure("\(error)") }
@@ -49,6 +50,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// x [3,H,W] → the kept layers' activations [C,H',W'] by canonical name. Runs only as deep as
     /// the deepest kept layer. `keep` may use canonical or Keras names.
+    @inlinable
     public func forward(_ x: Tensor<Scalar>, keep: Set<String>) -> [String: Tensor<Scalar>] {
         precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
         let wanted = Set(keep.map(position))
@@ -93,6 +95,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// ∂L/∂(kept layers) → ∂L/∂x [3,H,W], for the image of the last `forward`. Layers missing from
     /// `dKept` contribute nothing; every key must be a layer that forward kept (or a shallower one).
+    @inlinable
     public func backward(_ dKept: [String: Tensor<Scalar>]) -> Tensor<Scalar> {
         precondition(!imageShape.isEmpty, "VGG.backward called before forward")
         var upstream: [Int: Tensor<Scalar>] = [:]
@@ -127,6 +130,7 @@ public final class VGG<Scalar: TensorScalar> {
     }
 
     /// Output shape of the layer at `pos` in the last forward.
+    @usableFromInline
     func outputShape(_ pos: Int) -> [Int] {
         if pos + 1 <= deepest, let s = inputShapes[pos + 1] { return s }
         let s = inputShapes[pos]!
@@ -137,6 +141,7 @@ public final class VGG<Scalar: TensorScalar> {
         }
     }
 
+    @inlinable
     static func sum(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(a.shape == b.shape, "gradient shapes \(a.shape) and \(b.shape) differ")
         var out = a
