@@ -12,7 +12,7 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
 }
 
 @inline(__always)
-private func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: TensorScalar {
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -46,6 +46,7 @@ public enum BLASThreads {
 
 extension Tensor {
     /// Matrix product of two 2-D tensors with optional transposes: op(self)·op(other).
+    @inlinable
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         precondition(shape.count == 2 && other.shape.count == 2, "matmul needs 2-D tensors")
         let (m, k) = transposeSelf ? (shape[1], shape[0]) : (shape[0], shape[1])

@@ -26,6 +26,7 @@ public final class VGG<Scalar: TensorScalar> {
     @usableFromInline var deepest = -1
     @usableFromInline var imageShape: [Int] = []
 
+    @inlinable
     public init(architecture: VGGArchitecture, weights: VGGWeights<Scalar>, pooling: Pooling,
                 workspace: ConvWorkspace<Scalar> = ConvWorkspace()) {
         precondition(weights.architecture == architecture, "weights are \(weights.architecture), network is \(architecture)")
