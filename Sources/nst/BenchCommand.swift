@@ -111,18 +111,41 @@ struct BenchCommand: ParsableCommand {
             PeakMemory.reset()
             let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
             var forward: [Double] = [], backward: [Double] = [], total: [Double] = []
+            var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
+            net.recordsLayerTimes = true
             for i in 0..<(warmup + iterations) {
                 let (f, b) = workload.iteration()
-                if i >= warmup { forward.append(f); backward.append(b); total.append(f + b) }
+                if i >= warmup {
+                    forward.append(f); backward.append(b); total.append(f + b)
+                    for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
+                }
             }
+            net.recordsLayerTimes = false
+            var layerRows: [LayerRow] = []
+            for (name, macs) in architecture.convMultiplyAddsPerLayer(width: width, height: height) {
+                guard let f = perLayer["\(name) forward"] else { continue }
+                let fwd = Stats(f).median, bwd = perLayer["\(name) backward"].map { Stats($0).median } ?? 0
+                let gflop = 2 * Double(macs) / 1e9
+                layerRows.append(LayerRow(layer: name, gflop: gflop, forward_s: fwd, backward_s: bwd,
+                                          forward_gflops: gflop / fwd, backward_gflops: bwd > 0 ? gflop / bwd : 0))
+            }
+            let otherForward = Stats(forward).median - layerRows.reduce(0) { $0 + $1.forward_s }
             let flop = 4.0 * Double(try architecture.convMultiplyAdds(through: deepest, width: width, height: height))
             let r = SizeResult(size: size, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
                                iteration: Stats(total), gflop: flop / 1e9,
-                               effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB())
+                               effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB(),
+                               layers: layerRows)
             results.append(r)
             log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline  peak RSS %.0f MiB",
                        size, width, height, r.forward.median, r.backward.median, r.iteration.median, r.iteration.min, r.iteration.max,
                        r.gflop, r.effectiveGFLOPS, r.effectiveGFLOPS / rooflineAll, r.peakRSSMiB))
+            if !json {
+                for row in layerRows {
+                    print(String(format: "        %-8@ %6.2f GFLOP  forward %.4f s (%5.1f GFLOP/s)  backward %.4f s (%5.1f GFLOP/s)",
+                                 row.layer as NSString, row.gflop, row.forward_s, row.forward_gflops, row.backward_s, row.backward_gflops))
+                }
+                print(String(format: "        ReLU/pooling (forward, outside the convolutions): %.4f s", max(0, otherForward)))
+            }
         }
         if json {
             let report = Report(roofline_gflops: rooflineAll, roofline_gflops_1thread: roofline1, threads: allThreads, blas_kernels: BLASRuntime.coreName,
@@ -198,19 +221,27 @@ private struct SizeResult {
     var size: Int, width: Int, height: Int
     var forward: Stats, backward: Stats, iteration: Stats
     var gflop: Double, effectiveGFLOPS: Double, peakRSSMiB: Double
+    var layers: [LayerRow]
 
     struct JSON: Encodable {
         var size: Int, width: Int, height: Int
         var iteration_s: Double, iteration_min_s: Double, iteration_max_s: Double
         var forward_s: Stats, backward_s: Stats
         var gflop: Double, effective_gflops: Double, ratio_to_roofline: Double, peak_rss_mib: Double
+        var layers: [LayerRow]
     }
 
     func json(roofline: Double) -> JSON {
         JSON(size: size, width: width, height: height, iteration_s: iteration.median, iteration_min_s: iteration.min,
              iteration_max_s: iteration.max, forward_s: forward, backward_s: backward, gflop: gflop,
-             effective_gflops: effectiveGFLOPS, ratio_to_roofline: effectiveGFLOPS / roofline, peak_rss_mib: peakRSSMiB)
+             effective_gflops: effectiveGFLOPS, ratio_to_roofline: effectiveGFLOPS / roofline, peak_rss_mib: peakRSSMiB,
+             layers: layers)
     }
+}
+
+/// One convolution's median times (fused ReLU included in forward; ReLU mask included in backward).
+struct LayerRow: Encodable {
+    var layer: String, gflop: Double, forward_s: Double, backward_s: Double, forward_gflops: Double, backward_gflops: Double
 }
 
 private struct Report: Encodable {
