@@ -12,7 +12,7 @@ swift build --package-path Tests/Fuzz/Formula --scratch-path .build-fuzz -Xswift
 mkdir -p .build-fuzz/corpus/formula Tests/Fuzz/artifacts
 # libFuzzer needs Swift's backtracer off to write its crash files; leak detection is off because
 # the Swift runtime's metadata caches still allocated at exit are reported as leaks.
-SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FormulaFuzz \
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 .build-fuzz/debug/FormulaFuzz \
     .build-fuzz/corpus/formula Tests/Fuzz/corpus/formula \
     -max_total_time="$seconds" -max_len=2500 -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 \
     -artifact_prefix=Tests/Fuzz/artifacts/formula- -print_final_stats=1
