@@ -9,7 +9,7 @@ import NSTLayers
 /// 1. parse the answer and infer its shape (refusing impossible shapes with a caret);
 /// 2. evaluate it in Double on the draw's F, P, A, G = F·Fᵀ, N, M, α, β, w, η;
 /// 3. compare it, entry by entry (all, or a seeded sample), with the reference;
-///    relative error |a − r| / max(|a| + |r|, 10⁻⁴·max|r|) — entries below 10⁻⁴ of the
+///    relative error |a − r| / max(|a| + |r|, 10⁻³·max|r|) — entries below 10⁻³ of the
 ///    largest are compared on that scale, where finite differences' rounding lives;
 /// 4. correct when the largest error over all draws is ≤ `options.tolerance` (1e-7);
 /// 5. otherwise fit the answer as a least-squares combination of the reference's terms
@@ -27,7 +27,9 @@ public struct Checker: Sendable {
     }
 
     /// Step of the central differences for the engine's (polynomial) losses; see FiniteDifferences.
-    static let polynomialStep = 0.1
+    /// The extrapolated difference is exact for them whatever the step, and a step the size
+    /// of the values (about 1) keeps rounding smallest.
+    static let polynomialStep = 1.0
     /// Step for custom losses, which may not be polynomial.
     static let customStep = 1e-4
     /// Relative residual under which a fit explains the answer.

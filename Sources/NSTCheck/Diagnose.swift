@@ -103,7 +103,9 @@ extension Checker {
     /// Sign and scale of one term (or of the whole answer) from its coefficients over the draws.
     static func describe(_ subject: String, _ c: [Double], _ factor: Factor?, p: Problem, whole: Bool) -> [Diagnosis] {
         let Subject = subject
-        if c.allSatisfy({ abs($0) < 1e-6 }) {
+        // A small coefficient may still be a factor (1/β when β is 10⁶); only one that no
+        // factor explains and that is (near) zero says the term is missing.
+        if factor == nil, c.allSatisfy({ abs($0) < 1e-6 }) {
             return [Diagnosis(kind: .missingTerm, message: whole ? "the gradient is missing from the answer (no multiple of it is there)" : "\(subject) is missing from the answer")]
         }
         guard let f = factor else {

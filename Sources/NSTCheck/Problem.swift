@@ -43,6 +43,11 @@ struct Problem {
 }
 
 extension Checker {
+    /// Entries smaller than this fraction of the largest reference entry (in a draw) are
+    /// compared on that scale: the finite differences' rounding (≈ 10⁻¹¹ of the largest entry
+    /// on VGG's deepest layers) would otherwise dominate their relative error.
+    static let relativeFloor = 1e-3
+
     /// The formula as read, in Unicode maths, then each symbol it uses with its shape.
     static func echo(_ e: Expression, shape: Shape?, symbols: SymbolTable) -> String {
         var lines = [e.unicode + (shape.map { "   (\($0.symbolic))" } ?? "")]
@@ -114,7 +119,7 @@ extension Checker {
             let r = references[i], a = answers[i]
             let scale = max(r.map(abs).max() ?? 0, 1e-300)
             for k in r.indices {
-                let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), 1e-4 * scale)
+                let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), Self.relativeFloor * scale)
                 if err > maxRel || worst == nil {
                     maxRel = max(maxRel, err)
                     let cols = p.draws[i].symbols.shapes.isEmpty ? 1 : columns(p.expected(i))

@@ -38,6 +38,21 @@ struct ComponentTests {
         #expect(Factor.match([7, 5, 9], atomValues: draws) == nil)
     }
 
+    @Test func aTinyFactorIsAScaleNotAMissingTerm() throws {
+        // β balanced up to 10⁷ (deep VGG layers): the style term written without β·w has a
+        // coefficient of about 10⁻⁸, which is 1/(β·w), not zero.
+        let draws: [[Double]] = [[2, 512, 20, 1.7, 4e7, 2.3, 0.6], [2, 512, 30, 0.5, 2.8e7, 1.4, 1.9], [2, 512, 42, 2.2, 7e6, 0.45, 2.6]]
+        let c = draws.map { 1 / ($0[4] * $0[5]) }
+        let factor = try #require(Factor.match(c, atomValues: draws))
+        #expect(factor.text == "1/(β·w)")
+        let p = Problem.invalidShell(target: "total", draws: [], epsilon: 1, source: .random, detail: "")
+        let d = Checker.describe("the style term", c, factor, p: p, whole: false)
+        #expect(d.map(\.kind) == [.scale])
+        #expect(d.first?.message == "the style term is 1/(β·w) times what it should be: it lacks the factor β·w")
+        let missing = Checker.describe("the style term", [1e-13, -2e-13, 0], nil, p: p, whole: false)
+        #expect(missing.map(\.kind) == [.missingTerm])
+    }
+
     @Test func jsonHasEveryKeyWithNullsForAbsentValues() throws {
         let report = Checker().check(target: .styleLayer, answer: "F*(G - A)")
         let object = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as! [String: Any]

@@ -24,6 +24,9 @@ struct ModelBindingsTests {
         (.styleLayer, "F*(G - A)", .invalid, .shapeError),
         (.update, "F - eta*alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", .incorrect, .sign),
         (.update, "F - eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))", .correct, nil),
+        // β carries a large power of ten here: 1/(β·w) is a factor, not a missing term.
+        (.total, "(F - P) + (G - A)*F/(N^2*M^2)", .incorrect, .scale),
+        (.total, "alpha*(F - P)", .incorrect, .missingTerm),
     ]
 
     @Test(arguments: cases)
@@ -33,6 +36,7 @@ struct ModelBindingsTests {
         #expect(report.bindingsDetail.contains("relu2_1"))
         #expect(report.verdict == c.2, "\(c.1): \(report.message) \(report.diagnosis)")
         if let k = c.3 { #expect(report.diagnosis.contains { $0.kind == k }, "\(report.diagnosis)") }
+        if c.3 == .scale { #expect(!report.diagnosis.contains { $0.kind == .missingTerm }, "\(report.diagnosis)") }
     }
 
     @Test func layerSizesAreTheNetworksAndMChangesBetweenDraws() throws {
