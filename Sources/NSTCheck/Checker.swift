@@ -116,6 +116,7 @@ public struct Checker: Sendable {
             mask: { i in samples[i].map { wrtValues(draws[i])[$0] > 0 ? 1 : 0 } },
             dictionary: { i in wrtName == "F" ? Self.dictionary(draws[i]) : [] },
             referenceDescription: "central differences of the loss \(lossExpression.unicode) in \(wrtName), evaluated by the formula evaluator",
+            variable: wrtName,
             isUpdate: false,
             epsilon: h, source: source, sourceDetail: detail)
         return run(base, answer: answer)

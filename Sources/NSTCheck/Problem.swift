@@ -13,6 +13,8 @@ struct Problem {
     var mask: (Int) -> [Double]
     var dictionary: (Int) -> [Term]
     var referenceDescription: String
+    /// The matrix differentiated by (F for the targets), for messages.
+    var variable: String = "F"
     var isUpdate: Bool
     var epsilon: Double
     var source: BindingsSource
@@ -93,7 +95,7 @@ extension Checker {
                 transposed = true
             } else {
                 let what = shape.isScalar ? "a scalar" : "\(shape)"
-                let message = "the answer is \(what), but the gradient has the shape of \(expected.symbolic == "N×M" ? "F, " : "")\(expected)"
+                let message = "the answer is \(what), but it should have \(p.variable)'s shape \(expected)"
                 return p.report(.incorrect, message: message, diagnosis: [Diagnosis(kind: .shape, message: message)],
                                 echo: echo, shape: shape.description, options: options)
             }
@@ -122,7 +124,7 @@ extension Checker {
                 let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), Self.relativeFloor * scale)
                 if err > maxRel || worst == nil {
                     maxRel = max(maxRel, err)
-                    let cols = p.draws[i].symbols.shapes.isEmpty ? 1 : columns(p.expected(i))
+                    let cols = columns(p.expected(i))
                     worst = WorstEntry(draw: i + 1, row: p.sample(i)[k] / cols, column: p.sample(i)[k] % cols, answer: a[k], reference: r[k])
                 }
             }
@@ -135,7 +137,7 @@ extension Checker {
         // 4. Diagnose from the numbers.
         var diagnosis: [Diagnosis] = []
         if transposed {
-            diagnosis.append(Diagnosis(kind: .transposed, message: "the answer is \(shape.symbolic), the transpose of the gradient's shape \(expected.symbolic): the gradient with respect to F has F's shape; transpose your answer"))
+            diagnosis.append(Diagnosis(kind: .transposed, message: "the answer is \(shape.symbolic), the transpose of \(p.variable)'s shape \(expected.symbolic): a gradient with respect to \(p.variable) has \(p.variable)'s shape; transpose your answer"))
         }
         diagnosis += Self.diagnose(p, answers: answers, full: full, transposedAlready: transposed)
         if diagnosis.isEmpty {

@@ -225,3 +225,11 @@ struct Parser {
         }
     }
 }
+
+extension Formula {
+    /// The formula in Unicode maths (`(G − A)·F / (N²·M²)`), or nil when it does not parse:
+    /// for rendering typed or stored formulas (the quiz's keys, say).
+    public static func unicode(_ input: String) -> String? {
+        (try? parse(input))?.unicode
+    }
+}

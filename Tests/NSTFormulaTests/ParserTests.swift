@@ -213,3 +213,13 @@ struct FuzzRegressionTests {
         #expect(try Formula.parse("sum_l(F)").ascii == "sum(F)")
     }
 }
+
+@Suite("Rendering helper")
+struct RenderingTests {
+    @Test func unicodeRendersOrGivesNil() {
+        #expect(Formula.unicode("(G - A)*F/(N^2*M^2)") == "(G − A)·F / (N²·M²)")
+        #expect(Formula.unicode("F'*(G - A)/(N^2*M^2)") == "Fᵀ·(G − A) / (N²·M²)")
+        #expect(Formula.unicode("F - eta*alpha*(F - P)") == "F − η·α·(F − P)")
+        #expect(Formula.unicode("2F") == nil)
+    }
+}
