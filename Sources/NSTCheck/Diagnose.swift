@@ -111,7 +111,7 @@ extension Checker {
         guard let f = factor else {
             let spread = (c.max()! - c.min()!) / max(abs(c.max()!), abs(c.min()!))
             if spread < 1e-6 {
-                return [Diagnosis(kind: .scale, message: "\(Subject) is \(short(c[0])) times what it should be (not a simple product of 2, N, M, α, β, w, η)")]
+                return [Diagnosis(kind: .scale, message: "\(Subject) is \(short(c[0])) times what it should be (not a simple product of 2, 3, N, M, α, β, w, η)")]
             }
             let list = c.map { short($0) }.joined(separator: ", ")
             return [Diagnosis(kind: .scale, message: "\(Subject) appears with a factor that changes from draw to draw (\(list)): it depends on N, M or the weights in a way the gradient does not")]
@@ -122,14 +122,14 @@ extension Checker {
         if f.sign < 0 {
             var message = "\(Subject) has the wrong sign"
             if f.isOne { message += " (it is −1 times what it should be)" }
-            if p.isUpdate, !whole, f.exponents == [0, 0, 0, 0, 0, 0, -1] {
+            if p.isUpdate, !whole, f.exponents == [0, 0, 0, 0, 0, 0, 0, -1] {
                 message += ": it escaped the −η of the step — in F − η·∂L_total/∂F every term of the gradient, this one included, is multiplied by −η"
             }
             out.append(Diagnosis(kind: .sign, message: message))
         }
         if !f.isOne {
             var message = "\(Subject) is \(f.magnitudeText) times what it should be"
-            let numericOnly = f.exponents.dropFirst().allSatisfy { $0 == 0 }
+            let numericOnly = f.exponents.dropFirst(2).allSatisfy { $0 == 0 }
             if f.exponents.allSatisfy({ $0 <= 0 }) {
                 message += numericOnly ? " (a factor \(reciprocal.magnitudeText) too small)" : ": it lacks the factor \(reciprocal.magnitudeText)"
             } else if f.exponents.allSatisfy({ $0 >= 0 }) {
