@@ -68,16 +68,16 @@ public struct Checker: Sendable {
             if !s.isScalar {
                 return base.invalid(answer: answer, kind: .shapeError,
                                     message: "the loss must be a scalar, but \(lossExpression.unicode) is \(s); wrap it in sum(…) or tr(…)",
-                                    rendering: nil)
+                                    rendering: nil, options: options)
             }
         } catch {
             return base.invalid(answer: answer, kind: error.kind == .parse ? .parseError : .shapeError,
-                                message: "the loss: \(error.description)", rendering: error.rendered)
+                                message: "the loss: \(error.description)", rendering: error.rendered, options: options)
         }
         guard ["F", "P", "A"].contains(wrtName) else {
             return base.invalid(answer: answer, kind: .shapeError,
                                 message: "--wrt must be F, P or A (G = F·Fᵀ follows F; scalars have no matrix gradient), not '\(wrt)'",
-                                rendering: nil)
+                                rendering: nil, options: options)
         }
         let h = Self.customStep
         // The sample of wrt's entries, per draw (F's sample, or a fresh one for A).
@@ -103,7 +103,7 @@ public struct Checker: Sendable {
         // The loss must evaluate at the draws' points.
         for d in draws {
             do { _ = try Formula.evaluate(lossExpression, bindings: d.bindings, input: loss) } catch {
-                return base.invalid(answer: answer, kind: .evaluationError, message: "the loss: \(error.description)", rendering: error.rendered)
+                return base.invalid(answer: answer, kind: .evaluationError, message: "the loss: \(error.description)", rendering: error.rendered, options: options)
             }
         }
         base = Problem(
