@@ -12,20 +12,20 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the engine's speed and memory.",
         discussion: """
-        First the roofline: the GFLOP/s of one large cblas_sgemm (n×n×n, 2n³ FLOP) on 1 thread
-        and on all threads. Then, per image size, one style-transfer iteration as the
-        experiment runs it: VGG forward from the image to --layer (default conv5_2) keeping the
-        style layers conv1_1…conv5_1 and the content layer, content + style losses, and the
-        backward pass to the image (no weight gradients). Times are median, min and max over
-        --iterations runs after --warmup runs.
+        First the roofline: the GFLOP/s of one large cblas_sgemm (n×n×n, 2n³ FLOP) on 1 thread \
+        and on all threads. Then, per image size, one style-transfer iteration as the experiment \
+        runs it: VGG forward from the image to --layer (default conv5_2) keeping the style layers \
+        conv1_1…conv5_1 and the content layer, content + style losses, and the backward pass to \
+        the image (no weight gradients). Times are median, min and max over --iterations runs \
+        after --warmup runs, with a per-convolution breakdown.
 
-        Effective GFLOP/s = the direct-convolution FLOP count of the iteration (2 FLOP per
-        multiply-add, forward plus the same again for the input gradient) ÷ iteration time,
-        so it is comparable across algorithms and with the roofline. Peak RSS is the process's
+        Effective GFLOP/s = the direct-convolution FLOP count of the iteration (2 FLOP per \
+        multiply-add, forward plus the same again for the input gradient) ÷ iteration time, so it \
+        is comparable across algorithms and with the roofline. Peak RSS is the process's \
         high-water mark while that size ran (reset per size).
 
-        Needs a model (`nst model fetch`), or --random-weights to time random weights of the
-        same shapes.
+        Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
+        shapes. Run it on a quiet machine: other processes on the same cores distort every number.
 
         Examples:
           nst bench --random-weights
