@@ -4,6 +4,7 @@ import NSTTensor
 import NSTLayers
 import NSTVGG
 import NSTWeights
+import NSTTerminal
 
 /// `nst bench`: the engine's speed next to the machine's BLAS peak, measured in the same run.
 struct BenchCommand: ParsableCommand {
@@ -11,20 +12,20 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the engine's speed and memory.",
         discussion: """
-        First the roofline: the GFLOP/s of one large cblas_sgemm (n×n×n, 2n³ FLOP) on 1 thread
-        and on all threads. Then, per image size, one style-transfer iteration as the
-        experiment runs it: VGG forward from the image to --layer (default conv5_2) keeping the
-        style layers conv1_1…conv5_1 and the content layer, content + style losses, and the
-        backward pass to the image (no weight gradients). Times are median, min and max over
-        --iterations runs after --warmup runs.
+        First the roofline: the GFLOP/s of one large cblas_sgemm (n×n×n, 2n³ FLOP) on 1 thread \
+        and on all threads. Then, per image size, one style-transfer iteration as the experiment \
+        runs it: VGG forward from the image to --layer (default conv5_2) keeping the style layers \
+        conv1_1…conv5_1 and the content layer, content + style losses, and the backward pass to \
+        the image (no weight gradients). Times are median, min and max over --iterations runs \
+        after --warmup runs, with a per-convolution breakdown.
 
-        Effective GFLOP/s = the direct-convolution FLOP count of the iteration (2 FLOP per
-        multiply-add, forward plus the same again for the input gradient) ÷ iteration time,
-        so it is comparable across algorithms and with the roofline. Peak RSS is the process's
+        Effective GFLOP/s = the direct-convolution FLOP count of the iteration (2 FLOP per \
+        multiply-add, forward plus the same again for the input gradient) ÷ iteration time, so it \
+        is comparable across algorithms and with the roofline. Peak RSS is the process's \
         high-water mark while that size ran (reset per size).
 
-        Needs a model (`nst model fetch`), or --random-weights to time random weights of the
-        same shapes.
+        Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
+        shapes. Run it on a quiet machine: other processes on the same cores distort every number.
 
         Examples:
           nst bench --random-weights
@@ -32,9 +33,13 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, parsing: .upToNextOption,
-            help: "Longest image sides to time; the image is 4:3 landscape (384 → 384×288).")
-    var sizes: [Int] = [256, 384, 512]
+    @Option(name: [.customLong("sizes"), .customLong("size")], parsing: .upToNextOption,
+            help: ArgumentHelp("Longest image sides to time, separated by spaces or commas; the image is 4:3 landscape (384 → 384×288).",
+                               valueName: "px"))
+    var sizeArguments: [String] = ["256", "384", "512"]
+
+    /// --sizes as numbers (nil entries are not numbers).
+    var sizes: [Int?] { sizeArguments.flatMap { $0.split(separator: ",") }.map { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     @Option(name: .long, help: "Timed iterations per size.")
     var iterations: Int = 10
@@ -61,8 +66,8 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !sizes.isEmpty, sizes.allSatisfy({ (32...4096).contains($0) }) else {
-            throw ValidationError("--sizes must be between 32 and 4096 pixels (VGG16 pools 5 times; 32 px is the smallest that reaches block 5)")
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (32...4096).contains($0!) }) else {
+            throw ValidationError("--sizes \(sizeArguments.joined(separator: " ")): each size must be a whole number of pixels from 32 to 4096 (VGG16 pools 4 times before block 5; 32 px is the smallest that reaches it), e.g. --sizes 256,384,512")
         }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
@@ -106,21 +111,24 @@ struct BenchCommand: ParsableCommand {
         log("model: \(modelDescription); iteration = forward to \(deepest), style \(styleLayers.joined(separator: ",")), content \(deepest), backward to the image; \(pooling.rawValue) pooling")
 
         var results: [SizeResult] = []
-        for size in sizes {
+        for size in sizes.compactMap({ $0 }) {
             let width = size, height = max(1, size * 3 / 4)
             PeakMemory.reset()
             let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
             var forward: [Double] = [], backward: [Double] = [], total: [Double] = []
             var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
             net.recordsLayerTimes = true
+            let progress = ProgressBar(total: warmup + iterations, label: "bench \(width)x\(height)")
             for i in 0..<(warmup + iterations) {
                 let (f, b) = workload.iteration()
+                progress.update(i + 1, values: [("iteration_s", f + b)])
                 if i >= warmup {
                     forward.append(f); backward.append(b); total.append(f + b)
                     for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
                 }
             }
             net.recordsLayerTimes = false
+            progress.finish()
             var layerRows: [LayerRow] = []
             for (name, macs) in architecture.convMultiplyAddsPerLayer(width: width, height: height) {
                 guard let f = perLayer["\(name) forward"] else { continue }
