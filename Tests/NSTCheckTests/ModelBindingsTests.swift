@@ -53,3 +53,27 @@ struct ModelBindingsTests {
         }
     }
 }
+
+/// The required judgments on the installed model's real activations (skipped when no model
+/// was fetched: `nst model fetch`).
+@Suite("Checker on the installed model", .enabled(if: (try? VGGActivations.installed(layer: "relu1_1")) != nil))
+struct InstalledModelTests {
+    @Test func requiredJudgments() throws {
+        let source = try #require(try VGGActivations.installed(layer: "relu1_1"))
+        let checker = Checker(options: CheckOptions(bindings: .model), activations: source)
+        let cases: [(CheckTarget, String, Verdict, DiagnosisKind?)] = [
+            (.contentLayer, "F - P", .correct, nil), (.contentLayer, "P - F", .incorrect, .sign),
+            (.styleLayer, "(G - A)*F/(N^2*M^2)", .correct, nil), (.styleLayer, "(F'*(G-A))'/(N^2*M^2)", .correct, nil),
+            (.styleLayer, "F'*(G - A)/(N^2*M^2)", .incorrect, .transposed), (.styleLayer, "(G - A)*F/(2*N^2*M^2)", .incorrect, .scale),
+            (.styleLayer, "F*(G - A)", .invalid, .shapeError),
+            (.update, "F - eta*alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", .incorrect, .sign),
+        ]
+        for c in cases {
+            let r = checker.check(target: c.0, answer: c.1)
+            #expect(r.bindings == .model)
+            #expect(r.expectedShape.hasPrefix("N×M = 64×"))
+            #expect(r.verdict == c.2, "\(c.1): \(r.message)")
+            if let k = c.3 { #expect(r.diagnosis.contains { $0.kind == k }, "\(c.1): \(r.diagnosis)") }
+        }
+    }
+}
