@@ -15,6 +15,9 @@ extension Checker {
     /// back when the answer had the transposed shape); `full` the whole answer matrices.
     static func diagnose(_ p: Problem, answers: [[Double]], full: [Matrix], transposedAlready: Bool) -> [Diagnosis] {
         let draws = p.draws.indices
+        if answers.allSatisfy({ $0.allSatisfy { $0 == 0 } }) {
+            return [Diagnosis(kind: .missingTerm, message: "the answer is 0 at every checked entry; the gradient is not")]
+        }
         let terms = draws.map { p.terms($0) }
         let masks = draws.map { p.mask($0) }
         let dictionaries = draws.map { p.dictionary($0) }
