@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
         .target(name: "NSTStyle", dependencies: ["NSTVGG", "NSTImage"]),
         .target(name: "NSTFormula"),
-        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTImage", "NSTGradCheck"]),
+        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTGradCheck"]),
         .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTTerminal"]),
         .executableTarget(name: "nst", dependencies: [
             "NSTStyle", "NSTCheck", "NSTQuiz", "NSTTerminal", "NSTWeights",

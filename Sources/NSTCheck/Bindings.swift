@@ -20,8 +20,8 @@ struct Draw {
     /// Indices into F's entries the check compares (all, or a seeded sample).
     var sample: [Int]
 
-    /// Values of Factor.atoms (2, N, M, α, β, w, η) in this draw.
-    var atomValues: [Double] { [2, Double(n), Double(m), alpha, beta, w, eta] }
+    /// Values of Factor.atoms (2, 3, N, M, α, β, w, η) in this draw.
+    var atomValues: [Double] { [2, 3, Double(n), Double(m), alpha, beta, w, eta] }
 
     static func matrix(_ t: Tensor<Double>) -> Matrix {
         Matrix(rows: t.shape[0], cols: t.shape[1], values: t.storage)

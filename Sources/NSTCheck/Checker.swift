@@ -9,7 +9,7 @@ import NSTLayers
 /// 1. parse the answer and infer its shape (refusing impossible shapes with a caret);
 /// 2. evaluate it in Double on the draw's F, P, A, G = F·Fᵀ, N, M, α, β, w, η;
 /// 3. compare it, entry by entry (all, or a seeded sample), with the reference;
-///    relative error |a − r| / max(|a| + |r|, 10⁻⁴·max|r|) — entries below 10⁻⁴ of the
+///    relative error |a − r| / max(|a| + |r|, 10⁻³·max|r|) — entries below 10⁻³ of the
 ///    largest are compared on that scale, where finite differences' rounding lives;
 /// 4. correct when the largest error over all draws is ≤ `options.tolerance` (1e-7);
 /// 5. otherwise fit the answer as a least-squares combination of the reference's terms
@@ -27,7 +27,9 @@ public struct Checker: Sendable {
     }
 
     /// Step of the central differences for the engine's (polynomial) losses; see FiniteDifferences.
-    static let polynomialStep = 0.1
+    /// The extrapolated difference is exact for them whatever the step, and a step the size
+    /// of the values (about 1) keeps rounding smallest.
+    static let polynomialStep = 1.0
     /// Step for custom losses, which may not be polynomial.
     static let customStep = 1e-4
     /// Relative residual under which a fit explains the answer.
@@ -56,7 +58,7 @@ public struct Checker: Sendable {
     /// over the same symbols. `wrt` is F, P or A (G is F·Fᵀ and follows F).
     public func check(loss: String, wrt: String, answer: String) -> CheckReport {
         let (draws, source, detail) = makeDraws()
-        let wrtName = Formula.canonicalSymbol(wrt == "α" ? "alpha" : wrt)
+        let wrtName = Formula.canonicalSymbol(wrt.trimmingCharacters(in: .whitespaces))
         var base = Problem.invalidShell(target: "custom", draws: draws, epsilon: Self.customStep, source: source, detail: detail)
         let symbols0 = draws[0].symbols
         let lossExpression: Expression
@@ -66,16 +68,16 @@ public struct Checker: Sendable {
             if !s.isScalar {
                 return base.invalid(answer: answer, kind: .shapeError,
                                     message: "the loss must be a scalar, but \(lossExpression.unicode) is \(s); wrap it in sum(…) or tr(…)",
-                                    rendering: nil)
+                                    rendering: nil, options: options)
             }
         } catch {
             return base.invalid(answer: answer, kind: error.kind == .parse ? .parseError : .shapeError,
-                                message: "the loss: \(error.description)", rendering: error.rendered)
+                                message: "the loss: \(error.description)", rendering: error.rendered, options: options)
         }
         guard ["F", "P", "A"].contains(wrtName) else {
             return base.invalid(answer: answer, kind: .shapeError,
                                 message: "--wrt must be F, P or A (G = F·Fᵀ follows F; scalars have no matrix gradient), not '\(wrt)'",
-                                rendering: nil)
+                                rendering: nil, options: options)
         }
         let h = Self.customStep
         // The sample of wrt's entries, per draw (F's sample, or a fresh one for A).
@@ -101,7 +103,7 @@ public struct Checker: Sendable {
         // The loss must evaluate at the draws' points.
         for d in draws {
             do { _ = try Formula.evaluate(lossExpression, bindings: d.bindings, input: loss) } catch {
-                return base.invalid(answer: answer, kind: .evaluationError, message: "the loss: \(error.description)", rendering: error.rendered)
+                return base.invalid(answer: answer, kind: .evaluationError, message: "the loss: \(error.description)", rendering: error.rendered, options: options)
             }
         }
         base = Problem(
@@ -114,6 +116,7 @@ public struct Checker: Sendable {
             mask: { i in samples[i].map { wrtValues(draws[i])[$0] > 0 ? 1 : 0 } },
             dictionary: { i in wrtName == "F" ? Self.dictionary(draws[i]) : [] },
             referenceDescription: "central differences of the loss \(lossExpression.unicode) in \(wrtName), evaluated by the formula evaluator",
+            variable: wrtName,
             isUpdate: false,
             epsilon: h, source: source, sourceDetail: detail)
         return run(base, answer: answer)

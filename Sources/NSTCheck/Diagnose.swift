@@ -15,6 +15,9 @@ extension Checker {
     /// back when the answer had the transposed shape); `full` the whole answer matrices.
     static func diagnose(_ p: Problem, answers: [[Double]], full: [Matrix], transposedAlready: Bool) -> [Diagnosis] {
         let draws = p.draws.indices
+        if answers.allSatisfy({ $0.allSatisfy { $0 == 0 } }) {
+            return [Diagnosis(kind: .missingTerm, message: "the answer is 0 at every checked entry; the gradient is not")]
+        }
         let terms = draws.map { p.terms($0) }
         let masks = draws.map { p.mask($0) }
         let dictionaries = draws.map { p.dictionary($0) }
@@ -103,13 +106,15 @@ extension Checker {
     /// Sign and scale of one term (or of the whole answer) from its coefficients over the draws.
     static func describe(_ subject: String, _ c: [Double], _ factor: Factor?, p: Problem, whole: Bool) -> [Diagnosis] {
         let Subject = subject
-        if c.allSatisfy({ abs($0) < 1e-6 }) {
+        // A small coefficient may still be a factor (1/β when β is 10⁶); only one that no
+        // factor explains and that is (near) zero says the term is missing.
+        if factor == nil, c.allSatisfy({ abs($0) < 1e-6 }) {
             return [Diagnosis(kind: .missingTerm, message: whole ? "the gradient is missing from the answer (no multiple of it is there)" : "\(subject) is missing from the answer")]
         }
         guard let f = factor else {
             let spread = (c.max()! - c.min()!) / max(abs(c.max()!), abs(c.min()!))
             if spread < 1e-6 {
-                return [Diagnosis(kind: .scale, message: "\(Subject) is \(short(c[0])) times what it should be (not a simple product of 2, N, M, α, β, w, η)")]
+                return [Diagnosis(kind: .scale, message: "\(Subject) is \(short(c[0])) times what it should be (not a simple product of 2, 3, N, M, α, β, w, η)")]
             }
             let list = c.map { short($0) }.joined(separator: ", ")
             return [Diagnosis(kind: .scale, message: "\(Subject) appears with a factor that changes from draw to draw (\(list)): it depends on N, M or the weights in a way the gradient does not")]
@@ -120,14 +125,14 @@ extension Checker {
         if f.sign < 0 {
             var message = "\(Subject) has the wrong sign"
             if f.isOne { message += " (it is −1 times what it should be)" }
-            if p.isUpdate, !whole, f.exponents == [0, 0, 0, 0, 0, 0, -1] {
+            if p.isUpdate, !whole, f.exponents == [0, 0, 0, 0, 0, 0, 0, -1] {
                 message += ": it escaped the −η of the step — in F − η·∂L_total/∂F every term of the gradient, this one included, is multiplied by −η"
             }
             out.append(Diagnosis(kind: .sign, message: message))
         }
         if !f.isOne {
             var message = "\(Subject) is \(f.magnitudeText) times what it should be"
-            let numericOnly = f.exponents.dropFirst().allSatisfy { $0 == 0 }
+            let numericOnly = f.exponents.dropFirst(2).allSatisfy { $0 == 0 }
             if f.exponents.allSatisfy({ $0 <= 0 }) {
                 message += numericOnly ? " (a factor \(reciprocal.magnitudeText) too small)" : ": it lacks the factor \(reciprocal.magnitudeText)"
             } else if f.exponents.allSatisfy({ $0 >= 0 }) {

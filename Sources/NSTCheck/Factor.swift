@@ -1,16 +1,18 @@
+import Foundation
+
 /// Names a fitted coefficient as a product of the bindings: 2, ½, N·M, 1/η, α·β …
 ///
 /// A coefficient c_d is fitted in every draw d. It is explained by a sign s and a monomial
-/// f = 2^a · N^b · M^c · α^d · β^e · w^f · η^g (small exponents) when c_d = s·f(draw d) in
+/// f = 2^a · 3^b · N^c · M^d · α^e · β^f · w^g · η^h (small exponents) when c_d = s·f(draw d) in
 /// every draw, to `tolerance`. Because α, β, w, η (and N, M) are drawn afresh in each draw,
 /// a match in all draws is no coincidence. The simplest match (fewest factors) wins.
 struct Factor: Equatable {
-    /// Exponents of 2, N, M, alpha, beta, w, eta.
+    /// Exponents of 2, 3, N, M, alpha, beta, w, eta.
     var exponents: [Int]
     var sign: Double
 
-    static let atoms = ["2", "N", "M", "alpha", "beta", "w", "eta"]
-    static let ranges: [ClosedRange<Int>] = [-2...2, -2...2, -2...2, -1...1, -1...1, -1...1, -1...1]
+    static let atoms = ["2", "3", "N", "M", "alpha", "beta", "w", "eta"]
+    static let ranges: [ClosedRange<Int>] = [-2...2, -1...1, -2...2, -2...2, -1...1, -1...1, -1...1, -1...1]
 
     var isOne: Bool { exponents.allSatisfy { $0 == 0 } }
     var complexity: Int { exponents.reduce(0) { $0 + abs($1) } }
@@ -23,30 +25,31 @@ struct Factor: Equatable {
         return v
     }
 
-    /// The simplest factor matching `coefficients` (one per draw), or nil.
+    /// Every exponent tuple within `ranges`, simplest (fewest factors) first.
+    static let candidates: [[Int]] = {
+        var out: [[Int]] = [[]]
+        for range in ranges { out = out.flatMap { prefix in range.map { prefix + [$0] } } }
+        return out.sorted { $0.reduce(0) { $0 + abs($1) } < $1.reduce(0) { $0 + abs($1) } }
+    }()
+
+    /// The simplest factor matching `coefficients` (one per draw), or nil. The sign must be
+    /// the same in every draw; magnitudes are compared in logarithms, draw 0 first.
     static func match(_ coefficients: [Double], atomValues: [[Double]], tolerance: Double = 1e-6) -> Factor? {
-        var best: Factor?
-        var exps = [Int](repeating: 0, count: atoms.count)
-        func visit(_ i: Int) {
-            if i == atoms.count {
-                let complexity = exps.reduce(0) { $0 + abs($1) }
-                if let b = best, b.complexity <= complexity { return }
-                for sign in [1.0, -1.0] {
-                    let f = Factor(exponents: exps, sign: sign)
-                    var ok = true
-                    for (c, values) in zip(coefficients, atomValues) {
-                        let v = f.value(values)
-                        if abs(c - v) > tolerance * max(abs(c), abs(v)) { ok = false; break }
-                    }
-                    if ok { best = f; return }
-                }
-                return
+        guard let first = coefficients.first, first != 0, first.isFinite,
+              coefficients.allSatisfy({ $0.isFinite && $0 != 0 && ($0 > 0) == (first > 0) }) else { return nil }
+        let targets = coefficients.map { log(abs($0)) }
+        let logs = atomValues.map { $0.map { log($0) } }
+        for exponents in candidates {
+            var ok = true
+            for d in targets.indices {
+                var sum = 0.0
+                for (e, l) in zip(exponents, logs[d]) where e != 0 { sum += Double(e) * l }
+                // |log c − log f| ≈ relative difference of c and f.
+                if abs(sum - targets[d]) > tolerance { ok = false; break }
             }
-            for e in ranges[i] { exps[i] = e; visit(i + 1) }
-            exps[i] = 0
+            if ok { return Factor(exponents: exponents, sign: first > 0 ? 1 : -1) }
         }
-        visit(0)
-        return best
+        return nil
     }
 
     /// The factor without its sign, as a student would write it: `2`, `½`, `N·M`, `1/(N²·M²)`, `η`, `α/β`.
@@ -58,8 +61,9 @@ struct Factor: Equatable {
         }
         var num: [String] = [], den: [String] = []
         for (name, e) in zip(Self.atoms, exponents) where e != 0 {
-            if name == "2" {
-                let v = 1 << abs(e)
+            if name == "2" || name == "3" {
+                var v = 1
+                for _ in 0..<abs(e) { v *= Int(name)! }
                 (e > 0 ? { num.append(String(v)) } : { den.append(String(v)) })()
             } else {
                 (e > 0 ? { num.append(power(name, e)) } : { den.append(power(name, e)) })()

@@ -13,6 +13,8 @@ struct Problem {
     var mask: (Int) -> [Double]
     var dictionary: (Int) -> [Term]
     var referenceDescription: String
+    /// The matrix differentiated by (F for the targets), for messages.
+    var variable: String = "F"
     var isUpdate: Bool
     var epsilon: Double
     var source: BindingsSource
@@ -43,6 +45,11 @@ struct Problem {
 }
 
 extension Checker {
+    /// Entries smaller than this fraction of the largest reference entry (in a draw) are
+    /// compared on that scale: the finite differences' rounding (≈ 10⁻¹¹ of the largest entry
+    /// on VGG's deepest layers) would otherwise dominate their relative error.
+    static let relativeFloor = 1e-3
+
     /// The formula as read, in Unicode maths, then each symbol it uses with its shape.
     static func echo(_ e: Expression, shape: Shape?, symbols: SymbolTable) -> String {
         var lines = [e.unicode + (shape.map { "   (\($0.symbolic))" } ?? "")]
@@ -88,7 +95,7 @@ extension Checker {
                 transposed = true
             } else {
                 let what = shape.isScalar ? "a scalar" : "\(shape)"
-                let message = "the answer is \(what), but the gradient has the shape of \(expected.symbolic == "N×M" ? "F, " : "")\(expected)"
+                let message = "the answer is \(what), but it should have \(p.variable)'s shape \(expected)"
                 return p.report(.incorrect, message: message, diagnosis: [Diagnosis(kind: .shape, message: message)],
                                 echo: echo, shape: shape.description, options: options)
             }
@@ -103,16 +110,21 @@ extension Checker {
             answers.append(p.sample(i).map { m.values[$0] })
         }
         let references = p.draws.indices.map { p.reference($0) }
+        if references.contains(where: { $0.contains { !$0.isFinite } }) {
+            return p.invalid(answer: answer, kind: .evaluationError,
+                             message: "the loss cannot be differentiated numerically here: it is not finite at points next to the draws' values (a division by zero or an overflow nearby)",
+                             rendering: nil, echo: echo, options: options)
+        }
         var maxRel = 0.0
         var worst: WorstEntry?
         for i in p.draws.indices {
             let r = references[i], a = answers[i]
             let scale = max(r.map(abs).max() ?? 0, 1e-300)
             for k in r.indices {
-                let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), 1e-4 * scale)
+                let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), Self.relativeFloor * scale)
                 if err > maxRel || worst == nil {
                     maxRel = max(maxRel, err)
-                    let cols = p.draws[i].symbols.shapes.isEmpty ? 1 : columns(p.expected(i))
+                    let cols = columns(p.expected(i))
                     worst = WorstEntry(draw: i + 1, row: p.sample(i)[k] / cols, column: p.sample(i)[k] % cols, answer: a[k], reference: r[k])
                 }
             }
@@ -125,7 +137,7 @@ extension Checker {
         // 4. Diagnose from the numbers.
         var diagnosis: [Diagnosis] = []
         if transposed {
-            diagnosis.append(Diagnosis(kind: .transposed, message: "the answer is \(shape.symbolic), the transpose of the gradient's shape \(expected.symbolic): the gradient with respect to F has F's shape; transpose your answer"))
+            diagnosis.append(Diagnosis(kind: .transposed, message: "the answer is \(shape.symbolic), the transpose of \(p.variable)'s shape \(expected.symbolic): a gradient with respect to \(p.variable) has \(p.variable)'s shape; transpose your answer"))
         }
         diagnosis += Self.diagnose(p, answers: answers, full: full, transposedAlready: transposed)
         if diagnosis.isEmpty {

@@ -23,7 +23,11 @@ extension CheckReport {
                 lines.append("  • \(d.kind.rawValue): " + d.message.prefix(1).uppercased() + d.message.dropFirst())
             }
         }
-        guard verdict != .invalid else { return lines.joined(separator: "\n") }
+        // Nothing was compared for invalid input or a shape that is not the gradient's.
+        guard verdict != .invalid, worst != nil else {
+            lines.append("Bindings: \(bindingsDetail)")
+            return lines.joined(separator: "\n")
+        }
         lines.append("Checked:  \(checkedEntries) entries × \(draws) draws against \(reference)")
         lines.append("          eps \(Self.number(epsilon)) (Richardson-extrapolated central differences), \(dtype), seed \(seed), tolerance \(tolerance)")
         lines.append("Bindings: \(bindingsDetail)")

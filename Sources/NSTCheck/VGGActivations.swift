@@ -2,6 +2,7 @@ import Foundation
 import NSTTensor
 import NSTLayers
 import NSTVGG
+import NSTWeights
 
 /// Real VGG activations for the check's bindings: F, P and the style features S (A = S·Sᵀ)
 /// are one layer's feature matrices [N, M] of three small images.
@@ -40,11 +41,21 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         description = "\(architecture.rawValue.uppercased()) \(layer.name) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1"
     }
 
-    /// From a model file (see NSTWeights / `nst model fetch`), via `VGGWeights.load`.
-    public convenience init(modelURL: URL, layer: String) throws {
-        let (weights, info) = try VGGWeights.load(modelURL)
-        try self.init(weights: weights, preprocessing: info.preprocessing, layer: layer,
-                      modelName: "\(modelURL.lastPathComponent), sha256 \(info.sha256.prefix(12))…")
+    /// From a model file (see NSTWeights / `nst model fetch`). Reads it as `VGGWeights.load`
+    /// does, but without the SHA-256 of the file, which takes longer than the whole check.
+    public convenience init(modelURL url: URL, layer: String) throws {
+        let file = try SafeTensorsFile.read(url)
+        let metadata = try ModelMetadata(file.metadata, file: url.path)
+        let architecture = VGGWeights<Float>.detectArchitecture(metadata, tensorNames: Set(file.tensors.keys))
+        let weights = try VGGWeights<Float>(architecture: architecture, tensors: file.tensors, file: url.path)
+        try self.init(weights: weights, preprocessing: Preprocessing(metadata), layer: layer, modelName: url.lastPathComponent)
+    }
+
+    /// The installed default model's activations at `layer`, or nil when no model is installed
+    /// (`ModelStore.missingModelHint` says how to install one). Throws when the model is unusable.
+    public static func installed(layer: String) throws -> VGGActivations? {
+        guard let url = ModelStore.defaultModel() else { return nil }
+        return try VGGActivations(modelURL: url, layer: layer)
     }
 
     /// A seeded synthetic picture: a few smooth colour waves; `stripes` adds the sharp,

@@ -128,7 +128,8 @@ extension Expression {
         switch e.node {
         case .number(let v, _): value = v
         case .negate(let inner):
-            guard case .number(let v, _) = inner.node else { return nil }
+            // −0 has no superscript spelling that reads back as a negation.
+            guard case .number(let v, _) = inner.node, v != 0 else { return nil }
             value = -v
         default: return nil
         }
@@ -162,7 +163,9 @@ extension Expression {
             }
         case .power(let b, let x):
             if u, let sup = Self.superscript(x) { return wrap(b, 5) + sup }
-            return wrap(b, 5) + "^" + wrap(x, 5)
+            // `^T` reads as the transpose, so an exponent printed from a symbol T keeps parentheses.
+            let exponent = wrap(x, 5)
+            return wrap(b, 5) + "^" + (exponent.hasPrefix("T") ? "(\(exponent))" : exponent)
         case .transpose(let e): return wrap(e, 5) + (u ? "ᵀ" : "'")
         case .call(let f, let e): return f.rawValue + "(" + e.render(unicode: u) + ")"
         }

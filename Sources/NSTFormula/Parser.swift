@@ -22,7 +22,8 @@ public enum Formula {
     /// Canonical symbol name: `α` and `alpha` are the same symbol; a layer subscript `_l`
     /// (`w_l`, `F_l`, `N_l`) is dropped because every formula is about one layer l.
     public static func canonicalSymbol(_ name: String) -> String {
-        if name.count > 2, name.hasSuffix("_l") { return String(name.dropLast(2)) }
+        var name = name
+        while name.count > 2, name.hasSuffix("_l") { name = String(name.dropLast(2)) }
         return name
     }
 }
@@ -181,7 +182,8 @@ struct Parser {
             return try make(.number(v, text: text), token.column)
         case .identifier(let name):
             advance()
-            let function = Expression.Function(rawValue: name == "trace" ? "tr" : name)
+            let canonical = Formula.canonicalSymbol(name)
+            let function = Expression.Function(rawValue: canonical == "trace" ? "tr" : canonical)
             if case .leftParen = current.kind {
                 guard let function else {
                     let known = Expression.Function.allCases.map(\.rawValue).joined(separator: ", ")
@@ -202,7 +204,7 @@ struct Parser {
             if let function {
                 throw error("\(function.rawValue) is a function: write \(function.rawValue)(X)", at: token.column)
             }
-            return try make(.symbol(Formula.canonicalSymbol(name)), token.column)
+            return try make(.symbol(canonical), token.column)
         case .leftParen:
             advance()
             if case .rightParen = current.kind { throw error("empty parentheses", at: current.column) }
@@ -221,5 +223,13 @@ struct Parser {
         default:
             throw error("expected a value (a number, a symbol such as F, or '('), found \(Self.describe(token.kind))", at: token.column)
         }
+    }
+}
+
+extension Formula {
+    /// The formula in Unicode maths (`(G − A)·F / (N²·M²)`), or nil when it does not parse:
+    /// for rendering typed or stored formulas (the quiz's keys, say).
+    public static func unicode(_ input: String) -> String? {
+        (try? parse(input))?.unicode
     }
 }

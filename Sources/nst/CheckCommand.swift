@@ -83,9 +83,7 @@ struct CheckCommand: ParsableCommand {
         if bindings != .random {
             if let model = ModelStore.defaultModel() {
                 do {
-                    let (weights, preprocessing) = try Self.loadWeights(model)
-                    activations = try VGGActivations(weights: weights, preprocessing: preprocessing, layer: layer,
-                                                     modelName: model.lastPathComponent)
+                    activations = try VGGActivations(modelURL: model, layer: layer)
                 } catch {
                     if bindings == .model { throw CheckCommandError("cannot use the model \(model.path): \(error)") }
                     options.bindingsNote = "the model could not be used: \(error)"
@@ -124,14 +122,6 @@ extension CheckCommand {
         return s
     }
 
-    /// The model's weights and preprocessing, as `VGGWeights.load` reads them but without the
-    /// SHA-256 of the file, which takes longer than the whole check (the check reports no hash).
-    static func loadWeights(_ url: URL) throws -> (VGGWeights<Float>, Preprocessing) {
-        let file = try SafeTensorsFile.read(url)
-        let metadata = try ModelMetadata(file.metadata, file: url.path)
-        let architecture = VGGWeights<Float>.detectArchitecture(metadata, tensorNames: Set(file.tensors.keys))
-        return (try VGGWeights(architecture: architecture, tensors: file.tensors, file: url.path), Preprocessing(metadata))
-    }
 }
 
 /// A check that could not be set up (no model for --bindings model): exit status 3.

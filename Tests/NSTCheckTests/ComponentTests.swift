@@ -19,23 +19,40 @@ struct ComponentTests {
     }
 
     @Test func factorsAreNamedFromTheBindingsOfEveryDraw() {
-        // atoms: 2, N, M, α, β, w, η
-        let draws: [[Double]] = [[2, 7, 9, 1.7, 0.4, 2.3, 0.6], [2, 5, 11, 0.5, 2.8, 1.4, 1.9], [2, 8, 13, 2.2, 0.7, 0.45, 2.6]]
+        // atoms: 2, 3, N, M, α, β, w, η
+        let draws: [[Double]] = [[2, 3, 7, 9, 1.7, 0.4, 2.3, 0.6], [2, 3, 5, 11, 0.5, 2.8, 1.4, 1.9], [2, 3, 8, 13, 2.2, 0.7, 0.45, 2.6]]
         func name(_ f: ([Double]) -> Double) -> String? { Factor.match(draws.map(f), atomValues: draws)?.text }
         #expect(name { _ in 1 } == "1")
         #expect(name { _ in -1 } == "−1")
         #expect(name { _ in 0.5 } == "½")
         #expect(name { _ in 0.25 } == "¼")
         #expect(name { _ in 4 } == "4")
-        #expect(name { $0[1] * $0[2] } == "N·M")
-        #expect(name { 1 / ($0[1] * $0[1] * $0[2] * $0[2]) } == "1/(N²·M²)")
-        #expect(name { -1 / $0[6] } == "−1/η")
-        #expect(name { 1 / ($0[3] * $0[6]) } == "1/(α·η)")
-        #expect(name { $0[4] * $0[5] } == "β·w")
-        #expect(name { 2 * $0[3] } == "2·α")
+        #expect(name { _ in 1.0 / 3 } == "1/3")
+        #expect(name { _ in 1.5 } == "3/2")
+        #expect(name { $0[2] * $0[3] } == "N·M")
+        #expect(name { 1 / ($0[2] * $0[2] * $0[3] * $0[3]) } == "1/(N²·M²)")
+        #expect(name { -1 / $0[7] } == "−1/η")
+        #expect(name { 1 / ($0[4] * $0[7]) } == "1/(α·η)")
+        #expect(name { $0[5] * $0[6] } == "β·w")
+        #expect(name { 2 * $0[4] } == "2·α")
         #expect(name { _ in 0.731 } == nil)
         // A value that matches in one draw only is not a factor.
         #expect(Factor.match([7, 5, 9], atomValues: draws) == nil)
+    }
+
+    @Test func aTinyFactorIsAScaleNotAMissingTerm() throws {
+        // β balanced up to 10⁷ (deep VGG layers): the style term written without β·w has a
+        // coefficient of about 10⁻⁸, which is 1/(β·w), not zero.
+        let draws: [[Double]] = [[2, 3, 512, 20, 1.7, 4e7, 2.3, 0.6], [2, 3, 512, 30, 0.5, 2.8e7, 1.4, 1.9], [2, 3, 512, 42, 2.2, 7e6, 0.45, 2.6]]
+        let c = draws.map { 1 / ($0[5] * $0[6]) }
+        let factor = try #require(Factor.match(c, atomValues: draws))
+        #expect(factor.text == "1/(β·w)")
+        let p = Problem.invalidShell(target: "total", draws: [], epsilon: 1, source: .random, detail: "")
+        let d = Checker.describe("the style term", c, factor, p: p, whole: false)
+        #expect(d.map(\.kind) == [.scale])
+        #expect(d.first?.message == "the style term is 1/(β·w) times what it should be: it lacks the factor β·w")
+        let missing = Checker.describe("the style term", [1e-13, -2e-13, 0], nil, p: p, whole: false)
+        #expect(missing.map(\.kind) == [.missingTerm])
     }
 
     @Test func jsonHasEveryKeyWithNullsForAbsentValues() throws {

@@ -37,6 +37,15 @@ struct JudgmentTests {
         Case(target: .contentLayer, answer: "F - Q", verdict: .invalid, kinds: [.shapeError]),
         Case(target: .contentLayer, answer: "F - P)", verdict: .invalid, kinds: [.parseError]),
         Case(target: .contentLayer, answer: "(F - P)/(N - N)", verdict: .invalid, kinds: [.evaluationError]),
+        Case(target: .contentLayer, answer: "0*F", verdict: .incorrect, kinds: [.missingTerm]),
+        Case(target: .contentLayer, answer: "N*M*(F - P)/N/M", verdict: .correct),
+        Case(target: .contentLayer, answer: "-(F - P)/(3*N)", verdict: .incorrect, kinds: [.sign, .scale]),
+        Case(target: .styleLayer, answer: "(A - G)*F/(N^2*M^2) + 2*(G - A)*F/(N^2*M^2)", verdict: .correct),
+        Case(target: .styleLayer, answer: "(G - A)*P/(N^2*M^2)", verdict: .incorrect, kinds: [.missingTerm, .extraTerm]),
+        Case(target: .styleLayer, answer: "(G - A)*(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.unexplained]),
+        Case(target: .contentLayer, answer: "relu(F - P)", verdict: .incorrect, kinds: [.unexplained]),
+        Case(target: .update, answer: "alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.missingTerm, .sign, .scale]),
+        Case(target: .update, answer: "F - alpha*(F - P) - beta*w*(G - A)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.scale]),
         // Style.
         Case(target: .styleLayer, answer: "(G - A)·F / (N²·M²)", verdict: .correct),
         Case(target: .styleLayer, answer: "(G - A)'*F/(N^2*M^2)", verdict: .correct, kinds: [.indistinguishable]),
@@ -62,6 +71,16 @@ struct JudgmentTests {
         Case(target: .update, answer: "F + eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))", verdict: .incorrect, kinds: [.sign]),
         Case(target: .update, answer: "-eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))", verdict: .incorrect, kinds: [.missingTerm]),
     ]
+
+    /// The required judgments hold whatever the seed.
+    @Test(arguments: [2, 3, 4, 5] as [UInt64])
+    func requiredJudgmentsOnOtherSeeds(_ seed: UInt64) {
+        for c in Self.cases.prefix(8) {
+            let report = Checker(options: CheckOptions(seed: seed)).check(target: c.target, answer: c.answer)
+            #expect(report.verdict == c.verdict, "seed \(seed), \(c): \(report.message)")
+            for k in c.kinds { #expect(report.diagnosis.contains { $0.kind == k }, "seed \(seed), \(c): \(report.diagnosis)") }
+        }
+    }
 
     @Test(arguments: cases)
     func judged(_ c: Case) {

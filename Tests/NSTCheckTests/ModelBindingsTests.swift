@@ -24,6 +24,9 @@ struct ModelBindingsTests {
         (.styleLayer, "F*(G - A)", .invalid, .shapeError),
         (.update, "F - eta*alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", .incorrect, .sign),
         (.update, "F - eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))", .correct, nil),
+        // β carries a large power of ten here: 1/(β·w) is a factor, not a missing term.
+        (.total, "(F - P) + (G - A)*F/(N^2*M^2)", .incorrect, .scale),
+        (.total, "alpha*(F - P)", .incorrect, .missingTerm),
     ]
 
     @Test(arguments: cases)
@@ -33,6 +36,7 @@ struct ModelBindingsTests {
         #expect(report.bindingsDetail.contains("relu2_1"))
         #expect(report.verdict == c.2, "\(c.1): \(report.message) \(report.diagnosis)")
         if let k = c.3 { #expect(report.diagnosis.contains { $0.kind == k }, "\(report.diagnosis)") }
+        if c.3 == .scale { #expect(!report.diagnosis.contains { $0.kind == .missingTerm }, "\(report.diagnosis)") }
     }
 
     @Test func layerSizesAreTheNetworksAndMChangesBetweenDraws() throws {
@@ -46,6 +50,30 @@ struct ModelBindingsTests {
         #expect(throws: (any Error).self) {
             _ = try VGGActivations(weights: .random(architecture: .vgg16, channels: [8, 8, 12]), preprocessing: .caffe,
                                    layer: "relu3_1", modelName: "test")
+        }
+    }
+}
+
+/// The required judgments on the installed model's real activations (skipped when no model
+/// was fetched: `nst model fetch`).
+@Suite("Checker on the installed model", .enabled(if: (try? VGGActivations.installed(layer: "relu1_1")) != nil))
+struct InstalledModelTests {
+    @Test func requiredJudgments() throws {
+        let source = try #require(try VGGActivations.installed(layer: "relu1_1"))
+        let checker = Checker(options: CheckOptions(bindings: .model), activations: source)
+        let cases: [(CheckTarget, String, Verdict, DiagnosisKind?)] = [
+            (.contentLayer, "F - P", .correct, nil), (.contentLayer, "P - F", .incorrect, .sign),
+            (.styleLayer, "(G - A)*F/(N^2*M^2)", .correct, nil), (.styleLayer, "(F'*(G-A))'/(N^2*M^2)", .correct, nil),
+            (.styleLayer, "F'*(G - A)/(N^2*M^2)", .incorrect, .transposed), (.styleLayer, "(G - A)*F/(2*N^2*M^2)", .incorrect, .scale),
+            (.styleLayer, "F*(G - A)", .invalid, .shapeError),
+            (.update, "F - eta*alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", .incorrect, .sign),
+        ]
+        for c in cases {
+            let r = checker.check(target: c.0, answer: c.1)
+            #expect(r.bindings == .model)
+            #expect(r.expectedShape.hasPrefix("N×M = 64×"))
+            #expect(r.verdict == c.2, "\(c.1): \(r.message)")
+            if let k = c.3 { #expect(r.diagnosis.contains { $0.kind == k }, "\(c.1): \(r.diagnosis)") }
         }
     }
 }

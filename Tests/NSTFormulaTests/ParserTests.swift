@@ -183,3 +183,43 @@ struct LimitTests {
         #expect(error(s)?.message.contains("U+FFFD") == true)
     }
 }
+
+/// Inputs the fuzzer (Tests/Fuzz/formula/run.sh) found breaking a property; each stays a test.
+@Suite("Fuzzer regressions")
+struct FuzzRegressionTests {
+    static let inputs: [String] = [
+        "-N^-2^3^-N^-0 + 2^36 ^5 -0",   // −0 printed as the superscript ⁰ lost its sign
+        "i^T_l",                       // exponent symbol T_l → T printed as ^T, a transpose
+        "ii^\t\t\tT^T\t",              // exponent (T)ᵀ printed as ^Tᵀ
+        "F_l_l-F - eta_l-F ",          // F_l_l → F_l, which read back as F
+        "sum_l-F - et/4",              // sum_l became a symbol named like a function
+    ]
+
+    /// A formula that parses prints, in Unicode and in ASCII, as text that reads back as the same tree.
+    @Test(arguments: inputs)
+    func printsReadBack(_ input: String) {
+        guard let e = try? Formula.parse(input) else { return }
+        for printed in [e.unicode, e.ascii] {
+            #expect((try? Formula.parse(printed))?.ascii == e.ascii, "\(input) → \(printed)")
+        }
+    }
+
+    @Test func canonicalSymbolsAreIdempotent() throws {
+        for name in ["F_l_l", "w_l", "_l_l", "sum_l", "T_l"] {
+            let c = Formula.canonicalSymbol(name)
+            #expect(Formula.canonicalSymbol(c) == c)
+        }
+        #expect(throws: FormulaError.self) { try Formula.parse("sum_l - F") }
+        #expect(try Formula.parse("sum_l(F)").ascii == "sum(F)")
+    }
+}
+
+@Suite("Rendering helper")
+struct RenderingTests {
+    @Test func unicodeRendersOrGivesNil() {
+        #expect(Formula.unicode("(G - A)*F/(N^2*M^2)") == "(G − A)·F / (N²·M²)")
+        #expect(Formula.unicode("F'*(G - A)/(N^2*M^2)") == "Fᵀ·(G − A) / (N²·M²)")
+        #expect(Formula.unicode("F - eta*alpha*(F - P)") == "F − η·α·(F − P)")
+        #expect(Formula.unicode("2F") == nil)
+    }
+}
