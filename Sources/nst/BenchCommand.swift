@@ -80,6 +80,20 @@ struct BenchCommand: ParsableCommand {
         let log: (String) -> Void = { line in
             if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
         }
+        let weights: VGGWeights<Float>
+        let modelDescription: String
+        if randomWeights {
+            weights = VGGWeights<Float>.random(architecture: .vgg16, seed: 1)
+            modelDescription = "random VGG16 weights"
+        } else {
+            let url: URL
+            do { url = try ModelStore.resolve(model) } catch {
+                throw BenchError(description: "\(error)\n(or run `nst bench --random-weights` to time random weights of the same shapes)")
+            }
+            let (w, info) = try VGGWeights<Float>.load(url)
+            weights = w
+            modelDescription = "\(info.architecture.rawValue) from \(info.path)"
+        }
         let allThreads = BLASThreads.current
         log("roofline: sgemm \(rooflineSize)×\(rooflineSize)×\(rooflineSize)…")
         BLASThreads.set(1)
@@ -89,20 +103,6 @@ struct BenchCommand: ParsableCommand {
         let kernels = BLASRuntime.coreName + (BLASRuntime.override != nil ? " (chosen by nst: this OpenBLAS fell back to its generic Prescott kernels on this CPU)" : "")
         log(String(format: "roofline: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads; ", roofline1, rooflineAll, allThreads) + "OpenBLAS kernels " + kernels)
 
-        let weights: VGGWeights<Float>
-        let modelDescription: String
-        if randomWeights {
-            weights = VGGWeights<Float>.random(architecture: .vgg16, seed: 1)
-            modelDescription = "random VGG16 weights"
-        } else {
-            let url: URL
-            do { url = try ModelStore.resolve(model) } catch {
-                throw ValidationError("\(error)\n(or run `nst bench --random-weights` to time random weights)")
-            }
-            let (w, info) = try VGGWeights<Float>.load(url)
-            weights = w
-            modelDescription = "\(info.architecture.rawValue) from \(info.path)"
-        }
         let architecture = weights.architecture
         let deepest = try architecture.resolve(layer)
         let styleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
@@ -165,6 +165,11 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
     }
+}
+
+/// A failure that is not a usage mistake (no usage text after it).
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// One size's iteration: fixed random content/style targets, a random image, timed forward and
