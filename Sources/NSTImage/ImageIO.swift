@@ -1,0 +1,308 @@
+import Foundation
+import _CPNG
+import _CTurboJPEG
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reading PNG/JPEG files into `RGBImage` and writing PNG.
+///
+/// Reading: the format is told by the file's first bytes, not its extension. PNG goes
+/// through libpng's simplified API and JPEG through TurboJPEG: both report failure by a
+/// return value and a message, so no setjmp/longjmp ever crosses Swift frames (keep it so:
+/// never call the classic png_read_* / jpeg_* APIs from here).
+/// - PNG: grayscale, palette, 16-bit and tRNS/alpha images all become 8-bit RGB. 16-bit
+///   data without gAMA/sRGB chunks is taken as sRGB-encoded (`PNG_IMAGE_FLAG_16BIT_sRGB`),
+///   which is what nearly every 16-bit PNG holds. Alpha is composited onto white (libpng
+///   does this in linear light); transparent areas come out white.
+/// - JPEG: baseline, progressive, grayscale and CMYK/YCCK (converted to RGB with the
+///   naive formula R = (1−C)(1−K), honouring Adobe's inverted storage) all read. Any
+///   warning from libjpeg (e.g. "Premature end of JPEG file") counts as failure.
+/// Limits are checked against the header's dimensions before pixel memory is allocated.
+public enum ImageIO {
+    /// Reads a PNG or JPEG file. Errors are `ImageError`, one line naming the file.
+    public static func read(_ url: URL, limits: ImageLimits = .default) throws -> RGBImage {
+        try readWithFormat(url, limits: limits).image
+    }
+
+    /// Like `read`, also saying which format the file was.
+    public static func readWithFormat(_ url: URL, limits: ImageLimits = .default) throws -> (image: RGBImage, format: ImageFormat) {
+        let bytes = try readFile(url.path, limits: limits)
+        return try decode(bytes, path: url.path, limits: limits)
+    }
+
+    /// Decodes PNG or JPEG bytes already in memory; `path` is only used in error messages.
+    public static func decode(_ bytes: [UInt8], path: String, limits: ImageLimits = .default) throws -> (image: RGBImage, format: ImageFormat) {
+        if bytes.isEmpty { throw ImageError(path: path, kind: .empty) }
+        switch ImageFormat.sniff(bytes) {
+        case .readable(.png): return (try decodePNG(bytes, path: path, limits: limits), .png)
+        case .readable(.jpeg): return (try decodeJPEG(bytes, path: path, limits: limits), .jpeg)
+        case .otherImage(let name): throw ImageError(path: path, kind: .unsupportedFormat(name))
+        case .notImage(let guess): throw ImageError(path: path, kind: .notAnImage(detected: guess))
+        }
+    }
+
+    /// Writes `image` as an 8-bit RGB PNG (values clamped to 0…1, rounded to nearest).
+    /// Atomic: the PNG is written to a temporary file in the same folder, flushed, and
+    /// renamed over `url`, so a crash or Ctrl-C never leaves a half-written file.
+    public static func writePNG(_ image: RGBImage, to url: URL) throws {
+        let path = url.path
+        guard image.width > 0, image.height > 0 else {
+            throw ImageError(path: path, kind: .writeFailed("the image is empty (\(image.width)×\(image.height))"))
+        }
+        let bytes = try encodePNG(image, path: path)
+        try writeAtomically(bytes, to: path)
+    }
+
+    /// The PNG file's bytes for `image` (8-bit RGB, sRGB).
+    public static func encodePNG(_ image: RGBImage, path: String = "<memory>") throws -> [UInt8] {
+        let rgb = toBytes(image)
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        png.width = UInt32(image.width)
+        png.height = UInt32(image.height)
+        png.format = UInt32(PNG_FORMAT_RGB)
+        var size = 0
+        // First call measures, second call writes.
+        let measured = rgb.withUnsafeBytes { png_image_write_to_memory(&png, nil, &size, 0, $0.baseAddress, 0, nil) }
+        guard measured != 0, size > 0 else {
+            defer { png_image_free(&png) }
+            throw ImageError(path: path, kind: .writeFailed(message(of: &png)))
+        }
+        var out = [UInt8](repeating: 0, count: size)
+        let written = out.withUnsafeMutableBytes { dst in
+            rgb.withUnsafeBytes { png_image_write_to_memory(&png, dst.baseAddress, &size, 0, $0.baseAddress, 0, nil) }
+        }
+        guard written != 0 else {
+            defer { png_image_free(&png) }
+            throw ImageError(path: path, kind: .writeFailed(message(of: &png)))
+        }
+        return Array(out.prefix(size))
+    }
+
+    /// Float 0…1 → UInt8, clamped, rounded to nearest; NaN → 0.
+    static func toBytes(_ image: RGBImage) -> [UInt8] {
+        image.pixels.map { v -> UInt8 in
+            guard v > 0 else { return 0 }
+            return v >= 1 ? 255 : UInt8(v * 255 + 0.5)
+        }
+    }
+
+    /// 0…255 → 0…1 lookup.
+    static let byteToFloat: [Float] = (0...255).map { Float($0) / 255 }
+
+    // MARK: - Files
+
+    static func systemError() -> String { String(cString: strerror(errno)) }
+
+    /// The whole file, refusing directories and files over `limits.maxFileBytes`.
+    static func readFile(_ path: String, limits: ImageLimits) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw ImageError(path: path, kind: .isDirectory) }
+        let declared = Int(st.st_size)
+        if declared > limits.maxFileBytes {
+            throw ImageError(path: path, kind: .fileTooLarge(bytes: declared, limit: limits.maxFileBytes))
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(max(declared, 0))
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ImageError(path: path, kind: .cannotOpen(systemError()))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > limits.maxFileBytes {   // pipes and devices have no size up front
+                throw ImageError(path: path, kind: .fileTooLarge(bytes: bytes.count, limit: limits.maxFileBytes))
+            }
+        }
+        return bytes
+    }
+
+    /// Writes to `.<name>.tmp-<pid>` beside `path`, fsyncs, then renames over `path`.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ImageError(path: path, kind: .writeFailed(systemError())) }
+        var ok = true
+        var why = ""
+        bytes.withUnsafeBytes { buf in
+            var offset = 0
+            while offset < buf.count {
+                let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    ok = false; why = systemError(); return
+                }
+                offset += n
+            }
+        }
+        if ok && fsync(fd) != 0 { ok = false; why = systemError() }
+        if close(fd) != 0 && ok { ok = false; why = systemError() }
+        if ok && rename(temp, path) != 0 { ok = false; why = systemError() }
+        if !ok {
+            unlink(temp)
+            throw ImageError(path: path, kind: .writeFailed(why))
+        }
+    }
+
+    // MARK: - PNG (libpng simplified API)
+
+    static func message(of png: inout png_image) -> String {
+        withUnsafeBytes(of: &png.message) { raw in
+            let s = String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            return s.isEmpty ? "libpng gave no reason" : s
+        }
+    }
+
+    /// libpng's messages for data that stops early.
+    static func pngMessageMeansTruncated(_ m: String) -> Bool {
+        let l = m.lowercased()
+        return ["out of data", "not enough", "unexpected end", "end of", "truncated", "too short", "read beyond"]
+            .contains { l.contains($0) }
+    }
+
+    static func decodePNG(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> RGBImage {
+        func failure(_ png: inout png_image) -> ImageError {
+            let m = message(of: &png)
+            return ImageError(path: path, kind: pngMessageMeansTruncated(m) ? .truncated(format: .png, detail: m)
+                                                                            : .corrupt(format: .png, detail: m))
+        }
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
+        guard begun != 0 else { throw failure(&png) }   // libpng frees the image itself on failure
+        let w = Int(png.width), h = Int(png.height)
+        guard w > 0, h > 0 else {
+            png_image_free(&png)
+            throw ImageError(path: path, kind: .zeroSize(width: w, height: h))
+        }
+        guard limits.allows(width: w, height: h) else {
+            png_image_free(&png)
+            throw ImageError(path: path, kind: .tooLarge(width: w, height: h, limits: limits))
+        }
+        // Only settable after begin_read (which initialises `flags`).
+        png.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
+        png.format = UInt32(PNG_FORMAT_RGB)
+        var rgb = [UInt8](repeating: 0, count: 3 * w * h)
+        var white = png_color(red: 255, green: 255, blue: 255)
+        let finished = rgb.withUnsafeMutableBytes {
+            png_image_finish_read(&png, &white, $0.baseAddress, Int32(3 * w), nil)
+        }
+        guard finished != 0 else {
+            let e = failure(&png)
+            png_image_free(&png)
+            throw e
+        }
+        png_image_free(&png)
+        let lut = byteToFloat
+        return RGBImage(width: w, height: h, pixels: rgb.map { lut[Int($0)] })
+    }
+
+    // MARK: - JPEG (TurboJPEG)
+
+    static func turboMessage(_ handle: tjhandle?) -> String {
+        guard let cString = tjGetErrorStr2(handle) else { return "TurboJPEG gave no reason" }
+        let s = String(cString: cString)
+        return s.isEmpty ? "TurboJPEG gave no reason" : s
+    }
+
+    static func jpegMessageMeansTruncated(_ m: String) -> Bool {
+        let l = m.lowercased()
+        return l.contains("premature end") || l.contains("end of file") || l.contains("insufficient data")
+    }
+
+    static func decodeJPEG(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> RGBImage {
+        guard let handle = tjInitDecompress() else {
+            throw ImageError(path: path, kind: .corrupt(format: .jpeg, detail: "TurboJPEG could not start: \(turboMessage(nil))"))
+        }
+        defer { tjDestroy(handle) }
+        func failure() -> ImageError {
+            let m = turboMessage(handle)
+            return ImageError(path: path, kind: jpegMessageMeansTruncated(m) ? .truncated(format: .jpeg, detail: m)
+                                                                             : .corrupt(format: .jpeg, detail: m))
+        }
+        var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        let header = bytes.withUnsafeBufferPointer {
+            tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
+        }
+        guard header == 0 else { throw failure() }
+        guard w > 0, h > 0 else { throw ImageError(path: path, kind: .zeroSize(width: Int(w), height: Int(h))) }
+        let width = Int(w), height = Int(h)
+        guard limits.allows(width: width, height: height) else {
+            throw ImageError(path: path, kind: .tooLarge(width: width, height: height, limits: limits))
+        }
+        let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
+        let channels = isCMYK ? 4 : 3
+        let format = isCMYK ? TJPF_CMYK : TJPF_RGB
+        // STOPONWARNING: a truncated or damaged stream fails instead of being padded with grey.
+        // LIMITSCANS: refuse progressive files with absurd scan counts (a known denial of service).
+        let flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
+        var decoded = [UInt8](repeating: 0, count: channels * width * height)
+        let status = decoded.withUnsafeMutableBufferPointer { dst in
+            bytes.withUnsafeBufferPointer { src in
+                tjDecompress2(handle, src.baseAddress, UInt(src.count), dst.baseAddress, w, 0, h,
+                              Int32(format.rawValue), flags)
+            }
+        }
+        guard status == 0 else { throw failure() }
+        let lut = byteToFloat
+        if !isCMYK {
+            return RGBImage(width: width, height: height, pixels: decoded.map { lut[Int($0)] })
+        }
+        return RGBImage(width: width, height: height,
+                        pixels: cmykToRGB(decoded, inverted: hasAdobeMarker(bytes)))
+    }
+
+    /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K).
+    /// No colour management: ICC profiles are ignored, so colours are approximate.
+    /// `inverted`: the file stores 255−ink (Adobe/Photoshop convention, and what libjpeg
+    /// writes with its Adobe marker), so 1−C is simply the stored value / 255.
+    static func cmykToRGB(_ cmyk: [UInt8], inverted: Bool) -> [Float] {
+        let n = cmyk.count / 4
+        var rgb = [Float](repeating: 0, count: 3 * n)
+        for i in 0..<n {
+            var c = Float(cmyk[4 * i]) / 255, m = Float(cmyk[4 * i + 1]) / 255
+            var y = Float(cmyk[4 * i + 2]) / 255, k = Float(cmyk[4 * i + 3]) / 255
+            if !inverted { c = 1 - c; m = 1 - m; y = 1 - y; k = 1 - k }
+            // Now each is 1 − ink.
+            rgb[3 * i] = c * k
+            rgb[3 * i + 1] = m * k
+            rgb[3 * i + 2] = y * k
+        }
+        return rgb
+    }
+
+    /// True when the JPEG has an Adobe APP14 segment before its first scan.
+    static func hasAdobeMarker(_ b: [UInt8]) -> Bool {
+        var i = 2
+        while i + 4 <= b.count {
+            guard b[i] == 0xFF else { return false }
+            let marker = b[i + 1]
+            if marker == 0xFF { i += 1; continue }               // fill byte
+            if marker == 0xDA || marker == 0xD9 { return false } // start of scan / end of image
+            let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
+            if marker == 0xEE, length >= 7, i + 9 <= b.count,
+               Array(b[(i + 4)..<(i + 9)]) == Array("Adobe".utf8) {
+                return true
+            }
+            i += 2 + length
+        }
+        return false
+    }
+}
+
+/// read(2) under a name that does not clash with `ImageIO.read`.
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

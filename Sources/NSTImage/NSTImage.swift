@@ -1,1 +1,0 @@
-// NSTImage: see Package.swift for what this module is for.
