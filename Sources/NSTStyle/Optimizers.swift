@@ -42,6 +42,9 @@ func maxAbs<S: TensorScalar>(_ a: [S]) -> Double {
     return m
 }
 
+/// How L-BFGS picks the step length (see `LBFGS`).
+public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, none }
+
 /// Limited-memory BFGS (Nocedal 1980; Nocedal & Wright, *Numerical Optimization*, alg. 7.4
 /// and 7.5).
 ///
@@ -72,8 +75,6 @@ func maxAbs<S: TensorScalar>(_ a: [S]) -> Double {
 ///   the normalised gradient is not the gradient of the reported loss and a line search
 ///   on that loss would be testing the wrong thing.
 public struct LBFGS<S: TensorScalar> {
-    public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, none }
-
     /// History size m (number of (s, y) pairs kept). jcjohnson uses 100; 5–20 is typical.
     public var historySize: Int
     public var lineSearch: LineSearch
