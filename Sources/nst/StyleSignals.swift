@@ -1,0 +1,28 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGINT / SIGTERM during a long run: the handler only records the signal number (an
+/// async-signal-safe store) and restores the default action, so a second Ctrl-C kills the
+/// process at once. The run checks the flag between evaluations, writes the current image
+/// and its sidecar, then exits with 128 + signal (130 for SIGINT, 143 for SIGTERM), the
+/// shell convention for "terminated by a signal".
+enum StopSignal {
+    nonisolated(unsafe) static var received: Int32 = 0
+
+    static func install() {
+        received = 0
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { s in
+                StopSignal.received = s
+                signal(s, SIG_DFL)
+            }
+        }
+    }
+
+    static var requested: Bool { received != 0 }
+
+    /// 130 for SIGINT, 143 for SIGTERM.
+    static var exitStatus: Int32 { 128 + received }
+}
