@@ -1,1 +1,0 @@
-// NSTWeights: see Package.swift for what this module is for.

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Every reader in NSTWeights fails with this error: one line that names the file and the
+/// exact problem, e.g. `model.safetensors: tensor "features.0.weight": data_offsets [0, 12]
+/// hold 12 bytes but F32 × [64, 3, 3, 3] needs 6912`.
+public struct WeightFileError: Error, LocalizedError, CustomStringConvertible, Equatable {
+    /// The file as the user named it (a path), or a label such as "<memory>" in tests.
+    public var file: String
+    /// What is wrong, in one line, without the file name.
+    public var problem: String
+
+    public init(file: String, _ problem: String) {
+        self.file = file
+        self.problem = problem
+    }
+
+    public var description: String { "\(file): \(problem)" }
+    public var errorDescription: String? { description }
+}
+
+/// Reads a whole file for parsing. Large files are memory-mapped (no copy into the heap);
+/// a missing or unreadable file becomes a `WeightFileError` naming it.
+func readFileBytes(_ url: URL) throws -> Data {
+    let path = url.path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw WeightFileError(file: path, "no such file")
+    }
+    if isDirectory.boolValue { throw WeightFileError(file: path, "is a directory, not a file") }
+    do {
+        return try Data(contentsOf: url, options: .alwaysMapped)
+    } catch {
+        throw WeightFileError(file: path, "cannot be read (\(error.localizedDescription))")
+    }
+}
+
+/// Atomic file replacement: the bytes go to a temporary file in the same directory, are
+/// flushed to disk, and only then renamed over `url`. A crash or Ctrl-C leaves either the
+/// old file or the new one, never a half-written one.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temp = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw WeightFileError(file: url.path, "cannot create a temporary file in \(directory.path): \(String(cString: strerror(errno)))")
+        }
+        var ok = false
+        defer {
+            if !ok { unlink(temp.path) }
+        }
+        let writeError: Int32? = data.withUnsafeBytes { raw -> Int32? in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += n
+            }
+            return fsync(fd) == 0 ? nil : errno
+        }
+        close(fd)
+        if let writeError {
+            throw WeightFileError(file: url.path, "write failed: \(String(cString: strerror(writeError)))")
+        }
+        guard rename(temp.path, url.path) == 0 else {
+            throw WeightFileError(file: url.path, "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
+        }
+        ok = true
+    }
+}
