@@ -1,0 +1,183 @@
+import NSTTensor
+
+// Element-wise and pooling layers on activations [C,H,W]. Each is a forward and a backward side
+// by side; backward takes the upstream gradient dY and returns dX with the input's shape.
+
+/// ReLU: y = max(x, 0).
+///
+/// Convention at 0: the derivative is taken as 0 (as in PyTorch and TensorFlow), so
+/// dX = dY · [x > 0]. Because y > 0 exactly when x > 0, the mask can be read from the output:
+/// VGG keeps only the ReLU outputs, never the pre-activations.
+public enum ReLU {
+    /// x [any] → y [same]
+    @inlinable
+    public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
+        var y = x
+        y.storage.withUnsafeMutableBufferPointer { p in
+            for i in p.indices where p[i] < 0 { p[i] = 0 }
+        }
+        return y
+    }
+
+    /// dY, y (the forward's output, or its input) → dX = dY · [y > 0]
+    @inlinable
+    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
+        var dX = dY
+        backwardInPlace(&dX, output: y)
+        return dX
+    }
+
+    /// d ← d · [y > 0], without allocating.
+    @inlinable
+    public static func backwardInPlace<S: TensorScalar>(_ d: inout Tensor<S>, output y: Tensor<S>) {
+        precondition(d.shape == y.shape, "ReLU backward: dY \(d.shape) vs y \(y.shape)")
+        let n = d.count
+        y.storage.withUnsafeBufferPointer { yb in
+            d.storage.withUnsafeMutableBufferPointer { db in
+                let yp = yb.baseAddress!, dp = db.baseAddress!
+                Parallel.forRanges(n) { r in
+                    for i in r where !(yp[i] > 0) { dp[i] = 0 }
+                }
+            }
+        }
+    }
+}
+
+/// 2×2 max pooling, stride 2: Y[c,i,j] = max of X[c, 2i…2i+1, 2j…2j+1].
+///
+/// Odd sizes: the output is ⌊H/2⌋×⌊W/2⌋ (PyTorch's default, ceil_mode=false); the last row or
+/// column of an odd input is dropped and gets zero gradient.
+/// Ties: the gradient goes to the first maximum in reading order (top-left, top-right,
+/// bottom-left, bottom-right), as PyTorch's CPU kernel does; a window with NaN passes NaN.
+/// Backward recomputes the winner from the input, so nothing but the input is kept.
+public enum MaxPool2x2 {
+    /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋]
+    @inlinable
+    public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
+        var y = Tensor<S>(shape: [c, oh, ow])
+        x.storage.withUnsafeBufferPointer { xb in
+        y.storage.withUnsafeMutableBufferPointer { yb in
+            let xp = xb.baseAddress!, yp = yb.baseAddress!
+            Parallel.forRanges(c, costPerItem: h * w) { r in
+                for ci in r { for i in 0..<oh { for j in 0..<ow {
+                    let p = xp + ci * h * w + 2 * i * w + 2 * j
+                    yp[(ci * oh + i) * ow + j] = p[winner(p, w)]
+                } } }
+            }
+        } }
+        return y
+    }
+
+    /// dY [C,⌊H/2⌋,⌊W/2⌋], X [C,H,W] → dX [C,H,W]: each dY goes to its window's (first) maximum.
+    @inlinable
+    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, input x: Tensor<S>) -> Tensor<S> {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
+        precondition(dY.shape == [c, oh, ow], "MaxPool2x2 backward: dY \(dY.shape) for input \(x.shape)")
+        var dX = Tensor<S>(shape: x.shape)
+        x.storage.withUnsafeBufferPointer { xb in
+        dY.storage.withUnsafeBufferPointer { db in
+        dX.storage.withUnsafeMutableBufferPointer { dxb in
+            let xp = xb.baseAddress!, dp = db.baseAddress!, dxp = dxb.baseAddress!
+            Parallel.forRanges(c, costPerItem: h * w) { r in
+                for ci in r { for i in 0..<oh { for j in 0..<ow {
+                    let o = ci * h * w + 2 * i * w + 2 * j
+                    dxp[o + winner(xp + o, w)] = dp[(ci * oh + i) * ow + j]
+                } } }
+            }
+        } } }
+        return dX
+    }
+
+    /// Offset (0, 1, w, w+1) of the first maximum of the window at p (row stride w).
+    @inlinable @inline(__always)
+    static func winner<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> Int {
+        var best = 0
+        if p[1] > p[best] || p[1].isNaN { best = 1 }
+        if p[w] > p[best] || p[w].isNaN { best = w }
+        if p[w + 1] > p[best] || p[w + 1].isNaN { best = w + 1 }
+        return p[0].isNaN ? 0 : best
+    }
+}
+
+/// 2×2 average pooling, stride 2: Y[c,i,j] = ¼ Σ X[c, 2i…2i+1, 2j…2j+1].
+/// Gatys et al. (2015) found average pooling gives slightly better-looking results than max.
+/// Odd sizes: ⌊H/2⌋×⌊W/2⌋ like MaxPool2x2; the dropped row/column gets zero gradient.
+public enum AvgPool2x2 {
+    /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋]
+    @inlinable
+    public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
+        var y = Tensor<S>(shape: [c, oh, ow])
+        x.storage.withUnsafeBufferPointer { xb in
+        y.storage.withUnsafeMutableBufferPointer { yb in
+            let xp = xb.baseAddress!, yp = yb.baseAddress!
+            Parallel.forRanges(c, costPerItem: h * w) { r in
+                for ci in r { for i in 0..<oh { for j in 0..<ow {
+                    let p = xp + ci * h * w + 2 * i * w + 2 * j
+                    yp[(ci * oh + i) * ow + j] = (p[0] + p[1] + p[w] + p[w + 1]) / 4
+                } } }
+            }
+        } }
+        return y
+    }
+
+    /// dY [C,⌊H/2⌋,⌊W/2⌋] → dX [C,H,W], each input of a window gets dY/4.
+    @inlinable
+    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, inputShape: [Int]) -> Tensor<S> {
+        let c = inputShape[0], h = inputShape[1], w = inputShape[2], oh = h / 2, ow = w / 2
+        precondition(dY.shape == [c, oh, ow], "AvgPool2x2 backward: dY \(dY.shape) for input \(inputShape)")
+        var dX = Tensor<S>(shape: inputShape)
+        dY.storage.withUnsafeBufferPointer { db in
+        dX.storage.withUnsafeMutableBufferPointer { dxb in
+            let dp = db.baseAddress!, dxp = dxb.baseAddress!
+            Parallel.forRanges(c, costPerItem: h * w) { r in
+                for ci in r { for i in 0..<oh { for j in 0..<ow {
+                    let g = dp[(ci * oh + i) * ow + j] / 4
+                    let p = dxp + ci * h * w + 2 * i * w + 2 * j
+                    p[0] = g; p[1] = g; p[w] = g; p[w + 1] = g
+                } } }
+            }
+        } }
+        return dX
+    }
+}
+
+/// Total-variation loss (squared, anisotropic) — a smoothness prior on the generated image:
+///
+///   TV(X) = Σ_{c,y,x} (X[c,y+1,x] − X[c,y,x])² + (X[c,y,x+1] − X[c,y,x])²
+///
+/// over all neighbour pairs inside the image. Squared rather than absolute differences so the
+/// loss is smooth everywhere (L-BFGS and finite-difference checks need that).
+/// dTV/dX[c,y,x] = 2(X[y,x] − X[y−1,x]) − 2(X[y+1,x] − X[y,x]) + (same along x), where a term
+/// is present only if its neighbour exists.
+public enum TotalVariation {
+    /// X [C,H,W] → TV
+    public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> S {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2]
+        var sum: S = 0
+        x.storage.withUnsafeBufferPointer { p in
+            for ci in 0..<c { for y in 0..<h { for xx in 0..<w {
+                let i = (ci * h + y) * w + xx
+                if y + 1 < h { let d = p[i + w] - p[i]; sum += d * d }
+                if xx + 1 < w { let d = p[i + 1] - p[i]; sum += d * d }
+            } } }
+        }
+        return sum
+    }
+
+    /// X [C,H,W], upstream dL → dX [C,H,W] = dL · ∂TV/∂X
+    public static func backward<S: TensorScalar>(_ x: Tensor<S>, dL: S = 1) -> Tensor<S> {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2]
+        var dX = Tensor<S>(shape: x.shape)
+        x.storage.withUnsafeBufferPointer { p in
+        dX.storage.withUnsafeMutableBufferPointer { g in
+            for ci in 0..<c { for y in 0..<h { for xx in 0..<w {
+                let i = (ci * h + y) * w + xx
+                if y + 1 < h { let d = 2 * dL * (p[i + w] - p[i]); g[i + w] += d; g[i] -= d }
+                if xx + 1 < w { let d = 2 * dL * (p[i + 1] - p[i]); g[i + 1] += d; g[i] -= d }
+            } } }
+        } }
+        return dX
+    }
+}

@@ -1,0 +1,221 @@
+import NSTTensor
+
+/// Scratch memory for the convolutions' im2col bands: allocated once, grown only up to
+/// `maxScalars`, reused by every call. One workspace per thread of use (not thread-safe).
+///
+/// The bound keeps memory flat at any image size: a 3×3 convolution of C channels over a
+/// W-wide image needs 9·C·W scalars per output row, so the convolution works in bands of
+/// rows that fit (at least one row, whatever the bound).
+public final class ConvWorkspace<Scalar: TensorScalar> {
+    /// Default bound: 4 Mi scalars (16 MiB in Float). Bands of ≥ a few thousand columns keep
+    /// the GEMMs large enough to run near the BLAS peak.
+    public static var defaultMaxScalars: Int { 1 << 22 }
+
+    public let maxScalars: Int
+    @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
+    @usableFromInline var capacity = 0
+
+    public init(maxScalars: Int = ConvWorkspace.defaultMaxScalars) {
+        precondition(maxScalars > 0)
+        self.maxScalars = maxScalars
+    }
+
+    deinit { buffer?.deallocate() }
+
+    /// Scalars currently held (for memory reports).
+    public var allocatedScalars: Int { capacity }
+
+    /// A buffer of at least `count` scalars, valid until the next call.
+    @inlinable
+    func scratch(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+        if count > capacity {
+            buffer?.deallocate()
+            buffer = .allocate(capacity: count)
+            capacity = count
+        }
+        return buffer!
+    }
+}
+
+/// 3×3 convolution, stride 1, zero padding 1, with bias — the only convolution VGG has.
+///
+///   Y[o,y,x] = b[o] + Σ_{c,ky,kx} W[o,c,ky,kx] · X[c, y+ky−1, x+kx−1]    (X is 0 outside)
+///
+/// Shapes: X [C,H,W], W [O,C,3,3] (OIHW, torchvision's order), b [O], Y [O,H,W].
+///
+/// Fast path: im2col into a bounded band of rows, then one GEMM per band,
+/// Y_band[O, rows·W] = W[O, 9C] · cols[9C, rows·W], with the bias written first (β = 1) and the
+/// ReLU optionally fused on the band while it is still in cache.
+///
+/// Backward (to the input only — style transfer never needs weight gradients): the adjoint of
+/// a padded 3×3 convolution is again a padded 3×3 convolution, with the kernel transposed in
+/// its channels and rotated by 180°:
+///
+///   dX[c,y,x] = Σ_{o,ky,kx} W[o,c,ky,kx] · dY[o, y−ky+1, x−kx+1] = conv(dY, W')[c,y,x],
+///   W'[c,o,ky,kx] = W[o,c,2−ky,2−kx],   no bias.
+///
+/// so backward runs the same fast path. `reference…` are the plain loops it is tested against.
+public struct Conv3x3<Scalar: TensorScalar>: Sendable {
+    /// [O, C, 3, 3]
+    public let weight: Tensor<Scalar>
+    /// [O]
+    public let bias: Tensor<Scalar>
+    /// W' [C, O, 3, 3] for the backward pass (see the type's comment).
+    public let backwardWeight: Tensor<Scalar>
+
+    public var inChannels: Int { weight.shape[1] }
+    public var outChannels: Int { weight.shape[0] }
+
+    public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>) {
+        precondition(weight.shape.count == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
+                     "Conv3x3 weight must be [O, C, 3, 3], got \(weight.shape)")
+        precondition(bias.shape == [weight.shape[0]], "Conv3x3 bias must be [\(weight.shape[0])], got \(bias.shape)")
+        self.weight = weight
+        self.bias = bias
+        self.backwardWeight = Conv3x3.flippedTransposed(weight)
+    }
+
+    /// W'[c,o,ky,kx] = W[o,c,2−ky,2−kx]. [O,C,3,3] → [C,O,3,3]
+    public static func flippedTransposed(_ w: Tensor<Scalar>) -> Tensor<Scalar> {
+        let o = w.shape[0], c = w.shape[1]
+        var out = Tensor<Scalar>(shape: [c, o, 3, 3])
+        for oi in 0..<o { for ci in 0..<c { for k in 0..<9 {
+            out.storage[(ci * o + oi) * 9 + k] = w.storage[(oi * c + ci) * 9 + (8 - k)]
+        } } }
+        return out
+    }
+
+    // MARK: fast path
+
+    /// X [C,H,W] → Y [O,H,W]; `relu: true` returns max(Y, 0) (fused bias + ReLU).
+    @inlinable
+    public func forward(_ x: Tensor<Scalar>, relu: Bool = false, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
+        precondition(x.shape.count == 3 && x.shape[0] == inChannels,
+                     "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
+        let h = x.shape[1], w = x.shape[2]
+        var y = Tensor<Scalar>(shape: [outChannels, h, w])
+        Conv3x3.convolve(x, weights: weight, bias: bias, relu: relu, into: &y, workspace: workspace)
+        return y
+    }
+
+    /// dY [O,H,W] → dX [C,H,W] (input gradient only).
+    @inlinable
+    public func backward(_ dY: Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
+        precondition(dY.shape.count == 3 && dY.shape[0] == outChannels,
+                     "Conv3x3 backward expects dY [\(outChannels), H, W], got \(dY.shape)")
+        var dX = Tensor<Scalar>(shape: [inChannels, dY.shape[1], dY.shape[2]])
+        Conv3x3.convolve(dY, weights: backwardWeight, bias: nil, relu: false, into: &dX, workspace: workspace)
+        return dX
+    }
+
+    /// y ← conv(x, weights) + bias (then ReLU), im2col in bands of rows bounded by the workspace.
+    /// x [C,H,W], weights [O,C,3,3], bias [O] or nil, y [O,H,W] (overwritten).
+    @inlinable
+    public static func convolve(_ x: Tensor<Scalar>, weights: Tensor<Scalar>, bias: Tensor<Scalar>?, relu: Bool,
+                                into y: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2], o = weights.shape[0]
+        precondition(weights.shape == [o, c, 3, 3] && y.shape == [o, h, w])
+        let plane = h * w
+        if plane == 0 || o == 0 { return }
+        let k = 9 * c
+        let rowsPerBand = max(1, min(h, workspace.maxScalars / max(1, k * w)))
+        let cols = workspace.scratch(k * rowsPerBand * w)
+        x.storage.withUnsafeBufferPointer { xb in
+        weights.storage.withUnsafeBufferPointer { wb in
+        y.storage.withUnsafeMutableBufferPointer { yb in
+            let xp = xb.baseAddress!, wp = wb.baseAddress!, yp = yb.baseAddress!
+            var y0 = 0
+            while y0 < h {
+                let rows = min(rowsPerBand, h - y0), n = rows * w
+                im2colBand(xp, channels: c, height: h, width: w, firstRow: y0, rows: rows, into: cols)
+                let band = yp + y0 * w
+                if let bias {
+                    bias.storage.withUnsafeBufferPointer { bb in
+                        for oi in 0..<o { (band + oi * plane).initialize(repeating: bb[oi], count: n) }
+                    }
+                }
+                // Y_band[O, n] (row stride H·W) = W[O, 9C] · cols[9C, n] (+ bias)
+                Scalar.gemm(transA: false, transB: false, m: o, n: n, k: k,
+                            alpha: 1, a: wp, lda: k, b: UnsafePointer(cols), ldb: n,
+                            beta: bias == nil ? 0 : 1, c: band, ldc: plane)
+                if relu {
+                    Parallel.forRanges(o, costPerItem: n) { range in
+                        for oi in range {
+                            let p = band + oi * plane
+                            for i in 0..<n where p[i] < 0 { p[i] = 0 }  // ReLU; NaN passes through
+                        }
+                    }
+                }
+                y0 += rows
+            }
+        } } }
+    }
+
+    /// cols[(c·9 + ky·3 + kx), r·W + x] = X[c, firstRow + r + ky − 1, x + kx − 1] (0 outside),
+    /// for r in 0..<rows. cols is [9C, rows·W].
+    @inlinable
+    static func im2colBand(_ x: UnsafePointer<Scalar>, channels c: Int, height h: Int, width w: Int,
+                           firstRow: Int, rows: Int, into cols: UnsafeMutablePointer<Scalar>) {
+        let n = rows * w
+        Parallel.forRanges(c, costPerItem: 9 * n) { range in
+            for ci in range {
+                let src = x + ci * h * w
+                for ky in 0..<3 {
+                    for kx in 0..<3 {
+                        let dst = cols + (ci * 9 + ky * 3 + kx) * n
+                        for r in 0..<rows {
+                            let sy = firstRow + r + ky - 1
+                            let d = dst + r * w
+                            if sy < 0 || sy >= h { d.initialize(repeating: 0, count: w); continue }
+                            let s = src + sy * w
+                            switch kx {
+                            case 0:  // shifted right: d[x] = s[x−1]
+                                d[0] = 0
+                                if w > 1 { (d + 1).update(from: s, count: w - 1) }
+                            case 1:
+                                d.update(from: s, count: w)
+                            default: // shifted left: d[x] = s[x+1]
+                                if w > 1 { d.update(from: s + 1, count: w - 1) }
+                                d[w - 1] = 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: reference (plain loops; the oracle for the fast path)
+
+    /// The definition, looped. X [C,H,W], W [O,C,3,3], b [O] → Y [O,H,W]
+    public static func referenceForward(_ x: Tensor<Scalar>, weight: Tensor<Scalar>, bias: Tensor<Scalar>) -> Tensor<Scalar> {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2], o = weight.shape[0]
+        var y = Tensor<Scalar>(shape: [o, h, w])
+        for oi in 0..<o { for yy in 0..<h { for xx in 0..<w {
+            var sum = bias.storage[oi]
+            for ci in 0..<c { for ky in 0..<3 { for kx in 0..<3 {
+                let sy = yy + ky - 1, sx = xx + kx - 1
+                if sy < 0 || sy >= h || sx < 0 || sx >= w { continue }
+                sum += weight[oi, ci, ky, kx] * x[ci, sy, sx]
+            } } }
+            y[oi, yy, xx] = sum
+        } } }
+        return y
+    }
+
+    /// The chain rule, looped: each Y[o,y,x] sends W[o,c,ky,kx]·dY[o,y,x] back to the input it read.
+    /// dY [O,H,W], W [O,C,3,3] → dX [C,H,W]
+    public static func referenceBackward(_ dY: Tensor<Scalar>, weight: Tensor<Scalar>) -> Tensor<Scalar> {
+        let o = dY.shape[0], h = dY.shape[1], w = dY.shape[2], c = weight.shape[1]
+        var dX = Tensor<Scalar>(shape: [c, h, w])
+        for oi in 0..<o { for yy in 0..<h { for xx in 0..<w {
+            let g = dY[oi, yy, xx]
+            for ci in 0..<c { for ky in 0..<3 { for kx in 0..<3 {
+                let sy = yy + ky - 1, sx = xx + kx - 1
+                if sy < 0 || sy >= h || sx < 0 || sx >= w { continue }
+                dX[ci, sy, sx] += weight[oi, ci, ky, kx] * g
+            } } }
+        } } }
+        return dX
+    }
+}

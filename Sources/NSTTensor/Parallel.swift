@@ -1,0 +1,38 @@
+import Dispatch
+
+/// Splits `0..<count` into at most `Parallel.workers` contiguous chunks and runs `body` on each,
+/// concurrently. The non-GEMM work (im2col, ReLU, pooling) is memory-bound and cheap per
+/// element, so the chunks are few and large: one per core, never one per pixel.
+public enum Parallel {
+    /// Number of workers: the machine's active cores (at least 1).
+    public static let workers: Int = max(1, sysconfActiveProcessors())
+
+    /// Runs `body(range)` over disjoint ranges covering `0..<count`. Runs inline when the work is
+    /// small (`count * costPerItem < 32 Ki`), so tiny tensors pay no dispatch overhead.
+    @inlinable
+    public static func forRanges(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = min(workers, count)
+        if chunks <= 1 || count * costPerItem < 32_768 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        // The chunks touch disjoint ranges; callers pass raw pointers into their own buffers.
+        withoutActuallyEscaping(body) { escapable in
+            nonisolated(unsafe) let work = escapable
+            DispatchQueue.concurrentPerform(iterations: chunks) { k in
+                let lo = count * k / chunks, hi = count * (k + 1) / chunks
+                if lo < hi { work(lo..<hi) }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@usableFromInline func sysconfActiveProcessors() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+#elseif canImport(Darwin)
+import Darwin
+@usableFromInline func sysconfActiveProcessors() -> Int { Int(sysconf(_SC_NPROCESSORS_ONLN)) }
+#else
+@usableFromInline func sysconfActiveProcessors() -> Int { 1 }
+#endif

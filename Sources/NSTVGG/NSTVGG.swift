@@ -1,1 +1,0 @@
-// NSTVGG: see Package.swift for what this module is for.

@@ -1,0 +1,165 @@
+import NSTTensor
+import NSTLayers
+
+/// VGG's convolutional stack on one image, with a backward pass to the image.
+///
+/// `forward` runs from the input to the deepest layer in `keep` and returns the kept layers'
+/// activations [C,H,W]. It remembers only what `backward` needs: the ReLU outputs (they give
+/// the ReLU masks and are the max-pooling inputs). Convolutions keep nothing — no weight
+/// gradients are computed, and a convolution's input gradient needs only its weights.
+/// Convolution + bias + ReLU run fused unless the convolution's own output is asked for.
+///
+/// `backward` takes ∂L/∂(kept layer) for any of the kept layers and returns ∂L/∂x, [3,H,W].
+/// Not thread-safe: one instance per thread (it owns its scratch and saved activations).
+public final class VGG<Scalar: TensorScalar> {
+    public let architecture: VGGArchitecture
+    public let pooling: Pooling
+    public let convs: [Conv3x3<Scalar>]
+    /// Layers this network can compute: every layer up to the last convolution it has weights for
+    /// (and its ReLU and pooling).
+    public let layers: [VGGLayer]
+    public let workspace: ConvWorkspace<Scalar>
+
+    // Saved by forward for backward.
+    var saved: [Int: Tensor<Scalar>] = [:]
+    var inputShapes: [Int: [Int]] = [:]
+    var deepest = -1
+    var imageShape: [Int] = []
+
+    public init(architecture: VGGArchitecture, weights: VGGWeights<Scalar>, pooling: Pooling,
+                workspace: ConvWorkspace<Scalar> = ConvWorkspace()) {
+        precondition(weights.architecture == architecture, "weights are \(weights.architecture), network is \(architecture)")
+        self.architecture = architecture
+        self.pooling = pooling
+        self.convs = weights.convs.map { Conv3x3(weight: $0.weight, bias: $0.bias) }
+        self.layers = architecture.layers.filter { $0.convIndex < weights.convs.count }
+        self.workspace = workspace
+    }
+
+    /// Position in `layers` of a layer name (canonical or Keras); stops with a clear message for
+    /// a name this network cannot compute (validate user input with `architecture.resolve` first).
+    func position(_ name: String) -> Int {
+        let canonical: String
+        do { canonical = try architecture.resolve(name) } catch { preconditionFailure("\(error)") }
+        guard let p = layers.firstIndex(where: { $0.name == canonical }) else {
+            preconditionFailure("layer \(canonical) is deeper than the \(convs.count) convolutions this network has weights for")
+        }
+        return p
+    }
+
+    /// x [3,H,W] → the kept layers' activations [C,H',W'] by canonical name. Runs only as deep as
+    /// the deepest kept layer. `keep` may use canonical or Keras names.
+    public func forward(_ x: Tensor<Scalar>, keep: Set<String>) -> [String: Tensor<Scalar>] {
+        precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
+        let wanted = Set(keep.map(position))
+        saved.removeAll(keepingCapacity: true)
+        inputShapes.removeAll(keepingCapacity: true)
+        imageShape = x.shape
+        deepest = wanted.max() ?? -1
+        var out: [String: Tensor<Scalar>] = [:]
+        var a = x
+        var pos = 0
+        while pos <= deepest {
+            let layer = layers[pos]
+            inputShapes[pos] = a.shape
+            switch layer.kind {
+            case .conv:
+                let conv = convs[layer.convIndex]
+                if wanted.contains(pos) || pos == deepest {
+                    a = conv.forward(a, relu: false, workspace: workspace)
+                    if wanted.contains(pos) { out[layer.name] = a }
+                } else {
+                    // conv + bias + ReLU in one pass; the ReLU layer below only records the result.
+                    a = conv.forward(a, relu: true, workspace: workspace)
+                    pos += 1
+                    inputShapes[pos] = a.shape
+                    saved[pos] = a
+                    if wanted.contains(pos) { out[layers[pos].name] = a }
+                }
+            case .relu:
+                a = ReLU.forward(a)
+                saved[pos] = a
+                if wanted.contains(pos) { out[layer.name] = a }
+            case .pool:
+                precondition(a.shape[1] >= 2 && a.shape[2] >= 2,
+                             "\(layer.name): input \(a.shape[1])×\(a.shape[2]) is too small for 2×2 pooling; use a larger image or a shallower layer")
+                a = pooling == .max ? MaxPool2x2.forward(a) : AvgPool2x2.forward(a)
+                if wanted.contains(pos) { out[layer.name] = a }
+            }
+            pos += 1
+        }
+        return out
+    }
+
+    /// ∂L/∂(kept layers) → ∂L/∂x [3,H,W], for the image of the last `forward`. Layers missing from
+    /// `dKept` contribute nothing; every key must be a layer that forward kept (or a shallower one).
+    public func backward(_ dKept: [String: Tensor<Scalar>]) -> Tensor<Scalar> {
+        precondition(!imageShape.isEmpty, "VGG.backward called before forward")
+        var upstream: [Int: Tensor<Scalar>] = [:]
+        for (name, g) in dKept {
+            let p = position(name)
+            precondition(p <= deepest, "backward: \(name) is deeper than the last forward went")
+            if let existing = upstream[p] { upstream[p] = Self.sum(existing, g) } else { upstream[p] = g }
+        }
+        var d: Tensor<Scalar>? = nil
+        var pos = deepest
+        while pos >= 0 {
+            let layer = layers[pos]
+            if let g = upstream[pos] {
+                precondition(g.shape == outputShape(pos), "backward: gradient for \(layer.name) is \(g.shape), the layer's output is \(outputShape(pos))")
+                d = d.map { Self.sum($0, g) } ?? g
+            }
+            if var dOut = d {
+                switch layer.kind {
+                case .relu:
+                    ReLU.backwardInPlace(&dOut, output: saved[pos]!)
+                    d = dOut
+                case .conv:
+                    d = convs[layer.convIndex].backward(dOut, workspace: workspace)
+                case .pool:
+                    d = pooling == .max ? MaxPool2x2.backward(dOut, input: saved[pos - 1]!)
+                                        : AvgPool2x2.backward(dOut, inputShape: inputShapes[pos]!)
+                }
+            }
+            pos -= 1
+        }
+        return d ?? Tensor(shape: imageShape)
+    }
+
+    /// Output shape of the layer at `pos` in the last forward.
+    func outputShape(_ pos: Int) -> [Int] {
+        if pos + 1 <= deepest, let s = inputShapes[pos + 1] { return s }
+        let s = inputShapes[pos]!
+        switch layers[pos].kind {
+        case .conv: return [convs[layers[pos].convIndex].outChannels, s[1], s[2]]
+        case .relu: return s
+        case .pool: return [s[0], s[1] / 2, s[2] / 2]
+        }
+    }
+
+    static func sum(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
+        precondition(a.shape == b.shape, "gradient shapes \(a.shape) and \(b.shape) differ")
+        var out = a
+        for i in 0..<out.count { out.storage[i] += b.storage[i] }
+        return out
+    }
+}
+
+extension VGGArchitecture {
+    /// Multiply-adds of the direct 3×3 convolutions from the input through layer `name` on a
+    /// width×height image: Σ over convolutions of 9·C·O·H·W. A backward pass to the input costs the
+    /// same again; FLOPs are twice the multiply-adds.
+    public func convMultiplyAdds(through name: String, width: Int, height: Int) throws -> Int {
+        let last = try layer(named: name)
+        var h = height, w = width, c = 3, total = 0
+        for layer in layers {
+            switch layer.kind {
+            case .conv: total += 9 * c * layer.channels * h * w; c = layer.channels
+            case .relu: break
+            case .pool: h /= 2; w /= 2
+            }
+            if layer == last { break }
+        }
+        return total
+    }
+}

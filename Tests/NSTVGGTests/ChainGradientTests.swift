@@ -1,0 +1,118 @@
+import Testing
+import NSTTensor
+import NSTLayers
+import NSTVGG
+import NSTGradCheck
+
+/// The whole chain the style transfer differentiates: image → VGG-shaped network with random
+/// weights (tiny widths) → content loss + style losses + total variation, in Double, checked
+/// against central differences at every pixel.
+@Suite("Image → VGG → content + style + TV: backward against central differences (Double)")
+struct ChainGradientTests {
+    static let widths = [3, 4, 4, 5, 5, 4, 6, 5, 4, 3, 4, 3]   // VGG16 up to conv5_2, tiny
+
+    struct Chain {
+        let net: VGG<Double>
+        let content: Tensor<Double>            // target for relu4_2, [N, M]
+        let styleTargets: [String: Tensor<Double>]   // Gram targets, [N, N]
+        let contentLayer = "relu4_2", contentWeight = 1.0, styleWeight = 1e3, tvWeight = 0.05
+
+        var keep: Set<String> { Set(styleTargets.keys).union([contentLayer]) }
+
+        static func features(_ a: Tensor<Double>) -> Tensor<Double> { a.reshaped([a.shape[0], a.shape[1] * a.shape[2]]) }
+
+        func loss(_ x: Tensor<Double>) -> Double {
+            let acts = net.forward(x, keep: keep)
+            var total = contentWeight * ContentLoss.forward(Chain.features(acts[contentLayer]!), content)
+            for (name, A) in styleTargets { total += styleWeight * StyleLoss.forward(Chain.features(acts[name]!), A) }
+            return total + tvWeight * TotalVariation.forward(x)
+        }
+
+        func gradient(_ x: Tensor<Double>) -> Tensor<Double> {
+            let acts = net.forward(x, keep: keep)
+            var d: [String: Tensor<Double>] = [:]
+            let f = acts[contentLayer]!
+            d[contentLayer] = ContentLoss.backward(Chain.features(f), content, dL: contentWeight).reshaped(f.shape)
+            for (name, A) in styleTargets {
+                let a = acts[name]!
+                let g = StyleLoss.backward(Chain.features(a), A, dE: styleWeight).reshaped(a.shape)
+                d[name] = d[name].map { prev in Tensor(shape: g.shape, storage: zip(prev.storage, g.storage).map { $0 + $1 }) } ?? g
+            }
+            var dx = net.backward(d)
+            let tv = TotalVariation.backward(x, dL: tvWeight)
+            for i in 0..<dx.count { dx.storage[i] += tv.storage[i] }
+            return dx
+        }
+    }
+
+    func makeChain(pooling: Pooling, styleLayers: [String], h: Int, w: Int, seed: UInt64) -> (Chain, Tensor<Double>) {
+        let weights = VGGWeights<Double>.random(architecture: .vgg16, channels: Self.widths, seed: seed)
+        let net = VGG(architecture: .vgg16, weights: weights, pooling: pooling)
+        var rng = SplitMix64(seed: seed + 100)
+        // Targets come from other images through the same network, as in style transfer.
+        let contentImage = Tensor<Double>.uniform([3, h, w], using: &rng)
+        let styleImage = Tensor<Double>.uniform([3, h, w], using: &rng)
+        let c = net.forward(contentImage, keep: ["relu4_2"])["relu4_2"]!
+        let s = net.forward(styleImage, keep: Set(styleLayers))
+        var targets: [String: Tensor<Double>] = [:]
+        for name in styleLayers { targets[name] = Gram.forward(Chain.features(s[name]!)) }
+        let x = Tensor<Double>.uniform([3, h, w], using: &rng)
+        return (Chain(net: net, content: Chain.features(c), styleTargets: targets), x)
+    }
+
+    @Test(arguments: [Pooling.max, .avg])
+    func wholeChain(_ pooling: Pooling) {
+        // 16×12 → 8×6 → 4×3 → 2×1 after pool3: relu4_2 is 2×1.
+        let (chain, x) = makeChain(pooling: pooling, styleLayers: ["relu1_1", "relu2_1", "relu3_1", "conv4_1"], h: 12, w: 16, seed: 7)
+        let analytic = chain.gradient(x)
+        // ε = 1e-4: the loss is O(30) while some pixels' gradients are O(1e-4), so at ε = 1e-6 the
+        // round-off of f (≈1e-16·30/ε) alone is a 1e-5 relative error there; the O(ε²) truncation
+        // error at 1e-4 is far below 1e-6, and ReLU/max-pool kinks are still not crossed.
+        let res = GradCheck.check(at: x.storage, analytic: analytic.storage, epsilon: 1e-4) { v in
+            chain.loss(Tensor(shape: x.shape, storage: v))
+        }
+        #expect(res.checkedEntries == 3 * 12 * 16)
+        #expect(res.maxRelativeError <= 1e-6, "\(pooling): \(res)")
+    }
+
+    @Test func deepChainToConv5OnOddSizes() {
+        // 17×19 floors to 8×9, 4×4, 2×2, 1×1: relu5_1 / conv5_2 on a single pixel.
+        let weights = VGGWeights<Double>.random(architecture: .vgg16, channels: Self.widths, seed: 9)
+        let net = VGG(architecture: .vgg16, weights: weights, pooling: .max)
+        var rng = SplitMix64(seed: 10)
+        let x = Tensor<Double>.uniform([3, 17, 19], using: &rng)
+        let r1 = Tensor<Double>.uniform([3, 17, 19], using: &rng), r5 = Tensor<Double>.uniform([3, 1, 1], using: &rng)
+        let rp = Tensor<Double>.uniform([6, 2, 2], using: &rng)
+        let keep: Set<String> = ["relu1_1", "pool3", "conv5_2"]
+        func loss(_ v: Tensor<Double>) -> Double {
+            let a = net.forward(v, keep: keep)
+            return zip(a["relu1_1"]!.storage, r1.storage).reduce(0) { $0 + $1.0 * $1.1 }
+                + zip(a["pool3"]!.storage, rp.storage).reduce(0) { $0 + $1.0 * $1.1 }
+                + zip(a["conv5_2"]!.storage, r5.storage).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let acts = net.forward(x, keep: keep)
+        #expect(Set(acts.keys) == keep)
+        #expect(acts["conv5_2"]!.shape == [3, 1, 1] && acts["pool3"]!.shape == [6, 2, 2])
+        // Keras names address the same layers.
+        let dx = net.backward(["relu1_1": r1, "block3_pool": rp, "block5_conv2": r5])
+        let res = GradCheck.check(at: x.storage, analytic: dx.storage) { v in loss(Tensor(shape: x.shape, storage: v)) }
+        #expect(res.maxRelativeError <= 1e-6, "\(res)")
+    }
+
+    @Test func forwardStopsAtTheDeepestKeptLayerAndFusedMatchesUnfused() {
+        let weights = VGGWeights<Double>.random(architecture: .vgg16, channels: Self.widths, seed: 2)
+        let net = VGG(architecture: .vgg16, weights: weights, pooling: .avg)
+        var rng = SplitMix64(seed: 3)
+        let x = Tensor<Double>.uniform([3, 8, 8], using: &rng)
+        let both = net.forward(x, keep: ["conv2_1", "relu2_1"])
+        #expect(Set(both.keys) == ["conv2_1", "relu2_1"])
+        #expect(both["relu2_1"]! == ReLU.forward(both["conv2_1"]!))
+        let fused = net.forward(x, keep: ["relu2_1"])["relu2_1"]!
+        #expect(fused == both["relu2_1"]!)
+        // Nothing deeper than the deepest kept layer is needed: weights for two convolutions suffice.
+        let shallow = VGG(architecture: .vgg16, weights: VGGWeights<Double>(architecture: .vgg16, convs: Array(weights.convs.prefix(2))), pooling: .avg)
+        #expect(shallow.forward(x, keep: ["relu1_2"])["relu1_2"]! == net.forward(x, keep: ["relu1_2"])["relu1_2"]!)
+        // No upstream gradient → zero image gradient of the right shape.
+        #expect(net.backward([:]) == Tensor(shape: [3, 8, 8]))
+    }
+}
