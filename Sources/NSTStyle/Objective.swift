@@ -181,7 +181,7 @@ public final class StyleObjective<Net: FeatureNetwork> {
             if wantGradient { accumulate(l, StyleLoss.backward(F, A), weight: styleWeight * w) }
         }
         if tvWeight != 0 {
-            let tv = Double(TVBridge.forward(x))
+            let tv = Double(TotalVariation.forward(x))
             try guardFinite(tv, "total-variation loss")
             terms.tv = tv
         }
@@ -193,7 +193,7 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
         var dx = network.backward(dKept)
         if tvWeight != 0 {
-            let dTV = TVBridge.backward(x, dL: S(tvWeight))
+            let dTV = TotalVariation.backward(x, dL: S(tvWeight))
             for i in 0..<dx.count { dx.storage[i] += dTV.storage[i] }
         }
         var sum = 0.0
@@ -205,8 +205,3 @@ public final class StyleObjective<Net: FeatureNetwork> {
     }
 }
 
-// TEMPORARY until the engine branch lands NSTLayers.TotalVariation.
-enum TVBridge {
-    static func forward<S: TensorScalar>(_ x: Tensor<S>) -> S { fatalError("TotalVariation not merged yet") }
-    static func backward<S: TensorScalar>(_ x: Tensor<S>, dL: S) -> Tensor<S> { fatalError("TotalVariation not merged yet") }
-}

@@ -198,19 +198,19 @@ struct TransferCommand: ParsableCommand {
         options.styleBlendWeights = try styleBlendWeights.map { try commaNumbers($0, flag: "--style-blend-weights") }
 
         let started = Date()
-        let engine = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
-        options.contentLayers = try engine.resolve(options.contentLayers)
-        options.styleLayers = try engine.resolve(options.styleLayers)
-        let contentImage = try ImageIO.read(URL(fileURLWithPath: content))
-        let styleImages = try style.map { try ImageIO.read(URL(fileURLWithPath: $0)) }
+        let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
+        options.contentLayers = try model.resolve(options.contentLayers)
+        options.styleLayers = try model.resolve(options.styleLayers)
+        let contentImage = try StyleEngineCLI.readImage(content, flag: "--content")
+        let styleImages = try style.map { try StyleEngineCLI.readImage($0, flag: "--style") }
 
         let outputURL = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         StopSignal.install()
-        let saveEvery = self.saveEvery
+        let prepared = model.prepare(options: options, content: contentImage, styles: styleImages)
         let result = try StyleEngineCLI.runTransfer(
-            engine: engine, options: options, content: contentImage, styles: styleImages,
-            label: "transfer", printEvery: tuning.printEvery, saveEvery: saveEvery,
+            prepared: prepared, options: options, label: "transfer",
+            printEvery: tuning.printEvery, saveEvery: saveEvery,
             intermediate: { n, image in
                 let path = outputURL.deletingPathExtension().path
                 try? ImageIO.writePNG(image, to: URL(fileURLWithPath: "\(path)_\(n).png"))
@@ -218,7 +218,7 @@ struct TransferCommand: ParsableCommand {
 
         try ImageIO.writePNG(result.image, to: outputURL)
         let sidecar = TransferSidecar(command: CommandLine.arguments, content: content, styles: style, output: output,
-                                      options: options, model: engine.sidecarModel, result: result, started: started)
+                                      options: options, model: StyleEngineCLI.sidecarModel(model), result: result, started: started)
         let sidecarURL = TransferSidecar.url(forImage: outputURL)
         try sidecar.write(to: sidecarURL)
         let first = result.curve.first?.total ?? .nan, last = result.best.total
