@@ -14,6 +14,12 @@ public struct StyleDepthMetrics: Codable, Sendable {
         public var seconds: Double
         /// Weighted total objective of each evaluation, in order.
         public var curve: [Double]
+
+        public init(styleLoss: [String: Double], contentLoss: Double, styleLayersUsed: [String],
+                    evaluations: Int, seconds: Double, curve: [Double]) {
+            self.styleLoss = styleLoss; self.contentLoss = contentLoss; self.styleLayersUsed = styleLayersUsed
+            self.evaluations = evaluations; self.seconds = seconds; self.curve = curve
+        }
     }
     public var runs: [String: Run]
     public var contentLayer: String
@@ -27,6 +33,15 @@ public struct StyleDepthMetrics: Codable, Sendable {
     public var options: StyleTransferOptions
     public var command: String
     public var totalSeconds: Double
+
+    public init(runs: [String: Run], contentLayer: String, evaluationLayers: [String], normalizeVGG: Bool,
+                normalizeGradients: Bool, size: Int, width: Int, height: Int, model: TransferSidecar.Model,
+                options: StyleTransferOptions, command: String, totalSeconds: Double) {
+        self.runs = runs; self.contentLayer = contentLayer; self.evaluationLayers = evaluationLayers
+        self.normalizeVGG = normalizeVGG; self.normalizeGradients = normalizeGradients; self.size = size
+        self.width = width; self.height = height; self.model = model; self.options = options
+        self.command = command; self.totalSeconds = totalSeconds
+    }
 
     /// E_l(5 layers) / E_l(3 layers) per layer: < 1 where the 5-layer image matches the
     /// style better.
