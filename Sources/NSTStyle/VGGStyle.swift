@@ -46,11 +46,13 @@ public struct StyleModel: Sendable {
     public func activationMeans(pooling: Pooling, images: [RGBImage]) -> [[Double]] {
         let net = VGG(architecture: architecture, weights: weights, pooling: pooling)
         let relus = net.layers.filter { $0.kind == .relu }
-        var sums = relus.map { [Double](repeating: 0, count: $0.channels) }
+        // Channel counts from the weights (a tiny test network has fewer than the architecture).
+        let channels = relus.map { weights.convs[$0.convIndex].weight.shape[0] }
+        var sums = channels.map { [Double](repeating: 0, count: $0) }
         for image in images {
             let acts = net.forward(encode(image), keep: Set(relus.map(\.name)))
             for (l, layer) in relus.enumerated() {
-                let m = VGGNormalization.channelMeans(acts[layer.name]!.storage, channels: layer.channels)
+                let m = VGGNormalization.channelMeans(acts[layer.name]!.storage, channels: channels[l])
                 for c in 0..<m.count { sums[l][c] += m[c] / Double(images.count) }
             }
         }
