@@ -1,4 +1,5 @@
 import NSTTensor
+import NSTWeights
 
 /// How pixels become the network's input, read from the model file's metadata:
 ///
@@ -32,44 +33,16 @@ public struct Preprocessing: Sendable, Equatable, Codable, CustomStringConvertib
     public static let torchvision = Preprocessing(channelOrder: .rgb, inputScale: 1,
                                                   mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
 
-    /// Reads the keys "channel_order", "input_scale", "mean", "std" (see the weights contract).
-    /// A file with none of them is a torchvision/timm file. `file` names the file in errors.
-    public init(metadata: [String: String], file: String = "model") throws {
-        let keys = ["channel_order", "input_scale", "mean", "std"]
-        if keys.allSatisfy({ metadata[$0] == nil }) { self = .torchvision; return }
-        func value(_ key: String) throws -> String {
-            guard let v = metadata[key] else {
-                throw VGGError.badMetadata(key: key, value: "", reason: "missing (the file sets some preprocessing keys but not this one)", file: file)
-            }
-            return v
-        }
-        func triple(_ key: String) throws -> [Float] {
-            let v = try value(key)
-            let parts = v.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0!.isFinite }) else {
-                throw VGGError.badMetadata(key: key, value: v, reason: "expected three comma-separated numbers", file: file)
-            }
-            return parts.map { $0! }
-        }
-        let orderText = try value("channel_order")
-        guard let order = ChannelOrder(rawValue: orderText.uppercased()) else {
-            throw VGGError.badMetadata(key: "channel_order", value: orderText, reason: "expected RGB or BGR", file: file)
-        }
-        let scaleText = try value("input_scale")
-        guard let scale = Float(scaleText), scale.isFinite, scale > 0 else {
-            throw VGGError.badMetadata(key: "input_scale", value: scaleText, reason: "expected a positive number such as 255 or 1", file: file)
-        }
-        let std = try triple("std")
-        guard std.allSatisfy({ $0 > 0 }) else {
-            throw VGGError.badMetadata(key: "std", value: metadata["std"]!, reason: "every std must be positive", file: file)
-        }
-        self.init(channelOrder: order, inputScale: scale, mean: try triple("mean"), std: std)
+    /// The preprocessing a model file's metadata describes (parsed by NSTWeights.ModelMetadata:
+    /// keys "channel_order", "input_scale", "mean", "std"; missing keys take torchvision's values).
+    public init(_ metadata: ModelMetadata) {
+        self.init(channelOrder: metadata.channelOrder == .bgr ? .bgr : .rgb, inputScale: metadata.inputScale,
+                  mean: metadata.mean, std: metadata.std)
     }
 
-    /// The metadata keys this preprocessing is written as.
-    public var metadata: [String: String] {
-        func fmt(_ v: [Float]) -> String { v.map { "\($0)" }.joined(separator: ",") }
-        return ["channel_order": channelOrder.rawValue, "input_scale": "\(inputScale)", "mean": fmt(mean), "std": fmt(std)]
+    /// Parses metadata strings; malformed values throw an error naming `file` and the key.
+    public init(metadata: [String: String], file: String = "model") throws {
+        self.init(try ModelMetadata(metadata, file: file))
     }
 
     /// Index into an RGB pixel of input channel c.

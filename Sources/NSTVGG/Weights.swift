@@ -1,4 +1,6 @@
+import Foundation
 import NSTTensor
+import NSTWeights
 
 /// One convolution's parameters: weight [O, C, 3, 3] (OIHW), bias [O].
 public struct ConvParameters<Scalar: TensorScalar>: Sendable {
@@ -59,40 +61,52 @@ public struct VGGWeights<Scalar: TensorScalar>: Sendable {
 }
 
 extension VGGWeights where Scalar == Float {
-    /// Builds the weights from named F32 tensors with torchvision's names: `features.N.weight`
-    /// [O, C, 3, 3] and `features.N.bias` [O] for every convolution N of `architecture`.
-    /// `file` names the source in errors.
-    public init(architecture: VGGArchitecture, tensors: [String: (dtype: String, shape: [Int], values: [Float])],
-                file: String) throws {
+    /// Builds the weights from named tensors with torchvision's names: `features.N.weight`
+    /// [O, C, 3, 3] and `features.N.bias` [O] for every convolution N of `architecture`, where C is
+    /// the previous convolution's O (3 for the first). The widths O are read from the file — the
+    /// real VGG's are 64…512, a test model may be tiny. Floating dtypes (F32, F16, BF16, F64 —
+    /// already converted to Float by the reader) are accepted. `file` names the source in errors.
+    public init(architecture: VGGArchitecture, tensors: [String: NamedTensor], file: String) throws {
         var convs: [ConvParameters<Float>] = []
         var inChannels = 3
-        for (n, o) in zip(architecture.convFeatureIndices, architecture.convChannels) {
-            func take(_ name: String, _ shape: [Int]) throws -> Tensor<Float> {
+        for n in architecture.convFeatureIndices {
+            func take(_ name: String) throws -> NamedTensor {
                 guard let t = tensors[name] else { throw VGGError.missingTensor(name, file: file) }
-                guard t.dtype == "F32" else { throw VGGError.badDType(name, dtype: t.dtype, file: file) }
-                guard t.shape == shape else { throw VGGError.badShape(name, expected: shape, got: t.shape, file: file) }
-                guard t.values.count == shape.reduce(1, *) else {
-                    throw VGGError.badShape(name, expected: shape, got: [t.values.count], file: file)
-                }
-                return Tensor(shape: shape, storage: t.values)
+                guard ["F32", "F16", "BF16", "F64"].contains(t.dtype) else { throw VGGError.badDType(name, dtype: t.dtype, file: file) }
+                return t
             }
-            convs.append(ConvParameters(weight: try take("features.\(n).weight", [o, inChannels, 3, 3]),
-                                        bias: try take("features.\(n).bias", [o])))
-            inChannels = o
+            let w = try take("features.\(n).weight"), b = try take("features.\(n).bias")
+            let outChannels = w.shape.first ?? 0
+            guard w.shape.count == 4, outChannels > 0, w.shape[1...] == [inChannels, 3, 3], w.values.count == w.count else {
+                throw VGGError.badShape("features.\(n).weight", expected: [max(outChannels, 1), inChannels, 3, 3], got: w.shape, file: file)
+            }
+            guard b.shape == [outChannels], b.values.count == outChannels else {
+                throw VGGError.badShape("features.\(n).bias", expected: [outChannels], got: b.shape, file: file)
+            }
+            convs.append(ConvParameters(weight: Tensor(shape: w.shape, storage: w.values),
+                                        bias: Tensor(shape: b.shape, storage: b.values)))
+            inChannels = outChannels
         }
         self.init(architecture: architecture, convs: convs)
     }
 
-    /// Which architecture named tensors describe: "architecture" metadata when present, else
-    /// VGG19 when `features.34.weight` exists, else VGG16.
-    public static func detectArchitecture(metadata: [String: String], tensorNames: Set<String>, file: String) throws -> VGGArchitecture {
-        if let a = metadata["architecture"] {
-            guard let arch = VGGArchitecture(rawValue: a.lowercased()) else {
-                throw VGGError.badMetadata(key: "architecture", value: a, reason: "expected vgg16 or vgg19", file: file)
-            }
-            return arch
-        }
+    /// Which architecture a file holds: its "architecture" metadata when present, else VGG19 when
+    /// `features.34.weight` exists, else VGG16.
+    public static func detectArchitecture(_ metadata: ModelMetadata, tensorNames: Set<String>) -> VGGArchitecture {
+        if let a = metadata.architecture, let arch = VGGArchitecture(rawValue: a.rawValue) { return arch }
         return tensorNames.contains("features.34.weight") ? .vgg19 : .vgg16
+    }
+
+    /// Reads a model file (safetensors, torchvision names, nst metadata — see NSTWeights) into
+    /// Float weights and what the file says about itself. Errors name the file and the problem.
+    public static func load(_ url: URL) throws -> (VGGWeights<Float>, VGGModelInfo) {
+        let file = try SafeTensorsFile.read(url)
+        let metadata = try ModelMetadata(file.metadata, file: url.path)
+        let architecture = detectArchitecture(metadata, tensorNames: Set(file.tensors.keys))
+        let weights = try VGGWeights(architecture: architecture, tensors: file.tensors, file: url.path)
+        let info = VGGModelInfo(architecture: architecture, preprocessing: Preprocessing(metadata),
+                                sha256: try NSTWeights.SHA256.hex(ofFile: url), path: url.path, metadata: file.metadata)
+        return (weights, info)
     }
 }
 

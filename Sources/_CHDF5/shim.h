@@ -1,2 +1,5 @@
 // HDF5 C API (Debian: libhdf5-dev), used only to import Keras .h5 weight files.
 #include <hdf5.h>
+
+// H5T_NATIVE_FLOAT is a macro over a mutable global, which Swift 6 refuses to read directly.
+static inline hid_t nst_hdf5_native_float(void) { return H5T_NATIVE_FLOAT; }
