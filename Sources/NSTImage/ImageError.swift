@@ -16,8 +16,8 @@ public struct ImageError: Error, LocalizedError, CustomStringConvertible, Equata
         case truncated(format: ImageFormat, detail: String)
         /// The decoder rejected the data.
         case corrupt(format: ImageFormat, detail: String)
-        /// The header declares a width or height of 0.
-        case zeroSize(width: Int, height: Int)
+        /// The header declares a width or height of 0 (or has no usable frame header).
+        case zeroSize(format: ImageFormat, width: Int, height: Int)
         /// Bigger than `ImageLimits` allow: refused before any pixel memory is allocated.
         case tooLarge(width: Int, height: Int, limits: ImageLimits)
         /// The file itself is larger than `ImageLimits.maxFileBytes`.
@@ -49,7 +49,8 @@ public struct ImageError: Error, LocalizedError, CustomStringConvertible, Equata
         case .truncated(let format, let detail):
             return "truncated \(format.name) file: it ends before the image does (\(detail))"
         case .corrupt(let format, let detail): return "corrupt \(format.name) file (\(detail))"
-        case .zeroSize(let w, let h): return "the header declares an empty image (\(w)×\(h) pixels)"
+        case .zeroSize(let format, let w, let h):
+            return "corrupt \(format.name) file: its header declares \(w)×\(h) pixels (an empty image)"
         case .tooLarge(let w, let h, let limits):
             return "image too large: \(w)×\(h) (\(w * h) pixels) exceeds the limit of "
                 + "\(limits.maxSide) pixels per side and \(limits.maxPixels) pixels in all; "

@@ -185,7 +185,7 @@ public enum ImageIO {
         let w = Int(png.width), h = Int(png.height)
         guard w > 0, h > 0 else {
             png_image_free(&png)
-            throw ImageError(path: path, kind: .zeroSize(width: w, height: h))
+            throw ImageError(path: path, kind: .zeroSize(format: .png, width: w, height: h))
         }
         guard limits.allows(width: w, height: h) else {
             png_image_free(&png)
@@ -237,7 +237,7 @@ public enum ImageIO {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
         }
         guard header == 0 else { throw failure() }
-        guard w > 0, h > 0 else { throw ImageError(path: path, kind: .zeroSize(width: Int(w), height: Int(h))) }
+        guard w > 0, h > 0 else { throw ImageError(path: path, kind: .zeroSize(format: .jpeg, width: Int(w), height: Int(h))) }
         let width = Int(w), height = Int(h)
         guard limits.allows(width: width, height: height) else {
             throw ImageError(path: path, kind: .tooLarge(width: width, height: height, limits: limits))

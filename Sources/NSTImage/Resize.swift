@@ -103,7 +103,8 @@ extension RGBImage {
     /// Resampled to exactly `width × height` with `filter` (default Lanczos-3, averaging
     /// in sRGB). Separable: a horizontal pass, then a vertical one; each output pixel is a
     /// normalised weighted sum of the input pixels under the (stretched) kernel, edges
-    /// handled by renormalising the weights that fall inside. Results clamped to 0…1.
+    /// handled by renormalising the weights that fall inside. Each pass's result is clamped
+    /// to 0…1 (Lanczos rings slightly past sharp edges).
     public func resized(width newWidth: Int, height newHeight: Int,
                         filter: ResampleFilter = .lanczos3, space: ResampleSpace = .sRGB) -> RGBImage {
         precondition(newWidth > 0 && newHeight > 0, "resize target \(newWidth)×\(newHeight) must be positive")
@@ -127,7 +128,8 @@ extension RGBImage {
                                 let wk = wts[wbase + k], p = srcRow + (base + k) * 3
                                 r += wk * src[p]; g += wk * src[p + 1]; b += wk * src[p + 2]
                             }
-                            dst[dstRow + 3 * x] = r; dst[dstRow + 3 * x + 1] = g; dst[dstRow + 3 * x + 2] = b
+                            // Clamped between passes, as each pass's output is an image (Pillow does the same).
+                            dst[dstRow + 3 * x] = clamp01(r); dst[dstRow + 3 * x + 1] = clamp01(g); dst[dstRow + 3 * x + 2] = clamp01(b)
                         }
                     }
                 }
@@ -149,7 +151,7 @@ extension RGBImage {
                 }
             }
         }
-        let clamped = Self.map(out) { $0 > 0 ? min($0, 1) : 0 }
+        let clamped = Self.map(out, clamp01)
         return RGBImage(width: newWidth, height: newHeight,
                         pixels: space == .linear ? Self.map(clamped, Self.linearToSRGB) : clamped)
     }
@@ -180,10 +182,11 @@ extension RGBImage {
         return (max(1, Int((Double(width) * Double(longestSide) / Double(height)).rounded())), longestSide)
     }
 
-    /// Reference for tests: the same resampling written as one direct 2-D sum per output
-    /// pixel, kernel evaluated on the spot (slow; no tables, no separate passes).
+    /// Reference for tests: the same resampling written as plain sums, the kernel evaluated
+    /// on the spot for every tap (slow; no tables): first along rows, then along columns.
     public func resizedReference(width newWidth: Int, height newHeight: Int,
                                  filter: ResampleFilter = .lanczos3) -> RGBImage {
+        /// Normalised taps (input index, weight) of output index i.
         func taps(_ i: Int, _ inSize: Int, _ outSize: Int) -> [(Int, Double)] {
             let scale = Double(inSize) / Double(outSize), fs = max(scale, 1)
             let center = (Double(i) + 0.5) * scale
@@ -195,22 +198,27 @@ extension RGBImage {
             let sum = t.reduce(0) { $0 + $1.1 }
             return t.map { ($0.0, $0.1 / sum) }
         }
+        func c(_ v: Double) -> Double { min(1, max(0, v)) }
+        // rows[y][x][channel]: horizontal pass, clamped.
+        var rowsPass = [[[Double]]](repeating: [[Double]](repeating: [0, 0, 0], count: newWidth), count: height)
+        for y in 0..<height {
+            for x in 0..<newWidth {
+                for (i, w) in taps(x, width, newWidth) {
+                    let p = self[i, y]
+                    rowsPass[y][x][0] += w * Double(p.red)
+                    rowsPass[y][x][1] += w * Double(p.green)
+                    rowsPass[y][x][2] += w * Double(p.blue)
+                }
+                rowsPass[y][x] = rowsPass[y][x].map(c)
+            }
+        }
         var out = RGBImage(width: newWidth, height: newHeight, color: .black)
         for y in 0..<newHeight {
             let ty = taps(y, height, newHeight)
             for x in 0..<newWidth {
-                let tx = taps(x, width, newWidth)
-                var acc = (0.0, 0.0, 0.0)
-                for (j, wy) in ty {
-                    for (i, wx) in tx {
-                        let p = self[i, j]
-                        acc.0 += wx * wy * Double(p.red)
-                        acc.1 += wx * wy * Double(p.green)
-                        acc.2 += wx * wy * Double(p.blue)
-                    }
-                }
-                func c(_ v: Double) -> Float { Float(min(1, max(0, v))) }
-                out[x, y] = RGBColor(c(acc.0), c(acc.1), c(acc.2))
+                var acc = [0.0, 0.0, 0.0]
+                for (j, w) in ty { for ch in 0..<3 { acc[ch] += w * rowsPass[j][x][ch] } }
+                out[x, y] = RGBColor(Float(c(acc[0])), Float(c(acc[1])), Float(c(acc[2])))
             }
         }
         return out
@@ -236,3 +244,5 @@ extension RGBImage {
         return out
     }
 }
+
+@inline(__always) func clamp01(_ v: Float) -> Float { v > 0 ? min(v, 1) : 0 }

@@ -1,1 +1,0 @@
-// NSTTerminal: see Package.swift for what this module is for.
