@@ -13,6 +13,13 @@ enum StopSignal {
 
     static func install() {
         received = 0
+        // A parent may have started us with these signals blocked (the mask is inherited
+        // across exec); unblock them or the handler would never run.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { s in
                 StopSignal.received = s

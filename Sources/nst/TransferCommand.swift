@@ -221,10 +221,10 @@ struct TransferCommand: ParsableCommand {
                                       options: options, model: StyleEngineCLI.sidecarModel(model), result: result, started: started)
         let sidecarURL = TransferSidecar.url(forImage: outputURL)
         try sidecar.write(to: sidecarURL)
-        let first = result.curve.first?.total ?? .nan, last = result.best.total
+        let losses = result.curve.isEmpty ? "no evaluation done"
+            : "loss \(String(format: "%.4g", result.curve[0].total)) → \(String(format: "%.4g", result.best.total)) in \(result.evaluations) evaluations"
         FileHandle.standardError.write(Data("""
-            wrote \(output) (\(result.image.width)×\(result.image.height)) and \(sidecarURL.path): \
-            loss \(String(format: "%.4g", first)) → \(String(format: "%.4g", last)) in \(result.evaluations) evaluations, \
+            wrote \(output) (\(result.image.width)×\(result.image.height)) and \(sidecarURL.path): \(losses), \
             \(String(format: "%.1f", result.seconds)) s (\(result.stopReason))\n
             """.utf8))
         if result.stopReason == "interrupted" { throw ExitCode(StopSignal.exitStatus) }
