@@ -22,15 +22,16 @@ import Darwin
 ///   warning from libjpeg (e.g. "Premature end of JPEG file") counts as failure.
 /// Limits are checked against the header's dimensions before pixel memory is allocated.
 public enum ImageIO {
-    /// Reads a PNG or JPEG file. Errors are `ImageError`, one line naming the file.
+    /// Reads a PNG or JPEG file. Errors are `ImageError`, one line naming the file as the
+    /// caller gave it (`url.relativePath`: a relative path stays relative).
     public static func read(_ url: URL, limits: ImageLimits = .default) throws -> RGBImage {
         try readWithFormat(url, limits: limits).image
     }
 
     /// Like `read`, also saying which format the file was.
     public static func readWithFormat(_ url: URL, limits: ImageLimits = .default) throws -> (image: RGBImage, format: ImageFormat) {
-        let bytes = try readFile(url.path, limits: limits)
-        return try decode(bytes, path: url.path, limits: limits)
+        let bytes = try readFile(url.path, shownAs: url.relativePath, limits: limits)
+        return try decode(bytes, path: url.relativePath, limits: limits)
     }
 
     /// Decodes PNG or JPEG bytes already in memory; `path` is only used in error messages.
@@ -48,12 +49,12 @@ public enum ImageIO {
     /// Atomic: the PNG is written to a temporary file in the same folder, flushed, and
     /// renamed over `url`, so a crash or Ctrl-C never leaves a half-written file.
     public static func writePNG(_ image: RGBImage, to url: URL) throws {
-        let path = url.path
+        let path = url.relativePath
         guard image.width > 0, image.height > 0 else {
             throw ImageError(path: path, kind: .writeFailed("the image is empty (\(image.width)×\(image.height))"))
         }
         let bytes = try encodePNG(image, path: path)
-        try writeAtomically(bytes, to: path)
+        try writeAtomically(bytes, to: url.path, shownAs: path)
     }
 
     /// The PNG file's bytes for `image` (8-bit RGB, sRGB).
@@ -98,8 +99,8 @@ public enum ImageIO {
     static func systemError() -> String { String(cString: strerror(errno)) }
 
     /// The whole file, refusing directories and files over `limits.maxFileBytes`.
-    static func readFile(_ path: String, limits: ImageLimits) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    static func readFile(_ filePath: String, shownAs path: String, limits: ImageLimits) throws -> [UInt8] {
+        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
         defer { close(fd) }
         var st = stat()
@@ -127,11 +128,12 @@ public enum ImageIO {
         return bytes
     }
 
-    /// Writes to `.<name>.tmp-<pid>` beside `path`, fsyncs, then renames over `path`.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
+    /// Writes to `.<name>.tmp-<pid>-<random>` beside `path`, fsyncs, then renames over
+    /// `path` (rename is atomic within a file system, so readers see the old or new file).
+    static func writeAtomically(_ bytes: [UInt8], to filePath: String, shownAs path: String) throws {
+        let url = URL(fileURLWithPath: filePath)
         let dir = url.deletingLastPathComponent().path
-        let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())"
+        let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ImageError(path: path, kind: .writeFailed(systemError())) }
         var ok = true
@@ -149,7 +151,7 @@ public enum ImageIO {
         }
         if ok && fsync(fd) != 0 { ok = false; why = systemError() }
         if close(fd) != 0 && ok { ok = false; why = systemError() }
-        if ok && rename(temp, path) != 0 { ok = false; why = systemError() }
+        if ok && rename(temp, filePath) != 0 { ok = false; why = systemError() }
         if !ok {
             unlink(temp)
             throw ImageError(path: path, kind: .writeFailed(why))

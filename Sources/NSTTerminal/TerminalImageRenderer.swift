@@ -75,7 +75,10 @@ public struct TerminalImageRenderer: Sendable {
     /// `s` cut (with "…") or padded with spaces to exactly `width` characters.
     static func fit(_ s: String, _ width: Int) -> String {
         if s.count <= width { return s + String(repeating: " ", count: width - s.count) }
-        return width <= 1 ? String(s.prefix(width)) : String(s.prefix(width - 1)) + "…"
+        if width <= 1 { return String(s.prefix(width)) }
+        var cut = s.prefix(width - 1)
+        while cut.last == " " { cut = cut.dropLast() }
+        return fit(cut + "…", width)
     }
 
     private func trimTrailingSpaces(_ s: String) -> String {

@@ -37,6 +37,10 @@ public enum HDF5File {
         hdf5Lock.lock()
         defer { hdf5Lock.unlock() }
         do {
+            // No cleanup at exit: after a corrupt file libhdf5 1.10 can fail to close its last
+            // objects and print "infinite loop closing library" when the process ends.
+            // (H5dont_atexit must come before any other call; later calls just fail harmlessly.)
+            _ = H5dont_atexit()
             _ = H5open()
             H5Eset_auto2(0, nil, nil)                       // no error stacks on stderr
             let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
@@ -103,5 +107,23 @@ extension ModelImport {
         let check = try VGGLayout.check(tensors, architecture: architecture, file: url.path)
         let metadata = ModelMetadata.caffe(architecture: check.architecture, source: "\(url.lastPathComponent) (Keras HDF5)", license: vggLicense)
         return Result(file: SafeTensorsFile(metadata: metadata.dictionary, tensors: tensors), check: check)
+    }
+
+    /// A Keras 3 `.keras` archive: a zip holding `config.json`, `metadata.json` and
+    /// `model.weights.h5`. The weights member is extracted to a temporary file (libhdf5 reads
+    /// files, not memory) and imported as `fromKerasH5` does.
+    public static func fromKerasArchive(_ url: URL, architecture: VGGLayout? = nil) throws -> Result {
+        let weights = try ZipArchive(url).extract("model.weights.h5")
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("nst-keras-\(getpid())-\(UInt32.random(in: 0 ... .max)).weights.h5")
+        try AtomicFile.write(weights, to: temp)
+        defer { try? FileManager.default.removeItem(at: temp) }
+        do {
+            var result = try fromKerasH5(temp, architecture: architecture)
+            result.file.metadata["source"] = "\(url.lastPathComponent) (Keras archive)"
+            return result
+        } catch let error as WeightFileError {
+            // Name the archive the user gave, not the temporary file.
+            throw WeightFileError(file: "\(url.path)!model.weights.h5", error.problem)
+        }
     }
 }

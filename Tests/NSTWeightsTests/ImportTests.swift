@@ -55,6 +55,41 @@ func expectFixtureValues(_ file: SafeTensorsFile, architecture: VGGLayout, sourc
         expectFixtureValues(result.file, architecture: .vgg16)
     }
 
+    @Test func keras3ArchiveIsUnzippedAndImported() throws {
+        let result = try ModelImport.fromKerasArchive(fixture("tiny_vgg16.keras"))
+        #expect(result.check.architecture == .vgg16)
+        expectFixtureValues(result.file, architecture: .vgg16)
+        #expect(result.file.metadata["source"] == "tiny_vgg16.keras (Keras archive)")
+        // A zip without model.weights.h5 (the wheel) is refused, naming the member.
+        do {
+            _ = try ModelImport.fromKerasArchive(fixture("tiny_fetch.whl"))
+            Issue.record("imported a zip without weights")
+        } catch let error as WeightFileError {
+            #expect(error.problem.contains("model.weights.h5"))
+        }
+    }
+
+    @Test func onnxWithTorchvisionNamesGetsTorchvisionPreprocessing() throws {
+        // A torch.onnx export names initializers after the module: features.N.weight / .bias.
+        var tensors: [Proto] = []
+        for (L, conv) in VGGLayout.vgg16.convs.enumerated() {
+            let cin = L == 0 ? 3 : 2
+            tensors.append(tensorProto(conv.weightName, dims: [2, cin, 3, 3], values: (0 ..< 2 * cin * 9).map { Float(L) + Float($0) }))
+            tensors.append(tensorProto(conv.biasName, dims: [2], values: [Float(L), 0]))
+        }
+        tensors.append(tensorProto("classifier.0.weight", dims: [2], values: [0, 0]))
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("torch.onnx")
+        try modelProto(tensors).write(to: url)
+        let result = try ModelImport.fromONNX(url)
+        #expect(result.check.architecture == .vgg16)
+        #expect(result.file.tensors.count == 26)
+        let w28 = try #require(result.file.tensors["features.28.weight"])
+        #expect(w28.values[5] == Float(12 + 5))     // layer 12, element 5
+        #expect(result.file.metadata["channel_order"] == "RGB")
+    }
+
     @Test func torchvisionSafetensorsKeepsItsNamesAndGetsTorchvisionDefaults() throws {
         let result = try ModelImport.fromSafeTensors(fixture("tiny_vgg16.safetensors"))
         #expect(result.check.architecture == .vgg16)

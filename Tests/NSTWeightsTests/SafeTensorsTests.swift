@@ -179,6 +179,12 @@ func parseProblem(_ data: Data) -> String {
         #expect(parseProblem(craftSafeTensors(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,1e30]}}"#)).contains("header"))
     }
 
+    @Test func duplicateNamesAreRefused() {
+        // JSON decoding keeps one of the two entries; the other's bytes are then left over.
+        let data = craftSafeTensors(header: #"{"a":\#(f32x2)[0,8]},"a":\#(f32x2)[8,16]}}"#, data: Array(repeating: 0, count: 16))
+        #expect(!parseProblem(data).isEmpty)
+    }
+
     @Test func unknownAndUnreadableDtypes() {
         #expect(parseProblem(craftSafeTensors(header: #"{"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}}"#, data: [0])).contains("unknown dtype \"Q4\""))
         #expect(parseProblem(craftSafeTensors(header: #"{"a":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}}"#, data: [0])).contains("cannot be read as numbers"))

@@ -93,5 +93,11 @@ with h5py.File("tiny_vgg16.weights.h5", "w") as f:
     f.create_group("layers/flatten/vars")
     f.create_group("optimizer/vars").create_dataset("0", data=np.array(0, dtype=np.int64))
 
-for name in ["tiny_vgg16.onnx", "tiny_fetch.whl", "tiny_vgg19_notop.h5", "tiny_vgg16.weights.h5"]:
+# tiny_vgg16.keras: a Keras 3 model archive (a zip) around the .weights.h5 above.
+with zipfile.ZipFile("tiny_vgg16.keras", "w", compression=zipfile.ZIP_DEFLATED) as z:
+    z.writestr("metadata.json", '{"keras_version": "3.0.0"}')
+    z.writestr("config.json", '{"class_name": "Functional", "config": {"name": "vgg16"}}')
+    z.write("tiny_vgg16.weights.h5", "model.weights.h5")
+
+for name in ["tiny_vgg16.onnx", "tiny_fetch.whl", "tiny_vgg19_notop.h5", "tiny_vgg16.weights.h5", "tiny_vgg16.keras"]:
     print(hashlib.sha256(open(name, "rb").read()).hexdigest(), name)
