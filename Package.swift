@@ -52,6 +52,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz target for the image readers: scripts/fuzz.sh builds it with libFuzzer; a
+        // plain build replays files (Tests/Fuzz/image/main.swift).
+        .executableTarget(name: "nst-fuzz-image", dependencies: ["NSTImage"], path: "Tests/Fuzz/image"),
+
         .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor", "NSTGradCheck"]),
         .testTarget(name: "NSTLayersTests", dependencies: ["NSTLayers", "NSTGradCheck"]),
         .testTarget(name: "NSTWeightsTests", dependencies: ["NSTWeights"], resources: [.copy("Fixtures")]),

@@ -175,6 +175,14 @@ public enum ImageIO {
     }
 
     static func decodePNG(_ bytes: [UInt8], path: String, limits: ImageLimits) throws -> RGBImage {
+        // libpng keeps a pointer to the encoded bytes from begin_read until finish_read, so
+        // both run inside one withUnsafeBytes scope.
+        try bytes.withUnsafeBytes { encoded in
+            try decodePNG(encoded, path: path, limits: limits)
+        }
+    }
+
+    private static func decodePNG(_ encoded: UnsafeRawBufferPointer, path: String, limits: ImageLimits) throws -> RGBImage {
         func failure(_ png: inout png_image) -> ImageError {
             let m = message(of: &png)
             return ImageError(path: path, kind: pngMessageMeansTruncated(m) ? .truncated(format: .png, detail: m)
@@ -182,8 +190,9 @@ public enum ImageIO {
         }
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
-        let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&png, $0.baseAddress, $0.count) }
-        guard begun != 0 else { throw failure(&png) }   // libpng frees the image itself on failure
+        guard png_image_begin_read_from_memory(&png, encoded.baseAddress, encoded.count) != 0 else {
+            throw failure(&png)   // libpng frees the image itself on failure
+        }
         let w = Int(png.width), h = Int(png.height)
         guard w > 0, h > 0 else {
             png_image_free(&png)
@@ -203,7 +212,7 @@ public enum ImageIO {
         }
         guard finished != 0 else {
             let e = failure(&png)
-            png_image_free(&png)
+            png_image_free(&png)   // safe after libpng's own clean-up: it checks `opaque`
             throw e
         }
         png_image_free(&png)
@@ -266,21 +275,23 @@ public enum ImageIO {
                         pixels: cmykToRGB(decoded, inverted: hasAdobeMarker(bytes)))
     }
 
-    /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K).
-    /// No colour management: ICC profiles are ignored, so colours are approximate.
-    /// `inverted`: the file stores 255−ink (Adobe/Photoshop convention, and what libjpeg
-    /// writes with its Adobe marker), so 1−C is simply the stored value / 255.
+    /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K),
+    /// rounded to 8-bit levels like every other decoded pixel (so a PNG written from the
+    /// result reads back identical). No colour management: ICC profiles are ignored, so
+    /// colours are approximate. `inverted`: the file stores 255−ink (Adobe/Photoshop
+    /// convention, and what libjpeg writes with its Adobe marker), so 1−C is simply the
+    /// stored value / 255.
     static func cmykToRGB(_ cmyk: [UInt8], inverted: Bool) -> [Float] {
         let n = cmyk.count / 4
+        let lut = byteToFloat
         var rgb = [Float](repeating: 0, count: 3 * n)
         for i in 0..<n {
-            var c = Float(cmyk[4 * i]) / 255, m = Float(cmyk[4 * i + 1]) / 255
-            var y = Float(cmyk[4 * i + 2]) / 255, k = Float(cmyk[4 * i + 3]) / 255
-            if !inverted { c = 1 - c; m = 1 - m; y = 1 - y; k = 1 - k }
-            // Now each is 1 − ink.
-            rgb[3 * i] = c * k
-            rgb[3 * i + 1] = m * k
-            rgb[3 * i + 2] = y * k
+            // Each as 255·(1 − ink).
+            var c = Int(cmyk[4 * i]), m = Int(cmyk[4 * i + 1]), y = Int(cmyk[4 * i + 2]), k = Int(cmyk[4 * i + 3])
+            if !inverted { c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k }
+            rgb[3 * i] = lut[(c * k + 127) / 255]
+            rgb[3 * i + 1] = lut[(m * k + 127) / 255]
+            rgb[3 * i + 2] = lut[(y * k + 127) / 255]
         }
         return rgb
     }

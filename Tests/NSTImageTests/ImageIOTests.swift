@@ -221,6 +221,35 @@ import Foundation
     }
 }
 
+/// The invariants the fuzz target (Tests/Fuzz/image) checks, over every fixture: a file
+/// either reads, with 8-bit pixel levels that survive a PNG round trip exactly, or fails
+/// with one line naming it.
+@Suite struct FixtureInvariantTests {
+    @Test func everyFixtureReadsExactlyOrFailsInOneLine() throws {
+        let dir = fixture("")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".py") }.sorted()
+        #expect(names.count > 25)
+        for name in names {
+            do {
+                let image = try ImageIO.read(fixture(name))
+                #expect(image.pixels.allSatisfy { ($0 * 255).rounded() == $0 * 255 && $0 >= 0 && $0 <= 1 }, "\(name)")
+                let again = try ImageIO.decode(try ImageIO.encodePNG(image), path: name).image
+                #expect(again == image, "\(name): PNG round trip changed pixels")
+            } catch let e as ImageError {
+                #expect(!e.description.contains("\n") && e.description.hasPrefix(fixture(name).path + ": "))
+            }
+        }
+    }
+
+    /// Found by the fuzzer: a CMYK JPEG whose converted pixels were not on 8-bit levels, so
+    /// writing them as PNG changed them.
+    @Test func cmykPixelsAreOnEightBitLevels() throws {
+        let image = try ImageIO.read(fixture("fuzz-cmyk-rounding.jpg"))
+        #expect(image.width == 16 && image.height == 16)
+        #expect(try ImageIO.decode(try ImageIO.encodePNG(image), path: "x").image == image)
+    }
+}
+
 @Suite struct PNGWritingTests {
     @Test func roundTripIsExactFor8BitValues() throws {
         let dir = try temporaryDirectory()
