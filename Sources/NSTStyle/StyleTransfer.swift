@@ -18,8 +18,8 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case lbfgs,
 public struct StyleTransferOptions: Codable, Sendable, Equatable {
     /// Longest side of the generated image, in pixels (the content is resized to it).
     public var size: Int = 384
-    public var contentLayers: [String] = ["conv4_2"]
-    public var styleLayers: [String] = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+    public var contentLayers: [String] = ["relu4_2"]
+    public var styleLayers: [String] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     /// w_l, one per style layer; nil = 1 for every layer.
     public var styleLayerWeights: [Double]? = nil
     /// α

@@ -154,7 +154,7 @@ struct TransferCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG; the sidecar goes beside it (out.png → out.json).")
     var output: String = "out.png"
 
-    @Option(name: .customLong("content-layers"), help: "Comma-separated content layers (conv4_2 or Keras block4_conv2).")
+    @Option(name: .customLong("content-layers"), help: "Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 = before; Keras block4_conv2 means conv4_2 here).")
     var contentLayers: String = StyleTransferOptions().contentLayers.joined(separator: ",")
 
     @Option(name: .customLong("style-layers"), help: "Comma-separated style layers.")

@@ -268,3 +268,52 @@ extension Dictionary where Key == String, Value == Any {
         #expect(notPNG.status != 0 && notPNG.stderr.contains(".png"))
     }
 }
+
+@Suite struct StyleDepthExperimentTests {
+    @Test func writesBothImagesFigureMetricsAndReport() throws {
+        let f = try TransferFixture()
+        let out = f.path("sd")
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output-dir", out,
+                                   "--random-weights", "--size", "32", "--iterations", "4", "--print-every", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["layers-3.png", "layers-5.png", "figure.png"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(name)"))
+            #expect(TinyPNG.validSize(data) != nil, "\(name)")
+        }
+        let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
+        for run in ["3", "5"] {
+            let style = m[path: "runs", run, "style_loss"] as? [String: Double]
+            #expect(Set(style?.keys.map { $0 } ?? []) == ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"])
+            #expect(style?.values.allSatisfy { $0.isFinite && $0 >= 0 } == true)
+            #expect(m[path: "runs", run, "content_loss"] is Double)
+            #expect((m[path: "runs", run, "curve"] as? [Double])?.count == 4)
+        }
+        #expect(m[path: "runs", "3", "style_layers_used"] as? [String] == ["relu1_1", "relu2_1", "relu3_1"])
+        #expect(m["content_layer"] as? String == "relu5_2")
+        let html = try String(contentsOfFile: "\(out)/report.html", encoding: .utf8)
+        #expect(html.contains("data:image/png;base64,") && html.contains("<svg") && html.contains("experiment style-depth"))
+        #expect(html.contains("P. Lindgren"))
+        #expect(FileManager.default.fileExists(atPath: "\(out)/curves.svg"))
+        #expect(r.stdout.contains("conv5_1") && r.stdout.contains("ratio 5/3"))
+        // Progress for both runs.
+        #expect(r.stderr.contains("label=3_layers iter=4/4") && r.stderr.contains("label=5_layers iter=4/4"))
+    }
+
+    @Test func preReLUActivationsOnRequest() throws {
+        let f = try TransferFixture()
+        let out = f.path("sd")
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output-dir", out,
+                                   "--random-weights", "--size", "32", "--iterations", "1", "--activation", "conv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
+        #expect(m["content_layer"] as? String == "conv5_2")
+    }
+
+    @Test func missingImagesSayHowToGetThem() throws {
+        let f = try TransferFixture()
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.path("sea-turtle.jpg"), "--random-weights",
+                                   "--output-dir", f.path("sd")])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("sea-turtle.jpg") && r.stderr.contains("Examples/images/README.md"))
+    }
+}
