@@ -42,6 +42,32 @@ func maxAbs<S: TensorScalar>(_ a: [S]) -> Double {
     return m
 }
 
+/// A box lo ≤ x ≤ hi, coordinate-wise, given per block of `blockSize` consecutive entries
+/// (one block per image channel: x is [3,H,W], so block c holds channel c's bounds).
+///
+/// Style transfer keeps the image inside the range a PNG can hold: otherwise the optimum
+/// drifts outside it and clamping when writing changes the image (and its losses) a lot.
+/// The minimisers project every trial point onto the box (projected L-BFGS: the step taken
+/// is the projected one, Armijo is tested on gᵀ(x_new − x), and the curvature pair uses it).
+public struct Bounds<S: TensorScalar>: Sendable {
+    public var lower: [S]
+    public var upper: [S]
+    public var blockSize: Int
+
+    public init(lower: [S], upper: [S], blockSize: Int) {
+        precondition(lower.count == upper.count && blockSize > 0)
+        self.lower = lower; self.upper = upper; self.blockSize = blockSize
+    }
+
+    public func project(_ x: inout [S]) {
+        precondition(x.count == lower.count * blockSize, "bounds for \(lower.count) blocks of \(blockSize), x has \(x.count)")
+        for b in 0..<lower.count {
+            let lo = lower[b], hi = upper[b]
+            for j in (b * blockSize)..<((b + 1) * blockSize) { x[j] = min(max(x[j], lo), hi) }
+        }
+    }
+}
+
 /// How L-BFGS picks the step length (see `LBFGS`).
 public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, none }
 
@@ -98,9 +124,12 @@ public struct LBFGS<S: TensorScalar> {
     }
 
     /// Minimise f from x0 using at most `maxEvaluations` calls of f.
-    public func minimize(_ x0: [S], maxEvaluations: Int, _ f: Objective<S>) throws -> MinimizeResult<S> {
+    /// Minimise f from x0 using at most `maxEvaluations` calls of f. With `bounds`, every
+    /// trial point is projected onto the box lo ≤ x ≤ hi (see `Bounds`).
+    public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil, _ f: Objective<S>) throws -> MinimizeResult<S> {
         precondition(maxEvaluations >= 1)
         var x = x0
+        bounds?.project(&x)
         var (fx, g) = try f(x)
         var evaluations = 1
         var iterations = 0
@@ -152,9 +181,16 @@ public struct LBFGS<S: TensorScalar> {
             var backtracks = 0
             while evaluations < maxEvaluations {
                 for j in 0..<n { xNew[j] = x[j] + S(t * d[j]) }
+                // Projected step: Armijo on the step actually taken, gᵀ(x_new − x) < 0.
+                var decrease = t * gd
+                if let bounds {
+                    bounds.project(&xNew)
+                    decrease = 0
+                    for j in 0..<n { decrease += Double(g[j]) * Double(xNew[j] - x[j]) }
+                }
                 (fNew, gNew) = try f(xNew)
                 evaluations += 1
-                if lineSearch == .none || fNew <= fx + armijoC1 * t * gd {
+                if lineSearch == .none || (decrease < 0 && fNew <= fx + armijoC1 * decrease) {
                     accepted = true
                     break
                 }
@@ -200,9 +236,10 @@ public struct Adam<S: TensorScalar> {
 
     public init(learningRate: Double) { self.learningRate = learningRate }
 
-    public func minimize(_ x0: [S], maxEvaluations: Int, _ f: Objective<S>) throws -> MinimizeResult<S> {
+    public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil, _ f: Objective<S>) throws -> MinimizeResult<S> {
         precondition(maxEvaluations >= 1)
         var x = x0
+        bounds?.project(&x)
         let n = x.count
         var m = [Double](repeating: 0, count: n), v = [Double](repeating: 0, count: n)
         var (fx, g) = try f(x)
@@ -217,6 +254,7 @@ public struct Adam<S: TensorScalar> {
                 v[j] = beta2 * v[j] + (1 - beta2) * gj * gj
                 x[j] -= S(learningRate * (m[j] / c1) / ((v[j] / c2).squareRoot() + epsilon))
             }
+            bounds?.project(&x)
             (fx, g) = try f(x)
             evaluations += 1
         }

@@ -144,6 +144,15 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         }
     }
 
+    /// The box of valid pixels (0…1) in network units, per input channel: the encodings of a
+    /// black and a white pixel (the preprocessing is affine per channel).
+    public func pixelBounds() -> Bounds<Float> {
+        let black = encode(RGBImage(width: 1, height: 1, pixels: [0, 0, 0])).storage
+        let white = encode(RGBImage(width: 1, height: 1, pixels: [1, 1, 1])).storage
+        return Bounds(lower: zip(black, white).map { min($0, $1) }, upper: zip(black, white).map { max($0, $1) },
+                      blockSize: content.width * content.height)
+    }
+
     /// The displayable image of a network-space tensor (with --original-colors applied).
     public func image(from x: Tensor<Float>) -> RGBImage {
         var px = decode(x)
@@ -181,15 +190,16 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         var reason: String
         do {
             let x0 = bestX.storage
+            let bounds = pixelBounds()
             switch options.optimizer {
             case .lbfgs:
                 let opt = LBFGS<Float>(historySize: options.lbfgsHistory,
                                        lineSearch: options.normalizeGradients ? .none : options.lineSearch,
                                        learningRate: options.effectiveLearningRate)
-                reason = try opt.minimize(x0, maxEvaluations: options.iterations, f).reason.rawValue
+                reason = try opt.minimize(x0, maxEvaluations: options.iterations, bounds: bounds, f).reason.rawValue
             case .adam:
                 reason = try Adam<Float>(learningRate: options.effectiveLearningRate)
-                    .minimize(x0, maxEvaluations: options.iterations, f).reason.rawValue
+                    .minimize(x0, maxEvaluations: options.iterations, bounds: bounds, f).reason.rawValue
             }
         } catch is StopRequested {
             reason = "interrupted"

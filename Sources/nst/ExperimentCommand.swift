@@ -56,7 +56,15 @@ struct StyleDepthCommand: ParsableCommand {
     @Option(help: "What a layer name means: relu = the rectified output (Gatys' Caffe model, Keras' blockN_convM), conv = before the ReLU.")
     var activation: ActivationKind = .relu
 
+    @Option(help: "Longest side of the images, in pixels.")
+    var size: Int = 384
+
+    @Option(help: "Evaluations per run (one VGG forward+backward each).")
+    var iterations: Int = 150
+
     @OptionGroup var tuning: StyleTuningOptions
+
+    func validate() throws { try validateSizeAndIterations(size: size, iterations: iterations) }
 
     static let styleLayerNames = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
     static let credits = "Sea turtle: photograph by P. Lindgren, CC BY-SA 3.0 (Wikimedia Commons). The Great Wave off Kanagawa: Katsushika Hokusai, public domain."
@@ -75,6 +83,8 @@ struct StyleDepthCommand: ParsableCommand {
 
         var base = StyleTransferOptions()
         tuning.apply(to: &base)
+        base.size = size
+        base.iterations = iterations
         let contentName = try model.resolve([networkName(try canonicalConv(contentLayer, model))])
         base.contentLayers = contentName
         let all5 = try model.resolve(Self.styleLayerNames.map(networkName))

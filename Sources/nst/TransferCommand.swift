@@ -9,9 +9,6 @@ import NSTWeights
 /// Options shared by `nst transfer` and `nst experiment style-depth`: everything about the
 /// optimisation except the images, the layers and the output.
 struct StyleTuningOptions: ParsableArguments {
-    @Option(help: "Longest side of the output image, in pixels.")
-    var size: Int = StyleTransferOptions().size
-
     @Option(name: .customLong("content-weight"), help: "α: weight of the content loss ½Σ(F−P)².")
     var contentWeight: Double = StyleTransferOptions().contentWeight
 
@@ -37,9 +34,6 @@ struct StyleTuningOptions: ParsableArguments {
 
     @Option(name: .customLong("line-search"), help: "L-BFGS step rule: armijo (backtracking, loss never rises) or none (fixed step, as jcjohnson's default).")
     var lineSearch: LineSearch = StyleTransferOptions().lineSearch
-
-    @Option(help: "Budget in loss+gradient evaluations (one VGG forward+backward each).")
-    var iterations: Int = StyleTransferOptions().iterations
 
     @Option(help: "Pooling in VGG: max (as trained) or avg (Gatys et al.'s choice).")
     var pooling: Pooling = .max
@@ -71,8 +65,6 @@ struct StyleTuningOptions: ParsableArguments {
     var randomWeights = false
 
     func validate() throws {
-        guard size >= 16 && size <= 4096 else { throw ValidationError("--size must be between 16 and 4096 pixels (got \(size)).") }
-        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1 (got \(iterations)).") }
         for (name, v) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)] {
             guard v.isFinite && v >= 0 else { throw ValidationError("\(name) must be a finite number ≥ 0 (got \(v)).") }
         }
@@ -84,7 +76,6 @@ struct StyleTuningOptions: ParsableArguments {
 
     /// Copies these options into the engine's options.
     func apply(to o: inout StyleTransferOptions) {
-        o.size = size
         o.contentWeight = contentWeight
         o.styleWeight = styleWeight
         o.tvWeight = tvWeight
@@ -93,7 +84,6 @@ struct StyleTuningOptions: ParsableArguments {
         o.learningRate = learningRate
         o.lbfgsHistory = lbfgsHistory
         o.lineSearch = lineSearch
-        o.iterations = iterations
         o.pooling = pooling.rawValue
         o.styleScale = styleScale
         o.originalColors = originalColors
@@ -107,6 +97,12 @@ extension InitMode: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension LineSearch: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
+
+/// --size and --iterations, with defaults per command.
+func validateSizeAndIterations(size: Int, iterations: Int) throws {
+    guard size >= 16 && size <= 4096 else { throw ValidationError("--size must be between 16 and 4096 pixels (got \(size)).") }
+    guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1 (got \(iterations)).") }
+}
 
 /// "a,b, c" → ["a", "b", "c"]
 func commaList(_ s: String) -> [String] {
@@ -166,12 +162,19 @@ struct TransferCommand: ParsableCommand {
     @Option(name: .customLong("style-blend-weights"), help: ArgumentHelp("One weight per --style image; normalised to sum 1 (default: equal).", valueName: "weights"))
     var styleBlendWeights: String?
 
+    @Option(help: "Longest side of the output image, in pixels.")
+    var size: Int = StyleTransferOptions().size
+
+    @Option(help: "Budget in loss+gradient evaluations (one VGG forward+backward each).")
+    var iterations: Int = StyleTransferOptions().iterations
+
     @Option(name: .customLong("save-every"), help: "Also write out_<N>.png every N evaluations (0 = never).")
     var saveEvery: Int = 0
 
     @OptionGroup var tuning: StyleTuningOptions
 
     func validate() throws {
+        try validateSizeAndIterations(size: size, iterations: iterations)
         guard !style.isEmpty else { throw ValidationError("give at least one --style image.") }
         guard !commaList(contentLayers).isEmpty else { throw ValidationError("--content-layers is empty.") }
         guard !commaList(styleLayers).isEmpty else { throw ValidationError("--style-layers is empty.") }
@@ -192,6 +195,8 @@ struct TransferCommand: ParsableCommand {
     func run() throws {
         var options = StyleTransferOptions()
         tuning.apply(to: &options)
+        options.size = size
+        options.iterations = iterations
         options.contentLayers = commaList(contentLayers)
         options.styleLayers = commaList(styleLayers)
         options.styleLayerWeights = try styleLayerWeights.map { try commaNumbers($0, flag: "--style-layer-weights") }

@@ -125,6 +125,32 @@ func quadratic(_ v: [Double]) -> (value: Double, gradient: [Double]) {
     }
 }
 
+@Suite struct BoundsTests {
+    // ½‖x − t‖² with t outside the box [0, 1]²×[−1, 2]: the solution is t clamped.
+    static func f(_ x: [Double]) -> (value: Double, gradient: [Double]) {
+        let t: [Double] = [3, -2, 0.5, 5]
+        var v = 0.0, g = [Double](repeating: 0, count: 4)
+        for i in 0..<4 { g[i] = x[i] - t[i]; v += 0.5 * g[i] * g[i] }
+        return (v, g)
+    }
+    static let box = Bounds<Double>(lower: [0, -1], upper: [1, 2], blockSize: 2)
+
+    @Test func lbfgsConvergesToTheProjectedMinimumAndStaysInside() throws {
+        var inside = true
+        let r = try LBFGS<Double>().minimize([0.5, 0.5, 0, 0], maxEvaluations: 50, bounds: Self.box) { x in
+            inside = inside && x[0] >= 0 && x[0] <= 1 && x[1] >= 0 && x[1] <= 1 && x[2] >= -1 && x[2] <= 2 && x[3] >= -1 && x[3] <= 2
+            return Self.f(x)
+        }
+        #expect(inside)
+        for (a, b) in zip(r.x, [1.0, 0, 0.5, 2]) { #expect(abs(a - b) < 1e-6, "\(r.x)") }
+    }
+
+    @Test func adamStaysInside() throws {
+        let r = try Adam<Double>(learningRate: 0.1).minimize([0.5, 0.5, 0, 0], maxEvaluations: 300, bounds: Self.box) { Self.f($0) }
+        for (a, b) in zip(r.x, [1.0, 0, 0.5, 2]) { #expect(abs(a - b) < 1e-2, "\(r.x)") }
+    }
+}
+
 @Suite struct AdamTests {
     @Test func quadraticConverges() throws {
         let r = try Adam<Double>(learningRate: 0.1).minimize([0, 0], maxEvaluations: 2000) { x in
