@@ -27,9 +27,22 @@ public enum VGGNormalization {
         return out
     }
 
-    /// The scale applied to each layer's output channels: 1/m, or 1 for a dead filter.
-    public static func scales(means: [[Double]]) -> [[Double]] {
-        means.map { $0.map { $0 > 0 && $0.isFinite ? 1 / $0 : 1 } }
+    /// The scale applied to each layer's output channels: 1/max(m, floor·m̄_l), where m̄_l is
+    /// the layer's average channel mean; 1 for a dead filter.
+    ///
+    /// Why a floor (default 0.1): with statistics from only the run's two images, a filter
+    /// that fires on the style image but almost never on the content gets a tiny m and is
+    /// amplified up to ~100×. Measured on VGG16 at 192 px: such channels then dominate E_l
+    /// while their ReLU is off everywhere on the content-initialised image, so they pass no
+    /// gradient and E at relu1_1 and relu3_1 stayed constant to 4 digits over 60 L-BFGS
+    /// evaluations. Capping the amplification at 10× the layer's typical scale keeps the
+    /// per-layer balance Gatys wanted without that trap. floor = 0 is the exact rule.
+    public static func scales(means: [[Double]], floor: Double = 0.1) -> [[Double]] {
+        means.map { layer in
+            let live = layer.filter { $0 > 0 && $0.isFinite }
+            let typical = live.isEmpty ? 0 : live.reduce(0, +) / Double(live.count)
+            return layer.map { m in m > 0 && m.isFinite ? 1 / max(m, floor * typical) : 1 }
+        }
     }
 
     /// Rescale conv layers in network order. `weights[l]` is OIHW ([O, I, kh, kw] flattened),

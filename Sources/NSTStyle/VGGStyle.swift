@@ -61,8 +61,8 @@ public struct StyleModel: Sendable {
 
     /// The weights rescaled so every filter's mean activation over `images` is 1
     /// (see `VGGNormalization`).
-    public func normalizedWeights(pooling: Pooling, images: [RGBImage]) -> VGGWeights<Float> {
-        let scales = VGGNormalization.scales(means: activationMeans(pooling: pooling, images: images))
+    public func normalizedWeights(pooling: Pooling, images: [RGBImage], floor: Double = 0.1) -> VGGWeights<Float> {
+        let scales = VGGNormalization.scales(means: activationMeans(pooling: pooling, images: images), floor: floor)
         var w = weights.convs.map(\.weight.storage)
         var b = weights.convs.map(\.bias.storage)
         VGGNormalization.rescale(weights: &w, biases: &b, outChannels: weights.convs.map { $0.weight.shape[0] }, scales: scales)

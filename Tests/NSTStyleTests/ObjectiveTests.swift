@@ -254,7 +254,7 @@ enum TinyRun {
         let model = StyleModel(weights: weights, preprocessing: .torchvision, path: "", sha256: "")
         let images = [Tiny.rgb(seed: 1), Tiny.rgb(seed: 2, width: 20, height: 16)]
         let means = model.activationMeans(pooling: .avg, images: images)
-        let normalized = StyleModel(weights: model.normalizedWeights(pooling: .avg, images: images),
+        let normalized = StyleModel(weights: model.normalizedWeights(pooling: .avg, images: images, floor: 0),
                                     preprocessing: .torchvision, path: "", sha256: "")
         let after = normalized.activationMeans(pooling: .avg, images: images)
         for (l, layer) in after.enumerated() {
@@ -270,6 +270,14 @@ enum TinyRun {
                 #expect(abs(b.storage[c * m + i] - want) <= 1e-3 * max(1, abs(want)))
             }
         }
+    }
+
+    @Test func floorCapsTheAmplificationOfRarelyFiringFilters() {
+        let s = VGGNormalization.scales(means: [[2, 0.01, 1, 0]], floor: 0.1)
+        // typical = (2 + 0.01 + 1) / 3 ≈ 1.0033; 0.01 is raised to 0.10033; 0 (dead) keeps 1.
+        #expect(s[0][0] == 0.5 && s[0][2] == 1 && s[0][3] == 1)
+        #expect(abs(s[0][1] - 1 / (0.1 * 3.01 / 3)) < 1e-9)
+        #expect(VGGNormalization.scales(means: [[2, 0.01]], floor: 0)[0] == [0.5, 100])
     }
 
     @Test func rescaleOfAPrefixUndoesTheScaleAtTheNextLayer() {
