@@ -31,7 +31,8 @@ struct StyleDepthCommand: ParsableCommand {
           layers-3.png, layers-5.png   the two images (with .json sidecars)
           figure.png                   content | style | 3 layers | 5 layers, labelled
           curves.svg                   loss per evaluation of both runs
-          metrics.json                 {"runs": {"3": {"style_loss": {"conv1_1": …}, "content_loss": …}, "5": …}}
+          metrics.json                 E_l of both images at all five layers, content losses:
+                                       {"runs": {"3": {"style_loss": {"conv1_1": …}, …}, "5": …}}
           report.html                  all of the above in one self-contained page
         Losses are the quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²).
 

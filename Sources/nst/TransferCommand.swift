@@ -136,7 +136,8 @@ struct TransferCommand: ParsableCommand {
 
         Examples:
           nst transfer --content turtle.jpg --style wave.jpg --output out.png
-          nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1 --original-colors
+          nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1
+          nst transfer --content c.jpg --style s.jpg --original-colors --normalize-vgg
           nst transfer --content c.jpg --style s.jpg --optimizer adam --learning-rate 5 --iterations 500
         """
     )
