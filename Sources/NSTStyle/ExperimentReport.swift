@@ -9,6 +9,10 @@ public struct StyleDepthMetrics: Codable, Sendable {
         public var styleLoss: [String: Double]
         /// ½Σ(F−P)² at the content layer.
         public var contentLoss: Double
+        /// With --normalize-vgg: the same scores with the unnormalised network, so runs with
+        /// and without normalisation can be compared in one unit.
+        public var styleLossRawVGG: [String: Double]?
+        public var contentLossRawVGG: Double?
         public var styleLayersUsed: [String]
         public var evaluations: Int
         public var seconds: Double

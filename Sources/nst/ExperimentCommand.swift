@@ -113,7 +113,11 @@ struct StyleDepthCommand: ParsableCommand {
             results["\(n)"] = (result, o)
         }
 
-        // Score both written images with the same network at all five layers.
+        // Score both written images with the same network at all five layers (and, when the
+        // network is normalised, with the unnormalised one too).
+        var rawOptions = base
+        rawOptions.normalizeVGG = false
+        let rawPrepared = base.normalizeVGG ? model.prepare(options: rawOptions, content: contentImage, styles: [styleImage]) : nil
         var runs: [String: StyleDepthMetrics.Run] = [:]
         var pngs: [String: Data] = [:]
         var written: [String: RGBImage] = [:]
@@ -129,6 +133,13 @@ struct StyleDepthCommand: ParsableCommand {
             runs[key] = .init(styleLoss: style, contentLoss: terms.content[contentName[0]]!,
                               styleLayersUsed: o.styleLayers, evaluations: r.evaluations, seconds: r.seconds,
                               curve: r.curve.map(\.total))
+            if let rawPrepared {
+                let raw = try rawPrepared.losses(of: image, contentLayers: contentName, styleLayers: all5)
+                var rawStyle: [String: Double] = [:]
+                for (label, name) in zip(Self.styleLayerNames, all5) { rawStyle[label] = raw.style[name] }
+                runs[key]!.styleLossRawVGG = rawStyle
+                runs[key]!.contentLossRawVGG = raw.content[contentName[0]]
+            }
         }
         let command = (["nst"] + CommandLine.arguments.dropFirst()).map(shellQuote).joined(separator: " ")
         let metrics = StyleDepthMetrics(
