@@ -123,7 +123,6 @@ public struct LBFGS<S: TensorScalar> {
         self.gradientTolerance = gradientTolerance
     }
 
-    /// Minimise f from x0 using at most `maxEvaluations` calls of f.
     /// Minimise f from x0 using at most `maxEvaluations` calls of f. With `bounds`, every
     /// trial point is projected onto the box lo ≤ x ≤ hi (see `Bounds`).
     public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil, _ f: Objective<S>) throws -> MinimizeResult<S> {
@@ -140,8 +139,22 @@ public struct LBFGS<S: TensorScalar> {
             if maxAbs(g) <= gradientTolerance {
                 return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .gradientTolerance)
             }
-            // Two-loop recursion: d = −H g.
-            var q = g.map(Double.init)
+            // Coordinates held at a bound by the gradient (x at lo and g > 0, or at hi and
+            // g < 0) are fixed for this iteration: the direction uses the projected gradient ĝ
+            // (zero there) and does not move them.
+            var gHat = g.map(Double.init)
+            if let bounds {
+                for b in 0..<bounds.lower.count {
+                    let lo = bounds.lower[b], hi = bounds.upper[b]
+                    for j in (b * bounds.blockSize)..<((b + 1) * bounds.blockSize)
+                    where (x[j] <= lo && g[j] > 0) || (x[j] >= hi && g[j] < 0) { gHat[j] = 0 }
+                }
+                if gHat.allSatisfy({ abs($0) <= gradientTolerance }) {
+                    return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .gradientTolerance)
+                }
+            }
+            // Two-loop recursion: d = −H ĝ.
+            var q = gHat
             var alpha = [Double](repeating: 0, count: s.count)
             for i in stride(from: s.count - 1, through: 0, by: -1) {
                 var a = 0.0
@@ -159,21 +172,22 @@ public struct LBFGS<S: TensorScalar> {
                 b *= rho[i]
                 for j in 0..<n { q[j] += Double(s[i][j]) * (alpha[i] - b) }
             }
-            var d = q.map { -$0 }
+            var d = [Double](repeating: 0, count: n)
+            for j in 0..<n where gHat[j] != 0 || bounds == nil { d[j] = -q[j] }
             var gd = 0.0
-            for j in 0..<n { gd += Double(g[j]) * d[j] }
-            if !(gd < 0) {
-                // Not a descent direction (round-off in a stale history): restart from −g.
+            for j in 0..<n { gd += gHat[j] * d[j] }
+            // Steepest descent on ĝ with the history dropped: the fallback whenever the
+            // quasi-Newton direction is not a descent direction or its line search fails.
+            func steepest() -> Double {
                 s.removeAll(); y.removeAll(); rho.removeAll()
-                d = g.map { -Double($0) }
-                gd = -dot(g, g)
+                var l1 = 0.0, gg = 0.0
+                for j in 0..<n { d[j] = -gHat[j]; l1 += abs(gHat[j]); gg += gHat[j] * gHat[j] }
+                gd = -gg
+                return learningRate * min(1, 1 / max(l1, 1e-300))
             }
             var t = learningRate
-            if s.isEmpty {
-                var l1 = 0.0
-                for v in g { l1 += abs(Double(v)) }
-                t = learningRate * min(1, 1 / max(l1, 1e-300))
-            }
+            var isSteepest = false
+            if !(gd < 0) || s.isEmpty { t = steepest(); isSteepest = true }
 
             // Step (with or without backtracking).
             var xNew = x, fNew = fx, gNew = g
@@ -188,14 +202,24 @@ public struct LBFGS<S: TensorScalar> {
                     decrease = 0
                     for j in 0..<n { decrease += Double(g[j]) * Double(xNew[j] - x[j]) }
                 }
+                if lineSearch == .armijo && !(decrease < 0) {
+                    // The projection turned the step uphill: no evaluation, fall back.
+                    if isSteepest { break }
+                    t = steepest(); isSteepest = true; backtracks = 0
+                    continue
+                }
                 (fNew, gNew) = try f(xNew)
                 evaluations += 1
-                if lineSearch == .none || (decrease < 0 && fNew <= fx + armijoC1 * decrease) {
+                if lineSearch == .none || fNew <= fx + armijoC1 * decrease {
                     accepted = true
                     break
                 }
                 backtracks += 1
-                if backtracks > maxBacktracks { break }
+                if backtracks > maxBacktracks {
+                    if isSteepest { break }
+                    t = steepest(); isSteepest = true; backtracks = 0
+                    continue
+                }
                 t *= 0.5
             }
             if !accepted {
