@@ -145,6 +145,16 @@ func quadratic(_ v: [Double]) -> (value: Double, gradient: [Double]) {
         for (a, b) in zip(r.x, [1.0, 0, 0.5, 2]) { #expect(abs(a - b) < 1e-6, "\(r.x)") }
     }
 
+    @Test func rosenbrockWithTheMinimumOnABound() throws {
+        // x ≤ 0.5 cuts off (1, 1): the constrained minimum is (0.5, 0.25), on the bound.
+        let box = Bounds<Double>(lower: [-2, -2], upper: [0.5, 2], blockSize: 1)
+        var values: [Double] = []
+        let r = try LBFGS<Double>(historySize: 5).minimize([-1.2, 1], maxEvaluations: 300, bounds: box) { x in
+            let e = rosenbrock(x); values.append(e.value); return e
+        }
+        #expect(abs(r.x[0] - 0.5) < 1e-6 && abs(r.x[1] - 0.25) < 1e-4, "\(r.x) after \(r.evaluations) (\(r.reason))")
+    }
+
     @Test func adamStaysInside() throws {
         let r = try Adam<Double>(learningRate: 0.1).minimize([0.5, 0.5, 0, 0], maxEvaluations: 300, bounds: Self.box) { Self.f($0) }
         for (a, b) in zip(r.x, [1.0, 0, 0.5, 2]) { #expect(abs(a - b) < 1e-2, "\(r.x)") }
