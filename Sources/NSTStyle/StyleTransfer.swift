@@ -45,6 +45,8 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     public var originalColors: Bool = false
     public var seed: UInt64 = 0
     public var normalizeVGG: Bool = false
+    /// With normalizeVGG: each filter is divided by max(m, floor · the layer's average m).
+    public var normalizeFloor: Double = 0.1
     public var normalizeGradients: Bool = false
 
     public init() {}

@@ -34,11 +34,11 @@ public struct StyleModel: Sendable {
     public func decode(_ x: Tensor<Float>) -> [Float] { preprocessing.rgb(from: x) }
 
     /// The network, optionally normalised (Gatys) with statistics from `images`.
-    public func network(pooling: Pooling, normalizeOn images: [RGBImage]? = nil) -> VGG<Float> {
+    public func network(pooling: Pooling, normalizeOn images: [RGBImage]? = nil, floor: Double = 0.1) -> VGG<Float> {
         guard let images, !images.isEmpty else {
             return VGG(architecture: architecture, weights: weights, pooling: pooling)
         }
-        return VGG(architecture: architecture, weights: normalizedWeights(pooling: pooling, images: images), pooling: pooling)
+        return VGG(architecture: architecture, weights: normalizedWeights(pooling: pooling, images: images, floor: floor), pooling: pooling)
     }
 
     /// Post-ReLU mean activation m_l[c] of every conv layer of the original network, averaged
@@ -79,7 +79,7 @@ public struct StyleModel: Sendable {
     public func prepare(options: StyleTransferOptions, content: RGBImage, styles: [RGBImage]) -> PreparedStyleTransfer {
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
         let pooling = Pooling(rawValue: options.pooling) ?? .max
-        let net = network(pooling: pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil)
+        let net = network(pooling: pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
         return PreparedStyleTransfer(model: self, network: net, content: c, styles: s)
     }
 }

@@ -51,6 +51,10 @@ struct StyleTuningOptions: ParsableArguments {
           help: "Gatys' normalised VGG: rescale each conv layer so every filter's mean activation over this run's content and style images is 1 (same network up to per-channel scale).")
     var normalizeVGG = false
 
+    @Option(name: .customLong("normalize-floor"),
+            help: "With --normalize-vgg: divide each filter by max(its mean, this × the layer's average mean), so filters that barely fire on these images are not amplified more than 1/this.")
+    var normalizeFloor: Double = StyleTransferOptions().normalizeFloor
+
     @Flag(name: .customLong("normalize-gradients"),
           help: "jcjohnson's per-layer gradient normalisation: divide each layer's gradient by its L1 norm (forces --line-search none).")
     var normalizeGradients = false
@@ -71,6 +75,7 @@ struct StyleTuningOptions: ParsableArguments {
         if let learningRate { guard learningRate.isFinite && learningRate > 0 else { throw ValidationError("--learning-rate must be > 0 (got \(learningRate)).") } }
         guard lbfgsHistory >= 1 && lbfgsHistory <= 1000 else { throw ValidationError("--lbfgs-history must be between 1 and 1000 (got \(lbfgsHistory)).") }
         guard styleScale.isFinite && styleScale > 0 && styleScale <= 8 else { throw ValidationError("--style-scale must be in (0, 8] (got \(styleScale)).") }
+        guard normalizeFloor.isFinite && normalizeFloor >= 0 && normalizeFloor <= 1 else { throw ValidationError("--normalize-floor must be in [0, 1] (got \(normalizeFloor)).") }
         guard printEvery >= 0 else { throw ValidationError("--print-every must be ≥ 0.") }
     }
 
@@ -90,6 +95,7 @@ struct StyleTuningOptions: ParsableArguments {
         o.seed = seed
         o.normalizeVGG = normalizeVGG
         o.normalizeGradients = normalizeGradients
+        o.normalizeFloor = normalizeFloor
     }
 }
 
