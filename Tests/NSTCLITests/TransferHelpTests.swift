@@ -74,6 +74,10 @@ OPTIONS:
   --normalize-vgg         Gatys' normalised VGG: rescale each conv layer so every filter's mean
                           activation over this run's content and style images is 1 (same network up
                           to per-channel scale).
+  --normalize-floor <normalize-floor>
+                          With --normalize-vgg: divide each filter by max(its mean, this × the
+                          layer's average mean), so filters that barely fire on these images are
+                          not amplified more than 1/this. (default: 0.1)
   --normalize-gradients   jcjohnson's per-layer gradient normalisation: divide each layer's
                           gradient by its L1 norm (forces --line-search none).
   --print-every <print-every>
@@ -154,6 +158,10 @@ OPTIONS:
   --normalize-vgg         Gatys' normalised VGG: rescale each conv layer so every filter's mean
                           activation over this run's content and style images is 1 (same network up
                           to per-channel scale).
+  --normalize-floor <normalize-floor>
+                          With --normalize-vgg: divide each filter by max(its mean, this × the
+                          layer's average mean), so filters that barely fire on these images are
+                          not amplified more than 1/this. (default: 0.1)
   --normalize-gradients   jcjohnson's per-layer gradient normalisation: divide each layer's
                           gradient by its L1 norm (forces --line-search none).
   --print-every <print-every>
