@@ -85,8 +85,9 @@ public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, n
 ///
 /// Step along d, two modes:
 /// - `.armijo` (default): backtracking line search. Try t = 1 (t = lr·min(1, 1/‖g‖₁) on the
-///   very first iteration, when H₀ = I knows nothing of the scale) and halve
-///   (t ← t/2) until the Armijo sufficient-decrease condition
+///   very first iteration, when H₀ = I knows nothing of the scale) and shrink it — to the
+///   minimiser of the quadratic through f(x), gᵀd and f(x + t d), kept within [t/10, t/2] —
+///   until the Armijo sufficient-decrease condition
 ///       f(x + t d) ≤ f(x) + c₁ t gᵀd,   c₁ = 1e-4
 ///   holds. The pair (s, y) is stored only when the curvature yᵀs > 1e-10·yᵀy is
 ///   positive, which keeps H positive definite without the strong-Wolfe curvature test.
@@ -111,7 +112,7 @@ public struct LBFGS<S: TensorScalar> {
     public var gradientTolerance: Double
     /// Sufficient-decrease constant c₁.
     public var armijoC1: Double = 1e-4
-    /// Largest number of halvings in one line search.
+    /// Largest number of step reductions in one line search.
     public var maxBacktracks: Int = 20
 
     public init(historySize: Int = 10, lineSearch: LineSearch = .armijo, learningRate: Double = 1,
@@ -220,7 +221,13 @@ public struct LBFGS<S: TensorScalar> {
                     t = steepest(); isSteepest = true; backtracks = 0
                     continue
                 }
-                t *= 0.5
+                // Shrink by the minimiser of the quadratic through f(x), the slope and
+                // f(x + t d), kept within [0.1 t, 0.5 t] (a safeguarded halving): after a
+                // wild overshoot this jumps straight to a sensible step.
+                let slope = decrease / t
+                let curvature = (fNew - fx - decrease) / (t * t)
+                let tStar = curvature > 0 ? -slope / (2 * curvature) : 0.5 * t
+                t = min(max(tStar, 0.1 * t), 0.5 * t)
             }
             if !accepted {
                 if evaluations >= maxEvaluations {
