@@ -47,9 +47,9 @@ struct StyleTuningOptions: ParsableArguments {
     @Option(help: "Seed of the random number generator (noise init, --random-weights).")
     var seed: UInt64 = StyleTransferOptions().seed
 
-    @Flag(name: .customLong("normalize-vgg"),
-          help: "Gatys' normalised VGG: rescale each conv layer so every filter's mean activation over this run's content and style images is 1 (same network up to per-channel scale).")
-    var normalizeVGG = false
+    @Flag(name: .customLong("normalize-vgg"), inversion: .prefixedNo,
+          help: "Gatys' normalised VGG: rescale each conv layer so every filter's mean activation over this run's content and style images is 1 (same network up to per-channel scale). Changes the loss scale: β ≈ 1e5 with it, ≈ 1 without.")
+    var normalizeVGG = StyleTransferOptions().normalizeVGG
 
     @Option(name: .customLong("normalize-floor"),
             help: "With --normalize-vgg: divide each filter by max(its mean, this × the layer's average mean), so filters that barely fire on these images are not amplified more than 1/this.")

@@ -234,6 +234,9 @@ extension Dictionary where Key == String, Value == Any {
         #expect(r.status == 0, "\(r.stderr)")
         let s = try f.sidecar()
         #expect(s[path: "options", "pooling"] as? String == "avg" && s[path: "options", "normalize_vgg"] as? Bool == true)
+        let raw = try f.transfer(["--no-normalize-vgg"], iterations: 2)
+        #expect(raw.status == 0)
+        #expect(try f.sidecar()[path: "options", "normalize_vgg"] as? Bool == false)
         let missing = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--output", f.path("m.png"),
                                          "--model", f.path("no-such-model.safetensors")])
         #expect(missing.status != 0 && missing.stderr.contains("no-such-model.safetensors"))

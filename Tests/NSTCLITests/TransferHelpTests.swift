@@ -49,7 +49,7 @@ OPTIONS:
   --content-weight <content-weight>
                           α: weight of the content loss ½Σ(F−P)². (default: 1.0)
   --style-weight <style-weight>
-                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 1.0)
+                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 100000.0)
   --tv-weight <tv-weight> Weight of the total-variation (smoothness) loss; 0 turns it off.
                           (default: 0.0)
   --init <init>           Start from the content image, white noise (from --seed) or the style
@@ -71,9 +71,11 @@ OPTIONS:
   --original-colors       Keep the content's colours: transfer luminance only (YIQ).
   --seed <seed>           Seed of the random number generator (noise init, --random-weights).
                           (default: 0)
-  --normalize-vgg         Gatys' normalised VGG: rescale each conv layer so every filter's mean
+  --normalize-vgg/--no-normalize-vgg
+                          Gatys' normalised VGG: rescale each conv layer so every filter's mean
                           activation over this run's content and style images is 1 (same network up
-                          to per-channel scale).
+                          to per-channel scale). Changes the loss scale: β ≈ 1e5 with it, ≈ 1
+                          without. (default: --normalize-vgg)
   --normalize-floor <normalize-floor>
                           With --normalize-vgg: divide each filter by max(its mean, this × the
                           layer's average mean), so filters that barely fire on these images are
@@ -133,7 +135,7 @@ OPTIONS:
   --content-weight <content-weight>
                           α: weight of the content loss ½Σ(F−P)². (default: 1.0)
   --style-weight <style-weight>
-                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 1.0)
+                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 100000.0)
   --tv-weight <tv-weight> Weight of the total-variation (smoothness) loss; 0 turns it off.
                           (default: 0.0)
   --init <init>           Start from the content image, white noise (from --seed) or the style
@@ -155,9 +157,11 @@ OPTIONS:
   --original-colors       Keep the content's colours: transfer luminance only (YIQ).
   --seed <seed>           Seed of the random number generator (noise init, --random-weights).
                           (default: 0)
-  --normalize-vgg         Gatys' normalised VGG: rescale each conv layer so every filter's mean
+  --normalize-vgg/--no-normalize-vgg
+                          Gatys' normalised VGG: rescale each conv layer so every filter's mean
                           activation over this run's content and style images is 1 (same network up
-                          to per-channel scale).
+                          to per-channel scale). Changes the loss scale: β ≈ 1e5 with it, ≈ 1
+                          without. (default: --normalize-vgg)
   --normalize-floor <normalize-floor>
                           With --normalize-vgg: divide each filter by max(its mean, this × the
                           layer's average mean), so filters that barely fire on these images are
