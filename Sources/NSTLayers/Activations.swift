@@ -153,6 +153,7 @@ public enum AvgPool2x2 {
 /// is present only if its neighbour exists.
 public enum TotalVariation {
     /// X [C,H,W] → TV
+    @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> S {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2]
         var sum: S = 0
@@ -167,6 +168,7 @@ public enum TotalVariation {
     }
 
     /// X [C,H,W], upstream dL → dX [C,H,W] = dL · ∂TV/∂X
+    @inlinable
     public static func backward<S: TensorScalar>(_ x: Tensor<S>, dL: S = 1) -> Tensor<S> {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2]
         var dX = Tensor<S>(shape: x.shape)

@@ -54,7 +54,9 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
 ///   dX[c,y,x] = Σ_{o,ky,kx} W[o,c,ky,kx] · dY[o, y−ky+1, x−kx+1] = conv(dY, W')[c,y,x],
 ///   W'[c,o,ky,kx] = W[o,c,2−ky,2−kx],   no bias.
 ///
-/// so backward runs the same fast path. `reference…` are the plain loops it is tested against.
+/// so backward can run the same fast path; when the input has fewer channels than the output it
+/// uses GEMM + col2im instead (see `backward`). `reference…` are the plain loops both are tested
+/// against.
 public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     /// [O, C, 3, 3]
     public let weight: Tensor<Scalar>
@@ -66,6 +68,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     public var inChannels: Int { weight.shape[1] }
     public var outChannels: Int { weight.shape[0] }
 
+    @inlinable
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>) {
         precondition(weight.shape.count == 4 && weight.shape[2] == 3 && weight.shape[3] == 3,
                      "Conv3x3 weight must be [O, C, 3, 3], got \(weight.shape)")
@@ -76,6 +79,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     }
 
     /// W'[c,o,ky,kx] = W[o,c,2−ky,2−kx]. [O,C,3,3] → [C,O,3,3]
+    @inlinable
     public static func flippedTransposed(_ w: Tensor<Scalar>) -> Tensor<Scalar> {
         let o = w.shape[0], c = w.shape[1]
         var out = Tensor<Scalar>(shape: [c, o, 3, 3])
@@ -99,13 +103,83 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     }
 
     /// dY [O,H,W] → dX [C,H,W] (input gradient only).
+    ///
+    /// Two equivalent ways, chosen by which moves less memory:
+    /// - C ≥ O: the flipped convolution dX = conv(dY, W') (im2col of dY: 9·O scalars per pixel);
+    /// - C < O (conv1_1: 3 ← 64, and every block's first convolution): dcols[9C, n] = Wᵀ·dY, then
+    ///   col2im adds each column back onto the pixels it was read from (9·C scalars per pixel).
     @inlinable
     public func backward(_ dY: Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
         precondition(dY.shape.count == 3 && dY.shape[0] == outChannels,
                      "Conv3x3 backward expects dY [\(outChannels), H, W], got \(dY.shape)")
         var dX = Tensor<Scalar>(shape: [inChannels, dY.shape[1], dY.shape[2]])
-        Conv3x3.convolve(dY, weights: backwardWeight, bias: nil, relu: false, into: &dX, workspace: workspace)
+        if inChannels < outChannels {
+            Conv3x3.transposedConvolve(dY, weights: weight, into: &dX, workspace: workspace)
+        } else {
+            Conv3x3.convolve(dY, weights: backwardWeight, bias: nil, relu: false, into: &dX, workspace: workspace)
+        }
         return dX
+    }
+
+    /// dX ← Wᵀ-convolution of dY by GEMM + col2im, in bands of rows bounded by the workspace.
+    /// dY [O,H,W], weights [O,C,3,3], dX [C,H,W] (overwritten).
+    @inlinable
+    public static func transposedConvolve(_ dY: Tensor<Scalar>, weights: Tensor<Scalar>, into dX: inout Tensor<Scalar>,
+                                          workspace: ConvWorkspace<Scalar>) {
+        let o = dY.shape[0], h = dY.shape[1], w = dY.shape[2], c = weights.shape[1]
+        precondition(weights.shape == [o, c, 3, 3] && dX.shape == [c, h, w])
+        let plane = h * w
+        if plane == 0 || c == 0 { return }
+        let k = 9 * c
+        let rowsPerBand = max(1, min(h, workspace.maxScalars / max(1, k * w)))
+        let cols = workspace.scratch(k * rowsPerBand * w)
+        dY.storage.withUnsafeBufferPointer { db in
+        weights.storage.withUnsafeBufferPointer { wb in
+        dX.storage.withUnsafeMutableBufferPointer { xb in
+            let dp = db.baseAddress!, wp = wb.baseAddress!, xp = xb.baseAddress!
+            xp.update(repeating: 0, count: c * plane)
+            var y0 = 0
+            while y0 < h {
+                let rows = min(rowsPerBand, h - y0), n = rows * w
+                // dcols[9C, n] = W[O, 9C]ᵀ · dY_band[O, n] (row stride H·W)
+                Scalar.gemm(transA: true, transB: false, m: k, n: n, k: o,
+                            alpha: 1, a: wp, lda: k, b: dp + y0 * w, ldb: plane,
+                            beta: 0, c: cols, ldc: n)
+                col2imBand(cols, channels: c, height: h, width: w, firstRow: y0, rows: rows, into: xp)
+                y0 += rows
+            }
+        } } }
+    }
+
+    /// The adjoint of `im2colBand`: X[c, firstRow + r + ky − 1, x + kx − 1] += cols[(c·9 + ky·3 + kx), r·W + x]
+    /// for every entry that lands inside the image. Parallel over channels (each owns its plane).
+    @inlinable
+    static func col2imBand(_ cols: UnsafeMutablePointer<Scalar>, channels c: Int, height h: Int, width w: Int,
+                           firstRow: Int, rows: Int, into x: UnsafeMutablePointer<Scalar>) {
+        let n = rows * w
+        Parallel.forRanges(c, costPerItem: 9 * n) { range in
+            for ci in range {
+                let dst = x + ci * h * w
+                for ky in 0..<3 {
+                    for kx in 0..<3 {
+                        let src = cols + (ci * 9 + ky * 3 + kx) * n
+                        for r in 0..<rows {
+                            let sy = firstRow + r + ky - 1
+                            if sy < 0 || sy >= h { continue }
+                            let s = src + r * w, d = dst + sy * w
+                            switch kx {
+                            case 0:  // column x came from pixel x − 1
+                                if w > 1 { for xx in 1..<w { d[xx - 1] += s[xx] } }
+                            case 1:
+                                for xx in 0..<w { d[xx] += s[xx] }
+                            default: // column x came from pixel x + 1
+                                if w > 1 { for xx in 0..<(w - 1) { d[xx + 1] += s[xx] } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// y ← conv(x, weights) + bias (then ReLU), im2col in bands of rows bounded by the workspace.

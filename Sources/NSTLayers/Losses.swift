@@ -8,12 +8,14 @@ import NSTTensor
 /// Gram matrix G = F Fᵀ (N×N), eq. (3): G_ij = Σ_k F_ik F_jk.
 public enum Gram {
     /// F: [N, M] → G: [N, N]
+    @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>) -> Tensor<S> {
         F.matmul(F, transposeOther: true)
     }
 
     /// dF = (dG + dGᵀ) F, since ∂G_ij/∂F_ab = δ_ia F_jb + δ_ja F_ib.
     /// F: [N, M], dG: [N, N] → dF: [N, M]
+    @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, dG: Tensor<S>) -> Tensor<S> {
         let n = dG.shape[0]
         var sym = dG
@@ -25,6 +27,7 @@ public enum Gram {
 /// Content loss of one layer, eq. (1): L = ½ Σ_ij (F_ij − P_ij)².
 public enum ContentLoss {
     /// F, P: [N, M] → L
+    @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>, _ P: Tensor<S>) -> S {
         precondition(F.shape == P.shape, "content loss: F \(F.shape) vs P \(P.shape)")
         var sum: S = 0
@@ -33,6 +36,7 @@ public enum ContentLoss {
     }
 
     /// ∂L/∂F = F − P (quiz Q2), times the upstream dL. → dF: [N, M]
+    @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, _ P: Tensor<S>, dL: S = 1) -> Tensor<S> {
         var dF = F
         for i in 0..<F.count { dF.storage[i] = dL * (F.storage[i] - P.storage[i]) }
@@ -44,6 +48,7 @@ public enum ContentLoss {
 /// with G = F Fᵀ the generated image's Gram matrix and A the style image's.
 public enum StyleLoss {
     /// F: [N, M], A: [N, N] → E
+    @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>) -> S {
         let G = Gram.forward(F)
         precondition(G.shape == A.shape, "style loss: G \(G.shape) vs A \(A.shape)")
@@ -55,6 +60,7 @@ public enum StyleLoss {
     /// ∂E/∂F = (G − A) F / (N² M²) for symmetric A (the N×M gradient; the seed's
     /// eq. (6) prints its transpose Fᵀ(G − A)). Composed from the Gram backward:
     /// dG = 2(G − A)/(4N²M²), dF = (dG + dGᵀ) F. → dF: [N, M]
+    @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>, dE: S = 1) -> Tensor<S> {
         var dG = Gram.forward(F)
         let scale = dE * 2 / normalizer(F)
@@ -63,7 +69,7 @@ public enum StyleLoss {
     }
 
     /// 4 N² M²
-    @inline(__always)
+    @inlinable @inline(__always)
     static func normalizer<S: TensorScalar>(_ F: Tensor<S>) -> S {
         let n = S(F.shape[0]), m = S(F.shape[1])
         return 4 * n * n * m * m

@@ -12,13 +12,14 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
 }
 
 @inline(__always)
-private func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: TensorScalar {
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLASRuntime.configure()
         cblas_sgemm(CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB),
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                     beta, c, blasint(ldc))
@@ -30,6 +31,7 @@ extension Double: TensorScalar {
                             alpha: Double, a: UnsafePointer<Double>, lda: Int,
                             b: UnsafePointer<Double>, ldb: Int,
                             beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        BLASRuntime.configure()
         cblas_dgemm(CblasRowMajor, cblasTranspose(transA), cblasTranspose(transB),
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                     beta, c, blasint(ldc))
@@ -38,12 +40,13 @@ extension Double: TensorScalar {
 
 /// OpenBLAS's thread count (defaults to the number of cores).
 public enum BLASThreads {
-    public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    public static func set(_ n: Int) { BLASRuntime.configure(); openblas_set_num_threads(Int32(n)) }
+    public static var current: Int { BLASRuntime.configure(); return Int(openblas_get_num_threads()) }
 }
 
 extension Tensor {
     /// Matrix product of two 2-D tensors with optional transposes: op(self)·op(other).
+    @inlinable
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         precondition(shape.count == 2 && other.shape.count == 2, "matmul needs 2-D tensors")
         let (m, k) = transposeSelf ? (shape[1], shape[0]) : (shape[0], shape[1])

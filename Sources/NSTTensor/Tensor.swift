@@ -4,10 +4,11 @@
 /// `F` is `[N, M]` with N channels and M = H·W positions, a convolution weight is
 /// `[O, I, 3, 3]` (OIHW, torchvision's order).
 public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
-    public private(set) var shape: [Int]
+    public let shape: [Int]
     public var storage: [Scalar]
 
     /// A tensor of `shape` filled with `value`.
+    @inlinable
     public init(shape: [Int], repeating value: Scalar = 0) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
@@ -15,6 +16,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
     }
 
     /// A tensor of `shape` over `storage` (row-major); the counts must agree.
+    @inlinable
     public init(shape: [Int], storage: [Scalar]) {
         precondition(shape.reduce(1, *) == storage.count,
                      "shape \(shape) holds \(shape.reduce(1, *)) values, storage has \(storage.count)")
@@ -23,20 +25,23 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
     }
 
     /// Number of scalars.
+    @inlinable
     public var count: Int { storage.count }
 
     /// The same values under another shape with the same count (e.g. `[C,H,W]` → `[C, H·W]`).
+    @inlinable
     public func reshaped(_ newShape: [Int]) -> Tensor {
         Tensor(shape: newShape, storage: storage)
     }
 
     /// Element access by a full multi-index.
+    @inlinable
     public subscript(_ index: Int...) -> Scalar {
         get { storage[offset(index)] }
         set { storage[offset(index)] = newValue }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func offset(_ index: [Int]) -> Int {
         precondition(index.count == shape.count, "index \(index) for shape \(shape)")
         var o = 0
@@ -48,6 +53,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
     }
 
     /// The same values converted to another scalar type (Float ↔ Double).
+    @inlinable
     public func converted<T: TensorScalar>(to: T.Type = T.self) -> Tensor<T> {
         Tensor<T>(shape: shape, storage: storage.map { T($0) })
     }

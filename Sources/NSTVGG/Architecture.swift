@@ -55,6 +55,14 @@ public enum VGGArchitecture: String, CaseIterable, Sendable, Codable {
         throw VGGError.unknownLayer(name, architecture: self, valid: layerNames)
     }
 
+    /// The smallest image side that reaches layer `name`: each pooling before it halves the
+    /// image (rounding down), and a 2×2 pooling needs at least 2 pixels — so block b needs
+    /// 2^(b−1) pixels, `pool`b needs 2^b. Check user sizes with it before calling `VGG.forward`.
+    public func minimumSide(for name: String) throws -> Int {
+        let l = try layer(named: name)
+        return 1 << (l.kind == .pool ? l.block : l.block - 1)
+    }
+
     /// The layer with canonical or Keras name `name`.
     public func layer(named name: String) throws -> VGGLayer {
         let canonical = try resolve(name)

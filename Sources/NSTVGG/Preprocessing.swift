@@ -79,6 +79,19 @@ public struct Preprocessing: Sendable, Equatable, Codable, CustomStringConvertib
     /// the network input to give it with respect to the 0…1 pixels of that channel.
     public var pixelGradientScale: [Float] { std.map { inputScale / $0 } }
 
+    /// The chain rule through `tensor(fromRGB:)`: ∂L/∂input [3,H,W] (what `VGG.backward` returns)
+    /// → ∂L/∂pixel, interleaved RGB like the pixels: dpixel[i, rgb(c)] = dinput[c, i] · scale / std[c].
+    public func rgbGradient(from dInput: Tensor<Float>) -> [Float] {
+        precondition(dInput.shape.count == 3 && dInput.shape[0] == 3, "expected [3, H, W], got \(dInput.shape)")
+        let plane = dInput.shape[1] * dInput.shape[2]
+        var out = [Float](repeating: 0, count: plane * 3)
+        for c in 0..<3 {
+            let s = source(c), k = inputScale / std[c]
+            for i in 0..<plane { out[i * 3 + s] = dInput.storage[c * plane + i] * k }
+        }
+        return out
+    }
+
     public var description: String {
         "\(channelOrder.rawValue), ×\(inputScale), mean \(mean), std \(std)"
     }

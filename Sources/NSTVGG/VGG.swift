@@ -1,3 +1,4 @@
+import Dispatch
 import NSTTensor
 import NSTLayers
 
@@ -21,11 +22,27 @@ public final class VGG<Scalar: TensorScalar> {
     public let workspace: ConvWorkspace<Scalar>
 
     // Saved by forward for backward.
-    var saved: [Int: Tensor<Scalar>] = [:]
-    var inputShapes: [Int: [Int]] = [:]
-    var deepest = -1
-    var imageShape: [Int] = []
+    @usableFromInline var saved: [Int: Tensor<Scalar>] = [:]
+    @usableFromInline var inputShapes: [Int: [Int]] = [:]
+    @usableFromInline var deepest = -1
+    @usableFromInline var imageShape: [Int] = []
 
+    /// When true, forward and backward record each layer's wall time in `layerTimes` (for
+    /// `nst bench`; off by default, it costs a clock read per layer).
+    public var recordsLayerTimes = false
+    /// (layer name, "forward" | "backward", seconds) of the last forward and backward, in order.
+    /// A fused convolution + ReLU is recorded under the convolution's name.
+    public var layerTimes: [(layer: String, pass: String, seconds: Double)] = []
+
+    @usableFromInline
+    func record(_ name: String, _ pass: String, since start: UInt64) {
+        if recordsLayerTimes { layerTimes.append((name, pass, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)) }
+    }
+
+    @usableFromInline
+    var now: UInt64 { recordsLayerTimes ? DispatchTime.now().uptimeNanoseconds : 0 }
+
+    @inlinable
     public init(architecture: VGGArchitecture, weights: VGGWeights<Scalar>, pooling: Pooling,
                 workspace: ConvWorkspace<Scalar> = ConvWorkspace()) {
         precondition(weights.architecture == architecture, "weights are \(weights.architecture), network is \(architecture)")
@@ -38,6 +55,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// Position in `layers` of a layer name (canonical or Keras); stops with a clear message for
     /// a name this network cannot compute (validate user input with `architecture.resolve` first).
+    @usableFromInline
     func position(_ name: String) -> Int {
         let canonical: String
         do { canonical = try architecture.resolve(name) } catch { preconditionFailure("\(error)") }
@@ -49,6 +67,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// x [3,H,W] → the kept layers' activations [C,H',W'] by canonical name. Runs only as deep as
     /// the deepest kept layer. `keep` may use canonical or Keras names.
+    @inlinable
     public func forward(_ x: Tensor<Scalar>, keep: Set<String>) -> [String: Tensor<Scalar>] {
         precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
         let wanted = Set(keep.map(position))
@@ -59,8 +78,11 @@ public final class VGG<Scalar: TensorScalar> {
         var out: [String: Tensor<Scalar>] = [:]
         var a = x
         var pos = 0
+        layerTimes.removeAll(keepingCapacity: true)
         while pos <= deepest {
             let layer = layers[pos]
+            let start = now
+            defer { record(layer.name, "forward", since: start) }
             inputShapes[pos] = a.shape
             switch layer.kind {
             case .conv:
@@ -93,6 +115,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// ∂L/∂(kept layers) → ∂L/∂x [3,H,W], for the image of the last `forward`. Layers missing from
     /// `dKept` contribute nothing; every key must be a layer that forward kept (or a shallower one).
+    @inlinable
     public func backward(_ dKept: [String: Tensor<Scalar>]) -> Tensor<Scalar> {
         precondition(!imageShape.isEmpty, "VGG.backward called before forward")
         var upstream: [Int: Tensor<Scalar>] = [:]
@@ -105,6 +128,8 @@ public final class VGG<Scalar: TensorScalar> {
         var pos = deepest
         while pos >= 0 {
             let layer = layers[pos]
+            let start = now
+            defer { record(layer.name, "backward", since: start) }
             if let g = upstream[pos] {
                 precondition(g.shape == outputShape(pos), "backward: gradient for \(layer.name) is \(g.shape), the layer's output is \(outputShape(pos))")
                 d = d.map { Self.sum($0, g) } ?? g
@@ -127,6 +152,7 @@ public final class VGG<Scalar: TensorScalar> {
     }
 
     /// Output shape of the layer at `pos` in the last forward.
+    @usableFromInline
     func outputShape(_ pos: Int) -> [Int] {
         if pos + 1 <= deepest, let s = inputShapes[pos + 1] { return s }
         let s = inputShapes[pos]!
@@ -137,6 +163,7 @@ public final class VGG<Scalar: TensorScalar> {
         }
     }
 
+    @inlinable
     static func sum(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(a.shape == b.shape, "gradient shapes \(a.shape) and \(b.shape) differ")
         var out = a
@@ -146,20 +173,27 @@ public final class VGG<Scalar: TensorScalar> {
 }
 
 extension VGGArchitecture {
-    /// Multiply-adds of the direct 3×3 convolutions from the input through layer `name` on a
-    /// width×height image: Σ over convolutions of 9·C·O·H·W. A backward pass to the input costs the
-    /// same again; FLOPs are twice the multiply-adds.
-    public func convMultiplyAdds(through name: String, width: Int, height: Int) throws -> Int {
-        let last = try layer(named: name)
-        var h = height, w = width, c = 3, total = 0
+    /// Multiply-adds of each direct 3×3 convolution on a width×height image, in layer order:
+    /// 9·C·O·H·W (pooling halves H and W, rounding down).
+    public func convMultiplyAddsPerLayer(width: Int, height: Int) -> [(layer: String, multiplyAdds: Int)] {
+        var h = height, w = width, c = 3
+        var out: [(String, Int)] = []
         for layer in layers {
             switch layer.kind {
-            case .conv: total += 9 * c * layer.channels * h * w; c = layer.channels
+            case .conv: out.append((layer.name, 9 * c * layer.channels * h * w)); c = layer.channels
             case .relu: break
             case .pool: h /= 2; w /= 2
             }
-            if layer == last { break }
         }
-        return total
+        return out
+    }
+
+    /// Multiply-adds of the direct 3×3 convolutions from the input through layer `name` on a
+    /// width×height image. A backward pass to the input costs the same again; FLOPs are twice
+    /// the multiply-adds.
+    public func convMultiplyAdds(through name: String, width: Int, height: Int) throws -> Int {
+        let last = try layer(named: name)
+        let names = Set(layers.prefix { $0 != last }.map(\.name) + [last.name])
+        return convMultiplyAddsPerLayer(width: width, height: height).filter { names.contains($0.layer) }.reduce(0) { $0 + $1.multiplyAdds }
     }
 }

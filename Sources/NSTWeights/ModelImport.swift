@@ -64,11 +64,16 @@ public enum ModelImport {
         return Result(file: SafeTensorsFile(metadata: dictionary, tensors: tensors), check: check)
     }
 
-    /// Keras layer name in a tensor name: "functional_1/block3_conv2_1/…" → (3, 2).
+    /// VGG layer in a tensor name: Keras "functional_1/block3_conv2_1/…" → (3, 2), or, in files
+    /// without Keras names, the paper's/Caffe's "conv3_2/kernel" → (3, 2).
     static func kerasConvName(_ name: String) -> (block: Int, position: Int)? {
-        guard let match = name.firstMatch(of: /block(\d{1,2})_conv(\d{1,2})/),
-              let b = Int(match.1), let p = Int(match.2) else { return nil }
-        return (b, p)
+        if let match = name.firstMatch(of: /block(\d{1,2})_conv(\d{1,2})/), let b = Int(match.1), let p = Int(match.2) {
+            return (b, p)
+        }
+        if let match = name.firstMatch(of: /(?:^|[^A-Za-z0-9_])conv(\d)_(\d)(?:[^0-9]|$)/), let b = Int(match.1), let p = Int(match.2) {
+            return (b, p)
+        }
+        return nil
     }
 
     /// torchvision name: "features.12.weight" → (12, isWeight).

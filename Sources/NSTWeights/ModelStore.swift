@@ -15,7 +15,12 @@ public enum ModelStore {
     public static let defaultModelName = "vgg16"
 
     public static var cacheDirectory: URL {
-        let environment = ProcessInfo.processInfo.environment
+        cacheDirectory(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The cache directory a given environment selects (tests pass their own instead of
+    /// changing the process environment, which other tests read concurrently).
+    static func cacheDirectory(environment: [String: String]) -> URL {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
             return URL(fileURLWithPath: xdg).appendingPathComponent("nst/models", isDirectory: true)
         }
@@ -24,37 +29,37 @@ public enum ModelStore {
     }
 
     /// The file a model called `name` is stored in.
-    public static func url(forName name: String) -> URL {
-        cacheDirectory.appendingPathComponent("\(name).safetensors")
+    public static func url(forName name: String, in directory: URL = cacheDirectory) -> URL {
+        directory.appendingPathComponent("\(name).safetensors")
     }
 
     /// Every installed model file, sorted by name.
-    public static func installedModels() -> [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory.path)) ?? []
+    public static func installedModels(in directory: URL = cacheDirectory) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }
             .sorted()
-            .map { cacheDirectory.appendingPathComponent($0) }
+            .map { directory.appendingPathComponent($0) }
     }
 
     /// The model commands use when none is named: `vgg16.safetensors` if installed, else the
     /// first installed model, else nil (then print `missingModelHint`).
-    public static func defaultModel() -> URL? {
-        let preferred = url(forName: defaultModelName)
+    public static func defaultModel(in directory: URL = cacheDirectory) -> URL? {
+        let preferred = url(forName: defaultModelName, in: directory)
         if FileManager.default.fileExists(atPath: preferred.path) { return preferred }
-        return installedModels().first
+        return installedModels(in: directory).first
     }
 
     /// A model given on the command line: an existing path, or the name of an installed model
     /// (`vgg19` → `<cache>/vgg19.safetensors`), or nil for the default model.
-    public static func resolve(_ nameOrPath: String?) throws -> URL {
+    public static func resolve(_ nameOrPath: String?, in directory: URL = cacheDirectory) throws -> URL {
         guard let nameOrPath else {
-            guard let url = defaultModel() else { throw WeightFileError(file: cacheDirectory.path, missingModelHint) }
+            guard let url = defaultModel(in: directory) else { throw WeightFileError(file: directory.path, missingModelHint) }
             return url
         }
         if FileManager.default.fileExists(atPath: nameOrPath) { return URL(fileURLWithPath: nameOrPath) }
-        let installed = url(forName: nameOrPath)
+        let installed = url(forName: nameOrPath, in: directory)
         if !nameOrPath.contains("/"), FileManager.default.fileExists(atPath: installed.path) { return installed }
-        let available = installedModels().map { $0.deletingPathExtension().lastPathComponent }
+        let available = installedModels(in: directory).map { $0.deletingPathExtension().lastPathComponent }
         throw WeightFileError(file: nameOrPath, "no such file or installed model (installed: \(available.isEmpty ? "none — run `nst model fetch`" : available.joined(separator: ", ")))")
     }
 }

@@ -1,13 +1,313 @@
 import ArgumentParser
+import Foundation
+import NSTTensor
+import NSTLayers
+import NSTVGG
+import NSTWeights
+import NSTTerminal
 
-// Placeholder until this command is built; registered in NST.swift.
+/// `nst bench`: the engine's speed next to the machine's BLAS peak, measured in the same run.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the engine's speed and memory."
+        abstract: "Measure the engine's speed and memory.",
+        discussion: """
+        First the roofline: the GFLOP/s of one large cblas_sgemm (n×n×n, 2n³ FLOP) on 1 thread \
+        and on all threads. Then, per image size, one style-transfer iteration as the experiment \
+        runs it: VGG forward from the image to --layer (default conv5_2) keeping the style layers \
+        conv1_1…conv5_1 and the content layer, content + style losses, and the backward pass to \
+        the image (no weight gradients). Times are median, min and max over --iterations runs \
+        after --warmup runs, with a per-convolution breakdown.
+
+        Effective GFLOP/s = the direct-convolution FLOP count of the iteration (2 FLOP per \
+        multiply-add, forward plus the same again for the input gradient) ÷ iteration time, so it \
+        is comparable across algorithms and with the roofline. Peak RSS is the process's \
+        high-water mark while that size ran (reset per size).
+
+        Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
+        shapes. Run it on a quiet machine: other processes on the same cores distort every number.
+
+        Examples:
+          nst bench --random-weights
+          nst bench --sizes 384 --iterations 10 --json
+        """
     )
 
-    func run() throws {
-        throw ValidationError("nst bench is not built yet.")
+    @Option(name: [.customLong("sizes"), .customLong("size")], parsing: .upToNextOption,
+            help: ArgumentHelp("Longest image sides to time, separated by spaces or commas; the image is 4:3 landscape (384 → 384×288).",
+                               valueName: "px"))
+    var sizeArguments: [String] = ["256", "384", "512"]
+
+    /// --sizes as numbers (nil entries are not numbers).
+    var sizes: [Int?] { sizeArguments.flatMap { $0.split(separator: ",") }.map { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    @Option(name: .long, help: "Timed iterations per size.")
+    var iterations: Int = 10
+
+    @Option(name: .long, help: "Untimed iterations first (page-in, BLAS thread start).")
+    var warmup: Int = 2
+
+    @Option(name: .long, help: "Deepest layer of the iteration (VGG or Keras name); it is also the content layer.")
+    var layer: String = "conv5_2"
+
+    @Option(name: .long, help: "Model file or installed model name (default: the installed default model).")
+    var model: String?
+
+    @Flag(name: .long, help: "Use random VGG16 weights instead of an installed model (speed is the same).")
+    var randomWeights = false
+
+    @Option(name: .long, help: "Pooling between blocks.")
+    var pooling: BenchPooling = .avg
+
+    @Option(name: .long, help: "n of the n×n×n roofline sgemm.")
+    var rooflineSize: Int = 2048
+
+    @Flag(name: .long, help: "Print one JSON object instead of the table.")
+    var json = false
+
+    func validate() throws {
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (32...4096).contains($0!) }) else {
+            throw ValidationError("--sizes \(sizeArguments.joined(separator: " ")): each size must be a whole number of pixels from 32 to 4096 (VGG16 pools 4 times before block 5; 32 px is the smallest that reaches it), e.g. --sizes 256,384,512")
+        }
+        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
+        guard (64...8192).contains(rooflineSize) else { throw ValidationError("--roofline-size must be between 64 and 8192") }
+        do { _ = try VGGArchitecture.vgg19.resolve(layer) } catch { throw ValidationError("--layer: \(error)") }
+        if randomWeights && model != nil { throw ValidationError("--random-weights and --model exclude each other") }
     }
+
+    func run() throws {
+        let log: (String) -> Void = { line in
+            if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        }
+        let weights: VGGWeights<Float>
+        let modelDescription: String
+        if randomWeights {
+            weights = VGGWeights<Float>.random(architecture: .vgg16, seed: 1)
+            modelDescription = "random VGG16 weights"
+        } else {
+            let url: URL
+            do { url = try ModelStore.resolve(model) } catch {
+                throw BenchError(description: "\(error)\n(or run `nst bench --random-weights` to time random weights of the same shapes)")
+            }
+            let (w, info) = try VGGWeights<Float>.load(url)
+            weights = w
+            modelDescription = "\(info.architecture.rawValue) from \(info.path)"
+        }
+        let allThreads = BLASThreads.current
+        log("roofline: sgemm \(rooflineSize)×\(rooflineSize)×\(rooflineSize)…")
+        BLASThreads.set(1)
+        let roofline1 = Roofline.sgemmGFLOPS(n: rooflineSize)
+        BLASThreads.set(allThreads)
+        let rooflineAll = Roofline.sgemmGFLOPS(n: rooflineSize)
+        let kernels = BLASRuntime.coreName + (BLASRuntime.override != nil ? " (chosen by nst: this OpenBLAS fell back to its generic Prescott kernels on this CPU)" : "")
+        log(String(format: "roofline: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads; ", roofline1, rooflineAll, allThreads) + "OpenBLAS kernels " + kernels)
+
+        let architecture = weights.architecture
+        let deepest = try architecture.resolve(layer)
+        let styleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+            .filter { architecture.layerNames.firstIndex(of: $0)! <= architecture.layerNames.firstIndex(of: deepest)! }
+        let net = VGG(architecture: architecture, weights: weights, pooling: pooling.pooling)
+        log("model: \(modelDescription); iteration = forward to \(deepest), style \(styleLayers.joined(separator: ",")), content \(deepest), backward to the image; \(pooling.rawValue) pooling")
+
+        var results: [SizeResult] = []
+        for size in sizes.compactMap({ $0 }) {
+            let width = size, height = max(1, size * 3 / 4)
+            PeakMemory.reset()
+            let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
+            var forward: [Double] = [], backward: [Double] = [], total: [Double] = []
+            var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
+            net.recordsLayerTimes = true
+            let progress = ProgressBar(total: warmup + iterations, label: "bench \(width)x\(height)")
+            for i in 0..<(warmup + iterations) {
+                let (f, b) = workload.iteration()
+                progress.update(i + 1, values: [("iteration_s", f + b)])
+                if i >= warmup {
+                    forward.append(f); backward.append(b); total.append(f + b)
+                    for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
+                }
+            }
+            net.recordsLayerTimes = false
+            progress.finish()
+            var layerRows: [LayerRow] = []
+            for (name, macs) in architecture.convMultiplyAddsPerLayer(width: width, height: height) {
+                guard let f = perLayer["\(name) forward"] else { continue }
+                let fwd = Stats(f).median, bwd = perLayer["\(name) backward"].map { Stats($0).median } ?? 0
+                let gflop = 2 * Double(macs) / 1e9
+                layerRows.append(LayerRow(layer: name, gflop: gflop, forward_s: fwd, backward_s: bwd,
+                                          forward_gflops: gflop / fwd, backward_gflops: bwd > 0 ? gflop / bwd : 0))
+            }
+            let otherForward = Stats(forward).median - layerRows.reduce(0) { $0 + $1.forward_s }
+            let flop = 4.0 * Double(try architecture.convMultiplyAdds(through: deepest, width: width, height: height))
+            let r = SizeResult(size: size, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
+                               iteration: Stats(total), gflop: flop / 1e9,
+                               effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB(),
+                               layers: layerRows)
+            results.append(r)
+            log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline  peak RSS %.0f MiB",
+                       size, width, height, r.forward.median, r.backward.median, r.iteration.median, r.iteration.min, r.iteration.max,
+                       r.gflop, r.effectiveGFLOPS, r.effectiveGFLOPS / rooflineAll, r.peakRSSMiB))
+            if !json {
+                for row in layerRows {
+                    print(String(format: "        %-8@ %6.2f GFLOP  forward %.4f s (%5.1f GFLOP/s)  backward %.4f s (%5.1f GFLOP/s)",
+                                 row.layer as NSString, row.gflop, row.forward_s, row.forward_gflops, row.backward_s, row.backward_gflops))
+                }
+                print(String(format: "        ReLU/pooling (forward, outside the convolutions): %.4f s", max(0, otherForward)))
+            }
+        }
+        if json {
+            let report = Report(roofline_gflops: rooflineAll, roofline_gflops_1thread: roofline1, threads: allThreads, blas_kernels: BLASRuntime.coreName,
+                                model: modelDescription, layer: deepest, pooling: pooling.rawValue,
+                                iterations: iterations, warmup: warmup,
+                                sizes: results.map { $0.json(roofline: rooflineAll) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+}
+
+/// A failure that is not a usage mistake (no usage text after it).
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// One size's iteration: fixed random content/style targets, a random image, timed forward and
+/// (losses + backward).
+private struct Workload {
+    let net: VGG<Float>
+    let x: Tensor<Float>
+    let keep: Set<String>
+    let styleTargets: [String: Tensor<Float>]
+    let contentLayer: String
+    let contentTarget: Tensor<Float>
+
+    init(net: VGG<Float>, width: Int, height: Int, styleLayers: [String], contentLayer: String) {
+        var rng = SplitMix64(seed: 42)
+        // Images in the preprocessed range of Caffe VGG (≈ ±128).
+        let style = Tensor<Float>.uniform([3, height, width], in: -120...130, using: &rng)
+        let content = Tensor<Float>.uniform([3, height, width], in: -120...130, using: &rng)
+        self.net = net
+        self.x = Tensor<Float>.uniform([3, height, width], in: -120...130, using: &rng)
+        self.keep = Set(styleLayers + [contentLayer])
+        self.contentLayer = contentLayer
+        let s = net.forward(style, keep: Set(styleLayers))
+        var targets: [String: Tensor<Float>] = [:]
+        for name in styleLayers { targets[name] = Gram.forward(Self.matrix(s[name]!)) }
+        self.styleTargets = targets
+        self.contentTarget = Self.matrix(net.forward(content, keep: [contentLayer])[contentLayer]!)
+    }
+
+    static func matrix(_ a: Tensor<Float>) -> Tensor<Float> { a.reshaped([a.shape[0], a.shape[1] * a.shape[2]]) }
+
+    /// (forward seconds, losses + backward seconds)
+    func iteration() -> (Double, Double) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let acts = net.forward(x, keep: keep)
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        var d: [String: Tensor<Float>] = [:]
+        let c = acts[contentLayer]!
+        d[contentLayer] = ContentLoss.backward(Self.matrix(c), contentTarget).reshaped(c.shape)
+        for (name, target) in styleTargets {
+            let a = acts[name]!
+            let g = StyleLoss.backward(Self.matrix(a), target, dE: 1e3).reshaped(a.shape)
+            if var prev = d[name] { for i in 0..<prev.count { prev.storage[i] += g.storage[i] }; d[name] = prev } else { d[name] = g }
+        }
+        let dx = net.backward(d)
+        precondition(dx.shape == x.shape)
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9)
+    }
+}
+
+struct Stats: Encodable {
+    var median: Double, min: Double, max: Double
+    init(_ xs: [Double]) {
+        let s = xs.sorted()
+        median = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        min = s.first!
+        max = s.last!
+    }
+}
+
+private struct SizeResult {
+    var size: Int, width: Int, height: Int
+    var forward: Stats, backward: Stats, iteration: Stats
+    var gflop: Double, effectiveGFLOPS: Double, peakRSSMiB: Double
+    var layers: [LayerRow]
+
+    struct JSON: Encodable {
+        var size: Int, width: Int, height: Int
+        var iteration_s: Double, iteration_min_s: Double, iteration_max_s: Double
+        var forward_s: Stats, backward_s: Stats
+        var gflop: Double, effective_gflops: Double, ratio_to_roofline: Double, peak_rss_mib: Double
+        var layers: [LayerRow]
+    }
+
+    func json(roofline: Double) -> JSON {
+        JSON(size: size, width: width, height: height, iteration_s: iteration.median, iteration_min_s: iteration.min,
+             iteration_max_s: iteration.max, forward_s: forward, backward_s: backward, gflop: gflop,
+             effective_gflops: effectiveGFLOPS, ratio_to_roofline: effectiveGFLOPS / roofline, peak_rss_mib: peakRSSMiB,
+             layers: layers)
+    }
+}
+
+/// One convolution's median times (fused ReLU included in forward; ReLU mask included in backward).
+struct LayerRow: Encodable {
+    var layer: String, gflop: Double, forward_s: Double, backward_s: Double, forward_gflops: Double, backward_gflops: Double
+}
+
+private struct Report: Encodable {
+    var roofline_gflops: Double, roofline_gflops_1thread: Double, threads: Int, blas_kernels: String
+    var model: String, layer: String, pooling: String, iterations: Int, warmup: Int
+    var sizes: [SizeResult.JSON]
+}
+
+/// GFLOP/s of one n×n×n cblas_sgemm (2n³ FLOP), best of a few runs after one warm-up.
+enum Roofline {
+    static func sgemmGFLOPS(n: Int) -> Double {
+        var rng = SplitMix64(seed: 7)
+        let a = Tensor<Float>.uniform([n, n], using: &rng), b = Tensor<Float>.uniform([n, n], using: &rng)
+        var c = [Float](repeating: 0, count: n * n)
+        var best = Double.infinity
+        let runs = max(2, min(6, Int(4e9 / Double(2 * n * n * n))))
+        a.storage.withUnsafeBufferPointer { ap in
+            b.storage.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    for run in 0...runs {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
+                                   b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+                        let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                        if run > 0 { best = min(best, t) }
+                    }
+                }
+            }
+        }
+        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+    }
+}
+
+/// The process's peak resident memory (Linux: VmHWM, reset through /proc/self/clear_refs).
+enum PeakMemory {
+    static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func peakMiB() -> Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            return kib / 1024
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
+
+/// --pooling values (a type of this file, so no other command's conformance can clash).
+enum BenchPooling: String, ExpressibleByArgument, CaseIterable {
+    case max, avg
+    var pooling: Pooling { self == .max ? .max : .avg }
 }

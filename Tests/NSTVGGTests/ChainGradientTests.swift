@@ -99,6 +99,18 @@ struct ChainGradientTests {
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
+    @Test func minimumSideReachesTheLayer() throws {
+        let weights = VGGWeights<Double>.random(architecture: .vgg16, channels: Self.widths + [2], seed: 4)
+        let net = VGG(architecture: .vgg16, weights: weights, pooling: .max)
+        for name in ["conv1_1", "pool1", "relu3_2", "pool4", "conv5_3"] {
+            let side = try VGGArchitecture.vgg16.minimumSide(for: name)
+            let out = net.forward(Tensor(shape: [3, side, side + 1]), keep: [name])[name]!
+            #expect(out.shape[1] >= 1 && out.shape[2] >= 1, "\(name) at \(side) px")
+        }
+        #expect(try VGGArchitecture.vgg16.minimumSide(for: "conv5_2") == 16)
+        #expect(try VGGArchitecture.vgg19.minimumSide(for: "pool5") == 32)
+    }
+
     @Test func forwardStopsAtTheDeepestKeptLayerAndFusedMatchesUnfused() {
         let weights = VGGWeights<Double>.random(architecture: .vgg16, channels: Self.widths, seed: 2)
         let net = VGG(architecture: .vgg16, weights: weights, pooling: .avg)

@@ -22,7 +22,7 @@ struct LoadTests {
         let metadata = ModelMetadata.caffe(architecture: .vgg16, source: "test", license: "test").dictionary
         try SafeTensorsFile(metadata: metadata, tensors: tensors).write(to: url)
 
-        let (loaded, info) = try VGGWeights<Float>.load(url)
+        let (loaded, info) = try VGGWeights.load(url)   // Float is inferred
         #expect(info.architecture == .vgg16)
         #expect(info.preprocessing == .caffe)
         #expect(info.path == url.path)

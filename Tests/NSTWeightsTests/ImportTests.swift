@@ -100,6 +100,35 @@ func expectFixtureValues(_ file: SafeTensorsFile, architecture: VGGLayout, sourc
         #expect(result.file.metadata["std"] == "0.229,0.224,0.225")
     }
 
+    @Test func keras1NamingOfTheOriginalApplicationsFiles() throws {
+        // vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (2016) names datasets
+        // "block1_conv1/block1_conv1_W_1:0" (kernel, HWIO) and "…_b_1:0" (bias).
+        var datasets: [String: NamedTensor] = [:]
+        for (L, conv) in VGGLayout.vgg19.convs.enumerated() {
+            let cin = L == 0 ? 3 : 1
+            datasets["\(conv.kerasName)/\(conv.kerasName)_W_1:0"] = NamedTensor(shape: [3, 3, cin, 1], values: (0 ..< 9 * cin).map { Float(L * 100 + $0) })
+            datasets["\(conv.kerasName)/\(conv.kerasName)_b_1:0"] = NamedTensor(shape: [1], values: [Float(-L)])
+        }
+        let tensors = try ModelImport.vggTensors(from: datasets, layout: .hwio, architecture: nil, file: "k1.h5")
+        #expect(try VGGLayout.check(tensors, architecture: nil, file: "k1.h5").architecture == .vgg19)
+        // HWIO [y, x, i, 0] = 100L + (y*3 + x)*cin + i  →  OIHW [0, i, y, x]
+        let w = try #require(tensors["features.0.weight"])
+        #expect(w.shape == [1, 3, 3, 3])
+        #expect(w.values[(2 * 3 + 1) * 3 + 0] == Float((1 * 3 + 0) * 3 + 2))    // i=2, y=1, x=0
+        #expect(tensors["features.34.bias"]?.values == [-15])
+    }
+
+    @Test func layerNamesInTensorNames() {
+        #expect(ModelImport.kerasConvName("functional_1/block3_conv2_1/convolution/ReadVariableOp:0")! == (3, 2))
+        #expect(ModelImport.kerasConvName("block1_conv1/block1_conv1_W_1:0")! == (1, 1))
+        #expect(ModelImport.kerasConvName("layers/vgg16/layers/block5_conv3/vars/0")! == (5, 3))
+        #expect(ModelImport.kerasConvName("layers/conv4_2/vars/1")! == (4, 2))
+        #expect(ModelImport.kerasConvName("conv1_1/kernel:0")! == (1, 1))
+        #expect(ModelImport.kerasConvName("side_conv1_1/kernel:0") == nil)       // not a VGG layer
+        #expect(ModelImport.kerasConvName("deconv2_1/kernel") == nil)
+        #expect(ModelImport.kerasConvName("dense_1/kernel:0") == nil)
+    }
+
     @Test func hwioTransposeMatchesTheReferenceLoop() throws {
         // [kh=1, kw=2, in=3, out=2] → [2, 3, 1, 2]; src flat index = ((y*kw + x)*in + i)*out + o.
         let src = NamedTensor(shape: [1, 2, 3, 2], values: (0 ..< 12).map(Float.init))

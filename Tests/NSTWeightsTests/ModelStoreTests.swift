@@ -31,43 +31,33 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct ModelStoreTests {
-    /// Runs `body` with XDG_CACHE_HOME set to a fresh directory.
-    func withCache(_ body: (URL) throws -> Void) throws {
-        let dir = try temporaryDirectory()
-        let old = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
-        setenv("XDG_CACHE_HOME", dir.path, 1)
-        defer {
-            if let old { setenv("XDG_CACHE_HOME", old, 1) } else { unsetenv("XDG_CACHE_HOME") }
-            try? FileManager.default.removeItem(at: dir)
-        }
-        try body(dir)
-    }
-
-    @Test func cacheDirectoryFollowsXDG() throws {
-        try withCache { dir in
-            #expect(ModelStore.cacheDirectory.path == dir.appendingPathComponent("nst/models").path)
-        }
-        let old = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
-        setenv("XDG_CACHE_HOME", "relative/path", 1)   // the XDG spec says: ignore relative paths
-        defer { if let old { setenv("XDG_CACHE_HOME", old, 1) } else { unsetenv("XDG_CACHE_HOME") } }
-        #expect(ModelStore.cacheDirectory.path.hasSuffix("/.cache/nst/models"))
+/// These tests never change the process environment: every test target runs in one process,
+/// and others (NSTVGGTests) read the real model cache concurrently.
+@Suite struct ModelStoreTests {
+    @Test func cacheDirectoryFollowsXDG() {
+        #expect(ModelStore.cacheDirectory(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/home/u"]).path == "/x/cache/nst/models")
+        // The XDG spec says: ignore a relative or empty XDG_CACHE_HOME.
+        #expect(ModelStore.cacheDirectory(environment: ["XDG_CACHE_HOME": "relative/path", "HOME": "/home/u"]).path == "/home/u/.cache/nst/models")
+        #expect(ModelStore.cacheDirectory(environment: ["XDG_CACHE_HOME": "", "HOME": "/home/u"]).path == "/home/u/.cache/nst/models")
+        #expect(ModelStore.cacheDirectory(environment: ["HOME": "/home/u"]).path == "/home/u/.cache/nst/models")
     }
 
     @Test func defaultModelPrefersVGG16ThenAnyInstalled() throws {
-        try withCache { _ in
-            #expect(ModelStore.defaultModel() == nil)
-            #expect(ModelStore.installedModels().isEmpty)
-            #expect(throws: WeightFileError.self) { try ModelStore.resolve(nil) }
-            let tiny = SafeTensorsFile(tensors: ["x": NamedTensor(shape: [1], values: [1])])
-            try tiny.write(to: ModelStore.url(forName: "mine"))
-            #expect(ModelStore.defaultModel()?.lastPathComponent == "mine.safetensors")
-            try tiny.write(to: ModelStore.url(forName: "vgg16"))
-            #expect(ModelStore.defaultModel()?.lastPathComponent == "vgg16.safetensors")
-            #expect(ModelStore.installedModels().map(\.lastPathComponent) == ["mine.safetensors", "vgg16.safetensors"])
-            #expect(try ModelStore.resolve("mine").lastPathComponent == "mine.safetensors")
-            #expect(throws: WeightFileError.self) { try ModelStore.resolve("nothere") }
-        }
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = ModelStore.cacheDirectory(environment: ["XDG_CACHE_HOME": root.path])
+        #expect(ModelStore.defaultModel(in: dir) == nil)
+        #expect(ModelStore.installedModels(in: dir).isEmpty)
+        #expect(throws: WeightFileError(file: dir.path, ModelStore.missingModelHint)) { try ModelStore.resolve(nil, in: dir) }
+        let tiny = SafeTensorsFile(tensors: ["x": NamedTensor(shape: [1], values: [1])])
+        try tiny.write(to: ModelStore.url(forName: "mine", in: dir))
+        #expect(ModelStore.defaultModel(in: dir)?.lastPathComponent == "mine.safetensors")
+        try tiny.write(to: ModelStore.url(forName: "vgg16", in: dir))
+        #expect(ModelStore.defaultModel(in: dir)?.lastPathComponent == "vgg16.safetensors")
+        #expect(ModelStore.installedModels(in: dir).map(\.lastPathComponent) == ["mine.safetensors", "vgg16.safetensors"])
+        #expect(try ModelStore.resolve("mine", in: dir).lastPathComponent == "mine.safetensors")
+        #expect(try ModelStore.resolve(nil, in: dir).lastPathComponent == "vgg16.safetensors")
+        #expect(throws: WeightFileError.self) { try ModelStore.resolve("nothere", in: dir) }
     }
 
     @Test func hintNamesTheCommand() {

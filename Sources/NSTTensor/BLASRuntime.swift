@@ -1,0 +1,64 @@
+import _CBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which OpenBLAS kernels run, and a fix for CPUs OpenBLAS does not know.
+///
+/// OpenBLAS built with DYNAMIC_ARCH (Debian's) picks its kernels from the CPU model at load
+/// time. A CPU newer than the library (e.g. OpenBLAS 0.3.21 on a Sapphire Rapids Xeon) falls back
+/// to "Prescott" — SSE3 kernels, several times slower than the AVX-512 ones the CPU can run. When
+/// that happens, the CPU has AVX-512 (F, BW, DQ, VL) and the user did not choose a core type with
+/// OPENBLAS_CORETYPE, the engine re-initialises OpenBLAS's kernel table as "Cooperlake" (AVX-512
+/// with BF16) or "SkylakeX", before its first BLAS call.
+public enum BLASRuntime {
+    /// The kernel set in use ("SkylakeX", "Haswell", …), after `configure()`.
+    public static var coreName: String {
+        configure()
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+
+    /// What `configure()` did: nil when OpenBLAS's own choice was kept.
+    public static var override: String? { configured }
+
+    /// Runs once; every GEMM entry point calls it.
+    @inline(__always)
+    public static func configure() { _ = configured }
+
+    private static let configured: String? = {
+        if getenv("OPENBLAS_CORETYPE") != nil { return nil }
+        guard let name = openblas_get_corename(), String(cString: name).lowercased() == "prescott" else { return nil }
+        let flags = cpuFlags()
+        guard ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) else { return nil }
+        // DYNAMIC_ARCH builds export these; a single-target OpenBLAS does not (then nothing to do).
+        guard let quit = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_quit"),
+              let initialise = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_init") else { return nil }
+        let core = flags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        typealias Function = @convention(c) () -> Void
+        unsafeBitCast(quit, to: Function.self)()
+        unsafeBitCast(initialise, to: Function.self)()
+        unsetenv("OPENBLAS_CORETYPE")
+        return core
+    }()
+
+    /// The CPU feature flags of /proc/cpuinfo (empty elsewhere).
+    static func cpuFlags() -> Set<String> {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0 {
+            let text = String(cString: line!)
+            if text.hasPrefix("flags") {
+                let list = text.split(separator: ":", maxSplits: 1).last ?? ""
+                return Set(list.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init))
+            }
+        }
+        return []
+    }
+}

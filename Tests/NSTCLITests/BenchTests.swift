@@ -1,0 +1,47 @@
+import Testing
+import Foundation
+
+@Suite("nst bench, end to end")
+struct BenchTests {
+    @Test func tinyRunWithRandomWeightsPrintsTheJSONContract() throws {
+        let r = try NSTBinary.run(["bench", "--random-weights", "--sizes", "32,40", "--iterations", "1", "--warmup", "0",
+                                   "--roofline-size", "128", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let roofline = try #require(object?["roofline_gflops"] as? Double)
+        #expect(roofline > 0)
+        let sizes = try #require(object?["sizes"] as? [[String: Any]])
+        #expect(sizes.count == 2)
+        #expect(sizes.last?["width"] as? Int == 40 && sizes.last?["height"] as? Int == 30)
+        let s = sizes[0]
+        #expect(s["size"] as? Int == 32 && s["width"] as? Int == 32 && s["height"] as? Int == 24)
+        for key in ["iteration_s", "effective_gflops", "peak_rss_mib"] {
+            #expect(((s[key] as? Double) ?? 0) > 0, "\(key)")
+        }
+        // 32×24 through conv5_2: 4 × direct multiply-adds.
+        #expect(abs(((s["gflop"] as? Double) ?? 0) - 4 * 223_100_928 / 1e9) < 1e-6)
+        #expect(r.stderr.contains("roofline"))
+    }
+
+    @Test func withoutAModelItSaysWhichCommandFetchesOne() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("nst-bench-empty-\(getpid())")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = empty.path
+        let r = try NSTBinary.run(["bench", "--sizes", "32", "--iterations", "1", "--roofline-size", "64"], environment: env)
+        #expect(r.status != 0 && r.status < 128)
+        #expect(r.stderr.contains("nst model fetch") && r.stderr.contains("--random-weights"), "\(r.stderr)")
+    }
+
+    @Test func badOptionsAreRefusedWithTheFix() throws {
+        let small = try NSTBinary.run(["bench", "--random-weights", "--sizes", "8"])
+        #expect(small.status != 0 && small.stderr.contains("--sizes"))
+        let notANumber = try NSTBinary.run(["bench", "--random-weights", "--sizes", "256,big"])
+        #expect(notANumber.status != 0 && notANumber.stderr.contains("256,big") && notANumber.stderr.contains("e.g. --sizes 256,384,512"))
+        let layer = try NSTBinary.run(["bench", "--random-weights", "--layer", "conv9_1"])
+        #expect(layer.status != 0 && layer.stderr.contains("conv5_2") && layer.stderr.contains("block4_conv2"))
+        let pooling = try NSTBinary.run(["bench", "--pooling", "median"])
+        #expect(pooling.status != 0 && pooling.stderr.contains("max") && pooling.stderr.contains("avg"))
+    }
+}
