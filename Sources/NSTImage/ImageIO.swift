@@ -18,8 +18,9 @@ import Darwin
 ///   which is what nearly every 16-bit PNG holds. Alpha is composited onto white (libpng
 ///   does this in linear light); transparent areas come out white.
 /// - JPEG: baseline, progressive, grayscale and CMYK/YCCK (converted to RGB with the
-///   naive formula R = (1−C)(1−K), honouring Adobe's inverted storage) all read. Any
-///   warning from libjpeg (e.g. "Premature end of JPEG file") counts as failure.
+///   naive formula R = (1−C)(1−K), honouring Adobe's inverted storage) all read, then
+///   turned upright by their EXIF orientation. Any warning from libjpeg (e.g. "Premature
+///   end of JPEG file") counts as failure.
 /// Limits are checked against the header's dimensions before pixel memory is allocated.
 public enum ImageIO {
     /// Reads a PNG or JPEG file. Errors are `ImageError`, one line naming the file as the
@@ -248,6 +249,10 @@ public enum ImageIO {
             tjDecompressHeader3(handle, $0.baseAddress, UInt($0.count), &w, &h, &subsampling, &colorspace)
         }
         guard header == 0 else { throw failure() }
+        if w == 0 && h == 0 {
+            // TurboJPEG 2.1 accepts a tables-only stream (no frame header) and reports 0×0.
+            throw ImageError(path: path, kind: .corrupt(format: .jpeg, detail: "no frame header: the file holds no image"))
+        }
         guard w > 0, h > 0 else { throw ImageError(path: path, kind: .zeroSize(format: .jpeg, width: Int(w), height: Int(h))) }
         let width = Int(w), height = Int(h)
         guard limits.allows(width: width, height: height) else {
@@ -268,11 +273,9 @@ public enum ImageIO {
         }
         guard status == 0 else { throw failure() }
         let lut = byteToFloat
-        if !isCMYK {
-            return RGBImage(width: width, height: height, pixels: decoded.map { lut[Int($0)] })
-        }
-        return RGBImage(width: width, height: height,
-                        pixels: cmykToRGB(decoded, inverted: hasAdobeMarker(bytes)))
+        let image = isCMYK ? RGBImage(width: width, height: height, pixels: cmykToRGB(decoded, inverted: hasAdobeMarker(bytes)))
+                           : RGBImage(width: width, height: height, pixels: decoded.map { lut[Int($0)] })
+        return image.oriented(ExifOrientation.of(jpeg: bytes))
     }
 
     /// CMYK bytes (4 per pixel) → RGB 0…1 by R = (1−C)(1−K), G = (1−M)(1−K), B = (1−Y)(1−K),

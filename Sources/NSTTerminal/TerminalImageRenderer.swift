@@ -40,8 +40,13 @@ public struct TerminalImageRenderer: Sendable {
         lines(for: fitted(image, columns: columns, maxRows: maxRows))
     }
 
+    /// Terminals are at most a few thousand cells wide or tall; larger requests are clamped
+    /// (so no size arithmetic can overflow and no absurd padding is built).
+    static let maxCells = 4096
+
     func fitted(_ image: RGBImage, columns: Int, maxRows: Int?) -> RGBImage {
-        image.resized(fittingWidth: max(1, columns), height: max(1, (maxRows ?? Int.max / 4) * 2))
+        let rows = min(max(1, maxRows ?? Self.maxCells), Self.maxCells)
+        return image.resized(fittingWidth: min(max(1, columns), Self.maxCells), height: 2 * rows)
     }
 
     /// Several images side by side, each with its label underneath, fitted into `width`
@@ -50,6 +55,8 @@ public struct TerminalImageRenderer: Sendable {
     public func renderSideBySide(_ items: [(image: RGBImage, label: String)], width: Int, gap: Int = 2,
                                  minColumns: Int = 16, maxRows: Int? = nil) -> String {
         guard !items.isEmpty else { return "" }
+        let width = min(max(1, width), Self.maxCells), gap = min(max(0, gap), Self.maxCells)
+        let minColumns = min(max(1, minColumns), Self.maxCells)
         let perBand = max(1, min(items.count, (width + gap) / (minColumns + gap)))
         let columnWidth = max(1, (width - gap * (perBand - 1)) / perBand)
         var out = ""
@@ -82,9 +89,12 @@ public struct TerminalImageRenderer: Sendable {
     }
 
     private func trimTrailingSpaces(_ s: String) -> String {
-        var t = Substring(s)
-        while t.last == " " { t = t.dropLast() }
-        return String(t)
+        let bytes = s.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: " ") {
+            end = bytes.index(before: end)
+        }
+        return String(s[..<end])
     }
 
     /// The escape code selecting `c` as foreground or background colour.

@@ -70,7 +70,9 @@ struct ShowCommand: ParsableCommand {
     func validate() throws {
         if images.isEmpty { throw ValidationError("Give at least one image, e.g. `nst show Examples/images/sea-turtle.jpg`.") }
         if let width, width < 8 { throw ValidationError("--width \(width) is too narrow; use 8 or more columns.") }
+        if let width, width > 10000 { throw ValidationError("--width \(width) is wider than any terminal; use at most 10000 columns.") }
         if let rows, rows < 1 { throw ValidationError("--rows must be at least 1 (got \(rows)).") }
+        if let rows, rows > 10000 { throw ValidationError("--rows \(rows) is taller than any terminal; use at most 10000 rows.") }
         if maxImageSide < 1 { throw ValidationError("--max-image-side must be positive (got \(maxImageSide)).") }
         if maxImagePixels < 1 { throw ValidationError("--max-image-pixels must be positive (got \(maxImagePixels)).") }
     }

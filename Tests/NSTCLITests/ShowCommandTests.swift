@@ -99,6 +99,11 @@ import Foundation
         let colors = try Self.show(["--colors", "16", Self.fixture("rgb.png")])
         #expect(colors.status == 64)
         #expect(colors.stderr.contains("auto"))
+        let huge = try Self.show(["--width", "9223372036854775807", "--rows", "5", Self.fixture("rgb.png")])
+        #expect(huge.status == 64)
+        #expect(huge.stderr.contains("use at most 10000 columns"))
+        let tall = try Self.show(["--rows", "99999", Self.fixture("rgb.png")])
+        #expect(tall.status == 64)
         let none = try Self.show([])
         #expect(none.status == 64)
     }

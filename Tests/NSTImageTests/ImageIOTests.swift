@@ -136,7 +136,9 @@ import Foundation
         expectOneLine(readError("truncated.jpg"), "truncated.jpg", "truncated JPEG")
     }
 
-    @Test func corruptJPEG() { expectOneLine(readError("corrupt.jpg"), "corrupt.jpg", "corrupt JPEG") }
+    @Test func corruptJPEG() {
+        expectOneLine(readError("corrupt.jpg"), "corrupt.jpg", "corrupt JPEG file (no frame header: the file holds no image)")
+    }
 
     @Test func hugePNGRefusedFromHeader() {
         let e = readError("huge.png")
@@ -239,6 +241,27 @@ import Foundation
                 #expect(!e.description.contains("\n") && e.description.hasPrefix(fixture(name).path + ": "))
             }
         }
+    }
+
+    /// The fuzz target's committed corpus (Tests/Fuzz/corpus/image), decoded in memory.
+    @Test func fuzzCorpusReadsExactlyOrFailsInOneLine() throws {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<2 { dir = dir.deletingLastPathComponent() }
+        dir = dir.appendingPathComponent("Fuzz/corpus/image")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names.count >= 12)
+        var decoded = 0
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
+            do {
+                let image = try ImageIO.decode(bytes, path: name).image
+                decoded += 1
+                #expect(try ImageIO.decode(try ImageIO.encodePNG(image), path: name).image == image, "\(name)")
+            } catch let e as ImageError {
+                #expect(!e.description.contains("\n") && e.description.hasPrefix(name + ": "))
+            }
+        }
+        #expect(decoded > 0)
     }
 
     /// Found by the fuzzer: a CMYK JPEG whose converted pixels were not on 8-bit levels, so

@@ -61,6 +61,15 @@ import NSTImage
         #expect(Terminal.visibleWidth(rows[0]) == 20)
     }
 
+    @Test func absurdSizesAreClampedNotTrapped() {
+        let img = RGBImage(width: 4, height: 4, color: .white)
+        let r = TerminalImageRenderer(mode: .truecolor)
+        #expect(r.render(img, columns: Int.max, maxRows: Int.max).count == 2)
+        #expect(r.render(img, columns: 0, maxRows: 0).count == 1)
+        let out = r.renderSideBySide([(img, "x")], width: Int.max, gap: Int.max, minColumns: Int.max, maxRows: Int.max)
+        #expect(out.split(separator: "\n").count == 3)
+    }
+
     @Test func visibleWidthAndColorMode() {
         #expect(Terminal.visibleWidth("\u{1B}[38;2;1;2;3mab\u{1B}[0m▀") == 3)
         #expect(Terminal.colorMode(environment: ["COLORTERM": "truecolor"]) == .truecolor)

@@ -119,6 +119,27 @@ buf = io.BytesIO(); grad.save(buf, format="JPEG", quality=95); base = buf.getval
 write("huge.jpg", patch_sof(base, 65500, 65500))
 write("zero.jpg", patch_sof(base, 0, 32))
 
+# EXIF orientation: blocks.png is a 24×16 grid of six 8×8 colour blocks (3 across, 2 down);
+# exif-N.jpg holds the same pixels as stored by a camera with orientation tag N, i.e. the
+# inverse turn applied, so that turning them by tag N gives blocks.png back. The tests
+# compare block centres with blocks.png.
+COLOURS = [(230, 30, 30), (30, 200, 30), (30, 30, 230), (240, 220, 40), (40, 220, 230), (220, 40, 220)]
+blocks = Image.new("RGB", (24, 16))
+blocks.putdata([COLOURS[(y // 8) * 3 + x // 8] for y in range(16) for x in range(24)])
+blocks.save(path("blocks.png"))
+# Pillow's transposes that undo each orientation (as ImageOps.exif_transpose applies them).
+UNDO = {2: Image.FLIP_LEFT_RIGHT, 3: Image.ROTATE_180, 4: Image.FLIP_TOP_BOTTOM, 5: Image.TRANSPOSE,
+        6: Image.ROTATE_270, 7: Image.TRANSVERSE, 8: Image.ROTATE_90}
+# Their inverses: what the camera stored.
+STORE = {2: Image.FLIP_LEFT_RIGHT, 3: Image.ROTATE_180, 4: Image.FLIP_TOP_BOTTOM, 5: Image.TRANSPOSE,
+         6: Image.ROTATE_90, 7: Image.TRANSVERSE, 8: Image.ROTATE_270}
+for n in (3, 6, 8, 5):
+    stored = blocks.transpose(STORE[n])
+    assert stored.transpose(UNDO[n]).tobytes() == blocks.tobytes()
+    exif = Image.Exif()
+    exif[0x0112] = n
+    stored.save(path(f"exif-{n}.jpg"), quality=95, exif=exif.tobytes())
+
 # Not images / other formats.
 write("empty.png", b"")
 write("text.jpg", b"this is a text file, not a picture\n")
