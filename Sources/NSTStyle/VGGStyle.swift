@@ -78,6 +78,11 @@ public struct StyleModel: Sendable {
     /// network, the encode/decode of this model.
     public func prepare(options: StyleTransferOptions, content: RGBImage, styles: [RGBImage]) -> PreparedStyleTransfer {
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
+        return prepare(options: options, resizedContent: c, resizedStyles: s)
+    }
+
+    /// The same with images already at their run sizes (`StyleImages.prepare`).
+    public func prepare(options: StyleTransferOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
         let pooling = Pooling(rawValue: options.pooling) ?? .max
         let net = network(pooling: pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
         return PreparedStyleTransfer(model: self, network: net, content: c, styles: s)

@@ -93,7 +93,8 @@ struct StyleDepthCommand: ParsableCommand {
         let dir = URL(fileURLWithPath: outputDir, isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         StopSignal.install()
-        let prepared = model.prepare(options: base, content: contentImage, styles: [styleImage])
+        let prepared = try StyleEngineCLI.prepare(model, options: base, content: contentImage, styles: [styleImage],
+                                                  layers: contentName + all5)
 
         var results: [String: (StyleTransferResult, StyleTransferOptions)] = [:]
         for n in [3, 5] {

@@ -22,6 +22,30 @@ enum StyleEngineCLI {
         return StyleModel(weights: weights, preprocessing: info.preprocessing, path: info.path, sha256: info.sha256)
     }
 
+    /// Every image of the run must reach the deepest layer (each pooling halves it): a clear
+    /// error instead of the engine's precondition.
+    /// With --normalize-vgg the statistics pass runs through every ReLU the weights have.
+    static func prepare(_ model: StyleModel, options: StyleTransferOptions, content: RGBImage, styles: [RGBImage],
+                        layers: [String]) throws -> PreparedStyleTransfer {
+        let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
+        var all = layers
+        if options.normalizeVGG, let last = model.architecture.layers.last(where: { $0.kind == .relu && $0.convIndex < model.weights.convs.count }) {
+            all.append(last.name)
+        }
+        try checkSizes(architecture: model.architecture, content: c, styles: s, layers: all)
+        return model.prepare(options: options, resizedContent: c, resizedStyles: s)
+    }
+
+    static func checkSizes(architecture arch: VGGArchitecture, content: RGBImage, styles: [RGBImage], layers: [String]) throws {
+        var need = 1, deepest = ""
+        for l in layers { let m = try arch.minimumSide(for: l); if m > need { need = m; deepest = l } }
+        for (what, image) in [("content", content)] + styles.map({ ("style", $0) }) {
+            if min(image.width, image.height) < need {
+                throw ValidationError("the \(what) image is \(image.width)×\(image.height) at this --size/--style-scale; layer \(deepest) needs at least \(need) pixels on each side: use a larger --size (or --style-scale) or shallower layers.")
+            }
+        }
+    }
+
     static func sidecarModel(_ m: StyleModel) -> TransferSidecar.Model {
         TransferSidecar.Model(path: m.path, sha256: m.sha256, architecture: m.architecture.rawValue)
     }

@@ -219,7 +219,8 @@ struct TransferCommand: ParsableCommand {
         let outputURL = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         StopSignal.install()
-        let prepared = model.prepare(options: options, content: contentImage, styles: styleImages)
+        let prepared = try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: styleImages,
+                                                  layers: options.contentLayers + options.styleLayers)
         let result = try StyleEngineCLI.runTransfer(
             prepared: prepared, options: options, label: "transfer",
             printEvery: tuning.printEvery, saveEvery: saveEvery,

@@ -268,6 +268,9 @@ extension Dictionary where Key == String, Value == Any {
         #expect(FileManager.default.fileExists(atPath: f.path("sub/dir/o.json")))
         let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("label=transfer iter=") }
         #expect(lines.map { String($0.split(separator: " ")[1]) } == ["iter=5/10", "iter=10/10"])
+        let tooSmall = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--random-weights", "--size", "16",
+                                          "--output", f.path("small.png")])
+        #expect(tooSmall.status != 0 && tooSmall.status < 128 && tooSmall.stderr.contains("needs at least 16 pixels"), "\(tooSmall.stderr)")
         let notPNG = try f.transfer([], output: "o.jpg", iterations: 1)
         #expect(notPNG.status != 0 && notPNG.stderr.contains(".png"))
     }
