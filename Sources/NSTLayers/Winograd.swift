@@ -40,6 +40,8 @@ public struct WinogradTransform: Sendable, Equatable {
     /// G [α, 3] (kernel transform), row-major.
     public let g: [Double]
 
+    @inlinable init(m: Int, g: [Double]) { self.m = m; self.g = g }
+
     public static let f2 = WinogradTransform(m: 2, g: [1, 0, 0,
                                                         0.5, 0.5, 0.5,
                                                         0.5, -0.5, 0.5,
@@ -57,6 +59,7 @@ public struct WinogradTransform: Sendable, Equatable {
     }
 
     /// U [α², O, C]: U[i·α+j][o][c] = Σ_{k,l} G[i,k] · w[o,c,k,l] · G[j,l] (computed in Double).
+    @inlinable
     public func transformedWeights<Scalar: TensorScalar>(_ w: Tensor<Scalar>) -> Tensor<Scalar> {
         let o = w.shape[0], c = w.shape[1], a = alpha
         var u = Tensor<Scalar>(shape: [a * a, o, c])
