@@ -90,12 +90,14 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     @usableFromInline let derived: DerivedWeights<Scalar>
 
     /// W' [C, O, 3, 3] for the im2col backward pass (see the type's comment); computed on first use.
+    @inlinable
     public var backwardWeight: Tensor<Scalar> {
         derived.get(key: 0) { Conv3x3.flippedTransposed(weight) }
     }
 
     /// U [α², O, C] of Winograd F(m×m, 3×3) (see `WinogradTransform`); computed on first use.
     /// The backward pass uses the same U (transposed GEMMs).
+    @inlinable
     public func winogradWeight(_ t: WinogradTransform) -> Tensor<Scalar> {
         derived.get(key: t.m) { t.transformedWeights(weight) }
     }

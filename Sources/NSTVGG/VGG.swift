@@ -167,7 +167,12 @@ public final class VGG<Scalar: TensorScalar> {
     static func sum(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(a.shape == b.shape, "gradient shapes \(a.shape) and \(b.shape) differ")
         var out = a
-        for i in 0..<out.count { out.storage[i] += b.storage[i] }
+        b.storage.withUnsafeBufferPointer { bb in
+            out.storage.withUnsafeMutableBufferPointer { ob in
+                let bp = bb.baseAddress!, op = ob.baseAddress!
+                Parallel.forRanges(ob.count) { r in for i in r { op[i] += bp[i] } }
+            }
+        }
         return out
     }
 }
