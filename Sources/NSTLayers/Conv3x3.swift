@@ -141,6 +141,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     // MARK: fast path
 
     /// X [C,H,W] → Y [O,H,W]; `relu: true` returns max(Y, 0) (fused bias + ReLU).
+    @_specialize(where Scalar == Float)
     @inlinable
     public func forward(_ x: Tensor<Scalar>, relu: Bool = false, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
         precondition(x.shape.count == 3 && x.shape[0] == inChannels,
@@ -161,6 +162,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     /// - C ≥ O: the flipped convolution dX = conv(dY, W') (im2col of dY: 9·O scalars per pixel);
     /// - C < O (conv1_1: 3 ← 64, and every block's first convolution): dcols[9C, n] = Wᵀ·dY, then
     ///   col2im adds each column back onto the pixels it was read from (9·C scalars per pixel).
+    @_specialize(where Scalar == Float)
     @inlinable
     public func backward(_ dY: Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
         precondition(dY.shape.count == 3 && dY.shape[0] == outChannels,

@@ -67,6 +67,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// x [3,H,W] → the kept layers' activations [C,H',W'] by canonical name. Runs only as deep as
     /// the deepest kept layer. `keep` may use canonical or Keras names.
+    @_specialize(where Scalar == Float)
     @inlinable
     public func forward(_ x: Tensor<Scalar>, keep: Set<String>) -> [String: Tensor<Scalar>] {
         precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
@@ -115,6 +116,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// ∂L/∂(kept layers) → ∂L/∂x [3,H,W], for the image of the last `forward`. Layers missing from
     /// `dKept` contribute nothing; every key must be a layer that forward kept (or a shallower one).
+    @_specialize(where Scalar == Float)
     @inlinable
     public func backward(_ dKept: [String: Tensor<Scalar>]) -> Tensor<Scalar> {
         precondition(!imageShape.isEmpty, "VGG.backward called before forward")
