@@ -67,7 +67,9 @@ public final class DerivedWeights<Scalar: TensorScalar>: @unchecked Sendable {
 ///
 /// Shapes: X [C,H,W], W [O,C,3,3] (OIHW, torchvision's order), b [O], Y [O,H,W].
 ///
-/// Fast path: im2col into a bounded band of rows, then one GEMM per band,
+/// Fast paths, chosen by `ConvWorkspace.algorithm`: Winograd F(m×m, 3×3) (Winograd.swift; fewer
+/// multiplies than the definition) or im2col, described here:
+/// im2col into a bounded band of rows, then one GEMM per band,
 /// Y_band[O, rows·W] = W[O, 9C] · cols[9C, rows·W], with the bias written first (β = 1) and the
 /// ReLU optionally fused on the band while it is still in cache.
 ///

@@ -132,11 +132,12 @@ public final class VGG<Scalar: TensorScalar> {
             let layer = layers[pos]
             let start = now
             defer { record(layer.name, "backward", since: start) }
-            if let g = upstream[pos] {
+            if let g = upstream.removeValue(forKey: pos) {
                 precondition(g.shape == outputShape(pos), "backward: gradient for \(layer.name) is \(g.shape), the layer's output is \(outputShape(pos))")
-                d = d.map { Self.sum($0, g) } ?? g
+                if d == nil { d = g } else { Self.add(&d!, g) }
             }
             if var dOut = d {
+                d = nil   // dOut is now the only reference: the in-place ReLU mask does not copy it
                 switch layer.kind {
                 case .relu:
                     ReLU.backwardInPlace(&dOut, output: saved[pos]!)
@@ -167,15 +168,21 @@ public final class VGG<Scalar: TensorScalar> {
 
     @inlinable
     static func sum(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(a.shape == b.shape, "gradient shapes \(a.shape) and \(b.shape) differ")
         var out = a
+        add(&out, b)
+        return out
+    }
+
+    /// out += b (in place when `out` is the only reference to its storage).
+    @inlinable
+    static func add(_ out: inout Tensor<Scalar>, _ b: Tensor<Scalar>) {
+        precondition(out.shape == b.shape, "gradient shapes \(out.shape) and \(b.shape) differ")
         b.storage.withUnsafeBufferPointer { bb in
             out.storage.withUnsafeMutableBufferPointer { ob in
                 let bp = bb.baseAddress!, op = ob.baseAddress!
                 Parallel.forRanges(ob.count) { r in for i in r { op[i] += bp[i] } }
             }
         }
-        return out
     }
 }
 

@@ -27,9 +27,16 @@ struct BenchCommand: ParsableCommand {
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
 
+        Convolutions run by --conv-algorithm (default auto: Winograd F(4×4,3×3) up to 256 \
+        channels, F(2×2,3×3) above, im2col for conv1_1's 3 input channels). --compare-im2col and \
+        --compare-threads time each size again with im2col and on 1 thread in the same run; two or \
+        more sizes also give the fitted exponent of time ∝ pixels^k.
+
         Examples:
           nst bench --random-weights
           nst bench --sizes 384 --iterations 10 --json
+          nst bench --sizes 256 384 512 --compare-im2col --compare-threads
+          nst bench --sizes 128 256 512 1024 --iterations 3
         """
     )
 
