@@ -1,3 +1,5 @@
+import NSTWeights
+
 /// The convolutional part (`features`) of VGG (Simonyan & Zisserman, 2015): blocks of 3×3
 /// convolutions with ReLU, each block closed by a 2×2 pooling. Layers are named the VGG way,
 /// `conv{block}_{i}`, `relu{block}_{i}`, `pool{block}`; Keras names (`block4_conv2`,
@@ -5,29 +7,37 @@
 public enum VGGArchitecture: String, CaseIterable, Sendable, Codable {
     case vgg16, vgg19
 
-    /// Output channels of each block's convolutions.
-    public var blocks: [[Int]] {
+    /// The conv table this architecture is built on: NSTWeights' `VGGLayout` is the one source
+    /// of blocks, channel widths and torchvision indices (weight files are mapped and checked
+    /// against it); this type adds the ReLU and pooling layers and their names.
+    public var layout: VGGLayout {
         switch self {
-        case .vgg16: return [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]]
-        case .vgg19: return [[64, 64], [128, 128], [256, 256, 256, 256], [512, 512, 512, 512], [512, 512, 512, 512]]
+        case .vgg16: return .vgg16
+        case .vgg19: return .vgg19
         }
     }
 
+    /// Output channels of each block's convolutions.
+    public var blocks: [[Int]] {
+        let convs = layout.convs
+        return (1...layout.convsPerBlock.count).map { b in convs.filter { $0.block == b }.map(\.outChannels) }
+    }
+
     /// Output channels of every convolution in order (13 for VGG16, 16 for VGG19).
-    public var convChannels: [Int] { blocks.flatMap { $0 } }
+    public var convChannels: [Int] { layout.convs.map(\.outChannels) }
 
     /// Every layer in order: conv1_1, relu1_1, conv1_2, relu1_2, pool1, conv2_1, …, pool5.
+    /// In torchvision's `features` each conv is followed by its ReLU (index + 1), and a block's
+    /// last ReLU by the block's pooling (index + 2).
     public var layers: [VGGLayer] {
         var out: [VGGLayer] = []
-        var feature = 0, conv = 0
-        for (b, block) in blocks.enumerated() {
-            for (i, channels) in block.enumerated() {
-                out.append(VGGLayer(kind: .conv, block: b + 1, index: i + 1, featureIndex: feature, convIndex: conv, channels: channels))
-                out.append(VGGLayer(kind: .relu, block: b + 1, index: i + 1, featureIndex: feature + 1, convIndex: conv, channels: channels))
-                feature += 2; conv += 1
+        let convs = layout.convs
+        for (c, conv) in convs.enumerated() {
+            out.append(VGGLayer(kind: .conv, block: conv.block, index: conv.position, featureIndex: conv.torchIndex, convIndex: c, channels: conv.outChannels))
+            out.append(VGGLayer(kind: .relu, block: conv.block, index: conv.position, featureIndex: conv.torchIndex + 1, convIndex: c, channels: conv.outChannels))
+            if c + 1 == convs.count || convs[c + 1].block != conv.block {
+                out.append(VGGLayer(kind: .pool, block: conv.block, index: 0, featureIndex: conv.torchIndex + 2, convIndex: c, channels: conv.outChannels))
             }
-            out.append(VGGLayer(kind: .pool, block: b + 1, index: 0, featureIndex: feature, convIndex: conv - 1, channels: block.last!))
-            feature += 1
         }
         return out
     }
@@ -36,7 +46,7 @@ public enum VGGArchitecture: String, CaseIterable, Sendable, Codable {
     public var layerNames: [String] { layers.map(\.name) }
 
     /// torchvision `features.N` index of every convolution: VGG16 0,2,5,…,28; VGG19 0,2,5,…,34.
-    public var convFeatureIndices: [Int] { layers.filter { $0.kind == .conv }.map(\.featureIndex) }
+    public var convFeatureIndices: [Int] { layout.convs.map(\.torchIndex) }
 
     /// The canonical name of a layer given as `conv4_2`, `relu4_2`, `pool3` or Keras
     /// `block4_conv2` / `block3_pool` (case and surrounding spaces ignored). Throws an error that
