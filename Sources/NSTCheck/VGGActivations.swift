@@ -41,14 +41,11 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         description = "\(architecture.rawValue.uppercased()) \(layer.name) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1"
     }
 
-    /// From a model file (see NSTWeights / `nst model fetch`). Reads it as `VGGWeights.load`
-    /// does, but without the SHA-256 of the file, which takes longer than the whole check.
+    /// From a model file (see NSTWeights / `nst model fetch`), loaded without the SHA-256 of the
+    /// file, which takes longer than the whole check.
     public convenience init(modelURL url: URL, layer: String) throws {
-        let file = try SafeTensorsFile.read(url)
-        let metadata = try ModelMetadata(file.metadata, file: url.path)
-        let architecture = VGGWeights<Float>.detectArchitecture(metadata, tensorNames: Set(file.tensors.keys))
-        let weights = try VGGWeights<Float>(architecture: architecture, tensors: file.tensors, file: url.path)
-        try self.init(weights: weights, preprocessing: Preprocessing(metadata), layer: layer, modelName: url.lastPathComponent)
+        let (weights, info) = try VGGWeights<Float>.load(url, computeSHA256: false)
+        try self.init(weights: weights, preprocessing: info.preprocessing, layer: layer, modelName: url.lastPathComponent)
     }
 
     /// The installed default model's activations at `layer`, or nil when no model is installed

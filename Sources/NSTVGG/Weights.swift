@@ -99,13 +99,18 @@ extension VGGWeights where Scalar == Float {
 
     /// Reads a model file (safetensors, torchvision names, nst metadata — see NSTWeights) into
     /// Float weights and what the file says about itself. Errors name the file and the problem.
-    public static func load(_ url: URL) throws -> (VGGWeights<Float>, VGGModelInfo) {
+    ///
+    /// `computeSHA256` (default true) hashes the file's bytes for `VGGModelInfo.sha256`, which
+    /// results record to name the model. Pass false when only the weights matter (`nst check`):
+    /// hashing a 500 MB file takes longer than the whole check; `sha256` is then empty.
+    public static func load(_ url: URL, computeSHA256: Bool = true) throws -> (VGGWeights<Float>, VGGModelInfo) {
         let file = try SafeTensorsFile.read(url)
         let metadata = try ModelMetadata(file.metadata, file: url.path)
         let architecture = detectArchitecture(metadata, tensorNames: Set(file.tensors.keys))
         let weights = try VGGWeights(architecture: architecture, tensors: file.tensors, file: url.path)
+        let sha256 = computeSHA256 ? try NSTWeights.SHA256.hex(ofFile: url) : ""
         let info = VGGModelInfo(architecture: architecture, preprocessing: Preprocessing(metadata),
-                                sha256: try NSTWeights.SHA256.hex(ofFile: url), path: url.path, metadata: file.metadata)
+                                sha256: sha256, path: url.path, metadata: file.metadata)
         return (weights, info)
     }
 }
@@ -114,7 +119,7 @@ extension VGGWeights where Scalar == Float {
 public struct VGGModelInfo: Sendable, Codable, Equatable {
     public var architecture: VGGArchitecture
     public var preprocessing: Preprocessing
-    /// Lower-case hex SHA-256 of the file's bytes.
+    /// Lower-case hex SHA-256 of the file's bytes; empty when loaded with `computeSHA256: false`.
     public var sha256: String
     public var path: String
     /// The file's metadata ("source", "license", …).
