@@ -119,10 +119,8 @@ public final class StyleObjective<Net: FeatureNetwork> {
                 let F = featureMatrix(acts[l]!)
                 var G = Gram.forward(F)
                 let scale = S(blendWeights[k] / total * Double(positions[l]!) / Double(F.shape[1]))
-                for i in 0..<G.count { G.storage[i] *= scale }
-                if let acc = out[l] {
-                    for i in 0..<G.count { G.storage[i] += acc.storage[i] }
-                }
+                G.scale(by: scale)
+                if let acc = out[l] { G.add(acc) }
                 out[l] = G
             }
         }
@@ -153,15 +151,10 @@ public final class StyleObjective<Net: FeatureNetwork> {
         }
         func accumulate(_ layer: String, _ dF: Tensor<S>, weight: Double) {
             var scale = weight
-            if normalizeGradients {
-                var l1 = 0.0
-                for v in dF.storage { l1 += abs(Double(v)) }
-                scale /= l1 + 1e-8
-            }
+            if normalizeGradients { scale /= dF.sumOfMagnitudes() + 1e-8 }
             let shape = acts[layer]!.shape
             var d = dKept[layer] ?? Tensor<S>(shape: shape)
-            let s = S(scale)
-            for i in 0..<d.count { d.storage[i] += s * dF.storage[i] }
+            d.add(dF.reshaped(shape), scaledBy: S(scale))
             dKept[layer] = d
         }
 
@@ -193,11 +186,9 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
         var dx = network.backward(dKept)
         if tvWeight != 0 {
-            let dTV = TotalVariation.backward(x, dL: S(tvWeight))
-            for i in 0..<dx.count { dx.storage[i] += dTV.storage[i] }
+            dx.add(TotalVariation.backward(x, dL: S(tvWeight)))
         }
-        var sum = 0.0
-        for v in dx.storage { sum += Double(v) }
+        let sum = dx.sum()
         if !sum.isFinite {
             throw NonFiniteLossError(term: "gradient (the losses were finite: \(terms.total))", evaluation: evaluation, value: sum)
         }

@@ -124,7 +124,7 @@ public final class VGG<Scalar: TensorScalar> {
         for (name, g) in dKept {
             let p = position(name)
             precondition(p <= deepest, "backward: \(name) is deeper than the last forward went")
-            if let existing = upstream[p] { upstream[p] = Self.sum(existing, g) } else { upstream[p] = g }
+            if upstream[p] == nil { upstream[p] = g } else { upstream[p]!.add(g) }
         }
         var d: Tensor<Scalar>? = nil
         var pos = deepest
@@ -134,7 +134,7 @@ public final class VGG<Scalar: TensorScalar> {
             defer { record(layer.name, "backward", since: start) }
             if let g = upstream.removeValue(forKey: pos) {
                 precondition(g.shape == outputShape(pos), "backward: gradient for \(layer.name) is \(g.shape), the layer's output is \(outputShape(pos))")
-                if d == nil { d = g } else { Self.add(&d!, g) }
+                if d == nil { d = g } else { d!.add(g) }
             }
             if var dOut = d {
                 d = nil   // dOut is now the only reference: the in-place ReLU mask does not copy it
@@ -166,24 +166,6 @@ public final class VGG<Scalar: TensorScalar> {
         }
     }
 
-    @inlinable
-    static func sum(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
-        var out = a
-        add(&out, b)
-        return out
-    }
-
-    /// out += b (in place when `out` is the only reference to its storage).
-    @inlinable
-    static func add(_ out: inout Tensor<Scalar>, _ b: Tensor<Scalar>) {
-        precondition(out.shape == b.shape, "gradient shapes \(out.shape) and \(b.shape) differ")
-        b.storage.withUnsafeBufferPointer { bb in
-            out.storage.withUnsafeMutableBufferPointer { ob in
-                let bp = bb.baseAddress!, op = ob.baseAddress!
-                Parallel.forRanges(ob.count) { r in for i in r { op[i] += bp[i] } }
-            }
-        }
-    }
 }
 
 extension VGGArchitecture {

@@ -280,7 +280,7 @@ private struct Workload {
         for (name, target) in styleTargets {
             let a = acts[name]!
             let g = StyleLoss.backward(Self.matrix(a), target, dE: 1e3).reshaped(a.shape)
-            if var prev = d[name] { for i in 0..<prev.count { prev.storage[i] += g.storage[i] }; d[name] = prev } else { d[name] = g }
+            if d[name] == nil { d[name] = g } else { d[name]!.add(g) }
         }
         let dx = net.backward(d)
         precondition(dx.shape == x.shape)
