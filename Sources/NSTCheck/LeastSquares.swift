@@ -21,6 +21,21 @@ struct LeastSquares {
         return s
     }
 
+    /// Removes from v its components along the orthonormal vectors q, in two passes (modified Gram–Schmidt
+    /// with one reorthogonalisation, which restores the orthogonality rounding loses); returns
+    /// the coefficients removed, qᵢ·v summed over both passes.
+    static func removeProjections(_ v: inout [Double], onto q: [[Double]]) -> [Double] {
+        var coefficients = [Double](repeating: 0, count: q.count)
+        for _ in 0..<2 {
+            for (row, qi) in q.enumerated() {
+                let d = dot(qi, v)
+                coefficients[row] += d
+                for t in v.indices { v[t] -= d * qi[t] }
+            }
+        }
+        return coefficients
+    }
+
     init(columns: [[Double]], target: [Double], dependenceTolerance: Double = 1e-6) {
         let k = columns.count
         var q: [[Double]] = []          // orthonormal columns
@@ -30,14 +45,7 @@ struct LeastSquares {
         for j in 0..<k {
             var v = columns[j]
             let original = Self.norm(v)
-            var proj = [Double](repeating: 0, count: q.count)
-            for _ in 0..<2 {
-                for (row, qi) in q.enumerated() {
-                    let d = Self.dot(qi, v)
-                    proj[row] += d
-                    for t in v.indices { v[t] -= d * qi[t] }
-                }
-            }
+            let proj = Self.removeProjections(&v, onto: q)
             let rest = Self.norm(v)
             if original == 0 || rest <= dependenceTolerance * original {
                 dependent.append(j)
@@ -50,14 +58,7 @@ struct LeastSquares {
         }
         // Project the target: y = Qᵀ b, residual b − Q y.
         var b = target
-        var y = [Double](repeating: 0, count: q.count)
-        for _ in 0..<2 {
-            for (row, qi) in q.enumerated() {
-                let d = Self.dot(qi, b)
-                y[row] += d
-                for t in b.indices { b[t] -= d * qi[t] }
-            }
-        }
+        let y = Self.removeProjections(&b, onto: q)
         // Back-substitute R c = y over the kept columns.
         var c = [Double](repeating: 0, count: k)
         for row in stride(from: q.count - 1, through: 0, by: -1) {
