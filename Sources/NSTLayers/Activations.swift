@@ -49,6 +49,33 @@ public enum ReLU {
     }
 }
 
+/// A 2×2 pooling's reduction of one window: p points at its top-left X[c,2i,2j], w is the row
+/// stride, so the window is p[0], p[1], p[w], p[w+1]. A type rather than a closure so that
+/// `pool2x2` is specialised for each pooling and the reduction inlined into its loop.
+@usableFromInline
+protocol Pool2x2Window {
+    static func reduce<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> S
+}
+
+/// The 2×2, stride-2 window walk both poolings' forward share:
+/// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋], Y[c,i,j] = Window.reduce(window at X[c,2i,2j]).
+@inlinable @inline(__always)
+func pool2x2<S: TensorScalar, Window: Pool2x2Window>(_ x: Tensor<S>, _: Window.Type) -> Tensor<S> {
+    let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
+    var y = Tensor<S>(shape: [c, oh, ow])
+    x.storage.withUnsafeBufferPointer { xb in
+    y.storage.withUnsafeMutableBufferPointer { yb in
+        let xp = xb.baseAddress!, yp = yb.baseAddress!
+        Parallel.forRanges(c, costPerItem: h * w) { r in
+            for ci in r { for i in 0..<oh { for j in 0..<ow {
+                let p = xp + ci * h * w + 2 * i * w + 2 * j
+                yp[(ci * oh + i) * ow + j] = Window.reduce(p, w)
+            } } }
+        }
+    } }
+    return y
+}
+
 /// 2×2 max pooling, stride 2: Y[c,i,j] = max of X[c, 2i…2i+1, 2j…2j+1].
 ///
 /// Odd sizes: the output is ⌊H/2⌋×⌊W/2⌋ (PyTorch's default, ceil_mode=false); the last row or
@@ -56,24 +83,12 @@ public enum ReLU {
 /// Ties: the gradient goes to the first maximum in reading order (top-left, top-right,
 /// bottom-left, bottom-right), as PyTorch's CPU kernel does; a window with NaN passes NaN.
 /// Backward recomputes the winner from the input, so nothing but the input is kept.
-public enum MaxPool2x2 {
+public enum MaxPool2x2: Pool2x2Window {
     /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋]
     @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
-        let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
-        var y = Tensor<S>(shape: [c, oh, ow])
-        x.storage.withUnsafeBufferPointer { xb in
-        y.storage.withUnsafeMutableBufferPointer { yb in
-            let xp = xb.baseAddress!, yp = yb.baseAddress!
-            Parallel.forRanges(c, costPerItem: h * w) { r in
-                for ci in r { for i in 0..<oh { for j in 0..<ow {
-                    let p = xp + ci * h * w + 2 * i * w + 2 * j
-                    yp[(ci * oh + i) * ow + j] = p[winner(p, w)]
-                } } }
-            }
-        } }
-        return y
+        pool2x2(x, MaxPool2x2.self)
     }
 
     /// dY [C,⌊H/2⌋,⌊W/2⌋], X [C,H,W] → dX [C,H,W]: each dY goes to its window's (first) maximum.
@@ -97,6 +112,10 @@ public enum MaxPool2x2 {
         return dX
     }
 
+    /// The window's (first) maximum; NaN if it holds one.
+    @inlinable @inline(__always)
+    static func reduce<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> S { p[winner(p, w)] }
+
     /// Offset (0, 1, w, w+1) of the first maximum of the window at p (row stride w).
     @inlinable @inline(__always)
     static func winner<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> Int {
@@ -111,25 +130,17 @@ public enum MaxPool2x2 {
 /// 2×2 average pooling, stride 2: Y[c,i,j] = ¼ Σ X[c, 2i…2i+1, 2j…2j+1].
 /// Gatys et al. (2015) found average pooling gives slightly better-looking results than max.
 /// Odd sizes: ⌊H/2⌋×⌊W/2⌋ like MaxPool2x2; the dropped row/column gets zero gradient.
-public enum AvgPool2x2 {
+public enum AvgPool2x2: Pool2x2Window {
     /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋]
     @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
-        let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
-        var y = Tensor<S>(shape: [c, oh, ow])
-        x.storage.withUnsafeBufferPointer { xb in
-        y.storage.withUnsafeMutableBufferPointer { yb in
-            let xp = xb.baseAddress!, yp = yb.baseAddress!
-            Parallel.forRanges(c, costPerItem: h * w) { r in
-                for ci in r { for i in 0..<oh { for j in 0..<ow {
-                    let p = xp + ci * h * w + 2 * i * w + 2 * j
-                    yp[(ci * oh + i) * ow + j] = (p[0] + p[1] + p[w] + p[w + 1]) / 4
-                } } }
-            }
-        } }
-        return y
+        pool2x2(x, AvgPool2x2.self)
     }
+
+    /// The window's mean.
+    @inlinable @inline(__always)
+    static func reduce<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> S { (p[0] + p[1] + p[w] + p[w + 1]) / 4 }
 
     /// dY [C,⌊H/2⌋,⌊W/2⌋] → dX [C,H,W], each input of a window gets dY/4.
     @_specialize(where S == Float)
