@@ -153,8 +153,9 @@ import Foundation
     }
 
     @Test func zeroSizedImages() {
-        // libpng refuses a 0 width in IHDR itself; TurboJPEG refuses a 0 height.
-        expectOneLine(readError("zero.png"), "zero.png", "corrupt PNG")
+        // The 0 width in IHDR is caught before libpng (which would say "Invalid IHDR data");
+        // TurboJPEG refuses a 0 height itself.
+        expectOneLine(readError("zero.png"), "zero.png", "corrupt PNG file: its header declares 0×")
         expectOneLine(readError("zero.jpg"), "zero.jpg", "corrupt JPEG")
     }
 
