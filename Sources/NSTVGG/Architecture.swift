@@ -38,18 +38,21 @@ public enum VGGArchitecture: String, CaseIterable, Sendable, Codable {
     /// torchvision `features.N` index of every convolution: VGG16 0,2,5,…,28; VGG19 0,2,5,…,34.
     public var convFeatureIndices: [Int] { layers.filter { $0.kind == .conv }.map(\.featureIndex) }
 
-    /// The canonical name (`conv4_2`) of a layer given as `conv4_2`, `relu4_2`, `pool3` or Keras
+    /// The canonical name of a layer given as `conv4_2`, `relu4_2`, `pool3` or Keras
     /// `block4_conv2` / `block3_pool` (case and surrounding spaces ignored). Throws an error that
     /// lists the valid names when the layer does not exist in this architecture.
+    ///
+    /// A Keras convolution carries its ReLU inside (`activation="relu"`), so `block4_conv2`'s
+    /// output is the rectified map: it resolves to `relu4_2`, not to the raw `conv4_2`.
     public func resolve(_ name: String) throws -> String {
         let s = name.trimmingCharacters(in: .whitespaces).lowercased()
         var candidate = s
-        // Keras: block{b}_conv{i} → conv{b}_{i}; block{b}_pool → pool{b}
+        // Keras: block{b}_conv{i} → relu{b}_{i} (after the built-in ReLU); block{b}_pool → pool{b}
         if s.hasPrefix("block"), let underscore = s.firstIndex(of: "_") {
             let block = s[s.index(s.startIndex, offsetBy: 5)..<underscore]
             let rest = s[s.index(after: underscore)...]
             if rest == "pool" { candidate = "pool\(block)" }
-            else if rest.hasPrefix("conv") { candidate = "conv\(block)_\(rest.dropFirst(4))" }
+            else if rest.hasPrefix("conv") { candidate = "relu\(block)_\(rest.dropFirst(4))" }
         }
         if let layer = layers.first(where: { $0.name == candidate }) { return layer.name }
         throw VGGError.unknownLayer(name, architecture: self, valid: layerNames)

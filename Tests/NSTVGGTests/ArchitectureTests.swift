@@ -21,9 +21,9 @@ struct ArchitectureTests {
         #expect(try a.resolve("conv4_2") == "conv4_2")
         #expect(try a.resolve("relu4_2") == "relu4_2")
         #expect(try a.resolve("pool3") == "pool3")
-        #expect(try a.resolve("block4_conv2") == "conv4_2")
+        #expect(try a.resolve("block4_conv2") == "relu4_2")   // Keras convs include their ReLU
         #expect(try a.resolve("block3_pool") == "pool3")
-        #expect(try a.resolve(" Block5_Conv4 ") == "conv5_4")
+        #expect(try a.resolve(" Block5_Conv4 ") == "relu5_4")
     }
 
     @Test func unknownLayerErrorListsValidNames() {
