@@ -18,6 +18,17 @@ import Testing
         }
     }
 
+    /// Found by the ONNX target: the same with an initializer name.
+    @Test func onnxInitializerNameWithANewlineStaysOneLine() throws {
+        let data = try Data(contentsOf: fixture("fuzz-onnx-initializer-name-newline.onnx"))
+        do {
+            _ = try ONNXModel.parse(data, file: "crash.onnx")
+            Issue.record("a corrupt model was accepted")
+        } catch let e as WeightFileError {
+            #expect(!e.description.contains("\n") && e.description.hasPrefix("crash.onnx: initializer "), "\(e.description)")
+        }
+    }
+
     /// The same class of bug in the safetensors reader (found by reading the code after the
     /// zip finding): a JSON-escaped newline in a tensor name.
     @Test func safetensorsTensorNameWithANewlineStaysOneLine() {
