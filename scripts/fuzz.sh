@@ -64,13 +64,14 @@ done
 wait
 
 status=0
-printf '%-12s %12s %8s %8s\n' target executions corpus crashes
+printf '%-12s %12s %12s %8s\n' target executions corpus crashes
 for target in "${targets[@]}"; do
     log=".build-fuzz/$target.log"
     execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo "?")
-    corpus=$(ls ".build-fuzz/corpus/$target" | wc -l)
+    # libFuzzer's last "corp: N/SIZE": the inputs it keeps (seeds + new), and their size.
+    corpus=$(tr '\r' '\n' < "$log" | grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' | tail -1 | cut -d' ' -f2 || true)
     crashes=$(ls "Tests/Fuzz/artifacts/$target" | wc -l)
     [ "$crashes" -eq 0 ] || status=1
-    printf '%-12s %12s %8s %8s\n' "$target" "$execs" "$corpus" "$crashes"
+    printf '%-12s %12s %12s %8s\n' "$target" "$execs" "${corpus:-?}" "$crashes"
 done
 exit $status
