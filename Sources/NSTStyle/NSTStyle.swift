@@ -1,1 +1,0 @@
-// NSTStyle: see Package.swift for what this module is for.

@@ -1,0 +1,88 @@
+import Foundation
+
+/// The JSON written beside every output image (out.png → out.json): enough to reproduce
+/// the run and to plot it.
+public struct TransferSidecar: Codable, Sendable {
+    public struct Model: Codable, Sendable {
+        public var path: String
+        public var sha256: String
+        public var architecture: String
+        public init(path: String, sha256: String, architecture: String) {
+            self.path = path; self.sha256 = sha256; self.architecture = architecture
+        }
+    }
+    /// One point of the loss curve (per evaluation): weighted total and unweighted terms.
+    public struct CurvePoint: Codable, Sendable {
+        public var evaluation: Int
+        public var total: Double
+        public var content: Double
+        public var style: Double
+        public var tv: Double
+        public var styleLayers: [String: Double]
+    }
+
+    public var tool = "nst transfer"
+    public var command: [String]
+    public var content: String
+    public var styles: [String]
+    public var output: String
+    public var options: StyleTransferOptions
+    public var learningRate: Double
+    public var seed: UInt64
+    public var model: Model
+    public var width: Int
+    public var height: Int
+    public var evaluations: Int
+    public var stopReason: String
+    public var seconds: Double
+    public var started: String
+    public var final: LossTerms
+    public var curve: [CurvePoint]
+
+    public init(command: [String], content: String, styles: [String], output: String,
+                options: StyleTransferOptions, model: Model, result: StyleTransferResult, started: Date) {
+        self.command = command
+        self.content = content
+        self.styles = styles
+        self.output = output
+        self.options = options
+        learningRate = options.effectiveLearningRate
+        seed = options.seed
+        self.model = model
+        width = result.image.width
+        height = result.image.height
+        evaluations = result.evaluations
+        stopReason = result.stopReason
+        seconds = result.seconds
+        self.started = ISO8601DateFormatter().string(from: started)
+        final = result.best
+        curve = result.curve.enumerated().map { i, t in
+            CurvePoint(evaluation: i + 1, total: t.total, content: t.contentSum, style: t.styleSum, tv: t.tv, styleLayers: t.style)
+        }
+    }
+
+    /// out.png → out.json (any extension replaced).
+    public static func url(forImage image: URL) -> URL {
+        image.deletingPathExtension().appendingPathExtension("json")
+    }
+
+    public func write(to url: URL) throws {
+        try JSONOutput.write(self, to: url)
+    }
+}
+
+/// Pretty, key-sorted JSON, written atomically (temporary file + rename).
+public enum JSONOutput {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        return try enc.encode(value)
+    }
+
+    public static func write<T: Encodable>(_ value: T, to url: URL) throws {
+        var data = try encode(value)
+        data.append(0x0A)
+        try data.write(to: url, options: .atomic)
+    }
+}

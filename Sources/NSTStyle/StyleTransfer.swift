@@ -1,0 +1,214 @@
+import Foundation
+import NSTTensor
+import NSTImage
+
+/// Where the optimisation starts.
+public enum InitMode: String, Codable, Sendable, CaseIterable {
+    /// The content image itself (fastest to a good result; jcjohnson's `-init image`).
+    case content
+    /// Uniform white noise in 0…1 pixels from `--seed` (Gatys et al.'s choice).
+    case noise
+    /// The (first) style image, resized to the content's size.
+    case style
+}
+
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case lbfgs, adam }
+
+/// Every knob of a run. Names follow the paper (α, β, w_l) and jcjohnson/neural-style's flags.
+public struct StyleTransferOptions: Codable, Sendable, Equatable {
+    /// Longest side of the generated image, in pixels (the content is resized to it).
+    public var size: Int = 384
+    public var contentLayers: [String] = ["relu4_2"]
+    public var styleLayers: [String] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+    /// w_l, one per style layer; nil = 1 for every layer.
+    public var styleLayerWeights: [Double]? = nil
+    /// α
+    public var contentWeight: Double = 1
+    /// β. 1e5 with the normalised network (measured: see README.d/style.md).
+    public var styleWeight: Double = 1e5
+    /// λ_tv, weight of the total-variation smoothness term.
+    public var tvWeight: Double = 0
+    public var initMode: InitMode = .content
+    public var optimizer: OptimizerKind = .lbfgs
+    /// nil = 1 for L-BFGS (the quasi-Newton step), 10 for Adam (network input units).
+    public var learningRate: Double? = nil
+    /// L-BFGS history size m.
+    public var lbfgsHistory: Int = 10
+    public var lineSearch: LineSearch = .armijo
+    /// Budget in loss+gradient evaluations (one VGG forward + backward each).
+    public var iterations: Int = 300
+    public var pooling: String = "max"
+    /// The style images are resized so their longest side is styleScale · size.
+    public var styleScale: Double = 1
+    /// b_k, one per style image; nil = equal. Normalised to sum 1.
+    public var styleBlendWeights: [Double]? = nil
+    public var originalColors: Bool = false
+    public var seed: UInt64 = 0
+    /// Gatys' normalised network; on by default (the measured 3-vs-5-layer effect needs it).
+    public var normalizeVGG: Bool = true
+    /// With normalizeVGG: each filter is divided by max(m, floor · the layer's average m).
+    public var normalizeFloor: Double = 0.1
+    public var normalizeGradients: Bool = false
+
+    public init() {}
+
+    public var effectiveLearningRate: Double { learningRate ?? (optimizer == .lbfgs ? 1 : 10) }
+    public func layerWeights() -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (i, l) in styleLayers.enumerated() { out[l] = styleLayerWeights?[i] ?? 1 }
+        return out
+    }
+}
+
+/// What the progress callback receives after every evaluation.
+public struct StyleProgress: Sendable {
+    /// 1-based evaluation number and the budget.
+    public var evaluation: Int
+    public var total: Int
+    public var terms: LossTerms
+    public var elapsedSeconds: Double
+    public var secondsPerEvaluation: Double { elapsedSeconds / Double(max(evaluation, 1)) }
+    public var etaSeconds: Double { secondsPerEvaluation * Double(max(total - evaluation, 0)) }
+}
+
+public struct StyleTransferResult: Sendable {
+    /// The image with the lowest loss seen (for L-BFGS with a line search: the last iterate).
+    public var image: RGBImage
+    /// Loss terms of every evaluation, in order.
+    public var curve: [LossTerms]
+    public var evaluations: Int
+    /// budget | gradient_tolerance | no_progress | interrupted
+    public var stopReason: String
+    public var seconds: Double
+    /// Loss terms of the returned image (before --original-colors and clamping).
+    public var best: LossTerms
+}
+
+/// Thrown inside the evaluation closure to unwind the optimiser when asked to stop.
+struct StopRequested: Error {}
+
+/// Resizing rules shared by `transfer` and `experiment`: the content to longest side
+/// `size`; each style image to longest side round(styleScale · size).
+public enum StyleImages {
+    public static func prepare(content: RGBImage, styles: [RGBImage], size: Int, styleScale: Double) -> (content: RGBImage, styles: [RGBImage]) {
+        let c = max(content.width, content.height) == size ? content : content.resized(longestSide: size)
+        let styleSide = max(Int((Double(size) * styleScale).rounded()), 16)
+        let s = styles.map { max($0.width, $0.height) == styleSide ? $0 : $0.resized(longestSide: styleSide) }
+        return (c, s)
+    }
+}
+
+/// One style-transfer run on an already built network.
+///
+/// `encode` maps an image to the network input [3,H,W] (the model's preprocessing) and
+/// `decode` maps back to interleaved RGB 0…1 (clamped). The image is optimised in the
+/// network's input units, as in Gatys et al. and jcjohnson/neural-style.
+public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Float {
+    public let options: StyleTransferOptions
+    public let content: RGBImage
+    public let styles: [RGBImage]
+    public let objective: StyleObjective<Net>
+    let encode: (RGBImage) -> Tensor<Float>
+    let decode: (Tensor<Float>) -> [Float]
+    let contentTensor: Tensor<Float>
+
+    /// `content` and `styles` are used at the size given (see `StyleImages.prepare`).
+    public init(options: StyleTransferOptions, network: Net, content: RGBImage, styles: [RGBImage],
+                encode: @escaping (RGBImage) -> Tensor<Float>, decode: @escaping (Tensor<Float>) -> [Float]) {
+        self.options = options
+        self.content = content
+        self.styles = styles
+        self.encode = encode
+        self.decode = decode
+        contentTensor = encode(content)
+        let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
+        let positions = StyleObjective<Net>.positions(network: network, input: contentTensor, layers: options.styleLayers)
+        objective = StyleObjective(
+            network: network,
+            contentTargets: StyleObjective.contentTargets(network: network, content: contentTensor, layers: options.contentLayers),
+            styleTargets: StyleObjective.styleTargets(network: network, styles: styles.map(encode), blendWeights: blend,
+                                                      layers: options.styleLayers, positions: positions),
+            styleLayerWeights: options.layerWeights(),
+            contentWeight: options.contentWeight, styleWeight: options.styleWeight, tvWeight: options.tvWeight,
+            normalizeGradients: options.normalizeGradients)
+    }
+
+    /// The starting image x₀ in network units.
+    public func initialTensor() -> Tensor<Float> {
+        switch options.initMode {
+        case .content:
+            return contentTensor
+        case .style:
+            return encode(styles[0].resized(width: content.width, height: content.height))
+        case .noise:
+            var rng = SplitMix64(seed: options.seed)
+            let px = (0..<(3 * content.width * content.height)).map { _ in Float(rng.nextUnit()) }
+            return encode(RGBImage(width: content.width, height: content.height, pixels: px))
+        }
+    }
+
+    /// The box of valid pixels (0…1) in network units, per input channel: the encodings of a
+    /// black and a white pixel (the preprocessing is affine per channel).
+    public func pixelBounds() -> Bounds<Float> {
+        let black = encode(RGBImage(width: 1, height: 1, pixels: [0, 0, 0])).storage
+        let white = encode(RGBImage(width: 1, height: 1, pixels: [1, 1, 1])).storage
+        return Bounds(lower: zip(black, white).map { min($0, $1) }, upper: zip(black, white).map { max($0, $1) },
+                      blockSize: content.width * content.height)
+    }
+
+    /// The displayable image of a network-space tensor (with --original-colors applied).
+    public func image(from x: Tensor<Float>) -> RGBImage {
+        var px = decode(x)
+        if options.originalColors { px = ColorTransfer.keepingColors(of: content.pixels, luminanceOf: px) }
+        return RGBImage(width: content.width, height: content.height, pixels: px)
+    }
+
+    /// Optimise. `progress` is called after every evaluation; `shouldStop` before every
+    /// evaluation (a signal flag) — when it returns true the best image so far is
+    /// returned with stopReason "interrupted". `intermediate` receives the best image every
+    /// `saveEvery` evaluations (0 = never). A non-finite loss throws `NonFiniteLossError`.
+    public func run(saveEvery: Int = 0,
+                    progress: (StyleProgress) -> Void = { _ in },
+                    shouldStop: () -> Bool = { false },
+                    intermediate: (Int, RGBImage) -> Void = { _, _ in }) throws -> StyleTransferResult {
+        let shape = contentTensor.shape
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        var curve: [LossTerms] = []
+        var bestX = initialTensor()
+        var best: LossTerms? = nil
+        let objective = self.objective
+
+        let f: Objective<Float> = { flat in
+            if shouldStop() { throw StopRequested() }
+            let x = Tensor<Float>(shape: shape, storage: flat)
+            let (terms, dx) = try objective.evaluate(x, evaluation: curve.count + 1)
+            curve.append(terms)
+            if best == nil || terms.total < best!.total { best = terms; bestX = x }
+            progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, elapsedSeconds: elapsed()))
+            if saveEvery > 0 && curve.count % saveEvery == 0 { intermediate(curve.count, self.image(from: bestX)) }
+            return (terms.total, dx.storage)
+        }
+
+        var reason: String
+        do {
+            let x0 = bestX.storage
+            let bounds = pixelBounds()
+            switch options.optimizer {
+            case .lbfgs:
+                let opt = LBFGS<Float>(historySize: options.lbfgsHistory,
+                                       lineSearch: options.normalizeGradients ? .none : options.lineSearch,
+                                       learningRate: options.effectiveLearningRate)
+                reason = try opt.minimize(x0, maxEvaluations: options.iterations, bounds: bounds, f).reason.rawValue
+            case .adam:
+                reason = try Adam<Float>(learningRate: options.effectiveLearningRate)
+                    .minimize(x0, maxEvaluations: options.iterations, bounds: bounds, f).reason.rawValue
+            }
+        } catch is StopRequested {
+            reason = "interrupted"
+        }
+        if best == nil { best = try objective.losses(at: bestX) }
+        return StyleTransferResult(image: image(from: bestX), curve: curve, evaluations: curve.count,
+                                   stopReason: reason, seconds: elapsed(), best: best!)
+    }
+}

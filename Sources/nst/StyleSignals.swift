@@ -1,0 +1,35 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGINT / SIGTERM during a long run: the handler only records the signal number (an
+/// async-signal-safe store) and restores the default action, so a second Ctrl-C kills the
+/// process at once. The run checks the flag between evaluations, writes the current image
+/// and its sidecar, then exits with 128 + signal (130 for SIGINT, 143 for SIGTERM), the
+/// shell convention for "terminated by a signal".
+enum StopSignal {
+    nonisolated(unsafe) static var received: Int32 = 0
+
+    static func install() {
+        received = 0
+        // A parent may have started us with these signals blocked (the mask is inherited
+        // across exec); unblock them or the handler would never run.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { s in
+                StopSignal.received = s
+                signal(s, SIG_DFL)
+            }
+        }
+    }
+
+    static var requested: Bool { received != 0 }
+
+    /// 130 for SIGINT, 143 for SIGTERM.
+    static var exitStatus: Int32 { 128 + received }
+}

@@ -1,0 +1,326 @@
+import Testing
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small PNGs for end-to-end runs, written by a minimal encoder (stored deflate blocks), and
+/// a structural PNG check (signature, IHDR first, IEND last, every chunk's CRC).
+enum TinyPNG {
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        }
+        return ~c
+    }
+    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let body = Array(type.utf8) + data
+        return be32(UInt32(data.count)) + body + be32(crc32(body))
+    }
+
+    /// 8-bit RGB PNG of width×height from `pixel(x, y) → (r, g, b)`.
+    static func make(width: Int, height: Int, _ pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> Data {
+        var raw: [UInt8] = []
+        for y in 0..<height {
+            raw.append(0)
+            for x in 0..<width { let p = pixel(x, y); raw += [p.0, p.1, p.2] }
+        }
+        var z: [UInt8] = [0x78, 0x01]
+        var i = 0
+        repeat {
+            let n = min(65535, raw.count - i)
+            z.append(i + n == raw.count ? 1 : 0)
+            z += [UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+            z += raw[i..<(i + n)]
+            i += n
+        } while i < raw.count
+        var a: UInt32 = 1, b: UInt32 = 0
+        for v in raw { a = (a + UInt32(v)) % 65521; b = (b + a) % 65521 }
+        z += be32(b << 16 | a)
+        let ihdr = be32(UInt32(width)) + be32(UInt32(height)) + [8, 2, 0, 0, 0]
+        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", z) + chunk("IEND", []))
+    }
+
+    /// (width, height) when `data` is a structurally valid PNG, else nil.
+    static func validSize(_ data: Data) -> (Int, Int)? {
+        let b = [UInt8](data)
+        guard b.count > 8, Array(b[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
+        var i = 8
+        var types: [String] = []
+        var size: (Int, Int)? = nil
+        while i + 12 <= b.count {
+            let n = Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3])
+            guard i + 12 + n <= b.count else { return nil }
+            let body = Array(b[(i + 4)..<(i + 8 + n)])
+            let crc = UInt32(b[i + 8 + n]) << 24 | UInt32(b[i + 9 + n]) << 16 | UInt32(b[i + 10 + n]) << 8 | UInt32(b[i + 11 + n])
+            guard crc32(body) == crc else { return nil }
+            let type = String(decoding: body[0..<4], as: UTF8.self)
+            if type == "IHDR" {
+                size = (Int(body[4]) << 24 | Int(body[5]) << 16 | Int(body[6]) << 8 | Int(body[7]),
+                        Int(body[8]) << 24 | Int(body[9]) << 16 | Int(body[10]) << 8 | Int(body[11]))
+            }
+            types.append(type)
+            i += 12 + n
+        }
+        guard i == b.count, types.first == "IHDR", types.last == "IEND", types.contains("IDAT") else { return nil }
+        return size
+    }
+}
+
+/// A scratch folder with a content and two style images.
+struct TransferFixture {
+    let dir: URL
+    var content: String { dir.appendingPathComponent("content.png").path }
+    var style: String { dir.appendingPathComponent("style.png").path }
+    var style2: String { dir.appendingPathComponent("style2.png").path }
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-transfer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // Content: a reddish disc on a gradient; styles: diagonal stripes, checkerboard.
+        try TinyPNG.make(width: 40, height: 30) { x, y in
+            let d = (x - 20) * (x - 20) + (y - 15) * (y - 15)
+            return d < 64 ? (220, 60, 50) : (UInt8(x * 6), UInt8(y * 8), 120)
+        }.write(to: URL(fileURLWithPath: content))
+        try TinyPNG.make(width: 48, height: 48) { x, y in (x + y) % 8 < 4 ? (20, 40, 160) : (240, 230, 200) }
+            .write(to: URL(fileURLWithPath: style))
+        try TinyPNG.make(width: 36, height: 36) { x, y in (x / 4 + y / 4) % 2 == 0 ? (0, 0, 0) : (250, 250, 40) }
+            .write(to: URL(fileURLWithPath: style2))
+    }
+
+    /// `nst transfer` on the tiny random-weights network at 32 px.
+    func transfer(_ extra: [String], output: String = "out.png", iterations: Int = 12) throws -> NSTBinary.Output {
+        try NSTBinary.run(["transfer", "--content", content, "--style", style, "--output", path(output),
+                           "--random-weights", "--size", "32", "--iterations", "\(iterations)", "--print-every", "1"] + extra)
+    }
+
+    func sidecar(_ name: String = "out.json") throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    subscript(path keys: String...) -> Any? {
+        var cur: Any? = self
+        for k in keys { cur = (cur as? [String: Any])?[k] }
+        return cur
+    }
+}
+
+@Suite(.serialized) struct TransferCommandTests {
+    @Test func tinyRunDecreasesTheLossAndWritesPNGAndSidecar() throws {
+        let f = try TransferFixture()
+        let r = try f.transfer([])
+        #expect(r.status == 0, "\(r.stderr)")
+        let png = try Data(contentsOf: URL(fileURLWithPath: f.path("out.png")))
+        let size = TinyPNG.validSize(png)
+        #expect(size?.0 == 32 && size?.1 == 24)
+        let s = try f.sidecar()
+        let curve = s["curve"] as! [[String: Any]]
+        #expect(curve.count == 12)
+        let first = curve.first!["total"] as! Double
+        let final = s[path: "final", "total"] as! Double
+        #expect(final < first, "loss \(first) → \(final)")
+        #expect(s["seed"] as? Int == 0)
+        #expect((s[path: "model", "path"] as? String)?.contains("random-weights") == true)
+        #expect(s["stop_reason"] as? String == "budget")
+        #expect(s[path: "options", "iterations"] as? Int == 12)
+        #expect(s["seconds"] is Double && s["started"] is String)
+        // Plain progress lines, one per evaluation, parseable.
+        let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("label=transfer iter=") }
+        #expect(lines.count == 12)
+        #expect(lines.last?.contains("iter=12/12 loss=") == true)
+    }
+
+    @Test func nanProducingSettingStopsWithAClearErrorAndNoImage() throws {
+        let f = try TransferFixture()
+        // β = 1e39 overflows Float: the gradient becomes non-finite at the first evaluation.
+        let r = try f.transfer(["--style-weight", "1e39"], iterations: 5)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("gradient") && r.stderr.contains("became") && r.stderr.contains("at iteration 1"), "\(r.stderr)")
+        #expect(r.stderr.contains("--style-weight"))
+        #expect(!FileManager.default.fileExists(atPath: f.path("out.png")))
+    }
+
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func signalWritesTheCurrentImageAndSidecar(_ signal: Int32, _ status: Int32) throws {
+        let f = try TransferFixture()
+        let log = URL(fileURLWithPath: f.path("stderr.txt"))
+        let args = ["transfer", "--content", f.content, "--style", f.style, "--output", f.path("out.png"),
+                    "--random-weights", "--size", "32", "--iterations", "1000000", "--print-every", "1"]
+        // Through `sh -c 'exec …'` so stderr goes straight to a file we can poll and the pid is nst's.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "exec \"$0\" \"$@\" 2>\"\(log.path)\" >/dev/null", NSTBinary.url.path] + args
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)).contains("iter=3/") {
+            usleep(20_000)
+        }
+        kill(p.processIdentifier, signal)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == status)
+        let png = try Data(contentsOf: URL(fileURLWithPath: f.path("out.png")))
+        #expect(TinyPNG.validSize(png)?.0 == 32)
+        let s = try f.sidecar()
+        #expect(s["stop_reason"] as? String == "interrupted")
+        #expect((s["evaluations"] as? Int ?? 0) >= 3)
+    }
+
+    @Test func layerFlagsAcceptKerasNamesAndRejectUnknownOnes() throws {
+        let f = try TransferFixture()
+        let ok = try f.transfer(["--content-layers", "block2_conv2", "--style-layers", "relu1_1,block2_conv1", "--style-layer-weights", "1,0.5"], iterations: 3)
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let s = try f.sidecar()
+        #expect(s[path: "options", "content_layers"] as? [String] == ["conv2_2"])
+        #expect(s[path: "options", "style_layers"] as? [String] == ["relu1_1", "conv2_1"])
+        #expect(((s["final"] as! [String: Any])["style"] as! [String: Double]).count == 2)
+        let bad = try f.transfer(["--style-layers", "conv9_9"], iterations: 2)
+        #expect(bad.status != 0 && bad.stderr.contains("conv9_9") && bad.stderr.contains("valid layers"))
+        let mismatch = try f.transfer(["--style-layer-weights", "1,2"], iterations: 2)
+        #expect(mismatch.status != 0 && mismatch.stderr.contains("2 values for 5 style layers"))
+    }
+
+    @Test func weightFlagsAreRecordedAndChangeTheObjective() throws {
+        let f = try TransferFixture()
+        _ = try f.transfer(["--content-weight", "2", "--style-weight", "0", "--tv-weight", "0.5"], iterations: 2)
+        let s = try f.sidecar()
+        let fin = s["final"] as! [String: Any]
+        let content = (fin["content"] as! [String: Double]).values.reduce(0, +)
+        let tv = fin["tv"] as! Double
+        #expect(abs((fin["total"] as! Double) - (2 * content + 0.5 * tv)) <= 1e-6 * (fin["total"] as! Double))
+        let neg = try f.transfer(["--style-weight", "-1"], iterations: 2)
+        #expect(neg.status != 0 && neg.stderr.contains("--style-weight"))
+    }
+
+    @Test func initAndSeedFlags() throws {
+        let f = try TransferFixture()
+        for (name, seed) in [("a.png", "1"), ("b.png", "1"), ("c.png", "2")] {
+            let r = try f.transfer(["--init", "noise", "--seed", seed], output: name, iterations: 2)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let a = try Data(contentsOf: URL(fileURLWithPath: f.path("a.png")))
+        #expect(a == (try Data(contentsOf: URL(fileURLWithPath: f.path("b.png")))))
+        #expect(a != (try Data(contentsOf: URL(fileURLWithPath: f.path("c.png")))))
+        let style = try f.transfer(["--init", "style"], output: "s.png", iterations: 1)
+        #expect(style.status == 0)
+        let bad = try f.transfer(["--init", "zeros"], iterations: 1)
+        #expect(bad.status != 0 && bad.stderr.contains("content") && bad.stderr.contains("noise"))
+    }
+
+    @Test func optimizerFlags() throws {
+        let f = try TransferFixture()
+        let adam = try f.transfer(["--optimizer", "adam", "--learning-rate", "2"], iterations: 10)
+        #expect(adam.status == 0)
+        let s = try f.sidecar()
+        #expect(s["learning_rate"] as? Double == 2 && s[path: "options", "optimizer"] as? String == "adam")
+        let curve = (s["curve"] as! [[String: Any]]).map { $0["total"] as! Double }
+        #expect(curve.last! < curve.first!)
+        let fixed = try f.transfer(["--line-search", "none", "--lbfgs-history", "3"], iterations: 4)
+        #expect(fixed.status == 0)
+        #expect(try f.sidecar()[path: "options", "lbfgs_history"] as? Int == 3)
+        let ng = try f.transfer(["--normalize-gradients"], iterations: 4)
+        #expect(ng.status == 0, "\(ng.stderr)")
+    }
+
+    @Test func networkFlags() throws {
+        let f = try TransferFixture()
+        let r = try f.transfer(["--pooling", "avg", "--normalize-vgg"], iterations: 3)
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try f.sidecar()
+        #expect(s[path: "options", "pooling"] as? String == "avg" && s[path: "options", "normalize_vgg"] as? Bool == true)
+        let raw = try f.transfer(["--no-normalize-vgg"], iterations: 2)
+        #expect(raw.status == 0)
+        #expect(try f.sidecar()[path: "options", "normalize_vgg"] as? Bool == false)
+        let missing = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--output", f.path("m.png"),
+                                         "--model", f.path("no-such-model.safetensors")])
+        #expect(missing.status != 0 && missing.stderr.contains("no-such-model.safetensors"))
+        #expect(missing.stderr.contains("nst model fetch") || missing.stderr.contains("installed"))
+    }
+
+    @Test func styleFlags() throws {
+        let f = try TransferFixture()
+        let r = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--style", f.style2,
+                                   "--style-blend-weights", "3,1", "--style-scale", "0.5", "--original-colors",
+                                   "--output", f.path("out.png"), "--random-weights", "--size", "32", "--iterations", "3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try f.sidecar()
+        #expect((s["styles"] as? [String])?.count == 2)
+        #expect(s[path: "options", "style_blend_weights"] as? [Double] == [3, 1])
+        #expect(s[path: "options", "original_colors"] as? Bool == true)
+        let wrong = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--style-blend-weights", "1,2",
+                                       "--random-weights"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("2 values for 1 --style images"))
+        let missing = try NSTBinary.run(["transfer", "--content", f.path("nope.jpg"), "--style", f.style, "--random-weights"])
+        #expect(missing.status != 0 && missing.stderr.contains("nope.jpg"))
+    }
+
+    @Test func outputFlags() throws {
+        let f = try TransferFixture()
+        let r = try f.transfer(["--save-every", "4", "--print-every", "5"], output: "sub/dir/o.png", iterations: 10)
+        #expect(r.status == 0, "\(r.stderr)")
+        for n in [4, 8] { #expect(FileManager.default.fileExists(atPath: f.path("sub/dir/o_\(n).png"))) }
+        #expect(FileManager.default.fileExists(atPath: f.path("sub/dir/o.json")))
+        let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("label=transfer iter=") }
+        #expect(lines.map { String($0.split(separator: " ")[1]) } == ["iter=5/10", "iter=10/10"])
+        let tooSmall = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--random-weights", "--size", "16",
+                                          "--output", f.path("small.png")])
+        #expect(tooSmall.status != 0 && tooSmall.status < 128 && tooSmall.stderr.contains("needs at least 16 pixels"), "\(tooSmall.stderr)")
+        let notPNG = try f.transfer([], output: "o.jpg", iterations: 1)
+        #expect(notPNG.status != 0 && notPNG.stderr.contains(".png"))
+    }
+}
+
+@Suite struct StyleDepthExperimentTests {
+    @Test func writesBothImagesFigureMetricsAndReport() throws {
+        let f = try TransferFixture()
+        let out = f.path("sd")
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output-dir", out,
+                                   "--random-weights", "--size", "32", "--iterations", "4", "--print-every", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["layers-3.png", "layers-5.png", "figure.png"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(name)"))
+            #expect(TinyPNG.validSize(data) != nil, "\(name)")
+        }
+        let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
+        for run in ["3", "5"] {
+            let style = m[path: "runs", run, "style_loss"] as? [String: Double]
+            #expect(Set(style?.keys.map { $0 } ?? []) == ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"])
+            #expect(style?.values.allSatisfy { $0.isFinite && $0 >= 0 } == true)
+            #expect(m[path: "runs", run, "content_loss"] is Double)
+            #expect((m[path: "runs", run, "curve"] as? [Double])?.count == 4)
+        }
+        #expect(m[path: "runs", "3", "style_layers_used"] as? [String] == ["relu1_1", "relu2_1", "relu3_1"])
+        #expect(m["content_layer"] as? String == "relu5_2")
+        let html = try String(contentsOfFile: "\(out)/report.html", encoding: .utf8)
+        #expect(html.contains("data:image/png;base64,") && html.contains("<svg") && html.contains("experiment style-depth"))
+        #expect(html.contains("P. Lindgren"))
+        #expect(FileManager.default.fileExists(atPath: "\(out)/curves.svg"))
+        #expect(r.stdout.contains("conv5_1") && r.stdout.contains("ratio 5/3"))
+        // Progress for both runs.
+        #expect(r.stderr.contains("label=3_layers iter=4/4") && r.stderr.contains("label=5_layers iter=4/4"))
+    }
+
+    @Test func preReLUActivationsOnRequest() throws {
+        let f = try TransferFixture()
+        let out = f.path("sd")
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output-dir", out,
+                                   "--random-weights", "--size", "32", "--iterations", "1", "--activation", "conv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
+        #expect(m["content_layer"] as? String == "conv5_2")
+    }
+
+    @Test func missingImagesSayHowToGetThem() throws {
+        let f = try TransferFixture()
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.path("sea-turtle.jpg"), "--random-weights",
+                                   "--output-dir", f.path("sd")])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("sea-turtle.jpg") && r.stderr.contains("Examples/images/README.md"))
+    }
+}

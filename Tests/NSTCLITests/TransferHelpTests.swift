@@ -1,0 +1,185 @@
+import Testing
+
+/// The help texts, exactly (COLUMNS=100). After a deliberate change, regenerate with
+/// `scripts/style-help-golden.py .build/debug/nst`.
+@Suite struct TransferHelpTests {
+    static let transfer = #"""
+OVERVIEW: Restyle an image (Gatys et al. 2015) on the CPU.
+
+Minimises  α·Σ ½Σ(F−P)²  +  β·Σ_l w_l·Σ(G−A)²/(4N²M²)  +  tv·TV(x)
+over the image x, through VGG: the content loss ½Σ(F−P)² and the style loss
+E_l = Σ(G−A)²/(4N²M²) (G = FFᵀ) are exactly the quiz's. Other implementations
+normalise differently (jcjohnson divides the Gram matrix by N·M, Keras by 4N²M²
+with other scales), so their α/β values do not carry over: tune here.
+
+Progress goes to stderr: a bar on a terminal, otherwise one parseable line every
+--print-every evaluations. Ctrl-C (or SIGTERM) writes the current image and its
+sidecar, then exits (status 130/143). Beside the output, out.json records every
+option, the seed, the model and its SHA-256, the loss curve and the time.
+
+Examples:
+  nst transfer --content turtle.jpg --style wave.jpg --output out.png
+  nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1
+  nst transfer --content c.jpg --style s.jpg --original-colors --normalize-vgg
+  nst transfer --content c.jpg --style s.jpg --optimizer adam --learning-rate 5 --iterations 500
+
+USAGE: nst transfer [<options>] --content <content> --style <style> ...
+
+OPTIONS:
+  --content <content>     Content image (PNG or JPEG).
+  --style <style>         Style image; repeat for several (blended, see --style-blend-weights).
+  -o, --output <output>   Output PNG; the sidecar goes beside it (out.png → out.json). (default:
+                          out.png)
+  --content-layers <content-layers>
+                          Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 =
+                          before; Keras block4_conv2 means conv4_2 here). (default: relu4_2)
+  --style-layers <style-layers>
+                          Comma-separated style layers. (default:
+                          relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)
+  --style-layer-weights <weights>
+                          w_l, comma-separated, one per style layer (default: 1 each).
+  --style-blend-weights <weights>
+                          One weight per --style image; normalised to sum 1 (default: equal).
+  --size <size>           Longest side of the output image, in pixels. (default: 384)
+  --iterations <iterations>
+                          Budget in loss+gradient evaluations (one VGG forward+backward each).
+                          (default: 300)
+  --save-every <save-every>
+                          Also write out_<N>.png every N evaluations (0 = never). (default: 0)
+  --content-weight <content-weight>
+                          α: weight of the content loss ½Σ(F−P)². (default: 1.0)
+  --style-weight <style-weight>
+                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 100000.0)
+  --tv-weight <tv-weight> Weight of the total-variation (smoothness) loss; 0 turns it off.
+                          (default: 0.0)
+  --init <init>           Start from the content image, white noise (from --seed) or the style
+                          image. (values: content, noise, style; default: content)
+  --optimizer <optimizer> lbfgs (quasi-Newton, Armijo line search) or adam. (values: lbfgs, adam;
+                          default: lbfgs)
+  --learning-rate <rate>  Step size: L-BFGS's trial step (default 1) or Adam's per-pixel step in
+                          the model's input units (default 10 for 0–255 models).
+  --lbfgs-history <lbfgs-history>
+                          L-BFGS history size m (curvature pairs kept). (default: 10)
+  --line-search <line-search>
+                          L-BFGS step rule: armijo (backtracking, loss never rises) or none (fixed
+                          step, as jcjohnson's default). (values: armijo, none; default: armijo)
+  --pooling <pooling>     Pooling in VGG: max (as trained) or avg (Gatys et al.'s choice). (values:
+                          max, avg; default: max)
+  --style-scale <style-scale>
+                          Style images are resized to this times --size (longest side). (default:
+                          1.0)
+  --original-colors       Keep the content's colours: transfer luminance only (YIQ).
+  --seed <seed>           Seed of the random number generator (noise init, --random-weights).
+                          (default: 0)
+  --normalize-vgg/--no-normalize-vgg
+                          Gatys' normalised VGG: rescale each conv layer so every filter's mean
+                          activation over this run's content and style images is 1 (same network up
+                          to per-channel scale). Changes the loss scale: β ≈ 1e5 with it, ≈ 1
+                          without. (default: --normalize-vgg)
+  --normalize-floor <normalize-floor>
+                          With --normalize-vgg: divide each filter by max(its mean, this × the
+                          layer's average mean), so filters that barely fire on these images are
+                          not amplified more than 1/this. (default: 0.1)
+  --normalize-gradients   jcjohnson's per-layer gradient normalisation: divide each layer's
+                          gradient by its L1 norm (forces --line-search none).
+  --print-every <print-every>
+                          Without a terminal: print a progress line every N evaluations (0 = only
+                          the last). (default: 10)
+  --model <model>         Model: a .safetensors path or an installed model's name (default: the
+                          installed vgg16).
+  -h, --help              Show help information.
+"""#
+
+    @Test func transferHelpIsExactly() throws {
+        let r = try NSTBinary.run(["transfer", "--help"], environment: ["COLUMNS": "100"])
+        #expect(r.status == 0)
+        #expect(r.stdout == Self.transfer + "\n\n")
+    }
+
+    static let styleDepth = #"""
+OVERVIEW: The quiz's question 12: first 3 vs all 5 style layers, everything else identical.
+
+Restyles the content image twice with the same settings, once with the style layers
+conv1_1, conv2_1, conv3_1 and once with conv1_1 … conv5_1, then scores both outputs
+with the same network at all five layers. Writes into --output-dir:
+  layers-3.png, layers-5.png   the two images (with .json sidecars)
+  figure.png                   content | style | 3 layers | 5 layers, labelled
+  curves.svg                   loss per evaluation of both runs
+  metrics.json                 E_l of both images at all five layers, content losses:
+                               {"runs": {"3": {"style_loss": {"conv1_1": …}, …}, "5": …}}
+  report.html                  all of the above in one self-contained page
+Losses are the quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²).
+
+The default images live in Examples/images/ (see Examples/images/README.md for
+where to download them). Example:
+  nst experiment style-depth --size 384
+
+USAGE: nst experiment style-depth <options>
+
+OPTIONS:
+  --content <content>     Content image. (default: Examples/images/sea-turtle.jpg)
+  --style <style>         Style image. (default: Examples/images/great-wave.jpg)
+  --output-dir <output-dir>
+                          Folder for the images, figure, metrics and report. (default:
+                          out/style-depth)
+  --content-layer <content-layer>
+                          Content layer (block5_conv2 in the TensorFlow tutorial). (default:
+                          conv5_2)
+  --activation <activation>
+                          What a layer name means: relu = the rectified output (Gatys' Caffe model,
+                          Keras' blockN_convM), conv = before the ReLU. (values: relu, conv;
+                          default: relu)
+  --size <size>           Longest side of the images, in pixels. (default: 384)
+  --iterations <iterations>
+                          Evaluations per run (one VGG forward+backward each). (default: 150)
+  --content-weight <content-weight>
+                          α: weight of the content loss ½Σ(F−P)². (default: 1.0)
+  --style-weight <style-weight>
+                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 100000.0)
+  --tv-weight <tv-weight> Weight of the total-variation (smoothness) loss; 0 turns it off.
+                          (default: 0.0)
+  --init <init>           Start from the content image, white noise (from --seed) or the style
+                          image. (values: content, noise, style; default: content)
+  --optimizer <optimizer> lbfgs (quasi-Newton, Armijo line search) or adam. (values: lbfgs, adam;
+                          default: lbfgs)
+  --learning-rate <rate>  Step size: L-BFGS's trial step (default 1) or Adam's per-pixel step in
+                          the model's input units (default 10 for 0–255 models).
+  --lbfgs-history <lbfgs-history>
+                          L-BFGS history size m (curvature pairs kept). (default: 10)
+  --line-search <line-search>
+                          L-BFGS step rule: armijo (backtracking, loss never rises) or none (fixed
+                          step, as jcjohnson's default). (values: armijo, none; default: armijo)
+  --pooling <pooling>     Pooling in VGG: max (as trained) or avg (Gatys et al.'s choice). (values:
+                          max, avg; default: max)
+  --style-scale <style-scale>
+                          Style images are resized to this times --size (longest side). (default:
+                          1.0)
+  --original-colors       Keep the content's colours: transfer luminance only (YIQ).
+  --seed <seed>           Seed of the random number generator (noise init, --random-weights).
+                          (default: 0)
+  --normalize-vgg/--no-normalize-vgg
+                          Gatys' normalised VGG: rescale each conv layer so every filter's mean
+                          activation over this run's content and style images is 1 (same network up
+                          to per-channel scale). Changes the loss scale: β ≈ 1e5 with it, ≈ 1
+                          without. (default: --normalize-vgg)
+  --normalize-floor <normalize-floor>
+                          With --normalize-vgg: divide each filter by max(its mean, this × the
+                          layer's average mean), so filters that barely fire on these images are
+                          not amplified more than 1/this. (default: 0.1)
+  --normalize-gradients   jcjohnson's per-layer gradient normalisation: divide each layer's
+                          gradient by its L1 norm (forces --line-search none).
+  --print-every <print-every>
+                          Without a terminal: print a progress line every N evaluations (0 = only
+                          the last). (default: 10)
+  --model <model>         Model: a .safetensors path or an installed model's name (default: the
+                          installed vgg16).
+  -h, --help              Show help information.
+"""#
+
+    @Test func styleDepthHelpIsExactly() throws {
+        let r = try NSTBinary.run(["experiment", "style-depth", "--help"], environment: ["COLUMNS": "100"])
+        #expect(r.status == 0)
+        #expect(r.stdout == Self.styleDepth + "\n\n")
+    }
+
+}

@@ -1,0 +1,312 @@
+import Testing
+import Foundation
+import NSTTensor
+import NSTLayers
+import NSTVGG
+import NSTImage
+import NSTGradCheck
+@testable import NSTStyle
+
+/// A tiny VGG16-shaped network (random weights) up to conv3_1 and images of 12×16.
+enum Tiny {
+    static let widths = [4, 4, 5, 5, 6]
+    static func net<S: TensorScalar>(_: S.Type, pooling: Pooling = .max, seed: UInt64 = 3) -> VGG<S> {
+        VGG(architecture: .vgg16, weights: VGGWeights<S>.random(architecture: .vgg16, channels: widths, seed: seed), pooling: pooling)
+    }
+    static func image<S: TensorScalar>(_: S.Type, seed: UInt64, h: Int = 12, w: Int = 16) -> Tensor<S> {
+        var rng = SplitMix64(seed: seed)
+        return Tensor<S>.uniform([3, h, w], using: &rng)
+    }
+    static func rgb(seed: UInt64, width: Int = 16, height: Int = 12) -> RGBImage {
+        var rng = SplitMix64(seed: seed)
+        return RGBImage(width: width, height: height, pixels: (0..<(3 * width * height)).map { _ in Float(rng.nextUnit()) })
+    }
+
+    static func objective<S: TensorScalar>(_: S.Type, normalizeGradients: Bool = false, tv: Double = 0.05) -> (StyleObjective<VGG<S>>, Tensor<S>) {
+        let net = net(S.self, pooling: .avg)
+        let content = image(S.self, seed: 1), style1 = image(S.self, seed: 2), style2 = image(S.self, seed: 4, h: 10, w: 14)
+        let styleLayers = ["relu1_1", "conv2_1", "relu3_1"]
+        let positions = StyleObjective<VGG<S>>.positions(network: net, input: content, layers: styleLayers)
+        let obj = StyleObjective(
+            network: net,
+            contentTargets: StyleObjective.contentTargets(network: net, content: content, layers: ["relu2_2"]),
+            styleTargets: StyleObjective.styleTargets(network: net, styles: [style1, style2], blendWeights: [3, 1],
+                                                      layers: styleLayers, positions: positions),
+            styleLayerWeights: ["relu1_1": 1, "conv2_1": 0.5, "relu3_1": 2],
+            contentWeight: 0.7, styleWeight: 30, tvWeight: tv, normalizeGradients: normalizeGradients)
+        return (obj, image(S.self, seed: 5))
+    }
+}
+
+@Suite struct ObjectiveTests {
+    @Test func gradientMatchesFiniteDifferencesInDouble() throws {
+        let (obj, x) = Tiny.objective(Double.self)
+        let (_, dx) = try obj.evaluate(x, evaluation: 1)
+        // ε = 1e-4: f ≈ 40, so the round-off of a central difference is ≈ 1e-16·40/ε ≈ 4e-11;
+        // entries whose gradient is below 1e-5 (a few of 576, max |g| ≈ 0.7) are compared
+        // only for being that small (absoluteFloor), the others to 1e-6 relative error.
+        #expect(dx.storage.filter { abs($0) > 1e-5 }.count > 9 * x.count / 10)
+        let res = GradCheck.check(at: x.storage, analytic: dx.storage, epsilon: 1e-4, absoluteFloor: 1e-5) { v in
+            (try? obj.losses(at: Tensor(shape: x.shape, storage: v)).total) ?? .nan
+        }
+        #expect(res.checkedEntries == x.count)
+        #expect(res.maxRelativeError < 1e-6, "\(res); f = \(String(describing: try? obj.losses(at: x).total)); max |g| \(dx.storage.map(abs).max()!)")
+    }
+
+    @Test func totalIsTheWeightedSumOfTheTerms() throws {
+        let (obj, x) = Tiny.objective(Double.self)
+        let t = try obj.losses(at: x)
+        let expected = 0.7 * t.content["relu2_2"]! + 30 * (t.style["relu1_1"]! + 0.5 * t.style["conv2_1"]! + 2 * t.style["relu3_1"]!) + 0.05 * t.tv
+        #expect(abs(t.total - expected) <= 1e-12 * abs(expected))
+        #expect(t.tv == TotalVariation.forward(x))
+    }
+
+    @Test func contentLossIsZeroAtTheContentImage() throws {
+        let (obj, _) = Tiny.objective(Double.self, tv: 0)
+        let t = try obj.losses(at: Tiny.image(Double.self, seed: 1))
+        #expect(t.content["relu2_2"]! == 0)
+    }
+
+    @Test func styleTargetsBlendAndRescaleByPositions() {
+        let net = Tiny.net(Double.self)
+        let a = Tiny.image(Double.self, seed: 2), b = Tiny.image(Double.self, seed: 9, h: 6, w: 8)
+        let layers = ["relu1_1"]
+        let positions = ["relu1_1": 12 * 16]
+        let only = StyleObjective<VGG<Double>>.styleTargets(network: net, styles: [a, b], blendWeights: [1, 0], layers: layers, positions: positions)
+        let gramA = Gram.forward(StyleObjective<VGG<Double>>.featureMatrix(net.forward(a, keep: ["relu1_1"])["relu1_1"]!))
+        #expect(only["relu1_1"]! == gramA)   // same size as the generated image: exactly F Fᵀ
+        // The 6×8 image has a quarter of the positions: its Gram is scaled by 4.
+        let onlyB = StyleObjective<VGG<Double>>.styleTargets(network: net, styles: [a, b], blendWeights: [0, 2], layers: layers, positions: positions)
+        let gramB = Gram.forward(StyleObjective<VGG<Double>>.featureMatrix(net.forward(b, keep: ["relu1_1"])["relu1_1"]!))
+        for i in 0..<gramB.count { #expect(abs(onlyB["relu1_1"]!.storage[i] - 4 * gramB.storage[i]) <= 1e-12 * abs(gramB.storage[i]) + 1e-15) }
+        let mixed = StyleObjective<VGG<Double>>.styleTargets(network: net, styles: [a, b], blendWeights: [3, 1], layers: layers, positions: positions)
+        for i in 0..<gramA.count {
+            let want = 0.75 * gramA.storage[i] + 0.25 * 4 * gramB.storage[i]
+            #expect(abs(mixed["relu1_1"]!.storage[i] - want) <= 1e-12 * abs(want) + 1e-15)
+        }
+    }
+
+    @Test func normalizeGradientsGivesEachLayerUnitL1TimesItsWeight() throws {
+        // A network that records the gradients it receives.
+        final class Recorder: FeatureNetwork {
+            var received: [String: Tensor<Double>] = [:]
+            func forward(_ x: Tensor<Double>, keep: Set<String>) -> [String: Tensor<Double>] {
+                var out: [String: Tensor<Double>] = [:]
+                for (k, name) in keep.sorted().enumerated() {
+                    out[name] = Tensor(shape: x.shape, storage: x.storage.map { $0 * Double(k + 1) })
+                }
+                return out
+            }
+            func backward(_ d: [String: Tensor<Double>]) -> Tensor<Double> { received = d; return d.values.first! }
+        }
+        let net = Recorder()
+        let x = Tiny.image(Double.self, seed: 1, h: 3, w: 4)
+        let obj = StyleObjective(network: net,
+                                 contentTargets: StyleObjective.contentTargets(network: net, content: Tiny.image(Double.self, seed: 2, h: 3, w: 4), layers: ["a"]),
+                                 styleTargets: ["b": Tensor(shape: [3, 3], repeating: 0.1)],
+                                 styleLayerWeights: ["b": 2], contentWeight: 5, styleWeight: 3, tvWeight: 0,
+                                 normalizeGradients: true)
+        _ = try obj.evaluate(x, evaluation: 1)
+        let l1 = net.received.mapValues { $0.storage.reduce(0) { $0 + abs($1) } }
+        #expect(abs(l1["a"]! - 5) < 1e-6)      // α
+        #expect(abs(l1["b"]! - 6) < 1e-6)      // β·w_l
+    }
+}
+
+@Suite struct NonFiniteGuardTests {
+    @Test func overflowingImageStopsWithTheTermAndTheIteration() throws {
+        let (obj, x) = Tiny.objective(Float.self, tv: 0)
+        var huge = x
+        for i in 0..<huge.count { huge.storage[i] *= 1e30 }
+        do {
+            _ = try obj.evaluate(huge, evaluation: 17)
+            Issue.record("no error for a non-finite loss")
+        } catch let e as NonFiniteLossError {
+            #expect(e.evaluation == 17)
+            #expect(e.term.contains("loss at"), "\(e.term)")
+            #expect(e.description.contains("iteration 17") && e.description.contains("Try"))
+        }
+    }
+
+    @Test func nanInputIsCaught() throws {
+        let (obj, x) = Tiny.objective(Float.self)
+        var bad = x
+        bad.storage[5] = .nan
+        #expect(throws: NonFiniteLossError.self) { _ = try obj.evaluate(bad, evaluation: 1) }
+    }
+
+    @Test func runStopsAndReportsInsteadOfReturningAnImage() throws {
+        // β = 1e39 is finite in Double (the losses) but not in Float (the gradient).
+        var o = StyleTransferOptions()
+        o.styleWeight = 1e39
+        o.iterations = 5
+        o.contentLayers = ["relu2_2"]
+        o.styleLayers = ["relu1_1", "relu3_1"]
+        let run = TinyRun.make(o)
+        do {
+            _ = try run.run()
+            Issue.record("no error")
+        } catch let e as NonFiniteLossError {
+            #expect(e.term.contains("gradient") && e.evaluation == 1, "\(e)")
+        }
+    }
+}
+
+/// A StyleTransferRun on the tiny network with a trivial preprocessing (x = pixel).
+enum TinyRun {
+    static func make(_ o: StyleTransferOptions, styles: [RGBImage] = [Tiny.rgb(seed: 2)]) -> StyleTransferRun<VGG<Float>> {
+        StyleTransferRun(options: o, network: Tiny.net(Float.self), content: Tiny.rgb(seed: 1), styles: styles,
+                         encode: { Preprocessing.torchvision.tensor(fromRGB: $0.pixels, width: $0.width, height: $0.height) },
+                         decode: { Preprocessing.torchvision.rgb(from: $0) })
+    }
+    static var options: StyleTransferOptions {
+        var o = StyleTransferOptions()
+        o.contentLayers = ["relu2_2"]
+        o.styleLayers = ["relu1_1", "relu2_1", "relu3_1"]
+        o.iterations = 30
+        o.styleWeight = 100
+        return o
+    }
+}
+
+@Suite struct StyleTransferRunTests {
+    @Test(arguments: [OptimizerKind.lbfgs, .adam])
+    func lossDecreases(_ kind: OptimizerKind) throws {
+        var o = TinyRun.options
+        o.optimizer = kind
+        o.learningRate = kind == .adam ? 0.05 : nil
+        var seen: [Int] = []
+        let r = try TinyRun.make(o).run(progress: { seen.append($0.evaluation) })
+        #expect(r.evaluations == 30 && seen == Array(1...30))
+        #expect(r.best.total < 0.5 * r.curve[0].total, "\(r.curve[0].total) → \(r.best.total)")
+        #expect(r.stopReason == "budget")
+    }
+
+    @Test func lbfgsWithLineSearchNeverRaisesTheAcceptedLoss() throws {
+        let r = try TinyRun.make(TinyRun.options).run()
+        var best = Double.infinity
+        var bests: [Double] = []
+        for t in r.curve where t.total < best { best = t.total; bests.append(best) }
+        #expect(best == r.best.total)
+        #expect(bests.count > 5)
+    }
+
+    @Test func theWrittenImageHasTheLossTheRunReports() throws {
+        // The image is kept inside the valid pixel box, so writing it (clamping to 0…1)
+        // does not change it: its loss is the one the optimiser reached.
+        var o = TinyRun.options
+        o.styleWeight = 1e4
+        let run = TinyRun.make(o)
+        let r = try run.run()
+        let again = try run.objective.losses(at: Preprocessing.torchvision.tensor(fromRGB: r.image.pixels, width: 16, height: 12))
+        #expect(abs(again.total - r.best.total) <= 1e-3 * r.best.total, "\(again.total) vs \(r.best.total)")
+    }
+
+    @Test func stopFlagReturnsTheBestImageSoFar() throws {
+        var calls = 0
+        let run = TinyRun.make(TinyRun.options)
+        let r = try run.run(shouldStop: { calls += 1; return calls > 7 })
+        #expect(r.stopReason == "interrupted")
+        #expect(r.evaluations == 7)
+        #expect(r.image.width == 16 && r.image.height == 12)
+        #expect(r.best.total == r.curve.map(\.total).min())
+    }
+
+    @Test func intermediatesEveryN() throws {
+        var saved: [Int] = []
+        _ = try TinyRun.make(TinyRun.options).run(saveEvery: 10, intermediate: { n, img in saved.append(n); #expect(img.width == 16) })
+        #expect(saved == [10, 20, 30])
+    }
+
+    @Test func initModes() throws {
+        var o = TinyRun.options
+        o.initMode = .content
+        #expect(TinyRun.make(o).initialTensor() == Preprocessing.torchvision.tensor(fromRGB: Tiny.rgb(seed: 1).pixels, width: 16, height: 12))
+        o.initMode = .noise
+        o.seed = 1
+        let n1 = TinyRun.make(o).initialTensor()
+        #expect(n1 == TinyRun.make(o).initialTensor())      // same seed, same noise
+        o.seed = 2
+        #expect(n1 != TinyRun.make(o).initialTensor())
+        o.initMode = .style
+        let style = Tiny.rgb(seed: 8, width: 32, height: 24)
+        let x = TinyRun.make(o, styles: [style]).initialTensor()
+        #expect(x.shape == [3, 12, 16])
+    }
+
+    @Test func originalColorsKeepTheContentChrominance() throws {
+        var o = TinyRun.options
+        o.originalColors = true
+        let run = TinyRun.make(o)
+        let r = try run.run()
+        let c = ColorTransfer.yiq(fromRGB: run.content.pixels), g = ColorTransfer.yiq(fromRGB: r.image.pixels)
+        var maxDiff: Float = 0
+        for p in stride(from: 0, to: c.count, by: 3) where g[p] > 0.05 && g[p] < 0.95 {
+            maxDiff = max(maxDiff, abs(c[p + 1] - g[p + 1]), abs(c[p + 2] - g[p + 2]))
+        }
+        #expect(maxDiff < 0.02)
+    }
+}
+
+@Suite struct NormalizationTests {
+    @Test func everyFilterHasMeanActivationOneAndTheNetworkIsOnlyRescaled() {
+        let weights = VGGWeights<Float>.random(architecture: .vgg16, channels: Tiny.widths, seed: 11)
+        let model = StyleModel(weights: weights, preprocessing: .torchvision, path: "", sha256: "")
+        let images = [Tiny.rgb(seed: 1), Tiny.rgb(seed: 2, width: 20, height: 16)]
+        let means = model.activationMeans(pooling: .avg, images: images)
+        let normalized = StyleModel(weights: model.normalizedWeights(pooling: .avg, images: images, floor: 0),
+                                    preprocessing: .torchvision, path: "", sha256: "")
+        let after = normalized.activationMeans(pooling: .avg, images: images)
+        for (l, layer) in after.enumerated() {
+            for (c, m) in layer.enumerated() where means[l][c] > 0 { #expect(abs(m - 1) < 1e-3, "layer \(l) channel \(c): \(m)") }
+        }
+        // Activations of the normalised network = original / mean, channel by channel.
+        let a = model.network(pooling: .avg).forward(model.encode(images[0]), keep: ["relu3_1"])["relu3_1"]!
+        let b = normalized.network(pooling: .avg).forward(model.encode(images[0]), keep: ["relu3_1"])["relu3_1"]!
+        let m = a.count / a.shape[0]
+        for c in 0..<a.shape[0] where means[4][c] > 0 {
+            for i in 0..<m {
+                let want = a.storage[c * m + i] / Float(means[4][c])
+                #expect(abs(b.storage[c * m + i] - want) <= 1e-3 * max(1, abs(want)))
+            }
+        }
+    }
+
+    @Test func floorCapsTheAmplificationOfRarelyFiringFilters() {
+        let s = VGGNormalization.scales(means: [[2, 0.01, 1, 0]], floor: 0.1)
+        // typical = (2 + 0.01 + 1) / 3 ≈ 1.0033; 0.01 is raised to 0.10033; 0 (dead) keeps 1.
+        #expect(s[0][0] == 0.5 && s[0][2] == 1 && s[0][3] == 1)
+        #expect(abs(s[0][1] - 1 / (0.1 * 3.01 / 3)) < 1e-9)
+        #expect(VGGNormalization.scales(means: [[2, 0.01]], floor: 0)[0] == [0.5, 100])
+    }
+
+    @Test func rescaleOfAPrefixUndoesTheScaleAtTheNextLayer() {
+        // Two 1×1-kernel "layers" written out by hand: 1→2→1 channels (kernel size 1 for clarity).
+        var w: [[Float]] = [[1, 2, 3, 4, 5, 6], [1, 1]]    // layer 0: [2, 3, 1, 1]; layer 1: [1, 2, 1, 1]
+        var b: [[Float]] = [[1, 1], [0]]
+        VGGNormalization.rescale(weights: &w, biases: &b, outChannels: [2, 1], scales: [[0.5, 0.25]])
+        #expect(w[0] == [0.5, 1, 1.5, 1, 1.25, 1.5] && b[0] == [0.5, 0.25])
+        #expect(w[1] == [2, 4] && b[1] == [0])
+    }
+}
+
+@Suite struct SidecarTests {
+    @Test func sidecarSitsBesideTheImage() {
+        #expect(TransferSidecar.url(forImage: URL(fileURLWithPath: "/a/b/out.png")).path == "/a/b/out.json")
+    }
+
+    @Test func reportIsSelfContained() {
+        var m = StyleDepthMetrics(runs: [:], contentLayer: "relu5_2", evaluationLayers: ["conv1_1"], normalizeVGG: true,
+                                  normalizeGradients: false, size: 32, width: 32, height: 24,
+                                  model: .init(path: "m", sha256: "ab", architecture: "vgg16"), options: StyleTransferOptions(),
+                                  command: "nst experiment style-depth --size 32 <x>", totalSeconds: 1)
+        m.runs["3"] = .init(styleLoss: ["conv1_1": 2], contentLoss: 1, styleLayersUsed: ["relu1_1"], evaluations: 2, seconds: 1, curve: [3, 2])
+        m.runs["5"] = .init(styleLoss: ["conv1_1": 1], contentLoss: 1, styleLayersUsed: ["relu1_1"], evaluations: 2, seconds: 1, curve: [3, 1])
+        #expect(m.ratios["conv1_1"] == 0.5)
+        let html = StyleDepthReport.html(metrics: m, figurePNG: Data([1, 2, 3]), imagePNGs: ["layers-3.png": Data([4])], credits: "c")
+        #expect(html.contains("data:image/png;base64,AQID"))
+        #expect(html.contains("<svg") && html.contains("<polyline"))
+        #expect(html.contains("--size 32 &lt;x&gt;"))
+        #expect(!html.contains("src=\"http") && !html.contains("href=\"http"))
+    }
+}
