@@ -10,16 +10,21 @@ import NSTTensor
 /// VGG keeps only the ReLU outputs, never the pre-activations.
 public enum ReLU {
     /// x [any] → y [same]
+    @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
         var y = x
-        y.storage.withUnsafeMutableBufferPointer { p in
-            for i in p.indices where p[i] < 0 { p[i] = 0 }
+        y.storage.withUnsafeMutableBufferPointer { b in
+            let p = b.baseAddress!
+            Parallel.forRanges(b.count) { r in
+                for i in r { p[i] = p[i] < 0 ? 0 : p[i] }   // NaN passes through
+            }
         }
         return y
     }
 
     /// dY, y (the forward's output, or its input) → dX = dY · [y > 0]
+    @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ dY: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
         var dX = dY
@@ -28,6 +33,7 @@ public enum ReLU {
     }
 
     /// d ← d · [y > 0], without allocating.
+    @_specialize(where S == Float)
     @inlinable
     public static func backwardInPlace<S: TensorScalar>(_ d: inout Tensor<S>, output y: Tensor<S>) {
         precondition(d.shape == y.shape, "ReLU backward: dY \(d.shape) vs y \(y.shape)")
@@ -36,7 +42,7 @@ public enum ReLU {
             d.storage.withUnsafeMutableBufferPointer { db in
                 let yp = yb.baseAddress!, dp = db.baseAddress!
                 Parallel.forRanges(n) { r in
-                    for i in r where !(yp[i] > 0) { dp[i] = 0 }
+                    for i in r { dp[i] = yp[i] > 0 ? dp[i] : 0 }   // branch-free, so it vectorizes
                 }
             }
         }
@@ -52,6 +58,7 @@ public enum ReLU {
 /// Backward recomputes the winner from the input, so nothing but the input is kept.
 public enum MaxPool2x2 {
     /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋]
+    @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
@@ -70,6 +77,7 @@ public enum MaxPool2x2 {
     }
 
     /// dY [C,⌊H/2⌋,⌊W/2⌋], X [C,H,W] → dX [C,H,W]: each dY goes to its window's (first) maximum.
+    @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ dY: Tensor<S>, input x: Tensor<S>) -> Tensor<S> {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
@@ -105,6 +113,7 @@ public enum MaxPool2x2 {
 /// Odd sizes: ⌊H/2⌋×⌊W/2⌋ like MaxPool2x2; the dropped row/column gets zero gradient.
 public enum AvgPool2x2 {
     /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋]
+    @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
@@ -123,6 +132,7 @@ public enum AvgPool2x2 {
     }
 
     /// dY [C,⌊H/2⌋,⌊W/2⌋] → dX [C,H,W], each input of a window gets dY/4.
+    @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ dY: Tensor<S>, inputShape: [Int]) -> Tensor<S> {
         let c = inputShape[0], h = inputShape[1], w = inputShape[2], oh = h / 2, ow = w / 2
@@ -153,6 +163,7 @@ public enum AvgPool2x2 {
 /// is present only if its neighbour exists.
 public enum TotalVariation {
     /// X [C,H,W] → TV
+    @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> S {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2]
@@ -168,6 +179,7 @@ public enum TotalVariation {
     }
 
     /// X [C,H,W], upstream dL → dX [C,H,W] = dL · ∂TV/∂X
+    @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ x: Tensor<S>, dL: S = 1) -> Tensor<S> {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2]

@@ -12,6 +12,13 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     public static var defaultMaxScalars: Int { 1 << 22 }
 
     public let maxScalars: Int
+    /// The algorithm of every convolution run with this workspace (default: `NST_CONV_ALGORITHM`
+    /// or `.auto`). Change it between passes, not during one.
+    public var algorithm: ConvAlgorithm = .environmentDefault
+    /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, or 0 = per layer (F(4×4) while both
+    /// channel counts are ≤ 256, F(2×2) above: its transformed weights take 16/9 of the
+    /// originals' memory instead of 4×, and deep layers have few pixels to tile).
+    public var winogradTile = 0
     @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
     @usableFromInline var capacity = 0
 
@@ -37,13 +44,32 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     }
 }
 
+/// Weights derived from a convolution's kernel (flipped for im2col backward, Winograd-transformed),
+/// computed once on first use under a lock and kept for the convolution's lifetime.
+public final class DerivedWeights<Scalar: TensorScalar>: @unchecked Sendable {
+    @usableFromInline let lock = WeightLock()
+    @usableFromInline var cache: [Int: Tensor<Scalar>] = [:]
+    @usableFromInline init() {}
+
+    @inlinable
+    func get(key: Int, _ make: () -> Tensor<Scalar>) -> Tensor<Scalar> {
+        lock.lock(); defer { lock.unlock() }
+        if let t = cache[key] { return t }
+        let t = make()
+        cache[key] = t
+        return t
+    }
+}
+
 /// 3×3 convolution, stride 1, zero padding 1, with bias — the only convolution VGG has.
 ///
 ///   Y[o,y,x] = b[o] + Σ_{c,ky,kx} W[o,c,ky,kx] · X[c, y+ky−1, x+kx−1]    (X is 0 outside)
 ///
 /// Shapes: X [C,H,W], W [O,C,3,3] (OIHW, torchvision's order), b [O], Y [O,H,W].
 ///
-/// Fast path: im2col into a bounded band of rows, then one GEMM per band,
+/// Fast paths, chosen by `ConvWorkspace.algorithm`: Winograd F(m×m, 3×3) (Winograd.swift; fewer
+/// multiplies than the definition) or im2col, described here:
+/// im2col into a bounded band of rows, then one GEMM per band,
 /// Y_band[O, rows·W] = W[O, 9C] · cols[9C, rows·W], with the bias written first (β = 1) and the
 /// ReLU optionally fused on the band while it is still in cache.
 ///
@@ -62,8 +88,33 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     public let weight: Tensor<Scalar>
     /// [O]
     public let bias: Tensor<Scalar>
-    /// W' [C, O, 3, 3] for the backward pass (see the type's comment).
-    public let backwardWeight: Tensor<Scalar>
+    /// Derived weights, computed on first use and shared by copies of this convolution.
+    @usableFromInline let derived: DerivedWeights<Scalar>
+
+    /// W' [C, O, 3, 3] for the im2col backward pass (see the type's comment); computed on first use.
+    @inlinable
+    public var backwardWeight: Tensor<Scalar> {
+        derived.get(key: 0) { Conv3x3.flippedTransposed(weight) }
+    }
+
+    /// U [α², O, C] of Winograd F(m×m, 3×3) (see `WinogradTransform`); computed on first use.
+    /// The backward pass uses the same U (transposed GEMMs).
+    @inlinable
+    public func winogradWeight(_ t: WinogradTransform) -> Tensor<Scalar> {
+        derived.get(key: t.m) { t.transformedWeights(weight) }
+    }
+
+    /// The Winograd transform `workspace` selects for this layer, or nil for im2col.
+    @inlinable
+    public func winogradTransform(_ workspace: ConvWorkspace<Scalar>) -> WinogradTransform? {
+        switch workspace.algorithm {
+        case .im2col: return nil
+        case .auto where inChannels < 16 || outChannels < 16: return nil
+        default:
+            if workspace.winogradTile != 0 { return .tile(workspace.winogradTile) }
+            return max(inChannels, outChannels) <= 256 ? .f4 : .f2
+        }
+    }
 
     public var inChannels: Int { weight.shape[1] }
     public var outChannels: Int { weight.shape[0] }
@@ -75,7 +126,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         precondition(bias.shape == [weight.shape[0]], "Conv3x3 bias must be [\(weight.shape[0])], got \(bias.shape)")
         self.weight = weight
         self.bias = bias
-        self.backwardWeight = Conv3x3.flippedTransposed(weight)
+        self.derived = DerivedWeights()
     }
 
     /// W'[c,o,ky,kx] = W[o,c,2−ky,2−kx]. [O,C,3,3] → [C,O,3,3]
@@ -92,13 +143,18 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     // MARK: fast path
 
     /// X [C,H,W] → Y [O,H,W]; `relu: true` returns max(Y, 0) (fused bias + ReLU).
+    @_specialize(where Scalar == Float)
     @inlinable
     public func forward(_ x: Tensor<Scalar>, relu: Bool = false, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
         precondition(x.shape.count == 3 && x.shape[0] == inChannels,
                      "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
         let h = x.shape[1], w = x.shape[2]
         var y = Tensor<Scalar>(shape: [outChannels, h, w])
-        Conv3x3.convolve(x, weights: weight, bias: bias, relu: relu, into: &y, workspace: workspace)
+        if let t = winogradTransform(workspace) {
+            Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: relu, into: &y, workspace: workspace)
+        } else {
+            Conv3x3.convolve(x, weights: weight, bias: bias, relu: relu, into: &y, workspace: workspace)
+        }
         return y
     }
 
@@ -108,12 +164,15 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     /// - C ≥ O: the flipped convolution dX = conv(dY, W') (im2col of dY: 9·O scalars per pixel);
     /// - C < O (conv1_1: 3 ← 64, and every block's first convolution): dcols[9C, n] = Wᵀ·dY, then
     ///   col2im adds each column back onto the pixels it was read from (9·C scalars per pixel).
+    @_specialize(where Scalar == Float)
     @inlinable
     public func backward(_ dY: Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
         precondition(dY.shape.count == 3 && dY.shape[0] == outChannels,
                      "Conv3x3 backward expects dY [\(outChannels), H, W], got \(dY.shape)")
         var dX = Tensor<Scalar>(shape: [inChannels, dY.shape[1], dY.shape[2]])
-        if inChannels < outChannels {
+        if let t = winogradTransform(workspace) {
+            Conv3x3.winogradConvolveAdjoint(dY, transformed: winogradWeight(t), transform: t, into: &dX, workspace: workspace)
+        } else if inChannels < outChannels {
             Conv3x3.transposedConvolve(dY, weights: weight, into: &dX, workspace: workspace)
         } else {
             Conv3x3.convolve(dY, weights: backwardWeight, bias: nil, relu: false, into: &dX, workspace: workspace)

@@ -8,6 +8,7 @@ import NSTTensor
 /// Gram matrix G = F Fᵀ (N×N), eq. (3): G_ij = Σ_k F_ik F_jk.
 public enum Gram {
     /// F: [N, M] → G: [N, N]
+    @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>) -> Tensor<S> {
         F.matmul(F, transposeOther: true)
@@ -15,6 +16,7 @@ public enum Gram {
 
     /// dF = (dG + dGᵀ) F, since ∂G_ij/∂F_ab = δ_ia F_jb + δ_ja F_ib.
     /// F: [N, M], dG: [N, N] → dF: [N, M]
+    @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, dG: Tensor<S>) -> Tensor<S> {
         let n = dG.shape[0]
@@ -27,6 +29,7 @@ public enum Gram {
 /// Content loss of one layer, eq. (1): L = ½ Σ_ij (F_ij − P_ij)².
 public enum ContentLoss {
     /// F, P: [N, M] → L
+    @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>, _ P: Tensor<S>) -> S {
         precondition(F.shape == P.shape, "content loss: F \(F.shape) vs P \(P.shape)")
@@ -36,6 +39,7 @@ public enum ContentLoss {
     }
 
     /// ∂L/∂F = F − P (quiz Q2), times the upstream dL. → dF: [N, M]
+    @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, _ P: Tensor<S>, dL: S = 1) -> Tensor<S> {
         var dF = F
@@ -48,6 +52,7 @@ public enum ContentLoss {
 /// with G = F Fᵀ the generated image's Gram matrix and A the style image's.
 public enum StyleLoss {
     /// F: [N, M], A: [N, N] → E
+    @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>) -> S {
         let G = Gram.forward(F)
@@ -60,6 +65,7 @@ public enum StyleLoss {
     /// ∂E/∂F = (G − A) F / (N² M²) for symmetric A (the N×M gradient; the seed's
     /// eq. (6) prints its transpose Fᵀ(G − A)). Composed from the Gram backward:
     /// dG = 2(G − A)/(4N²M²), dF = (dG + dGᵀ) F. → dF: [N, M]
+    @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>, dE: S = 1) -> Tensor<S> {
         var dG = Gram.forward(F)

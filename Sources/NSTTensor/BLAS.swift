@@ -46,6 +46,7 @@ public enum BLASThreads {
 
 extension Tensor {
     /// Matrix product of two 2-D tensors with optional transposes: op(self)·op(other).
+    @_specialize(where Scalar == Float)
     @inlinable
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         precondition(shape.count == 2 && other.shape.count == 2, "matmul needs 2-D tensors")

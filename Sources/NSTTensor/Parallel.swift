@@ -7,11 +7,15 @@ public enum Parallel {
     /// Number of workers: the machine's active cores (at least 1).
     public static let workers: Int = max(1, sysconfActiveProcessors())
 
+    /// At most this many chunks when set (nil = `workers`); `nst bench --compare-threads` sets 1.
+    /// Set it only while no parallel work runs.
+    nonisolated(unsafe) public static var limit: Int? = nil
+
     /// Runs `body(range)` over disjoint ranges covering `0..<count`. Runs inline when the work is
     /// small (`count * costPerItem < 32 Ki`), so tiny tensors pay no dispatch overhead.
     @inlinable
     public static func forRanges(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = min(workers, count)
+        let chunks = min(limit ?? workers, workers, count)
         if chunks <= 1 || count * costPerItem < 32_768 {
             if count > 0 { body(0..<count) }
             return

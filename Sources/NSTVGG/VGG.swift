@@ -67,6 +67,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// x [3,H,W] → the kept layers' activations [C,H',W'] by canonical name. Runs only as deep as
     /// the deepest kept layer. `keep` may use canonical or Keras names.
+    @_specialize(where Scalar == Float)
     @inlinable
     public func forward(_ x: Tensor<Scalar>, keep: Set<String>) -> [String: Tensor<Scalar>] {
         precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
@@ -115,6 +116,7 @@ public final class VGG<Scalar: TensorScalar> {
 
     /// ∂L/∂(kept layers) → ∂L/∂x [3,H,W], for the image of the last `forward`. Layers missing from
     /// `dKept` contribute nothing; every key must be a layer that forward kept (or a shallower one).
+    @_specialize(where Scalar == Float)
     @inlinable
     public func backward(_ dKept: [String: Tensor<Scalar>]) -> Tensor<Scalar> {
         precondition(!imageShape.isEmpty, "VGG.backward called before forward")
@@ -130,11 +132,12 @@ public final class VGG<Scalar: TensorScalar> {
             let layer = layers[pos]
             let start = now
             defer { record(layer.name, "backward", since: start) }
-            if let g = upstream[pos] {
+            if let g = upstream.removeValue(forKey: pos) {
                 precondition(g.shape == outputShape(pos), "backward: gradient for \(layer.name) is \(g.shape), the layer's output is \(outputShape(pos))")
-                d = d.map { Self.sum($0, g) } ?? g
+                if d == nil { d = g } else { Self.add(&d!, g) }
             }
             if var dOut = d {
+                d = nil   // dOut is now the only reference: the in-place ReLU mask does not copy it
                 switch layer.kind {
                 case .relu:
                     ReLU.backwardInPlace(&dOut, output: saved[pos]!)
@@ -165,10 +168,21 @@ public final class VGG<Scalar: TensorScalar> {
 
     @inlinable
     static func sum(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(a.shape == b.shape, "gradient shapes \(a.shape) and \(b.shape) differ")
         var out = a
-        for i in 0..<out.count { out.storage[i] += b.storage[i] }
+        add(&out, b)
         return out
+    }
+
+    /// out += b (in place when `out` is the only reference to its storage).
+    @inlinable
+    static func add(_ out: inout Tensor<Scalar>, _ b: Tensor<Scalar>) {
+        precondition(out.shape == b.shape, "gradient shapes \(out.shape) and \(b.shape) differ")
+        b.storage.withUnsafeBufferPointer { bb in
+            out.storage.withUnsafeMutableBufferPointer { ob in
+                let bp = bb.baseAddress!, op = ob.baseAddress!
+                Parallel.forRanges(ob.count) { r in for i in r { op[i] += bp[i] } }
+            }
+        }
     }
 }
 

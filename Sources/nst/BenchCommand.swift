@@ -27,9 +27,16 @@ struct BenchCommand: ParsableCommand {
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
 
+        Convolutions run by --conv-algorithm (default auto: Winograd F(4×4,3×3) up to 256 \
+        channels, F(2×2,3×3) above, im2col for conv1_1's 3 input channels). --compare-im2col and \
+        --compare-threads time each size again with im2col and on 1 thread in the same run; two or \
+        more sizes also give the fitted exponent of time ∝ pixels^k.
+
         Examples:
           nst bench --random-weights
           nst bench --sizes 384 --iterations 10 --json
+          nst bench --sizes 256 384 512 --compare-im2col --compare-threads
+          nst bench --sizes 128 256 512 1024 --iterations 3
         """
     )
 
@@ -65,6 +72,18 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of the table.")
     var json = false
 
+    @Option(name: .long, help: "Convolution algorithm: auto (Winograd where channels ≥ 16, im2col for conv1_1), im2col (direct multiply count, GEMM), winograd (every layer).")
+    var convAlgorithm: BenchConvAlgorithm = .auto
+
+    @Option(name: .long, help: "Winograd output tile: 0 = per layer (4 up to 256 channels, 2 above), 2 or 4.")
+    var winogradTile: Int = 0
+
+    @Flag(name: .long, help: "Also time every size with --conv-algorithm im2col in the same run and print the speed-up.")
+    var compareIm2col = false
+
+    @Flag(name: .long, help: "Also time every size on 1 thread (BLAS and nst's own workers) and print the speed-up of all threads.")
+    var compareThreads = false
+
     func validate() throws {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (32...4096).contains($0!) }) else {
             throw ValidationError("--sizes \(sizeArguments.joined(separator: " ")): each size must be a whole number of pixels from 32 to 4096 (VGG16 pools 4 times before block 5; 32 px is the smallest that reaches it), e.g. --sizes 256,384,512")
@@ -73,6 +92,7 @@ struct BenchCommand: ParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
         guard (64...8192).contains(rooflineSize) else { throw ValidationError("--roofline-size must be between 64 and 8192") }
         do { _ = try VGGArchitecture.vgg19.resolve(layer) } catch { throw ValidationError("--layer: \(error)") }
+        guard [0, 2, 4].contains(winogradTile) else { throw ValidationError("--winograd-tile must be 0, 2 or 4") }
         if randomWeights && model != nil { throw ValidationError("--random-weights and --model exclude each other") }
     }
 
@@ -110,60 +130,109 @@ struct BenchCommand: ParsableCommand {
         let net = VGG(architecture: architecture, weights: weights, pooling: pooling.pooling)
         log("model: \(modelDescription); iteration = forward to \(deepest), style \(styleLayers.joined(separator: ",")), content \(deepest), backward to the image; \(pooling.rawValue) pooling")
 
+        net.workspace.algorithm = convAlgorithm.algorithm
+        net.workspace.winogradTile = winogradTile
         var results: [SizeResult] = []
         for size in sizes.compactMap({ $0 }) {
             let width = size, height = max(1, size * 3 / 4)
-            PeakMemory.reset()
-            let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
-            var forward: [Double] = [], backward: [Double] = [], total: [Double] = []
-            var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
-            net.recordsLayerTimes = true
-            let progress = ProgressBar(total: warmup + iterations, label: "bench \(width)x\(height)")
-            for i in 0..<(warmup + iterations) {
-                let (f, b) = workload.iteration()
-                progress.update(i + 1, values: [("iteration_s", f + b)])
-                if i >= warmup {
-                    forward.append(f); backward.append(b); total.append(f + b)
-                    for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
-                }
-            }
-            net.recordsLayerTimes = false
-            progress.finish()
-            var layerRows: [LayerRow] = []
-            for (name, macs) in architecture.convMultiplyAddsPerLayer(width: width, height: height) {
-                guard let f = perLayer["\(name) forward"] else { continue }
-                let fwd = Stats(f).median, bwd = perLayer["\(name) backward"].map { Stats($0).median } ?? 0
-                let gflop = 2 * Double(macs) / 1e9
-                layerRows.append(LayerRow(layer: name, gflop: gflop, forward_s: fwd, backward_s: bwd,
-                                          forward_gflops: gflop / fwd, backward_gflops: bwd > 0 ? gflop / bwd : 0))
-            }
-            let otherForward = Stats(forward).median - layerRows.reduce(0) { $0 + $1.forward_s }
-            let flop = 4.0 * Double(try architecture.convMultiplyAdds(through: deepest, width: width, height: height))
-            let r = SizeResult(size: size, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
-                               iteration: Stats(total), gflop: flop / 1e9,
-                               effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB(),
-                               layers: layerRows)
-            results.append(r)
+            var r = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "bench \(width)x\(height)")
+            r.size = size
+            r.algorithm = convAlgorithm.rawValue
             log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline  peak RSS %.0f MiB",
                        size, width, height, r.forward.median, r.backward.median, r.iteration.median, r.iteration.min, r.iteration.max,
                        r.gflop, r.effectiveGFLOPS, r.effectiveGFLOPS / rooflineAll, r.peakRSSMiB))
             if !json {
-                for row in layerRows {
+                for row in r.layers {
                     print(String(format: "        %-8@ %6.2f GFLOP  forward %.4f s (%5.1f GFLOP/s)  backward %.4f s (%5.1f GFLOP/s)",
                                  row.layer as NSString, row.gflop, row.forward_s, row.forward_gflops, row.backward_s, row.backward_gflops))
                 }
-                print(String(format: "        ReLU/pooling (forward, outside the convolutions): %.4f s", max(0, otherForward)))
+                print(String(format: "        ReLU/pooling (forward, outside the convolutions): %.4f s", max(0, r.otherForward)))
+            }
+            if compareIm2col && convAlgorithm != .im2col {
+                net.workspace.algorithm = .im2col
+                let base = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "im2col \(width)x\(height)")
+                net.workspace.algorithm = convAlgorithm.algorithm
+                r.im2colIteration = base.iteration.median
+                if !json {
+                    for (row, b) in zip(r.layers, base.layers) {
+                        print(String(format: "        %-8@ im2col forward %.4f s, backward %.4f s → %@ %.2f×, %.2f× faster",
+                                     row.layer as NSString, b.forward_s, b.backward_s, convAlgorithm.rawValue as NSString,
+                                     b.forward_s / row.forward_s, b.backward_s / row.backward_s))
+                    }
+                }
+                log(String(format: "      im2col in the same run: iteration %.3f s (min %.3f, max %.3f) = %.2f× roofline; %@ is %.2f× faster; peak RSS %.0f MiB",
+                           base.iteration.median, base.iteration.min, base.iteration.max, base.effectiveGFLOPS / rooflineAll,
+                           convAlgorithm.rawValue as NSString, base.iteration.median / r.iteration.median, base.peakRSSMiB))
+            }
+            if compareThreads {
+                let threads = BLASThreads.current
+                BLASThreads.set(1)
+                Parallel.limit = 1
+                let single = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "1 thread \(width)x\(height)")
+                Parallel.limit = nil
+                BLASThreads.set(threads)
+                r.oneThreadIteration = single.iteration.median
+                log(String(format: "      1 thread in the same run: iteration %.3f s (min %.3f, max %.3f); %d threads are %.2f× faster",
+                           single.iteration.median, single.iteration.min, single.iteration.max, threads, single.iteration.median / r.iteration.median))
+            }
+            results.append(r)
+        }
+        var scalingExponent: Double? = nil
+        if results.count >= 2 {
+            // Least-squares slope of log(time) against log(pixels): 1 = linear in pixel count.
+            let xs = results.map { Foundation.log(Double($0.width * $0.height)) }, ys = results.map { Foundation.log($0.iteration.median) }
+            let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
+            let sxy = zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }, sxx = xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
+            if sxx > 0 {
+                scalingExponent = sxy / sxx
+                log(String(format: "scaling: iteration time ∝ pixels^%.3f (least squares over %d sizes)", sxy / sxx, results.count))
             }
         }
         if json {
             let report = Report(roofline_gflops: rooflineAll, roofline_gflops_1thread: roofline1, threads: allThreads, blas_kernels: BLASRuntime.coreName,
                                 model: modelDescription, layer: deepest, pooling: pooling.rawValue,
-                                iterations: iterations, warmup: warmup,
+                                iterations: iterations, warmup: warmup, conv_algorithm: convAlgorithm.rawValue,
+                                winograd_tile: winogradTile, scaling_exponent: scalingExponent,
                                 sizes: results.map { $0.json(roofline: rooflineAll) })
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         }
+    }
+
+    /// Times warm-up + iterations of one size with the network's current settings.
+    func measure(net: VGG<Float>, width: Int, height: Int, styleLayers: [String], deepest: String, label: String) -> SizeResult {
+        let architecture = net.architecture
+        PeakMemory.reset()
+        let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
+        var forward: [Double] = [], backward: [Double] = [], total: [Double] = []
+        var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
+        net.recordsLayerTimes = true
+        let progress = ProgressBar(total: warmup + iterations, label: label)
+        for i in 0..<(warmup + iterations) {
+            let (f, b) = workload.iteration()
+            progress.update(i + 1, values: [("iteration_s", f + b)])
+            if i >= warmup {
+                forward.append(f); backward.append(b); total.append(f + b)
+                for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
+            }
+        }
+        net.recordsLayerTimes = false
+        progress.finish()
+        var layerRows: [LayerRow] = []
+        for (name, macs) in architecture.convMultiplyAddsPerLayer(width: width, height: height) {
+            guard let f = perLayer["\(name) forward"] else { continue }
+            let fwd = Stats(f).median, bwd = perLayer["\(name) backward"].map { Stats($0).median } ?? 0
+            let gflop = 2 * Double(macs) / 1e9
+            layerRows.append(LayerRow(layer: name, gflop: gflop, forward_s: fwd, backward_s: bwd,
+                                      forward_gflops: gflop / fwd, backward_gflops: bwd > 0 ? gflop / bwd : 0))
+        }
+        let otherForward = Stats(forward).median - layerRows.reduce(0) { $0 + $1.forward_s }
+        let flop = 4.0 * Double((try? architecture.convMultiplyAdds(through: deepest, width: width, height: height)) ?? 0)
+        return SizeResult(size: width, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
+                          iteration: Stats(total), gflop: flop / 1e9,
+                          effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB(),
+                          layers: layerRows, otherForward: otherForward)
     }
 }
 
@@ -230,11 +299,15 @@ struct Stats: Encodable {
     }
 }
 
-private struct SizeResult {
+struct SizeResult {
     var size: Int, width: Int, height: Int
     var forward: Stats, backward: Stats, iteration: Stats
     var gflop: Double, effectiveGFLOPS: Double, peakRSSMiB: Double
     var layers: [LayerRow]
+    var otherForward: Double
+    var algorithm = ""
+    var im2colIteration: Double? = nil
+    var oneThreadIteration: Double? = nil
 
     struct JSON: Encodable {
         var size: Int, width: Int, height: Int
@@ -242,13 +315,18 @@ private struct SizeResult {
         var forward_s: Stats, backward_s: Stats
         var gflop: Double, effective_gflops: Double, ratio_to_roofline: Double, peak_rss_mib: Double
         var layers: [LayerRow]
+        var conv_algorithm: String
+        var im2col_iteration_s: Double?, speedup_over_im2col: Double?
+        var one_thread_iteration_s: Double?, thread_speedup: Double?
     }
 
     func json(roofline: Double) -> JSON {
         JSON(size: size, width: width, height: height, iteration_s: iteration.median, iteration_min_s: iteration.min,
              iteration_max_s: iteration.max, forward_s: forward, backward_s: backward, gflop: gflop,
              effective_gflops: effectiveGFLOPS, ratio_to_roofline: effectiveGFLOPS / roofline, peak_rss_mib: peakRSSMiB,
-             layers: layers)
+             layers: layers, conv_algorithm: algorithm,
+             im2col_iteration_s: im2colIteration, speedup_over_im2col: im2colIteration.map { $0 / iteration.median },
+             one_thread_iteration_s: oneThreadIteration, thread_speedup: oneThreadIteration.map { $0 / iteration.median })
     }
 }
 
@@ -260,6 +338,7 @@ struct LayerRow: Encodable {
 private struct Report: Encodable {
     var roofline_gflops: Double, roofline_gflops_1thread: Double, threads: Int, blas_kernels: String
     var model: String, layer: String, pooling: String, iterations: Int, warmup: Int
+    var conv_algorithm: String, winograd_tile: Int, scaling_exponent: Double?
     var sizes: [SizeResult.JSON]
 }
 
@@ -304,6 +383,12 @@ enum PeakMemory {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
     }
+}
+
+/// --conv-algorithm values.
+enum BenchConvAlgorithm: String, ExpressibleByArgument, CaseIterable {
+    case auto, im2col, winograd
+    var algorithm: ConvAlgorithm { ConvAlgorithm(rawValue: rawValue)! }
 }
 
 /// --pooling values (a type of this file, so no other command's conformance can clash).

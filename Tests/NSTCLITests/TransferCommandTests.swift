@@ -6,7 +6,7 @@ import Glibc
 
 /// Small PNGs for end-to-end runs, written by a minimal encoder (stored deflate blocks), and
 /// a structural PNG check (signature, IHDR first, IEND last, every chunk's CRC).
-enum TinyPNG {
+enum TransferTinyPNG {
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
         var c: UInt32 = 0xFFFF_FFFF
         for b in bytes {
@@ -82,13 +82,13 @@ struct TransferFixture {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-transfer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         // Content: a reddish disc on a gradient; styles: diagonal stripes, checkerboard.
-        try TinyPNG.make(width: 40, height: 30) { x, y in
+        try TransferTinyPNG.make(width: 40, height: 30) { x, y in
             let d = (x - 20) * (x - 20) + (y - 15) * (y - 15)
             return d < 64 ? (220, 60, 50) : (UInt8(x * 6), UInt8(y * 8), 120)
         }.write(to: URL(fileURLWithPath: content))
-        try TinyPNG.make(width: 48, height: 48) { x, y in (x + y) % 8 < 4 ? (20, 40, 160) : (240, 230, 200) }
+        try TransferTinyPNG.make(width: 48, height: 48) { x, y in (x + y) % 8 < 4 ? (20, 40, 160) : (240, 230, 200) }
             .write(to: URL(fileURLWithPath: style))
-        try TinyPNG.make(width: 36, height: 36) { x, y in (x / 4 + y / 4) % 2 == 0 ? (0, 0, 0) : (250, 250, 40) }
+        try TransferTinyPNG.make(width: 36, height: 36) { x, y in (x / 4 + y / 4) % 2 == 0 ? (0, 0, 0) : (250, 250, 40) }
             .write(to: URL(fileURLWithPath: style2))
     }
 
@@ -118,7 +118,7 @@ extension Dictionary where Key == String, Value == Any {
         let r = try f.transfer([])
         #expect(r.status == 0, "\(r.stderr)")
         let png = try Data(contentsOf: URL(fileURLWithPath: f.path("out.png")))
-        let size = TinyPNG.validSize(png)
+        let size = TransferTinyPNG.validSize(png)
         #expect(size?.0 == 32 && size?.1 == 24)
         let s = try f.sidecar()
         let curve = s["curve"] as! [[String: Any]]
@@ -166,7 +166,7 @@ extension Dictionary where Key == String, Value == Any {
         p.waitUntilExit()
         #expect(p.terminationStatus == status)
         let png = try Data(contentsOf: URL(fileURLWithPath: f.path("out.png")))
-        #expect(TinyPNG.validSize(png)?.0 == 32)
+        #expect(TransferTinyPNG.validSize(png)?.0 == 32)
         let s = try f.sidecar()
         #expect(s["stop_reason"] as? String == "interrupted")
         #expect((s["evaluations"] as? Int ?? 0) >= 3)
@@ -286,7 +286,7 @@ extension Dictionary where Key == String, Value == Any {
         #expect(r.status == 0, "\(r.stderr)")
         for name in ["layers-3.png", "layers-5.png", "figure.png"] {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(name)"))
-            #expect(TinyPNG.validSize(data) != nil, "\(name)")
+            #expect(TransferTinyPNG.validSize(data) != nil, "\(name)")
         }
         let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
         for run in ["3", "5"] {

@@ -1,0 +1,92 @@
+import Testing
+import NSTTensor
+import NSTLayers
+import NSTGradCheck
+
+/// The Winograd fast path against the plain-loop reference convolution (the oracle), for both
+/// tile sizes, in Float and Double, forward (with and without fused ReLU) and backward.
+@Suite("Conv3x3 Winograd against the plain-loop reference")
+struct WinogradOracleTests {
+    // (C, O, H, W): odd sizes not multiples of the tile, 1×1 and single-row/column images,
+    // channel counts that are multiples of nothing, more channels than pixels.
+    static let shapes: [(Int, Int, Int, Int)] = [(3, 4, 5, 7), (1, 1, 1, 1), (2, 3, 1, 5), (5, 2, 6, 1),
+                                                  (2, 2, 2, 2), (17, 19, 9, 11), (7, 5, 13, 4), (33, 6, 3, 3)]
+
+    func compare<S: TensorScalar>(_ type: S.Type, tile: Int, tolerance: Double, maxScalars: Int) {
+        var rng = SplitMix64(seed: 31)
+        for (c, o, h, w) in Self.shapes {
+            // Inputs like VGG's: preprocessed pixels of ±128 scale, weights ≈ ±0.1.
+            let x = Tensor<S>.uniform([c, h, w], in: -1...1, using: &rng)
+            let conv = Conv3x3<S>(weight: .uniform([o, c, 3, 3], in: -0.3...0.3, using: &rng), bias: .uniform([o], using: &rng))
+            let ws = ConvWorkspace<S>(maxScalars: maxScalars)
+            ws.algorithm = .winograd
+            ws.winogradTile = tile
+            let ref = Conv3x3<S>.referenceForward(x, weight: conv.weight, bias: conv.bias)
+            let scale = max(1, maxAbs(ref))
+            let fast = conv.forward(x, workspace: ws)
+            #expect(maxAbsDifference(fast, ref) <= tolerance * scale, "F(\(tile)) forward \(c)→\(o) \(h)×\(w): \(maxAbsDifference(fast, ref))")
+            let fused = conv.forward(x, relu: true, workspace: ws)
+            #expect(maxAbsDifference(fused, ReLU.forward(ref)) <= tolerance * scale, "F(\(tile)) fused ReLU \(c)→\(o) \(h)×\(w)")
+
+            let dY = Tensor<S>.uniform([o, h, w], using: &rng)
+            let refBack = Conv3x3<S>.referenceBackward(dY, weight: conv.weight)
+            let fastBack = conv.backward(dY, workspace: ws)
+            #expect(maxAbsDifference(fastBack, refBack) <= tolerance * max(1, maxAbs(refBack)),
+                    "F(\(tile)) backward \(c)→\(o) \(h)×\(w): \(maxAbsDifference(fastBack, refBack))")
+        }
+    }
+
+    /// Float tolerance: relative to the largest output. The direct sum in Float is ≈ 1e-6 here;
+    /// F(2×2) adds only ±1 combinations (same order), F(4×4)'s transforms scale terms by up to 8
+    /// and 1/24, which costs about one more decimal digit (measured ≈ 1e-6…1e-5 for these sizes).
+    @Test(arguments: [2, 4]) func floatMatchesReference(tile: Int) { compare(Float.self, tile: tile, tolerance: 5e-5, maxScalars: 1 << 20) }
+    @Test(arguments: [2, 4]) func doubleMatchesReference(tile: Int) { compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 1 << 20) }
+    /// A workspace too small for two tile rows: every band is one row of tiles.
+    @Test(arguments: [2, 4]) func bandedMatchesReference(tile: Int) { compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 10) }
+
+    /// Auto picks Winograd for ≥ 16 channels, im2col below; both agree with the reference.
+    @Test func autoMatchesReferenceOnVGGLikeLayer() {
+        var rng = SplitMix64(seed: 32)
+        let conv = Conv3x3<Float>(weight: .uniform([20, 16, 3, 3], in: -0.1...0.1, using: &rng), bias: .uniform([20], using: &rng))
+        let x = Tensor<Float>.uniform([16, 9, 10], in: -100...100, using: &rng)
+        let ws = ConvWorkspace<Float>()
+        ws.algorithm = .auto
+        #expect(conv.winogradTransform(ws) == .f4)
+        ws.algorithm = .im2col
+        #expect(conv.winogradTransform(ws) == nil)
+        ws.algorithm = .auto
+        let ref = Conv3x3<Float>.referenceForward(x, weight: conv.weight, bias: conv.bias)
+        #expect(maxAbsDifference(conv.forward(x, workspace: ws), ref) <= 5e-5 * maxAbs(ref))
+        let small = Conv3x3<Float>(weight: .uniform([20, 3, 3, 3], using: &rng), bias: .uniform([20], using: &rng))
+        #expect(small.winogradTransform(ws) == nil)
+    }
+
+    /// The backward is the exact adjoint of the Winograd forward: ⟨conv(x) − b, dY⟩ = ⟨x, backward(dY)⟩.
+    @Test(arguments: [2, 4]) func backwardIsTheAdjointOfForward(tile: Int) {
+        var rng = SplitMix64(seed: 33)
+        let conv = Conv3x3(weight: Tensor<Double>.uniform([6, 5, 3, 3], using: &rng), bias: Tensor(shape: [6]))
+        let x = Tensor<Double>.uniform([5, 7, 9], using: &rng), dY = Tensor<Double>.uniform([6, 7, 9], using: &rng)
+        let ws = ConvWorkspace<Double>()
+        ws.algorithm = .winograd
+        ws.winogradTile = tile
+        let lhs = dot(conv.forward(x, workspace: ws), dY), rhs = dot(x, conv.backward(dY, workspace: ws))
+        #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)))
+    }
+
+    /// Central differences through the Winograd forward prove the Winograd backward (Double).
+    @Test(arguments: [2, 4]) func gradientCheck(tile: Int) {
+        let (c, o, h, w) = (3, 4, 6, 5)
+        var rng = SplitMix64(seed: 34)
+        let conv = Conv3x3(weight: Tensor<Double>.uniform([o, c, 3, 3], using: &rng), bias: .uniform([o], using: &rng))
+        let x = Tensor<Double>.uniform([c, h, w], using: &rng), R = Tensor<Double>.uniform([o, h, w], using: &rng)
+        let ws = ConvWorkspace<Double>()
+        ws.algorithm = .winograd
+        ws.winogradTile = tile
+        let y = conv.forward(x, relu: true, workspace: ws)
+        let dX = conv.backward(ReLU.backward(R, output: y), workspace: ws)
+        let res = GradCheck.check(at: x.storage, analytic: dX.storage) { v in
+            dot(conv.forward(Tensor(shape: [c, h, w], storage: v), relu: true, workspace: ws), R)
+        }
+        #expect(res.maxRelativeError <= 1e-6, "\(res)")
+    }
+}
