@@ -52,11 +52,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Fuzz target for the image readers: scripts/fuzz.sh builds it with libFuzzer; a
-        // plain build replays files (Tests/Fuzz/image/main.swift).
-        .executableTarget(name: "nst-fuzz-image", dependencies: ["NSTImage"], path: "Tests/Fuzz/image"),
-        // Fuzz target for the bank and answers-file parsers (Tests/Fuzz/bank/main.swift).
-        .executableTarget(name: "nst-fuzz-bank", dependencies: ["NSTQuiz"], path: "Tests/Fuzz/bank"),
+        // Fuzz targets: a package of their own in Tests/Fuzz (scripts/fuzz.sh), never built here.
 
         .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor", "NSTGradCheck"]),
         .testTarget(name: "NSTLayersTests", dependencies: ["NSTLayers", "NSTGradCheck"]),

@@ -189,6 +189,11 @@ public enum ImageIO {
             return ImageError(path: path, kind: pngMessageMeansTruncated(m) ? .truncated(format: .png, detail: m)
                                                                             : .corrupt(format: .png, detail: m))
         }
+        // libpng refuses a zero width or height as "Invalid IHDR data"; say what it is instead.
+        if encoded.count >= 24, encoded[12] == 0x49, encoded[13] == 0x48, encoded[14] == 0x44, encoded[15] == 0x52 {   // IHDR
+            let w = encoded[16..<20].reduce(0) { $0 << 8 | Int($1) }, h = encoded[20..<24].reduce(0) { $0 << 8 | Int($1) }
+            if w == 0 || h == 0 { throw ImageError(path: path, kind: .zeroSize(format: .png, width: w, height: h)) }
+        }
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
         guard png_image_begin_read_from_memory(&png, encoded.baseAddress, encoded.count) != 0 else {

@@ -184,7 +184,7 @@ struct LimitTests {
     }
 }
 
-/// Inputs the fuzzer (Tests/Fuzz/formula/run.sh) found breaking a property; each stays a test.
+/// Inputs the fuzzer (`scripts/fuzz.sh formula`) found breaking a property; each stays a test.
 @Suite("Fuzzer regressions")
 struct FuzzRegressionTests {
     static let inputs: [String] = [

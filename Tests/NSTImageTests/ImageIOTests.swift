@@ -153,8 +153,9 @@ import Foundation
     }
 
     @Test func zeroSizedImages() {
-        // libpng refuses a 0 width in IHDR itself; TurboJPEG refuses a 0 height.
-        expectOneLine(readError("zero.png"), "zero.png", "corrupt PNG")
+        // The 0 width in IHDR is caught before libpng (which would say "Invalid IHDR data");
+        // TurboJPEG refuses a 0 height itself.
+        expectOneLine(readError("zero.png"), "zero.png", "corrupt PNG file: its header declares 0×")
         expectOneLine(readError("zero.jpg"), "zero.jpg", "corrupt JPEG")
     }
 
@@ -223,7 +224,7 @@ import Foundation
     }
 }
 
-/// The invariants the fuzz target (Tests/Fuzz/image) checks, over every fixture: a file
+/// The invariants the fuzz targets (Tests/Fuzz/png, Tests/Fuzz/jpeg) check, over every fixture: a file
 /// either reads, with 8-bit pixel levels that survive a PNG round trip exactly, or fails
 /// with one line naming it.
 @Suite struct FixtureInvariantTests {
@@ -243,15 +244,17 @@ import Foundation
         }
     }
 
-    /// The fuzz target's committed corpus (Tests/Fuzz/corpus/image), decoded in memory.
+    /// The fuzz targets' committed corpora (Tests/Fuzz/corpus/png and jpeg), decoded in memory.
     @Test func fuzzCorpusReadsExactlyOrFailsInOneLine() throws {
         var dir = URL(fileURLWithPath: #filePath)
         for _ in 0..<2 { dir = dir.deletingLastPathComponent() }
-        dir = dir.appendingPathComponent("Fuzz/corpus/image")
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names.count >= 12)
+        let files = try ["png", "jpeg"].flatMap { format in
+            let d = dir.appendingPathComponent("Fuzz/corpus/\(format)")
+            return try FileManager.default.contentsOfDirectory(atPath: d.path).sorted().map { (d, $0) }
+        }
+        #expect(files.count >= 12)
         var decoded = 0
-        for name in names {
+        for (dir, name) in files {
             let bytes = [UInt8](try Data(contentsOf: dir.appendingPathComponent(name)))
             do {
                 let image = try ImageIO.decode(bytes, path: name).image
