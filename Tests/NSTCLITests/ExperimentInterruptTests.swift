@@ -43,7 +43,7 @@ struct ExperimentInterruptTests {
         let r = try interrupt(when: "iter=3/", with: SIGINT)
         #expect(r.status == 130, "\(r.stderr.suffix(500))")
         let png = try Data(contentsOf: r.out.appendingPathComponent("layers-3.png"))
-        #expect(TransferTinyPNG.validSize(png)?.0 == 32)
+        #expect(TinyPNG.validSize(png)?.0 == 32)
         let s = try sidecar(r.out.appendingPathComponent("layers-3.json"))
         #expect(s["stop_reason"] as? String == "interrupted")
         #expect((s["evaluations"] as? Int ?? 0) >= 3)
@@ -57,7 +57,7 @@ struct ExperimentInterruptTests {
         #expect(r.status == 143, "\(r.stderr.suffix(500))")
         for n in [3, 5] {
             let png = try Data(contentsOf: r.out.appendingPathComponent("layers-\(n).png"))
-            #expect(TransferTinyPNG.validSize(png)?.0 == 32)
+            #expect(TinyPNG.validSize(png)?.0 == 32)
         }
         #expect(try sidecar(r.out.appendingPathComponent("layers-5.json"))["stop_reason"] as? String == "interrupted")
     }

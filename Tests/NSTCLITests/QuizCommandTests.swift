@@ -554,53 +554,14 @@ final class LiveProcess: @unchecked Sendable {
     }
 }
 
-/// A tiny PNG writer for test images (RGB, 8-bit, stored deflate blocks): enough to give
-/// question 12 two images without committing binary fixtures.
-enum TinyPNG {
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            c ^= UInt32(b)
-            for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
-        }
-        return ~c
-    }
-    static func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let td = Array(type.utf8) + data
-        return be(UInt32(data.count)) + td + be(crc32(td))
-    }
-    static func encode(width: Int, height: Int, pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> Data {
-        var raw: [UInt8] = []
-        for y in 0..<height {
-            raw.append(0)
-            for x in 0..<width { let p = pixel(x, y); raw += [p.0, p.1, p.2] }
-        }
-        var z: [UInt8] = [0x78, 0x01]
-        var i = 0
-        repeat {
-            let n = min(65535, raw.count - i)
-            z.append(i + n == raw.count ? 1 : 0)
-            z += [UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
-            z += raw[i..<(i + n)]
-            i += n
-        } while i < raw.count
-        var a: UInt32 = 1, b: UInt32 = 0
-        for v in raw { a = (a + UInt32(v)) % 65521; b = (b + a) % 65521 }
-        z += be(b << 16 | a)
-        let ihdr = be(UInt32(width)) + be(UInt32(height)) + [8, 2, 0, 0, 0]
-        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", z) + chunk("IEND", []))
-    }
-}
-
 @Suite struct QuizImageTests {
     /// A folder with out/style-depth/layers-{5,3}.png, as `nst experiment style-depth` leaves it.
     func experimentFolder() throws -> URL {
         let dir = QuizCLI.tempDir()
         let out = dir.appendingPathComponent("out/style-depth")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try TinyPNG.encode(width: 24, height: 16) { x, y in (UInt8(x * 10), UInt8(y * 15), 128) }.write(to: out.appendingPathComponent("layers-5.png"))
-        try TinyPNG.encode(width: 24, height: 16) { x, _ in (200, UInt8(x * 10), 40) }.write(to: out.appendingPathComponent("layers-3.png"))
+        try TinyPNG.make(width: 24, height: 16) { x, y in (UInt8(x * 10), UInt8(y * 15), 128) }.write(to: out.appendingPathComponent("layers-5.png"))
+        try TinyPNG.make(width: 24, height: 16) { x, _ in (200, UInt8(x * 10), 40) }.write(to: out.appendingPathComponent("layers-3.png"))
         return dir
     }
 

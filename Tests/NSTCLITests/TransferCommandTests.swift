@@ -4,71 +4,6 @@ import Foundation
 import Glibc
 #endif
 
-/// Small PNGs for end-to-end runs, written by a minimal encoder (stored deflate blocks), and
-/// a structural PNG check (signature, IHDR first, IEND last, every chunk's CRC).
-enum TransferTinyPNG {
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            c ^= UInt32(b)
-            for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        }
-        return ~c
-    }
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return be32(UInt32(data.count)) + body + be32(crc32(body))
-    }
-
-    /// 8-bit RGB PNG of width×height from `pixel(x, y) → (r, g, b)`.
-    static func make(width: Int, height: Int, _ pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> Data {
-        var raw: [UInt8] = []
-        for y in 0..<height {
-            raw.append(0)
-            for x in 0..<width { let p = pixel(x, y); raw += [p.0, p.1, p.2] }
-        }
-        var z: [UInt8] = [0x78, 0x01]
-        var i = 0
-        repeat {
-            let n = min(65535, raw.count - i)
-            z.append(i + n == raw.count ? 1 : 0)
-            z += [UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
-            z += raw[i..<(i + n)]
-            i += n
-        } while i < raw.count
-        var a: UInt32 = 1, b: UInt32 = 0
-        for v in raw { a = (a + UInt32(v)) % 65521; b = (b + a) % 65521 }
-        z += be32(b << 16 | a)
-        let ihdr = be32(UInt32(width)) + be32(UInt32(height)) + [8, 2, 0, 0, 0]
-        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", z) + chunk("IEND", []))
-    }
-
-    /// (width, height) when `data` is a structurally valid PNG, else nil.
-    static func validSize(_ data: Data) -> (Int, Int)? {
-        let b = [UInt8](data)
-        guard b.count > 8, Array(b[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
-        var i = 8
-        var types: [String] = []
-        var size: (Int, Int)? = nil
-        while i + 12 <= b.count {
-            let n = Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3])
-            guard i + 12 + n <= b.count else { return nil }
-            let body = Array(b[(i + 4)..<(i + 8 + n)])
-            let crc = UInt32(b[i + 8 + n]) << 24 | UInt32(b[i + 9 + n]) << 16 | UInt32(b[i + 10 + n]) << 8 | UInt32(b[i + 11 + n])
-            guard crc32(body) == crc else { return nil }
-            let type = String(decoding: body[0..<4], as: UTF8.self)
-            if type == "IHDR" {
-                size = (Int(body[4]) << 24 | Int(body[5]) << 16 | Int(body[6]) << 8 | Int(body[7]),
-                        Int(body[8]) << 24 | Int(body[9]) << 16 | Int(body[10]) << 8 | Int(body[11]))
-            }
-            types.append(type)
-            i += 12 + n
-        }
-        guard i == b.count, types.first == "IHDR", types.last == "IEND", types.contains("IDAT") else { return nil }
-        return size
-    }
-}
 
 /// A scratch folder with a content and two style images.
 struct TransferFixture {
@@ -82,13 +17,13 @@ struct TransferFixture {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-transfer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         // Content: a reddish disc on a gradient; styles: diagonal stripes, checkerboard.
-        try TransferTinyPNG.make(width: 40, height: 30) { x, y in
+        try TinyPNG.make(width: 40, height: 30) { x, y in
             let d = (x - 20) * (x - 20) + (y - 15) * (y - 15)
             return d < 64 ? (220, 60, 50) : (UInt8(x * 6), UInt8(y * 8), 120)
         }.write(to: URL(fileURLWithPath: content))
-        try TransferTinyPNG.make(width: 48, height: 48) { x, y in (x + y) % 8 < 4 ? (20, 40, 160) : (240, 230, 200) }
+        try TinyPNG.make(width: 48, height: 48) { x, y in (x + y) % 8 < 4 ? (20, 40, 160) : (240, 230, 200) }
             .write(to: URL(fileURLWithPath: style))
-        try TransferTinyPNG.make(width: 36, height: 36) { x, y in (x / 4 + y / 4) % 2 == 0 ? (0, 0, 0) : (250, 250, 40) }
+        try TinyPNG.make(width: 36, height: 36) { x, y in (x / 4 + y / 4) % 2 == 0 ? (0, 0, 0) : (250, 250, 40) }
             .write(to: URL(fileURLWithPath: style2))
     }
 
@@ -118,7 +53,7 @@ extension Dictionary where Key == String, Value == Any {
         let r = try f.transfer([])
         #expect(r.status == 0, "\(r.stderr)")
         let png = try Data(contentsOf: URL(fileURLWithPath: f.path("out.png")))
-        let size = TransferTinyPNG.validSize(png)
+        let size = TinyPNG.validSize(png)
         #expect(size?.0 == 32 && size?.1 == 24)
         let s = try f.sidecar()
         let curve = s["curve"] as! [[String: Any]]
@@ -166,7 +101,7 @@ extension Dictionary where Key == String, Value == Any {
         p.waitUntilExit()
         #expect(p.terminationStatus == status)
         let png = try Data(contentsOf: URL(fileURLWithPath: f.path("out.png")))
-        #expect(TransferTinyPNG.validSize(png)?.0 == 32)
+        #expect(TinyPNG.validSize(png)?.0 == 32)
         let s = try f.sidecar()
         #expect(s["stop_reason"] as? String == "interrupted")
         #expect((s["evaluations"] as? Int ?? 0) >= 3)
@@ -286,7 +221,7 @@ extension Dictionary where Key == String, Value == Any {
         #expect(r.status == 0, "\(r.stderr)")
         for name in ["layers-3.png", "layers-5.png", "figure.png"] {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/\(name)"))
-            #expect(TransferTinyPNG.validSize(data) != nil, "\(name)")
+            #expect(TinyPNG.validSize(data) != nil, "\(name)")
         }
         let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
         for run in ["3", "5"] {
