@@ -21,7 +21,7 @@ public struct StyleModel: Sendable {
 
     public var architecture: VGGArchitecture { weights.architecture }
 
-    /// Canonical names (`conv4_2`, `relu4_2`; Keras `block4_conv2` → `conv4_2`) or the
+    /// Canonical names (`conv4_2`, `relu4_2`; Keras `block4_conv2` → `relu4_2`) or the
     /// architecture's error listing the valid names.
     public func resolve(_ names: [String]) throws -> [String] {
         try names.map { try architecture.resolve($0) }

@@ -25,19 +25,21 @@ struct StyleDepthCommand: ParsableCommand {
         commandName: "style-depth",
         abstract: "The quiz's question 12: first 3 vs all 5 style layers, everything else identical.",
         discussion: """
-        Restyles the content image twice with the same settings, once with the style layers
-        conv1_1, conv2_1, conv3_1 and once with conv1_1 … conv5_1, then scores both outputs
-        with the same network at all five layers. Writes into --output-dir:
-          layers-3.png, layers-5.png   the two images (with .json sidecars)
-          figure.png                   content | style | 3 layers | 5 layers, labelled
-          curves.svg                   loss per evaluation of both runs
-          metrics.json                 E_l of both images at all five layers, content losses:
-                                       {"runs": {"3": {"style_loss": {"conv1_1": …}, …}, "5": …}}
-          report.html                  all of the above in one self-contained page
-        Losses are the quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²).
+        Restyles the content image twice with the same settings, once with the
+        style layers conv1_1, conv2_1, conv3_1 and once with conv1_1 … conv5_1
+        (rectified outputs, as in Gatys et al. and Keras), then scores both
+        outputs with the same network at all five layers. Losses are the
+        quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²). Writes into --output-dir:
+          layers-3.png, layers-5.png  the two images (with .json sidecars)
+          figure.png    content | style | 3 layers | 5 layers, labelled
+          curves.svg    loss per evaluation of both runs
+          metrics.json  E_l of both images at the five layers, content loss:
+                        {"runs": {"3": {"style_loss": {"conv1_1": …}, …},
+                                  "5": …}}
+          report.html   all of the above in one self-contained page
 
-        The default images live in Examples/images/ (see Examples/images/README.md for
-        where to download them). Example:
+        The default images live in Examples/images/ (Examples/images/README.md
+        says where to download them). Example:
           nst experiment style-depth --size 384
         """
     )

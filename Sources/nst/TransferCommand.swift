@@ -129,22 +129,26 @@ struct TransferCommand: ParsableCommand {
         commandName: "transfer",
         abstract: "Restyle an image (Gatys et al. 2015) on the CPU.",
         discussion: """
-        Minimises  α·Σ ½Σ(F−P)²  +  β·Σ_l w_l·Σ(G−A)²/(4N²M²)  +  tv·TV(x)
-        over the image x, through VGG: the content loss ½Σ(F−P)² and the style loss
-        E_l = Σ(G−A)²/(4N²M²) (G = FFᵀ) are exactly the quiz's. Other implementations
-        normalise differently (jcjohnson divides the Gram matrix by N·M, Keras by 4N²M²
-        with other scales), so their α/β values do not carry over: tune here.
+        Minimises, over the image x, through VGG:
+          α·Σ ½Σ(F−P)²  +  β·Σ_l w_l·Σ(G−A)²/(4N²M²)  +  tv·TV(x)
+        The content loss ½Σ(F−P)² and the style loss E_l = Σ(G−A)²/(4N²M²)
+        (G = FFᵀ) are exactly the quiz's. Other implementations normalise
+        differently (jcjohnson divides the Gram matrix by N·M, Keras uses other
+        scales), so their α/β values do not carry over: tune them here.
 
-        Progress goes to stderr: a bar on a terminal, otherwise one parseable line every
-        --print-every evaluations. Ctrl-C (or SIGTERM) writes the current image and its
-        sidecar, then exits (status 130/143). Beside the output, out.json records every
-        option, the seed, the model and its SHA-256, the loss curve and the time.
+        Progress goes to stderr: a bar on a terminal, otherwise one parseable
+        line every --print-every evaluations. Ctrl-C (or SIGTERM) writes the
+        current image and its sidecar, then exits (status 130/143). Beside the
+        output, out.json records every option, the seed, the model and its
+        SHA-256, the loss curve and the time.
 
         Examples:
-          nst transfer --content turtle.jpg --style wave.jpg --output out.png
-          nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1
-          nst transfer --content c.jpg --style s.jpg --original-colors --normalize-vgg
-          nst transfer --content c.jpg --style s.jpg --optimizer adam --learning-rate 5 --iterations 500
+          nst transfer --content turtle.jpg --style wave.jpg -o out.png
+          nst transfer --content c.jpg --style a.jpg --style b.jpg \\
+            --style-blend-weights 3,1
+          nst transfer --content c.jpg --style s.jpg --original-colors
+          nst transfer --content c.jpg --style s.jpg --optimizer adam \\
+            --learning-rate 5 --iterations 500
         """
     )
 
@@ -157,7 +161,7 @@ struct TransferCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG; the sidecar goes beside it (out.png → out.json).")
     var output: String = "out.png"
 
-    @Option(name: .customLong("content-layers"), help: "Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 = before; Keras block4_conv2 means conv4_2 here).")
+    @Option(name: .customLong("content-layers"), help: "Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 = before; Keras block4_conv2 means relu4_2, its output being rectified).")
     var contentLayers: String = StyleTransferOptions().contentLayers.joined(separator: ",")
 
     @Option(name: .customLong("style-layers"), help: "Comma-separated style layers.")

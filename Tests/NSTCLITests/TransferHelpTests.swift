@@ -6,22 +6,26 @@ import Testing
     static let transfer = #"""
 OVERVIEW: Restyle an image (Gatys et al. 2015) on the CPU.
 
-Minimises  α·Σ ½Σ(F−P)²  +  β·Σ_l w_l·Σ(G−A)²/(4N²M²)  +  tv·TV(x)
-over the image x, through VGG: the content loss ½Σ(F−P)² and the style loss
-E_l = Σ(G−A)²/(4N²M²) (G = FFᵀ) are exactly the quiz's. Other implementations
-normalise differently (jcjohnson divides the Gram matrix by N·M, Keras by 4N²M²
-with other scales), so their α/β values do not carry over: tune here.
+Minimises, over the image x, through VGG:
+  α·Σ ½Σ(F−P)²  +  β·Σ_l w_l·Σ(G−A)²/(4N²M²)  +  tv·TV(x)
+The content loss ½Σ(F−P)² and the style loss E_l = Σ(G−A)²/(4N²M²)
+(G = FFᵀ) are exactly the quiz's. Other implementations normalise
+differently (jcjohnson divides the Gram matrix by N·M, Keras uses other
+scales), so their α/β values do not carry over: tune them here.
 
-Progress goes to stderr: a bar on a terminal, otherwise one parseable line every
---print-every evaluations. Ctrl-C (or SIGTERM) writes the current image and its
-sidecar, then exits (status 130/143). Beside the output, out.json records every
-option, the seed, the model and its SHA-256, the loss curve and the time.
+Progress goes to stderr: a bar on a terminal, otherwise one parseable
+line every --print-every evaluations. Ctrl-C (or SIGTERM) writes the
+current image and its sidecar, then exits (status 130/143). Beside the
+output, out.json records every option, the seed, the model and its
+SHA-256, the loss curve and the time.
 
 Examples:
-  nst transfer --content turtle.jpg --style wave.jpg --output out.png
-  nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1
-  nst transfer --content c.jpg --style s.jpg --original-colors --normalize-vgg
-  nst transfer --content c.jpg --style s.jpg --optimizer adam --learning-rate 5 --iterations 500
+  nst transfer --content turtle.jpg --style wave.jpg -o out.png
+  nst transfer --content c.jpg --style a.jpg --style b.jpg \
+    --style-blend-weights 3,1
+  nst transfer --content c.jpg --style s.jpg --original-colors
+  nst transfer --content c.jpg --style s.jpg --optimizer adam \
+    --learning-rate 5 --iterations 500
 
 USAGE: nst transfer [<options>] --content <content> --style <style> ...
 
@@ -32,7 +36,8 @@ OPTIONS:
                           out.png)
   --content-layers <content-layers>
                           Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 =
-                          before; Keras block4_conv2 means conv4_2 here). (default: relu4_2)
+                          before; Keras block4_conv2 means relu4_2, its output being rectified).
+                          (default: relu4_2)
   --style-layers <style-layers>
                           Comma-separated style layers. (default:
                           relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)
@@ -99,19 +104,21 @@ OPTIONS:
     static let styleDepth = #"""
 OVERVIEW: The quiz's question 12: first 3 vs all 5 style layers, everything else identical.
 
-Restyles the content image twice with the same settings, once with the style layers
-conv1_1, conv2_1, conv3_1 and once with conv1_1 … conv5_1, then scores both outputs
-with the same network at all five layers. Writes into --output-dir:
-  layers-3.png, layers-5.png   the two images (with .json sidecars)
-  figure.png                   content | style | 3 layers | 5 layers, labelled
-  curves.svg                   loss per evaluation of both runs
-  metrics.json                 E_l of both images at all five layers, content losses:
-                               {"runs": {"3": {"style_loss": {"conv1_1": …}, …}, "5": …}}
-  report.html                  all of the above in one self-contained page
-Losses are the quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²).
+Restyles the content image twice with the same settings, once with the
+style layers conv1_1, conv2_1, conv3_1 and once with conv1_1 … conv5_1
+(rectified outputs, as in Gatys et al. and Keras), then scores both
+outputs with the same network at all five layers. Losses are the
+quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²). Writes into --output-dir:
+  layers-3.png, layers-5.png  the two images (with .json sidecars)
+  figure.png    content | style | 3 layers | 5 layers, labelled
+  curves.svg    loss per evaluation of both runs
+  metrics.json  E_l of both images at the five layers, content loss:
+                {"runs": {"3": {"style_loss": {"conv1_1": …}, …},
+                          "5": …}}
+  report.html   all of the above in one self-contained page
 
-The default images live in Examples/images/ (see Examples/images/README.md for
-where to download them). Example:
+The default images live in Examples/images/ (Examples/images/README.md
+says where to download them). Example:
   nst experiment style-depth --size 384
 
 USAGE: nst experiment style-depth <options>
