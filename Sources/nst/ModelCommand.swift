@@ -182,13 +182,8 @@ fileprivate final class InterruptCleanup: @unchecked Sendable {
 
     init(destination: URL) {
         self.destination = destination
-        // A parent may have started us with these signals blocked (children inherit the mask):
-        // unblock them so Ctrl-C reaches the handler, and pip inherits an unblocked mask.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        // Ctrl-C must reach the handler, and pip must inherit an unblocked mask.
+        StopSignal.unblock()
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)            // handled by the dispatch source below instead
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())

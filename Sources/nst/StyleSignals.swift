@@ -13,19 +13,23 @@ enum StopSignal {
 
     static func install() {
         received = 0
-        // A parent may have started us with these signals blocked (the mask is inherited
-        // across exec); unblock them or the handler would never run.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        sigprocmask(SIG_UNBLOCK, &set, nil)
+        unblock()
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { s in
                 StopSignal.received = s
                 signal(s, SIG_DFL)
             }
         }
+    }
+
+    /// A parent may have started us with SIGINT/SIGTERM blocked (the mask is inherited across
+    /// exec, and by our own children): unblock them, or no handler would ever run.
+    static func unblock() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static var requested: Bool { received != 0 }
