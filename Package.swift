@@ -4,7 +4,7 @@
 // engine (VGG on OpenBLAS) in one command-line tool.
 //
 // Modules depend one way:
-//   _CBLAS → NSTTensor → NSTLayers → NSTVGG → NSTStyle
+//   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
 //   NSTWeights (safetensors / ONNX / HDF5 readers; no BLAS)
 //   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
@@ -13,6 +13,18 @@
 //   NSTQuiz → NSTCheck, NSTTerminal (knows the checker, not the engine)
 //   nst (thin CLI) → everything
 import PackageDescription
+
+// The engine's own loops (Winograd transforms, ReLU, pooling) are compiled for the CPU that
+// builds them, as OpenBLAS picks its kernels for the CPU it runs on: the default x86-64
+// target allows SSE2 only. Every target gets the flag, not only the engine's: a module that
+// specialises engine code (NSTCheck, the CLI) emits its own copy, and the linker may keep
+// any one of them. A portable build (to copy the binary to another machine):
+// NST_PORTABLE=1 swift build.
+#if arch(x86_64)
+let engineSettings: [SwiftSetting] = Context.environment["NST_PORTABLE"] == "1" ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+#else
+let engineSettings: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "nst",
@@ -36,7 +48,9 @@ let package = Package(
         .systemLibrary(name: "_CZlib", path: "Sources/_CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "NSTTensor", dependencies: ["_CBLAS"]),
+        .systemLibrary(name: "_CMalloc", path: "Sources/_CMalloc"),   // libc's <malloc.h>
+
+        .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc"]),
         .target(name: "NSTGradCheck"),
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
         .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib"]),
@@ -67,3 +81,7 @@ let package = Package(
         .testTarget(name: "NSTCLITests", dependencies: ["nst"]),
     ]
 )
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + engineSettings
+}

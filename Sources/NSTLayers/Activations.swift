@@ -32,6 +32,35 @@ public enum ReLU {
         return dX
     }
 
+    /// dY · [y > 0] + addend in one pass (either may be nil: then no mask, or nothing added).
+    /// The fused form of the ReLU's backward for a convolution whose own output also receives
+    /// a gradient (a style layer's pre-activation). All three [any], one shape → dX [same]
+    @_specialize(where S == Float)
+    @inlinable
+    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, output y: Tensor<S>?, plus addend: Tensor<S>?) -> Tensor<S> {
+        precondition((y?.shape ?? dY.shape) == dY.shape && (addend?.shape ?? dY.shape) == dY.shape,
+                     "ReLU backward: dY \(dY.shape) vs y \(y?.shape ?? []) vs addend \(addend?.shape ?? [])")
+        var dX = Tensor<S>(uninitializedShape: dY.shape)
+        let mask = y?.storage ?? [], extra = addend?.storage ?? []
+        dY.storage.withUnsafeBufferPointer { db in
+        mask.withUnsafeBufferPointer { mb in
+        extra.withUnsafeBufferPointer { eb in
+        dX.storage.withUnsafeMutableBufferPointer { xb in
+            let dp = db.baseAddress!, xp = xb.baseAddress!
+            // (An empty array's baseAddress need not be nil: test the optionals themselves.)
+            let yp = y == nil ? nil : mb.baseAddress, ep = addend == nil ? nil : eb.baseAddress
+            Parallel.forRanges(dY.count) { r in
+                switch (yp, ep) {
+                case let (yp?, ep?): for i in r { xp[i] = (yp[i] > 0 ? dp[i] : 0) + ep[i] }
+                case let (yp?, nil): for i in r { xp[i] = yp[i] > 0 ? dp[i] : 0 }
+                case let (nil, ep?): for i in r { xp[i] = dp[i] + ep[i] }
+                case (nil, nil): for i in r { xp[i] = dp[i] }
+                }
+            }
+        } } } }
+        return dX
+    }
+
     /// d ← d · [y > 0], without allocating.
     @_specialize(where S == Float)
     @inlinable

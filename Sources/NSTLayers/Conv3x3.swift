@@ -149,7 +149,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         precondition(x.shape.count == 3 && x.shape[0] == inChannels,
                      "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
         let h = x.shape[1], w = x.shape[2]
-        var y = Tensor<Scalar>(shape: [outChannels, h, w])
+        var y = Tensor<Scalar>(uninitializedShape: [outChannels, h, w])   // both paths write every value
         if let t = winogradTransform(workspace) {
             Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: relu, into: &y, workspace: workspace)
         } else {
@@ -158,21 +158,49 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         return y
     }
 
-    /// dY [O,H,W] → dX [C,H,W] (input gradient only).
+    /// X [C,H,W] → (Y, max(Y, 0)): the pre-activation and the ReLU's output, from one pass
+    /// where the algorithm allows (a layer whose own output is kept and also feeds the ReLU).
+    @_specialize(where Scalar == Float)
+    @inlinable
+    public func forwardWithReLU(_ x: Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) -> (preActivation: Tensor<Scalar>, rectified: Tensor<Scalar>) {
+        precondition(x.shape.count == 3 && x.shape[0] == inChannels,
+                     "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
+        var y = Tensor<Scalar>(uninitializedShape: [outChannels, x.shape[1], x.shape[2]])
+        var r = Tensor<Scalar>(uninitializedShape: y.shape)
+        r.storage.withUnsafeMutableBufferPointer { rb in
+            if let t = winogradTransform(workspace) {
+                Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: false, into: &y,
+                                         rectified: rb.baseAddress!, workspace: workspace)
+            } else {
+                Conv3x3.convolve(x, weights: weight, bias: bias, relu: false, into: &y, rectified: rb.baseAddress!, workspace: workspace)
+            }
+        }
+        return (y, r)
+    }
+
+    /// dY [O,H,W] → dX [C,H,W] (input gradient only), of dY' = dY · [reluOutput > 0] + addend
+    /// when those are given: the backward pass of the ReLU that follows this convolution, and a
+    /// gradient arriving at the convolution's own output, fused into the read of dY on the
+    /// Winograd path (applied first, as separate passes, on the im2col path).
     ///
-    /// Two equivalent ways, chosen by which moves less memory:
+    /// Two equivalent ways on the im2col path, chosen by which moves less memory:
     /// - C ≥ O: the flipped convolution dX = conv(dY, W') (im2col of dY: 9·O scalars per pixel);
     /// - C < O (conv1_1: 3 ← 64, and every block's first convolution): dcols[9C, n] = Wᵀ·dY, then
     ///   col2im adds each column back onto the pixels it was read from (9·C scalars per pixel).
     @_specialize(where Scalar == Float)
     @inlinable
-    public func backward(_ dY: Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
+    public func backward(_ dY: Tensor<Scalar>, reluOutput: Tensor<Scalar>? = nil, addend: Tensor<Scalar>? = nil,
+                         workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
         precondition(dY.shape.count == 3 && dY.shape[0] == outChannels,
                      "Conv3x3 backward expects dY [\(outChannels), H, W], got \(dY.shape)")
-        var dX = Tensor<Scalar>(shape: [inChannels, dY.shape[1], dY.shape[2]])
+        var dX = Tensor<Scalar>(uninitializedShape: [inChannels, dY.shape[1], dY.shape[2]])   // every path writes all of dX
         if let t = winogradTransform(workspace) {
-            Conv3x3.winogradConvolveAdjoint(dY, transformed: winogradWeight(t), transform: t, into: &dX, workspace: workspace)
-        } else if inChannels < outChannels {
+            Conv3x3.winogradConvolveAdjoint(dY, transformed: winogradWeight(t), transform: t, reluOutput: reluOutput, addend: addend,
+                                            into: &dX, workspace: workspace)
+            return dX
+        }
+        let dY = reluOutput == nil && addend == nil ? dY : ReLU.backward(dY, output: reluOutput, plus: addend)
+        if inChannels < outChannels {
             Conv3x3.transposedConvolve(dY, weights: weight, into: &dX, workspace: workspace)
         } else {
             Conv3x3.convolve(dY, weights: backwardWeight, bias: nil, relu: false, into: &dX, workspace: workspace)
@@ -201,7 +229,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
             while y0 < h {
                 let rows = min(rowsPerBand, h - y0), n = rows * w
                 // dcols[9C, n] = W[O, 9C]ᵀ · dY_band[O, n] (row stride H·W)
-                Scalar.gemm(transA: true, transB: false, m: k, n: n, k: o,
+                Scalar.parallelGemm(transA: true, transB: false, m: k, n: n, k: o,
                             alpha: 1, a: wp, lda: k, b: dp + y0 * w, ldb: plane,
                             beta: 0, c: cols, ldc: n)
                 col2imBand(cols, channels: c, height: h, width: w, firstRow: y0, rows: rows, into: xp)
@@ -245,7 +273,8 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     /// x [C,H,W], weights [O,C,3,3], bias [O] or nil, y [O,H,W] (overwritten).
     @inlinable
     public static func convolve(_ x: Tensor<Scalar>, weights: Tensor<Scalar>, bias: Tensor<Scalar>?, relu: Bool,
-                                into y: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
+                                into y: inout Tensor<Scalar>, rectified: UnsafeMutablePointer<Scalar>? = nil,
+                                workspace: ConvWorkspace<Scalar>) {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], o = weights.shape[0]
         precondition(weights.shape == [o, c, 3, 3] && y.shape == [o, h, w])
         let plane = h * w
@@ -268,10 +297,17 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                     }
                 }
                 // Y_band[O, n] (row stride H·W) = W[O, 9C] · cols[9C, n] (+ bias)
-                Scalar.gemm(transA: false, transB: false, m: o, n: n, k: k,
+                Scalar.parallelGemm(transA: false, transB: false, m: o, n: n, k: k,
                             alpha: 1, a: wp, lda: k, b: UnsafePointer(cols), ldb: n,
                             beta: bias == nil ? 0 : 1, c: band, ldc: plane)
-                if relu {
+                if let rectified {
+                    Parallel.forRanges(o, costPerItem: n) { range in
+                        for oi in range {
+                            let p = band + oi * plane, r = rectified + y0 * w + oi * plane
+                            for i in 0..<n { r[i] = p[i] < 0 ? 0 : p[i] }  // ReLU; NaN passes through
+                        }
+                    }
+                } else if relu {
                     Parallel.forRanges(o, costPerItem: n) { range in
                         for oi in range {
                             let p = band + oi * plane

@@ -11,7 +11,16 @@ public enum Gram {
     @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>) -> Tensor<S> {
-        F.matmul(F, transposeOther: true)
+        precondition(F.shape.count == 2, "Gram: F must be [N, M], got \(F.shape)")
+        let n = F.shape[0], m = F.shape[1]
+        var G = Tensor<S>(uninitializedShape: [n, n])   // parallelGram writes all of it
+        F.storage.withUnsafeBufferPointer { f in
+            G.storage.withUnsafeMutableBufferPointer { g in
+                // Symmetric: computed as the upper triangle (half the multiply-adds), mirrored.
+                S.parallelGram(n: n, k: m, a: f.baseAddress!, lda: max(1, m), c: g.baseAddress!)
+            }
+        }
+        return G
     }
 
     /// dF = (dG + dGᵀ) F, since ∂G_ij/∂F_ab = δ_ia F_jb + δ_ja F_ib.
@@ -55,11 +64,25 @@ public enum StyleLoss {
     @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>) -> S {
-        let G = Gram.forward(F)
+        value(gram: Gram.forward(F), A, F)
+    }
+
+    /// E from a Gram matrix already computed: Σ(G − A)² / (4N²M²).
+    @inlinable
+    static func value<S: TensorScalar>(gram G: Tensor<S>, _ A: Tensor<S>, _ F: Tensor<S>) -> S {
         precondition(G.shape == A.shape, "style loss: G \(G.shape) vs A \(A.shape)")
         var sum: S = 0
         for i in 0..<G.count { let d = G.storage[i] - A.storage[i]; sum += d * d }
         return sum / normalizer(F)
+    }
+
+    /// (E, ∂E/∂F) from one Gram matrix: what an optimiser needs each evaluation, for the
+    /// price of one G = F Fᵀ instead of two. Same maths as `forward` and `backward`.
+    @_specialize(where S == Float)
+    @inlinable
+    public static func valueAndGradient<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>, dE: S = 1) -> (value: S, dF: Tensor<S>) {
+        let G = Gram.forward(F)
+        return (value(gram: G, A, F), gradient(gram: G, F, A, dE: dE))
     }
 
     /// ∂E/∂F = (G − A) F / (N² M²) for symmetric A (the N×M gradient; the seed's
@@ -68,7 +91,13 @@ public enum StyleLoss {
     @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>, dE: S = 1) -> Tensor<S> {
-        var dG = Gram.forward(F)
+        gradient(gram: Gram.forward(F), F, A, dE: dE)
+    }
+
+    /// dF from G = F Fᵀ: dG = 2(G − A)/(4N²M²) · dE, dF = (dG + dGᵀ) F.
+    @inlinable
+    static func gradient<S: TensorScalar>(gram G: Tensor<S>, _ F: Tensor<S>, _ A: Tensor<S>, dE: S) -> Tensor<S> {
+        var dG = G
         let scale = dE * 2 / normalizer(F)
         for i in 0..<dG.count { dG.storage[i] = scale * (dG.storage[i] - A.storage[i]) }
         return Gram.backward(F, dG: dG)

@@ -84,269 +84,434 @@ public struct WinogradTransform: Sendable, Equatable {
     }
 }
 
-// MARK: 1-D transforms (src and dst strided so the same code runs along rows and along columns)
+// MARK: 1-D transforms
+//
+// Each matrix of F(2, 3) and F(4, 3), written out once as a function of values to values.
+// The band kernels below apply them along image columns (inputs from rows a stride apart) and
+// along image rows; along rows the tiles overlap by 2 pixels, so a row is first split into its
+// m phases, Phase[q][u] = row[u·m + q], after which the l-th input of tile t is
+// Phase[l mod m][t + l div m]: every operand is a contiguous run over the tiles, and the
+// loops over tiles vectorise.
 
 extension Conv3x3 {
-    /// dst[k] = Σ_j Bᵀ[k,j] · src[j]   (α → α)
+    /// Bᵀ x for F(4, 3): 6 → 6.
     @inlinable @inline(__always)
-    static func inputTransform(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int) {
+    static func bT4(_ x0: Scalar, _ x1: Scalar, _ x2: Scalar, _ x3: Scalar, _ x4: Scalar, _ x5: Scalar)
+        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+        (4 * x0 - 5 * x2 + x4, -4 * (x1 + x2) + x3 + x4, 4 * (x1 - x2) - x3 + x4,
+         2 * (x3 - x1) - x2 + x4, 2 * (x1 - x3) - x2 + x4, 4 * x1 - 5 * x3 + x5)
+    }
+    /// Bᵀ x for F(2, 3): 4 → 4.
+    @inlinable @inline(__always)
+    static func bT2(_ x0: Scalar, _ x1: Scalar, _ x2: Scalar, _ x3: Scalar) -> (Scalar, Scalar, Scalar, Scalar) {
+        (x0 - x2, x1 + x2, x2 - x1, x1 - x3)
+    }
+    /// B v (the adjoint of Bᵀ) for F(4, 3): 6 → 6.
+    @inlinable @inline(__always)
+    static func b4(_ v0: Scalar, _ v1: Scalar, _ v2: Scalar, _ v3: Scalar, _ v4: Scalar, _ v5: Scalar)
+        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+        (4 * v0, 4 * (v2 - v1 + v5) + 2 * (v4 - v3), -5 * v0 - 4 * (v1 + v2) - v3 - v4,
+         v1 - v2 + 2 * (v3 - v4) - 5 * v5, v0 + v1 + v2 + v3 + v4, v5)
+    }
+    /// B v for F(2, 3): 4 → 4.
+    @inlinable @inline(__always)
+    static func b2(_ v0: Scalar, _ v1: Scalar, _ v2: Scalar, _ v3: Scalar) -> (Scalar, Scalar, Scalar, Scalar) {
+        (v0, v1 - v2 + v3, v1 + v2 - v0, -v3)
+    }
+    /// Aᵀ x for F(4, 3): 6 → 4.
+    @inlinable @inline(__always)
+    static func aT4(_ m0: Scalar, _ m1: Scalar, _ m2: Scalar, _ m3: Scalar, _ m4: Scalar, _ m5: Scalar)
+        -> (Scalar, Scalar, Scalar, Scalar) {
+        let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
+        return (m0 + p12 + p34, d12 + 2 * d34, p12 + 4 * p34, d12 + 8 * d34 + m5)
+    }
+    /// Aᵀ x for F(2, 3): 4 → 2.
+    @inlinable @inline(__always)
+    static func aT2(_ m0: Scalar, _ m1: Scalar, _ m2: Scalar, _ m3: Scalar) -> (Scalar, Scalar) {
+        (m0 + m1 + m2, m1 - m2 - m3)
+    }
+    /// A y (the adjoint of Aᵀ) for F(4, 3): 4 → 6.
+    @inlinable @inline(__always)
+    static func a4(_ y0: Scalar, _ y1: Scalar, _ y2: Scalar, _ y3: Scalar) -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+        let e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3
+        return (y0, e + o, e - o, e4 + o8, e4 - o8, y3)
+    }
+    /// A y for F(2, 3): 2 → 4.
+    @inlinable @inline(__always)
+    static func a2(_ y0: Scalar, _ y1: Scalar) -> (Scalar, Scalar, Scalar, Scalar) {
+        (y0, y0 + y1, y0 - y1, -y1)
+    }
+
+    // The four 1-D maps on operands given as base pointers: input k (or output k) of element
+    // i is at base[k·stride + i], for i in 0..<count. Used along image columns (stride = one row
+    // of the buffer) and, with phase-split rows, along image rows. Each operand row gets its
+    // own pointer before the loop (no index arithmetic inside it, so nothing there can
+    // overflow), which is the form the loop vectoriser accepts.
+
+    /// dst[k] = Σ_j Bᵀ[k,j] src[j]   (α → α)
+    @inlinable @inline(__always)
+    static func applyBT(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
+        let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
+        let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
         if m == 4 {
-            let x0 = s[0], x1 = s[ss], x2 = s[2 * ss], x3 = s[3 * ss], x4 = s[4 * ss], x5 = s[5 * ss]
-            d[0] = 4 * x0 - 5 * x2 + x4
-            d[ds] = -4 * (x1 + x2) + x3 + x4
-            d[2 * ds] = 4 * (x1 - x2) - x3 + x4
-            d[3 * ds] = 2 * (x3 - x1) - x2 + x4
-            d[4 * ds] = 2 * (x1 - x3) - x2 + x4
-            d[5 * ds] = 4 * x1 - 5 * x3 + x5
+            let s4 = s3 + ss, s5 = s4 + ss, d4 = d3 + ds, d5 = d4 + ds
+            for i in 0..<count {
+                let r = bT4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
+            }
         } else {
-            let x0 = s[0], x1 = s[ss], x2 = s[2 * ss], x3 = s[3 * ss]
-            d[0] = x0 - x2
-            d[ds] = x1 + x2
-            d[2 * ds] = x2 - x1
-            d[3 * ds] = x1 - x3
+            for i in 0..<count {
+                let r = bT2(s0[i], s1[i], s2[i], s3[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
+            }
         }
     }
 
-    /// d[j] += Σ_k Bᵀ[k,j] · src[k]   (adjoint of `inputTransform`, accumulating; α → α)
+    /// dst[j] = Σ_k Bᵀ[k,j] src[k]   (α → α, the adjoint of `applyBT`)
     @inlinable @inline(__always)
-    static func inputTransformAdjointAdd(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int) {
+    static func applyB(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
+        let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
+        let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
         if m == 4 {
-            let v0 = s[0], v1 = s[ss], v2 = s[2 * ss], v3 = s[3 * ss], v4 = s[4 * ss], v5 = s[5 * ss]
-            d[0] += 4 * v0
-            d[ds] += 4 * (v2 - v1 + v5) + 2 * (v4 - v3)
-            d[2 * ds] += -5 * v0 - 4 * (v1 + v2) - v3 - v4
-            d[3 * ds] += v1 - v2 + 2 * (v3 - v4) - 5 * v5
-            d[4 * ds] += v0 + v1 + v2 + v3 + v4
-            d[5 * ds] += v5
+            let s4 = s3 + ss, s5 = s4 + ss, d4 = d3 + ds, d5 = d4 + ds
+            for i in 0..<count {
+                let r = b4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
+            }
         } else {
-            let v0 = s[0], v1 = s[ss], v2 = s[2 * ss], v3 = s[3 * ss]
-            d[0] += v0
-            d[ds] += v1 - v2 + v3
-            d[2 * ds] += v1 + v2 - v0
-            d[3 * ds] -= v3
+            for i in 0..<count {
+                let r = b2(s0[i], s1[i], s2[i], s3[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
+            }
         }
     }
 
-    /// dst[r] = Σ_j Aᵀ[r,j] · src[j]   (α → m)
+    /// dst[r] = Σ_j Aᵀ[r,j] src[j]   (α → m)
     @inlinable @inline(__always)
-    static func outputTransform(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int) {
+    static func applyAT(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
+        let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
+        let d0 = d, d1 = d0 + ds
         if m == 4 {
-            let m0 = s[0], m1 = s[ss], m2 = s[2 * ss], m3 = s[3 * ss], m4 = s[4 * ss], m5 = s[5 * ss]
-            let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
-            d[0] = m0 + p12 + p34
-            d[ds] = d12 + 2 * d34
-            d[2 * ds] = p12 + 4 * p34
-            d[3 * ds] = d12 + 8 * d34 + m5
+            let s4 = s3 + ss, s5 = s4 + ss, d2 = d1 + ds, d3 = d2 + ds
+            for i in 0..<count {
+                let r = aT4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
+            }
         } else {
-            let m0 = s[0], m1 = s[ss], m2 = s[2 * ss], m3 = s[3 * ss]
-            d[0] = m0 + m1 + m2
-            d[ds] = m1 - m2 - m3
+            for i in 0..<count {
+                let r = aT2(s0[i], s1[i], s2[i], s3[i])
+                d0[i] = r.0; d1[i] = r.1
+            }
         }
     }
 
-    /// dst[j] = Σ_r Aᵀ[r,j] · src[r]   (adjoint of `outputTransform`; m → α)
+    /// dst[j] = Σ_r Aᵀ[r,j] src[r]   (m → α, the adjoint of `applyAT`)
     @inlinable @inline(__always)
-    static func outputTransformAdjoint(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int) {
+    static func applyA(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
+        let s0 = s, s1 = s0 + ss
+        let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
         if m == 4 {
-            let y0 = s[0], y1 = s[ss], y2 = s[2 * ss], y3 = s[3 * ss]
-            let e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3
-            d[0] = y0
-            d[ds] = e + o
-            d[2 * ds] = e - o
-            d[3 * ds] = e4 + o8
-            d[4 * ds] = e4 - o8
-            d[5 * ds] = y3
+            let s2 = s1 + ss, s3 = s2 + ss, d4 = d3 + ds, d5 = d4 + ds
+            for i in 0..<count {
+                let r = a4(s0[i], s1[i], s2[i], s3[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
+            }
         } else {
-            let y0 = s[0], y1 = s[ss]
-            d[0] = y0
-            d[ds] = y0 + y1
-            d[2 * ds] = y0 - y1
-            d[3 * ds] = -y1
+            for i in 0..<count {
+                let r = a2(s0[i], s1[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
+            }
+        }
+    }
+
+    /// dst[q·ds + t] = src[t·m + q] for q < m, t < count: a row's m phases. Each iteration
+    /// reads one whole group of m neighbours, a pattern the vectoriser turns into wide loads
+    /// and shuffles.
+    @inlinable @inline(__always)
+    static func deinterleave(_ m: Int, _ src: UnsafePointer<Scalar>, _ dst: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
+        let d0 = dst, d1 = d0 + ds
+        var s = src
+        if m == 4 {
+            let d2 = d1 + ds, d3 = d2 + ds
+            for t in 0..<count { d0[t] = s[0]; d1[t] = s[1]; d2[t] = s[2]; d3[t] = s[3]; s += 4 }
+        } else {
+            for t in 0..<count { d0[t] = s[0]; d1[t] = s[1]; s += 2 }
+        }
+    }
+
+    /// dst[t·m + q] = src[q·ss + t] for q < m, t < count (the inverse of `deinterleave`).
+    @inlinable @inline(__always)
+    static func interleave(_ m: Int, _ src: UnsafePointer<Scalar>, _ ss: Int, _ dst: UnsafeMutablePointer<Scalar>, count: Int) {
+        let s0 = src, s1 = s0 + ss
+        var d = dst
+        if m == 4 {
+            let s2 = s1 + ss, s3 = s2 + ss
+            for t in 0..<count { d[0] = s0[t]; d[1] = s1[t]; d[2] = s2[t]; d[3] = s3[t]; d += 4 }
+        } else {
+            for t in 0..<count { d[0] = s0[t]; d[1] = s1[t]; d += 2 }
         }
     }
 
     // MARK: Winograd convolution and its adjoint
 
-    /// Tile rows per band so that V and M (α²·(C+O) scalars per tile) fit the workspace bound.
+    /// How a layer's tile rows are cut into bands. One worker runs a band start to finish —
+    /// input transform, α² single-threaded GEMMs, output transform — so its V and M (α²·(C+O)
+    /// scalars per tile) stay in that core's cache instead of streaming through memory between
+    /// three passes. A band aims at ≤ 1 Mi scalars but at least 64 tiles (narrower GEMMs spend
+    /// more time packing the weights than multiplying); there are at least as many bands as
+    /// workers when the layer has the rows; and the workers' bands together fit the workspace
+    /// bound (one tile row each at the least).
     @inlinable
-    static func winogradBand(_ t: WinogradTransform, c: Int, o: Int, tilesX: Int, tilesY: Int, maxScalars: Int) -> Int {
-        let a2 = t.alpha * t.alpha
-        return max(1, min(tilesY, maxScalars / max(1, a2 * (c + o) * tilesX)))
+    static func winogradBands(_ t: WinogradTransform, c: Int, o: Int, tilesX: Int, tilesY: Int,
+                              maxScalars: Int) -> (rows: Int, count: Int, workers: Int) {
+        let perRow = t.alpha * t.alpha * (c + o) * tilesX
+        let workers = max(1, min(Parallel.limit ?? Parallel.workers, Parallel.workers))
+        var rows = max((1 << 20) / perRow, (64 + tilesX - 1) / tilesX)
+        rows = min(rows, (tilesY + workers - 1) / workers)
+        rows = max(1, min(rows, maxScalars / (workers * perRow)))
+        let count = (tilesY + rows - 1) / rows
+        return (rows, count, min(workers, count))
     }
 
-    /// y ← conv(x, g) + bias (then ReLU) by Winograd F(m×m, 3×3), in bands of tile rows.
-    /// x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
+    /// y ← conv(x, g) + bias by Winograd F(m×m, 3×3), then ReLU when `relu`; when `rectified`
+    /// is given, y keeps the pre-activation and `rectified` (same shape) gets max(y, 0), in the
+    /// same pass. x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
     ///
-    /// Per band of T tiles: (1) input transform V[ξ][c][t] = (Bᵀ d_t B)[ξ] of each channel's
-    /// α×α tiles (parallel over channels; rows first, contiguous in x, then columns);
-    /// (2) α² GEMMs M[ξ] = U[ξ]·V[ξ]; (3) output transform Aᵀ M A + bias (+ ReLU) per output
-    /// channel (parallel), written straight into y.
+    /// Per band of T tiles (see `winogradBands`), on one worker:
+    /// (1) V[ξ][c][t] = (Bᵀ d_t B)[ξ], ξ = i·α + k (i along y, k along x): each of the tile
+    ///     row's α input rows is split into S[j][l][t] = X[row j][t·m + l − 1] (0 outside), then
+    ///     transformed along x (over l) and along y (over j), both as loops over t;
+    /// (2) α² GEMMs M[ξ] = U[ξ]·V[ξ];
+    /// (3) Y = Aᵀ M A (+ bias, ReLU) per output channel, along x then y, interleaved into y.
     @inlinable
     public static func winogradConvolve(_ x: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
                                         bias: Tensor<Scalar>?, relu: Bool, into y: inout Tensor<Scalar>,
+                                        rectified: UnsafeMutablePointer<Scalar>? = nil,
                                         workspace: ConvWorkspace<Scalar>) {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2]
         let m = t.m, a = t.alpha, a2 = a * a, o = u.shape[1]
         precondition(u.shape == [a2, o, c] && y.shape == [o, h, w])
         if h * w == 0 || o == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
-        let bandRows = winogradBand(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
-        let maxT = bandRows * tilesX
-        let buffer = workspace.scratch(a2 * (c + o) * maxT)
-        let vBuf = buffer, mBuf = buffer + a2 * c * maxT
-        let rowLen = tilesX * m + 2      // padded row: x' = x + 1
+        let bands = winogradBands(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
+        let maxT = bands.rows * tilesX, perBand = a2 * (c + o) * maxT
+        let buffer = workspace.scratch(bands.workers * perBand)
+        let biasValues = bias?.storage ?? []
         x.storage.withUnsafeBufferPointer { xb in
         u.storage.withUnsafeBufferPointer { ub in
         y.storage.withUnsafeMutableBufferPointer { yb in
             let xp = xb.baseAddress!, up = ub.baseAddress!, yp = yb.baseAddress!
-            var ty0 = 0
-            while ty0 < tilesY {
-                let rowsT = min(bandRows, tilesY - ty0), tiles = rowsT * tilesX
-                // (1) V[ξ][c][t], ξ = i·α + k
-                Parallel.forRanges(c, costPerItem: tiles * a2 * 4) { range in
-                    let p = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * a * rowLen)
-                    defer { p.deallocate() }
-                    let r = p + a * rowLen
-                    for ci in range {
+            Parallel.forChunks(bands.count, chunks: bands.workers) { worker, bandRange in
+                let vBuf = buffer + worker * perBand, mBuf = vBuf + a2 * c * maxT
+                let rowLen = tilesX * m + 2          // a padded row: pad[x + 1] = X[x], 0 outside
+                let small = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * a2 * tilesX + rowLen)
+                defer { small.deallocate() }
+                let split = small, across = small + a2 * tilesX     // S[j][l][t], then R[j][k][t]
+                let pad = small + 2 * a2 * tilesX
+                for band in bandRange {
+                    let ty0 = band * bands.rows, rowsT = min(bands.rows, tilesY - ty0), tiles = rowsT * tilesX
+                    // (1) V[ξ][c][t]
+                    for ci in 0..<c {
                         let src = xp + ci * h * w
                         for tr in 0..<rowsT {
                             let yTop = (ty0 + tr) * m - 1
-                            for j in 0..<a {   // P[j][x'] = X[yTop + j][x' − 1], 0 outside
-                                let row = p + j * rowLen, sy = yTop + j
-                                row.update(repeating: 0, count: rowLen)
-                                if sy >= 0 && sy < h { (row + 1).update(from: src + sy * w, count: w) }
+                            for j in 0..<a {
+                                let sj = split + j * a * tilesX, sy = yTop + j
+                                if sy < 0 || sy >= h {
+                                    (across + j * a * tilesX).update(repeating: 0, count: a * tilesX)   // Bᵀ 0 = 0
+                                    continue
+                                }
+                                pad[0] = 0
+                                (pad + 1).update(from: src + sy * w, count: w)
+                                (pad + 1 + w).update(repeating: 0, count: rowLen - 1 - w)
+                                // S[q][t] = pad[t·m + q] for q < m; S[m + q][t] = pad[(t + 1)·m + q] = S[q][t + 1]
+                                deinterleave(m, pad, sj, tilesX, count: tilesX)
+                                for q in 0..<2 {
+                                    let shifted = sj + (m + q) * tilesX
+                                    shifted.update(from: sj + q * tilesX + 1, count: tilesX - 1)
+                                    shifted[tilesX - 1] = pad[tilesX * m + q]
+                                }
+                                applyBT(m, split + j * a * tilesX, tilesX, across + j * a * tilesX, tilesX, count: tilesX)   // along x
                             }
-                            for xx in 0..<rowLen { inputTransform(m, p + xx, rowLen, r + xx, rowLen) }   // R = Bᵀ P
-                            let dstBase = vBuf + ci * tiles + tr * tilesX
-                            for i in 0..<a {
-                                let ri = r + i * rowLen, dst = dstBase + i * a * c * tiles
-                                for tx in 0..<tilesX { inputTransform(m, ri + tx * m, 1, dst + tx, c * tiles) }
+                            let dst = vBuf + ci * tiles + tr * tilesX
+                            for k in 0..<a {   // along y: V[i·α + k] = Σ_j Bᵀ[i,j] R[j][k]
+                                applyBT(m, across + k * tilesX, a * tilesX, dst + k * c * tiles, a * c * tiles, count: tilesX)
                             }
                         }
                     }
-                }
-                // (2) M[ξ][O, T] = U[ξ][O, C] · V[ξ][C, T]
-                for xi in 0..<a2 {
-                    Scalar.gemm(transA: false, transB: false, m: o, n: tiles, k: c,
-                                alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(vBuf + xi * c * tiles), ldb: tiles,
-                                beta: 0, c: mBuf + xi * o * tiles, ldc: tiles)
-                }
-                // (3) Y = Aᵀ M A (+ bias, ReLU)
-                let biasValues = bias?.storage ?? []
-                Parallel.forRanges(o, costPerItem: tiles * a2 * 4) { range in
-                    let q = UnsafeMutablePointer<Scalar>.allocate(capacity: (a + m) * rowLen)
-                    defer { q.deallocate() }
-                    let out = q + a * rowLen
-                    for oi in range {
+                    // (2) M[ξ][O, T] = U[ξ][O, C] · V[ξ][C, T]
+                    for xi in 0..<a2 {
+                        Scalar.gemm(transA: false, transB: false, m: o, n: tiles, k: c,
+                                    alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(vBuf + xi * c * tiles), ldb: tiles,
+                                    beta: 0, c: mBuf + xi * o * tiles, ldc: tiles)
+                    }
+                    // (3) Q[i][s][t] = Σ_j Aᵀ[s,j] M[i·α+j], then Y[r][s][t] = Σ_i Aᵀ[r,i] Q[i][s][t]
+                    let q = small, out = small + a * m * tilesX
+                    for oi in 0..<o {
                         let b: Scalar = biasValues.isEmpty ? 0 : biasValues[oi]
-                        let dstPlane = yp + oi * h * w
                         for tr in 0..<rowsT {
                             let srcBase = mBuf + oi * tiles + tr * tilesX
-                            for i in 0..<a {   // Q[i][tx·m + s] = Σ_j Aᵀ[s,j] M[i·α+j][o][t]
-                                let qi = q + i * rowLen, src = srcBase + i * a * o * tiles
-                                for tx in 0..<tilesX { outputTransform(m, src + tx, o * tiles, qi + tx * m, 1) }
+                            for i in 0..<a {
+                                applyAT(m, srcBase + i * a * o * tiles, o * tiles, q + i * m * tilesX, tilesX, count: tilesX)
                             }
-                            for xx in 0..<(tilesX * m) { outputTransform(m, q + xx, rowLen, out + xx, rowLen) }
+                            applyAT(m, q, m * tilesX, out, m * tilesX, count: m * tilesX)
                             let yTop = (ty0 + tr) * m
-                            for rr in 0..<min(m, h - yTop) {
-                                let s = out + rr * rowLen, d = dstPlane + (yTop + rr) * w
-                                if relu {
-                                    for xx in 0..<w { let v = s[xx] + b; d[xx] = v < 0 ? 0 : v }
+                            for r in 0..<min(m, h - yTop) {
+                                let offset = (oi * h + yTop + r) * w, d = yp + offset
+                                interleave(m, out + r * m * tilesX, tilesX, pad, count: tilesX)   // the output row, x = t·m + s
+                                if let rectified {
+                                    let e = rectified + offset
+                                    for xx in 0..<w { let v = pad[xx] + b; d[xx] = v; e[xx] = v < 0 ? 0 : v }
+                                } else if relu {
+                                    for xx in 0..<w { let v = pad[xx] + b; d[xx] = v < 0 ? 0 : v }   // NaN passes through
                                 } else {
-                                    for xx in 0..<w { d[xx] = s[xx] + b }
+                                    for xx in 0..<w { d[xx] = pad[xx] + b }
                                 }
                             }
                         }
                     }
                 }
-                ty0 += rowsT
             }
         } } }
     }
 
-    /// dX ← the exact adjoint of `winogradConvolve` (without bias) applied to dY:
-    /// dM = A dY Aᵀ per output tile, dV[ξ] = U[ξ]ᵀ · dM[ξ], dX += B dV Bᵀ overlap-added onto
+    /// dX ← the exact adjoint of `winogradConvolve` (without bias) applied to
+    /// dY' = dY · [reluOutput > 0] + addend — the ReLU's backward and a gradient injected at the
+    /// convolution's own output fused into the read of dY (each optional, same shape as dY):
+    /// dM = A dY' Aᵀ per output tile, dV[ξ] = U[ξ]ᵀ · dM[ξ], dX += B dV Bᵀ overlap-added onto
     /// the α×α input patches (neighbouring patches share 2 rows/columns).
     /// dY [O,H,W], u [α², O, C], dX [C,H,W] (overwritten).
+    ///
+    /// Bands run on separate workers as in the forward pass. A band's patches reach one row
+    /// above and one below the rows it owns; it adds those two rows into a halo buffer of its
+    /// own, and the halos are added to dX after every band has finished.
     @inlinable
     public static func winogradConvolveAdjoint(_ dY: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
+                                               reluOutput: Tensor<Scalar>? = nil, addend: Tensor<Scalar>? = nil,
                                                into dX: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
         let o = dY.shape[0], h = dY.shape[1], w = dY.shape[2]
         let m = t.m, a = t.alpha, a2 = a * a, c = u.shape[2]
         precondition(u.shape == [a2, o, c] && dX.shape == [c, h, w])
+        precondition(reluOutput.map { $0.shape == dY.shape } ?? true && addend.map { $0.shape == dY.shape } ?? true,
+                     "Winograd adjoint: mask/addend shapes must match dY \(dY.shape)")
         if h * w == 0 || c == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
-        let bandRows = winogradBand(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
-        let maxT = bandRows * tilesX
-        let buffer = workspace.scratch(a2 * (c + o) * maxT)
-        let dvBuf = buffer, dmBuf = buffer + a2 * c * maxT
-        let rowLen = tilesX * m + 2
+        let bands = winogradBands(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
+        let maxT = bands.rows * tilesX, perBand = a2 * (c + o) * maxT
+        let buffer = workspace.scratch(bands.workers * perBand + 2 * bands.count * c * w)
+        let halo = buffer + bands.workers * perBand      // [band][above, below][C][W]
+        let mask = reluOutput?.storage ?? [], extra = addend?.storage ?? []
         dY.storage.withUnsafeBufferPointer { db in
         u.storage.withUnsafeBufferPointer { ub in
+        mask.withUnsafeBufferPointer { maskBuffer in
+        extra.withUnsafeBufferPointer { extraBuffer in
         dX.storage.withUnsafeMutableBufferPointer { xb in
             let dp = db.baseAddress!, up = ub.baseAddress!, xp = xb.baseAddress!
-            xp.update(repeating: 0, count: c * h * w)
-            var ty0 = 0
-            while ty0 < tilesY {
-                let rowsT = min(bandRows, tilesY - ty0), tiles = rowsT * tilesX
-                // (1) dM[ξ][o][t] = (A dY_t Aᵀ)[ξ]
-                Parallel.forRanges(o, costPerItem: tiles * a2 * 4) { range in
-                    let q = UnsafeMutablePointer<Scalar>.allocate(capacity: (m + a) * rowLen)
-                    defer { q.deallocate() }
-                    let r = q + m * rowLen
-                    for oi in range {
-                        let src = dp + oi * h * w
+            // (An empty array's baseAddress need not be nil: test the optionals themselves.)
+            let maskp = reluOutput == nil ? nil : maskBuffer.baseAddress, extrap = addend == nil ? nil : extraBuffer.baseAddress
+            Parallel.forChunks(bands.count, chunks: bands.workers) { worker, bandRange in
+                let dvBuf = buffer + worker * perBand, dmBuf = dvBuf + a2 * c * maxT
+                let rowLen = tilesX * m + 2
+                let small = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * a2 * tilesX + rowLen + m * tilesX)
+                defer { small.deallocate() }
+                let pad = small + 2 * a2 * tilesX, combined = pad + rowLen
+                for band in bandRange {
+                    let ty0 = band * bands.rows, rowsT = min(bands.rows, tilesY - ty0), tiles = rowsT * tilesX
+                    let ownTop = ty0 * m, ownEnd = min((ty0 + rowsT) * m, h)
+                    // (1) D[r][s][t] = dY'[yTop + r][t·m + s]; E[i] = Σ_r Aᵀ[r,i] D[r]; dM[i·α + j] = Σ_s Aᵀ[s,j] E[i][s]
+                    let dRows = small, e = small + m * m * tilesX
+                    for oi in 0..<o {
                         for tr in 0..<rowsT {
                             let yTop = (ty0 + tr) * m
-                            for rr in 0..<m {   // dY rows of this tile row, 0 beyond the image
-                                let row = q + rr * rowLen, sy = yTop + rr
-                                row.update(repeating: 0, count: rowLen)
-                                if sy < h { row.update(from: src + sy * w, count: w) }
+                            for r in 0..<m {
+                                let sy = yTop + r
+                                if sy >= h { (dRows + r * m * tilesX).update(repeating: 0, count: m * tilesX); continue }
+                                let offset = (oi * h + sy) * w, s0 = dp + offset
+                                switch (maskp, extrap) {   // the row of dY', contiguous, then its phases
+                                case let (yv?, ev?):
+                                    let y = yv + offset, e = ev + offset
+                                    for xx in 0..<w { pad[xx] = (y[xx] > 0 ? s0[xx] : 0) + e[xx] }
+                                case let (yv?, nil):
+                                    let y = yv + offset
+                                    for xx in 0..<w { pad[xx] = y[xx] > 0 ? s0[xx] : 0 }
+                                case let (nil, ev?):
+                                    let e = ev + offset
+                                    for xx in 0..<w { pad[xx] = s0[xx] + e[xx] }
+                                case (nil, nil):
+                                    pad.update(from: s0, count: w)
+                                }
+                                (pad + w).update(repeating: 0, count: tilesX * m - w)
+                                deinterleave(m, pad, dRows + r * m * tilesX, tilesX, count: tilesX)
                             }
-                            for xx in 0..<(tilesX * m) { outputTransformAdjoint(m, q + xx, rowLen, r + xx, rowLen) }
+                            applyA(m, dRows, m * tilesX, e, m * tilesX, count: m * tilesX)   // along y
                             let dstBase = dmBuf + oi * tiles + tr * tilesX
-                            for i in 0..<a {
-                                let ri = r + i * rowLen, dst = dstBase + i * a * o * tiles
-                                for tx in 0..<tilesX { outputTransformAdjoint(m, ri + tx * m, 1, dst + tx, o * tiles) }
+                            for i in 0..<a {   // along x
+                                applyA(m, e + i * m * tilesX, tilesX, dstBase + i * a * o * tiles, o * tiles, count: tilesX)
                             }
                         }
                     }
-                }
-                // (2) dV[ξ][C, T] = U[ξ][O, C]ᵀ · dM[ξ][O, T]
-                for xi in 0..<a2 {
-                    Scalar.gemm(transA: true, transB: false, m: c, n: tiles, k: o,
-                                alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(dmBuf + xi * o * tiles), ldb: tiles,
-                                beta: 0, c: dvBuf + xi * c * tiles, ldc: tiles)
-                }
-                // (3) dX patch += B dV Bᵀ
-                Parallel.forRanges(c, costPerItem: tiles * a2 * 4) { range in
-                    let p = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * a * rowLen)
-                    defer { p.deallocate() }
-                    let r = p + a * rowLen
-                    for ci in range {
+                    // (2) dV[ξ][C, T] = U[ξ][O, C]ᵀ · dM[ξ][O, T]
+                    for xi in 0..<a2 {
+                        Scalar.gemm(transA: true, transB: false, m: c, n: tiles, k: o,
+                                    alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(dmBuf + xi * o * tiles), ldb: tiles,
+                                    beta: 0, c: dvBuf + xi * c * tiles, ldc: tiles)
+                    }
+                    // (3) R[i][l] = Σ_k Bᵀ[k,l] dV[i·α + k]; P[j][l] = Σ_i Bᵀ[i,j] R[i][l]; overlap-add P onto
+                    //     dX (own rows) or the halo (the row above and the row below)
+                    let across = small, patch = small + a2 * tilesX
+                    for ci in 0..<c {
                         let dstPlane = xp + ci * h * w
+                        let above = halo + ((band * 2) * c + ci) * w, below = halo + ((band * 2 + 1) * c + ci) * w
+                        (dstPlane + ownTop * w).update(repeating: 0, count: (ownEnd - ownTop) * w)
+                        above.update(repeating: 0, count: w)
+                        below.update(repeating: 0, count: w)
                         for tr in 0..<rowsT {
-                            r.update(repeating: 0, count: a * rowLen)
                             let srcBase = dvBuf + ci * tiles + tr * tilesX
-                            for i in 0..<a {   // R[i][tx·m + l] += Σ_k Bᵀ[k,l] dV[i·α+k][c][t]
-                                let ri = r + i * rowLen, src = srcBase + i * a * c * tiles
-                                for tx in 0..<tilesX { inputTransformAdjointAdd(m, src + tx, c * tiles, ri + tx * m, 1) }
+                            for i in 0..<a {   // along x
+                                applyB(m, srcBase + i * a * c * tiles, c * tiles, across + i * a * tilesX, tilesX, count: tilesX)
                             }
-                            p.update(repeating: 0, count: a * rowLen)
-                            for xx in 0..<rowLen { inputTransformAdjointAdd(m, r + xx, rowLen, p + xx, rowLen) }   // P = B R
+                            applyB(m, across, a * tilesX, patch, a * tilesX, count: a * tilesX)   // along y
                             let yTop = (ty0 + tr) * m - 1
                             for j in 0..<a {
                                 let sy = yTop + j
                                 if sy < 0 || sy >= h { continue }
-                                let s = p + j * rowLen + 1, d = dstPlane + sy * w
-                                for xx in 0..<w { d[xx] += s[xx] }
+                                let d = sy < ownTop ? above : sy >= ownEnd ? below : dstPlane + sy * w
+                                // Padded position t·m + l of tile t: phases q < 2 also get tile t − 1's l = m + q.
+                                let p = patch + j * a * tilesX
+                                for q in 0..<2 {
+                                    // cq[t] = own[t] + previous[t − 1]; previous is read one behind through its own pointer
+                                    let cq = combined + q * tilesX, own = p + q * tilesX, previous = p + (m + q) * tilesX - 1
+                                    cq[0] = own[0]
+                                    for tt in 1..<max(1, tilesX) { cq[tt] = own[tt] + previous[tt] }
+                                }
+                                for q in 2..<m { (combined + q * tilesX).update(from: p + q * tilesX, count: tilesX) }
+                                interleave(m, combined, tilesX, pad, count: tilesX)
+                                pad[tilesX * m] = p[m * tilesX + tilesX - 1]
+                                pad[tilesX * m + 1] = p[(m + 1) * tilesX + tilesX - 1]
+                                let shifted = pad + 1   // padded position x + 1 is pixel x
+                                for xx in 0..<w { d[xx] += shifted[xx] }
                             }
                         }
                     }
                 }
-                ty0 += rowsT
             }
-        } } }
+            // The halos: band k's row above is band k−1's last row, its row below band k+1's first.
+            Parallel.forRanges(c, costPerItem: 2 * bands.count * w) { range in
+                for ci in range {
+                    for band in 0..<bands.count {
+                        let ownTop = band * bands.rows * m, ownEnd = min((band + 1) * bands.rows * m, h)
+                        if ownTop > 0 {
+                            let s = halo + ((band * 2) * c + ci) * w, d = xp + (ci * h + ownTop - 1) * w
+                            for xx in 0..<w { d[xx] += s[xx] }
+                        }
+                        if ownEnd < h {
+                            let s = halo + ((band * 2 + 1) * c + ci) * w, d = xp + (ci * h + ownEnd) * w
+                            for xx in 0..<w { d[xx] += s[xx] }
+                        }
+                    }
+                }
+            }
+        } } } } }
     }
 }
 

@@ -167,11 +167,17 @@ public final class StyleObjective<Net: FeatureNetwork> {
         }
         for (l, A) in styleTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
-            let E = Double(StyleLoss.forward(F, A))
-            try guardFinite(E, "style loss at \(l)")
-            terms.style[l] = E
             let w = styleLayerWeights[l]!
-            if wantGradient { accumulate(l, StyleLoss.backward(F, A), weight: styleWeight * w) }
+            if wantGradient {
+                let (E, dF) = StyleLoss.valueAndGradient(F, A)
+                try guardFinite(Double(E), "style loss at \(l)")
+                terms.style[l] = Double(E)
+                accumulate(l, dF, weight: styleWeight * w)
+            } else {
+                let E = Double(StyleLoss.forward(F, A))
+                try guardFinite(E, "style loss at \(l)")
+                terms.style[l] = E
+            }
         }
         if tvWeight != 0 {
             let tv = Double(TotalVariation.forward(x))

@@ -9,6 +9,11 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
                      alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// C ← α·A·Aᵀ + β·C on C's upper triangle (the lower is not touched), row-major:
+    /// A is n×k with row stride `lda`, C is n×n with row stride `ldc`. Half a GEMM's work.
+    static func syrkUpper(n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                          beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
 @inline(__always)
@@ -26,6 +31,22 @@ extension Float: TensorScalar {
     }
 }
 
+extension Float {
+    public static func syrkUpper(n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLASRuntime.configure()
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(k), alpha, a, blasint(lda), beta, c, blasint(ldc))
+    }
+}
+
+extension Double {
+    public static func syrkUpper(n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                                 beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        BLASRuntime.configure()
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, blasint(n), blasint(k), alpha, a, blasint(lda), beta, c, blasint(ldc))
+    }
+}
+
 extension Double: TensorScalar {
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                             alpha: Double, a: UnsafePointer<Double>, lda: Int,
@@ -38,7 +59,65 @@ extension Double: TensorScalar {
     }
 }
 
-/// OpenBLAS's thread count (defaults to the number of cores).
+extension TensorScalar {
+    /// The same product as `gemm`, split over `Parallel`'s workers: C's columns (or its rows,
+    /// when it has more rows than columns) in contiguous chunks, each a single-threaded GEMM on
+    /// its own part of C. Products under 4 M multiply-adds run as one call.
+    @inlinable
+    public static func parallelGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                                    alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                                    b: UnsafePointer<Self>, ldb: Int,
+                                    beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int) {
+        let splitColumns = n >= m
+        let extent = splitColumns ? n : m
+        let chunks = m * n * k < 4 << 20 ? 1 : min(Parallel.workers, max(1, extent / 16))
+        Parallel.forRanges(chunks, costPerItem: 1 << 20) { range in
+            for chunk in range {
+                // Chunk edges on multiples of 16 so every chunk but the last fills whole vectors.
+                let lo = extent * chunk / chunks / 16 * 16
+                let hi = chunk + 1 == chunks ? extent : extent * (chunk + 1) / chunks / 16 * 16
+                if lo >= hi { continue }
+                if splitColumns {
+                    gemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                         b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+                } else {
+                    gemm(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                         a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+                }
+            }
+        }
+    }
+}
+
+extension TensorScalar {
+    /// C = A·Aᵀ (all of it, n×n, row stride n) for A n×k (row stride `lda`), with the k columns
+    /// split over `Parallel`'s workers: each worker's columns give a partial product by
+    /// `syrkUpper` (half a GEMM's multiply-adds), the partials are summed and the upper
+    /// triangle mirrored. Products under 4 M multiply-adds run as one call.
+    @inlinable
+    public static func parallelGram(n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, c: UnsafeMutablePointer<Self>) {
+        if n == 0 { return }
+        let chunks = n * n * k < 4 << 20 ? 1 : min(Parallel.workers, max(1, k / 64))
+        let partials = UnsafeMutablePointer<Self>.allocate(capacity: max(0, chunks - 1) * n * n)
+        defer { partials.deallocate() }
+        Parallel.forChunks(chunks, chunks: chunks) { _, range in
+            for chunk in range {
+                let lo = k * chunk / chunks, hi = k * (chunk + 1) / chunks
+                let out = chunk == 0 ? c : partials + (chunk - 1) * n * n
+                syrkUpper(n: n, k: hi - lo, alpha: 1, a: a + lo, lda: lda, beta: 0, c: out, ldc: n)
+            }
+        }
+        for i in 0..<n {
+            for chunk in 1..<max(1, chunks) {
+                let p = partials + (chunk - 1) * n * n
+                for j in i..<n { c[i * n + j] += p[i * n + j] }
+            }
+            for j in 0..<i { c[i * n + j] = c[j * n + i] }
+        }
+    }
+}
+
+/// OpenBLAS's thread count: 1 once the engine has configured it (see `BLASRuntime.configure`).
 public enum BLASThreads {
     public static func set(_ n: Int) { BLASRuntime.configure(); openblas_set_num_threads(Int32(n)) }
     public static var current: Int { BLASRuntime.configure(); return Int(openblas_get_num_threads()) }
@@ -57,7 +136,7 @@ extension Tensor {
         storage.withUnsafeBufferPointer { a in
             other.storage.withUnsafeBufferPointer { b in
                 out.storage.withUnsafeMutableBufferPointer { c in
-                    Scalar.gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
+                    Scalar.parallelGemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
                                 alpha: 1, a: a.baseAddress!, lda: shape[1],
                                 b: b.baseAddress!, ldb: other.shape[1],
                                 beta: 0, c: c.baseAddress!, ldc: n)

@@ -24,9 +24,19 @@ public enum BLASRuntime {
     /// What `configure()` did: nil when OpenBLAS's own choice was kept.
     public static var override: String? { configured }
 
-    /// Runs once; every GEMM entry point calls it.
+    /// Runs once; every GEMM entry point calls it. Besides the kernel choice it makes OpenBLAS
+    /// single-threaded: the engine splits its own work over the cores (`Parallel`,
+    /// `TensorScalar.parallelGemm`), so OpenBLAS's worker threads would only spin (sched_yield)
+    /// on the core the engine's transforms need. `BLASThreads.set` changes it back (the
+    /// roofline of `nst bench`).
     @inline(__always)
-    public static func configure() { _ = configured }
+    public static func configure() { _ = configured; _ = singleThreaded }
+
+    private static let singleThreaded: Bool = {
+        _ = configured
+        openblas_set_num_threads(1)
+        return true
+    }()
 
     private static let configured: String? = {
         if getenv("OPENBLAS_CORETYPE") != nil { return nil }

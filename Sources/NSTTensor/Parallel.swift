@@ -20,12 +20,23 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
+        forChunks(count, chunks: chunks) { _, range in body(range) }
+    }
+
+    /// Runs `body(k, range)` for k in 0..<chunks over contiguous ranges covering `0..<count`,
+    /// concurrently; k lets each chunk use its own slice of a shared scratch buffer. `chunks`
+    /// is clamped to 1…count (and to `limit`).
+    @inlinable
+    public static func forChunks(_ count: Int, chunks requested: Int, _ body: (Int, Range<Int>) -> Void) {
+        let chunks = max(1, min(requested, limit ?? requested, count))
+        if count <= 0 { return }
+        if chunks == 1 { body(0, 0..<count); return }
         // The chunks touch disjoint ranges; callers pass raw pointers into their own buffers.
         withoutActuallyEscaping(body) { escapable in
             nonisolated(unsafe) let work = escapable
             DispatchQueue.concurrentPerform(iterations: chunks) { k in
                 let lo = count * k / chunks, hi = count * (k + 1) / chunks
-                if lo < hi { work(lo..<hi) }
+                if lo < hi { work(k, lo..<hi) }
             }
         }
     }

@@ -15,6 +15,17 @@ public struct Tensor<Scalar: TensorScalar>: Sendable, Equatable {
         self.storage = Array(repeating: value, count: shape.reduce(1, *))
     }
 
+    /// A tensor of `shape` whose values are not set: for outputs a kernel overwrites entirely,
+    /// so a large activation is not zero-filled only to be written again. Every element must be
+    /// written before it is read.
+    @inlinable
+    public init(uninitializedShape shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.storage = Array(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// A tensor of `shape` over `storage` (row-major); the counts must agree.
     @inlinable
     public init(shape: [Int], storage: [Scalar]) {

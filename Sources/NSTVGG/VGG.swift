@@ -51,6 +51,7 @@ public final class VGG<Scalar: TensorScalar> {
         self.convs = weights.convs.map { Conv3x3(weight: $0.weight, bias: $0.bias) }
         self.layers = architecture.layers.filter { $0.convIndex < weights.convs.count }
         self.workspace = workspace
+        HeapPolicy.retainFreedMemory()   // every forward/backward allocates large activations anew
     }
 
     /// Position in `layers` of a layer name (canonical or Keras); stops with a clear message for
@@ -88,7 +89,17 @@ public final class VGG<Scalar: TensorScalar> {
             switch layer.kind {
             case .conv:
                 let conv = convs[layer.convIndex]
-                if wanted.contains(pos) || pos == deepest {
+                let reluFollows = pos < deepest && layers[pos + 1].kind == .relu
+                if wanted.contains(pos) && reluFollows {
+                    // A kept pre-activation (a style layer): it and the ReLU's output in one pass.
+                    let (preActivation, rectified) = conv.forwardWithReLU(a, workspace: workspace)
+                    out[layer.name] = preActivation
+                    a = rectified
+                    pos += 1
+                    inputShapes[pos] = a.shape
+                    saved[pos] = a
+                    if wanted.contains(pos) { out[layers[pos].name] = a }
+                } else if wanted.contains(pos) || !reluFollows {
                     a = conv.forward(a, relu: false, workspace: workspace)
                     if wanted.contains(pos) { out[layer.name] = a }
                 } else {
@@ -128,14 +139,29 @@ public final class VGG<Scalar: TensorScalar> {
         }
         var d: Tensor<Scalar>? = nil
         var pos = deepest
+        func take(_ pos: Int) -> Tensor<Scalar>? {
+            guard let g = upstream.removeValue(forKey: pos) else { return nil }
+            precondition(g.shape == outputShape(pos), "backward: gradient for \(layers[pos].name) is \(g.shape), the layer's output is \(outputShape(pos))")
+            return g
+        }
         while pos >= 0 {
             let layer = layers[pos]
             let start = now
-            defer { record(layer.name, "backward", since: start) }
-            if let g = upstream.removeValue(forKey: pos) {
-                precondition(g.shape == outputShape(pos), "backward: gradient for \(layer.name) is \(g.shape), the layer's output is \(outputShape(pos))")
+            if let g = take(pos) {
                 if d == nil { d = g } else { d!.add(g) }
             }
+            if var dOut = d, layer.kind == .relu, pos > 0, layers[pos - 1].kind == .conv {
+                // ReLU backward, the gradient injected at the convolution's output (a style
+                // layer's pre-activation) and the convolution's backward, in one pass.
+                let conv = layers[pos - 1]
+                d = nil
+                dOut = convs[conv.convIndex].backward(dOut, reluOutput: saved[pos]!, addend: take(pos - 1), workspace: workspace)
+                d = dOut
+                record(conv.name, "backward", since: start)
+                pos -= 2
+                continue
+            }
+            defer { record(layer.name, "backward", since: start) }
             if var dOut = d {
                 d = nil   // dOut is now the only reference: the in-place ReLU mask does not copy it
                 switch layer.kind {

@@ -17,12 +17,14 @@ struct BenchCommand: ParsableCommand {
         runs it: VGG forward from the image to --layer (default conv5_2) keeping the style layers \
         conv1_1…conv5_1 and the content layer, content + style losses, and the backward pass to \
         the image (no weight gradients). Times are median, min and max over --iterations runs \
-        after --warmup runs, with a per-convolution breakdown.
+        after --warmup runs, with a per-convolution breakdown, and the process's CPU time per \
+        iteration (all threads; unlike wall time, not inflated when another process takes a core).
 
         Effective GFLOP/s = the direct-convolution FLOP count of the iteration (2 FLOP per \
         multiply-add, forward plus the same again for the input gradient) ÷ iteration time, so it \
-        is comparable across algorithms and with the roofline. Peak RSS is the process's \
-        high-water mark while that size ran (reset per size).
+        is comparable across algorithms and with the roofline. The roofline is measured again \
+        after each size, and each size is compared with the higher of the two around it. Peak RSS \
+        is the process's high-water mark while that size ran (reset per size).
 
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
@@ -114,12 +116,15 @@ struct BenchCommand: ParsableCommand {
             weights = w
             modelDescription = "\(info.architecture.rawValue) from \(info.path)"
         }
-        let allThreads = BLASThreads.current
+        // The roofline is OpenBLAS's own: one call on 1 thread, then on all cores with its thread
+        // pool. The engine then runs OpenBLAS single-threaded and splits the work itself.
+        let allThreads = Parallel.workers
         log("roofline: sgemm \(rooflineSize)×\(rooflineSize)×\(rooflineSize)…")
         BLASThreads.set(1)
         let roofline1 = Roofline.sgemmGFLOPS(n: rooflineSize)
         BLASThreads.set(allThreads)
         let rooflineAll = Roofline.sgemmGFLOPS(n: rooflineSize)
+        BLASThreads.set(1)
         let kernels = BLASRuntime.coreName + (BLASRuntime.override != nil ? " (chosen by nst: this OpenBLAS fell back to its generic Prescott kernels on this CPU)" : "")
         log(String(format: "roofline: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads; ", roofline1, rooflineAll, allThreads) + "OpenBLAS kernels " + kernels)
 
@@ -133,14 +138,22 @@ struct BenchCommand: ParsableCommand {
         net.workspace.algorithm = convAlgorithm.algorithm
         net.workspace.winogradTile = winogradTile
         var results: [SizeResult] = []
+        // Each size's ratio is taken against the higher of the rooflines measured just before and
+        // just after it: on a shared machine the peak drifts, and the higher one is the stricter.
+        var rooflineBefore = rooflineAll
         for size in sizes.compactMap({ $0 }) {
             let width = size, height = max(1, size * 3 / 4)
             var r = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "bench \(width)x\(height)")
             r.size = size
             r.algorithm = convAlgorithm.rawValue
-            log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline  peak RSS %.0f MiB",
+            BLASThreads.set(allThreads)
+            let rooflineAfter = Roofline.sgemmGFLOPS(n: rooflineSize)
+            BLASThreads.set(1)
+            r.roofline = max(rooflineBefore, rooflineAfter)
+            rooflineBefore = rooflineAfter
+            log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f; CPU %.3f s)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline (%.1f, the higher of before/after)  peak RSS %.0f MiB",
                        size, width, height, r.forward.median, r.backward.median, r.iteration.median, r.iteration.min, r.iteration.max,
-                       r.gflop, r.effectiveGFLOPS, r.effectiveGFLOPS / rooflineAll, r.peakRSSMiB))
+                       r.cpu.median, r.gflop, r.effectiveGFLOPS, r.effectiveGFLOPS / r.roofline, r.roofline, r.peakRSSMiB))
             if !json {
                 for row in r.layers {
                     print(String(format: "        %-8@ %6.2f GFLOP  forward %.4f s (%5.1f GFLOP/s)  backward %.4f s (%5.1f GFLOP/s)",
@@ -161,16 +174,14 @@ struct BenchCommand: ParsableCommand {
                     }
                 }
                 log(String(format: "      im2col in the same run: iteration %.3f s (min %.3f, max %.3f) = %.2f× roofline; %@ is %.2f× faster; peak RSS %.0f MiB",
-                           base.iteration.median, base.iteration.min, base.iteration.max, base.effectiveGFLOPS / rooflineAll,
+                           base.iteration.median, base.iteration.min, base.iteration.max, base.effectiveGFLOPS / r.roofline,
                            convAlgorithm.rawValue as NSString, base.iteration.median / r.iteration.median, base.peakRSSMiB))
             }
             if compareThreads {
-                let threads = BLASThreads.current
-                BLASThreads.set(1)
+                let threads = Parallel.workers
                 Parallel.limit = 1
                 let single = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "1 thread \(width)x\(height)")
                 Parallel.limit = nil
-                BLASThreads.set(threads)
                 r.oneThreadIteration = single.iteration.median
                 log(String(format: "      1 thread in the same run: iteration %.3f s (min %.3f, max %.3f); %d threads are %.2f× faster",
                            single.iteration.median, single.iteration.min, single.iteration.max, threads, single.iteration.median / r.iteration.median))
@@ -193,7 +204,7 @@ struct BenchCommand: ParsableCommand {
                                 model: modelDescription, layer: deepest, pooling: pooling.rawValue,
                                 iterations: iterations, warmup: warmup, conv_algorithm: convAlgorithm.rawValue,
                                 winograd_tile: winogradTile, scaling_exponent: scalingExponent,
-                                sizes: results.map { $0.json(roofline: rooflineAll) })
+                                sizes: results.map { $0.json() })
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -205,15 +216,17 @@ struct BenchCommand: ParsableCommand {
         let architecture = net.architecture
         PeakMemory.reset()
         let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
-        var forward: [Double] = [], backward: [Double] = [], total: [Double] = []
+        var forward: [Double] = [], backward: [Double] = [], total: [Double] = [], cpu: [Double] = []
         var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
         net.recordsLayerTimes = true
         let progress = ProgressBar(total: warmup + iterations, label: label)
         for i in 0..<(warmup + iterations) {
+            let cpu0 = ProcessCPUTime.seconds()
             let (f, b) = workload.iteration()
+            let cpuSeconds = ProcessCPUTime.seconds() - cpu0
             progress.update(i + 1, values: [("iteration_s", f + b)])
             if i >= warmup {
-                forward.append(f); backward.append(b); total.append(f + b)
+                forward.append(f); backward.append(b); total.append(f + b); cpu.append(cpuSeconds)
                 for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
             }
         }
@@ -230,7 +243,7 @@ struct BenchCommand: ParsableCommand {
         let otherForward = Stats(forward).median - layerRows.reduce(0) { $0 + $1.forward_s }
         let flop = 4.0 * Double((try? architecture.convMultiplyAdds(through: deepest, width: width, height: height)) ?? 0)
         return SizeResult(size: width, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
-                          iteration: Stats(total), gflop: flop / 1e9,
+                          iteration: Stats(total), cpu: Stats(cpu), gflop: flop / 1e9,
                           effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB(),
                           layers: layerRows, otherForward: otherForward)
     }
@@ -302,16 +315,22 @@ struct Stats: Encodable {
 struct SizeResult {
     var size: Int, width: Int, height: Int
     var forward: Stats, backward: Stats, iteration: Stats
+    /// The process's CPU time per iteration (all threads): unlike wall time, not inflated when
+    /// another process takes the cores.
+    var cpu: Stats
     var gflop: Double, effectiveGFLOPS: Double, peakRSSMiB: Double
     var layers: [LayerRow]
     var otherForward: Double
     var algorithm = ""
     var im2colIteration: Double? = nil
     var oneThreadIteration: Double? = nil
+    /// The roofline this size is compared with (the higher of those measured around it).
+    var roofline = 0.0
 
     struct JSON: Encodable {
         var size: Int, width: Int, height: Int
-        var iteration_s: Double, iteration_min_s: Double, iteration_max_s: Double
+        var iteration_s: Double, iteration_min_s: Double, iteration_max_s: Double, iteration_cpu_s: Double
+        var roofline_gflops: Double
         var forward_s: Stats, backward_s: Stats
         var gflop: Double, effective_gflops: Double, ratio_to_roofline: Double, peak_rss_mib: Double
         var layers: [LayerRow]
@@ -320,9 +339,9 @@ struct SizeResult {
         var one_thread_iteration_s: Double?, thread_speedup: Double?
     }
 
-    func json(roofline: Double) -> JSON {
+    func json() -> JSON {
         JSON(size: size, width: width, height: height, iteration_s: iteration.median, iteration_min_s: iteration.min,
-             iteration_max_s: iteration.max, forward_s: forward, backward_s: backward, gflop: gflop,
+             iteration_max_s: iteration.max, iteration_cpu_s: cpu.median, roofline_gflops: roofline, forward_s: forward, backward_s: backward, gflop: gflop,
              effective_gflops: effectiveGFLOPS, ratio_to_roofline: effectiveGFLOPS / roofline, peak_rss_mib: peakRSSMiB,
              layers: layers, conv_algorithm: algorithm,
              im2col_iteration_s: im2colIteration, speedup_over_im2col: im2colIteration.map { $0 / iteration.median },
@@ -364,6 +383,15 @@ enum Roofline {
             }
         }
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+    }
+}
+
+/// CPU time of the whole process (every thread), in seconds.
+enum ProcessCPUTime {
+    static func seconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }
 

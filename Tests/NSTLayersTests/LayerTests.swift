@@ -107,6 +107,21 @@ struct LayerGradientTests {
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
+    /// The fused form dY·[y > 0] + addend equals the separate passes, with either part absent.
+    @Test func reluBackwardWithAddend() {
+        var rng = SplitMix64(seed: 24)
+        let y = ReLU.forward(Tensor<Double>.uniform([2, 3, 5], using: &rng))
+        let dY = Tensor<Double>.uniform([2, 3, 5], using: &rng), g = Tensor<Double>.uniform([2, 3, 5], using: &rng)
+        var both = ReLU.backward(dY, output: y)
+        both.add(g)
+        var sum = dY
+        sum.add(g)
+        #expect(ReLU.backward(dY, output: y, plus: g) == both)
+        #expect(ReLU.backward(dY, output: y, plus: nil) == ReLU.backward(dY, output: y))
+        #expect(ReLU.backward(dY, output: nil, plus: g) == sum)
+        #expect(ReLU.backward(dY, output: nil, plus: nil) == dY)
+    }
+
     @Test func reluGradientAtZeroIsZero() {
         let x = Tensor<Double>(shape: [1, 1, 3], storage: [-1, 0, 2])
         let dX = ReLU.backward(Tensor(shape: [1, 1, 3], repeating: 1), output: ReLU.forward(x))

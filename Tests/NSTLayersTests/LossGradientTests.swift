@@ -37,6 +37,15 @@ struct LossGradientTests {
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
+    /// The one-Gram form the objective uses gives exactly forward's value and backward's dF.
+    @Test func styleLossValueAndGradientMatchTheSeparatePasses() {
+        var r = SplitMix64(seed: 5)
+        let F = Tensor<Double>.uniform([4, 7], using: &r), A = Gram.forward(Tensor<Double>.uniform([4, 7], using: &r))
+        let (E, dF) = StyleLoss.valueAndGradient(F, A, dE: 0.3)
+        #expect(E == StyleLoss.forward(F, A))
+        #expect(dF == StyleLoss.backward(F, A, dE: 0.3))
+    }
+
     @Test func styleLossGradientIsGminusAtimesF() {
         // The quiz's corrected key: ∂E/∂F = (G − A) F / (N² M²), an N×M matrix.
         var r = SplitMix64(seed: 4)

@@ -12,14 +12,14 @@ struct WinogradOracleTests {
     static let shapes: [(Int, Int, Int, Int)] = [(3, 4, 5, 7), (1, 1, 1, 1), (2, 3, 1, 5), (5, 2, 6, 1),
                                                   (2, 2, 2, 2), (17, 19, 9, 11), (7, 5, 13, 4), (33, 6, 3, 3)]
 
-    func compare<S: TensorScalar>(_ type: S.Type, tile: Int, tolerance: Double, maxScalars: Int) {
+    func compare<S: TensorScalar>(_ type: S.Type, tile: Int, tolerance: Double, maxScalars: Int, algorithm: ConvAlgorithm = .winograd) {
         var rng = SplitMix64(seed: 31)
         for (c, o, h, w) in Self.shapes {
             // Inputs like VGG's: preprocessed pixels of ±128 scale, weights ≈ ±0.1.
             let x = Tensor<S>.uniform([c, h, w], in: -1...1, using: &rng)
             let conv = Conv3x3<S>(weight: .uniform([o, c, 3, 3], in: -0.3...0.3, using: &rng), bias: .uniform([o], using: &rng))
             let ws = ConvWorkspace<S>(maxScalars: maxScalars)
-            ws.algorithm = .winograd
+            ws.algorithm = algorithm
             ws.winogradTile = tile
             let ref = Conv3x3<S>.referenceForward(x, weight: conv.weight, bias: conv.bias)
             let scale = max(1, maxAbs(ref))
@@ -33,6 +33,25 @@ struct WinogradOracleTests {
             let fastBack = conv.backward(dY, workspace: ws)
             #expect(maxAbsDifference(fastBack, refBack) <= tolerance * max(1, maxAbs(refBack)),
                     "F(\(tile)) backward \(c)→\(o) \(h)×\(w): \(maxAbsDifference(fastBack, refBack))")
+
+            // The fused pair: pre-activation and ReLU output from one pass ...
+            let (pre, rectified) = conv.forwardWithReLU(x, workspace: ws)
+            #expect(maxAbsDifference(pre, ref) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU pre \(c)→\(o) \(h)×\(w)")
+            #expect(maxAbsDifference(rectified, ReLU.forward(ref)) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU post")
+            // ... and the backward of ReLU + a gradient at the pre-activation + the convolution.
+            let extra = Tensor<S>.uniform([o, h, w], using: &rng)
+            var combined = ReLU.backward(dY, output: ref)
+            combined.add(extra)
+            var plain = dY
+            plain.add(extra)
+            let refFused = Conv3x3<S>.referenceBackward(combined, weight: conv.weight)
+            for (mask, addend, expected) in [(ref, extra, refFused),
+                                             (ref, nil, Conv3x3<S>.referenceBackward(ReLU.backward(dY, output: ref), weight: conv.weight)),
+                                             (nil, extra, Conv3x3<S>.referenceBackward(plain, weight: conv.weight))] {
+                let fused = conv.backward(dY, reluOutput: mask, addend: addend, workspace: ws)
+                #expect(maxAbsDifference(fused, expected) <= tolerance * max(1, maxAbs(expected)),
+                        "\(algorithm) F(\(tile)) fused backward mask \(mask != nil) addend \(addend != nil) \(c)→\(o) \(h)×\(w)")
+            }
         }
     }
 
@@ -43,6 +62,14 @@ struct WinogradOracleTests {
     @Test(arguments: [2, 4]) func doubleMatchesReference(tile: Int) { compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 1 << 20) }
     /// A workspace too small for two tile rows: every band is one row of tiles.
     @Test(arguments: [2, 4]) func bandedMatchesReference(tile: Int) { compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 10) }
+    /// On one worker: the bands run in order, no halo crosses a worker boundary.
+    @Test(arguments: [2, 4]) func oneWorkerMatchesReference(tile: Int) {
+        Parallel.limit = 1
+        defer { Parallel.limit = nil }
+        compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 10)
+    }
+    /// The im2col path's fused forward/backward (mask and addend applied before the GEMM).
+    @Test func im2colMatchesReference() { compare(Double.self, tile: 0, tolerance: 1e-12, maxScalars: 1 << 20, algorithm: .im2col) }
 
     /// Auto picks Winograd for ≥ 16 channels, im2col below; both agree with the reference.
     @Test func autoMatchesReferenceOnVGGLikeLayer() {
@@ -71,6 +98,27 @@ struct WinogradOracleTests {
         ws.winogradTile = tile
         let lhs = dot(conv.forward(x, workspace: ws), dY), rhs = dot(x, conv.backward(dY, workspace: ws))
         #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)))
+    }
+
+    /// The fused backward, proven by central differences of a loss that reads both the
+    /// pre-activation and the ReLU output: L = ⟨relu(conv x), R⟩ + ⟨conv x, S⟩, so
+    /// dL/dx = backward(R·[y > 0] + S). Winograd tiles 2 and 4, and im2col (tile 0).
+    @Test(arguments: [0, 2, 4]) func fusedBackwardGradientCheck(tile: Int) {
+        let (c, o, h, w) = (3, 4, 7, 5)
+        var rng = SplitMix64(seed: 35)
+        let conv = Conv3x3(weight: Tensor<Double>.uniform([o, c, 3, 3], using: &rng), bias: .uniform([o], using: &rng))
+        let x = Tensor<Double>.uniform([c, h, w], using: &rng)
+        let R = Tensor<Double>.uniform([o, h, w], using: &rng), S = Tensor<Double>.uniform([o, h, w], using: &rng)
+        let ws = ConvWorkspace<Double>(maxScalars: 10)
+        ws.algorithm = tile == 0 ? .im2col : .winograd
+        ws.winogradTile = tile
+        let (_, y) = conv.forwardWithReLU(x, workspace: ws)
+        let dX = conv.backward(R, reluOutput: y, addend: S, workspace: ws)
+        let res = GradCheck.check(at: x.storage, analytic: dX.storage) { v in
+            let (pre, post) = conv.forwardWithReLU(Tensor(shape: [c, h, w], storage: v), workspace: ws)
+            return dot(post, R) + dot(pre, S)
+        }
+        #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
     /// Central differences through the Winograd forward prove the Winograd backward (Double).

@@ -16,6 +16,50 @@ struct TensorTests {
         for i in 0..<3 { for j in 0..<5 { #expect(abs(ct[j, i] - c[i, j]) < 1e-12) } }
     }
 
+    /// parallelGemm splits C by columns (n ≥ m) or rows (m > n) over the workers; every split,
+    /// with either operand transposed, gives the single call's result. The shapes are large
+    /// enough to be split (≥ 4 M multiply-adds) and not multiples of the 16-wide chunk edges.
+    @Test(arguments: [(37, 301, 419), (419, 301, 37)])
+    func parallelGemmMatchesOneCall(m: Int, k: Int, n: Int) {
+        var rng = SplitMix64(seed: 2)
+        for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = Tensor<Double>.uniform(transA ? [k, m] : [m, k], using: &rng)
+            let b = Tensor<Double>.uniform(transB ? [n, k] : [k, n], using: &rng)
+            let c0 = Tensor<Double>.uniform([m, n], using: &rng)
+            var one = c0, split = c0
+            a.storage.withUnsafeBufferPointer { ap in b.storage.withUnsafeBufferPointer { bp in
+                one.storage.withUnsafeMutableBufferPointer { cp in
+                    Double.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: ap.baseAddress!, lda: a.shape[1],
+                                b: bp.baseAddress!, ldb: b.shape[1], beta: 2, c: cp.baseAddress!, ldc: n)
+                }
+                split.storage.withUnsafeMutableBufferPointer { cp in
+                    Double.parallelGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5, a: ap.baseAddress!, lda: a.shape[1],
+                                        b: bp.baseAddress!, ldb: b.shape[1], beta: 2, c: cp.baseAddress!, ldc: n)
+                }
+            } }
+            let worst = zip(one.storage, split.storage).map { abs($0 - $1) }.max()!
+            #expect(worst <= 1e-12, "transA \(transA) transB \(transB): \(worst)")
+        }
+    }
+
+    /// parallelGram = A·Aᵀ, whole and symmetric, whether or not its columns are split (the
+    /// second shape has 65·65·1001 ≥ 4 M multiply-adds and is split; the column count is odd).
+    @Test(arguments: [(5, 7), (65, 1001), (3, 0)])
+    func parallelGramMatchesMatmul(n: Int, k: Int) {
+        var rng = SplitMix64(seed: 3)
+        let a = Tensor<Double>.uniform([n, k], using: &rng)
+        var g = Tensor<Double>(shape: [n, n], repeating: .nan)
+        a.storage.withUnsafeBufferPointer { ap in
+            g.storage.withUnsafeMutableBufferPointer { gp in
+                Double.parallelGram(n: n, k: k, a: ap.baseAddress!, lda: max(1, k), c: gp.baseAddress!)
+            }
+        }
+        let expected = a.matmul(a, transposeOther: true)
+        let worst = zip(g.storage, expected.storage).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-10, "\(n)×\(k): \(worst)")
+        #expect(g.storage.allSatisfy { !$0.isNaN })
+    }
+
     @Test(arguments: [0, 1, 2, 3, 100_001])
     func parallelRangesCoverEachIndexOnce(_ n: Int) {
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(n, 1))
@@ -23,6 +67,24 @@ struct TensorTests {
         defer { counts.deallocate() }
         Parallel.forRanges(n) { r in for i in r { counts[i] += 1 } }
         #expect((0..<n).allSatisfy { counts[$0] == 1 })
+    }
+}
+
+@Suite("Parallel chunks")
+struct ParallelChunkTests {
+    /// forChunks covers each index once, and chunk k's ranges never meet another chunk's.
+    @Test(arguments: [(0, 2), (1, 2), (5, 2), (5, 1), (7, 9), (1000, 3)])
+    func chunksCoverEachIndexOnce(count: Int, chunks: Int) {
+        let owner = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        owner.initialize(repeating: -1, count: max(count, 1))
+        defer { owner.deallocate() }
+        Parallel.forChunks(count, chunks: chunks) { k, r in for i in r { owner[i] = owner[i] == -1 ? k : -2 } }
+        #expect((0..<count).allSatisfy { owner[$0] >= 0 && owner[$0] < max(1, min(chunks, count)) })
+    }
+
+    @Test func uninitializedTensorHasItsShape() {
+        let t = Tensor<Float>(uninitializedShape: [3, 0, 2]), u = Tensor<Float>(uninitializedShape: [2, 5])
+        #expect(t.count == 0 && u.count == 10 && u.shape == [2, 5])
     }
 }
 
