@@ -28,7 +28,7 @@ let engineSettings: [SwiftSetting] = []
 
 let package = Package(
     name: "nst",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "nst", targets: ["nst"]),
     ],

@@ -91,7 +91,7 @@ protocol Pool2x2Window {
 @inlinable @inline(__always)
 func pool2x2<S: TensorScalar, Window: Pool2x2Window>(_ x: Tensor<S>, _: Window.Type) -> Tensor<S> {
     let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
-    var y = Tensor<S>(shape: [c, oh, ow])
+    var y = Tensor<S>(uninitializedShape: [c, oh, ow])   // every window writes its value
     x.storage.withUnsafeBufferPointer { xb in
     y.storage.withUnsafeMutableBufferPointer { yb in
         let xp = xb.baseAddress!, yp = yb.baseAddress!
@@ -177,16 +177,23 @@ public enum AvgPool2x2: Pool2x2Window {
     public static func backward<S: TensorScalar>(_ dY: Tensor<S>, inputShape: [Int]) -> Tensor<S> {
         let c = inputShape[0], h = inputShape[1], w = inputShape[2], oh = h / 2, ow = w / 2
         precondition(dY.shape == [c, oh, ow], "AvgPool2x2 backward: dY \(dY.shape) for input \(inputShape)")
-        var dX = Tensor<S>(shape: inputShape)
+        var dX = Tensor<S>(uninitializedShape: inputShape)   // the windows, then the odd row/column below
         dY.storage.withUnsafeBufferPointer { db in
         dX.storage.withUnsafeMutableBufferPointer { dxb in
             let dp = db.baseAddress!, dxp = dxb.baseAddress!
             Parallel.forRanges(c, costPerItem: h * w) { r in
-                for ci in r { for i in 0..<oh { for j in 0..<ow {
-                    let g = dp[(ci * oh + i) * ow + j] / 4
-                    let p = dxp + ci * h * w + 2 * i * w + 2 * j
-                    p[0] = g; p[1] = g; p[w] = g; p[w + 1] = g
-                } } }
+                for ci in r {
+                    let plane = dxp + ci * h * w
+                    for i in 0..<oh {
+                        for j in 0..<ow {
+                            let g = dp[(ci * oh + i) * ow + j] / 4
+                            let p = plane + 2 * i * w + 2 * j
+                            p[0] = g; p[1] = g; p[w] = g; p[w + 1] = g
+                        }
+                        if w % 2 == 1 { plane[2 * i * w + w - 1] = 0; plane[(2 * i + 1) * w + w - 1] = 0 }
+                    }
+                    if h % 2 == 1 { (plane + (h - 1) * w).update(repeating: 0, count: w) }
+                }
             }
         } }
         return dX

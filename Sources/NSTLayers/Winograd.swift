@@ -277,7 +277,7 @@ extension Conv3x3 {
     /// is given, y keeps the pre-activation and `rectified` (same shape) gets max(y, 0), in the
     /// same pass. x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
     ///
-    /// Per band of T tiles (see `winogradBands`), on one worker:
+    /// Per band of T tiles (see `winogradBands`), on whichever worker takes it next:
     /// (1) V[ξ][c][t] = (Bᵀ d_t B)[ξ], ξ = i·α + k (i along y, k along x): each of the tile
     ///     row's α input rows is split into S[j][l][t] = X[row j][t·m + l − 1] (0 outside), then
     ///     transformed along x (over l) and along y (over j), both as loops over t;
@@ -294,21 +294,20 @@ extension Conv3x3 {
         if h * w == 0 || o == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
         let bands = winogradBands(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
-        let maxT = bands.rows * tilesX, perBand = a2 * (c + o) * maxT
-        let buffer = workspace.scratch(bands.workers * perBand)
+        let rowLen = tilesX * m + 2          // a padded row: pad[x + 1] = X[x], 0 outside
+        let maxT = bands.rows * tilesX, rowScalars = 2 * a2 * tilesX + rowLen
+        let perWorker = a2 * (c + o) * maxT + rowScalars      // V, M and the row buffers
+        let buffer = workspace.scratch(bands.workers * perWorker)
         let biasValues = bias?.storage ?? []
         x.storage.withUnsafeBufferPointer { xb in
         u.storage.withUnsafeBufferPointer { ub in
         y.storage.withUnsafeMutableBufferPointer { yb in
             let xp = xb.baseAddress!, up = ub.baseAddress!, yp = yb.baseAddress!
-            Parallel.forChunks(bands.count, chunks: bands.workers) { worker, bandRange in
-                let vBuf = buffer + worker * perBand, mBuf = vBuf + a2 * c * maxT
-                let rowLen = tilesX * m + 2          // a padded row: pad[x + 1] = X[x], 0 outside
-                let small = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * a2 * tilesX + rowLen)
-                defer { small.deallocate() }
+            Parallel.forEachIndex(bands.count, workers: bands.workers) { worker, band in
+                let vBuf = buffer + worker * perWorker, mBuf = vBuf + a2 * c * maxT, small = mBuf + a2 * o * maxT
                 let split = small, across = small + a2 * tilesX     // S[j][l][t], then R[j][k][t]
                 let pad = small + 2 * a2 * tilesX
-                for band in bandRange {
+                do {
                     let ty0 = band * bands.rows, rowsT = min(bands.rows, tilesY - ty0), tiles = rowsT * tilesX
                     // (1) V[ξ][c][t]
                     for ci in 0..<c {
@@ -382,9 +381,12 @@ extension Conv3x3 {
     /// the α×α input patches (neighbouring patches share 2 rows/columns).
     /// dY [O,H,W], u [α², O, C], dX [C,H,W] (overwritten).
     ///
-    /// Bands run on separate workers as in the forward pass. A band's patches reach one row
-    /// above and one below the rows it owns; it adds those two rows into a halo buffer of its
-    /// own, and the halos are added to dX after every band has finished.
+    /// Bands are handed to workers as in the forward pass. A band's patches reach one row
+    /// above and one below the rows it owns, so two bands that run at once must not be
+    /// neighbours: with enough bands, dX is zeroed and the even bands run, then the odd ones
+    /// (bands of one parity never share a row). With fewer than two bands a worker, every band
+    /// runs at once, adds its row above and its row below into a halo buffer of its own, and
+    /// the halos are added to dX at the end (a few rows: the buffer is 2·bands·C·W scalars).
     @inlinable
     public static func winogradConvolveAdjoint(_ dY: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
                                                reluOutput: Tensor<Scalar>? = nil, addend: Tensor<Scalar>? = nil,
@@ -397,9 +399,12 @@ extension Conv3x3 {
         if h * w == 0 || c == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
         let bands = winogradBands(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
-        let maxT = bands.rows * tilesX, perBand = a2 * (c + o) * maxT
-        let buffer = workspace.scratch(bands.workers * perBand + 2 * bands.count * c * w)
-        let halo = buffer + bands.workers * perBand      // [band][above, below][C][W]
+        let rowLen = tilesX * m + 2
+        let maxT = bands.rows * tilesX, rowScalars = 2 * a2 * tilesX + rowLen + m * tilesX
+        let perWorker = a2 * (c + o) * maxT + rowScalars      // dV, dM and the row buffers
+        let useHalos = bands.count < 2 * bands.workers
+        let buffer = workspace.scratch(bands.workers * perWorker + (useHalos ? 2 * bands.count * c * w : 0))
+        let halo = buffer + bands.workers * perWorker      // [band][above, below][C][W], when useHalos
         let mask = reluOutput?.storage ?? [], extra = addend?.storage ?? []
         dY.storage.withUnsafeBufferPointer { db in
         u.storage.withUnsafeBufferPointer { ub in
@@ -409,13 +414,10 @@ extension Conv3x3 {
             let dp = db.baseAddress!, up = ub.baseAddress!, xp = xb.baseAddress!
             // (An empty array's baseAddress need not be nil: test the optionals themselves.)
             let maskp = reluOutput == nil ? nil : maskBuffer.baseAddress, extrap = addend == nil ? nil : extraBuffer.baseAddress
-            Parallel.forChunks(bands.count, chunks: bands.workers) { worker, bandRange in
-                let dvBuf = buffer + worker * perBand, dmBuf = dvBuf + a2 * c * maxT
-                let rowLen = tilesX * m + 2
-                let small = UnsafeMutablePointer<Scalar>.allocate(capacity: 2 * a2 * tilesX + rowLen + m * tilesX)
-                defer { small.deallocate() }
+            func runBand(_ worker: Int, _ band: Int) {
+                let dvBuf = buffer + worker * perWorker, dmBuf = dvBuf + a2 * c * maxT, small = dmBuf + a2 * o * maxT
                 let pad = small + 2 * a2 * tilesX, combined = pad + rowLen
-                for band in bandRange {
+                do {
                     let ty0 = band * bands.rows, rowsT = min(bands.rows, tilesY - ty0), tiles = rowsT * tilesX
                     let ownTop = ty0 * m, ownEnd = min((ty0 + rowsT) * m, h)
                     // (1) D[r][s][t] = dY'[yTop + r][t·m + s]; E[i] = Σ_r Aᵀ[r,i] D[r]; dM[i·α + j] = Σ_s Aᵀ[s,j] E[i][s]
@@ -457,14 +459,16 @@ extension Conv3x3 {
                                     beta: 0, c: dvBuf + xi * c * tiles, ldc: tiles)
                     }
                     // (3) R[i][l] = Σ_k Bᵀ[k,l] dV[i·α + k]; P[j][l] = Σ_i Bᵀ[i,j] R[i][l]; overlap-add P onto
-                    //     dX (own rows) or the halo (the row above and the row below)
+                    //     dX, or with halos: dX's own rows and the halo (the row above and the row below)
                     let across = small, patch = small + a2 * tilesX
                     for ci in 0..<c {
                         let dstPlane = xp + ci * h * w
                         let above = halo + ((band * 2) * c + ci) * w, below = halo + ((band * 2 + 1) * c + ci) * w
-                        (dstPlane + ownTop * w).update(repeating: 0, count: (ownEnd - ownTop) * w)
-                        above.update(repeating: 0, count: w)
-                        below.update(repeating: 0, count: w)
+                        if useHalos {
+                            (dstPlane + ownTop * w).update(repeating: 0, count: (ownEnd - ownTop) * w)
+                            above.update(repeating: 0, count: w)
+                            below.update(repeating: 0, count: w)
+                        }
                         for tr in 0..<rowsT {
                             let srcBase = dvBuf + ci * tiles + tr * tilesX
                             for i in 0..<a {   // along x
@@ -475,7 +479,7 @@ extension Conv3x3 {
                             for j in 0..<a {
                                 let sy = yTop + j
                                 if sy < 0 || sy >= h { continue }
-                                let d = sy < ownTop ? above : sy >= ownEnd ? below : dstPlane + sy * w
+                                let d = !useHalos ? dstPlane + sy * w : sy < ownTop ? above : sy >= ownEnd ? below : dstPlane + sy * w
                                 // Padded position t·m + l of tile t: phases q < 2 also get tile t − 1's l = m + q.
                                 let p = patch + j * a * tilesX
                                 for q in 0..<2 {
@@ -495,6 +499,18 @@ extension Conv3x3 {
                     }
                 }
             }
+            if !useHalos {
+                // Bands of one parity never touch the same row: a band's patches reach one row past
+                // its own on each side, and it owns at least 2 rows.
+                Parallel.forRanges(c, costPerItem: h * w) { range in
+                    for ci in range { (xp + ci * h * w).update(repeating: 0, count: h * w) }
+                }
+                for parity in 0..<2 {
+                    Parallel.forEachIndex((bands.count - parity + 1) / 2, workers: bands.workers) { worker, i in runBand(worker, 2 * i + parity) }
+                }
+                return
+            }
+            Parallel.forEachIndex(bands.count, workers: bands.workers) { worker, band in runBand(worker, band) }
             // The halos: band k's row above is band k−1's last row, its row below band k+1's first.
             Parallel.forRanges(c, costPerItem: 2 * bands.count * w) { range in
                 for ci in range {

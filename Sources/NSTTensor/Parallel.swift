@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Splits `0..<count` into at most `Parallel.workers` contiguous chunks and runs `body` on each,
 /// concurrently. The non-GEMM work (im2col, ReLU, pooling) is memory-bound and cheap per
@@ -21,6 +22,29 @@ public enum Parallel {
             return
         }
         forChunks(count, chunks: chunks) { _, range in body(range) }
+    }
+
+    /// Runs `body(worker, i)` for every i in 0..<count on `workers` concurrent workers that take
+    /// the next index as they come free (an atomic counter), so a worker whose core is busy
+    /// with another process takes fewer items instead of holding the others up at the end.
+    /// `worker` (< workers) lets each use its own slice of a shared scratch buffer.
+    /// `workers` is clamped to 1…count (and to `limit`).
+    @inlinable
+    public static func forEachIndex(_ count: Int, workers requested: Int, _ body: (Int, Int) -> Void) {
+        let workers = max(1, min(requested, limit ?? requested, count))
+        if count <= 0 { return }
+        if workers == 1 { for i in 0..<count { body(0, i) }; return }
+        let next = NextIndex()
+        withoutActuallyEscaping(body) { escapable in
+            nonisolated(unsafe) let work = escapable
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                while true {
+                    let i = next.take()
+                    if i >= count { break }
+                    work(worker, i)
+                }
+            }
+        }
     }
 
     /// Runs `body(k, range)` for k in 0..<chunks over contiguous ranges covering `0..<count`,
@@ -51,3 +75,11 @@ import Darwin
 #else
 @usableFromInline func sysconfActiveProcessors() -> Int { 1 }
 #endif
+
+/// A shared counter handing out 0, 1, 2, … to concurrent workers.
+@usableFromInline
+final class NextIndex: Sendable {
+    @usableFromInline let value = Atomic<Int>(0)
+    @usableFromInline init() {}
+    @inlinable func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
+}

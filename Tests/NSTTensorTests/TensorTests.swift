@@ -82,6 +82,17 @@ struct ParallelChunkTests {
         #expect((0..<count).allSatisfy { owner[$0] >= 0 && owner[$0] < max(1, min(chunks, count)) })
     }
 
+    /// forEachIndex hands every index to exactly one worker, and worker ids stay below the count.
+    @Test(arguments: [(0, 2), (1, 2), (5, 2), (5, 1), (7, 9), (1000, 3)])
+    func eachIndexTakenOnce(count: Int, workers: Int) {
+        let taken = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        taken.initialize(repeating: 0, count: max(count, 1))
+        let by = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        defer { taken.deallocate(); by.deallocate() }
+        Parallel.forEachIndex(count, workers: workers) { worker, i in taken[i] += 1; by[i] = worker }
+        #expect((0..<count).allSatisfy { taken[$0] == 1 && by[$0] >= 0 && by[$0] < max(1, min(workers, count)) })
+    }
+
     @Test func uninitializedTensorHasItsShape() {
         let t = Tensor<Float>(uninitializedShape: [3, 0, 2]), u = Tensor<Float>(uninitializedShape: [2, 5])
         #expect(t.count == 0 && u.count == 10 && u.shape == [2, 5])
