@@ -32,27 +32,28 @@ public enum ReLU {
         return dX
     }
 
-    /// dY · [y > 0] + addend in one pass (either may be nil: then no mask, or nothing added).
-    /// The fused form of the ReLU's backward for a convolution whose own output also receives
-    /// a gradient (a style layer's pre-activation). All three [any], one shape → dX [same]
+    /// dY · [y > 0] + addend in one pass, the mask given as a `ReLUMask` (either may be nil:
+    /// then no mask, or nothing added). The fused form of the ReLU's backward for a convolution
+    /// whose own output also receives a gradient (a style layer's pre-activation).
+    /// dY, addend [any], one shape → dX [same]
     @_specialize(where S == Float)
     @inlinable
-    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, output y: Tensor<S>?, plus addend: Tensor<S>?) -> Tensor<S> {
-        precondition((y?.shape ?? dY.shape) == dY.shape && (addend?.shape ?? dY.shape) == dY.shape,
-                     "ReLU backward: dY \(dY.shape) vs y \(y?.shape ?? []) vs addend \(addend?.shape ?? [])")
+    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, mask: ReLUMask?, plus addend: Tensor<S>?) -> Tensor<S> {
+        precondition((mask?.shape ?? dY.shape) == dY.shape && (addend?.shape ?? dY.shape) == dY.shape,
+                     "ReLU backward: dY \(dY.shape) vs mask \(mask?.shape ?? []) vs addend \(addend?.shape ?? [])")
         var dX = Tensor<S>(uninitializedShape: dY.shape)
-        let mask = y?.storage ?? [], extra = addend?.storage ?? []
+        let positive = mask?.positive ?? [], extra = addend?.storage ?? []
         dY.storage.withUnsafeBufferPointer { db in
-        mask.withUnsafeBufferPointer { mb in
+        positive.withUnsafeBufferPointer { mb in
         extra.withUnsafeBufferPointer { eb in
         dX.storage.withUnsafeMutableBufferPointer { xb in
             let dp = db.baseAddress!, xp = xb.baseAddress!
             // (An empty array's baseAddress need not be nil: test the optionals themselves.)
-            let yp = y == nil ? nil : mb.baseAddress, ep = addend == nil ? nil : eb.baseAddress
+            let mp = mask == nil ? nil : mb.baseAddress, ep = addend == nil ? nil : eb.baseAddress
             Parallel.forRanges(dY.count) { r in
-                switch (yp, ep) {
-                case let (yp?, ep?): for i in r { xp[i] = (yp[i] > 0 ? dp[i] : 0) + ep[i] }
-                case let (yp?, nil): for i in r { xp[i] = yp[i] > 0 ? dp[i] : 0 }
+                switch (mp, ep) {
+                case let (mp?, ep?): for i in r { xp[i] = (mp[i] != 0 ? dp[i] : 0) + ep[i] }
+                case let (mp?, nil): for i in r { xp[i] = mp[i] != 0 ? dp[i] : 0 }
                 case let (nil, ep?): for i in r { xp[i] = dp[i] + ep[i] }
                 case (nil, nil): for i in r { xp[i] = dp[i] }
                 }
@@ -75,6 +76,46 @@ public enum ReLU {
                 }
             }
         }
+    }
+
+    /// d ← d · mask, without allocating.
+    @_specialize(where S == Float)
+    @inlinable
+    public static func backwardInPlace<S: TensorScalar>(_ d: inout Tensor<S>, mask: ReLUMask) {
+        precondition(d.shape == mask.shape, "ReLU backward: dY \(d.shape) vs mask \(mask.shape)")
+        let n = d.count
+        mask.positive.withUnsafeBufferPointer { mb in
+            d.storage.withUnsafeMutableBufferPointer { db in
+                let mp = mb.baseAddress!, dp = db.baseAddress!
+                Parallel.forRanges(n) { r in
+                    for i in r { dp[i] = mp[i] != 0 ? dp[i] : 0 }
+                }
+            }
+        }
+    }
+}
+
+/// What the ReLU's backward pass needs of its forward pass: [y > 0], one byte per value
+/// (a quarter of the Float output it replaces; VGG keeps one per ReLU between its passes).
+public struct ReLUMask: Sendable, Equatable {
+    public let shape: [Int]
+    /// 1 where the ReLU's output is > 0 (its input was > 0), else 0.
+    public let positive: [UInt8]
+
+    /// The mask of a ReLU output y (or of its input: y > 0 exactly where x > 0).
+    @_specialize(where S == Float)
+    @inlinable
+    public init<S: TensorScalar>(of y: Tensor<S>) {
+        shape = y.shape
+        var bytes = [UInt8](repeating: 0, count: y.count)
+        y.storage.withUnsafeBufferPointer { yb in
+            bytes.withUnsafeMutableBufferPointer { mb in
+                let yp = yb.baseAddress, mp = mb.baseAddress
+                guard let yp, let mp else { return }
+                Parallel.forRanges(y.count) { r in for i in r { mp[i] = yp[i] > 0 ? 1 : 0 } }
+            }
+        }
+        positive = bytes
     }
 }
 

@@ -15,9 +15,10 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// The algorithm of every convolution run with this workspace (default: `NST_CONV_ALGORITHM`
     /// or `.auto`). Change it between passes, not during one.
     public var algorithm: ConvAlgorithm = .environmentDefault
-    /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, or 0 = per layer (F(4×4) while both
-    /// channel counts are ≤ 256, F(2×2) above: its transformed weights take 16/9 of the
-    /// originals' memory instead of 4×, and deep layers have few pixels to tile).
+    /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, or 0 = per layer: F(4×4) while both
+    /// channel counts are ≤ 256 or the feature map has ≥ 1024 pixels, F(2×2) for wider layers
+    /// on smaller maps (VGG's block 5 at 384 px): there F(4×4)'s saving is small (few tiles,
+    /// padded) while its transformed weights take 4× the originals' memory instead of 16/9.
     public var winogradTile = 0
     @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
     @usableFromInline var capacity = 0
@@ -104,15 +105,16 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         derived.get(key: t.m) { t.transformedWeights(weight) }
     }
 
-    /// The Winograd transform `workspace` selects for this layer, or nil for im2col.
+    /// The Winograd transform `workspace` selects for this layer on a map of `pixels` (H·W),
+    /// or nil for im2col.
     @inlinable
-    public func winogradTransform(_ workspace: ConvWorkspace<Scalar>) -> WinogradTransform? {
+    public func winogradTransform(_ workspace: ConvWorkspace<Scalar>, pixels: Int = .max) -> WinogradTransform? {
         switch workspace.algorithm {
         case .im2col: return nil
         case .auto where inChannels < 16 || outChannels < 16: return nil
         default:
             if workspace.winogradTile != 0 { return .tile(workspace.winogradTile) }
-            return max(inChannels, outChannels) <= 256 ? .f4 : .f2
+            return max(inChannels, outChannels) <= 256 || pixels >= 1024 ? .f4 : .f2
         }
     }
 
@@ -150,7 +152,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                      "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
         let h = x.shape[1], w = x.shape[2]
         var y = Tensor<Scalar>(uninitializedShape: [outChannels, h, w])   // both paths write every value
-        if let t = winogradTransform(workspace) {
+        if let t = winogradTransform(workspace, pixels: h * w) {
             Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: relu, into: &y, workspace: workspace)
         } else {
             Conv3x3.convolve(x, weights: weight, bias: bias, relu: relu, into: &y, workspace: workspace)
@@ -168,7 +170,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         var y = Tensor<Scalar>(uninitializedShape: [outChannels, x.shape[1], x.shape[2]])
         var r = Tensor<Scalar>(uninitializedShape: y.shape)
         r.storage.withUnsafeMutableBufferPointer { rb in
-            if let t = winogradTransform(workspace) {
+            if let t = winogradTransform(workspace, pixels: x.shape[1] * x.shape[2]) {
                 Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: false, into: &y,
                                          rectified: rb.baseAddress!, workspace: workspace)
             } else {
@@ -178,7 +180,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         return (y, r)
     }
 
-    /// dY [O,H,W] → dX [C,H,W] (input gradient only), of dY' = dY · [reluOutput > 0] + addend
+    /// dY [O,H,W] → dX [C,H,W] (input gradient only), of dY' = dY · reluMask + addend
     /// when those are given: the backward pass of the ReLU that follows this convolution, and a
     /// gradient arriving at the convolution's own output, fused into the read of dY on the
     /// Winograd path (applied first, as separate passes, on the im2col path).
@@ -189,17 +191,17 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     ///   col2im adds each column back onto the pixels it was read from (9·C scalars per pixel).
     @_specialize(where Scalar == Float)
     @inlinable
-    public func backward(_ dY: Tensor<Scalar>, reluOutput: Tensor<Scalar>? = nil, addend: Tensor<Scalar>? = nil,
+    public func backward(_ dY: Tensor<Scalar>, reluMask: ReLUMask? = nil, addend: Tensor<Scalar>? = nil,
                          workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
         precondition(dY.shape.count == 3 && dY.shape[0] == outChannels,
                      "Conv3x3 backward expects dY [\(outChannels), H, W], got \(dY.shape)")
         var dX = Tensor<Scalar>(uninitializedShape: [inChannels, dY.shape[1], dY.shape[2]])   // every path writes all of dX
-        if let t = winogradTransform(workspace) {
-            Conv3x3.winogradConvolveAdjoint(dY, transformed: winogradWeight(t), transform: t, reluOutput: reluOutput, addend: addend,
+        if let t = winogradTransform(workspace, pixels: dY.shape[1] * dY.shape[2]) {
+            Conv3x3.winogradConvolveAdjoint(dY, transformed: winogradWeight(t), transform: t, reluMask: reluMask, addend: addend,
                                             into: &dX, workspace: workspace)
             return dX
         }
-        let dY = reluOutput == nil && addend == nil ? dY : ReLU.backward(dY, output: reluOutput, plus: addend)
+        let dY = reluMask == nil && addend == nil ? dY : ReLU.backward(dY, mask: reluMask, plus: addend)
         if inChannels < outChannels {
             Conv3x3.transposedConvolve(dY, weights: weight, into: &dX, workspace: workspace)
         } else {

@@ -375,7 +375,7 @@ extension Conv3x3 {
     }
 
     /// dX ← the exact adjoint of `winogradConvolve` (without bias) applied to
-    /// dY' = dY · [reluOutput > 0] + addend — the ReLU's backward and a gradient injected at the
+    /// dY' = dY · reluMask + addend — the ReLU's backward and a gradient injected at the
     /// convolution's own output fused into the read of dY (each optional, same shape as dY):
     /// dM = A dY' Aᵀ per output tile, dV[ξ] = U[ξ]ᵀ · dM[ξ], dX += B dV Bᵀ overlap-added onto
     /// the α×α input patches (neighbouring patches share 2 rows/columns).
@@ -389,12 +389,12 @@ extension Conv3x3 {
     /// the halos are added to dX at the end (a few rows: the buffer is 2·bands·C·W scalars).
     @inlinable
     public static func winogradConvolveAdjoint(_ dY: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
-                                               reluOutput: Tensor<Scalar>? = nil, addend: Tensor<Scalar>? = nil,
+                                               reluMask: ReLUMask? = nil, addend: Tensor<Scalar>? = nil,
                                                into dX: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
         let o = dY.shape[0], h = dY.shape[1], w = dY.shape[2]
         let m = t.m, a = t.alpha, a2 = a * a, c = u.shape[2]
         precondition(u.shape == [a2, o, c] && dX.shape == [c, h, w])
-        precondition(reluOutput.map { $0.shape == dY.shape } ?? true && addend.map { $0.shape == dY.shape } ?? true,
+        precondition(reluMask.map { $0.shape == dY.shape } ?? true && addend.map { $0.shape == dY.shape } ?? true,
                      "Winograd adjoint: mask/addend shapes must match dY \(dY.shape)")
         if h * w == 0 || c == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
@@ -405,7 +405,7 @@ extension Conv3x3 {
         let useHalos = bands.count < 2 * bands.workers
         let buffer = workspace.scratch(bands.workers * perWorker + (useHalos ? 2 * bands.count * c * w : 0))
         let halo = buffer + bands.workers * perWorker      // [band][above, below][C][W], when useHalos
-        let mask = reluOutput?.storage ?? [], extra = addend?.storage ?? []
+        let mask = reluMask?.positive ?? [], extra = addend?.storage ?? []
         dY.storage.withUnsafeBufferPointer { db in
         u.storage.withUnsafeBufferPointer { ub in
         mask.withUnsafeBufferPointer { maskBuffer in
@@ -413,7 +413,7 @@ extension Conv3x3 {
         dX.storage.withUnsafeMutableBufferPointer { xb in
             let dp = db.baseAddress!, up = ub.baseAddress!, xp = xb.baseAddress!
             // (An empty array's baseAddress need not be nil: test the optionals themselves.)
-            let maskp = reluOutput == nil ? nil : maskBuffer.baseAddress, extrap = addend == nil ? nil : extraBuffer.baseAddress
+            let maskp = reluMask == nil ? nil : maskBuffer.baseAddress, extrap = addend == nil ? nil : extraBuffer.baseAddress
             func runBand(_ worker: Int, _ band: Int) {
                 let dvBuf = buffer + worker * perWorker, dmBuf = dvBuf + a2 * c * maxT, small = dmBuf + a2 * o * maxT
                 let pad = small + 2 * a2 * tilesX, combined = pad + rowLen
@@ -432,10 +432,10 @@ extension Conv3x3 {
                                 switch (maskp, extrap) {   // the row of dY', contiguous, then its phases
                                 case let (yv?, ev?):
                                     let y = yv + offset, e = ev + offset
-                                    for xx in 0..<w { pad[xx] = (y[xx] > 0 ? s0[xx] : 0) + e[xx] }
+                                    for xx in 0..<w { pad[xx] = (y[xx] != 0 ? s0[xx] : 0) + e[xx] }
                                 case let (yv?, nil):
                                     let y = yv + offset
-                                    for xx in 0..<w { pad[xx] = y[xx] > 0 ? s0[xx] : 0 }
+                                    for xx in 0..<w { pad[xx] = y[xx] != 0 ? s0[xx] : 0 }
                                 case let (nil, ev?):
                                     let e = ev + offset
                                     for xx in 0..<w { pad[xx] = s0[xx] + e[xx] }

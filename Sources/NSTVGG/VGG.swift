@@ -5,8 +5,9 @@ import NSTLayers
 /// VGG's convolutional stack on one image, with a backward pass to the image.
 ///
 /// `forward` runs from the input to the deepest layer in `keep` and returns the kept layers'
-/// activations [C,H,W]. It remembers only what `backward` needs: the ReLU outputs (they give
-/// the ReLU masks and are the max-pooling inputs). Convolutions keep nothing — no weight
+/// activations [C,H,W]. It remembers only what `backward` needs: each ReLU's mask, one byte
+/// per value, and with max pooling the ReLU outputs that are its inputs. Convolutions keep
+/// nothing — no weight
 /// gradients are computed, and a convolution's input gradient needs only its weights.
 /// Convolution + bias + ReLU run fused unless the convolution's own output is asked for.
 ///
@@ -22,6 +23,8 @@ public final class VGG<Scalar: TensorScalar> {
     public let workspace: ConvWorkspace<Scalar>
 
     // Saved by forward for backward.
+    @usableFromInline var masks: [Int: ReLUMask] = [:]
+    /// ReLU outputs kept as max pooling's inputs (max pooling only).
     @usableFromInline var saved: [Int: Tensor<Scalar>] = [:]
     @usableFromInline var inputShapes: [Int: [Int]] = [:]
     @usableFromInline var deepest = -1
@@ -74,6 +77,7 @@ public final class VGG<Scalar: TensorScalar> {
         precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
         let wanted = Set(keep.map(position))
         saved.removeAll(keepingCapacity: true)
+        masks.removeAll(keepingCapacity: true)
         inputShapes.removeAll(keepingCapacity: true)
         imageShape = x.shape
         deepest = wanted.max() ?? -1
@@ -97,7 +101,7 @@ public final class VGG<Scalar: TensorScalar> {
                     a = rectified
                     pos += 1
                     inputShapes[pos] = a.shape
-                    saved[pos] = a
+                    remember(a, at: pos)
                     if wanted.contains(pos) { out[layers[pos].name] = a }
                 } else if wanted.contains(pos) || !reluFollows {
                     a = conv.forward(a, relu: false, workspace: workspace)
@@ -107,12 +111,12 @@ public final class VGG<Scalar: TensorScalar> {
                     a = conv.forward(a, relu: true, workspace: workspace)
                     pos += 1
                     inputShapes[pos] = a.shape
-                    saved[pos] = a
+                    remember(a, at: pos)
                     if wanted.contains(pos) { out[layers[pos].name] = a }
                 }
             case .relu:
                 a = ReLU.forward(a)
-                saved[pos] = a
+                remember(a, at: pos)
                 if wanted.contains(pos) { out[layer.name] = a }
             case .pool:
                 precondition(a.shape[1] >= 2 && a.shape[2] >= 2,
@@ -123,6 +127,14 @@ public final class VGG<Scalar: TensorScalar> {
             pos += 1
         }
         return out
+    }
+
+    /// What backward needs of the ReLU output at `pos`: its mask, and the output itself when
+    /// max pooling follows (its backward looks for each window's maximum).
+    @usableFromInline
+    func remember(_ a: Tensor<Scalar>, at pos: Int) {
+        masks[pos] = ReLUMask(of: a)
+        if pooling == .max && pos + 1 < layers.count && layers[pos + 1].kind == .pool { saved[pos] = a }
     }
 
     /// ∂L/∂(kept layers) → ∂L/∂x [3,H,W], for the image of the last `forward`. Layers missing from
@@ -155,7 +167,7 @@ public final class VGG<Scalar: TensorScalar> {
                 // layer's pre-activation) and the convolution's backward, in one pass.
                 let conv = layers[pos - 1]
                 d = nil
-                dOut = convs[conv.convIndex].backward(dOut, reluOutput: saved[pos]!, addend: take(pos - 1), workspace: workspace)
+                dOut = convs[conv.convIndex].backward(dOut, reluMask: masks[pos]!, addend: take(pos - 1), workspace: workspace)
                 d = dOut
                 record(conv.name, "backward", since: start)
                 pos -= 2
@@ -166,7 +178,7 @@ public final class VGG<Scalar: TensorScalar> {
                 d = nil   // dOut is now the only reference: the in-place ReLU mask does not copy it
                 switch layer.kind {
                 case .relu:
-                    ReLU.backwardInPlace(&dOut, output: saved[pos]!)
+                    ReLU.backwardInPlace(&dOut, mask: masks[pos]!)
                     d = dOut
                 case .conv:
                     d = convs[layer.convIndex].backward(dOut, workspace: workspace)

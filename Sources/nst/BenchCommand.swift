@@ -29,10 +29,10 @@ struct BenchCommand: ParsableCommand {
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
 
-        Convolutions run by --conv-algorithm (default auto: Winograd F(4×4,3×3) up to 256 \
-        channels, F(2×2,3×3) above, im2col for conv1_1's 3 input channels). --compare-im2col and \
-        --compare-threads time each size again with im2col and on 1 thread in the same run; two or \
-        more sizes also give the fitted exponent of time ∝ pixels^k.
+        Convolutions run by --conv-algorithm (default auto: Winograd F(4×4,3×3), but F(2×2,3×3) \
+        for 512 channels on maps under 1024 pixels, im2col for conv1_1's 3 input channels). \
+        --compare-im2col and --compare-threads time each size again with im2col and on 1 thread \
+        in the same run; two or more sizes also give the fitted exponent of time ∝ pixels^k.
 
         Examples:
           nst bench --random-weights
@@ -77,7 +77,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Convolution algorithm: auto (Winograd where channels ≥ 16, im2col for conv1_1), im2col (direct multiply count, GEMM), winograd (every layer).")
     var convAlgorithm: BenchConvAlgorithm = .auto
 
-    @Option(name: .long, help: "Winograd output tile: 0 = per layer (4 up to 256 channels, 2 above), 2 or 4.")
+    @Option(name: .long, help: "Winograd output tile: 0 = per layer (4, or 2 for 512 channels on maps under 1024 pixels), 2 or 4.")
     var winogradTile: Int = 0
 
     @Flag(name: .long, help: "Also time every size with --conv-algorithm im2col in the same run and print the speed-up.")

@@ -116,10 +116,15 @@ struct LayerGradientTests {
         both.add(g)
         var sum = dY
         sum.add(g)
-        #expect(ReLU.backward(dY, output: y, plus: g) == both)
-        #expect(ReLU.backward(dY, output: y, plus: nil) == ReLU.backward(dY, output: y))
-        #expect(ReLU.backward(dY, output: nil, plus: g) == sum)
-        #expect(ReLU.backward(dY, output: nil, plus: nil) == dY)
+        let mask = ReLUMask(of: y)
+        #expect(mask.positive == y.storage.map { $0 > 0 ? 1 : 0 })
+        #expect(ReLU.backward(dY, mask: mask, plus: g) == both)
+        #expect(ReLU.backward(dY, mask: mask, plus: nil) == ReLU.backward(dY, output: y))
+        #expect(ReLU.backward(dY, mask: nil, plus: g) == sum)
+        #expect(ReLU.backward(dY, mask: nil, plus: nil) == dY)
+        var inPlace = dY
+        ReLU.backwardInPlace(&inPlace, mask: mask)
+        #expect(inPlace == ReLU.backward(dY, output: y))
     }
 
     @Test func reluGradientAtZeroIsZero() {

@@ -45,10 +45,11 @@ struct WinogradOracleTests {
             var plain = dY
             plain.add(extra)
             let refFused = Conv3x3<S>.referenceBackward(combined, weight: conv.weight)
-            for (mask, addend, expected) in [(ref, extra, refFused),
-                                             (ref, nil, Conv3x3<S>.referenceBackward(ReLU.backward(dY, output: ref), weight: conv.weight)),
+            let refMask = ReLUMask(of: ref)
+            for (mask, addend, expected) in [(refMask, extra, refFused),
+                                             (refMask, nil, Conv3x3<S>.referenceBackward(ReLU.backward(dY, output: ref), weight: conv.weight)),
                                              (nil, extra, Conv3x3<S>.referenceBackward(plain, weight: conv.weight))] {
-                let fused = conv.backward(dY, reluOutput: mask, addend: addend, workspace: ws)
+                let fused = conv.backward(dY, reluMask: mask, addend: addend, workspace: ws)
                 #expect(maxAbsDifference(fused, expected) <= tolerance * max(1, maxAbs(expected)),
                         "\(algorithm) F(\(tile)) fused backward mask \(mask != nil) addend \(addend != nil) \(c)→\(o) \(h)×\(w)")
             }
@@ -86,6 +87,13 @@ struct WinogradOracleTests {
         #expect(maxAbsDifference(conv.forward(x, workspace: ws), ref) <= 5e-5 * maxAbs(ref))
         let small = Conv3x3<Float>(weight: .uniform([20, 3, 3, 3], using: &rng), bias: .uniform([20], using: &rng))
         #expect(small.winogradTransform(ws) == nil)
+        // 512 channels: F(4×4) on maps of ≥ 1024 pixels, F(2×2) on smaller ones; ≤ 256 channels: F(4×4).
+        let wide = Conv3x3<Float>(weight: Tensor(shape: [512, 256, 3, 3]), bias: Tensor(shape: [512]))
+        #expect(wide.winogradTransform(ws, pixels: 48 * 36) == .f4)
+        #expect(wide.winogradTransform(ws, pixels: 24 * 18) == .f2)
+        #expect(conv.winogradTransform(ws, pixels: 4) == .f4)
+        ws.winogradTile = 2
+        #expect(wide.winogradTransform(ws, pixels: 48 * 36) == .f2)
     }
 
     /// The backward is the exact adjoint of the Winograd forward: ⟨conv(x) − b, dY⟩ = ⟨x, backward(dY)⟩.
@@ -113,7 +121,7 @@ struct WinogradOracleTests {
         ws.algorithm = tile == 0 ? .im2col : .winograd
         ws.winogradTile = tile
         let (_, y) = conv.forwardWithReLU(x, workspace: ws)
-        let dX = conv.backward(R, reluOutput: y, addend: S, workspace: ws)
+        let dX = conv.backward(R, reluMask: ReLUMask(of: y), addend: S, workspace: ws)
         let res = GradCheck.check(at: x.storage, analytic: dX.storage) { v in
             let (pre, post) = conv.forwardWithReLU(Tensor(shape: [c, h, w], storage: v), workspace: ws)
             return dot(post, R) + dot(pre, S)
