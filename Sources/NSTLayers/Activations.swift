@@ -28,7 +28,7 @@ public enum ReLU {
     @inlinable
     public static func backward<S: TensorScalar>(_ dY: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
         var dX = dY
-        backwardInPlace(&dX, output: y)
+        backwardInPlace(&dX, mask: ReLUMask(of: y))
         return dX
     }
 
@@ -60,22 +60,6 @@ public enum ReLU {
             }
         } } } }
         return dX
-    }
-
-    /// d ← d · [y > 0], without allocating.
-    @_specialize(where S == Float)
-    @inlinable
-    public static func backwardInPlace<S: TensorScalar>(_ d: inout Tensor<S>, output y: Tensor<S>) {
-        precondition(d.shape == y.shape, "ReLU backward: dY \(d.shape) vs y \(y.shape)")
-        let n = d.count
-        y.storage.withUnsafeBufferPointer { yb in
-            d.storage.withUnsafeMutableBufferPointer { db in
-                let yp = yb.baseAddress!, dp = db.baseAddress!
-                Parallel.forRanges(n) { r in
-                    for i in r { dp[i] = yp[i] > 0 ? dp[i] : 0 }   // branch-free, so it vectorizes
-                }
-            }
-        }
     }
 
     /// d ← d · mask, without allocating.
