@@ -100,7 +100,7 @@ extension TensorScalar {
         let chunks = n * n * k < 4 << 20 ? 1 : min(Parallel.workers, max(1, k / 64))
         let partials = UnsafeMutablePointer<Self>.allocate(capacity: max(0, chunks - 1) * n * n)
         defer { partials.deallocate() }
-        Parallel.forChunks(chunks, chunks: chunks) { _, range in
+        Parallel.forRanges(chunks, costPerItem: 1 << 20) { range in
             for chunk in range {
                 let lo = k * chunk / chunks, hi = k * (chunk + 1) / chunks
                 let out = chunk == 0 ? c : partials + (chunk - 1) * n * n
@@ -120,7 +120,6 @@ extension TensorScalar {
 /// OpenBLAS's thread count: 1 once the engine has configured it (see `BLASRuntime.configure`).
 public enum BLASThreads {
     public static func set(_ n: Int) { BLASRuntime.configure(); openblas_set_num_threads(Int32(n)) }
-    public static var current: Int { BLASRuntime.configure(); return Int(openblas_get_num_threads()) }
 }
 
 extension Tensor {

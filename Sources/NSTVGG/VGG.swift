@@ -94,21 +94,19 @@ public final class VGG<Scalar: TensorScalar> {
             case .conv:
                 let conv = convs[layer.convIndex]
                 let reluFollows = pos < deepest && layers[pos + 1].kind == .relu
-                if wanted.contains(pos) && reluFollows {
-                    // A kept pre-activation (a style layer): it and the ReLU's output in one pass.
-                    let (preActivation, rectified) = conv.forwardWithReLU(a, workspace: workspace)
-                    out[layer.name] = preActivation
-                    a = rectified
-                    pos += 1
-                    inputShapes[pos] = a.shape
-                    remember(a, at: pos)
-                    if wanted.contains(pos) { out[layers[pos].name] = a }
-                } else if wanted.contains(pos) || !reluFollows {
+                if !reluFollows {
                     a = conv.forward(a, relu: false, workspace: workspace)
                     if wanted.contains(pos) { out[layer.name] = a }
                 } else {
-                    // conv + bias + ReLU in one pass; the ReLU layer below only records the result.
-                    a = conv.forward(a, relu: true, workspace: workspace)
+                    // conv + bias + ReLU in one pass, which also does the ReLU layer below; a kept
+                    // pre-activation (a style layer) comes out of the same pass.
+                    if wanted.contains(pos) {
+                        let (preActivation, rectified) = conv.forwardWithReLU(a, workspace: workspace)
+                        out[layer.name] = preActivation
+                        a = rectified
+                    } else {
+                        a = conv.forward(a, relu: true, workspace: workspace)
+                    }
                     pos += 1
                     inputShapes[pos] = a.shape
                     remember(a, at: pos)

@@ -120,11 +120,8 @@ struct BenchCommand: ParsableCommand {
         // pool. The engine then runs OpenBLAS single-threaded and splits the work itself.
         let allThreads = Parallel.workers
         log("roofline: sgemm \(rooflineSize)×\(rooflineSize)×\(rooflineSize)…")
-        BLASThreads.set(1)
-        let roofline1 = Roofline.sgemmGFLOPS(n: rooflineSize)
-        BLASThreads.set(allThreads)
-        let rooflineAll = Roofline.sgemmGFLOPS(n: rooflineSize)
-        BLASThreads.set(1)
+        let roofline1 = Roofline.sgemmGFLOPS(n: rooflineSize, threads: 1)
+        let rooflineAll = Roofline.sgemmGFLOPS(n: rooflineSize, threads: allThreads)
         let kernels = BLASRuntime.coreName + (BLASRuntime.override != nil ? " (chosen by nst: this OpenBLAS fell back to its generic Prescott kernels on this CPU)" : "")
         log(String(format: "roofline: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads; ", roofline1, rooflineAll, allThreads) + "OpenBLAS kernels " + kernels)
 
@@ -146,9 +143,7 @@ struct BenchCommand: ParsableCommand {
             var r = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "bench \(width)x\(height)")
             r.size = size
             r.algorithm = convAlgorithm.rawValue
-            BLASThreads.set(allThreads)
-            let rooflineAfter = Roofline.sgemmGFLOPS(n: rooflineSize)
-            BLASThreads.set(1)
+            let rooflineAfter = Roofline.sgemmGFLOPS(n: rooflineSize, threads: allThreads)
             r.roofline = max(rooflineBefore, rooflineAfter)
             rooflineBefore = rooflineAfter
             log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f; CPU %.3f s)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline (%.1f, the higher of before/after)  peak RSS %.0f MiB",
@@ -363,7 +358,11 @@ private struct Report: Encodable {
 
 /// GFLOP/s of one n×n×n cblas_sgemm (2n³ FLOP), best of a few runs after one warm-up.
 enum Roofline {
-    static func sgemmGFLOPS(n: Int) -> Double {
+    /// Best-of-runs GFLOP/s of an n×n×n sgemm on OpenBLAS's own `threads`; OpenBLAS is put back
+    /// to 1 thread afterwards (the engine parallelises itself).
+    static func sgemmGFLOPS(n: Int, threads: Int) -> Double {
+        BLASThreads.set(threads)
+        defer { BLASThreads.set(1) }
         var rng = SplitMix64(seed: 7)
         let a = Tensor<Float>.uniform([n, n], using: &rng), b = Tensor<Float>.uniform([n, n], using: &rng)
         var c = [Float](repeating: 0, count: n * n)
