@@ -15,10 +15,15 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// The algorithm of every convolution run with this workspace (default: `NST_CONV_ALGORITHM`
     /// or `.auto`). Change it between passes, not during one.
     public var algorithm: ConvAlgorithm = .environmentDefault
-    /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, or 0 = per layer: F(4×4) while both
-    /// channel counts are ≤ 256 or the feature map has ≥ 1024 pixels, F(2×2) for wider layers
-    /// on smaller maps (VGG's block 5 at 384 px): there F(4×4)'s saving is small (few tiles,
-    /// padded) while its transformed weights take 4× the originals' memory instead of 16/9.
+    /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, 6, or 0 = per layer:
+    /// - both channel counts ≤ 128: F(6×6) on maps of ≥ 4096 pixels (VGG's blocks 1–2), F(4×4)
+    ///   on smaller ones, where 6-pixel tiles would be mostly padding;
+    /// - ≤ 256: F(4×4);
+    /// - wider layers: F(4×4) on maps of ≥ 1024 pixels, F(2×2) on smaller ones (VGG's block 5
+    ///   at 384 px), where F(4×4)'s saving is small (few tiles, padded).
+    /// Transformed weights take α²/9 times the originals' memory (64/9 for F(6×6), 4 for
+    /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights: F(6×6) for
+    /// block 3 was ≈ 10 % faster there but took peak RSS at 384 px from 456 to 481 MiB.
     public var winogradTile = 0
     @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
     @usableFromInline var capacity = 0
@@ -114,7 +119,9 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         case .auto where inChannels < 16 || outChannels < 16: return nil
         default:
             if workspace.winogradTile != 0 { return .tile(workspace.winogradTile) }
-            return max(inChannels, outChannels) <= 256 || pixels >= 1024 ? .f4 : .f2
+            let widest = max(inChannels, outChannels)
+            if widest > 256 { return pixels >= 1024 ? .f4 : .f2 }
+            return widest <= 128 && pixels >= 4096 ? .f6 : .f4
         }
     }
 

@@ -30,10 +30,11 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable {
 ///
 /// F(2, 3) uses the points 0, ±1, ∞ (Bᵀ and Aᵀ hold only 0 and ±1: exact in floating point, 2.25×
 /// fewer multiplies); F(4, 3) uses 0, ±1, ±2, ∞ (4× fewer multiplies, Float error ≈ 10× that of
-/// the direct sum). The 1-D transforms below are these matrices written out, each with its
+/// the direct sum); F(6, 3) uses 0, ±1, ±2, ±½, ∞ (5.06× fewer multiplies and α²/m² = 1.78
+/// transformed values per output instead of 2.25, Float error ≈ 10× that of F(4, 3)). The 1-D transforms below are these matrices written out, each with its
 /// adjoint (the transposed matrix) for the backward pass.
 public struct WinogradTransform: Sendable, Equatable {
-    /// Output tile side m (2 or 4).
+    /// Output tile side m (2, 4 or 6).
     public let m: Int
     /// Input tile side α = m + 2.
     public var alpha: Int { m + 2 }
@@ -52,10 +53,22 @@ public struct WinogradTransform: Sendable, Equatable {
                                                         1.0 / 24, 1.0 / 12, 1.0 / 6,
                                                         1.0 / 24, -1.0 / 12, 1.0 / 6,
                                                         0, 0, 1])
+    public static let f6 = WinogradTransform(m: 6, g: [1, 0, 0,
+                                                        -2.0 / 9, -2.0 / 9, -2.0 / 9,
+                                                        -2.0 / 9, 2.0 / 9, -2.0 / 9,
+                                                        1.0 / 90, 1.0 / 45, 2.0 / 45,
+                                                        1.0 / 90, -1.0 / 45, 2.0 / 45,
+                                                        32.0 / 45, 16.0 / 45, 8.0 / 45,
+                                                        32.0 / 45, -16.0 / 45, 8.0 / 45,
+                                                        0, 0, 1])
 
     public static func tile(_ m: Int) -> WinogradTransform {
-        precondition(m == 2 || m == 4, "Winograd tile must be 2 or 4, got \(m)")
-        return m == 2 ? .f2 : .f4
+        switch m {
+        case 2: return .f2
+        case 4: return .f4
+        case 6: return .f6
+        default: preconditionFailure("Winograd tile must be 2, 4 or 6, got \(m)")
+        }
     }
 
     /// U [α², O, C]: U[i·α+j][o][c] = Σ_{k,l} G[i,k] · w[o,c,k,l] · G[j,l] (computed in Double).
@@ -101,6 +114,15 @@ extension Conv3x3 {
         (4 * x0 - 5 * x2 + x4, -4 * (x1 + x2) + x3 + x4, 4 * (x1 - x2) - x3 + x4,
          2 * (x3 - x1) - x2 + x4, 2 * (x1 - x3) - x2 + x4, 4 * x1 - 5 * x3 + x5)
     }
+    /// Bᵀ x for F(6, 3): 8 → 8.
+    @inlinable @inline(__always)
+    static func bT6(_ x0: Scalar, _ x1: Scalar, _ x2: Scalar, _ x3: Scalar, _ x4: Scalar, _ x5: Scalar, _ x6: Scalar, _ x7: Scalar)
+        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+        let p1 = x2 + x6 - 4.25 * x4, q1 = x1 + x5 - 4.25 * x3
+        let p2 = 0.25 * x2 - 1.25 * x4 + x6, q2 = 0.5 * x1 - 2.5 * x3 + 2 * x5
+        let p3 = 4 * x2 - 5 * x4 + x6, q3 = 2 * x1 - 2.5 * x3 + 0.5 * x5
+        return (x0 - x6 + 5.25 * (x4 - x2), p1 + q1, p1 - q1, p2 + q2, p2 - q2, p3 + q3, p3 - q3, x7 - x1 + 5.25 * (x3 - x5))
+    }
     /// Bᵀ x for F(2, 3): 4 → 4.
     @inlinable @inline(__always)
     static func bT2(_ x0: Scalar, _ x1: Scalar, _ x2: Scalar, _ x3: Scalar) -> (Scalar, Scalar, Scalar, Scalar) {
@@ -112,6 +134,15 @@ extension Conv3x3 {
         -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
         (4 * v0, 4 * (v2 - v1 + v5) + 2 * (v4 - v3), -5 * v0 - 4 * (v1 + v2) - v3 - v4,
          v1 - v2 + 2 * (v3 - v4) - 5 * v5, v0 + v1 + v2 + v3 + v4, v5)
+    }
+    /// B v for F(6, 3): 8 → 8.
+    @inlinable @inline(__always)
+    static func b6(_ v0: Scalar, _ v1: Scalar, _ v2: Scalar, _ v3: Scalar, _ v4: Scalar, _ v5: Scalar, _ v6: Scalar, _ v7: Scalar)
+        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+        let d12 = v1 - v2, s12 = v1 + v2, d34 = v3 - v4, s34 = v3 + v4, d56 = v5 - v6, s56 = v5 + v6
+        return (v0, d12 + 0.5 * d34 + 2 * d56 - v7, s12 + 0.25 * s34 + 4 * s56 - 5.25 * v0,
+                5.25 * v7 - 4.25 * d12 - 2.5 * (d34 + d56), 5.25 * v0 - 4.25 * s12 - 1.25 * s34 - 5 * s56,
+                d12 + 2 * d34 + 0.5 * d56 - 5.25 * v7, s12 + s34 + s56 - v0, v7)
     }
     /// B v for F(2, 3): 4 → 4.
     @inlinable @inline(__always)
@@ -125,6 +156,14 @@ extension Conv3x3 {
         let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
         return (m0 + p12 + p34, d12 + 2 * d34, p12 + 4 * p34, d12 + 8 * d34 + m5)
     }
+    /// Aᵀ x for F(6, 3): 8 → 6.
+    @inlinable @inline(__always)
+    static func aT6(_ m0: Scalar, _ m1: Scalar, _ m2: Scalar, _ m3: Scalar, _ m4: Scalar, _ m5: Scalar, _ m6: Scalar, _ m7: Scalar)
+        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+        let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4, s56 = m5 + m6, d56 = m5 - m6
+        return (m0 + s12 + s34 + s56, d12 + 2 * d34 + 0.5 * d56, s12 + 4 * s34 + 0.25 * s56,
+                d12 + 8 * d34 + 0.125 * d56, s12 + 16 * s34 + 0.0625 * s56, d12 + 32 * d34 + 0.03125 * d56 + m7)
+    }
     /// Aᵀ x for F(2, 3): 4 → 2.
     @inlinable @inline(__always)
     static func aT2(_ m0: Scalar, _ m1: Scalar, _ m2: Scalar, _ m3: Scalar) -> (Scalar, Scalar) {
@@ -135,6 +174,15 @@ extension Conv3x3 {
     static func a4(_ y0: Scalar, _ y1: Scalar, _ y2: Scalar, _ y3: Scalar) -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
         let e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3
         return (y0, e + o, e - o, e4 + o8, e4 - o8, y3)
+    }
+    /// A y for F(6, 3): 6 → 8.
+    @inlinable @inline(__always)
+    static func a6(_ y0: Scalar, _ y1: Scalar, _ y2: Scalar, _ y3: Scalar, _ y4: Scalar, _ y5: Scalar)
+        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+        let e1 = y0 + y2 + y4, o1 = y1 + y3 + y5
+        let e2 = y0 + 4 * y2 + 16 * y4, o2 = 2 * y1 + 8 * y3 + 32 * y5
+        let e3 = y0 + 0.25 * y2 + 0.0625 * y4, o3 = 0.5 * y1 + 0.125 * y3 + 0.03125 * y5
+        return (y0, e1 + o1, e1 - o1, e2 + o2, e2 - o2, e3 + o3, e3 - o3, y5)
     }
     /// A y for F(2, 3): 2 → 4.
     @inlinable @inline(__always)
@@ -153,7 +201,14 @@ extension Conv3x3 {
     static func applyBT(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
         let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
         let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
-        if m == 4 {
+        if m == 6 {
+            let s4 = s3 + ss, s5 = s4 + ss, s6 = s5 + ss, s7 = s6 + ss
+            let d4 = d3 + ds, d5 = d4 + ds, d6 = d5 + ds, d7 = d6 + ds
+            for i in 0..<count {
+                let r = bT6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i], s6[i], s7[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5; d6[i] = r.6; d7[i] = r.7
+            }
+        } else if m == 4 {
             let s4 = s3 + ss, s5 = s4 + ss, d4 = d3 + ds, d5 = d4 + ds
             for i in 0..<count {
                 let r = bT4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
@@ -172,7 +227,14 @@ extension Conv3x3 {
     static func applyB(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
         let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
         let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
-        if m == 4 {
+        if m == 6 {
+            let s4 = s3 + ss, s5 = s4 + ss, s6 = s5 + ss, s7 = s6 + ss
+            let d4 = d3 + ds, d5 = d4 + ds, d6 = d5 + ds, d7 = d6 + ds
+            for i in 0..<count {
+                let r = b6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i], s6[i], s7[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5; d6[i] = r.6; d7[i] = r.7
+            }
+        } else if m == 4 {
             let s4 = s3 + ss, s5 = s4 + ss, d4 = d3 + ds, d5 = d4 + ds
             for i in 0..<count {
                 let r = b4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
@@ -191,7 +253,14 @@ extension Conv3x3 {
     static func applyAT(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
         let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
         let d0 = d, d1 = d0 + ds
-        if m == 4 {
+        if m == 6 {
+            let s4 = s3 + ss, s5 = s4 + ss, s6 = s5 + ss, s7 = s6 + ss
+            let d2 = d1 + ds, d3 = d2 + ds, d4 = d3 + ds, d5 = d4 + ds
+            for i in 0..<count {
+                let r = aT6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i], s6[i], s7[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
+            }
+        } else if m == 4 {
             let s4 = s3 + ss, s5 = s4 + ss, d2 = d1 + ds, d3 = d2 + ds
             for i in 0..<count {
                 let r = aT4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
@@ -210,7 +279,14 @@ extension Conv3x3 {
     static func applyA(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
         let s0 = s, s1 = s0 + ss
         let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
-        if m == 4 {
+        if m == 6 {
+            let s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss
+            let d4 = d3 + ds, d5 = d4 + ds, d6 = d5 + ds, d7 = d6 + ds
+            for i in 0..<count {
+                let r = a6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
+                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5; d6[i] = r.6; d7[i] = r.7
+            }
+        } else if m == 4 {
             let s2 = s1 + ss, s3 = s2 + ss, d4 = d3 + ds, d5 = d4 + ds
             for i in 0..<count {
                 let r = a4(s0[i], s1[i], s2[i], s3[i])
@@ -231,7 +307,10 @@ extension Conv3x3 {
     static func deinterleave(_ m: Int, _ src: UnsafePointer<Scalar>, _ dst: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
         let d0 = dst, d1 = d0 + ds
         var s = src
-        if m == 4 {
+        if m == 6 {
+            let d2 = d1 + ds, d3 = d2 + ds, d4 = d3 + ds, d5 = d4 + ds
+            for t in 0..<count { d0[t] = s[0]; d1[t] = s[1]; d2[t] = s[2]; d3[t] = s[3]; d4[t] = s[4]; d5[t] = s[5]; s += 6 }
+        } else if m == 4 {
             let d2 = d1 + ds, d3 = d2 + ds
             for t in 0..<count { d0[t] = s[0]; d1[t] = s[1]; d2[t] = s[2]; d3[t] = s[3]; s += 4 }
         } else {
@@ -244,7 +323,10 @@ extension Conv3x3 {
     static func interleave(_ m: Int, _ src: UnsafePointer<Scalar>, _ ss: Int, _ dst: UnsafeMutablePointer<Scalar>, count: Int) {
         let s0 = src, s1 = s0 + ss
         var d = dst
-        if m == 4 {
+        if m == 6 {
+            let s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss
+            for t in 0..<count { d[0] = s0[t]; d[1] = s1[t]; d[2] = s2[t]; d[3] = s3[t]; d[4] = s4[t]; d[5] = s5[t]; d += 6 }
+        } else if m == 4 {
             let s2 = s1 + ss, s3 = s2 + ss
             for t in 0..<count { d[0] = s0[t]; d[1] = s1[t]; d[2] = s2[t]; d[3] = s3[t]; d += 4 }
         } else {

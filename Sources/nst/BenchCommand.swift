@@ -29,8 +29,9 @@ struct BenchCommand: ParsableCommand {
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
 
-        Convolutions run by --conv-algorithm (default auto: Winograd F(4×4,3×3), but F(2×2,3×3) \
-        for 512 channels on maps under 1024 pixels, im2col for conv1_1's 3 input channels). \
+        Convolutions run by --conv-algorithm (default auto: Winograd F(6×6,3×3) for up to 128 \
+        channels on maps of 4096 pixels or more, else F(4×4,3×3), but F(2×2,3×3) for 512 channels \
+        on maps under 1024 pixels; im2col for conv1_1's 3 input channels). \
         --compare-im2col and --compare-threads time each size again with im2col and on 1 thread \
         in the same run; two or more sizes also give the fitted exponent of time ∝ pixels^k.
 
@@ -77,7 +78,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Convolution algorithm: auto (Winograd where channels ≥ 16, im2col for conv1_1), im2col (direct multiply count, GEMM), winograd (every layer).")
     var convAlgorithm: BenchConvAlgorithm = .auto
 
-    @Option(name: .long, help: "Winograd output tile: 0 = per layer (4, or 2 for 512 channels on maps under 1024 pixels), 2 or 4.")
+    @Option(name: .long, help: "Winograd output tile: 0 = per layer (see above), 2, 4 or 6.")
     var winogradTile: Int = 0
 
     @Flag(name: .long, help: "Also time every size with --conv-algorithm im2col in the same run and print the speed-up.")
@@ -94,7 +95,7 @@ struct BenchCommand: ParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
         guard (64...8192).contains(rooflineSize) else { throw ValidationError("--roofline-size must be between 64 and 8192") }
         do { _ = try VGGArchitecture.vgg19.resolve(layer) } catch { throw ValidationError("--layer: \(error)") }
-        guard [0, 2, 4].contains(winogradTile) else { throw ValidationError("--winograd-tile must be 0, 2 or 4") }
+        guard [0, 2, 4, 6].contains(winogradTile) else { throw ValidationError("--winograd-tile must be 0, 2, 4 or 6") }
         if randomWeights && model != nil { throw ValidationError("--random-weights and --model exclude each other") }
     }
 
