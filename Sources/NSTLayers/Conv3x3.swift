@@ -23,7 +23,7 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     ///   at 384 px), where F(4×4)'s saving is small (few tiles, padded).
     /// Transformed weights take α²/9 times the originals' memory (64/9 for F(6×6), 4 for
     /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights: F(6×6) for
-    /// block 3 was ≈ 10 % faster there but took peak RSS at 384 px from 456 to 481 MiB.
+    /// block 3 too was ≈ 10 % faster there but took peak RSS at 384 px to 481 MiB (434 without).
     public var winogradTile = 0
     @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
     @usableFromInline var capacity = 0
