@@ -3,7 +3,7 @@ import NSTTensor
 import NSTLayers
 import NSTGradCheck
 
-/// The Winograd fast path against the plain-loop reference convolution (the oracle), for both
+/// The Winograd fast path against the plain-loop reference convolution (the oracle), for the three
 /// tile sizes, in Float and Double, forward (with and without fused ReLU) and backward.
 @Suite("Conv3x3 Winograd against the plain-loop reference")
 struct WinogradOracleTests {
@@ -119,7 +119,7 @@ struct WinogradOracleTests {
 
     /// The fused backward, proven by central differences of a loss that reads both the
     /// pre-activation and the ReLU output: L = ⟨relu(conv x), R⟩ + ⟨conv x, S⟩, so
-    /// dL/dx = backward(R·[y > 0] + S). Winograd tiles 2 and 4, and im2col (tile 0).
+    /// dL/dx = backward(R·[y > 0] + S). Winograd tiles 2, 4 and 6, and im2col (tile 0).
     @Test(arguments: [0, 2, 4, 6]) func fusedBackwardGradientCheck(tile: Int) {
         let (c, o, h, w) = (3, 4, 7, 5)
         var rng = SplitMix64(seed: 35)
