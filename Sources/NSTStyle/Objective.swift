@@ -149,13 +149,21 @@ public final class StyleObjective<Net: FeatureNetwork> {
         func guardFinite(_ v: Double, _ term: String) throws {
             if !v.isFinite { throw NonFiniteLossError(term: term, evaluation: evaluation, value: v) }
         }
+        // A term's weight rides on its loss's upstream gradient (dL or dE: a scale the loss
+        // applies anyway), so a layer's first dF is kept as it comes, with no pass over it; with
+        // normalised gradients the weight is applied afterwards, over dF's L1 norm.
+        func upstream(_ weight: Double) -> S { normalizeGradients ? 1 : S(weight) }
         func accumulate(_ layer: String, _ dF: Tensor<S>, weight: Double) {
-            var scale = weight
-            if normalizeGradients { scale /= dF.sumOfMagnitudes() + 1e-8 }
-            let shape = acts[layer]!.shape
-            var d = dKept[layer] ?? Tensor<S>(shape: shape)
-            d.add(dF.reshaped(shape), scaledBy: S(scale))
-            dKept[layer] = d
+            let d = dF.reshaped(acts[layer]!.shape)
+            let scale = normalizeGradients ? weight / (dF.sumOfMagnitudes() + 1e-8) : 1
+            if dKept[layer] != nil {
+                dKept[layer]!.add(d, scaledBy: S(scale))
+            } else if scale == 1 {
+                dKept[layer] = d
+            } else {
+                dKept[layer] = d
+                dKept[layer]!.scale(by: S(scale))
+            }
         }
 
         for (l, P) in contentTargets.sorted(by: { $0.key < $1.key }) {
@@ -163,13 +171,13 @@ public final class StyleObjective<Net: FeatureNetwork> {
             let L = Double(ContentLoss.forward(F, P))
             try guardFinite(L, "content loss at \(l)")
             terms.content[l] = L
-            if wantGradient { accumulate(l, ContentLoss.backward(F, P), weight: contentWeight) }
+            if wantGradient { accumulate(l, ContentLoss.backward(F, P, dL: upstream(contentWeight)), weight: contentWeight) }
         }
         for (l, A) in styleTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
             let w = styleLayerWeights[l]!
             if wantGradient {
-                let (E, dF) = StyleLoss.valueAndGradient(F, A)
+                let (E, dF) = StyleLoss.valueAndGradient(F, A, dE: upstream(styleWeight * w))
                 try guardFinite(Double(E), "style loss at \(l)")
                 terms.style[l] = Double(E)
                 accumulate(l, dF, weight: styleWeight * w)

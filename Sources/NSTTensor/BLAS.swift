@@ -131,7 +131,8 @@ extension Tensor {
         let (m, k) = transposeSelf ? (shape[1], shape[0]) : (shape[0], shape[1])
         let (k2, n) = transposeOther ? (other.shape[1], other.shape[0]) : (other.shape[0], other.shape[1])
         precondition(k == k2, "matmul: inner dimensions \(k) and \(k2) differ")
-        var out = Tensor(shape: [m, n])
+        // β = 0 overwrites every element; with k = 0 there is no product, so zeros are written.
+        var out = k > 0 ? Tensor(uninitializedShape: [m, n]) : Tensor(shape: [m, n])
         storage.withUnsafeBufferPointer { a in
             other.storage.withUnsafeBufferPointer { b in
                 out.storage.withUnsafeMutableBufferPointer { c in
