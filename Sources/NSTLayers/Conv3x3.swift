@@ -25,6 +25,9 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights: F(6×6) for
     /// block 3 too was ≈ 10 % faster there but took peak RSS at 384 px to 481 MiB (434 without).
     public var winogradTile = 0
+    /// Whether all workers share each Winograd band (`true`) or each runs bands of its own
+    /// (`false`); nil = per layer, see `Conv3x3.winogradPlan`.
+    public var winogradSharedBands: Bool? = nil
     @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
     @usableFromInline var capacity = 0
 

@@ -336,35 +336,43 @@ extension Conv3x3 {
 
     // MARK: Winograd convolution and its adjoint
 
-    /// How a layer's tile rows are cut into bands. One worker runs a band start to finish —
-    /// input transform, α² single-threaded GEMMs, output transform — so its V and M (α²·(C+O)
-    /// scalars per tile) stay in that core's cache instead of streaming through memory between
-    /// three passes. A band aims at ≤ 1 Mi scalars but at least 64 tiles (narrower GEMMs spend
-    /// more time packing the weights than multiplying); there are at least as many bands as
-    /// workers when the layer has the rows; and the workers' bands together fit the workspace
-    /// bound (one tile row each at the least).
+    /// How a layer's tile rows are cut into bands, and how the workers share them. A band goes
+    /// through three phases: input transform (per input channel), α² GEMMs (per transform point
+    /// ξ), output transform (per output channel).
+    /// - `shared`: all workers run one band at a time, splitting each phase among them, so a
+    ///   GEMM spans every tile of the band and each U[ξ] is packed by one worker once per band.
+    ///   A band is as many tile rows as the workspace bound holds for its V and M
+    ///   (α²·(C+O) scalars a tile), and a layer's bands are made equal.
+    /// - own bands (`shared == false`): each worker runs whole bands of ≈ 1 Mi scalars of V and
+    ///   M, which stay in its own cache between the phases, with no hand-over between cores.
+    /// Own bands are chosen (`sharedBands == nil`) when a band that size still has ≥ 128 tiles
+    /// (GEMMs that wide run near the BLAS peak) and the layer has ≥ 4 such bands a worker: at
+    /// 384 px, conv1_2 (≈ 15 % faster than shared there). Narrower own bands halved the GEMMs'
+    /// speed on VGG's blocks 3–5, where shared bands made conv4_2 ≈ 35 % faster.
+    /// `workers` defaults to `Parallel.workers` (or fewer under `Parallel.limit`).
     @inlinable
-    static func winogradBands(_ t: WinogradTransform, c: Int, o: Int, tilesX: Int, tilesY: Int,
-                              maxScalars: Int) -> (rows: Int, count: Int, workers: Int) {
+    public static func winogradPlan(_ t: WinogradTransform, c: Int, o: Int, tilesX: Int, tilesY: Int, maxScalars: Int,
+                                    sharedBands: Bool? = nil, workers: Int = max(1, min(Parallel.limit ?? Parallel.workers, Parallel.workers)))
+        -> (rows: Int, count: Int, shared: Bool, workers: Int) {
         let perRow = t.alpha * t.alpha * (c + o) * tilesX
-        let workers = max(1, min(Parallel.limit ?? Parallel.workers, Parallel.workers))
-        var rows = max((1 << 20) / perRow, (64 + tilesX - 1) / tilesX)
-        rows = min(rows, (tilesY + workers - 1) / workers)
-        rows = max(1, min(rows, maxScalars / (workers * perRow)))
-        let count = (tilesY + rows - 1) / rows
-        return (rows, count, min(workers, count))
+        let ownRows = max(1, min((1 << 20) / perRow, maxScalars / (workers * perRow)))
+        let shared = sharedBands ?? (workers == 1 || ownRows * tilesX < 128 || tilesY < 4 * workers * ownRows)
+        let most = shared ? max(1, min(tilesY, maxScalars / perRow)) : ownRows
+        let count = (tilesY + most - 1) / most
+        return ((tilesY + count - 1) / count, count, shared, workers)
     }
 
     /// y ← conv(x, g) + bias by Winograd F(m×m, 3×3), then ReLU when `relu`; when `rectified`
     /// is given, y keeps the pre-activation and `rectified` (same shape) gets max(y, 0), in the
     /// same pass. x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
     ///
-    /// Per band of T tiles (see `winogradBands`), on whichever worker takes it next:
-    /// (1) V[ξ][c][t] = (Bᵀ d_t B)[ξ], ξ = i·α + k (i along y, k along x): each of the tile
-    ///     row's α input rows is split into S[j][l][t] = X[row j][t·m + l − 1] (0 outside), then
-    ///     transformed along x (over l) and along y (over j), both as loops over t;
-    /// (2) α² GEMMs M[ξ] = U[ξ]·V[ξ];
-    /// (3) Y = Aᵀ M A (+ bias, ReLU) per output channel, along x then y, interleaved into y.
+    /// Per band of T tiles (rows of tiles, see `winogradPlan`):
+    /// (1) per input channel: V[ξ][c][t] = (Bᵀ d_t B)[ξ], ξ = i·α + k (i along y, k along x):
+    ///     each input row a tile row reads is split into S[j][l][t] = X[row j][t·m + l − 1]
+    ///     (0 outside), then S is transformed along x (over l) and along y (over j), both as
+    ///     loops over all T tiles of the band;
+    /// (2) per ξ: the GEMM M[ξ] = U[ξ]·V[ξ];
+    /// (3) per output channel: Y = Aᵀ M A (+ bias, ReLU), along x then y, interleaved into y.
     @inlinable
     public static func winogradConvolve(_ x: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
                                         bias: Tensor<Scalar>?, relu: Bool, into y: inout Tensor<Scalar>,
@@ -375,82 +383,99 @@ extension Conv3x3 {
         precondition(u.shape == [a2, o, c] && y.shape == [o, h, w])
         if h * w == 0 || o == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
-        let bands = winogradBands(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
+        let plan = winogradPlan(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY,
+                                maxScalars: workspace.maxScalars, sharedBands: workspace.winogradSharedBands)
         let rowLen = tilesX * m + 2          // a padded row: pad[x + 1] = X[x], 0 outside
-        let maxT = bands.rows * tilesX, rowScalars = 2 * a2 * tilesX + rowLen
-        let perWorker = a2 * (c + o) * maxT + rowScalars      // V, M and the row buffers
-        let buffer = workspace.scratch(bands.workers * perWorker)
+        let maxT = plan.rows * tilesX, bandScalars = a2 * (c + o) * maxT
+        let rowScalars = 2 * a2 * maxT + rowLen                // S and R (or Q and the output rows), a row
+        let sets = plan.shared ? 1 : plan.workers               // sets of V and M
+        let buffer = workspace.scratch(sets * bandScalars + plan.workers * rowScalars)
+        let rowBuffers = buffer + sets * bandScalars
         let biasValues = bias?.storage ?? []
         x.storage.withUnsafeBufferPointer { xb in
         u.storage.withUnsafeBufferPointer { ub in
         y.storage.withUnsafeMutableBufferPointer { yb in
             let xp = xb.baseAddress!, up = ub.baseAddress!, yp = yb.baseAddress!
-            Parallel.forEachIndex(bands.count, workers: bands.workers) { worker, band in
-                let vBuf = buffer + worker * perWorker, mBuf = vBuf + a2 * c * maxT, small = mBuf + a2 * o * maxT
-                let split = small, across = small + a2 * tilesX     // S[j][l][t], then R[j][k][t]
-                let pad = small + 2 * a2 * tilesX
-                do {
-                    let ty0 = band * bands.rows, rowsT = min(bands.rows, tilesY - ty0), tiles = rowsT * tilesX
-                    // (1) V[ξ][c][t]
-                    for ci in 0..<c {
-                        let src = xp + ci * h * w
-                        for tr in 0..<rowsT {
-                            let yTop = (ty0 + tr) * m - 1
-                            for j in 0..<a {
-                                let sj = split + j * a * tilesX, sy = yTop + j
-                                if sy < 0 || sy >= h {
-                                    (across + j * a * tilesX).update(repeating: 0, count: a * tilesX)   // Bᵀ 0 = 0
-                                    continue
-                                }
-                                pad[0] = 0
-                                (pad + 1).update(from: src + sy * w, count: w)
-                                (pad + 1 + w).update(repeating: 0, count: rowLen - 1 - w)
-                                // S[q][t] = pad[t·m + q] for q < m; S[m + q][t] = pad[(t + 1)·m + q] = S[q][t + 1]
-                                deinterleave(m, pad, sj, tilesX, count: tilesX)
-                                for q in 0..<2 {
-                                    let shifted = sj + (m + q) * tilesX
-                                    shifted.update(from: sj + q * tilesX + 1, count: tilesX - 1)
-                                    shifted[tilesX - 1] = pad[tilesX * m + q]
-                                }
-                                applyBT(m, split + j * a * tilesX, tilesX, across + j * a * tilesX, tilesX, count: tilesX)   // along x
-                            }
-                            let dst = vBuf + ci * tiles + tr * tilesX
-                            for k in 0..<a {   // along y: V[i·α + k] = Σ_j Bᵀ[i,j] R[j][k]
-                                applyBT(m, across + k * tilesX, a * tilesX, dst + k * c * tiles, a * c * tiles, count: tilesX)
-                            }
+            // (1) V[ξ][ci][t] for the band's tile rows ty0..<ty0 + rowsT
+            func transformInput(_ ci: Int, ty0: Int, rowsT: Int, v: UnsafeMutablePointer<Scalar>, rows split: UnsafeMutablePointer<Scalar>) {
+                let tiles = rowsT * tilesX, across = split + a2 * tiles, pad = split + 2 * a2 * maxT
+                let src = xp + ci * h * w
+                for tr in 0..<rowsT {
+                    let yTop = (ty0 + tr) * m - 1
+                    for j in 0..<a {
+                        let sj = split + j * a * tiles + tr * tilesX, sy = yTop + j
+                        if sy < 0 || sy >= h {
+                            for l in 0..<a { (sj + l * tiles).update(repeating: 0, count: tilesX) }
+                            continue
+                        }
+                        pad[0] = 0
+                        (pad + 1).update(from: src + sy * w, count: w)
+                        (pad + 1 + w).update(repeating: 0, count: rowLen - 1 - w)
+                        // S[q][t] = pad[t·m + q] for q < m; S[m + q][t] = pad[(t + 1)·m + q] = S[q][t + 1]
+                        deinterleave(m, pad, sj, tiles, count: tilesX)
+                        for q in 0..<2 {
+                            let shifted = sj + (m + q) * tiles
+                            shifted.update(from: sj + q * tiles + 1, count: tilesX - 1)
+                            shifted[tilesX - 1] = pad[tilesX * m + q]
                         }
                     }
-                    // (2) M[ξ][O, T] = U[ξ][O, C] · V[ξ][C, T]
-                    for xi in 0..<a2 {
-                        Scalar.gemm(transA: false, transB: false, m: o, n: tiles, k: c,
-                                    alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(vBuf + xi * c * tiles), ldb: tiles,
-                                    beta: 0, c: mBuf + xi * o * tiles, ldc: tiles)
-                    }
-                    // (3) Q[i][s][t] = Σ_j Aᵀ[s,j] M[i·α+j], then Y[r][s][t] = Σ_i Aᵀ[r,i] Q[i][s][t]
-                    let q = small, out = small + a * m * tilesX
-                    for oi in 0..<o {
-                        let b: Scalar = biasValues.isEmpty ? 0 : biasValues[oi]
-                        for tr in 0..<rowsT {
-                            let srcBase = mBuf + oi * tiles + tr * tilesX
-                            for i in 0..<a {
-                                applyAT(m, srcBase + i * a * o * tiles, o * tiles, q + i * m * tilesX, tilesX, count: tilesX)
-                            }
-                            applyAT(m, q, m * tilesX, out, m * tilesX, count: m * tilesX)
-                            let yTop = (ty0 + tr) * m
-                            for r in 0..<min(m, h - yTop) {
-                                let offset = (oi * h + yTop + r) * w, d = yp + offset
-                                interleave(m, out + r * m * tilesX, tilesX, pad, count: tilesX)   // the output row, x = t·m + s
-                                if let rectified {
-                                    let e = rectified + offset
-                                    for xx in 0..<w { let v = pad[xx] + b; d[xx] = v; e[xx] = v < 0 ? 0 : v }
-                                } else if relu {
-                                    for xx in 0..<w { let v = pad[xx] + b; d[xx] = v < 0 ? 0 : v }   // NaN passes through
-                                } else {
-                                    for xx in 0..<w { d[xx] = pad[xx] + b }
-                                }
-                            }
+                }
+                for j in 0..<a {   // along x
+                    applyBT(m, split + j * a * tiles, tiles, across + j * a * tiles, tiles, count: tiles)
+                }
+                for k in 0..<a {   // along y: V[i·α + k] = Σ_j Bᵀ[i,j] R[j][k]
+                    applyBT(m, across + k * tiles, a * tiles, v + k * c * tiles + ci * tiles, a * c * tiles, count: tiles)
+                }
+            }
+            // (2) M[ξ][O, T] = U[ξ][O, C] · V[ξ][C, T]
+            func multiply(_ xi: Int, tiles: Int, v: UnsafeMutablePointer<Scalar>, mm: UnsafeMutablePointer<Scalar>) {
+                Scalar.gemm(transA: false, transB: false, m: o, n: tiles, k: c,
+                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(v + xi * c * tiles), ldb: tiles,
+                            beta: 0, c: mm + xi * o * tiles, ldc: tiles)
+            }
+            // (3) Q[i][s][t] = Σ_j Aᵀ[s,j] M[i·α+j], then Y[r][s][t] = Σ_i Aᵀ[r,i] Q[i][s][t]
+            func transformOutput(_ oi: Int, ty0: Int, rowsT: Int, mm: UnsafeMutablePointer<Scalar>, rows q: UnsafeMutablePointer<Scalar>) {
+                let tiles = rowsT * tilesX, out = q + a * m * tiles, pad = q + 2 * a2 * maxT
+                let b: Scalar = biasValues.isEmpty ? 0 : biasValues[oi]
+                for i in 0..<a {
+                    applyAT(m, mm + i * a * o * tiles + oi * tiles, o * tiles, q + i * m * tiles, tiles, count: tiles)
+                }
+                applyAT(m, q, m * tiles, out, m * tiles, count: m * tiles)
+                for tr in 0..<rowsT {
+                    let yTop = (ty0 + tr) * m
+                    for r in 0..<min(m, h - yTop) {
+                        let offset = (oi * h + yTop + r) * w, d = yp + offset
+                        interleave(m, out + r * m * tiles + tr * tilesX, tiles, pad, count: tilesX)   // the output row, x = t·m + s
+                        if let rectified {
+                            let e = rectified + offset
+                            for xx in 0..<w { let v = pad[xx] + b; d[xx] = v; e[xx] = v < 0 ? 0 : v }
+                        } else if relu {
+                            for xx in 0..<w { let v = pad[xx] + b; d[xx] = v < 0 ? 0 : v }   // NaN passes through
+                        } else {
+                            for xx in 0..<w { d[xx] = pad[xx] + b }
                         }
                     }
+                }
+            }
+            if plan.shared {
+                let v = buffer, mm = buffer + a2 * c * maxT
+                for band in 0..<plan.count {
+                    let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
+                    Parallel.forEachIndex(c, workers: plan.workers) { worker, ci in
+                        transformInput(ci, ty0: ty0, rowsT: rowsT, v: v, rows: rowBuffers + worker * rowScalars)
+                    }
+                    Parallel.forEachIndex(a2, workers: plan.workers) { _, xi in multiply(xi, tiles: rowsT * tilesX, v: v, mm: mm) }
+                    Parallel.forEachIndex(o, workers: plan.workers) { worker, oi in
+                        transformOutput(oi, ty0: ty0, rowsT: rowsT, mm: mm, rows: rowBuffers + worker * rowScalars)
+                    }
+                }
+            } else {
+                Parallel.forEachIndex(plan.count, workers: plan.workers) { worker, band in
+                    let v = buffer + worker * bandScalars, mm = v + a2 * c * maxT, rows = rowBuffers + worker * rowScalars
+                    let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
+                    for ci in 0..<c { transformInput(ci, ty0: ty0, rowsT: rowsT, v: v, rows: rows) }
+                    for xi in 0..<a2 { multiply(xi, tiles: rowsT * tilesX, v: v, mm: mm) }
+                    for oi in 0..<o { transformOutput(oi, ty0: ty0, rowsT: rowsT, mm: mm, rows: rows) }
                 }
             }
         } } }
@@ -463,12 +488,13 @@ extension Conv3x3 {
     /// the α×α input patches (neighbouring patches share 2 rows/columns).
     /// dY [O,H,W], u [α², O, C], dX [C,H,W] (overwritten).
     ///
-    /// Bands are handed to workers as in the forward pass. A band's patches reach one row
-    /// above and one below the rows it owns, so two bands that run at once must not be
-    /// neighbours: with enough bands, dX is zeroed and the even bands run, then the odd ones
-    /// (bands of one parity never share a row). With fewer than two bands a worker, every band
-    /// runs at once, adds its row above and its row below into a halo buffer of its own, and
-    /// the halos are added to dX at the end (a few rows: the buffer is 2·bands·C·W scalars).
+    /// The bands are planned and shared as in the forward pass, with the phases (1) per output
+    /// channel dM, (2) per ξ dV's GEMM, (3) per input channel the overlap-add. A band's patches
+    /// reach one row above and one below its own rows. Shared bands run one after another and
+    /// in phase (3) one worker owns a channel's plane, so no two workers add to one value; each
+    /// band zeroes the rows it reaches first. Own bands run concurrently, so dX is zeroed first
+    /// and the even bands run, then the odd ones: bands of one parity never share a row (each
+    /// owns at least 2).
     @inlinable
     public static func winogradConvolveAdjoint(_ dY: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
                                                reluMask: ReLUMask? = nil, addend: Tensor<Scalar>? = nil,
@@ -480,13 +506,14 @@ extension Conv3x3 {
                      "Winograd adjoint: mask/addend shapes must match dY \(dY.shape)")
         if h * w == 0 || c == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
-        let bands = winogradBands(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY, maxScalars: workspace.maxScalars)
+        let plan = winogradPlan(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY,
+                                maxScalars: workspace.maxScalars, sharedBands: workspace.winogradSharedBands)
         let rowLen = tilesX * m + 2
-        let maxT = bands.rows * tilesX, rowScalars = 2 * a2 * tilesX + rowLen + m * tilesX
-        let perWorker = a2 * (c + o) * maxT + rowScalars      // dV, dM and the row buffers
-        let useHalos = bands.count < 2 * bands.workers
-        let buffer = workspace.scratch(bands.workers * perWorker + (useHalos ? 2 * bands.count * c * w : 0))
-        let halo = buffer + bands.workers * perWorker      // [band][above, below][C][W], when useHalos
+        let maxT = plan.rows * tilesX, bandScalars = a2 * (c + o) * maxT
+        let rowScalars = 2 * a2 * maxT + rowLen + m * tilesX     // D and E (or R and P), a row, the combined phases
+        let sets = plan.shared ? 1 : plan.workers
+        let buffer = workspace.scratch(sets * bandScalars + plan.workers * rowScalars)
+        let rowBuffers = buffer + sets * bandScalars
         let mask = reluMask?.positive ?? [], extra = addend?.storage ?? []
         dY.storage.withUnsafeBufferPointer { db in
         u.storage.withUnsafeBufferPointer { ub in
@@ -496,117 +523,106 @@ extension Conv3x3 {
             let dp = db.baseAddress!, up = ub.baseAddress!, xp = xb.baseAddress!
             // (An empty array's baseAddress need not be nil: test the optionals themselves.)
             let maskp = reluMask == nil ? nil : maskBuffer.baseAddress, extrap = addend == nil ? nil : extraBuffer.baseAddress
-            func runBand(_ worker: Int, _ band: Int) {
-                let dvBuf = buffer + worker * perWorker, dmBuf = dvBuf + a2 * c * maxT, small = dmBuf + a2 * o * maxT
-                let pad = small + 2 * a2 * tilesX, combined = pad + rowLen
-                do {
-                    let ty0 = band * bands.rows, rowsT = min(bands.rows, tilesY - ty0), tiles = rowsT * tilesX
-                    let ownTop = ty0 * m, ownEnd = min((ty0 + rowsT) * m, h)
-                    // (1) D[r][s][t] = dY'[yTop + r][t·m + s]; E[i] = Σ_r Aᵀ[r,i] D[r]; dM[i·α + j] = Σ_s Aᵀ[s,j] E[i][s]
-                    let dRows = small, e = small + m * m * tilesX
-                    for oi in 0..<o {
-                        for tr in 0..<rowsT {
-                            let yTop = (ty0 + tr) * m
-                            for r in 0..<m {
-                                let sy = yTop + r
-                                if sy >= h { (dRows + r * m * tilesX).update(repeating: 0, count: m * tilesX); continue }
-                                let offset = (oi * h + sy) * w, s0 = dp + offset
-                                switch (maskp, extrap) {   // the row of dY', contiguous, then its phases
-                                case let (yv?, ev?):
-                                    let y = yv + offset, e = ev + offset
-                                    for xx in 0..<w { pad[xx] = (y[xx] != 0 ? s0[xx] : 0) + e[xx] }
-                                case let (yv?, nil):
-                                    let y = yv + offset
-                                    for xx in 0..<w { pad[xx] = y[xx] != 0 ? s0[xx] : 0 }
-                                case let (nil, ev?):
-                                    let e = ev + offset
-                                    for xx in 0..<w { pad[xx] = s0[xx] + e[xx] }
-                                case (nil, nil):
-                                    pad.update(from: s0, count: w)
-                                }
-                                (pad + w).update(repeating: 0, count: tilesX * m - w)
-                                deinterleave(m, pad, dRows + r * m * tilesX, tilesX, count: tilesX)
-                            }
-                            applyA(m, dRows, m * tilesX, e, m * tilesX, count: m * tilesX)   // along y
-                            let dstBase = dmBuf + oi * tiles + tr * tilesX
-                            for i in 0..<a {   // along x
-                                applyA(m, e + i * m * tilesX, tilesX, dstBase + i * a * o * tiles, o * tiles, count: tilesX)
-                            }
+            // (1) D[r][s][t] = dY'[yTop + r][t·m + s]; E[i] = Σ_r Aᵀ[r,i] D[r]; dM[i·α + j] = Σ_s Aᵀ[s,j] E[i][s]
+            func transformGradient(_ oi: Int, ty0: Int, rowsT: Int, dm: UnsafeMutablePointer<Scalar>, rows dRows: UnsafeMutablePointer<Scalar>) {
+                let tiles = rowsT * tilesX, e = dRows + m * m * tiles, pad = dRows + 2 * a2 * maxT
+                for tr in 0..<rowsT {
+                    let yTop = (ty0 + tr) * m
+                    for r in 0..<m {
+                        let sy = yTop + r, dr = dRows + r * m * tiles + tr * tilesX
+                        if sy >= h {
+                            for s in 0..<m { (dr + s * tiles).update(repeating: 0, count: tilesX) }
+                            continue
                         }
+                        let offset = (oi * h + sy) * w, s0 = dp + offset
+                        switch (maskp, extrap) {   // the row of dY', contiguous, then its phases
+                        case let (yv?, ev?):
+                            let y = yv + offset, e = ev + offset
+                            for xx in 0..<w { pad[xx] = (y[xx] != 0 ? s0[xx] : 0) + e[xx] }
+                        case let (yv?, nil):
+                            let y = yv + offset
+                            for xx in 0..<w { pad[xx] = y[xx] != 0 ? s0[xx] : 0 }
+                        case let (nil, ev?):
+                            let e = ev + offset
+                            for xx in 0..<w { pad[xx] = s0[xx] + e[xx] }
+                        case (nil, nil):
+                            pad.update(from: s0, count: w)
+                        }
+                        (pad + w).update(repeating: 0, count: tilesX * m - w)
+                        deinterleave(m, pad, dr, tiles, count: tilesX)
                     }
-                    // (2) dV[ξ][C, T] = U[ξ][O, C]ᵀ · dM[ξ][O, T]
-                    for xi in 0..<a2 {
-                        Scalar.gemm(transA: true, transB: false, m: c, n: tiles, k: o,
-                                    alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(dmBuf + xi * o * tiles), ldb: tiles,
-                                    beta: 0, c: dvBuf + xi * c * tiles, ldc: tiles)
-                    }
-                    // (3) R[i][l] = Σ_k Bᵀ[k,l] dV[i·α + k]; P[j][l] = Σ_i Bᵀ[i,j] R[i][l]; overlap-add P onto
-                    //     dX, or with halos: dX's own rows and the halo (the row above and the row below)
-                    let across = small, patch = small + a2 * tilesX
-                    for ci in 0..<c {
-                        let dstPlane = xp + ci * h * w
-                        let above = halo + ((band * 2) * c + ci) * w, below = halo + ((band * 2 + 1) * c + ci) * w
-                        if useHalos {
-                            (dstPlane + ownTop * w).update(repeating: 0, count: (ownEnd - ownTop) * w)
-                            above.update(repeating: 0, count: w)
-                            below.update(repeating: 0, count: w)
+                }
+                applyA(m, dRows, m * tiles, e, m * tiles, count: m * tiles)   // along y
+                for i in 0..<a {   // along x
+                    applyA(m, e + i * m * tiles, tiles, dm + i * a * o * tiles + oi * tiles, o * tiles, count: tiles)
+                }
+            }
+            // (2) dV[ξ][C, T] = U[ξ][O, C]ᵀ · dM[ξ][O, T]
+            func multiply(_ xi: Int, tiles: Int, dm: UnsafeMutablePointer<Scalar>, dv: UnsafeMutablePointer<Scalar>) {
+                Scalar.gemm(transA: true, transB: false, m: c, n: tiles, k: o,
+                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(dm + xi * o * tiles), ldb: tiles,
+                            beta: 0, c: dv + xi * c * tiles, ldc: tiles)
+            }
+            // (3) R[i][l] = Σ_k Bᵀ[k,l] dV[i·α + k]; P[j][l] = Σ_i Bᵀ[i,j] R[i][l]; overlap-add P onto
+            //     dX's plane ci, after zeroing its rows `fresh`
+            func addPatches(_ ci: Int, ty0: Int, rowsT: Int, fresh: Range<Int>, dv: UnsafeMutablePointer<Scalar>, rows across: UnsafeMutablePointer<Scalar>) {
+                let tiles = rowsT * tilesX, patch = across + a2 * tiles
+                let pad = across + 2 * a2 * maxT, combined = pad + rowLen
+                let dstPlane = xp + ci * h * w
+                (dstPlane + fresh.lowerBound * w).update(repeating: 0, count: fresh.count * w)
+                for i in 0..<a {   // along x
+                    applyB(m, dv + i * a * c * tiles + ci * tiles, c * tiles, across + i * a * tiles, tiles, count: tiles)
+                }
+                applyB(m, across, a * tiles, patch, a * tiles, count: a * tiles)   // along y
+                for tr in 0..<rowsT {
+                    let yTop = (ty0 + tr) * m - 1
+                    for j in 0..<a {
+                        let sy = yTop + j
+                        if sy < 0 || sy >= h { continue }
+                        let d = dstPlane + sy * w
+                        // Padded position t·m + l of tile t: phases q < 2 also get tile t − 1's l = m + q.
+                        let p = patch + j * a * tiles + tr * tilesX
+                        for q in 0..<2 {
+                            // cq[t] = own[t] + previous[t − 1]; previous is read one behind through its own pointer
+                            let cq = combined + q * tilesX, own = p + q * tiles, previous = p + (m + q) * tiles - 1
+                            cq[0] = own[0]
+                            for tt in 1..<max(1, tilesX) { cq[tt] = own[tt] + previous[tt] }
                         }
-                        for tr in 0..<rowsT {
-                            let srcBase = dvBuf + ci * tiles + tr * tilesX
-                            for i in 0..<a {   // along x
-                                applyB(m, srcBase + i * a * c * tiles, c * tiles, across + i * a * tilesX, tilesX, count: tilesX)
-                            }
-                            applyB(m, across, a * tilesX, patch, a * tilesX, count: a * tilesX)   // along y
-                            let yTop = (ty0 + tr) * m - 1
-                            for j in 0..<a {
-                                let sy = yTop + j
-                                if sy < 0 || sy >= h { continue }
-                                let d = !useHalos ? dstPlane + sy * w : sy < ownTop ? above : sy >= ownEnd ? below : dstPlane + sy * w
-                                // Padded position t·m + l of tile t: phases q < 2 also get tile t − 1's l = m + q.
-                                let p = patch + j * a * tilesX
-                                for q in 0..<2 {
-                                    // cq[t] = own[t] + previous[t − 1]; previous is read one behind through its own pointer
-                                    let cq = combined + q * tilesX, own = p + q * tilesX, previous = p + (m + q) * tilesX - 1
-                                    cq[0] = own[0]
-                                    for tt in 1..<max(1, tilesX) { cq[tt] = own[tt] + previous[tt] }
-                                }
-                                for q in 2..<m { (combined + q * tilesX).update(from: p + q * tilesX, count: tilesX) }
-                                interleave(m, combined, tilesX, pad, count: tilesX)
-                                pad[tilesX * m] = p[m * tilesX + tilesX - 1]
-                                pad[tilesX * m + 1] = p[(m + 1) * tilesX + tilesX - 1]
-                                let shifted = pad + 1   // padded position x + 1 is pixel x
-                                for xx in 0..<w { d[xx] += shifted[xx] }
-                            }
-                        }
+                        for q in 2..<m { (combined + q * tilesX).update(from: p + q * tiles, count: tilesX) }
+                        interleave(m, combined, tilesX, pad, count: tilesX)
+                        pad[tilesX * m] = p[m * tiles + tilesX - 1]
+                        pad[tilesX * m + 1] = p[(m + 1) * tiles + tilesX - 1]
+                        let shifted = pad + 1   // padded position x + 1 is pixel x
+                        for xx in 0..<w { d[xx] += shifted[xx] }
                     }
                 }
             }
-            if !useHalos {
-                // Bands of one parity never touch the same row: a band's patches reach one row past
-                // its own on each side, and it owns at least 2 rows.
-                Parallel.forRanges(c, costPerItem: h * w) { range in
-                    for ci in range { (xp + ci * h * w).update(repeating: 0, count: h * w) }
-                }
-                for parity in 0..<2 {
-                    Parallel.forEachIndex((bands.count - parity + 1) / 2, workers: bands.workers) { worker, i in runBand(worker, 2 * i + parity) }
+            if plan.shared {
+                let dv = buffer, dm = buffer + a2 * c * maxT
+                for band in 0..<plan.count {
+                    let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
+                    // Rows first reached by this band: the previous band reached down to row ty0·m.
+                    let fresh = (band == 0 ? 0 : ty0 * m + 1)..<(band + 1 == plan.count ? h : min(h, (ty0 + rowsT) * m + 1))
+                    Parallel.forEachIndex(o, workers: plan.workers) { worker, oi in
+                        transformGradient(oi, ty0: ty0, rowsT: rowsT, dm: dm, rows: rowBuffers + worker * rowScalars)
+                    }
+                    Parallel.forEachIndex(a2, workers: plan.workers) { _, xi in multiply(xi, tiles: rowsT * tilesX, dm: dm, dv: dv) }
+                    Parallel.forEachIndex(c, workers: plan.workers) { worker, ci in
+                        addPatches(ci, ty0: ty0, rowsT: rowsT, fresh: fresh, dv: dv, rows: rowBuffers + worker * rowScalars)
+                    }
                 }
                 return
             }
-            Parallel.forEachIndex(bands.count, workers: bands.workers) { worker, band in runBand(worker, band) }
-            // The halos: band k's row above is band k−1's last row, its row below band k+1's first.
-            Parallel.forRanges(c, costPerItem: 2 * bands.count * w) { range in
-                for ci in range {
-                    for band in 0..<bands.count {
-                        let ownTop = band * bands.rows * m, ownEnd = min((band + 1) * bands.rows * m, h)
-                        if ownTop > 0 {
-                            let s = halo + ((band * 2) * c + ci) * w, d = xp + (ci * h + ownTop - 1) * w
-                            for xx in 0..<w { d[xx] += s[xx] }
-                        }
-                        if ownEnd < h {
-                            let s = halo + ((band * 2 + 1) * c + ci) * w, d = xp + (ci * h + ownEnd) * w
-                            for xx in 0..<w { d[xx] += s[xx] }
-                        }
-                    }
+            Parallel.forRanges(c, costPerItem: h * w) { range in
+                for ci in range { (xp + ci * h * w).update(repeating: 0, count: h * w) }
+            }
+            for parity in 0..<2 {
+                Parallel.forEachIndex((plan.count - parity + 1) / 2, workers: plan.workers) { worker, i in
+                    let band = 2 * i + parity, ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
+                    let dv = buffer + worker * bandScalars, dm = dv + a2 * c * maxT, rows = rowBuffers + worker * rowScalars
+                    for oi in 0..<o { transformGradient(oi, ty0: ty0, rowsT: rowsT, dm: dm, rows: rows) }
+                    for xi in 0..<a2 { multiply(xi, tiles: rowsT * tilesX, dm: dm, dv: dv) }
+                    for ci in 0..<c { addPatches(ci, ty0: ty0, rowsT: rowsT, fresh: 0..<0, dv: dv, rows: rows) }
                 }
             }
         } } } } }

@@ -12,7 +12,8 @@ struct WinogradOracleTests {
     static let shapes: [(Int, Int, Int, Int)] = [(3, 4, 5, 7), (1, 1, 1, 1), (2, 3, 1, 5), (5, 2, 6, 1),
                                                   (2, 2, 2, 2), (17, 19, 9, 11), (7, 5, 13, 4), (33, 6, 3, 3)]
 
-    func compare<S: TensorScalar>(_ type: S.Type, tile: Int, tolerance: Double, maxScalars: Int, algorithm: ConvAlgorithm = .winograd) {
+    func compare<S: TensorScalar>(_ type: S.Type, tile: Int, tolerance: Double, maxScalars: Int, algorithm: ConvAlgorithm = .winograd,
+                                  sharedBands: Bool? = nil) {
         var rng = SplitMix64(seed: 31)
         for (c, o, h, w) in Self.shapes {
             // Inputs like VGG's: preprocessed pixels of ±128 scale, weights ≈ ±0.1.
@@ -21,6 +22,7 @@ struct WinogradOracleTests {
             let ws = ConvWorkspace<S>(maxScalars: maxScalars)
             ws.algorithm = algorithm
             ws.winogradTile = tile
+            ws.winogradSharedBands = sharedBands
             let ref = Conv3x3<S>.referenceForward(x, weight: conv.weight, bias: conv.bias)
             let scale = max(1, maxAbs(ref))
             let fast = conv.forward(x, workspace: ws)
@@ -63,14 +65,38 @@ struct WinogradOracleTests {
     /// F(6×6)'s transforms hold ±21/4, 32 and 1/32 (and G holds 1/90): about one more decimal digit
     /// lost again.
     @Test func float6MatchesReference() { compare(Float.self, tile: 6, tolerance: 5e-4, maxScalars: 1 << 20) }
-    @Test(arguments: [2, 4, 6]) func doubleMatchesReference(tile: Int) { compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 1 << 20) }
+    /// Shared bands (all workers on one band, phase by phase) and own bands (a worker a band,
+    /// the adjoint's bands by parity), each forced; tiny layers choose shared bands.
+    @Test(arguments: [2, 4, 6], [true, false]) func doubleMatchesReference(tile: Int, shared: Bool) {
+        compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 1 << 20, sharedBands: shared)
+    }
     /// A workspace too small for two tile rows: every band is one row of tiles.
-    @Test(arguments: [2, 4, 6]) func bandedMatchesReference(tile: Int) { compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 10) }
-    /// On one worker: the bands run in order, no halo crosses a worker boundary.
-    @Test(arguments: [2, 4, 6]) func oneWorkerMatchesReference(tile: Int) {
+    @Test(arguments: [2, 4, 6], [true, false]) func bandedMatchesReference(tile: Int, shared: Bool) {
+        compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 10, sharedBands: shared)
+    }
+    /// On one worker: the bands run in order.
+    @Test(arguments: [2, 4, 6], [true, false]) func oneWorkerMatchesReference(tile: Int, shared: Bool) {
         Parallel.limit = 1
         defer { Parallel.limit = nil }
-        compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 10)
+        compare(Double.self, tile: tile, tolerance: 1e-12, maxScalars: 10, sharedBands: shared)
+    }
+
+    /// The banding rule on VGG16's layers at 384×288, two workers, the default workspace: own
+    /// bands only where an L2-sized band still has ≥ 128 tiles (conv1_2, F(6×6): 64 tiles a
+    /// row); shared bands of every tile row where the layer's V and M fit (conv4_2, F(4×4)).
+    @Test func bandPlanForVGGLayers() {
+        let bound = ConvWorkspace<Float>.defaultMaxScalars
+        let conv1 = Conv3x3<Float>.winogradPlan(.f6, c: 64, o: 64, tilesX: 64, tilesY: 48, maxScalars: bound, workers: 2)
+        #expect(!conv1.shared && conv1.rows == 2 && conv1.count == 24)
+        let conv4 = Conv3x3<Float>.winogradPlan(.f4, c: 512, o: 512, tilesX: 12, tilesY: 9, maxScalars: bound, workers: 2)
+        #expect(conv4.shared && conv4.rows == 9 && conv4.count == 1)
+        // conv3_2 (F(4×4), 24×18 tiles): 9 tile rows fit the bound, so two equal bands of 9.
+        let conv3 = Conv3x3<Float>.winogradPlan(.f4, c: 256, o: 256, tilesX: 24, tilesY: 18, maxScalars: bound, workers: 2)
+        #expect(conv3.shared && conv3.rows == 9 && conv3.count == 2)
+        // One worker always shares (there is no one to share with); a forced choice is kept.
+        #expect(Conv3x3<Float>.winogradPlan(.f6, c: 64, o: 64, tilesX: 64, tilesY: 48, maxScalars: bound, workers: 1).shared)
+        #expect(!Conv3x3<Float>.winogradPlan(.f4, c: 512, o: 512, tilesX: 12, tilesY: 9, maxScalars: bound,
+                                              sharedBands: false, workers: 2).shared)
     }
     /// The im2col path's fused forward/backward (mask and addend applied before the GEMM).
     @Test func im2colMatchesReference() { compare(Double.self, tile: 0, tolerance: 1e-12, maxScalars: 1 << 20, algorithm: .im2col) }
