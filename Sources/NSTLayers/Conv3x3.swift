@@ -16,14 +16,13 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// or `.auto`). Change it between passes, not during one.
     public var algorithm: ConvAlgorithm = .environmentDefault
     /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, 6, or 0 = per layer:
-    /// - both channel counts ≤ 128: F(6×6) on maps of ≥ 4096 pixels (VGG's blocks 1–2), F(4×4)
+    /// - both channel counts ≤ 256: F(6×6) on maps of ≥ 4096 pixels (VGG's blocks 1–3), F(4×4)
     ///   on smaller ones, where 6-pixel tiles would be mostly padding;
-    /// - ≤ 256: F(4×4);
     /// - wider layers: F(4×4) on maps of ≥ 1024 pixels, F(2×2) on smaller ones (VGG's block 5
     ///   at 384 px), where F(4×4)'s saving is small (few tiles, padded).
     /// Transformed weights take α²/9 times the originals' memory (64/9 for F(6×6), 4 for
-    /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights: F(6×6) for
-    /// block 3 too was ≈ 10 % faster there but took peak RSS at 384 px to 481 MiB (434 without).
+    /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights. F(6×6) for
+    /// block 3 made its layers ≈ 15 % faster at 384 px and took peak RSS from 435 to 453 MiB.
     public var winogradTile = 0
     /// Whether all workers share each Winograd band (`true`) or each runs bands of its own
     /// (`false`); nil = per layer, see `Conv3x3.winogradPlan`.
@@ -124,7 +123,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
             if workspace.winogradTile != 0 { return .tile(workspace.winogradTile) }
             let widest = max(inChannels, outChannels)
             if widest > 256 { return pixels >= 1024 ? .f4 : .f2 }
-            return widest <= 128 && pixels >= 4096 ? .f6 : .f4
+            return widest <= 256 && pixels >= 4096 ? .f6 : .f4
         }
     }
 

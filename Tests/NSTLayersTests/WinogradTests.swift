@@ -90,9 +90,9 @@ struct WinogradOracleTests {
         #expect(!conv1.shared && conv1.rows == 2 && conv1.count == 24)
         let conv4 = Conv3x3<Float>.winogradPlan(.f4, c: 512, o: 512, tilesX: 12, tilesY: 9, maxScalars: bound, workers: 2)
         #expect(conv4.shared && conv4.rows == 9 && conv4.count == 1)
-        // conv3_2 (F(4×4), 24×18 tiles): 9 tile rows fit the bound, so two equal bands of 9.
-        let conv3 = Conv3x3<Float>.winogradPlan(.f4, c: 256, o: 256, tilesX: 24, tilesY: 18, maxScalars: bound, workers: 2)
-        #expect(conv3.shared && conv3.rows == 9 && conv3.count == 2)
+        // conv3_2 (F(6×6), 16×12 tiles): 8 tile rows fit the bound, so two equal bands of 6.
+        let conv3 = Conv3x3<Float>.winogradPlan(.f6, c: 256, o: 256, tilesX: 16, tilesY: 12, maxScalars: bound, workers: 2)
+        #expect(conv3.shared && conv3.rows == 6 && conv3.count == 2)
         // One worker always shares (there is no one to share with); a forced choice is kept.
         #expect(Conv3x3<Float>.winogradPlan(.f6, c: 64, o: 64, tilesX: 64, tilesY: 48, maxScalars: bound, workers: 1).shared)
         #expect(!Conv3x3<Float>.winogradPlan(.f4, c: 512, o: 512, tilesX: 12, tilesY: 9, maxScalars: bound,
@@ -121,12 +121,13 @@ struct WinogradOracleTests {
         #expect(wide.winogradTransform(ws, pixels: 48 * 36) == .f4)
         #expect(wide.winogradTransform(ws, pixels: 24 * 18) == .f2)
         #expect(conv.winogradTransform(ws, pixels: 4) == .f4)
-        // ≤ 128 channels: F(6×6) from 4096 pixels (VGG's block 2 at 384 px: 192×144), F(4×4) below;
-        // 256 channels: F(4×4).
+        // ≤ 256 channels: F(6×6) from 4096 pixels (VGG's blocks 2 and 3 at 384 px: 192×144, 96×72),
+        // F(4×4) below.
         #expect(conv.winogradTransform(ws, pixels: 192 * 144) == .f6)
         #expect(conv.winogradTransform(ws, pixels: 32 * 24) == .f4)
         let block3 = Conv3x3<Float>(weight: Tensor(shape: [256, 256, 3, 3]), bias: Tensor(shape: [256]))
-        #expect(block3.winogradTransform(ws, pixels: 96 * 72) == .f4)
+        #expect(block3.winogradTransform(ws, pixels: 96 * 72) == .f6)
+        #expect(block3.winogradTransform(ws, pixels: 48 * 36) == .f4)
         ws.winogradTile = 2
         #expect(wide.winogradTransform(ws, pixels: 48 * 36) == .f2)
     }
