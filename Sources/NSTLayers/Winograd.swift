@@ -99,25 +99,25 @@ public struct WinogradTransform: Sendable, Equatable {
 
 // MARK: 1-D transforms
 //
-// Each matrix of F(2, 3) and F(4, 3), written out once as a function of values to values.
+// Each matrix of F(2, 3), F(4, 3) and F(6, 3), written out once as a function of values to
+// values; the values are SIMD vectors, so one call transforms 16 neighbouring tiles.
 // The band kernels below apply them along image columns (inputs from rows a stride apart) and
 // along image rows; along rows the tiles overlap by 2 pixels, so a row is first split into its
 // m phases, Phase[q][u] = row[u·m + q], after which the l-th input of tile t is
-// Phase[l mod m][t + l div m]: every operand is a contiguous run over the tiles, and the
-// loops over tiles vectorise.
+// Phase[l mod m][t + l div m]: every operand is a contiguous run over the tiles.
 
 extension Conv3x3 {
     /// Bᵀ x for F(4, 3): 6 → 6.
     @inlinable @inline(__always)
-    static func bT4(_ x0: Scalar, _ x1: Scalar, _ x2: Scalar, _ x3: Scalar, _ x4: Scalar, _ x5: Scalar)
-        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+    static func bT4<V: SIMD>(_ x0: V, _ x1: V, _ x2: V, _ x3: V, _ x4: V, _ x5: V)
+        -> (V, V, V, V, V, V) where V.Scalar == Scalar {
         (4 * x0 - 5 * x2 + x4, -4 * (x1 + x2) + x3 + x4, 4 * (x1 - x2) - x3 + x4,
          2 * (x3 - x1) - x2 + x4, 2 * (x1 - x3) - x2 + x4, 4 * x1 - 5 * x3 + x5)
     }
     /// Bᵀ x for F(6, 3): 8 → 8.
     @inlinable @inline(__always)
-    static func bT6(_ x0: Scalar, _ x1: Scalar, _ x2: Scalar, _ x3: Scalar, _ x4: Scalar, _ x5: Scalar, _ x6: Scalar, _ x7: Scalar)
-        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+    static func bT6<V: SIMD>(_ x0: V, _ x1: V, _ x2: V, _ x3: V, _ x4: V, _ x5: V, _ x6: V, _ x7: V)
+        -> (V, V, V, V, V, V, V, V) where V.Scalar == Scalar {
         let p1 = x2 + x6 - 4.25 * x4, q1 = x1 + x5 - 4.25 * x3
         let p2 = 0.25 * x2 - 1.25 * x4 + x6, q2 = 0.5 * x1 - 2.5 * x3 + 2 * x5
         let p3 = 4 * x2 - 5 * x4 + x6, q3 = 2 * x1 - 2.5 * x3 + 0.5 * x5
@@ -125,20 +125,20 @@ extension Conv3x3 {
     }
     /// Bᵀ x for F(2, 3): 4 → 4.
     @inlinable @inline(__always)
-    static func bT2(_ x0: Scalar, _ x1: Scalar, _ x2: Scalar, _ x3: Scalar) -> (Scalar, Scalar, Scalar, Scalar) {
+    static func bT2<V: SIMD>(_ x0: V, _ x1: V, _ x2: V, _ x3: V) -> (V, V, V, V) where V.Scalar == Scalar {
         (x0 - x2, x1 + x2, x2 - x1, x1 - x3)
     }
     /// B v (the adjoint of Bᵀ) for F(4, 3): 6 → 6.
     @inlinable @inline(__always)
-    static func b4(_ v0: Scalar, _ v1: Scalar, _ v2: Scalar, _ v3: Scalar, _ v4: Scalar, _ v5: Scalar)
-        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+    static func b4<V: SIMD>(_ v0: V, _ v1: V, _ v2: V, _ v3: V, _ v4: V, _ v5: V)
+        -> (V, V, V, V, V, V) where V.Scalar == Scalar {
         (4 * v0, 4 * (v2 - v1 + v5) + 2 * (v4 - v3), -5 * v0 - 4 * (v1 + v2) - v3 - v4,
          v1 - v2 + 2 * (v3 - v4) - 5 * v5, v0 + v1 + v2 + v3 + v4, v5)
     }
     /// B v for F(6, 3): 8 → 8.
     @inlinable @inline(__always)
-    static func b6(_ v0: Scalar, _ v1: Scalar, _ v2: Scalar, _ v3: Scalar, _ v4: Scalar, _ v5: Scalar, _ v6: Scalar, _ v7: Scalar)
-        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+    static func b6<V: SIMD>(_ v0: V, _ v1: V, _ v2: V, _ v3: V, _ v4: V, _ v5: V, _ v6: V, _ v7: V)
+        -> (V, V, V, V, V, V, V, V) where V.Scalar == Scalar {
         let d12 = v1 - v2, s12 = v1 + v2, d34 = v3 - v4, s34 = v3 + v4, d56 = v5 - v6, s56 = v5 + v6
         return (v0, d12 + 0.5 * d34 + 2 * d56 - v7, s12 + 0.25 * s34 + 4 * s56 - 5.25 * v0,
                 5.25 * v7 - 4.25 * d12 - 2.5 * (d34 + d56), 5.25 * v0 - 4.25 * s12 - 1.25 * s34 - 5 * s56,
@@ -146,39 +146,39 @@ extension Conv3x3 {
     }
     /// B v for F(2, 3): 4 → 4.
     @inlinable @inline(__always)
-    static func b2(_ v0: Scalar, _ v1: Scalar, _ v2: Scalar, _ v3: Scalar) -> (Scalar, Scalar, Scalar, Scalar) {
+    static func b2<V: SIMD>(_ v0: V, _ v1: V, _ v2: V, _ v3: V) -> (V, V, V, V) where V.Scalar == Scalar {
         (v0, v1 - v2 + v3, v1 + v2 - v0, -v3)
     }
     /// Aᵀ x for F(4, 3): 6 → 4.
     @inlinable @inline(__always)
-    static func aT4(_ m0: Scalar, _ m1: Scalar, _ m2: Scalar, _ m3: Scalar, _ m4: Scalar, _ m5: Scalar)
-        -> (Scalar, Scalar, Scalar, Scalar) {
+    static func aT4<V: SIMD>(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V)
+        -> (V, V, V, V) where V.Scalar == Scalar {
         let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
         return (m0 + p12 + p34, d12 + 2 * d34, p12 + 4 * p34, d12 + 8 * d34 + m5)
     }
     /// Aᵀ x for F(6, 3): 8 → 6.
     @inlinable @inline(__always)
-    static func aT6(_ m0: Scalar, _ m1: Scalar, _ m2: Scalar, _ m3: Scalar, _ m4: Scalar, _ m5: Scalar, _ m6: Scalar, _ m7: Scalar)
-        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+    static func aT6<V: SIMD>(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V, _ m6: V, _ m7: V)
+        -> (V, V, V, V, V, V) where V.Scalar == Scalar {
         let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4, s56 = m5 + m6, d56 = m5 - m6
         return (m0 + s12 + s34 + s56, d12 + 2 * d34 + 0.5 * d56, s12 + 4 * s34 + 0.25 * s56,
                 d12 + 8 * d34 + 0.125 * d56, s12 + 16 * s34 + 0.0625 * s56, d12 + 32 * d34 + 0.03125 * d56 + m7)
     }
     /// Aᵀ x for F(2, 3): 4 → 2.
     @inlinable @inline(__always)
-    static func aT2(_ m0: Scalar, _ m1: Scalar, _ m2: Scalar, _ m3: Scalar) -> (Scalar, Scalar) {
+    static func aT2<V: SIMD>(_ m0: V, _ m1: V, _ m2: V, _ m3: V) -> (V, V) where V.Scalar == Scalar {
         (m0 + m1 + m2, m1 - m2 - m3)
     }
     /// A y (the adjoint of Aᵀ) for F(4, 3): 4 → 6.
     @inlinable @inline(__always)
-    static func a4(_ y0: Scalar, _ y1: Scalar, _ y2: Scalar, _ y3: Scalar) -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+    static func a4<V: SIMD>(_ y0: V, _ y1: V, _ y2: V, _ y3: V) -> (V, V, V, V, V, V) where V.Scalar == Scalar {
         let e = y0 + y2, o = y1 + y3, e4 = y0 + 4 * y2, o8 = 2 * y1 + 8 * y3
         return (y0, e + o, e - o, e4 + o8, e4 - o8, y3)
     }
     /// A y for F(6, 3): 6 → 8.
     @inlinable @inline(__always)
-    static func a6(_ y0: Scalar, _ y1: Scalar, _ y2: Scalar, _ y3: Scalar, _ y4: Scalar, _ y5: Scalar)
-        -> (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) {
+    static func a6<V: SIMD>(_ y0: V, _ y1: V, _ y2: V, _ y3: V, _ y4: V, _ y5: V)
+        -> (V, V, V, V, V, V, V, V) where V.Scalar == Scalar {
         let e1 = y0 + y2 + y4, o1 = y1 + y3 + y5
         let e2 = y0 + 4 * y2 + 16 * y4, o2 = 2 * y1 + 8 * y3 + 32 * y5
         let e3 = y0 + 0.25 * y2 + 0.0625 * y4, o3 = 0.5 * y1 + 0.125 * y3 + 0.03125 * y5
@@ -186,117 +186,122 @@ extension Conv3x3 {
     }
     /// A y for F(2, 3): 2 → 4.
     @inlinable @inline(__always)
-    static func a2(_ y0: Scalar, _ y1: Scalar) -> (Scalar, Scalar, Scalar, Scalar) {
+    static func a2<V: SIMD>(_ y0: V, _ y1: V) -> (V, V, V, V) where V.Scalar == Scalar {
         (y0, y0 + y1, y0 - y1, -y1)
     }
 
     // The four 1-D maps on operands given as base pointers: input k (or output k) of element
-    // i is at base[k·stride + i], for i in 0..<count. Used along image columns (stride = one row
-    // of the buffer) and, with phase-split rows, along image rows. Each operand row gets its
-    // own pointer before the loop (no index arithmetic inside it, so nothing there can
-    // overflow), which is the form the loop vectoriser accepts.
+    // i is at base[k·stride + i], for i in 0..<count, taken 16 elements at a time as SIMD
+    // vectors (the last group partial). Written with explicit vectors: with 8 inputs and 6 or
+    // 8 outputs behind separate pointers, the loop vectoriser needs more run-time overlap checks
+    // than it will emit and left the F(6, 3) loops scalar.
+
+    /// The vector of the transforms.
+    @usableFromInline typealias Lanes = SIMD16<Scalar>
+
+    /// p[0..<n] as a vector (n ≤ 16; lanes past n are 0).
+    @inlinable @inline(__always)
+    static func load(_ p: UnsafePointer<Scalar>, _ n: Int) -> Lanes {
+        if n == Lanes.scalarCount { return UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+        var v = Lanes()
+        for k in 0..<n { v[k] = p[k] }
+        return v
+    }
+
+    /// p[0..<n] ← the first n lanes of v.
+    @inlinable @inline(__always)
+    static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Scalar>, _ n: Int) {
+        if n == Lanes.scalarCount { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self); return }
+        for k in 0..<n { p[k] = v[k] }
+    }
 
     /// dst[k] = Σ_j Bᵀ[k,j] src[j]   (α → α)
     @inlinable @inline(__always)
     static func applyBT(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
-        let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
-        let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
-        if m == 6 {
-            let s4 = s3 + ss, s5 = s4 + ss, s6 = s5 + ss, s7 = s6 + ss
-            let d4 = d3 + ds, d5 = d4 + ds, d6 = d5 + ds, d7 = d6 + ds
-            for i in 0..<count {
-                let r = bT6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i], s6[i], s7[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5; d6[i] = r.6; d7[i] = r.7
+        var i = 0
+        while i < count {
+            let n = min(Lanes.scalarCount, count - i), p = s + i, q = d + i
+            if m == 6 {
+                let r = bT6(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n),
+                            load(p + 4 * ss, n), load(p + 5 * ss, n), load(p + 6 * ss, n), load(p + 7 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n); store(r.6, q + 6 * ds, n); store(r.7, q + 7 * ds, n)
+            } else if m == 4 {
+                let r = bT4(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n), load(p + 4 * ss, n), load(p + 5 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n)
+            } else {
+                let r = bT2(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
             }
-        } else if m == 4 {
-            let s4 = s3 + ss, s5 = s4 + ss, d4 = d3 + ds, d5 = d4 + ds
-            for i in 0..<count {
-                let r = bT4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
-            }
-        } else {
-            for i in 0..<count {
-                let r = bT2(s0[i], s1[i], s2[i], s3[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
-            }
+            i += n
         }
     }
 
     /// dst[j] = Σ_k Bᵀ[k,j] src[k]   (α → α, the adjoint of `applyBT`)
     @inlinable @inline(__always)
     static func applyB(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
-        let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
-        let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
-        if m == 6 {
-            let s4 = s3 + ss, s5 = s4 + ss, s6 = s5 + ss, s7 = s6 + ss
-            let d4 = d3 + ds, d5 = d4 + ds, d6 = d5 + ds, d7 = d6 + ds
-            for i in 0..<count {
-                let r = b6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i], s6[i], s7[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5; d6[i] = r.6; d7[i] = r.7
+        var i = 0
+        while i < count {
+            let n = min(Lanes.scalarCount, count - i), p = s + i, q = d + i
+            if m == 6 {
+                let r = b6(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n),
+                           load(p + 4 * ss, n), load(p + 5 * ss, n), load(p + 6 * ss, n), load(p + 7 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n); store(r.6, q + 6 * ds, n); store(r.7, q + 7 * ds, n)
+            } else if m == 4 {
+                let r = b4(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n), load(p + 4 * ss, n), load(p + 5 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n)
+            } else {
+                let r = b2(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
             }
-        } else if m == 4 {
-            let s4 = s3 + ss, s5 = s4 + ss, d4 = d3 + ds, d5 = d4 + ds
-            for i in 0..<count {
-                let r = b4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
-            }
-        } else {
-            for i in 0..<count {
-                let r = b2(s0[i], s1[i], s2[i], s3[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
-            }
+            i += n
         }
     }
 
     /// dst[r] = Σ_j Aᵀ[r,j] src[j]   (α → m)
     @inlinable @inline(__always)
     static func applyAT(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
-        let s0 = s, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss
-        let d0 = d, d1 = d0 + ds
-        if m == 6 {
-            let s4 = s3 + ss, s5 = s4 + ss, s6 = s5 + ss, s7 = s6 + ss
-            let d2 = d1 + ds, d3 = d2 + ds, d4 = d3 + ds, d5 = d4 + ds
-            for i in 0..<count {
-                let r = aT6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i], s6[i], s7[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
+        var i = 0
+        while i < count {
+            let n = min(Lanes.scalarCount, count - i), p = s + i, q = d + i
+            if m == 6 {
+                let r = aT6(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n),
+                            load(p + 4 * ss, n), load(p + 5 * ss, n), load(p + 6 * ss, n), load(p + 7 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n)
+            } else if m == 4 {
+                let r = aT4(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n), load(p + 4 * ss, n), load(p + 5 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+            } else {
+                let r = aT2(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n)
             }
-        } else if m == 4 {
-            let s4 = s3 + ss, s5 = s4 + ss, d2 = d1 + ds, d3 = d2 + ds
-            for i in 0..<count {
-                let r = aT4(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
-            }
-        } else {
-            for i in 0..<count {
-                let r = aT2(s0[i], s1[i], s2[i], s3[i])
-                d0[i] = r.0; d1[i] = r.1
-            }
+            i += n
         }
     }
 
     /// dst[j] = Σ_r Aᵀ[r,j] src[r]   (m → α, the adjoint of `applyAT`)
     @inlinable @inline(__always)
     static func applyA(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
-        let s0 = s, s1 = s0 + ss
-        let d0 = d, d1 = d0 + ds, d2 = d1 + ds, d3 = d2 + ds
-        if m == 6 {
-            let s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss
-            let d4 = d3 + ds, d5 = d4 + ds, d6 = d5 + ds, d7 = d6 + ds
-            for i in 0..<count {
-                let r = a6(s0[i], s1[i], s2[i], s3[i], s4[i], s5[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5; d6[i] = r.6; d7[i] = r.7
+        var i = 0
+        while i < count {
+            let n = min(Lanes.scalarCount, count - i), p = s + i, q = d + i
+            if m == 6 {
+                let r = a6(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n), load(p + 4 * ss, n), load(p + 5 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n); store(r.6, q + 6 * ds, n); store(r.7, q + 7 * ds, n)
+            } else if m == 4 {
+                let r = a4(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
+                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n)
+            } else {
+                let r = a2(load(p, n), load(p + ss, n))
+                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
             }
-        } else if m == 4 {
-            let s2 = s1 + ss, s3 = s2 + ss, d4 = d3 + ds, d5 = d4 + ds
-            for i in 0..<count {
-                let r = a4(s0[i], s1[i], s2[i], s3[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3; d4[i] = r.4; d5[i] = r.5
-            }
-        } else {
-            for i in 0..<count {
-                let r = a2(s0[i], s1[i])
-                d0[i] = r.0; d1[i] = r.1; d2[i] = r.2; d3[i] = r.3
-            }
+            i += n
         }
     }
 
