@@ -341,6 +341,12 @@ extension Conv3x3 {
 
     // MARK: Winograd convolution and its adjoint
 
+    /// Scalars added to the stride of every run of tiles in the Winograd buffers (the slabs of V
+    /// and M per ξ, and the rows of the transforms' scratch). Without it those strides are often
+    /// multiples of 4 KiB (C·T = 128·256 in VGG's block 2), so the 8 to 64 streams a transform
+    /// reads or writes at once all map to the same L1 and L2 sets and evict each other.
+    @inlinable static var winogradSkew: Int { 16 }
+
     /// How a layer's tile rows are cut into bands, and how the workers share them. A band goes
     /// through three phases: input transform (per input channel), α² GEMMs (per transform point
     /// ξ), output transform (per output channel).
@@ -391,8 +397,8 @@ extension Conv3x3 {
         let plan = winogradPlan(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY,
                                 maxScalars: workspace.maxScalars, sharedBands: workspace.winogradSharedBands)
         let rowLen = tilesX * m + 2          // a padded row: pad[x + 1] = X[x], 0 outside
-        let maxT = plan.rows * tilesX, bandScalars = a2 * (c + o) * maxT
-        let rowScalars = 2 * a2 * maxT + rowLen                // S and R (or Q and the output rows), a row
+        let maxT = plan.rows * tilesX, skew = winogradSkew, bandScalars = a2 * ((c + o) * maxT + 2 * skew)
+        let rowScalars = 2 * a2 * (maxT + skew) + rowLen       // S and R (or Q and the output rows), a row
         let sets = plan.shared ? 1 : plan.workers               // sets of V and M
         let buffer = workspace.scratch(sets * bandScalars + plan.workers * rowScalars)
         let rowBuffers = buffer + sets * bandScalars
@@ -403,54 +409,56 @@ extension Conv3x3 {
             let xp = xb.baseAddress!, up = ub.baseAddress!, yp = yb.baseAddress!
             // (1) V[ξ][ci][t] for the band's tile rows ty0..<ty0 + rowsT
             func transformInput(_ ci: Int, ty0: Int, rowsT: Int, v: UnsafeMutablePointer<Scalar>, rows split: UnsafeMutablePointer<Scalar>) {
-                let tiles = rowsT * tilesX, across = split + a2 * tiles, pad = split + 2 * a2 * maxT
+                let tiles = rowsT * tilesX, ts = tiles + skew, vs = c * tiles + skew
+                let across = split + a2 * ts, pad = split + 2 * a2 * (maxT + skew)
                 let src = xp + ci * h * w
                 for tr in 0..<rowsT {
                     let yTop = (ty0 + tr) * m - 1
                     for j in 0..<a {
-                        let sj = split + j * a * tiles + tr * tilesX, sy = yTop + j
+                        let sj = split + j * a * ts + tr * tilesX, sy = yTop + j
                         if sy < 0 || sy >= h {
-                            for l in 0..<a { (sj + l * tiles).update(repeating: 0, count: tilesX) }
+                            for l in 0..<a { (sj + l * ts).update(repeating: 0, count: tilesX) }
                             continue
                         }
                         pad[0] = 0
                         (pad + 1).update(from: src + sy * w, count: w)
                         (pad + 1 + w).update(repeating: 0, count: rowLen - 1 - w)
                         // S[q][t] = pad[t·m + q] for q < m; S[m + q][t] = pad[(t + 1)·m + q] = S[q][t + 1]
-                        deinterleave(m, pad, sj, tiles, count: tilesX)
+                        deinterleave(m, pad, sj, ts, count: tilesX)
                         for q in 0..<2 {
-                            let shifted = sj + (m + q) * tiles
-                            shifted.update(from: sj + q * tiles + 1, count: tilesX - 1)
+                            let shifted = sj + (m + q) * ts
+                            shifted.update(from: sj + q * ts + 1, count: tilesX - 1)
                             shifted[tilesX - 1] = pad[tilesX * m + q]
                         }
                     }
                 }
                 for j in 0..<a {   // along x
-                    applyBT(m, split + j * a * tiles, tiles, across + j * a * tiles, tiles, count: tiles)
+                    applyBT(m, split + j * a * ts, ts, across + j * a * ts, ts, count: tiles)
                 }
                 for k in 0..<a {   // along y: V[i·α + k] = Σ_j Bᵀ[i,j] R[j][k]
-                    applyBT(m, across + k * tiles, a * tiles, v + k * c * tiles + ci * tiles, a * c * tiles, count: tiles)
+                    applyBT(m, across + k * ts, a * ts, v + k * vs + ci * tiles, a * vs, count: tiles)
                 }
             }
             // (2) M[ξ][O, T] = U[ξ][O, C] · V[ξ][C, T]
             func multiply(_ xi: Int, tiles: Int, v: UnsafeMutablePointer<Scalar>, mm: UnsafeMutablePointer<Scalar>) {
                 Scalar.gemm(transA: false, transB: false, m: o, n: tiles, k: c,
-                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(v + xi * c * tiles), ldb: tiles,
-                            beta: 0, c: mm + xi * o * tiles, ldc: tiles)
+                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(v + xi * (c * tiles + skew)), ldb: tiles,
+                            beta: 0, c: mm + xi * (o * tiles + skew), ldc: tiles)
             }
             // (3) Q[i][s][t] = Σ_j Aᵀ[s,j] M[i·α+j], then Y[r][s][t] = Σ_i Aᵀ[r,i] Q[i][s][t]
             func transformOutput(_ oi: Int, ty0: Int, rowsT: Int, mm: UnsafeMutablePointer<Scalar>, rows q: UnsafeMutablePointer<Scalar>) {
-                let tiles = rowsT * tilesX, out = q + a * m * tiles, pad = q + 2 * a2 * maxT
+                let tiles = rowsT * tilesX, ts = tiles + skew, ms = o * tiles + skew
+                let out = q + a * m * ts, pad = q + 2 * a2 * (maxT + skew)
                 let b: Scalar = biasValues.isEmpty ? 0 : biasValues[oi]
                 for i in 0..<a {
-                    applyAT(m, mm + i * a * o * tiles + oi * tiles, o * tiles, q + i * m * tiles, tiles, count: tiles)
+                    applyAT(m, mm + i * a * ms + oi * tiles, ms, q + i * m * ts, ts, count: tiles)
                 }
-                applyAT(m, q, m * tiles, out, m * tiles, count: m * tiles)
+                for s in 0..<m { applyAT(m, q + s * ts, m * ts, out + s * ts, m * ts, count: tiles) }
                 for tr in 0..<rowsT {
                     let yTop = (ty0 + tr) * m
                     for r in 0..<min(m, h - yTop) {
                         let offset = (oi * h + yTop + r) * w, d = yp + offset
-                        interleave(m, out + r * m * tiles + tr * tilesX, tiles, pad, count: tilesX)   // the output row, x = t·m + s
+                        interleave(m, out + r * m * ts + tr * tilesX, ts, pad, count: tilesX)   // the output row, x = t·m + s
                         if let rectified {
                             let e = rectified + offset
                             for xx in 0..<w { let v = pad[xx] + b; d[xx] = v; e[xx] = v < 0 ? 0 : v }
@@ -463,20 +471,20 @@ extension Conv3x3 {
                 }
             }
             if plan.shared {
-                let v = buffer, mm = buffer + a2 * c * maxT
+                let v = buffer, mm = buffer + a2 * (c * maxT + skew), runs = 8 * plan.workers
                 for band in 0..<plan.count {
                     let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
-                    Parallel.forEachIndex(c, workers: plan.workers) { worker, ci in
-                        transformInput(ci, ty0: ty0, rowsT: rowsT, v: v, rows: rowBuffers + worker * rowScalars)
+                    Parallel.forEachRange(c, runs: runs, workers: plan.workers) { worker, channels in
+                        for ci in channels { transformInput(ci, ty0: ty0, rowsT: rowsT, v: v, rows: rowBuffers + worker * rowScalars) }
                     }
                     Parallel.forEachIndex(a2, workers: plan.workers) { _, xi in multiply(xi, tiles: rowsT * tilesX, v: v, mm: mm) }
-                    Parallel.forEachIndex(o, workers: plan.workers) { worker, oi in
-                        transformOutput(oi, ty0: ty0, rowsT: rowsT, mm: mm, rows: rowBuffers + worker * rowScalars)
+                    Parallel.forEachRange(o, runs: runs, workers: plan.workers) { worker, channels in
+                        for oi in channels { transformOutput(oi, ty0: ty0, rowsT: rowsT, mm: mm, rows: rowBuffers + worker * rowScalars) }
                     }
                 }
             } else {
                 Parallel.forEachIndex(plan.count, workers: plan.workers) { worker, band in
-                    let v = buffer + worker * bandScalars, mm = v + a2 * c * maxT, rows = rowBuffers + worker * rowScalars
+                    let v = buffer + worker * bandScalars, mm = v + a2 * (c * maxT + skew), rows = rowBuffers + worker * rowScalars
                     let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
                     for ci in 0..<c { transformInput(ci, ty0: ty0, rowsT: rowsT, v: v, rows: rows) }
                     for xi in 0..<a2 { multiply(xi, tiles: rowsT * tilesX, v: v, mm: mm) }
@@ -514,8 +522,8 @@ extension Conv3x3 {
         let plan = winogradPlan(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY,
                                 maxScalars: workspace.maxScalars, sharedBands: workspace.winogradSharedBands)
         let rowLen = tilesX * m + 2
-        let maxT = plan.rows * tilesX, bandScalars = a2 * (c + o) * maxT
-        let rowScalars = 2 * a2 * maxT + rowLen + m * tilesX     // D and E (or R and P), a row, the combined phases
+        let maxT = plan.rows * tilesX, skew = winogradSkew, bandScalars = a2 * ((c + o) * maxT + 2 * skew)
+        let rowScalars = 2 * a2 * (maxT + skew) + rowLen + m * tilesX     // D and E (or R and P), a row, the combined phases
         let sets = plan.shared ? 1 : plan.workers
         let buffer = workspace.scratch(sets * bandScalars + plan.workers * rowScalars)
         let rowBuffers = buffer + sets * bandScalars
@@ -530,13 +538,14 @@ extension Conv3x3 {
             let maskp = reluMask == nil ? nil : maskBuffer.baseAddress, extrap = addend == nil ? nil : extraBuffer.baseAddress
             // (1) D[r][s][t] = dY'[yTop + r][t·m + s]; E[i] = Σ_r Aᵀ[r,i] D[r]; dM[i·α + j] = Σ_s Aᵀ[s,j] E[i][s]
             func transformGradient(_ oi: Int, ty0: Int, rowsT: Int, dm: UnsafeMutablePointer<Scalar>, rows dRows: UnsafeMutablePointer<Scalar>) {
-                let tiles = rowsT * tilesX, e = dRows + m * m * tiles, pad = dRows + 2 * a2 * maxT
+                let tiles = rowsT * tilesX, ts = tiles + skew, ms = o * tiles + skew
+                let e = dRows + m * m * ts, pad = dRows + 2 * a2 * (maxT + skew)
                 for tr in 0..<rowsT {
                     let yTop = (ty0 + tr) * m
                     for r in 0..<m {
-                        let sy = yTop + r, dr = dRows + r * m * tiles + tr * tilesX
+                        let sy = yTop + r, dr = dRows + r * m * ts + tr * tilesX
                         if sy >= h {
-                            for s in 0..<m { (dr + s * tiles).update(repeating: 0, count: tilesX) }
+                            for s in 0..<m { (dr + s * ts).update(repeating: 0, count: tilesX) }
                             continue
                         }
                         let offset = (oi * h + sy) * w, s0 = dp + offset
@@ -554,31 +563,31 @@ extension Conv3x3 {
                             pad.update(from: s0, count: w)
                         }
                         (pad + w).update(repeating: 0, count: tilesX * m - w)
-                        deinterleave(m, pad, dr, tiles, count: tilesX)
+                        deinterleave(m, pad, dr, ts, count: tilesX)
                     }
                 }
-                applyA(m, dRows, m * tiles, e, m * tiles, count: m * tiles)   // along y
+                for s in 0..<m { applyA(m, dRows + s * ts, m * ts, e + s * ts, m * ts, count: tiles) }   // along y
                 for i in 0..<a {   // along x
-                    applyA(m, e + i * m * tiles, tiles, dm + i * a * o * tiles + oi * tiles, o * tiles, count: tiles)
+                    applyA(m, e + i * m * ts, ts, dm + i * a * ms + oi * tiles, ms, count: tiles)
                 }
             }
             // (2) dV[ξ][C, T] = U[ξ][O, C]ᵀ · dM[ξ][O, T]
             func multiply(_ xi: Int, tiles: Int, dm: UnsafeMutablePointer<Scalar>, dv: UnsafeMutablePointer<Scalar>) {
                 Scalar.gemm(transA: true, transB: false, m: c, n: tiles, k: o,
-                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(dm + xi * o * tiles), ldb: tiles,
-                            beta: 0, c: dv + xi * c * tiles, ldc: tiles)
+                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(dm + xi * (o * tiles + skew)), ldb: tiles,
+                            beta: 0, c: dv + xi * (c * tiles + skew), ldc: tiles)
             }
             // (3) R[i][l] = Σ_k Bᵀ[k,l] dV[i·α + k]; P[j][l] = Σ_i Bᵀ[i,j] R[i][l]; overlap-add P onto
             //     dX's plane ci, after zeroing its rows `fresh`
             func addPatches(_ ci: Int, ty0: Int, rowsT: Int, fresh: Range<Int>, dv: UnsafeMutablePointer<Scalar>, rows across: UnsafeMutablePointer<Scalar>) {
-                let tiles = rowsT * tilesX, patch = across + a2 * tiles
-                let pad = across + 2 * a2 * maxT, combined = pad + rowLen
+                let tiles = rowsT * tilesX, ts = tiles + skew, vs = c * tiles + skew
+                let patch = across + a2 * ts, pad = across + 2 * a2 * (maxT + skew), combined = pad + rowLen
                 let dstPlane = xp + ci * h * w
                 (dstPlane + fresh.lowerBound * w).update(repeating: 0, count: fresh.count * w)
                 for i in 0..<a {   // along x
-                    applyB(m, dv + i * a * c * tiles + ci * tiles, c * tiles, across + i * a * tiles, tiles, count: tiles)
+                    applyB(m, dv + i * a * vs + ci * tiles, vs, across + i * a * ts, ts, count: tiles)
                 }
-                applyB(m, across, a * tiles, patch, a * tiles, count: a * tiles)   // along y
+                for l in 0..<a { applyB(m, across + l * ts, a * ts, patch + l * ts, a * ts, count: tiles) }   // along y
                 for tr in 0..<rowsT {
                     let yTop = (ty0 + tr) * m - 1
                     for j in 0..<a {
@@ -586,34 +595,34 @@ extension Conv3x3 {
                         if sy < 0 || sy >= h { continue }
                         let d = dstPlane + sy * w
                         // Padded position t·m + l of tile t: phases q < 2 also get tile t − 1's l = m + q.
-                        let p = patch + j * a * tiles + tr * tilesX
+                        let p = patch + j * a * ts + tr * tilesX
                         for q in 0..<2 {
                             // cq[t] = own[t] + previous[t − 1]; previous is read one behind through its own pointer
-                            let cq = combined + q * tilesX, own = p + q * tiles, previous = p + (m + q) * tiles - 1
+                            let cq = combined + q * tilesX, own = p + q * ts, previous = p + (m + q) * ts - 1
                             cq[0] = own[0]
                             for tt in 1..<max(1, tilesX) { cq[tt] = own[tt] + previous[tt] }
                         }
-                        for q in 2..<m { (combined + q * tilesX).update(from: p + q * tiles, count: tilesX) }
+                        for q in 2..<m { (combined + q * tilesX).update(from: p + q * ts, count: tilesX) }
                         interleave(m, combined, tilesX, pad, count: tilesX)
-                        pad[tilesX * m] = p[m * tiles + tilesX - 1]
-                        pad[tilesX * m + 1] = p[(m + 1) * tiles + tilesX - 1]
+                        pad[tilesX * m] = p[m * ts + tilesX - 1]
+                        pad[tilesX * m + 1] = p[(m + 1) * ts + tilesX - 1]
                         let shifted = pad + 1   // padded position x + 1 is pixel x
                         for xx in 0..<w { d[xx] += shifted[xx] }
                     }
                 }
             }
             if plan.shared {
-                let dv = buffer, dm = buffer + a2 * c * maxT
+                let dv = buffer, dm = buffer + a2 * (c * maxT + skew), runs = 8 * plan.workers
                 for band in 0..<plan.count {
                     let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
                     // Rows first reached by this band: the previous band reached down to row ty0·m.
                     let fresh = (band == 0 ? 0 : ty0 * m + 1)..<(band + 1 == plan.count ? h : min(h, (ty0 + rowsT) * m + 1))
-                    Parallel.forEachIndex(o, workers: plan.workers) { worker, oi in
-                        transformGradient(oi, ty0: ty0, rowsT: rowsT, dm: dm, rows: rowBuffers + worker * rowScalars)
+                    Parallel.forEachRange(o, runs: runs, workers: plan.workers) { worker, channels in
+                        for oi in channels { transformGradient(oi, ty0: ty0, rowsT: rowsT, dm: dm, rows: rowBuffers + worker * rowScalars) }
                     }
                     Parallel.forEachIndex(a2, workers: plan.workers) { _, xi in multiply(xi, tiles: rowsT * tilesX, dm: dm, dv: dv) }
-                    Parallel.forEachIndex(c, workers: plan.workers) { worker, ci in
-                        addPatches(ci, ty0: ty0, rowsT: rowsT, fresh: fresh, dv: dv, rows: rowBuffers + worker * rowScalars)
+                    Parallel.forEachRange(c, runs: runs, workers: plan.workers) { worker, channels in
+                        for ci in channels { addPatches(ci, ty0: ty0, rowsT: rowsT, fresh: fresh, dv: dv, rows: rowBuffers + worker * rowScalars) }
                     }
                 }
                 return
@@ -624,7 +633,7 @@ extension Conv3x3 {
             for parity in 0..<2 {
                 Parallel.forEachIndex((plan.count - parity + 1) / 2, workers: plan.workers) { worker, i in
                     let band = 2 * i + parity, ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
-                    let dv = buffer + worker * bandScalars, dm = dv + a2 * c * maxT, rows = rowBuffers + worker * rowScalars
+                    let dv = buffer + worker * bandScalars, dm = dv + a2 * (c * maxT + skew), rows = rowBuffers + worker * rowScalars
                     for oi in 0..<o { transformGradient(oi, ty0: ty0, rowsT: rowsT, dm: dm, rows: rows) }
                     for xi in 0..<a2 { multiply(xi, tiles: rowsT * tilesX, dm: dm, dv: dv) }
                     for ci in 0..<c { addPatches(ci, ty0: ty0, rowsT: rowsT, fresh: 0..<0, dv: dv, rows: rows) }

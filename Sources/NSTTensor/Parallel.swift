@@ -47,6 +47,19 @@ public enum Parallel {
         }
     }
 
+    /// `forEachIndex` over runs of consecutive indices: 0..<count cut into `runs` near-equal
+    /// ranges, each handed whole to the next free worker as `body(worker, range)`. For work
+    /// whose neighbouring indices touch neighbouring memory, so that a worker's accesses stay
+    /// sequential (prefetchable) while the load still balances.
+    @inlinable
+    public static func forEachRange(_ count: Int, runs requested: Int, workers: Int, _ body: (Int, Range<Int>) -> Void) {
+        let runs = max(1, min(requested, count))
+        forEachIndex(runs, workers: workers) { worker, k in
+            let lo = count * k / runs, hi = count * (k + 1) / runs
+            if lo < hi { body(worker, lo..<hi) }
+        }
+    }
+
     /// Runs `body(k, range)` for k in 0..<chunks over contiguous ranges covering `0..<count`,
     /// concurrently; k lets each chunk use its own slice of a shared scratch buffer. `chunks`
     /// is clamped to 1…count (and to `limit`).

@@ -93,6 +93,24 @@ struct ParallelChunkTests {
         #expect((0..<count).allSatisfy { taken[$0] == 1 && by[$0] >= 0 && by[$0] < max(1, min(workers, count)) })
     }
 
+    /// forEachRange cuts 0..<count into at most `runs` non-empty runs of consecutive indices,
+    /// each run handed whole to one worker, every index once.
+    @Test(arguments: [(0, 4, 2), (1, 4, 2), (5, 16, 2), (17, 4, 1), (1000, 16, 3), (7, 1, 2)])
+    func eachRangeTakenOnce(count: Int, runs: Int, workers: Int) {
+        let taken = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        taken.initialize(repeating: 0, count: max(count, 1))
+        let firsts = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        firsts.initialize(repeating: 0, count: max(count, 1))
+        defer { taken.deallocate(); firsts.deallocate() }
+        Parallel.forEachRange(count, runs: runs, workers: workers) { worker, range in
+            #expect(!range.isEmpty && worker >= 0 && worker < max(1, min(workers, runs, count)))
+            firsts[range.lowerBound] += 1
+            for i in range { taken[i] += 1 }
+        }
+        #expect((0..<count).allSatisfy { taken[$0] == 1 })
+        #expect((0..<count).filter { firsts[$0] > 0 }.count == min(runs, count))
+    }
+
     @Test func uninitializedTensorHasItsShape() {
         let t = Tensor<Float>(uninitializedShape: [3, 0, 2]), u = Tensor<Float>(uninitializedShape: [2, 5])
         #expect(t.count == 0 && u.count == 10 && u.shape == [2, 5])
