@@ -218,43 +218,35 @@ extension Conv3x3 {
     /// dst[k] = Σ_j Bᵀ[k,j] src[j]   (α → α)
     @inlinable @inline(__always)
     static func applyBT(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
-        var i = 0
-        while i < count {
-            let n = min(Lanes.scalarCount, count - i), p = s + i, q = d + i
-            if m == 6 {
-                let r = bT6(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n),
-                            load(p + 4 * ss, n), load(p + 5 * ss, n), load(p + 6 * ss, n), load(p + 7 * ss, n))
-                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
-                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n); store(r.6, q + 6 * ds, n); store(r.7, q + 7 * ds, n)
-            } else if m == 4 {
-                let r = bT4(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n), load(p + 4 * ss, n), load(p + 5 * ss, n))
-                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
-                store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n)
-            } else {
-                let r = bT2(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n))
-                store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
-            }
-            i += n
-        }
+        applySquare(m, s, ss, d, ds, count: count, bT6, bT4, bT2)
     }
 
     /// dst[j] = Σ_k Bᵀ[k,j] src[k]   (α → α, the adjoint of `applyBT`)
     @inlinable @inline(__always)
     static func applyB(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int) {
+        applySquare(m, s, ss, d, ds, count: count, b6, b4, b2)
+    }
+
+    /// An α → α map (Bᵀ or B) of the tile size m, given by its three versions.
+    @inlinable @inline(__always)
+    static func applySquare(_ m: Int, _ s: UnsafePointer<Scalar>, _ ss: Int, _ d: UnsafeMutablePointer<Scalar>, _ ds: Int, count: Int,
+                            _ f6: (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes),
+                            _ f4: (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes),
+                            _ f2: (Lanes, Lanes, Lanes, Lanes) -> (Lanes, Lanes, Lanes, Lanes)) {
         var i = 0
         while i < count {
             let n = min(Lanes.scalarCount, count - i), p = s + i, q = d + i
             if m == 6 {
-                let r = b6(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n),
+                let r = f6(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n),
                            load(p + 4 * ss, n), load(p + 5 * ss, n), load(p + 6 * ss, n), load(p + 7 * ss, n))
                 store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
                 store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n); store(r.6, q + 6 * ds, n); store(r.7, q + 7 * ds, n)
             } else if m == 4 {
-                let r = b4(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n), load(p + 4 * ss, n), load(p + 5 * ss, n))
+                let r = f4(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n), load(p + 4 * ss, n), load(p + 5 * ss, n))
                 store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
                 store(r.4, q + 4 * ds, n); store(r.5, q + 5 * ds, n)
             } else {
-                let r = b2(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n))
+                let r = f2(load(p, n), load(p + ss, n), load(p + 2 * ss, n), load(p + 3 * ss, n))
                 store(r.0, q, n); store(r.1, q + ds, n); store(r.2, q + 2 * ds, n); store(r.3, q + 3 * ds, n)
             }
             i += n
