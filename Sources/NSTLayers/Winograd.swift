@@ -350,7 +350,8 @@ extension Conv3x3 {
     ///   M, which stay in its own cache between the phases, with no hand-over between cores.
     /// Own bands are chosen (`sharedBands == nil`) when a band that size still has ≥ 128 tiles
     /// (GEMMs that wide run near the BLAS peak) and the layer has ≥ 4 such bands a worker: at
-    /// 384 px, conv1_2 (≈ 15 % faster than shared there). Narrower own bands halved the GEMMs'
+    /// 384 px, conv1_2 (forward ≈ 10 % faster than on shared bands, backward about the same;
+    /// own bands half that size were no faster). Narrower own bands halved the GEMMs'
     /// speed on VGG's blocks 3–5, where shared bands made conv4_2 ≈ 35 % faster.
     /// `workers` defaults to `Parallel.workers` (or fewer under `Parallel.limit`).
     @inlinable
