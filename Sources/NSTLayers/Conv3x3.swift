@@ -123,7 +123,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
             if workspace.winogradTile != 0 { return .tile(workspace.winogradTile) }
             let widest = max(inChannels, outChannels)
             if widest > 256 { return pixels >= 1024 ? .f4 : .f2 }
-            return widest <= 256 && pixels >= 4096 ? .f6 : .f4
+            return pixels >= 4096 ? .f6 : .f4
         }
     }
 

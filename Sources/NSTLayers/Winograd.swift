@@ -339,6 +339,11 @@ extension Conv3x3 {
     /// reads or writes at once all map to the same L1 and L2 sets and evict each other.
     @inlinable static var winogradSkew: Int { 16 }
 
+    /// Runs of consecutive channels a shared band's transform phase is cut into, per worker:
+    /// enough that a core slowed by another process takes fewer, few enough that each run
+    /// walks every slab of V or M sequentially for a while.
+    @inlinable static var channelRuns: Int { 8 }
+
     /// How a layer's tile rows are cut into bands, and how the workers share them. A band goes
     /// through three phases: input transform (per input channel), α² GEMMs (per transform point
     /// ξ), output transform (per output channel).
@@ -353,10 +358,10 @@ extension Conv3x3 {
     /// 384 px, conv1_2 (forward ≈ 10 % faster than on shared bands, backward about the same;
     /// own bands half that size were no faster). Narrower own bands halved the GEMMs'
     /// speed on VGG's blocks 3–5, where shared bands made conv4_2 ≈ 35 % faster.
-    /// `workers` defaults to `Parallel.workers` (or fewer under `Parallel.limit`).
+    /// `workers` defaults to `Parallel.available`.
     @inlinable
     public static func winogradPlan(_ t: WinogradTransform, c: Int, o: Int, tilesX: Int, tilesY: Int, maxScalars: Int,
-                                    sharedBands: Bool? = nil, workers: Int = max(1, min(Parallel.limit ?? Parallel.workers, Parallel.workers)))
+                                    sharedBands: Bool? = nil, workers: Int = Parallel.available)
         -> (rows: Int, count: Int, shared: Bool, workers: Int) {
         let perRow = t.alpha * t.alpha * (c + o) * tilesX
         let ownRows = max(1, min((1 << 20) / perRow, maxScalars / (workers * perRow)))
@@ -464,7 +469,7 @@ extension Conv3x3 {
                 }
             }
             if plan.shared {
-                let v = buffer, mm = buffer + a2 * (c * maxT + skew), runs = 8 * plan.workers
+                let v = buffer, mm = buffer + a2 * (c * maxT + skew), runs = channelRuns * plan.workers
                 for band in 0..<plan.count {
                     let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
                     Parallel.forEachRange(c, runs: runs, workers: plan.workers) { worker, channels in
@@ -605,7 +610,7 @@ extension Conv3x3 {
                 }
             }
             if plan.shared {
-                let dv = buffer, dm = buffer + a2 * (c * maxT + skew), runs = 8 * plan.workers
+                let dv = buffer, dm = buffer + a2 * (c * maxT + skew), runs = channelRuns * plan.workers
                 for band in 0..<plan.count {
                     let ty0 = band * plan.rows, rowsT = min(plan.rows, tilesY - ty0)
                     // Rows first reached by this band: the previous band reached down to row ty0·m.

@@ -12,11 +12,14 @@ public enum Parallel {
     /// Set it only while no parallel work runs.
     nonisolated(unsafe) public static var limit: Int? = nil
 
+    /// The workers work is split among now: `workers`, or fewer under `limit`.
+    @inlinable public static var available: Int { max(1, min(limit ?? workers, workers)) }
+
     /// Runs `body(range)` over disjoint ranges covering `0..<count`. Runs inline when the work is
     /// small (`count * costPerItem < 32 Ki`), so tiny tensors pay no dispatch overhead.
     @inlinable
     public static func forRanges(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = min(limit ?? workers, workers, count)
+        let chunks = min(available, count)
         if chunks <= 1 || count * costPerItem < 32_768 {
             if count > 0 { body(0..<count) }
             return

@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
 
-        Convolutions run by --conv-algorithm (default auto: Winograd F(6×6,3×3) for up to 128 \
+        Convolutions run by --conv-algorithm (default auto: Winograd F(6×6,3×3) for up to 256 \
         channels on maps of 4096 pixels or more, else F(4×4,3×3), but F(2×2,3×3) for 512 channels \
         on maps under 1024 pixels; im2col for conv1_1's 3 input channels). \
         --compare-im2col and --compare-threads time each size again with im2col and on 1 thread \
