@@ -96,10 +96,24 @@ public struct ReLUMask: Sendable, Equatable {
             bytes.withUnsafeMutableBufferPointer { mb in
                 let yp = yb.baseAddress, mp = mb.baseAddress
                 guard let yp, let mp else { return }
-                Parallel.forRanges(y.count) { r in for i in r { mp[i] = yp[i] > 0 ? 1 : 0 } }
+                Parallel.forRanges(y.count) { r in ReLUMask.write(yp + r.lowerBound, count: r.count, into: mp + r.lowerBound) }
             }
         }
         positive = bytes
+    }
+
+    /// The mask a convolution wrote with its output (see `Conv3x3.forwardWithReLU`).
+    @inlinable
+    public init(shape: [Int], positive: [UInt8]) {
+        precondition(positive.count == shape.reduce(1, *), "ReLU mask: \(positive.count) bytes for shape \(shape)")
+        self.shape = shape
+        self.positive = positive
+    }
+
+    /// mask[i] = [y[i] > 0] for i < count: the rule `init(of:)` applies, for a fused pass.
+    @inlinable @inline(__always)
+    public static func write<S: TensorScalar>(_ y: UnsafePointer<S>, count: Int, into mask: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<count { mask[i] = y[i] > 0 ? 1 : 0 }
     }
 }
 
@@ -210,12 +224,12 @@ public enum AvgPool2x2: Pool2x2Window {
                 for ci in r {
                     let plane = dxp + ci * h * w
                     for i in 0..<oh {
-                        for j in 0..<ow {
-                            let g = dp[(ci * oh + i) * ow + j] / 4
-                            let p = plane + 2 * i * w + 2 * j
-                            p[0] = g; p[1] = g; p[w] = g; p[w + 1] = g
-                        }
-                        if w % 2 == 1 { plane[2 * i * w + w - 1] = 0; plane[(2 * i + 1) * w + w - 1] = 0 }
+                        // Row 2i gets each gradient twice (a loop of two-way stores, which
+                        // vectorises), then row 2i + 1 is its copy.
+                        let top = plane + 2 * i * w, g = dp + (ci * oh + i) * ow
+                        for j in 0..<ow { let v = g[j] / 4; top[2 * j] = v; top[2 * j + 1] = v }
+                        if w % 2 == 1 { top[w - 1] = 0 }
+                        (top + w).update(from: top, count: w)
                     }
                     if h % 2 == 1 { (plane + (h - 1) * w).update(repeating: 0, count: w) }
                 }

@@ -69,6 +69,21 @@ public final class DerivedWeights<Scalar: TensorScalar>: @unchecked Sendable {
     }
 }
 
+/// What a convolution fused with its ReLU returns (`Conv3x3.forwardWithReLU`).
+public struct ConvReLUOutput<Scalar: TensorScalar> {
+    /// Y before the ReLU, when asked for.
+    public var preActivation: Tensor<Scalar>?
+    /// max(Y, 0)
+    public var rectified: Tensor<Scalar>
+    /// [Y > 0], what the ReLU's backward needs.
+    public var mask: ReLUMask
+
+    @inlinable
+    public init(preActivation: Tensor<Scalar>?, rectified: Tensor<Scalar>, mask: ReLUMask) {
+        self.preActivation = preActivation; self.rectified = rectified; self.mask = mask
+    }
+}
+
 /// 3×3 convolution, stride 1, zero padding 1, with bias — the only convolution VGG has.
 ///
 ///   Y[o,y,x] = b[o] + Σ_{c,ky,kx} W[o,c,ky,kx] · X[c, y+ky−1, x+kx−1]    (X is 0 outside)
@@ -169,24 +184,35 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         return y
     }
 
-    /// X [C,H,W] → (Y, max(Y, 0)): the pre-activation and the ReLU's output, from one pass
-    /// where the algorithm allows (a layer whose own output is kept and also feeds the ReLU).
+    /// X [C,H,W] → max(Y, 0) and its `ReLUMask`, with the pre-activation Y too when
+    /// `keepPreActivation` (a layer whose own output is kept and also feeds the ReLU), all from
+    /// one pass: the mask is written while each output row is still in cache, instead of a
+    /// second pass over the ReLU's output.
     @_specialize(where Scalar == Float)
     @inlinable
-    public func forwardWithReLU(_ x: Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) -> (preActivation: Tensor<Scalar>, rectified: Tensor<Scalar>) {
+    public func forwardWithReLU(_ x: Tensor<Scalar>, keepPreActivation: Bool = true,
+                                workspace: ConvWorkspace<Scalar>) -> ConvReLUOutput<Scalar> {
         precondition(x.shape.count == 3 && x.shape[0] == inChannels,
                      "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
-        var y = Tensor<Scalar>(uninitializedShape: [outChannels, x.shape[1], x.shape[2]])
-        var r = Tensor<Scalar>(uninitializedShape: y.shape)
-        r.storage.withUnsafeMutableBufferPointer { rb in
-            if let t = winogradTransform(workspace, pixels: x.shape[1] * x.shape[2]) {
-                Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: false, into: &y,
-                                         rectified: rb.baseAddress!, workspace: workspace)
-            } else {
-                Conv3x3.convolve(x, weights: weight, bias: bias, relu: false, into: &y, rectified: rb.baseAddress!, workspace: workspace)
+        let shape = [outChannels, x.shape[1], x.shape[2]], count = shape.reduce(1, *)
+        var y = Tensor<Scalar>(uninitializedShape: shape)   // both paths write every value
+        var r = Tensor<Scalar>(uninitializedShape: keepPreActivation ? shape : [0])
+        let positive = [UInt8](unsafeUninitializedCapacity: count) { mb, initialized in
+            r.storage.withUnsafeMutableBufferPointer { rb in
+                let rectified = keepPreActivation ? rb.baseAddress! : nil, mask = count == 0 ? nil : mb.baseAddress!
+                if let t = winogradTransform(workspace, pixels: x.shape[1] * x.shape[2]) {
+                    Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: true, into: &y,
+                                             rectified: rectified, mask: mask, workspace: workspace)
+                } else {
+                    Conv3x3.convolve(x, weights: weight, bias: bias, relu: true, into: &y,
+                                     rectified: rectified, mask: mask, workspace: workspace)
+                }
             }
+            initialized = count
         }
-        return (y, r)
+        let mask = ReLUMask(shape: shape, positive: positive)
+        return keepPreActivation ? ConvReLUOutput(preActivation: y, rectified: r, mask: mask)
+                                 : ConvReLUOutput(preActivation: nil, rectified: y, mask: mask)
     }
 
     /// dY [O,H,W] → dX [C,H,W] (input gradient only), of dY' = dY · reluMask + addend
@@ -281,11 +307,13 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     }
 
     /// y ← conv(x, weights) + bias (then ReLU), im2col in bands of rows bounded by the workspace.
-    /// x [C,H,W], weights [O,C,3,3], bias [O] or nil, y [O,H,W] (overwritten).
+    /// x [C,H,W], weights [O,C,3,3], bias [O] or nil, y [O,H,W] (overwritten). With `relu`,
+    /// `rectified` (when given) gets the ReLU's output and y keeps the pre-activation, and `mask`
+    /// (when given) gets the ReLU's mask; both hold O·H·W values.
     @inlinable
     public static func convolve(_ x: Tensor<Scalar>, weights: Tensor<Scalar>, bias: Tensor<Scalar>?, relu: Bool,
                                 into y: inout Tensor<Scalar>, rectified: UnsafeMutablePointer<Scalar>? = nil,
-                                workspace: ConvWorkspace<Scalar>) {
+                                mask: UnsafeMutablePointer<UInt8>? = nil, workspace: ConvWorkspace<Scalar>) {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], o = weights.shape[0]
         precondition(weights.shape == [o, c, 3, 3] && y.shape == [o, h, w])
         let plane = h * w
@@ -311,18 +339,12 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                 Scalar.parallelGemm(transA: false, transB: false, m: o, n: n, k: k,
                             alpha: 1, a: wp, lda: k, b: UnsafePointer(cols), ldb: n,
                             beta: bias == nil ? 0 : 1, c: band, ldc: plane)
-                if let rectified {
+                if relu {
                     Parallel.forRanges(o, costPerItem: n) { range in
                         for oi in range {
-                            let p = band + oi * plane, r = rectified + y0 * w + oi * plane
+                            let p = band + oi * plane, r = rectified.map { $0 + y0 * w + oi * plane } ?? p
                             for i in 0..<n { r[i] = p[i] < 0 ? 0 : p[i] }  // ReLU; NaN passes through
-                        }
-                    }
-                } else if relu {
-                    Parallel.forRanges(o, costPerItem: n) { range in
-                        for oi in range {
-                            let p = band + oi * plane
-                            for i in 0..<n where p[i] < 0 { p[i] = 0 }  // ReLU; NaN passes through
+                            if let mask { ReLUMask.write(r, count: n, into: mask + y0 * w + oi * plane) }
                         }
                     }
                 }

@@ -371,9 +371,10 @@ extension Conv3x3 {
         return ((tilesY + count - 1) / count, count, shared, workers)
     }
 
-    /// y ← conv(x, g) + bias by Winograd F(m×m, 3×3), then ReLU when `relu`; when `rectified`
-    /// is given, y keeps the pre-activation and `rectified` (same shape) gets max(y, 0), in the
-    /// same pass. x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
+    /// y ← conv(x, g) + bias by Winograd F(m×m, 3×3), then ReLU when `relu`; with `relu`,
+    /// when `rectified` is given, y keeps the pre-activation and `rectified` (same shape) gets
+    /// max(y, 0), and `mask` (when given) gets the ReLU's mask, in the same pass.
+    /// x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
     ///
     /// Per band of T tiles (rows of tiles, see `winogradPlan`):
     /// (1) per input channel: V[ξ][c][t] = (Bᵀ d_t B)[ξ], ξ = i·α + k (i along y, k along x):
@@ -385,7 +386,7 @@ extension Conv3x3 {
     @inlinable
     public static func winogradConvolve(_ x: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
                                         bias: Tensor<Scalar>?, relu: Bool, into y: inout Tensor<Scalar>,
-                                        rectified: UnsafeMutablePointer<Scalar>? = nil,
+                                        rectified: UnsafeMutablePointer<Scalar>? = nil, mask: UnsafeMutablePointer<UInt8>? = nil,
                                         workspace: ConvWorkspace<Scalar>) {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2]
         let m = t.m, a = t.alpha, a2 = a * a, o = u.shape[1]
@@ -457,14 +458,12 @@ extension Conv3x3 {
                     for r in 0..<min(m, h - yTop) {
                         let offset = (oi * h + yTop + r) * w, d = yp + offset
                         interleave(m, out + r * m * ts + tr * tilesX, ts, pad, count: tilesX)   // the output row, x = t·m + s
-                        if let rectified {
-                            let e = rectified + offset
-                            for xx in 0..<w { let v = pad[xx] + b; d[xx] = v; e[xx] = v < 0 ? 0 : v }
-                        } else if relu {
-                            for xx in 0..<w { let v = pad[xx] + b; d[xx] = v < 0 ? 0 : v }   // NaN passes through
-                        } else {
-                            for xx in 0..<w { d[xx] = pad[xx] + b }
-                        }
+                        // Loops of one source and one destination each, so that each vectorises.
+                        for xx in 0..<w { d[xx] = pad[xx] + b }   // + bias: the pre-activation, or y without a ReLU
+                        if !relu { continue }
+                        let e = rectified.map { $0 + offset } ?? d   // the ReLU, in place without `rectified`
+                        for xx in 0..<w { e[xx] = d[xx] < 0 ? 0 : d[xx] }   // NaN passes through
+                        if let mask { ReLUMask.write(e, count: w, into: mask + offset) }
                     }
                 }
             }

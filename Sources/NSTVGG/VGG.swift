@@ -98,18 +98,15 @@ public final class VGG<Scalar: TensorScalar> {
                     a = conv.forward(a, relu: false, workspace: workspace)
                     if wanted.contains(pos) { out[layer.name] = a }
                 } else {
-                    // conv + bias + ReLU in one pass, which also does the ReLU layer below; a kept
-                    // pre-activation (a style layer) comes out of the same pass.
-                    if wanted.contains(pos) {
-                        let (preActivation, rectified) = conv.forwardWithReLU(a, workspace: workspace)
-                        out[layer.name] = preActivation
-                        a = rectified
-                    } else {
-                        a = conv.forward(a, relu: true, workspace: workspace)
-                    }
+                    // conv + bias + ReLU in one pass, which also does the ReLU layer below and
+                    // writes its mask; a kept pre-activation (a style layer) comes out of the
+                    // same pass.
+                    let fused = conv.forwardWithReLU(a, keepPreActivation: wanted.contains(pos), workspace: workspace)
+                    if let preActivation = fused.preActivation { out[layer.name] = preActivation }
+                    a = fused.rectified
                     pos += 1
                     inputShapes[pos] = a.shape
-                    remember(a, at: pos)
+                    remember(a, mask: fused.mask, at: pos)
                     if wanted.contains(pos) { out[layers[pos].name] = a }
                 }
             case .relu:
@@ -127,11 +124,12 @@ public final class VGG<Scalar: TensorScalar> {
         return out
     }
 
-    /// What backward needs of the ReLU output at `pos`: its mask, and the output itself when
-    /// max pooling follows (its backward looks for each window's maximum).
+    /// What backward needs of the ReLU output at `pos`: its mask (computed here unless the
+    /// convolution's fused pass wrote it), and the output itself when max pooling follows (its
+    /// backward looks for each window's maximum).
     @usableFromInline
-    func remember(_ a: Tensor<Scalar>, at pos: Int) {
-        masks[pos] = ReLUMask(of: a)
+    func remember(_ a: Tensor<Scalar>, mask: ReLUMask? = nil, at pos: Int) {
+        masks[pos] = mask ?? ReLUMask(of: a)
         if pooling == .max && pos + 1 < layers.count && layers[pos + 1].kind == .pool { saved[pos] = a }
     }
 

@@ -33,7 +33,9 @@ struct BenchCommand: ParsableCommand {
         channels on maps of 4096 pixels or more, else F(4×4,3×3), but F(2×2,3×3) for 512 channels \
         on maps under 1024 pixels; im2col for conv1_1's 3 input channels). \
         --compare-im2col and --compare-threads time each size again with im2col and on 1 thread \
-        in the same run; two or more sizes also give the fitted exponent of time ∝ pixels^k.
+        in the same run; --compare-im2col also gives how far the image's gradient moves from \
+        im2col's (relative L2: the accuracy the speed costs). Two or more sizes also give the \
+        fitted exponent of time ∝ pixels^k.
 
         Examples:
           nst bench --random-weights
@@ -162,6 +164,7 @@ struct BenchCommand: ParsableCommand {
                 let base = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "im2col \(width)x\(height)")
                 net.workspace.algorithm = convAlgorithm.algorithm
                 r.im2colIteration = base.iteration.median
+                r.im2colGradientDifference = relativeDifference(r.gradient, base.gradient)
                 if !json {
                     for (row, b) in zip(r.layers, base.layers) {
                         print(String(format: "        %-8@ im2col forward %.4f s, backward %.4f s → %@ %.2f×, %.2f× faster",
@@ -169,9 +172,10 @@ struct BenchCommand: ParsableCommand {
                                      b.forward_s / row.forward_s, b.backward_s / row.backward_s))
                     }
                 }
-                log(String(format: "      im2col in the same run: iteration %.3f s (min %.3f, max %.3f) = %.2f× roofline; %@ is %.2f× faster; peak RSS %.0f MiB",
+                log(String(format: "      im2col in the same run: iteration %.3f s (min %.3f, max %.3f) = %.2f× roofline; %@ is %.2f× faster; peak RSS %.0f MiB; the image's gradient differs from im2col's by %.1e (relative L2)",
                            base.iteration.median, base.iteration.min, base.iteration.max, base.effectiveGFLOPS / r.roofline,
-                           convAlgorithm.rawValue as NSString, base.iteration.median / r.iteration.median, base.peakRSSMiB))
+                           convAlgorithm.rawValue as NSString, base.iteration.median / r.iteration.median, base.peakRSSMiB,
+                           r.im2colGradientDifference ?? .nan))
             }
             if compareThreads {
                 let threads = Parallel.workers
@@ -214,11 +218,13 @@ struct BenchCommand: ParsableCommand {
         let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
         var forward: [Double] = [], backward: [Double] = [], total: [Double] = [], cpu: [Double] = []
         var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
+        var gradient = Tensor<Float>(shape: [0])
         net.recordsLayerTimes = true
         let progress = ProgressBar(total: warmup + iterations, label: label)
         for i in 0..<(warmup + iterations) {
             let cpu0 = ProcessCPUTime.seconds()
-            let (f, b) = workload.iteration()
+            let (f, b, dx) = workload.iteration()
+            if i == warmup + iterations - 1 { gradient = dx }   // kept from the last one only: memory as before
             let cpuSeconds = ProcessCPUTime.seconds() - cpu0
             progress.update(i + 1, values: [("iteration_s", f + b)])
             if i >= warmup {
@@ -241,7 +247,7 @@ struct BenchCommand: ParsableCommand {
         return SizeResult(size: width, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
                           iteration: Stats(total), cpu: Stats(cpu), gflop: flop / 1e9,
                           effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB(),
-                          layers: layerRows, otherForward: otherForward)
+                          layers: layerRows, otherForward: otherForward, gradient: gradient)
     }
 }
 
@@ -278,8 +284,8 @@ private struct Workload {
 
     static func matrix(_ a: Tensor<Float>) -> Tensor<Float> { a.reshaped([a.shape[0], a.shape[1] * a.shape[2]]) }
 
-    /// (forward seconds, losses + backward seconds)
-    func iteration() -> (Double, Double) {
+    /// (forward seconds, losses + backward seconds, the image's gradient)
+    func iteration() -> (Double, Double, Tensor<Float>) {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let acts = net.forward(x, keep: keep)
         let t1 = DispatchTime.now().uptimeNanoseconds
@@ -294,7 +300,7 @@ private struct Workload {
         let dx = net.backward(d)
         precondition(dx.shape == x.shape)
         let t2 = DispatchTime.now().uptimeNanoseconds
-        return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9)
+        return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9, dx)
     }
 }
 
@@ -317,7 +323,11 @@ struct SizeResult {
     var gflop: Double, effectiveGFLOPS: Double, peakRSSMiB: Double
     var layers: [LayerRow]
     var otherForward: Double
+    /// The image's gradient from the last iteration (same image and targets for every algorithm).
+    var gradient: Tensor<Float>
     var algorithm = ""
+    /// ‖∇ − ∇_im2col‖ / ‖∇_im2col‖ of the image's gradient.
+    var im2colGradientDifference: Double? = nil
     var im2colIteration: Double? = nil
     var oneThreadIteration: Double? = nil
     /// The roofline this size is compared with (the higher of those measured around it).
@@ -331,7 +341,7 @@ struct SizeResult {
         var gflop: Double, effective_gflops: Double, ratio_to_roofline: Double, peak_rss_mib: Double
         var layers: [LayerRow]
         var conv_algorithm: String
-        var im2col_iteration_s: Double?, speedup_over_im2col: Double?
+        var im2col_iteration_s: Double?, speedup_over_im2col: Double?, im2col_gradient_relative_difference: Double?
         var one_thread_iteration_s: Double?, thread_speedup: Double?
     }
 
@@ -341,8 +351,17 @@ struct SizeResult {
              effective_gflops: effectiveGFLOPS, ratio_to_roofline: effectiveGFLOPS / roofline, peak_rss_mib: peakRSSMiB,
              layers: layers, conv_algorithm: algorithm,
              im2col_iteration_s: im2colIteration, speedup_over_im2col: im2colIteration.map { $0 / iteration.median },
+             im2col_gradient_relative_difference: im2colGradientDifference,
              one_thread_iteration_s: oneThreadIteration, thread_speedup: oneThreadIteration.map { $0 / iteration.median })
     }
+}
+
+/// ‖a − b‖ / ‖b‖ (L2, accumulated in Double).
+func relativeDifference(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Double {
+    precondition(a.shape == b.shape, "gradients of different shapes: \(a.shape) vs \(b.shape)")
+    var diff = 0.0, norm = 0.0
+    for (x, y) in zip(a.storage, b.storage) { let d = Double(x) - Double(y); diff += d * d; norm += Double(y) * Double(y) }
+    return norm > 0 ? (diff / norm).squareRoot() : diff.squareRoot()
 }
 
 /// One convolution's median times (fused ReLU included in forward; ReLU mask included in backward).

@@ -18,6 +18,9 @@ struct BenchSpeedTests {
             for key in ["im2col_iteration_s", "speedup_over_im2col", "one_thread_iteration_s", "thread_speedup"] {
                 #expect(((s[key] as? Double) ?? 0) > 0, "\(key)")
             }
+            // Winograd moves the gradient by rounding only: nonzero, and far below 1 %.
+            let drift = try #require(s["im2col_gradient_relative_difference"] as? Double)
+            #expect(drift > 0 && drift < 1e-2, "gradient vs im2col: \(drift)")
             let layers = try #require(s["layers"] as? [[String: Any]])
             #expect(layers.first?["layer"] as? String == "conv1_1" && layers.count == 12)
         }

@@ -37,9 +37,15 @@ struct WinogradOracleTests {
                     "F(\(tile)) backward \(c)→\(o) \(h)×\(w): \(maxAbsDifference(fastBack, refBack))")
 
             // The fused pair: pre-activation and ReLU output from one pass ...
-            let (pre, rectified) = conv.forwardWithReLU(x, workspace: ws)
+            let pair = conv.forwardWithReLU(x, workspace: ws)
+            let pre = pair.preActivation!, rectified = pair.rectified
             #expect(maxAbsDifference(pre, ref) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU pre \(c)→\(o) \(h)×\(w)")
             #expect(maxAbsDifference(rectified, ReLU.forward(ref)) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU post")
+            // The mask written in the same pass is the one a separate pass over the output gives.
+            #expect(pair.mask == ReLUMask(of: rectified), "\(algorithm) F(\(tile)) fused mask \(c)→\(o) \(h)×\(w)")
+            let alone = conv.forwardWithReLU(x, keepPreActivation: false, workspace: ws)
+            #expect(alone.preActivation == nil && alone.rectified.storage == rectified.storage && alone.mask == pair.mask,
+                    "\(algorithm) F(\(tile)) forwardWithReLU without the pre-activation")
             // ... and the backward of ReLU + a gradient at the pre-activation + the convolution.
             let extra = Tensor<S>.uniform([o, h, w], using: &rng)
             var combined = ReLU.backward(dY, output: ref)
@@ -156,11 +162,10 @@ struct WinogradOracleTests {
         let ws = ConvWorkspace<Double>(maxScalars: 10)
         ws.algorithm = tile == 0 ? .im2col : .winograd
         ws.winogradTile = tile
-        let (_, y) = conv.forwardWithReLU(x, workspace: ws)
-        let dX = conv.backward(R, reluMask: ReLUMask(of: y), addend: S, workspace: ws)
+        let dX = conv.backward(R, reluMask: conv.forwardWithReLU(x, workspace: ws).mask, addend: S, workspace: ws)
         let res = GradCheck.check(at: x.storage, analytic: dX.storage) { v in
-            let (pre, post) = conv.forwardWithReLU(Tensor(shape: [c, h, w], storage: v), workspace: ws)
-            return dot(post, R) + dot(pre, S)
+            let pair = conv.forwardWithReLU(Tensor(shape: [c, h, w], storage: v), workspace: ws)
+            return dot(pair.rectified, R) + dot(pair.preActivation!, S)
         }
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }

@@ -96,6 +96,22 @@ func quadratic(_ v: [Double]) -> (value: Double, gradient: [Double]) {
         #expect(r.value < 1e-12)
     }
 
+    @Test func firstTrialStepsMoveTheLargestCoordinateOrTheL1NormByTheLearningRate() throws {
+        // f = Σ c_i x_i²/2 from x0 = 1: g = c. With the line search the first trial moves the
+        // largest coordinate by lr (‖s‖∞ = lr); without it, as Torch, ‖s‖₁ = lr.
+        let c: [Double] = [40, -2, 10, 0.5]
+        for (search, expected) in [(LineSearch.armijo, 0.5 / 40), (.none, 0.5 / 52.5)] {
+            var seen: [[Double]] = []
+            _ = try LBFGS<Double>(lineSearch: search, learningRate: 0.5).minimize([1, 1, 1, 1], maxEvaluations: 2) { x in
+                seen.append(x)
+                return (zip(c, x).reduce(0) { $0 + $1.0 * $1.1 * $1.1 / 2 }, zip(c, x).map { $0 * $1 })
+            }
+            for i in 0..<4 {
+                #expect(abs(seen[1][i] - (1 - expected * c[i])) < 1e-12, "\(search): x[\(i)] = \(seen[1][i])")
+            }
+        }
+    }
+
     @Test func worksInFloat() throws {
         let r = try LBFGS<Float>(historySize: 5).minimize([-1.2, 1], maxEvaluations: 400) { v in
             let e = rosenbrock(v.map(Double.init)); return (e.value, e.gradient.map(Float.init))
