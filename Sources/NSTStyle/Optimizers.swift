@@ -98,12 +98,12 @@ public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, n
 ///   search would spend extra evaluations bracketing the curvature condition. The loss
 ///   then decreases monotonically, which makes runs easy to trust and to stop anywhere.
 ///   Why not Torch's first step lr·min(1, 1/‖g‖₁) here: it makes ‖s‖₁ = lr, which on a
-///   384×288 image moves each value by ≈ 3e-6, under Float's resolution near 100 (7.6e-6).
+///   384×288 image moves a value by ≈ 3e-6 on average, under Float's resolution near 100 (7.6e-6).
 ///   The first curvature pair (s, y) is then rounding noise, and so is the scale γ of every
-///   later step: two runs whose gradients differ only in rounding (im2col and Winograd, or
-///   two BLAS builds) took different steps from evaluation 3 on, and after 100 evaluations
+///   later step: two runs whose gradients differ only in rounding (im2col and Winograd)
+///   took different steps from evaluation 3 on, and after 100 evaluations
 ///   their losses were 0.85 % apart even between im2col runs whose content weights differed
-///   by 1e-6. With ‖s‖∞ = lr they agree to 1e-6 for the first 7 evaluations.
+///   by 1e-6. With ‖s‖∞ = lr they agree to 1.4e-6 for the first 5 evaluations.
 /// - `.none`: a fixed step x ← x + lr·d (lr·min(1, 1/‖g‖₁)·d on the first iteration, and
 ///   after a reset to steepest descent), as in Torch's optim.lbfgs that jcjohnson/neural-style
 ///   uses by default (lr = 1). Cheaper
