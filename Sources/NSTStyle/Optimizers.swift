@@ -84,9 +84,10 @@ public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, n
 ///     d ← −r
 ///
 /// Step along d, two modes:
-/// - `.armijo` (default): backtracking line search. Try t = 1 (t = lr·min(1, 1/‖g‖∞) on the
+/// - `.armijo` (default): backtracking line search. Try t = 1 (t = lr·min(1, u/‖g‖∞) on the
 ///   very first iteration, when H₀ = I knows nothing of the scale: the largest coordinate moves
-///   by lr, one grey level for a 0–255 model) and shrink it — to the
+///   by lr·u, u = one grey level = 1/255 of the widest range of `bounds`, 1 without bounds)
+///   and shrink it — to the
 ///   minimiser of the quadratic through f(x), gᵀd and f(x + t d), kept within [t/10, t/2] —
 ///   until the Armijo sufficient-decrease condition
 ///       f(x + t d) ≤ f(x) + c₁ t gᵀd,   c₁ = 1e-4
@@ -103,7 +104,7 @@ public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, n
 ///   later step: two runs whose gradients differ only in rounding (im2col and Winograd)
 ///   took different steps from evaluation 3 on, and after 100 evaluations
 ///   their losses were 0.85 % apart even between im2col runs whose content weights differed
-///   by 1e-6. With ‖s‖∞ = lr they agree to 1.4e-6 for the first 5 evaluations.
+///   by 1e-6. With ‖s‖∞ = one grey level they agree to 1.4e-6 for the first 5 evaluations.
 /// - `.none`: a fixed step x ← x + lr·d (lr·min(1, 1/‖g‖₁)·d on the first iteration, and
 ///   after a reset to steepest descent), as in Torch's optim.lbfgs that jcjohnson/neural-style
 ///   uses by default (lr = 1). Cheaper
@@ -188,15 +189,17 @@ public struct LBFGS<S: TensorScalar> {
             for j in 0..<n { gd += gHat[j] * d[j] }
             // Steepest descent on ĝ with the history dropped: the fallback whenever the
             // quasi-Newton direction is not a descent direction or its line search fails.
-            // Its first trial step: the largest coordinate moves by lr with the line search,
-            // ‖s‖₁ = lr without it (Torch's; see the type's comment for why they differ).
+            // Its first trial step: with the line search the largest coordinate moves by lr grey
+            // levels (1/255 of the box's widest range; lr without a box), without it ‖s‖₁ = lr
+            // (Torch's; see the type's comment for why they differ).
             func steepest() -> Double {
                 s.removeAll(); y.removeAll(); rho.removeAll()
                 var l1 = 0.0, largest = 0.0, gg = 0.0
                 for j in 0..<n { d[j] = -gHat[j]; l1 += abs(gHat[j]); largest = max(largest, abs(gHat[j])); gg += gHat[j] * gHat[j] }
                 gd = -gg
-                let norm = lineSearch == .none ? l1 : largest
-                return learningRate * min(1, 1 / max(norm, 1e-300))
+                if lineSearch == .none { return learningRate * min(1, 1 / max(l1, 1e-300)) }
+                let greyLevel = bounds.map { Double(zip($0.upper, $0.lower).map { $0 - $1 }.max() ?? 255) / 255 } ?? 1
+                return learningRate * min(1, greyLevel / max(largest, 1e-300))
             }
             var t = learningRate
             var isSteepest = false
