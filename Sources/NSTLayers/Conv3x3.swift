@@ -69,21 +69,6 @@ public final class DerivedWeights<Scalar: TensorScalar>: @unchecked Sendable {
     }
 }
 
-/// What a convolution fused with its ReLU returns (`Conv3x3.forwardWithReLU`).
-public struct ConvReLUOutput<Scalar: TensorScalar> {
-    /// Y before the ReLU, when asked for.
-    public var preActivation: Tensor<Scalar>?
-    /// max(Y, 0)
-    public var rectified: Tensor<Scalar>
-    /// [Y > 0], what the ReLU's backward needs.
-    public var mask: ReLUMask
-
-    @inlinable
-    public init(preActivation: Tensor<Scalar>?, rectified: Tensor<Scalar>, mask: ReLUMask) {
-        self.preActivation = preActivation; self.rectified = rectified; self.mask = mask
-    }
-}
-
 /// 3×3 convolution, stride 1, zero padding 1, with bias — the only convolution VGG has.
 ///
 ///   Y[o,y,x] = b[o] + Σ_{c,ky,kx} W[o,c,ky,kx] · X[c, y+ky−1, x+kx−1]    (X is 0 outside)
@@ -184,35 +169,35 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         return y
     }
 
-    /// X [C,H,W] → max(Y, 0) and its `ReLUMask`, with the pre-activation Y too when
-    /// `keepPreActivation` (a layer whose own output is kept and also feeds the ReLU), all from
-    /// one pass: the mask is written while each output row is still in cache, instead of a
-    /// second pass over the ReLU's output.
+    /// X [C,H,W] → max(Y, 0), with the pre-activation Y too when `keepPreActivation` (a layer
+    /// whose own output is kept and also feeds the ReLU), and the ReLU's mask [Y > 0] written
+    /// into `mask` (the bytes of a `ReLUMask`), all from one pass: the mask is written while each
+    /// output row is still in cache, instead of a second pass over the ReLU's output. `mask` is
+    /// resized to O·H·W only if its size differs, so a caller that hands back last evaluation's
+    /// bytes (VGG does) allocates nothing for it.
     @_specialize(where Scalar == Float)
     @inlinable
-    public func forwardWithReLU(_ x: Tensor<Scalar>, keepPreActivation: Bool = true,
-                                workspace: ConvWorkspace<Scalar>) -> ConvReLUOutput<Scalar> {
+    public func forwardWithReLU(_ x: Tensor<Scalar>, keepPreActivation: Bool = true, mask: inout [UInt8],
+                                workspace: ConvWorkspace<Scalar>) -> (preActivation: Tensor<Scalar>?, rectified: Tensor<Scalar>) {
         precondition(x.shape.count == 3 && x.shape[0] == inChannels,
                      "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
         let shape = [outChannels, x.shape[1], x.shape[2]], count = shape.reduce(1, *)
         var y = Tensor<Scalar>(uninitializedShape: shape)   // both paths write every value
         var r = Tensor<Scalar>(uninitializedShape: keepPreActivation ? shape : [0])
-        let positive = [UInt8](unsafeUninitializedCapacity: count) { mb, initialized in
+        if mask.count != count { mask = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count } }   // written below
+        mask.withUnsafeMutableBufferPointer { mb in
             r.storage.withUnsafeMutableBufferPointer { rb in
-                let rectified = keepPreActivation ? rb.baseAddress! : nil, mask = count == 0 ? nil : mb.baseAddress!
+                let rectified = keepPreActivation ? rb.baseAddress! : nil, maskp = count == 0 ? nil : mb.baseAddress!
                 if let t = winogradTransform(workspace, pixels: x.shape[1] * x.shape[2]) {
                     Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: true, into: &y,
-                                             rectified: rectified, mask: mask, workspace: workspace)
+                                             rectified: rectified, mask: maskp, workspace: workspace)
                 } else {
                     Conv3x3.convolve(x, weights: weight, bias: bias, relu: true, into: &y,
-                                     rectified: rectified, mask: mask, workspace: workspace)
+                                     rectified: rectified, mask: maskp, workspace: workspace)
                 }
             }
-            initialized = count
         }
-        let mask = ReLUMask(shape: shape, positive: positive)
-        return keepPreActivation ? ConvReLUOutput(preActivation: y, rectified: r, mask: mask)
-                                 : ConvReLUOutput(preActivation: nil, rectified: y, mask: mask)
+        return keepPreActivation ? (y, r) : (nil, y)
     }
 
     /// dY [O,H,W] → dX [C,H,W] (input gradient only), of dY' = dY · reluMask + addend

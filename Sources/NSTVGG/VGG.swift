@@ -77,6 +77,9 @@ public final class VGG<Scalar: TensorScalar> {
         precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
         let wanted = Set(keep.map(position))
         saved.removeAll(keepingCapacity: true)
+        // The fused convolutions write their masks into the last evaluation's bytes (same
+        // sizes), so an evaluation allocates no masks after the first.
+        var spareMasks = masks.mapValues(\.positive)
         masks.removeAll(keepingCapacity: true)
         inputShapes.removeAll(keepingCapacity: true)
         imageShape = x.shape
@@ -101,12 +104,13 @@ public final class VGG<Scalar: TensorScalar> {
                     // conv + bias + ReLU in one pass, which also does the ReLU layer below and
                     // writes its mask; a kept pre-activation (a style layer) comes out of the
                     // same pass.
-                    let fused = conv.forwardWithReLU(a, keepPreActivation: wanted.contains(pos), workspace: workspace)
+                    var mask = spareMasks.removeValue(forKey: pos + 1) ?? []
+                    let fused = conv.forwardWithReLU(a, keepPreActivation: wanted.contains(pos), mask: &mask, workspace: workspace)
                     if let preActivation = fused.preActivation { out[layer.name] = preActivation }
                     a = fused.rectified
                     pos += 1
                     inputShapes[pos] = a.shape
-                    remember(a, mask: fused.mask, at: pos)
+                    remember(a, mask: ReLUMask(shape: a.shape, positive: mask), at: pos)
                     if wanted.contains(pos) { out[layers[pos].name] = a }
                 }
             case .relu:

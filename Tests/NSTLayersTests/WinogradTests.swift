@@ -37,15 +37,18 @@ struct WinogradOracleTests {
                     "F(\(tile)) backward \(c)→\(o) \(h)×\(w): \(maxAbsDifference(fastBack, refBack))")
 
             // The fused pair: pre-activation and ReLU output from one pass ...
-            let pair = conv.forwardWithReLU(x, workspace: ws)
+            var maskBytes: [UInt8] = [7]   // the wrong size: resized
+            let pair = conv.forwardWithReLU(x, mask: &maskBytes, workspace: ws)
             let pre = pair.preActivation!, rectified = pair.rectified
             #expect(maxAbsDifference(pre, ref) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU pre \(c)→\(o) \(h)×\(w)")
             #expect(maxAbsDifference(rectified, ReLU.forward(ref)) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU post")
-            // The mask written in the same pass is the one a separate pass over the output gives.
-            #expect(pair.mask == ReLUMask(of: rectified), "\(algorithm) F(\(tile)) fused mask \(c)→\(o) \(h)×\(w)")
-            let alone = conv.forwardWithReLU(x, keepPreActivation: false, workspace: ws)
-            #expect(alone.preActivation == nil && alone.rectified.storage == rectified.storage && alone.mask == pair.mask,
-                    "\(algorithm) F(\(tile)) forwardWithReLU without the pre-activation")
+            // The mask written in the same pass is the one a separate pass over the output gives,
+            // also when the bytes are handed back (every one rewritten).
+            #expect(ReLUMask(shape: [o, h, w], positive: maskBytes) == ReLUMask(of: rectified), "\(algorithm) F(\(tile)) fused mask \(c)→\(o) \(h)×\(w)")
+            var reused = maskBytes.map { 1 - $0 }
+            let alone = conv.forwardWithReLU(x, keepPreActivation: false, mask: &reused, workspace: ws)
+            #expect(alone.preActivation == nil && alone.rectified.storage == rectified.storage && reused == maskBytes,
+                    "\(algorithm) F(\(tile)) forwardWithReLU without the pre-activation, mask bytes reused")
             // ... and the backward of ReLU + a gradient at the pre-activation + the convolution.
             let extra = Tensor<S>.uniform([o, h, w], using: &rng)
             var combined = ReLU.backward(dY, output: ref)
@@ -162,9 +165,11 @@ struct WinogradOracleTests {
         let ws = ConvWorkspace<Double>(maxScalars: 10)
         ws.algorithm = tile == 0 ? .im2col : .winograd
         ws.winogradTile = tile
-        let dX = conv.backward(R, reluMask: conv.forwardWithReLU(x, workspace: ws).mask, addend: S, workspace: ws)
+        var mask: [UInt8] = []
+        _ = conv.forwardWithReLU(x, mask: &mask, workspace: ws)
+        let dX = conv.backward(R, reluMask: ReLUMask(shape: [o, h, w], positive: mask), addend: S, workspace: ws)
         let res = GradCheck.check(at: x.storage, analytic: dX.storage) { v in
-            let pair = conv.forwardWithReLU(Tensor(shape: [c, h, w], storage: v), workspace: ws)
+            let pair = conv.forwardWithReLU(Tensor(shape: [c, h, w], storage: v), mask: &mask, workspace: ws)
             return dot(pair.rectified, R) + dot(pair.preActivation!, S)
         }
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
