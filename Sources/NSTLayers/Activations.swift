@@ -51,15 +51,26 @@ public enum ReLU {
             // (An empty array's baseAddress need not be nil: test the optionals themselves.)
             let mp = mask == nil ? nil : mb.baseAddress, ep = addend == nil ? nil : eb.baseAddress
             Parallel.forRanges(dY.count) { r in
-                switch (mp, ep) {
-                case let (mp?, ep?): for i in r { xp[i] = (mp[i] != 0 ? dp[i] : 0) + ep[i] }
-                case let (mp?, nil): for i in r { xp[i] = mp[i] != 0 ? dp[i] : 0 }
-                case let (nil, ep?): for i in r { xp[i] = dp[i] + ep[i] }
-                case (nil, nil): for i in r { xp[i] = dp[i] }
-                }
+                let i = r.lowerBound
+                gradientRun(dp + i, mask: mp.map { $0 + i }, addend: ep.map { $0 + i }, into: xp + i, count: r.count)
             }
         } } } }
         return dX
+    }
+
+    /// d[i] = dY[i] · [mask[i] ≠ 0] + addend[i] for i < count, the mask or the addend left out
+    /// when nil: the ReLU's backward plus a gradient injected at its input, on one run of
+    /// values. The rule every fused backward applies (here, and on the convolutions' reads of
+    /// dY). d may not overlap dY or addend.
+    @inlinable @inline(__always)
+    public static func gradientRun<S: TensorScalar>(_ dY: UnsafePointer<S>, mask: UnsafePointer<UInt8>?, addend: UnsafePointer<S>?,
+                                                    into d: UnsafeMutablePointer<S>, count: Int) {
+        switch (mask, addend) {
+        case let (m?, e?): for i in 0..<count { d[i] = (m[i] != 0 ? dY[i] : 0) + e[i] }
+        case let (m?, nil): for i in 0..<count { d[i] = m[i] != 0 ? dY[i] : 0 }
+        case let (nil, e?): for i in 0..<count { d[i] = dY[i] + e[i] }
+        case (nil, nil): d.update(from: dY, count: count)
+        }
     }
 
     /// d ← d · mask, without allocating.

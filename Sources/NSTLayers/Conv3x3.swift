@@ -1,4 +1,9 @@
 import NSTTensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Scratch memory for the convolutions' im2col bands: allocated once, grown only up to
 /// `maxScalars`, reused by every call. One workspace per thread of use (not thread-safe).
@@ -6,6 +11,12 @@ import NSTTensor
 /// The bound keeps memory flat at any image size: a 3×3 convolution of C channels over a
 /// W-wide image needs 9·C·W scalars per output row, so the convolution works in bands of
 /// rows that fit (at least one row, whatever the bound).
+///
+/// The buffer is an anonymous mapping of its own, outside the C heap: it lives as long as the
+/// network while activations of tens of MiB are allocated and freed around it every
+/// evaluation. Grown inside the heap, it could land above blocks freed later and hold the
+/// heap's top up: peak RSS at 384 px rose from 453 to 478 MiB when conv1_1's first request
+/// became small (own bands, see `Conv3x3.im2colPlan`); as a mapping, 459 either way.
 public final class ConvWorkspace<Scalar: TensorScalar> {
     /// Default bound: 4 Mi scalars (16 MiB in Float). Bands of ≥ a few thousand columns keep
     /// the GEMMs large enough to run near the BLAS peak.
@@ -27,6 +38,9 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// Whether all workers share each Winograd band (`true`) or each runs bands of its own
     /// (`false`); nil = per layer, see `Conv3x3.winogradPlan`.
     public var winogradSharedBands: Bool? = nil
+    /// Whether each im2col worker runs small bands of its own (`true`) or all workers share
+    /// each band (`false`); nil = per layer, see `Conv3x3.im2colPlan`.
+    public var im2colOwnBands: Bool? = nil
     @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
     @usableFromInline var capacity = 0
 
@@ -35,7 +49,11 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
         self.maxScalars = maxScalars
     }
 
-    deinit { buffer?.deallocate() }
+    deinit { release() }
+
+    @usableFromInline func release() {
+        if let buffer { munmap(buffer, capacity * MemoryLayout<Scalar>.stride) }
+    }
 
     /// Scalars currently held (for memory reports).
     public var allocatedScalars: Int { capacity }
@@ -44,8 +62,10 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     @inlinable
     func scratch(_ count: Int) -> UnsafeMutablePointer<Scalar> {
         if count > capacity {
-            buffer?.deallocate()
-            buffer = .allocate(capacity: count)
+            release()
+            let raw = mmap(nil, count * MemoryLayout<Scalar>.stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            precondition(raw != MAP_FAILED, "out of memory for a convolution workspace of \(count) scalars")
+            buffer = raw!.bindMemory(to: Scalar.self, capacity: count)
             capacity = count
         }
         return buffer!
@@ -202,8 +222,9 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
 
     /// dY [O,H,W] → dX [C,H,W] (input gradient only), of dY' = dY · reluMask + addend
     /// when those are given: the backward pass of the ReLU that follows this convolution, and a
-    /// gradient arriving at the convolution's own output, fused into the read of dY on the
-    /// Winograd path (applied first, as separate passes, on the im2col path).
+    /// gradient arriving at the convolution's own output, fused into the read of dY (on the
+    /// Winograd path and GEMM + col2im; applied first, as a separate pass, before the flipped
+    /// convolution).
     ///
     /// Two equivalent ways on the im2col path, chosen by which moves less memory:
     /// - C ≥ O: the flipped convolution dX = conv(dY, W') (im2col of dY: 9·O scalars per pixel);
@@ -221,80 +242,144 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                                             into: &dX, workspace: workspace)
             return dX
         }
-        let dY = reluMask == nil && addend == nil ? dY : ReLU.backward(dY, mask: reluMask, plus: addend)
         if inChannels < outChannels {
-            Conv3x3.transposedConvolve(dY, weights: weight, into: &dX, workspace: workspace)
+            Conv3x3.transposedConvolve(dY, reluMask: reluMask, addend: addend, weights: weight, into: &dX, workspace: workspace)
         } else {
+            let dY = reluMask == nil && addend == nil ? dY : ReLU.backward(dY, mask: reluMask, plus: addend)
             Conv3x3.convolve(dY, weights: backwardWeight, bias: nil, relu: false, into: &dX, workspace: workspace)
         }
         return dX
     }
 
-    /// dX ← Wᵀ-convolution of dY by GEMM + col2im, in bands of rows bounded by the workspace.
-    /// dY [O,H,W], weights [O,C,3,3], dX [C,H,W] (overwritten).
+    /// How the im2col paths cut a layer's H rows (W wide) into bands, and how the workers share
+    /// them; `scratch` and `cached` are the scalars a band holds per pixel in the workspace and
+    /// in cache (scratch plus the band of the output, O or 9C values).
+    /// - shared bands (`own == false`): all workers run one band at a time, splitting each step
+    ///   (im2col, GEMM, ReLU) among them; a band is as many rows as the workspace bound holds.
+    /// - own bands: each worker runs whole bands of ≈ 128 Ki scalars (512 KiB in Float, half an
+    ///   L2), so the columns a band writes are still in its core's cache when its GEMM reads
+    ///   them, and its output when the ReLU and mask read that; no hand-over between cores.
+    ///   Chosen (`ownBands == nil`) when such a band is ≥ 2 rows and ≥ 512 pixels and the layer
+    ///   has ≥ 4 bands a worker: at 384 px, conv1_1 (27 + 64 values a pixel), whose one shared
+    ///   band of 12 MiB of columns and 28 MiB of output went to memory and back between steps.
+    ///   A band is at least 2 rows: the backward's bands run by parity (see
+    ///   `transposedConvolve`). `workers` defaults to `Parallel.available`.
     @inlinable
-    public static func transposedConvolve(_ dY: Tensor<Scalar>, weights: Tensor<Scalar>, into dX: inout Tensor<Scalar>,
-                                          workspace: ConvWorkspace<Scalar>) {
+    public static func im2colPlan(scratch: Int, cached: Int, height h: Int, width w: Int, maxScalars: Int,
+                                  ownBands: Bool? = nil, workers: Int = Parallel.available) -> (rows: Int, own: Bool, workers: Int) {
+        let ownRows = (1 << 17) / max(1, cached * w)
+        let own = ownBands ?? (workers > 1 && ownRows >= 2 && ownRows * w >= 512 && h >= 4 * workers * ownRows)
+        let rows = own ? max(2, min(ownRows, maxScalars / max(1, scratch * w))) : maxScalars / max(1, scratch * w)
+        return (max(1, min(h, rows)), own, workers)
+    }
+
+    /// Runs `body` over 0..<count split among the workers (`shared`) or on the calling one.
+    @inlinable @inline(__always)
+    static func split(_ count: Int, costPerItem: Int, shared: Bool, _ body: (Range<Int>) -> Void) {
+        if shared { Parallel.forRanges(count, costPerItem: costPerItem, body) } else { body(0..<count) }
+    }
+
+    /// Runs band(worker, firstRow, rows) over the plan's bands of 0..<h: one after another
+    /// (shared bands, worker 0), or concurrently, the even bands then the odd ones when
+    /// `byParity` (own bands).
+    @inlinable
+    static func forEachBand(_ plan: (rows: Int, own: Bool, workers: Int), height h: Int, byParity: Bool,
+                            _ band: (Int, Int, Int) -> Void) {
+        let count = (h + plan.rows - 1) / plan.rows
+        func run(_ b: Int, _ worker: Int) { band(worker, b * plan.rows, min(plan.rows, h - b * plan.rows)) }
+        if !plan.own { for b in 0..<count { run(b, 0) }; return }
+        if !byParity { Parallel.forEachIndex(count, workers: plan.workers) { worker, b in run(b, worker) }; return }
+        for parity in 0..<2 {
+            Parallel.forEachIndex((count - parity + 1) / 2, workers: plan.workers) { worker, i in run(2 * i + parity, worker) }
+        }
+    }
+
+    /// dX ← Wᵀ-convolution of dY' = dY · reluMask + addend (each optional) by GEMM + col2im, in
+    /// bands of rows (see `im2colPlan`). dY [O,H,W], weights [O,C,3,3], dX [C,H,W] (overwritten).
+    /// With a mask or an addend, each band's dY' is formed in the workspace just before its GEMM
+    /// reads it. A band's columns add onto one row above and one below its own; own bands run
+    /// by parity (bands of one parity never share a row, each having ≥ 2), shared bands in order.
+    @inlinable
+    public static func transposedConvolve(_ dY: Tensor<Scalar>, reluMask: ReLUMask? = nil, addend: Tensor<Scalar>? = nil,
+                                          weights: Tensor<Scalar>, into dX: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
         let o = dY.shape[0], h = dY.shape[1], w = dY.shape[2], c = weights.shape[1]
         precondition(weights.shape == [o, c, 3, 3] && dX.shape == [c, h, w])
+        precondition(reluMask.map { $0.shape == dY.shape } ?? true && addend.map { $0.shape == dY.shape } ?? true,
+                     "im2col backward: mask/addend shapes must match dY \(dY.shape)")
         let plane = h * w
         if plane == 0 || c == 0 { return }
-        let k = 9 * c
-        let rowsPerBand = max(1, min(h, workspace.maxScalars / max(1, k * w)))
-        let cols = workspace.scratch(k * rowsPerBand * w)
+        let k = 9 * c, fuse = reluMask != nil || addend != nil
+        let plan = im2colPlan(scratch: k + (fuse ? o : 0), cached: k + o, height: h, width: w,
+                              maxScalars: workspace.maxScalars, ownBands: workspace.im2colOwnBands)
+        let maxN = plan.rows * w, bandScalars = (k + (fuse ? o : 0)) * maxN
+        let scratch = workspace.scratch((plan.own ? plan.workers : 1) * bandScalars)
+        let mask = reluMask?.positive ?? [], extra = addend?.storage ?? []
         dY.storage.withUnsafeBufferPointer { db in
+        mask.withUnsafeBufferPointer { mb in
+        extra.withUnsafeBufferPointer { eb in
         weights.storage.withUnsafeBufferPointer { wb in
         dX.storage.withUnsafeMutableBufferPointer { xb in
             let dp = db.baseAddress!, wp = wb.baseAddress!, xp = xb.baseAddress!
-            xp.update(repeating: 0, count: c * plane)
-            var y0 = 0
-            while y0 < h {
-                let rows = min(rowsPerBand, h - y0), n = rows * w
-                // dcols[9C, n] = W[O, 9C]ᵀ · dY_band[O, n] (row stride H·W)
-                Scalar.parallelGemm(transA: true, transB: false, m: k, n: n, k: o,
-                            alpha: 1, a: wp, lda: k, b: dp + y0 * w, ldb: plane,
-                            beta: 0, c: cols, ldc: n)
-                col2imBand(cols, channels: c, height: h, width: w, firstRow: y0, rows: rows, into: xp)
-                y0 += rows
+            // (An empty array's baseAddress need not be nil: test the optionals themselves.)
+            let mp = reluMask == nil ? nil : mb.baseAddress, ep = addend == nil ? nil : eb.baseAddress
+            Parallel.forRanges(c, costPerItem: plane) { r in (xp + r.lowerBound * plane).update(repeating: 0, count: r.count * plane) }
+            forEachBand(plan, height: h, byParity: true) { worker, y0, rows in
+                let n = rows * w, cols = scratch + worker * bandScalars, shared = !plan.own
+                var band = UnsafePointer(dp + y0 * w), ldb = plane
+                if fuse {   // dY'_band [O, n]
+                    let formed = cols + k * maxN
+                    split(o, costPerItem: n, shared: shared) { range in
+                        for oi in range {
+                            let at = oi * plane + y0 * w
+                            ReLU.gradientRun(dp + at, mask: mp.map { $0 + at }, addend: ep.map { $0 + at }, into: formed + oi * n, count: n)
+                        }
+                    }
+                    band = UnsafePointer(formed); ldb = n
+                }
+                // dcols[9C, n] = W[O, 9C]ᵀ · dY'_band[O, n]
+                if shared {
+                    Scalar.parallelGemm(transA: true, transB: false, m: k, n: n, k: o, alpha: 1, a: wp, lda: k, b: band, ldb: ldb, beta: 0, c: cols, ldc: n)
+                } else {
+                    Scalar.gemm(transA: true, transB: false, m: k, n: n, k: o, alpha: 1, a: wp, lda: k, b: band, ldb: ldb, beta: 0, c: cols, ldc: n)
+                }
+                split(c, costPerItem: 9 * n, shared: shared) { range in
+                    for ci in range { col2imChannel(cols, ci, height: h, width: w, firstRow: y0, rows: rows, into: xp) }
+                }
             }
-        } } }
+        } } } } }
     }
 
-    /// The adjoint of `im2colBand`: X[c, firstRow + r + ky − 1, x + kx − 1] += cols[(c·9 + ky·3 + kx), r·W + x]
-    /// for every entry that lands inside the image. Parallel over channels (each owns its plane).
+    /// The adjoint of `im2colChannel`: X[c, firstRow + r + ky − 1, x + kx − 1] += cols[(c·9 + ky·3 + kx), r·W + x]
+    /// for every entry that lands inside the image (rows firstRow − 1 … firstRow + rows of plane c).
     @inlinable
-    static func col2imBand(_ cols: UnsafeMutablePointer<Scalar>, channels c: Int, height h: Int, width w: Int,
-                           firstRow: Int, rows: Int, into x: UnsafeMutablePointer<Scalar>) {
-        let n = rows * w
-        Parallel.forRanges(c, costPerItem: 9 * n) { range in
-            for ci in range {
-                let dst = x + ci * h * w
-                for ky in 0..<3 {
-                    for kx in 0..<3 {
-                        let src = cols + (ci * 9 + ky * 3 + kx) * n
-                        for r in 0..<rows {
-                            let sy = firstRow + r + ky - 1
-                            if sy < 0 || sy >= h { continue }
-                            let s = src + r * w, d = dst + sy * w
-                            switch kx {
-                            case 0:  // column x came from pixel x − 1
-                                if w > 1 { for xx in 1..<w { d[xx - 1] += s[xx] } }
-                            case 1:
-                                for xx in 0..<w { d[xx] += s[xx] }
-                            default: // column x came from pixel x + 1
-                                if w > 1 { for xx in 0..<(w - 1) { d[xx + 1] += s[xx] } }
-                            }
-                        }
+    static func col2imChannel(_ cols: UnsafeMutablePointer<Scalar>, _ ci: Int, height h: Int, width w: Int,
+                              firstRow: Int, rows: Int, into x: UnsafeMutablePointer<Scalar>) {
+        let n = rows * w, dst = x + ci * h * w
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let src = cols + (ci * 9 + ky * 3 + kx) * n
+                for r in 0..<rows {
+                    let sy = firstRow + r + ky - 1
+                    if sy < 0 || sy >= h { continue }
+                    let s = src + r * w, d = dst + sy * w
+                    switch kx {
+                    case 0:  // column x came from pixel x − 1
+                        if w > 1 { for xx in 1..<w { d[xx - 1] += s[xx] } }
+                    case 1:
+                        for xx in 0..<w { d[xx] += s[xx] }
+                    default: // column x came from pixel x + 1
+                        if w > 1 { for xx in 0..<(w - 1) { d[xx + 1] += s[xx] } }
                     }
                 }
             }
         }
     }
 
-    /// y ← conv(x, weights) + bias (then ReLU), im2col in bands of rows bounded by the workspace.
+    /// y ← conv(x, weights) + bias (then ReLU), im2col in bands of rows (see `im2colPlan`).
     /// x [C,H,W], weights [O,C,3,3], bias [O] or nil, y [O,H,W] (overwritten). With `relu`,
     /// `rectified` (when given) gets the ReLU's output and y keeps the pre-activation, and `mask`
-    /// (when given) gets the ReLU's mask; both hold O·H·W values.
+    /// (when given) gets the ReLU's mask; both hold O·H·W values. Each band: im2col, the bias,
+    /// one GEMM, the ReLU and its mask while the band's output is in cache.
     @inlinable
     public static func convolve(_ x: Tensor<Scalar>, weights: Tensor<Scalar>, bias: Tensor<Scalar>?, relu: Bool,
                                 into y: inout Tensor<Scalar>, rectified: UnsafeMutablePointer<Scalar>? = nil,
@@ -304,28 +389,36 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         let plane = h * w
         if plane == 0 || o == 0 { return }
         let k = 9 * c
-        let rowsPerBand = max(1, min(h, workspace.maxScalars / max(1, k * w)))
-        let cols = workspace.scratch(k * rowsPerBand * w)
+        let plan = im2colPlan(scratch: k, cached: k + o, height: h, width: w,
+                              maxScalars: workspace.maxScalars, ownBands: workspace.im2colOwnBands)
+        let bandScalars = k * plan.rows * w
+        let scratch = workspace.scratch((plan.own ? plan.workers : 1) * bandScalars)
+        let biasValues = bias?.storage ?? []
         x.storage.withUnsafeBufferPointer { xb in
         weights.storage.withUnsafeBufferPointer { wb in
         y.storage.withUnsafeMutableBufferPointer { yb in
             let xp = xb.baseAddress!, wp = wb.baseAddress!, yp = yb.baseAddress!
-            var y0 = 0
-            while y0 < h {
-                let rows = min(rowsPerBand, h - y0), n = rows * w
-                im2colBand(xp, channels: c, height: h, width: w, firstRow: y0, rows: rows, into: cols)
-                let band = yp + y0 * w
-                if let bias {
-                    bias.storage.withUnsafeBufferPointer { bb in
-                        for oi in 0..<o { (band + oi * plane).initialize(repeating: bb[oi], count: n) }
+            forEachBand(plan, height: h, byParity: false) { worker, y0, rows in
+                let n = rows * w, cols = scratch + worker * bandScalars, band = yp + y0 * w, shared = !plan.own
+                split(c, costPerItem: 9 * n, shared: shared) { range in
+                    for ci in range { im2colChannel(xp, ci, height: h, width: w, firstRow: y0, rows: rows, into: cols) }
+                }
+                if !biasValues.isEmpty {
+                    split(o, costPerItem: n, shared: shared) { range in
+                        for oi in range { (band + oi * plane).initialize(repeating: biasValues[oi], count: n) }
                     }
                 }
                 // Y_band[O, n] (row stride H·W) = W[O, 9C] · cols[9C, n] (+ bias)
-                Scalar.parallelGemm(transA: false, transB: false, m: o, n: n, k: k,
-                            alpha: 1, a: wp, lda: k, b: UnsafePointer(cols), ldb: n,
-                            beta: bias == nil ? 0 : 1, c: band, ldc: plane)
+                let beta: Scalar = biasValues.isEmpty ? 0 : 1
+                if shared {
+                    Scalar.parallelGemm(transA: false, transB: false, m: o, n: n, k: k, alpha: 1, a: wp, lda: k,
+                                        b: UnsafePointer(cols), ldb: n, beta: beta, c: band, ldc: plane)
+                } else {
+                    Scalar.gemm(transA: false, transB: false, m: o, n: n, k: k, alpha: 1, a: wp, lda: k,
+                                b: UnsafePointer(cols), ldb: n, beta: beta, c: band, ldc: plane)
+                }
                 if relu {
-                    Parallel.forRanges(o, costPerItem: n) { range in
+                    split(o, costPerItem: n, shared: shared) { range in
                         for oi in range {
                             let p = band + oi * plane, r = rectified.map { $0 + y0 * w + oi * plane } ?? p
                             for i in 0..<n { r[i] = p[i] < 0 ? 0 : p[i] }  // ReLU; NaN passes through
@@ -333,39 +426,33 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                         }
                     }
                 }
-                y0 += rows
             }
         } } }
     }
 
     /// cols[(c·9 + ky·3 + kx), r·W + x] = X[c, firstRow + r + ky − 1, x + kx − 1] (0 outside),
-    /// for r in 0..<rows. cols is [9C, rows·W].
+    /// for r in 0..<rows: channel c's 9 rows of cols [9C, rows·W].
     @inlinable
-    static func im2colBand(_ x: UnsafePointer<Scalar>, channels c: Int, height h: Int, width w: Int,
-                           firstRow: Int, rows: Int, into cols: UnsafeMutablePointer<Scalar>) {
-        let n = rows * w
-        Parallel.forRanges(c, costPerItem: 9 * n) { range in
-            for ci in range {
-                let src = x + ci * h * w
-                for ky in 0..<3 {
-                    for kx in 0..<3 {
-                        let dst = cols + (ci * 9 + ky * 3 + kx) * n
-                        for r in 0..<rows {
-                            let sy = firstRow + r + ky - 1
-                            let d = dst + r * w
-                            if sy < 0 || sy >= h { d.initialize(repeating: 0, count: w); continue }
-                            let s = src + sy * w
-                            switch kx {
-                            case 0:  // shifted right: d[x] = s[x−1]
-                                d[0] = 0
-                                if w > 1 { (d + 1).update(from: s, count: w - 1) }
-                            case 1:
-                                d.update(from: s, count: w)
-                            default: // shifted left: d[x] = s[x+1]
-                                if w > 1 { d.update(from: s + 1, count: w - 1) }
-                                d[w - 1] = 0
-                            }
-                        }
+    static func im2colChannel(_ x: UnsafePointer<Scalar>, _ ci: Int, height h: Int, width w: Int,
+                              firstRow: Int, rows: Int, into cols: UnsafeMutablePointer<Scalar>) {
+        let n = rows * w, src = x + ci * h * w
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let dst = cols + (ci * 9 + ky * 3 + kx) * n
+                for r in 0..<rows {
+                    let sy = firstRow + r + ky - 1
+                    let d = dst + r * w
+                    if sy < 0 || sy >= h { d.initialize(repeating: 0, count: w); continue }
+                    let s = src + sy * w
+                    switch kx {
+                    case 0:  // shifted right: d[x] = s[x−1]
+                        d[0] = 0
+                        if w > 1 { (d + 1).update(from: s, count: w - 1) }
+                    case 1:
+                        d.update(from: s, count: w)
+                    default: // shifted left: d[x] = s[x+1]
+                        if w > 1 { d.update(from: s + 1, count: w - 1) }
+                        d[w - 1] = 0
                     }
                 }
             }

@@ -545,20 +545,9 @@ extension Conv3x3 {
                             for s in 0..<m { (dr + s * ts).update(repeating: 0, count: tilesX) }
                             continue
                         }
-                        let offset = (oi * h + sy) * w, s0 = dp + offset
-                        switch (maskp, extrap) {   // the row of dY', contiguous, then its phases
-                        case let (yv?, ev?):
-                            let y = yv + offset, e = ev + offset
-                            for xx in 0..<w { pad[xx] = (y[xx] != 0 ? s0[xx] : 0) + e[xx] }
-                        case let (yv?, nil):
-                            let y = yv + offset
-                            for xx in 0..<w { pad[xx] = y[xx] != 0 ? s0[xx] : 0 }
-                        case let (nil, ev?):
-                            let e = ev + offset
-                            for xx in 0..<w { pad[xx] = s0[xx] + e[xx] }
-                        case (nil, nil):
-                            pad.update(from: s0, count: w)
-                        }
+                        // the row of dY', contiguous, then its phases
+                        let offset = (oi * h + sy) * w
+                        ReLU.gradientRun(dp + offset, mask: maskp.map { $0 + offset }, addend: extrap.map { $0 + offset }, into: pad, count: w)
                         (pad + w).update(repeating: 0, count: tilesX * m - w)
                         deinterleave(m, pad, dr, ts, count: tilesX)
                     }

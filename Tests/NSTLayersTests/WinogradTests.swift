@@ -13,7 +13,7 @@ struct WinogradOracleTests {
                                                   (2, 2, 2, 2), (17, 19, 9, 11), (7, 5, 13, 4), (33, 6, 3, 3)]
 
     func compare<S: TensorScalar>(_ type: S.Type, tile: Int, tolerance: Double, maxScalars: Int, algorithm: ConvAlgorithm = .winograd,
-                                  sharedBands: Bool? = nil) {
+                                  sharedBands: Bool? = nil, im2colOwnBands: Bool? = nil) {
         var rng = SplitMix64(seed: 31)
         for (c, o, h, w) in Self.shapes {
             // Inputs like VGG's: preprocessed pixels of ±128 scale, weights ≈ ±0.1.
@@ -23,6 +23,7 @@ struct WinogradOracleTests {
             ws.algorithm = algorithm
             ws.winogradTile = tile
             ws.winogradSharedBands = sharedBands
+            ws.im2colOwnBands = im2colOwnBands
             let ref = Conv3x3<S>.referenceForward(x, weight: conv.weight, bias: conv.bias)
             let scale = max(1, maxAbs(ref))
             let fast = conv.forward(x, workspace: ws)
@@ -107,8 +108,37 @@ struct WinogradOracleTests {
         #expect(!Conv3x3<Float>.winogradPlan(.f4, c: 512, o: 512, tilesX: 12, tilesY: 9, maxScalars: bound,
                                               sharedBands: false, workers: 2).shared)
     }
-    /// The im2col path's fused forward/backward (mask and addend applied before the GEMM).
-    @Test func im2colMatchesReference() { compare(Double.self, tile: 0, tolerance: 1e-12, maxScalars: 1 << 20, algorithm: .im2col) }
+    /// The im2col path's fused forward/backward (mask and addend formed per band before the
+    /// GEMM), on shared bands and on own bands (the backward's by parity), each forced; with a
+    /// bound that holds a band of 1 row (own bands: 2), and on one worker.
+    @Test(arguments: [false, true], [1 << 20, 10]) func im2colMatchesReference(own: Bool, maxScalars: Int) {
+        compare(Double.self, tile: 0, tolerance: 1e-12, maxScalars: maxScalars, algorithm: .im2col, im2colOwnBands: own)
+    }
+    @Test(arguments: [false, true]) func im2colOneWorkerMatchesReference(own: Bool) {
+        Parallel.limit = 1
+        defer { Parallel.limit = nil }
+        compare(Double.self, tile: 0, tolerance: 1e-12, maxScalars: 10, algorithm: .im2col, im2colOwnBands: own)
+    }
+
+    /// The im2col banding rule at 384×288, two workers, the default workspace: conv1_1 (27
+    /// columns and 64 outputs a pixel) runs own bands of 3 rows in both directions; a layer of
+    /// 64 channels (576 + 64 a pixel) shares bands of as many rows as the bound holds; one
+    /// worker always shares; a forced choice is kept.
+    @Test func im2colPlanForVGGLayers() {
+        let bound = ConvWorkspace<Float>.defaultMaxScalars
+        let forward = Conv3x3<Float>.im2colPlan(scratch: 27, cached: 27 + 64, height: 288, width: 384, maxScalars: bound, workers: 2)
+        #expect(forward.own && forward.rows == 3)
+        let backward = Conv3x3<Float>.im2colPlan(scratch: 27 + 64, cached: 27 + 64, height: 288, width: 384, maxScalars: bound, workers: 2)
+        #expect(backward.own && backward.rows == 3)
+        let wide = Conv3x3<Float>.im2colPlan(scratch: 576, cached: 576 + 64, height: 288, width: 384, maxScalars: bound, workers: 2)
+        #expect(!wide.own && wide.rows == bound / (576 * 384))
+        #expect(!Conv3x3<Float>.im2colPlan(scratch: 27, cached: 91, height: 288, width: 384, maxScalars: bound, workers: 1).own)
+        // A small image has too few bands a worker: shared; forced own bands are ≥ 2 rows.
+        #expect(!Conv3x3<Float>.im2colPlan(scratch: 27, cached: 91, height: 36, width: 48, maxScalars: bound, workers: 2).own)
+        let forced = Conv3x3<Float>.im2colPlan(scratch: 27, cached: 91, height: 36, width: 48, maxScalars: 10, ownBands: true, workers: 2)
+        #expect(forced.own && forced.rows == 2)
+        #expect(!Conv3x3<Float>.im2colPlan(scratch: 27, cached: 91, height: 288, width: 384, maxScalars: bound, ownBands: false, workers: 2).own)
+    }
 
     /// Auto picks Winograd for ≥ 16 channels, im2col below; both agree with the reference.
     @Test func autoMatchesReferenceOnVGGLikeLayer() {
@@ -155,8 +185,8 @@ struct WinogradOracleTests {
 
     /// The fused backward, proven by central differences of a loss that reads both the
     /// pre-activation and the ReLU output: L = ⟨relu(conv x), R⟩ + ⟨conv x, S⟩, so
-    /// dL/dx = backward(R·[y > 0] + S). Winograd tiles 2, 4 and 6, and im2col (tile 0).
-    @Test(arguments: [0, 2, 4, 6]) func fusedBackwardGradientCheck(tile: Int) {
+    /// dL/dx = backward(R·[y > 0] + S). Winograd tiles 2, 4 and 6, and im2col (tile 0), on shared and own bands.
+    @Test(arguments: [0, 2, 4, 6], [false, true]) func fusedBackwardGradientCheck(tile: Int, ownBands: Bool) {
         let (c, o, h, w) = (3, 4, 7, 5)
         var rng = SplitMix64(seed: 35)
         let conv = Conv3x3(weight: Tensor<Double>.uniform([o, c, 3, 3], using: &rng), bias: .uniform([o], using: &rng))
@@ -165,6 +195,8 @@ struct WinogradOracleTests {
         let ws = ConvWorkspace<Double>(maxScalars: 10)
         ws.algorithm = tile == 0 ? .im2col : .winograd
         ws.winogradTile = tile
+        ws.winogradSharedBands = !ownBands
+        ws.im2colOwnBands = ownBands
         var mask: [UInt8] = []
         _ = conv.forwardWithReLU(x, mask: &mask, workspace: ws)
         let dX = conv.backward(R, reluMask: ReLUMask(shape: [o, h, w], positive: mask), addend: S, workspace: ws)
