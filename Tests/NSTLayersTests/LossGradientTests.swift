@@ -26,6 +26,22 @@ struct LossGradientTests {
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
+    /// N = 37: the symmetrisation's 32×32 blocks, a partial one included, against the plain
+    /// sum (dG + dGᵀ)·F looped out.
+    @Test func gramBackwardOverPartialBlocks() {
+        var r = SplitMix64(seed: 4)
+        let n = 37, m = 3
+        let F = Tensor<Double>.uniform([n, m], using: &r), dG = Tensor<Double>.uniform([n, n], using: &r)
+        let dF = Gram.backward(F, dG: dG)
+        var worst = 0.0
+        for i in 0..<n { for k in 0..<m {
+            var s = 0.0
+            for j in 0..<n { s += (dG[i, j] + dG[j, i]) * F[j, k] }
+            worst = max(worst, abs(dF[i, k] - s))
+        } }
+        #expect(worst <= 1e-12, "max |dF − (dG + dGᵀ)F| = \(worst)")
+    }
+
     @Test func styleLossBackward() {
         var r = SplitMix64(seed: 3)
         let F = Tensor<Double>.uniform([5, 9], in: 0...2, using: &r)
