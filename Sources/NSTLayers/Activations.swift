@@ -15,12 +15,17 @@ public enum ReLU {
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
         var y = x
         y.storage.withUnsafeMutableBufferPointer { b in
-            let p = b.baseAddress!
-            Parallel.forRanges(b.count) { r in
-                for i in r { p[i] = p[i] < 0 ? 0 : p[i] }   // NaN passes through
-            }
+            guard let p = b.baseAddress else { return }
+            Parallel.forRanges(b.count) { r in rectify(p + r.lowerBound, into: p + r.lowerBound, count: r.count) }
         }
         return y
+    }
+
+    /// d[i] = max(s[i], 0) for i < count (d may be s): the forward rule every fused pass
+    /// applies. NaN passes through.
+    @inlinable @inline(__always)
+    public static func rectify<S: TensorScalar>(_ s: UnsafePointer<S>, into d: UnsafeMutablePointer<S>, count: Int) {
+        for i in 0..<count { d[i] = s[i] < 0 ? 0 : s[i] }
     }
 
     /// dY, y (the forward's output, or its input) → dX = dY · [y > 0]

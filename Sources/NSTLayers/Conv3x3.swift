@@ -89,6 +89,18 @@ public final class DerivedWeights<Scalar: TensorScalar>: @unchecked Sendable {
     }
 }
 
+/// Which of a fused convolution + ReLU's outputs `Conv3x3.forwardWithReLU` returns (it writes
+/// the ReLU's mask in every case).
+public enum ReLUOutputs: Sendable {
+    /// max(Y, 0) only: a layer nobody reads but the next one.
+    case rectified
+    /// Y and max(Y, 0): a layer whose own output is kept and whose ReLU output feeds on.
+    case both
+    /// Y only: a kept layer whose ReLU output feeds nothing but the next convolution, which
+    /// reads max(Y, 0) as it loads its input (`inputReLU`), so max(Y, 0) is never stored.
+    case preActivation
+}
+
 /// 3×3 convolution, stride 1, zero padding 1, with bias — the only convolution VGG has.
 ///
 ///   Y[o,y,x] = b[o] + Σ_{c,ky,kx} W[o,c,ky,kx] · X[c, y+ky−1, x+kx−1]    (X is 0 outside)
@@ -174,50 +186,61 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     // MARK: fast path
 
     /// X [C,H,W] → Y [O,H,W]; `relu: true` returns max(Y, 0) (fused bias + ReLU).
+    /// `inputReLU: true` convolves max(X, 0) instead of X (see `ReLUOutputs.preActivation`).
     @_specialize(where Scalar == Float)
     @inlinable
-    public func forward(_ x: Tensor<Scalar>, relu: Bool = false, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
-        precondition(x.shape.count == 3 && x.shape[0] == inChannels,
-                     "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
-        let h = x.shape[1], w = x.shape[2]
-        var y = Tensor<Scalar>(uninitializedShape: [outChannels, h, w])   // both paths write every value
-        if let t = winogradTransform(workspace, pixels: h * w) {
-            Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: relu, into: &y, workspace: workspace)
-        } else {
-            Conv3x3.convolve(x, weights: weight, bias: bias, relu: relu, into: &y, workspace: workspace)
-        }
+    public func forward(_ x: Tensor<Scalar>, inputReLU: Bool = false, relu: Bool = false, workspace: ConvWorkspace<Scalar>) -> Tensor<Scalar> {
+        var y = Tensor<Scalar>(uninitializedShape: outputShape(x))   // both paths write every value
+        run(x, inputReLU: inputReLU, relu: relu, into: &y, rectified: nil, mask: nil, workspace: workspace)
         return y
     }
 
-    /// X [C,H,W] → max(Y, 0), with the pre-activation Y too when `keepPreActivation` (a layer
-    /// whose own output is kept and also feeds the ReLU), and the ReLU's mask [Y > 0] written
-    /// into `mask` (the bytes of a `ReLUMask`), all from one pass: the mask is written while each
-    /// output row is still in cache, instead of a second pass over the ReLU's output. `mask` is
-    /// resized to O·H·W only if its size differs, so a caller that hands back last evaluation's
-    /// bytes (VGG does) allocates nothing for it.
+    /// X [C,H,W] → the outputs of conv + bias + ReLU that `outputs` asks for (see `ReLUOutputs`),
+    /// and the ReLU's mask [Y > 0] written into `mask` (the bytes of a `ReLUMask`), all from one
+    /// pass: the mask is written while each output row is still in cache, instead of a second
+    /// pass over the ReLU's output. `mask` is resized to O·H·W only if its size differs, so a
+    /// caller that hands back last evaluation's bytes (VGG does) allocates nothing for it.
+    /// `inputReLU: true` convolves max(X, 0) instead of X.
     @_specialize(where Scalar == Float)
     @inlinable
-    public func forwardWithReLU(_ x: Tensor<Scalar>, keepPreActivation: Bool = true, mask: inout [UInt8],
-                                workspace: ConvWorkspace<Scalar>) -> (preActivation: Tensor<Scalar>?, rectified: Tensor<Scalar>) {
-        precondition(x.shape.count == 3 && x.shape[0] == inChannels,
-                     "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
-        let shape = [outChannels, x.shape[1], x.shape[2]], count = shape.reduce(1, *)
+    public func forwardWithReLU(_ x: Tensor<Scalar>, inputReLU: Bool = false, outputs: ReLUOutputs = .both, mask: inout [UInt8],
+                                workspace: ConvWorkspace<Scalar>) -> (preActivation: Tensor<Scalar>?, rectified: Tensor<Scalar>?) {
+        let shape = outputShape(x), count = shape.reduce(1, *)
         var y = Tensor<Scalar>(uninitializedShape: shape)   // both paths write every value
-        var r = Tensor<Scalar>(uninitializedShape: keepPreActivation ? shape : [0])
+        var r = Tensor<Scalar>(uninitializedShape: outputs == .both ? shape : [0])
         if mask.count != count { mask = [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count } }   // written below
         mask.withUnsafeMutableBufferPointer { mb in
             r.storage.withUnsafeMutableBufferPointer { rb in
-                let rectified = keepPreActivation ? rb.baseAddress! : nil, maskp = count == 0 ? nil : mb.baseAddress!
-                if let t = winogradTransform(workspace, pixels: x.shape[1] * x.shape[2]) {
-                    Conv3x3.winogradConvolve(x, transformed: winogradWeight(t), transform: t, bias: bias, relu: true, into: &y,
-                                             rectified: rectified, mask: maskp, workspace: workspace)
-                } else {
-                    Conv3x3.convolve(x, weights: weight, bias: bias, relu: true, into: &y,
-                                     rectified: rectified, mask: maskp, workspace: workspace)
-                }
+                run(x, inputReLU: inputReLU, relu: outputs != .preActivation, into: &y,
+                    rectified: outputs == .both ? rb.baseAddress! : nil, mask: count == 0 ? nil : mb.baseAddress!, workspace: workspace)
             }
         }
-        return keepPreActivation ? (y, r) : (nil, y)
+        switch outputs {
+        case .rectified: return (nil, y)
+        case .both: return (y, r)
+        case .preActivation: return (y, nil)
+        }
+    }
+
+    /// [O, H, W] for an input X [C, H, W] (checked).
+    @inlinable
+    func outputShape(_ x: Tensor<Scalar>) -> [Int] {
+        precondition(x.shape.count == 3 && x.shape[0] == inChannels,
+                     "Conv3x3 expects [\(inChannels), H, W], got \(x.shape)")
+        return [outChannels, x.shape[1], x.shape[2]]
+    }
+
+    /// The forward pass on the path the workspace selects (see `convolve` for the outputs).
+    @inlinable
+    func run(_ x: Tensor<Scalar>, inputReLU: Bool, relu: Bool, into y: inout Tensor<Scalar>, rectified: UnsafeMutablePointer<Scalar>?,
+             mask: UnsafeMutablePointer<UInt8>?, workspace: ConvWorkspace<Scalar>) {
+        if let t = winogradTransform(workspace, pixels: x.shape[1] * x.shape[2]) {
+            Conv3x3.winogradConvolve(x, inputReLU: inputReLU, transformed: winogradWeight(t), transform: t, bias: bias, relu: relu,
+                                     into: &y, rectified: rectified, mask: mask, workspace: workspace)
+        } else {
+            Conv3x3.convolve(x, inputReLU: inputReLU, weights: weight, bias: bias, relu: relu,
+                             into: &y, rectified: rectified, mask: mask, workspace: workspace)
+        }
     }
 
     /// dY [O,H,W] → dX [C,H,W] (input gradient only), of dY' = dY · reluMask + addend
@@ -377,11 +400,12 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
 
     /// y ← conv(x, weights) + bias (then ReLU), im2col in bands of rows (see `im2colPlan`).
     /// x [C,H,W], weights [O,C,3,3], bias [O] or nil, y [O,H,W] (overwritten). With `relu`,
-    /// `rectified` (when given) gets the ReLU's output and y keeps the pre-activation, and `mask`
-    /// (when given) gets the ReLU's mask; both hold O·H·W values. Each band: im2col, the bias,
-    /// one GEMM, the ReLU and its mask while the band's output is in cache.
+    /// `rectified` (when given) gets the ReLU's output and y keeps the pre-activation; `mask`
+    /// (when given) gets the ReLU's mask [y > 0], with or without `relu`; both hold O·H·W
+    /// values. With `inputReLU`, max(x, 0) is convolved. Each band: im2col, the bias, one GEMM,
+    /// the mask and the ReLU while the band's output is in cache.
     @inlinable
-    public static func convolve(_ x: Tensor<Scalar>, weights: Tensor<Scalar>, bias: Tensor<Scalar>?, relu: Bool,
+    public static func convolve(_ x: Tensor<Scalar>, inputReLU: Bool = false, weights: Tensor<Scalar>, bias: Tensor<Scalar>?, relu: Bool,
                                 into y: inout Tensor<Scalar>, rectified: UnsafeMutablePointer<Scalar>? = nil,
                                 mask: UnsafeMutablePointer<UInt8>? = nil, workspace: ConvWorkspace<Scalar>) {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], o = weights.shape[0]
@@ -401,7 +425,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
             forEachBand(plan, height: h, byParity: false) { worker, y0, rows in
                 let n = rows * w, cols = scratch + worker * bandScalars, band = yp + y0 * w, shared = !plan.own
                 split(c, costPerItem: 9 * n, shared: shared) { range in
-                    for ci in range { im2colChannel(xp, ci, height: h, width: w, firstRow: y0, rows: rows, into: cols) }
+                    for ci in range { im2colChannel(xp, ci, height: h, width: w, firstRow: y0, rows: rows, rectifying: inputReLU, into: cols) }
                 }
                 if !biasValues.isEmpty {
                     split(o, costPerItem: n, shared: shared) { range in
@@ -417,12 +441,12 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                     Scalar.gemm(transA: false, transB: false, m: o, n: n, k: k, alpha: 1, a: wp, lda: k,
                                 b: UnsafePointer(cols), ldb: n, beta: beta, c: band, ldc: plane)
                 }
-                if relu {
+                if relu || mask != nil {
                     split(o, costPerItem: n, shared: shared) { range in
                         for oi in range {
-                            let p = band + oi * plane, r = rectified.map { $0 + y0 * w + oi * plane } ?? p
-                            for i in 0..<n { r[i] = p[i] < 0 ? 0 : p[i] }  // ReLU; NaN passes through
-                            if let mask { ReLUMask.write(r, count: n, into: mask + y0 * w + oi * plane) }
+                            let p = band + oi * plane
+                            if let mask { ReLUMask.write(p, count: n, into: mask + y0 * w + oi * plane) }
+                            if relu { ReLU.rectify(p, into: rectified.map { $0 + y0 * w + oi * plane } ?? p, count: n) }
                         }
                     }
                 }
@@ -431,10 +455,10 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     }
 
     /// cols[(c·9 + ky·3 + kx), r·W + x] = X[c, firstRow + r + ky − 1, x + kx − 1] (0 outside),
-    /// for r in 0..<rows: channel c's 9 rows of cols [9C, rows·W].
+    /// for r in 0..<rows: channel c's 9 rows of cols [9C, rows·W]; of max(X, 0) when `rectifying`.
     @inlinable
     static func im2colChannel(_ x: UnsafePointer<Scalar>, _ ci: Int, height h: Int, width w: Int,
-                              firstRow: Int, rows: Int, into cols: UnsafeMutablePointer<Scalar>) {
+                              firstRow: Int, rows: Int, rectifying: Bool, into cols: UnsafeMutablePointer<Scalar>) {
         let n = rows * w, src = x + ci * h * w
         for ky in 0..<3 {
             for kx in 0..<3 {
@@ -447,16 +471,22 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                     switch kx {
                     case 0:  // shifted right: d[x] = s[x−1]
                         d[0] = 0
-                        if w > 1 { (d + 1).update(from: s, count: w - 1) }
+                        if w > 1 { copyRow(s, d + 1, count: w - 1, rectifying: rectifying) }
                     case 1:
-                        d.update(from: s, count: w)
+                        copyRow(s, d, count: w, rectifying: rectifying)
                     default: // shifted left: d[x] = s[x+1]
-                        if w > 1 { d.update(from: s + 1, count: w - 1) }
+                        if w > 1 { copyRow(s + 1, d, count: w - 1, rectifying: rectifying) }
                         d[w - 1] = 0
                     }
                 }
             }
         }
+    }
+
+    /// d[i] = s[i] for i < count, or max(s[i], 0) when `rectifying` (an input read through its ReLU).
+    @inlinable @inline(__always)
+    static func copyRow(_ s: UnsafePointer<Scalar>, _ d: UnsafeMutablePointer<Scalar>, count: Int, rectifying: Bool) {
+        if rectifying { ReLU.rectify(s, into: d, count: count) } else { d.update(from: s, count: count) }
     }
 
     // MARK: reference (plain loops; the oracle for the fast path)

@@ -373,7 +373,8 @@ extension Conv3x3 {
 
     /// y ← conv(x, g) + bias by Winograd F(m×m, 3×3), then ReLU when `relu`; with `relu`,
     /// when `rectified` is given, y keeps the pre-activation and `rectified` (same shape) gets
-    /// max(y, 0), and `mask` (when given) gets the ReLU's mask, in the same pass.
+    /// max(y, 0); `mask` (when given) gets the ReLU's mask [y > 0], with or without `relu`, in
+    /// the same pass. With `inputReLU`, max(x, 0) is convolved (rectified as rows are read).
     /// x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
     ///
     /// Per band of T tiles (rows of tiles, see `winogradPlan`):
@@ -384,7 +385,7 @@ extension Conv3x3 {
     /// (2) per ξ: the GEMM M[ξ] = U[ξ]·V[ξ];
     /// (3) per output channel: Y = Aᵀ M A (+ bias, ReLU), along x then y, interleaved into y.
     @inlinable
-    public static func winogradConvolve(_ x: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
+    public static func winogradConvolve(_ x: Tensor<Scalar>, inputReLU: Bool = false, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
                                         bias: Tensor<Scalar>?, relu: Bool, into y: inout Tensor<Scalar>,
                                         rectified: UnsafeMutablePointer<Scalar>? = nil, mask: UnsafeMutablePointer<UInt8>? = nil,
                                         workspace: ConvWorkspace<Scalar>) {
@@ -420,7 +421,7 @@ extension Conv3x3 {
                             continue
                         }
                         pad[0] = 0
-                        (pad + 1).update(from: src + sy * w, count: w)
+                        copyRow(src + sy * w, pad + 1, count: w, rectifying: inputReLU)
                         (pad + 1 + w).update(repeating: 0, count: rowLen - 1 - w)
                         // S[q][t] = pad[t·m + q] for q < m; S[m + q][t] = pad[(t + 1)·m + q] = S[q][t + 1]
                         deinterleave(m, pad, sj, ts, count: tilesX)
@@ -460,10 +461,8 @@ extension Conv3x3 {
                         interleave(m, out + r * m * ts + tr * tilesX, ts, pad, count: tilesX)   // the output row, x = t·m + s
                         // Loops of one source and one destination each, so that each vectorises.
                         for xx in 0..<w { d[xx] = pad[xx] + b }   // + bias: the pre-activation, or y without a ReLU
-                        if !relu { continue }
-                        let e = rectified.map { $0 + offset } ?? d   // the ReLU, in place without `rectified`
-                        for xx in 0..<w { e[xx] = d[xx] < 0 ? 0 : d[xx] }   // NaN passes through
-                        if let mask { ReLUMask.write(e, count: w, into: mask + offset) }
+                        if let mask { ReLUMask.write(d, count: w, into: mask + offset) }   // [y > 0] = [max(y, 0) > 0]
+                        if relu { ReLU.rectify(d, into: rectified.map { $0 + offset } ?? d, count: w) }   // in place without `rectified`
                     }
                 }
             }

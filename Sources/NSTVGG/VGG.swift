@@ -86,6 +86,9 @@ public final class VGG<Scalar: TensorScalar> {
         deepest = wanted.max() ?? -1
         var out: [String: Tensor<Scalar>] = [:]
         var a = x
+        /// Whether `a` is a pre-activation whose ReLU output was not stored: the next
+        /// convolution reads max(a, 0).
+        var aWantsReLU = false
         var pos = 0
         layerTimes.removeAll(keepingCapacity: true)
         while pos <= deepest {
@@ -98,22 +101,29 @@ public final class VGG<Scalar: TensorScalar> {
                 let conv = convs[layer.convIndex]
                 let reluFollows = pos < deepest && layers[pos + 1].kind == .relu
                 if !reluFollows {
-                    a = conv.forward(a, relu: false, workspace: workspace)
+                    a = conv.forward(a, inputReLU: aWantsReLU, relu: false, workspace: workspace)
+                    aWantsReLU = false
                     if wanted.contains(pos) { out[layer.name] = a }
                 } else {
                     // conv + bias + ReLU in one pass, which also does the ReLU layer below and
                     // writes its mask; a kept pre-activation (a style layer) comes out of the
-                    // same pass.
+                    // same pass. When nothing but the next convolution reads the ReLU's output,
+                    // it is not stored: that convolution rectifies the pre-activation as it
+                    // reads it (one full-size write less, and one tensor less alive).
+                    let feedsOnlyAConv = pos + 2 <= deepest && layers[pos + 2].kind == .conv && !wanted.contains(pos + 1)
+                    let outputs: ReLUOutputs = !wanted.contains(pos) ? .rectified : feedsOnlyAConv ? .preActivation : .both
                     var mask = spareMasks.removeValue(forKey: pos + 1) ?? []
-                    let fused = conv.forwardWithReLU(a, keepPreActivation: wanted.contains(pos), mask: &mask, workspace: workspace)
+                    let fused = conv.forwardWithReLU(a, inputReLU: aWantsReLU, outputs: outputs, mask: &mask, workspace: workspace)
                     if let preActivation = fused.preActivation { out[layer.name] = preActivation }
-                    a = fused.rectified
+                    a = fused.rectified ?? fused.preActivation!
+                    aWantsReLU = fused.rectified == nil
                     pos += 1
                     inputShapes[pos] = a.shape
-                    remember(a, mask: ReLUMask(shape: a.shape, positive: mask), at: pos)
+                    remember(a, mask: ReLUMask(shape: a.shape, positive: mask), at: pos)   // a is saved only before max pooling, never a pre-activation
                     if wanted.contains(pos) { out[layers[pos].name] = a }
                 }
             case .relu:
+                precondition(!aWantsReLU, "a fused convolution left its ReLU to a layer that is not a convolution")
                 a = ReLU.forward(a)
                 remember(a, at: pos)
                 if wanted.contains(pos) { out[layer.name] = a }

@@ -40,16 +40,29 @@ struct WinogradOracleTests {
             // The fused pair: pre-activation and ReLU output from one pass ...
             var maskBytes: [UInt8] = [7]   // the wrong size: resized
             let pair = conv.forwardWithReLU(x, mask: &maskBytes, workspace: ws)
-            let pre = pair.preActivation!, rectified = pair.rectified
+            let pre = pair.preActivation!, rectified = pair.rectified!
             #expect(maxAbsDifference(pre, ref) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU pre \(c)→\(o) \(h)×\(w)")
             #expect(maxAbsDifference(rectified, ReLU.forward(ref)) <= tolerance * scale, "\(algorithm) F(\(tile)) forwardWithReLU post")
             // The mask written in the same pass is the one a separate pass over the output gives,
             // also when the bytes are handed back (every one rewritten).
             #expect(ReLUMask(shape: [o, h, w], positive: maskBytes) == ReLUMask(of: rectified), "\(algorithm) F(\(tile)) fused mask \(c)→\(o) \(h)×\(w)")
             var reused = maskBytes.map { 1 - $0 }
-            let alone = conv.forwardWithReLU(x, keepPreActivation: false, mask: &reused, workspace: ws)
-            #expect(alone.preActivation == nil && alone.rectified.storage == rectified.storage && reused == maskBytes,
+            let alone = conv.forwardWithReLU(x, outputs: .rectified, mask: &reused, workspace: ws)
+            #expect(alone.preActivation == nil && alone.rectified!.storage == rectified.storage && reused == maskBytes,
                     "\(algorithm) F(\(tile)) forwardWithReLU without the pre-activation, mask bytes reused")
+            // The pre-activation alone, with the same mask.
+            var preMask = maskBytes.map { 1 - $0 }
+            let preOnly = conv.forwardWithReLU(x, outputs: .preActivation, mask: &preMask, workspace: ws)
+            #expect(preOnly.rectified == nil && preOnly.preActivation!.storage == pre.storage && preMask == maskBytes,
+                    "\(algorithm) F(\(tile)) forwardWithReLU, the pre-activation alone")
+            // An input read through its ReLU: the convolution of max(x, 0).
+            let refOfRectified = Conv3x3<S>.referenceForward(ReLU.forward(x), weight: conv.weight, bias: conv.bias)
+            let ofRectified = conv.forward(x, inputReLU: true, workspace: ws)
+            #expect(maxAbsDifference(ofRectified, refOfRectified) <= tolerance * max(1, maxAbs(refOfRectified)),
+                    "\(algorithm) F(\(tile)) forward of max(x, 0) \(c)→\(o) \(h)×\(w)")
+            var inputMask: [UInt8] = []
+            let fusedOfRectified = conv.forwardWithReLU(x, inputReLU: true, outputs: .both, mask: &inputMask, workspace: ws)
+            #expect(fusedOfRectified.preActivation!.storage == ofRectified.storage, "\(algorithm) F(\(tile)) fused forward of max(x, 0)")
             // ... and the backward of ReLU + a gradient at the pre-activation + the convolution.
             let extra = Tensor<S>.uniform([o, h, w], using: &rng)
             var combined = ReLU.backward(dY, output: ref)
@@ -202,7 +215,7 @@ struct WinogradOracleTests {
         let dX = conv.backward(R, reluMask: ReLUMask(shape: [o, h, w], positive: mask), addend: S, workspace: ws)
         let res = GradCheck.check(at: x.storage, analytic: dX.storage) { v in
             let pair = conv.forwardWithReLU(Tensor(shape: [c, h, w], storage: v), mask: &mask, workspace: ws)
-            return dot(pair.rectified, R) + dot(pair.preActivation!, S)
+            return dot(pair.rectified!, R) + dot(pair.preActivation!, S)
         }
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }

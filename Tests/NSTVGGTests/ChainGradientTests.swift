@@ -127,4 +127,28 @@ struct ChainGradientTests {
         // No upstream gradient → zero image gradient of the right shape.
         #expect(net.backward([:]) == Tensor(shape: [3, 8, 8]))
     }
+
+    /// A kept pre-activation whose ReLU output feeds only the next convolution (conv1_1,
+    /// conv2_1) is not rectified into a tensor of its own; that convolution rectifies as it
+    /// reads. Keeping the ReLU outputs too forces the stored path: the same activations and the
+    /// same image gradient, to the bit, for both poolings, on im2col and on Winograd.
+    @Test(arguments: [Pooling.avg, .max], [ConvAlgorithm.im2col, .winograd])
+    func unstoredReLUOutputsMatchStoredOnes(pooling: Pooling, algorithm: ConvAlgorithm) {
+        let weights = VGGWeights<Double>.random(architecture: .vgg16, channels: Self.widths, seed: 5)
+        let workspace = ConvWorkspace<Double>()
+        workspace.algorithm = algorithm
+        let net = VGG(architecture: .vgg16, weights: weights, pooling: pooling, workspace: workspace)
+        var rng = SplitMix64(seed: 6)
+        let x = Tensor<Double>.uniform([3, 13, 10], in: -1...1, using: &rng)
+        let kept: Set<String> = ["conv1_1", "conv2_1", "conv2_2"]
+        let unstored = net.forward(x, keep: kept)
+        let gradients = kept.reduce(into: [String: Tensor<Double>]()) { d, name in
+            d[name] = Tensor<Double>.uniform(unstored[name]!.shape, using: &rng)
+        }
+        let dUnstored = net.backward(gradients)
+        let stored = net.forward(x, keep: kept.union(["relu1_1", "relu2_1"]))
+        #expect(stored["relu1_1"]! == ReLU.forward(stored["conv1_1"]!))
+        for name in kept { #expect(stored[name]! == unstored[name]!, "\(name)") }
+        #expect(net.backward(gradients) == dUnstored)
+    }
 }
