@@ -23,8 +23,12 @@ struct BenchCommand: ParsableCommand {
         Effective GFLOP/s = the direct-convolution FLOP count of the iteration (2 FLOP per \
         multiply-add, forward plus the same again for the input gradient) ÷ iteration time, so it \
         is comparable across algorithms and with the roofline. The roofline is measured again \
-        after each size, and each size is compared with the higher of the two around it. Peak RSS \
-        is the process's high-water mark while that size ran (reset per size).
+        after each size, and each size is compared with the higher of the two around it (each \
+        the best of a few calls): the strict ratio. The paired ratio runs sgemm calls right after \
+        each timed iteration, for as long as the iteration took, and takes the median of the \
+        iterations' ratios to them, so that both sides of each ratio see much the same load from \
+        other processes. Peak RSS is the \
+        process's high-water mark while that size ran (reset per size).
 
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
@@ -141,9 +145,12 @@ struct BenchCommand: ParsableCommand {
         // Each size's ratio is taken against the higher of the rooflines measured just before and
         // just after it: on a shared machine the peak drifts, and the higher one is the stricter.
         var rooflineBefore = rooflineAll
+        let probe = RooflineProbe(n: rooflineSize)
+        _ = probe.gflops(threads: allThreads)   // writes c: all of the probe resident from here on
         for size in sizes.compactMap({ $0 }) {
             let width = size, height = max(1, size * 3 / 4)
-            var r = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "bench \(width)x\(height)")
+            var r = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "bench \(width)x\(height)",
+                            probe: probe, paired: true)
             r.size = size
             r.algorithm = convAlgorithm.rawValue
             let rooflineAfter = Roofline.sgemmGFLOPS(n: rooflineSize, threads: allThreads)
@@ -152,6 +159,10 @@ struct BenchCommand: ParsableCommand {
             log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f; CPU %.3f s)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline (%.1f, the higher of before/after)  peak RSS %.0f MiB",
                        size, width, height, r.forward.median, r.backward.median, r.iteration.median, r.iteration.min, r.iteration.max,
                        r.cpu.median, r.gflop, r.effectiveGFLOPS, r.effectiveGFLOPS / r.roofline, r.roofline, r.peakRSSMiB))
+            if let paired = r.paired {
+                log(String(format: "      paired with sgemm calls as long as each iteration, right after it: %.2f× roofline (median of the iterations' ratios; min %.2f, max %.2f), the sgemm at %.1f GFLOP/s (median; min %.1f, max %.1f)",
+                           paired.ratio.median, paired.ratio.min, paired.ratio.max, paired.roofline.median, paired.roofline.min, paired.roofline.max))
+            }
             if !json {
                 for row in r.layers {
                     print(String(format: "        %-8@ %6.2f GFLOP  forward %.4f s (%5.1f GFLOP/s)  backward %.4f s (%5.1f GFLOP/s)",
@@ -161,7 +172,7 @@ struct BenchCommand: ParsableCommand {
             }
             if compareIm2col && convAlgorithm != .im2col {
                 net.workspace.algorithm = .im2col
-                let base = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "im2col \(width)x\(height)")
+                let base = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "im2col \(width)x\(height)", probe: probe)
                 net.workspace.algorithm = convAlgorithm.algorithm
                 r.im2colIteration = base.iteration.median
                 r.im2colGradientDifference = relativeDifference(r.gradient, base.gradient)
@@ -180,7 +191,7 @@ struct BenchCommand: ParsableCommand {
             if compareThreads {
                 let threads = Parallel.workers
                 Parallel.limit = 1
-                let single = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "1 thread \(width)x\(height)")
+                let single = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "1 thread \(width)x\(height)", probe: probe)
                 Parallel.limit = nil
                 r.oneThreadIteration = single.iteration.median
                 log(String(format: "      1 thread in the same run: iteration %.3f s (min %.3f, max %.3f); %d threads are %.2f× faster",
@@ -211,13 +222,17 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// Times warm-up + iterations of one size with the network's current settings.
-    func measure(net: VGG<Float>, width: Int, height: Int, styleLayers: [String], deepest: String, label: String) -> SizeResult {
+    /// Times warm-up + iterations of one size with the network's current settings; when
+    /// `paired`, the probe's sgemm runs on all threads right after each timed iteration (see
+    /// `SizeResult.paired`). Peak RSS leaves out the probe's matrices, resident all along.
+    func measure(net: VGG<Float>, width: Int, height: Int, styleLayers: [String], deepest: String, label: String,
+                 probe: RooflineProbe, paired pairing: Bool = false) -> SizeResult {
         let architecture = net.architecture
         PeakMemory.reset()
         let workload = Workload(net: net, width: width, height: height, styleLayers: styleLayers, contentLayer: deepest)
         var forward: [Double] = [], backward: [Double] = [], total: [Double] = [], cpu: [Double] = []
         var perLayer: [String: [Double]] = [:]   // "conv1_1 forward" → seconds per iteration
+        var paired: [Double] = []   // the sgemm's GFLOP/s right after each timed iteration
         var gradient = Tensor<Float>(shape: [0])
         net.recordsLayerTimes = true
         let progress = ProgressBar(total: warmup + iterations, label: label)
@@ -230,6 +245,7 @@ struct BenchCommand: ParsableCommand {
             if i >= warmup {
                 forward.append(f); backward.append(b); total.append(f + b); cpu.append(cpuSeconds)
                 for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
+                if pairing { paired.append(probe.gflops(threads: Parallel.workers, forAtLeast: f + b)) }
             }
         }
         net.recordsLayerTimes = false
@@ -244,10 +260,14 @@ struct BenchCommand: ParsableCommand {
         }
         let otherForward = Stats(forward).median - layerRows.reduce(0) { $0 + $1.forward_s }
         let flop = 4.0 * Double((try? architecture.convMultiplyAdds(through: deepest, width: width, height: height)) ?? 0)
-        return SizeResult(size: width, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
-                          iteration: Stats(total), cpu: Stats(cpu), gflop: flop / 1e9,
-                          effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB(),
-                          layers: layerRows, otherForward: otherForward, gradient: gradient)
+        var r = SizeResult(size: width, width: width, height: height, forward: Stats(forward), backward: Stats(backward),
+                           iteration: Stats(total), cpu: Stats(cpu), gflop: flop / 1e9,
+                           effectiveGFLOPS: flop / 1e9 / Stats(total).median, peakRSSMiB: PeakMemory.peakMiB() - probe.residentMiB,
+                           layers: layerRows, otherForward: otherForward, gradient: gradient)
+        if !paired.isEmpty {
+            r.paired = (Stats(zip(total, paired).map { flop / 1e9 / $0.0 / $0.1 }), Stats(paired))
+        }
+        return r
     }
 }
 
@@ -332,6 +352,11 @@ struct SizeResult {
     var oneThreadIteration: Double? = nil
     /// The roofline this size is compared with (the higher of those measured around it).
     var roofline = 0.0
+    /// Each timed iteration's effective GFLOP/s over the GFLOP/s of sgemm calls run right after
+    /// it for as long as it took (ratio), and those sgemm GFLOP/s (roofline): on a shared
+    /// machine, a ratio of two figures taken seconds apart also measures what the neighbours
+    /// did in between; taken back to back over equal spans, both see much the same load.
+    var paired: (ratio: Stats, roofline: Stats)? = nil
 
     struct JSON: Encodable {
         var size: Int, width: Int, height: Int
@@ -343,6 +368,7 @@ struct SizeResult {
         var conv_algorithm: String
         var im2col_iteration_s: Double?, speedup_over_im2col: Double?, im2col_gradient_relative_difference: Double?
         var one_thread_iteration_s: Double?, thread_speedup: Double?
+        var paired_ratio_to_roofline: Stats?, paired_roofline_gflops: Stats?
     }
 
     func json() -> JSON {
@@ -352,7 +378,8 @@ struct SizeResult {
              layers: layers, conv_algorithm: algorithm,
              im2col_iteration_s: im2colIteration, speedup_over_im2col: im2colIteration.map { $0 / iteration.median },
              im2col_gradient_relative_difference: im2colGradientDifference,
-             one_thread_iteration_s: oneThreadIteration, thread_speedup: oneThreadIteration.map { $0 / iteration.median })
+             one_thread_iteration_s: oneThreadIteration, thread_speedup: oneThreadIteration.map { $0 / iteration.median },
+             paired_ratio_to_roofline: paired?.ratio, paired_roofline_gflops: paired?.roofline)
     }
 }
 
@@ -376,32 +403,55 @@ private struct Report: Encodable {
     var sizes: [SizeResult.JSON]
 }
 
-/// GFLOP/s of one n×n×n cblas_sgemm (2n³ FLOP), best of a few runs after one warm-up.
-enum Roofline {
-    /// Best-of-runs GFLOP/s of an n×n×n sgemm on OpenBLAS's own `threads`; OpenBLAS is put back
-    /// to 1 thread afterwards (the engine parallelises itself).
-    static func sgemmGFLOPS(n: Int, threads: Int) -> Double {
+/// One n×n×n cblas_sgemm (2n³ FLOP) with its operands allocated once, timed a call at a time.
+final class RooflineProbe {
+    let n: Int
+    let a: Tensor<Float>, b: Tensor<Float>
+    var c: [Float]
+
+    init(n: Int) {
+        var rng = SplitMix64(seed: 7)
+        self.n = n
+        a = .uniform([n, n], using: &rng)
+        b = .uniform([n, n], using: &rng)
+        c = [Float](repeating: 0, count: n * n)
+    }
+
+    /// The three matrices' memory, all of it resident once the first call has written c.
+    var residentMiB: Double { Double(3 * n * n * MemoryLayout<Float>.stride) / 1048576 }
+
+    /// GFLOP/s of back-to-back calls on OpenBLAS's own `threads`, as many as take `seconds`
+    /// (at least one); OpenBLAS is put back to 1 thread afterwards (the engine parallelises
+    /// itself).
+    func gflops(threads: Int, forAtLeast seconds: Double = 0) -> Double {
         BLASThreads.set(threads)
         defer { BLASThreads.set(1) }
-        var rng = SplitMix64(seed: 7)
-        let a = Tensor<Float>.uniform([n, n], using: &rng), b = Tensor<Float>.uniform([n, n], using: &rng)
-        var c = [Float](repeating: 0, count: n * n)
-        var best = Double.infinity
-        let runs = max(2, min(6, Int(4e9 / Double(2 * n * n * n))))
+        let n = self.n
+        var calls = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
         a.storage.withUnsafeBufferPointer { ap in
             b.storage.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    for run in 0...runs {
-                        let t0 = DispatchTime.now().uptimeNanoseconds
+                    repeat {
                         Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
                                    b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
-                        let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                        if run > 0 { best = min(best, t) }
-                    }
+                        calls += 1
+                        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    } while elapsed < seconds
                 }
             }
         }
-        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
+        return 2 * Double(n) * Double(n) * Double(n) * Double(calls) / elapsed / 1e9
+    }
+}
+
+enum Roofline {
+    /// Best-of-runs GFLOP/s of an n×n×n sgemm on OpenBLAS's own `threads`, after one warm-up call.
+    static func sgemmGFLOPS(n: Int, threads: Int) -> Double {
+        let probe = RooflineProbe(n: n)
+        let runs = max(2, min(6, Int(4e9 / Double(2 * n * n * n))))
+        return (0...runs).map { _ in probe.gflops(threads: threads) }.dropFirst().max()!
     }
 }
 

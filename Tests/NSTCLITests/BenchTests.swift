@@ -18,6 +18,13 @@ struct BenchTests {
         for key in ["iteration_s", "effective_gflops", "peak_rss_mib"] {
             #expect(((s[key] as? Double) ?? 0) > 0, "\(key)")
         }
+        // The paired ratio: each iteration's effective GFLOP/s over an sgemm run right after it
+        // (one iteration here, so the median is that one ratio).
+        let ratio = try #require(s["paired_ratio_to_roofline"] as? [String: Double])
+        let sgemm = try #require(s["paired_roofline_gflops"] as? [String: Double])
+        let effective = try #require(s["effective_gflops"] as? Double)
+        #expect((sgemm["median"] ?? 0) > 0 && ratio["min"] == ratio["max"])
+        #expect(abs((ratio["median"] ?? 0) - effective / (sgemm["median"] ?? 1)) <= 1e-9 * (ratio["median"] ?? 1))
         // 32×24 through conv5_2: 4 × direct multiply-adds.
         #expect(abs(((s["gflop"] as? Double) ?? 0) - 4 * 223_100_928 / 1e9) < 1e-6)
         #expect(r.stderr.contains("roofline"))
