@@ -377,22 +377,34 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     @inlinable
     static func col2imChannel(_ cols: UnsafeMutablePointer<Scalar>, _ ci: Int, height h: Int, width w: Int,
                               firstRow: Int, rows: Int, into x: UnsafeMutablePointer<Scalar>) {
-        let n = rows * w, dst = x + ci * h * w
+        let dst = x + ci * h * w
+        forEachTapRow(ci, height: h, width: w, firstRow: firstRow, rows: rows, cols: cols) { s, sy, kx in
+            guard let sy else { return }
+            let d = dst + sy * w
+            switch kx {
+            case 0:  // column x came from pixel x − 1
+                if w > 1 { for xx in 1..<w { d[xx - 1] += s[xx] } }
+            case 1:
+                for xx in 0..<w { d[xx] += s[xx] }
+            default: // column x came from pixel x + 1
+                if w > 1 { for xx in 0..<(w - 1) { d[xx + 1] += s[xx] } }
+            }
+        }
+    }
+
+    /// The walk im2col and its adjoint share: channel c's 9 rows of cols [9C, rows·W], tap
+    /// (ky, kx) by tap and band row r by row, as body(the W columns of row r, the image row
+    /// firstRow + r + ky − 1 they read or nil outside the image, kx).
+    @inlinable @inline(__always)
+    static func forEachTapRow(_ ci: Int, height h: Int, width w: Int, firstRow: Int, rows: Int, cols: UnsafeMutablePointer<Scalar>,
+                              _ body: (UnsafeMutablePointer<Scalar>, Int?, Int) -> Void) {
+        let n = rows * w
         for ky in 0..<3 {
             for kx in 0..<3 {
-                let src = cols + (ci * 9 + ky * 3 + kx) * n
+                let run = cols + (ci * 9 + ky * 3 + kx) * n
                 for r in 0..<rows {
                     let sy = firstRow + r + ky - 1
-                    if sy < 0 || sy >= h { continue }
-                    let s = src + r * w, d = dst + sy * w
-                    switch kx {
-                    case 0:  // column x came from pixel x − 1
-                        if w > 1 { for xx in 1..<w { d[xx - 1] += s[xx] } }
-                    case 1:
-                        for xx in 0..<w { d[xx] += s[xx] }
-                    default: // column x came from pixel x + 1
-                        if w > 1 { for xx in 0..<(w - 1) { d[xx + 1] += s[xx] } }
-                    }
+                    body(run + r * w, sy >= 0 && sy < h ? sy : nil, kx)
                 }
             }
         }
@@ -459,26 +471,19 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     @inlinable
     static func im2colChannel(_ x: UnsafePointer<Scalar>, _ ci: Int, height h: Int, width w: Int,
                               firstRow: Int, rows: Int, rectifying: Bool, into cols: UnsafeMutablePointer<Scalar>) {
-        let n = rows * w, src = x + ci * h * w
-        for ky in 0..<3 {
-            for kx in 0..<3 {
-                let dst = cols + (ci * 9 + ky * 3 + kx) * n
-                for r in 0..<rows {
-                    let sy = firstRow + r + ky - 1
-                    let d = dst + r * w
-                    if sy < 0 || sy >= h { d.initialize(repeating: 0, count: w); continue }
-                    let s = src + sy * w
-                    switch kx {
-                    case 0:  // shifted right: d[x] = s[x−1]
-                        d[0] = 0
-                        if w > 1 { copyRow(s, d + 1, count: w - 1, rectifying: rectifying) }
-                    case 1:
-                        copyRow(s, d, count: w, rectifying: rectifying)
-                    default: // shifted left: d[x] = s[x+1]
-                        if w > 1 { copyRow(s + 1, d, count: w - 1, rectifying: rectifying) }
-                        d[w - 1] = 0
-                    }
-                }
+        let src = x + ci * h * w
+        forEachTapRow(ci, height: h, width: w, firstRow: firstRow, rows: rows, cols: cols) { d, sy, kx in
+            guard let sy else { d.initialize(repeating: 0, count: w); return }
+            let s = src + sy * w
+            switch kx {
+            case 0:  // shifted right: d[x] = s[x−1]
+                d[0] = 0
+                if w > 1 { copyRow(s, d + 1, count: w - 1, rectifying: rectifying) }
+            case 1:
+                copyRow(s, d, count: w, rectifying: rectifying)
+            default: // shifted left: d[x] = s[x+1]
+                if w > 1 { copyRow(s + 1, d, count: w - 1, rectifying: rectifying) }
+                d[w - 1] = 0
             }
         }
     }
