@@ -24,10 +24,10 @@ struct BenchCommand: ParsableCommand {
         multiply-add, forward plus the same again for the input gradient) ÷ iteration time, so it \
         is comparable across algorithms and with the roofline. The roofline is measured again \
         after each size, and each size is compared with the higher of the two around it (each \
-        the best of a few calls): the strict ratio. The paired ratio runs sgemm calls right after \
-        each timed iteration, for as long as the iteration took, and takes the median of the \
-        iterations' ratios to them, so that both sides of each ratio see much the same load from \
-        other processes. Peak RSS is the \
+        the best of a few calls): the strict ratio. The paired ratio runs the same sgemm right \
+        after each timed iteration, for as long as the iteration took and split over nst's \
+        workers as the engine's own products are, and takes the median of the iterations' ratios \
+        to it, so that both sides of each ratio see much the same load from other processes. Peak RSS is the \
         process's high-water mark while that size ran (reset per size).
 
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
@@ -146,7 +146,7 @@ struct BenchCommand: ParsableCommand {
         // just after it: on a shared machine the peak drifts, and the higher one is the stricter.
         var rooflineBefore = rooflineAll
         let probe = RooflineProbe(n: rooflineSize)
-        _ = probe.gflops(threads: allThreads)   // writes c: all of the probe resident from here on
+        _ = probe.gflops(threads: nil)   // writes c: all of the probe resident from here on
         for size in sizes.compactMap({ $0 }) {
             let width = size, height = max(1, size * 3 / 4)
             var r = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "bench \(width)x\(height)",
@@ -160,7 +160,7 @@ struct BenchCommand: ParsableCommand {
                        size, width, height, r.forward.median, r.backward.median, r.iteration.median, r.iteration.min, r.iteration.max,
                        r.cpu.median, r.gflop, r.effectiveGFLOPS, r.effectiveGFLOPS / r.roofline, r.roofline, r.peakRSSMiB))
             if let paired = r.paired {
-                log(String(format: "      paired with sgemm calls as long as each iteration, right after it: %.2f× roofline (median of the iterations' ratios; min %.2f, max %.2f), the sgemm at %.1f GFLOP/s (median; min %.1f, max %.1f)",
+                log(String(format: "      paired with the sgemm right after each iteration, as long as it: %.2f× roofline (median of the iterations' ratios; min %.2f, max %.2f), the sgemm at %.1f GFLOP/s (median; min %.1f, max %.1f)",
                            paired.ratio.median, paired.ratio.min, paired.ratio.max, paired.roofline.median, paired.roofline.min, paired.roofline.max))
             }
             if !json {
@@ -245,7 +245,7 @@ struct BenchCommand: ParsableCommand {
             if i >= warmup {
                 forward.append(f); backward.append(b); total.append(f + b); cpu.append(cpuSeconds)
                 for t in net.layerTimes { perLayer["\(t.layer) \(t.pass)", default: []].append(t.seconds) }
-                if pairing { paired.append(probe.gflops(threads: Parallel.workers, forAtLeast: f + b)) }
+                if pairing { paired.append(probe.gflops(threads: nil, forAtLeast: f + b)) }
             }
         }
         net.recordsLayerTimes = false
@@ -420,12 +420,15 @@ final class RooflineProbe {
     /// The three matrices' memory, all of it resident once the first call has written c.
     var residentMiB: Double { Double(3 * n * n * MemoryLayout<Float>.stride) / 1048576 }
 
-    /// GFLOP/s of back-to-back calls on OpenBLAS's own `threads`, as many as take `seconds`
-    /// (at least one); OpenBLAS is put back to 1 thread afterwards (the engine parallelises
-    /// itself).
-    func gflops(threads: Int, forAtLeast seconds: Double = 0) -> Double {
-        BLASThreads.set(threads)
-        defer { BLASThreads.set(1) }
+    /// GFLOP/s of back-to-back calls, as many as take `seconds` (at least one): on OpenBLAS's
+    /// own `threads` (put back to 1 afterwards: the engine parallelises itself), or with
+    /// `threads` nil split over nst's workers by `parallelGemm`, OpenBLAS on 1 thread, as the
+    /// engine runs its own products. The paired samples use the latter: after a call on its
+    /// own threads, OpenBLAS's idle workers spin for a while and took CPU from the iteration
+    /// that follows (its CPU time per iteration rose by ≈ 10 %).
+    func gflops(threads: Int?, forAtLeast seconds: Double = 0) -> Double {
+        if let threads { BLASThreads.set(threads) }
+        defer { if threads != nil { BLASThreads.set(1) } }
         let n = self.n
         var calls = 0
         let start = DispatchTime.now().uptimeNanoseconds
@@ -434,8 +437,13 @@ final class RooflineProbe {
             b.storage.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
                     repeat {
-                        Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
-                                   b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+                        if threads == nil {
+                            Float.parallelGemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
+                                               b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+                        } else {
+                            Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
+                                       b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+                        }
                         calls += 1
                         elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     } while elapsed < seconds
