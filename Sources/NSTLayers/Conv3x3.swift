@@ -34,7 +34,16 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// Transformed weights take α²/9 times the originals' memory (64/9 for F(6×6), 4 for
     /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights. F(6×6) for
     /// block 3 made its layers ≈ 15 % faster at 384 px and took peak RSS from 435 to 453 MiB.
-    public var winogradTile = 0
+    public var winogradTile = ConvWorkspace.environmentTile
+    /// `NST_WINOGRAD_TILE` (2, 4 or 6) if set to one of those, else 0 (per layer): like
+    /// `NST_CONV_ALGORITHM`, for every command.
+    public static var environmentTile: Int { tile(environmentValue: getenv("NST_WINOGRAD_TILE").map { String(cString: $0) }) }
+
+    /// A value of `NST_WINOGRAD_TILE`: 2, 4 or 6, else 0.
+    public static func tile(environmentValue: String?) -> Int {
+        guard let m = environmentValue.flatMap({ Int($0) }), [2, 4, 6].contains(m) else { return 0 }
+        return m
+    }
     /// Whether all workers share each Winograd band (`true`) or each runs bands of its own
     /// (`false`); nil = per layer, see `Conv3x3.winogradPlan`.
     public var winogradSharedBands: Bool? = nil

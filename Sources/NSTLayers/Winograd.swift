@@ -14,8 +14,12 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable {
 
     /// `NST_CONV_ALGORITHM` if set to a valid value, else `.auto`.
     public static var environmentDefault: ConvAlgorithm {
-        guard let raw = getenv("NST_CONV_ALGORITHM") else { return .auto }
-        return ConvAlgorithm(rawValue: String(cString: raw).lowercased()) ?? .auto
+        ConvAlgorithm(environmentValue: getenv("NST_CONV_ALGORITHM").map { String(cString: $0) })
+    }
+
+    /// A value of `NST_CONV_ALGORITHM` (any case), or `.auto` for none or one it does not name.
+    public init(environmentValue: String?) {
+        self = environmentValue.flatMap { ConvAlgorithm(rawValue: $0.lowercased()) } ?? .auto
     }
 }
 

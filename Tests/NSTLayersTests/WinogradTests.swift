@@ -237,3 +237,15 @@ struct WinogradOracleTests {
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 }
+
+/// How NST_CONV_ALGORITHM and NST_WINOGRAD_TILE are read (the workspace's defaults, for every
+/// command); values they do not name are ignored.
+@Suite("Convolution settings from the environment")
+struct ConvEnvironmentTests {
+    @Test func environmentValuesAreParsed() {
+        #expect(ConvAlgorithm(environmentValue: "IM2COL") == .im2col && ConvAlgorithm(environmentValue: "winograd") == .winograd)
+        #expect(ConvAlgorithm(environmentValue: "fft") == .auto && ConvAlgorithm(environmentValue: nil) == .auto)
+        #expect(ConvWorkspace<Float>.tile(environmentValue: "4") == 4 && ConvWorkspace<Float>.tile(environmentValue: " 6") == 0)
+        #expect(ConvWorkspace<Float>.tile(environmentValue: "3") == 0 && ConvWorkspace<Float>.tile(environmentValue: nil) == 0)
+    }
+}
