@@ -16,7 +16,9 @@ import Darwin
 /// network while activations of tens of MiB are allocated and freed around it every
 /// evaluation. Grown inside the heap, it could land above blocks freed later and hold the
 /// heap's top up: peak RSS at 384 px rose from 453 to 478 MiB when conv1_1's first request
-/// became small (own bands, see `Conv3x3.im2colPlan`); as a mapping, 459 either way.
+/// became small (own bands, see `Conv3x3.im2colPlan`). Measured on the same code, heap →
+/// mapping: `nst bench` 458 → 455 MiB at 384 px, 523 → 506 with max pooling, 1484 → 1412 at
+/// 1024 px; `nst experiment style-depth` 798 → 822 MiB, the one peak it raises.
 public final class ConvWorkspace<Scalar: TensorScalar> {
     /// Default bound: 4 Mi scalars (16 MiB in Float). Bands of ≥ a few thousand columns keep
     /// the GEMMs large enough to run near the BLAS peak.
