@@ -127,8 +127,9 @@ struct BenchCommand: ParsableCommand {
         // pool. The engine then runs OpenBLAS single-threaded and splits the work itself.
         let allThreads = Parallel.workers
         log("roofline: sgemm \(rooflineSize)×\(rooflineSize)×\(rooflineSize)…")
-        let roofline1 = Roofline.sgemmGFLOPS(n: rooflineSize, threads: 1)
-        let rooflineAll = Roofline.sgemmGFLOPS(n: rooflineSize, threads: allThreads)
+        let probe = RooflineProbe(n: rooflineSize)   // allocated once: the rooflines and the paired samples
+        let roofline1 = probe.bestGFLOPS(threads: 1)
+        let rooflineAll = probe.bestGFLOPS(threads: allThreads)
         let kernels = BLASRuntime.coreName + (BLASRuntime.override != nil ? " (chosen by nst: this OpenBLAS fell back to its generic Prescott kernels on this CPU)" : "")
         log(String(format: "roofline: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads; ", roofline1, rooflineAll, allThreads) + "OpenBLAS kernels " + kernels)
 
@@ -145,15 +146,13 @@ struct BenchCommand: ParsableCommand {
         // Each size's ratio is taken against the higher of the rooflines measured just before and
         // just after it: on a shared machine the peak drifts, and the higher one is the stricter.
         var rooflineBefore = rooflineAll
-        let probe = RooflineProbe(n: rooflineSize)
-        _ = probe.gflops(threads: nil)   // writes c: all of the probe resident from here on
         for size in sizes.compactMap({ $0 }) {
             let width = size, height = max(1, size * 3 / 4)
             var r = measure(net: net, width: width, height: height, styleLayers: styleLayers, deepest: deepest, label: "bench \(width)x\(height)",
                             probe: probe, paired: true)
             r.size = size
             r.algorithm = convAlgorithm.rawValue
-            let rooflineAfter = Roofline.sgemmGFLOPS(n: rooflineSize, threads: allThreads)
+            let rooflineAfter = probe.bestGFLOPS(threads: allThreads)
             r.roofline = max(rooflineBefore, rooflineAfter)
             rooflineBefore = rooflineAfter
             log(String(format: "%4d  %4d×%-4d  forward %.3f s  backward %.3f s  iteration %.3f s (min %.3f, max %.3f; CPU %.3f s)  %.1f GFLOP → %.1f GFLOP/s effective = %.2f× roofline (%.1f, the higher of before/after)  peak RSS %.0f MiB",
@@ -454,12 +453,11 @@ final class RooflineProbe {
     }
 }
 
-enum Roofline {
-    /// Best-of-runs GFLOP/s of an n×n×n sgemm on OpenBLAS's own `threads`, after one warm-up call.
-    static func sgemmGFLOPS(n: Int, threads: Int) -> Double {
-        let probe = RooflineProbe(n: n)
+extension RooflineProbe {
+    /// The roofline: best-of-runs GFLOP/s on OpenBLAS's own `threads`, after one warm-up call.
+    func bestGFLOPS(threads: Int) -> Double {
         let runs = max(2, min(6, Int(4e9 / Double(2 * n * n * n))))
-        return (0...runs).map { _ in probe.gflops(threads: threads) }.dropFirst().max()!
+        return (0...runs).map { _ in gflops(threads: threads) }.dropFirst().max()!
     }
 }
 
