@@ -313,6 +313,18 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         if shared { Parallel.forRanges(count, costPerItem: costPerItem, body) } else { body(0..<count) }
     }
 
+    /// A band's GEMM (row-major, BLAS's arguments): split among the workers (`shared`) or on
+    /// the calling one.
+    @inlinable @inline(__always)
+    static func bandGemm(shared: Bool, transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Scalar>, lda: Int,
+                         b: UnsafePointer<Scalar>, ldb: Int, beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int) {
+        if shared {
+            Scalar.parallelGemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            Scalar.gemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
     /// Runs band(worker, firstRow, rows) over the plan's bands of 0..<h: one after another
     /// (shared bands, worker 0), or concurrently, the even bands then the odd ones when
     /// `byParity` (own bands).
@@ -371,11 +383,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                     band = UnsafePointer(formed); ldb = n
                 }
                 // dcols[9C, n] = W[O, 9C]ᵀ · dY'_band[O, n]
-                if shared {
-                    Scalar.parallelGemm(transA: true, transB: false, m: k, n: n, k: o, alpha: 1, a: wp, lda: k, b: band, ldb: ldb, beta: 0, c: cols, ldc: n)
-                } else {
-                    Scalar.gemm(transA: true, transB: false, m: k, n: n, k: o, alpha: 1, a: wp, lda: k, b: band, ldb: ldb, beta: 0, c: cols, ldc: n)
-                }
+                bandGemm(shared: shared, transA: true, m: k, n: n, k: o, a: wp, lda: k, b: band, ldb: ldb, beta: 0, c: cols, ldc: n)
                 split(c, costPerItem: 9 * n, shared: shared) { range in
                     for ci in range { col2imChannel(cols, ci, height: h, width: w, firstRow: y0, rows: rows, into: xp) }
                 }
@@ -456,14 +464,8 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                     }
                 }
                 // Y_band[O, n] (row stride H·W) = W[O, 9C] · cols[9C, n] (+ bias)
-                let beta: Scalar = biasValues.isEmpty ? 0 : 1
-                if shared {
-                    Scalar.parallelGemm(transA: false, transB: false, m: o, n: n, k: k, alpha: 1, a: wp, lda: k,
-                                        b: UnsafePointer(cols), ldb: n, beta: beta, c: band, ldc: plane)
-                } else {
-                    Scalar.gemm(transA: false, transB: false, m: o, n: n, k: k, alpha: 1, a: wp, lda: k,
-                                b: UnsafePointer(cols), ldb: n, beta: beta, c: band, ldc: plane)
-                }
+                bandGemm(shared: shared, transA: false, m: o, n: n, k: k, a: wp, lda: k,
+                         b: UnsafePointer(cols), ldb: n, beta: biasValues.isEmpty ? 0 : 1, c: band, ldc: plane)
                 if relu || mask != nil {
                     split(o, costPerItem: n, shared: shared) { range in
                         for oi in range {

@@ -33,16 +33,7 @@ public enum Gram {
         dG.storage.withUnsafeBufferPointer { gb in
             sym.storage.withUnsafeMutableBufferPointer { sb in
                 guard let g = gb.baseAddress, let s = sb.baseAddress else { return }
-                // In 32×32 blocks, so the column-wise reads of dGᵀ stay in cache (row by row, a
-                // 512×512 dG missed on every one of them).
-                let block = 32
-                for i0 in stride(from: 0, to: n, by: block) {
-                    for j0 in stride(from: 0, to: n, by: block) {
-                        for i in i0..<min(i0 + block, n) {
-                            for j in j0..<min(j0 + block, n) { s[i * n + j] = g[i * n + j] + g[j * n + i] }
-                        }
-                    }
-                }
+                SquareBlocks.forEach(n) { i, j in s[i * n + j] = g[i * n + j] + g[j * n + i] }
             }
         }
         return sym.matmul(F)

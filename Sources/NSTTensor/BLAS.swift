@@ -113,13 +113,21 @@ extension TensorScalar {
                 for j in i..<n { c[i * n + j] += p[i * n + j] }
             }
         }
-        // The mirror, in 32×32 blocks: row by row, its column reads of a 512×512 Gram matrix
-        // missed the cache on every entry.
+        SquareBlocks.forEach(n, belowDiagonal: true) { i, j in c[i * n + j] = c[j * n + i] }   // the mirror
+    }
+}
+
+/// The walk of an n×n matrix that reads it transposed as well: (i, j) for every i, j < n (or
+/// j < i only), in 32×32 blocks, so that [j·n + i] read beside [i·n + j] stays in cache. Row by
+/// row, those column reads of a 512×512 Gram matrix missed the cache on every entry.
+public enum SquareBlocks {
+    @inlinable @inline(__always)
+    public static func forEach(_ n: Int, belowDiagonal: Bool = false, _ body: (Int, Int) -> Void) {
         let block = 32
         for i0 in stride(from: 0, to: n, by: block) {
-            for j0 in stride(from: 0, through: i0, by: block) {
+            for j0 in stride(from: 0, to: belowDiagonal ? min(n, i0 + 1) : n, by: block) {
                 for i in i0..<min(i0 + block, n) {
-                    for j in j0..<min(j0 + block, i) { c[i * n + j] = c[j * n + i] }
+                    for j in j0..<min(j0 + block, belowDiagonal ? i : n) { body(i, j) }
                 }
             }
         }

@@ -27,8 +27,9 @@ struct BenchCommand: ParsableCommand {
         the best of a few calls): the strict ratio. The paired ratio runs the same sgemm right \
         after each timed iteration, for as long as the iteration took and split over nst's \
         workers as the engine's own products are, and takes the median of the iterations' ratios \
-        to it, so that both sides of each ratio see much the same load from other processes. Peak RSS is the \
-        process's high-water mark while that size ran (reset per size).
+        to it, so that both sides of each ratio see much the same load from other processes. \
+        Peak RSS is the process's high-water mark while that size ran (reset per size), less the \
+        roofline sgemm's matrices.
 
         Needs a model (`nst model fetch`), or --random-weights to time random weights of the same \
         shapes. Run it on a quiet machine: other processes on the same cores distort every number.
@@ -222,7 +223,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Times warm-up + iterations of one size with the network's current settings; when
-    /// `paired`, the probe's sgemm runs on all threads right after each timed iteration (see
+    /// `paired`, the probe's sgemm runs on nst's workers right after each timed iteration (see
     /// `SizeResult.paired`). Peak RSS leaves out the probe's matrices, resident all along.
     func measure(net: VGG<Float>, width: Int, height: Int, styleLayers: [String], deepest: String, label: String,
                  probe: RooflineProbe, paired pairing: Bool = false) -> SizeResult {
