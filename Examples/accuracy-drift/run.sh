@@ -37,10 +37,19 @@ run() {  # run <config> <weight>: one transfer, its sidecar in $OUT/<config>-<we
         f2|f4|f6) tile=${config#f} ;;
         *) echo "run.sh: unknown configuration '$config' (use auto, f2, f4 or f6)" >&2; exit 2 ;;
     esac
-    NST_CONV_ALGORITHM=$algorithm NST_WINOGRAD_TILE=$tile "$NST" transfer --content "$CONTENT" --style "$STYLE" \
+    local log=$OUT/$config-$weight.log
+    if ! NST_CONV_ALGORITHM=$algorithm NST_WINOGRAD_TILE=$tile "$NST" transfer --content "$CONTENT" --style "$STYLE" \
         --size "$SIZE" --iterations "$EVALUATIONS" --content-weight "$weight" \
-        --output "$OUT/$config-$weight.png" >"$OUT/$config-$weight.log" 2>&1
+        --output "$OUT/$config-$weight.png" >"$log" 2>&1; then
+        echo "run.sh: nst transfer failed ($config, content weight $weight); the end of $log:" >&2
+        tail -n 5 "$log" >&2
+        exit 1
+    fi
 }
+
+for image in "$CONTENT" "$STYLE"; do
+    [ -f "$image" ] || { echo "run.sh: $image not found: run scripts/setup.sh (it links the shared images into Examples/images/) or set CONTENT and STYLE" >&2; exit 2; }
+done
 
 echo "== load before: $(uptime)"
 for weight in $WEIGHTS; do
