@@ -133,28 +133,35 @@ public struct ReLUMask: Sendable, Equatable {
     }
 }
 
-/// A 2×2 pooling's reduction of one window: p points at its top-left X[c,2i,2j], w is the row
-/// stride, so the window is p[0], p[1], p[w], p[w+1]. A type rather than a closure so that
-/// `pool2x2` is specialised for each pooling and the reduction inlined into its loop.
+/// A 2×2 pooling's reduction of one window (a b / c d): its value and, for max pooling, which
+/// input won (0…3). A type rather than a closure so that `pool2x2` is specialised for each
+/// pooling and the reduction inlined into its loop.
 @usableFromInline
 protocol Pool2x2Window {
-    static func reduce<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> S
+    static func reduce<S: TensorScalar>(_ a: S, _ b: S, _ c: S, _ d: S) -> (value: S, index: UInt8)
 }
 
 /// The 2×2, stride-2 window walk both poolings' forward share:
-/// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋], Y[c,i,j] = Window.reduce(window at X[c,2i,2j]).
+/// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋], Y[c,i,j] = Window.reduce(window at X[c,2i,2j]); with
+/// `winners`, each window's index goes there too ([C·⌊H/2⌋·⌊W/2⌋]).
 @inlinable @inline(__always)
-func pool2x2<S: TensorScalar, Window: Pool2x2Window>(_ x: Tensor<S>, _: Window.Type) -> Tensor<S> {
+func pool2x2<S: TensorScalar, Window: Pool2x2Window>(_ x: Tensor<S>, _: Window.Type, winners: UnsafeMutablePointer<UInt8>?) -> Tensor<S> {
     let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
     var y = Tensor<S>(uninitializedShape: [c, oh, ow])   // every window writes its value
     x.storage.withUnsafeBufferPointer { xb in
     y.storage.withUnsafeMutableBufferPointer { yb in
         let xp = xb.baseAddress!, yp = yb.baseAddress!
         Parallel.forRanges(c, costPerItem: h * w) { r in
-            for ci in r { for i in 0..<oh { for j in 0..<ow {
-                let p = xp + ci * h * w + 2 * i * w + 2 * j
-                yp[(ci * oh + i) * ow + j] = Window.reduce(p, w)
-            } } }
+            for ci in r { for i in 0..<oh {
+                let top = xp + ci * h * w + 2 * i * w, bottom = top + w
+                let row = (ci * oh + i) * ow
+                // Branch-free reductions over a row, so the loop vectorises.
+                for j in 0..<ow {
+                    let (value, index) = Window.reduce(top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1])
+                    yp[row + j] = value
+                    if let winners { winners[row + j] = index }
+                }
+            } }
         }
     } }
     return y
@@ -166,48 +173,88 @@ func pool2x2<S: TensorScalar, Window: Pool2x2Window>(_ x: Tensor<S>, _: Window.T
 /// column of an odd input is dropped and gets zero gradient.
 /// Ties: the gradient goes to the first maximum in reading order (top-left, top-right,
 /// bottom-left, bottom-right), as PyTorch's CPU kernel does; a window with NaN passes NaN.
-/// Backward recomputes the winner from the input, so nothing but the input is kept.
+/// What backward needs is which input of each window won: `forward(_:winners:)` writes it,
+/// one byte per window (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right), so the
+/// network keeps ¼ byte per input value instead of the input itself (4 bytes).
 public enum MaxPool2x2: Pool2x2Window {
     /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋]
     @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
-        pool2x2(x, MaxPool2x2.self)
+        pool2x2(x, MaxPool2x2.self, winners: nil)
     }
 
-    /// dY [C,⌊H/2⌋,⌊W/2⌋], X [C,H,W] → dX [C,H,W]: each dY goes to its window's (first) maximum.
+    /// X [C,H,W] → Y [C,⌊H/2⌋,⌊W/2⌋], and each window's winner (0…3, see above) into `winners`
+    /// [C·⌊H/2⌋·⌊W/2⌋], whose storage is reused when it already has that count.
+    @_specialize(where S == Float)
+    @inlinable
+    public static func forward<S: TensorScalar>(_ x: Tensor<S>, winners: inout [UInt8]) -> Tensor<S> {
+        let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
+        if winners.count != c * oh * ow { winners = [UInt8](repeating: 0, count: c * oh * ow) }
+        return winners.withUnsafeMutableBufferPointer { pool2x2(x, MaxPool2x2.self, winners: $0.baseAddress!) }
+    }
+
+    /// dY [C,⌊H/2⌋,⌊W/2⌋] and the winners of the forward pass → dX [C,H,W] (`inputShape`): each
+    /// dY goes to its window's winner, the other three inputs get 0.
+    @_specialize(where S == Float)
+    @inlinable
+    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, winners: [UInt8], inputShape: [Int]) -> Tensor<S> {
+        let c = inputShape[0], h = inputShape[1], w = inputShape[2], oh = h / 2, ow = w / 2
+        precondition(dY.shape == [c, oh, ow] && winners.count == dY.count,
+                     "MaxPool2x2 backward: dY \(dY.shape) and \(winners.count) winners for input \(inputShape)")
+        var dX = Tensor<S>(uninitializedShape: inputShape)   // every window, then the odd row/column below
+        dY.storage.withUnsafeBufferPointer { db in
+        winners.withUnsafeBufferPointer { kb in
+        dX.storage.withUnsafeMutableBufferPointer { dxb in
+            let dp = db.baseAddress!, kp = kb.baseAddress!, dxp = dxb.baseAddress!
+            Parallel.forRanges(c, costPerItem: h * w) { r in
+                for ci in r {
+                    let plane = dxp + ci * h * w
+                    for i in 0..<oh {
+                        let top = plane + 2 * i * w, bottom = top + w
+                        let row = (ci * oh + i) * ow
+                        for j in 0..<ow {
+                            let g = dp[row + j], k = kp[row + j]
+                            top[2 * j] = k == 0 ? g : 0
+                            top[2 * j + 1] = k == 1 ? g : 0
+                            bottom[2 * j] = k == 2 ? g : 0
+                            bottom[2 * j + 1] = k == 3 ? g : 0
+                        }
+                        if w % 2 == 1 { top[w - 1] = 0; bottom[w - 1] = 0 }
+                    }
+                    if h % 2 == 1 { (plane + (h - 1) * w).update(repeating: 0, count: w) }
+                }
+            }
+        } } }
+        return dX
+    }
+
+    /// The reference backward: dY [C,⌊H/2⌋,⌊W/2⌋], X [C,H,W] → dX, finding each window's winner
+    /// again from the input, one window at a time into a zeroed dX. Kept to test the fast path.
     @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ dY: Tensor<S>, input x: Tensor<S>) -> Tensor<S> {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], oh = h / 2, ow = w / 2
         precondition(dY.shape == [c, oh, ow], "MaxPool2x2 backward: dY \(dY.shape) for input \(x.shape)")
         var dX = Tensor<S>(shape: x.shape)
-        x.storage.withUnsafeBufferPointer { xb in
-        dY.storage.withUnsafeBufferPointer { db in
-        dX.storage.withUnsafeMutableBufferPointer { dxb in
-            let xp = xb.baseAddress!, dp = db.baseAddress!, dxp = dxb.baseAddress!
-            Parallel.forRanges(c, costPerItem: h * w) { r in
-                for ci in r { for i in 0..<oh { for j in 0..<ow {
-                    let o = ci * h * w + 2 * i * w + 2 * j
-                    dxp[o + winner(xp + o, w)] = dp[(ci * oh + i) * ow + j]
-                } } }
-            }
+        for ci in 0..<c { for i in 0..<oh { for j in 0..<ow {
+            let o = (ci * h + 2 * i) * w + 2 * j
+            let index = Int(reduce(x.storage[o], x.storage[o + 1], x.storage[o + w], x.storage[o + w + 1]).index)
+            let offset = index % 2 + (index / 2) * w   // 0, 1, w, w + 1
+            dX.storage[o + offset] = dY.storage[(ci * oh + i) * ow + j]
         } } }
         return dX
     }
 
-    /// The window's (first) maximum; NaN if it holds one.
+    /// The rule: the window (a b / c d)'s maximum and its index 0…3 — the first maximum in
+    /// reading order; if a value is NaN, NaN (a when a is NaN, else the last NaN).
     @inlinable @inline(__always)
-    static func reduce<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> S { p[winner(p, w)] }
-
-    /// Offset (0, 1, w, w+1) of the first maximum of the window at p (row stride w).
-    @inlinable @inline(__always)
-    static func winner<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> Int {
-        var best = 0
-        if p[1] > p[best] || p[1].isNaN { best = 1 }
-        if p[w] > p[best] || p[w].isNaN { best = w }
-        if p[w + 1] > p[best] || p[w + 1].isNaN { best = w + 1 }
-        return p[0].isNaN ? 0 : best
+    static func reduce<S: TensorScalar>(_ a: S, _ b: S, _ c: S, _ d: S) -> (value: S, index: UInt8) {
+        var best = a, index: UInt8 = 0
+        if b > best || b.isNaN { best = b; index = 1 }
+        if c > best || c.isNaN { best = c; index = 2 }
+        if d > best || d.isNaN { best = d; index = 3 }
+        return a.isNaN ? (a, 0) : (best, index)
     }
 }
 
@@ -219,12 +266,12 @@ public enum AvgPool2x2: Pool2x2Window {
     @_specialize(where S == Float)
     @inlinable
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
-        pool2x2(x, AvgPool2x2.self)
+        pool2x2(x, AvgPool2x2.self, winners: nil)
     }
 
-    /// The window's mean.
+    /// The window's mean (no winner).
     @inlinable @inline(__always)
-    static func reduce<S: TensorScalar>(_ p: UnsafePointer<S>, _ w: Int) -> S { (p[0] + p[1] + p[w] + p[w + 1]) / 4 }
+    static func reduce<S: TensorScalar>(_ a: S, _ b: S, _ c: S, _ d: S) -> (value: S, index: UInt8) { ((a + b + c + d) / 4, 0) }
 
     /// dY [C,⌊H/2⌋,⌊W/2⌋] → dX [C,H,W], each input of a window gets dY/4.
     @_specialize(where S == Float)

@@ -6,9 +6,9 @@ import NSTLayers
 ///
 /// `forward` runs from the input to the deepest layer in `keep` and returns the kept layers'
 /// activations [C,H,W]. It remembers only what `backward` needs: each ReLU's mask, one byte
-/// per value, and with max pooling the ReLU outputs that are its inputs. Convolutions keep
-/// nothing — no weight
-/// gradients are computed, and a convolution's input gradient needs only its weights.
+/// per value, and with max pooling each window's winner, one byte per output value.
+/// Convolutions keep nothing — no weight gradients are computed, and a convolution's input
+/// gradient needs only its weights.
 /// Convolution + bias + ReLU run fused unless the convolution's own output is asked for.
 ///
 /// `backward` takes ∂L/∂(kept layer) for any of the kept layers and returns ∂L/∂x, [3,H,W].
@@ -24,8 +24,8 @@ public final class VGG<Scalar: TensorScalar> {
 
     // Saved by forward for backward.
     @usableFromInline var masks: [Int: ReLUMask] = [:]
-    /// ReLU outputs kept as max pooling's inputs (max pooling only).
-    @usableFromInline var saved: [Int: Tensor<Scalar>] = [:]
+    /// Which input of each window max pooling passed on, by the pooling layer's position.
+    @usableFromInline var poolWinners: [Int: [UInt8]] = [:]
     @usableFromInline var inputShapes: [Int: [Int]] = [:]
     @usableFromInline var deepest = -1
     @usableFromInline var imageShape: [Int] = []
@@ -76,11 +76,12 @@ public final class VGG<Scalar: TensorScalar> {
     public func forward(_ x: Tensor<Scalar>, keep: Set<String>) -> [String: Tensor<Scalar>] {
         precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
         let wanted = Set(keep.map(position))
-        saved.removeAll(keepingCapacity: true)
-        // The fused convolutions write their masks into the last evaluation's bytes (same
-        // sizes), so an evaluation allocates no masks after the first.
+        // The fused convolutions write their masks, and max pooling its winners, into the last
+        // evaluation's bytes (same sizes), so an evaluation allocates none after the first.
         var spareMasks = masks.mapValues(\.positive)
         masks.removeAll(keepingCapacity: true)
+        var spareWinners = poolWinners
+        poolWinners.removeAll(keepingCapacity: true)
         inputShapes.removeAll(keepingCapacity: true)
         imageShape = x.shape
         deepest = wanted.max() ?? -1
@@ -119,32 +120,29 @@ public final class VGG<Scalar: TensorScalar> {
                     aWantsReLU = fused.rectified == nil
                     pos += 1
                     inputShapes[pos] = a.shape
-                    remember(a, mask: ReLUMask(shape: a.shape, positive: mask), at: pos)   // a is saved only before max pooling, never a pre-activation
+                    masks[pos] = ReLUMask(shape: a.shape, positive: mask)
                     if wanted.contains(pos) { out[layers[pos].name] = a }
                 }
             case .relu:
                 precondition(!aWantsReLU, "a fused convolution left its ReLU to a layer that is not a convolution")
                 a = ReLU.forward(a)
-                remember(a, at: pos)
+                masks[pos] = ReLUMask(of: a)
                 if wanted.contains(pos) { out[layer.name] = a }
             case .pool:
                 precondition(a.shape[1] >= 2 && a.shape[2] >= 2,
                              "\(layer.name): input \(a.shape[1])×\(a.shape[2]) is too small for 2×2 pooling; use a larger image or a shallower layer")
-                a = pooling == .max ? MaxPool2x2.forward(a) : AvgPool2x2.forward(a)
+                if pooling == .max {
+                    var winners = spareWinners.removeValue(forKey: pos) ?? []
+                    a = MaxPool2x2.forward(a, winners: &winners)
+                    poolWinners[pos] = winners
+                } else {
+                    a = AvgPool2x2.forward(a)
+                }
                 if wanted.contains(pos) { out[layer.name] = a }
             }
             pos += 1
         }
         return out
-    }
-
-    /// What backward needs of the ReLU output at `pos`: its mask (computed here unless the
-    /// convolution's fused pass wrote it), and the output itself when max pooling follows (its
-    /// backward looks for each window's maximum).
-    @usableFromInline
-    func remember(_ a: Tensor<Scalar>, mask: ReLUMask? = nil, at pos: Int) {
-        masks[pos] = mask ?? ReLUMask(of: a)
-        if pooling == .max && pos + 1 < layers.count && layers[pos + 1].kind == .pool { saved[pos] = a }
     }
 
     /// ∂L/∂(kept layers) → ∂L/∂x [3,H,W], for the image of the last `forward`. Layers missing from
@@ -193,7 +191,7 @@ public final class VGG<Scalar: TensorScalar> {
                 case .conv:
                     d = convs[layer.convIndex].backward(dOut, workspace: workspace)
                 case .pool:
-                    d = pooling == .max ? MaxPool2x2.backward(dOut, input: saved[pos - 1]!)
+                    d = pooling == .max ? MaxPool2x2.backward(dOut, winners: poolWinners[pos]!, inputShape: inputShapes[pos]!)
                                         : AvgPool2x2.backward(dOut, inputShape: inputShapes[pos]!)
                 }
             }

@@ -133,24 +133,68 @@ struct LayerGradientTests {
         #expect(dX.storage == [0, 0, 1])
     }
 
-    @Test(arguments: [(2, 5, 7), (3, 4, 4), (1, 2, 3), (2, 3, 2)])
+    /// The fast backward (the winners recorded by forward) against finite differences, and to
+    /// the bit against the reference backward, which finds the winners again from the input.
+    @Test(arguments: [(2, 5, 7), (3, 4, 4), (1, 2, 3), (2, 3, 2), (3, 9, 37)])
     func maxPoolBackward(_ shape: (Int, Int, Int)) {
         let (c, h, w) = shape
         var rng = SplitMix64(seed: 24)
         let x = Tensor<Double>.uniform([c, h, w], using: &rng), R = Tensor<Double>.uniform([c, h / 2, w / 2], using: &rng)
-        let dX = MaxPool2x2.backward(R, input: x)
+        var winners: [UInt8] = [7]   // wrong count: forward replaces it
+        let y = MaxPool2x2.forward(x, winners: &winners)
+        #expect(y == MaxPool2x2.forward(x) && winners.count == y.count)
+        let dX = MaxPool2x2.backward(R, winners: winners, inputShape: x.shape)
+        #expect(dX == MaxPool2x2.backward(R, input: x))
         let res = GradCheck.check(at: x.storage, analytic: dX.storage) { v in
             dot(MaxPool2x2.forward(Tensor(shape: [c, h, w], storage: v)), R)
         }
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
+    /// In Float (the specialised, vectorised loops the network runs), on values with many ties
+    /// and a few NaNs: the fast forward and backward equal the reference to the bit.
+    @Test func maxPoolFloatPathMatchesTheReference() {
+        var rng = SplitMix64(seed: 31)
+        let (c, h, w) = (3, 11, 70)
+        var x = Tensor<Float>(shape: [c, h, w], storage: (0..<(c * h * w)).map { _ in Float(Int(rng.nextUnit() * 4)) })
+        for i in stride(from: 5, to: x.count, by: 97) { x.storage[i] = .nan }
+        let dY = Tensor<Float>(shape: [c, h / 2, w / 2], storage: (0..<(c * (h / 2) * (w / 2))).map { Float($0 + 1) })
+        var winners: [UInt8] = []
+        let y = MaxPool2x2.forward(x, winners: &winners)
+        for ci in 0..<c { for i in 0..<(h / 2) { for j in 0..<(w / 2) {
+            let o = (ci * h + 2 * i) * w + 2 * j
+            let window = [x.storage[o], x.storage[o + 1], x.storage[o + w], x.storage[o + w + 1]]
+            let k = (ci * (h / 2) + i) * (w / 2) + j
+            #expect(window[Int(winners[k])].bitPattern == y.storage[k].bitPattern)
+        } } }
+        #expect(MaxPool2x2.backward(dY, winners: winners, inputShape: x.shape) == MaxPool2x2.backward(dY, input: x))
+        #expect(y.storage.contains { $0.isNaN })
+    }
+
     @Test func maxPoolTiesGoToTheFirstMaximumAndOddEdgesAreDropped() {
         // 3×3 input → 1×1 output; window [[5,5],[5,1]]: three tied maxima, the top-left one wins.
         let x = Tensor<Double>(shape: [1, 3, 3], storage: [5, 5, 9, 5, 1, 9, 9, 9, 9])
-        #expect(MaxPool2x2.forward(x).storage == [5])
-        let dX = MaxPool2x2.backward(Tensor(shape: [1, 1, 1], storage: [2]), input: x)
-        #expect(dX.storage == [2, 0, 0, 0, 0, 0, 0, 0, 0])
+        var winners: [UInt8] = []
+        #expect(MaxPool2x2.forward(x, winners: &winners).storage == [5] && winners == [0])
+        let expected: [Double] = [2, 0, 0, 0, 0, 0, 0, 0, 0]
+        #expect(MaxPool2x2.backward(Tensor(shape: [1, 1, 1], storage: [2]), input: x).storage == expected)
+        #expect(MaxPool2x2.backward(Tensor(shape: [1, 1, 1], storage: [2]), winners: winners, inputShape: x.shape).storage == expected)
+        // [[1,7],[7,7]]: the top-right one of three.
+        let y = Tensor<Double>(shape: [1, 2, 2], storage: [1, 7, 7, 7])
+        _ = MaxPool2x2.forward(y, winners: &winners)
+        #expect(winners == [1])
+    }
+
+    /// A window with NaN passes NaN, and its gradient goes to the NaN: the top-left input when
+    /// it is NaN, else the last NaN in reading order.
+    @Test func maxPoolNaNWins() {
+        let x = Tensor<Double>(shape: [2, 2, 2], storage: [.nan, 9, .nan, 1,   3, .nan, 8, .nan])
+        var winners: [UInt8] = []
+        let y = MaxPool2x2.forward(x, winners: &winners)
+        #expect(y.storage.allSatisfy(\.isNaN) && winners == [0, 3])
+        let dX = MaxPool2x2.backward(Tensor(shape: [2, 1, 1], storage: [2, 5]), winners: winners, inputShape: x.shape)
+        #expect(dX.storage == [2, 0, 0, 0,   0, 0, 0, 5])
+        #expect(dX == MaxPool2x2.backward(Tensor(shape: [2, 1, 1], storage: [2, 5]), input: x))
     }
 
     @Test(arguments: [(2, 5, 7), (3, 4, 4), (1, 3, 2)])
