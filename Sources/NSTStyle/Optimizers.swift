@@ -28,18 +28,65 @@ public struct MinimizeResult<S: TensorScalar> {
     public var reason: StopReason
 }
 
-@inline(__always)
-func dot<S: TensorScalar>(_ a: [S], _ b: [S]) -> Double {
-    var s = 0.0
-    for i in a.indices { s += Double(a[i]) * Double(b[i]) }
-    return s
-}
+/// The minimisers' loops over the whole image, written so they vectorise. A sum runs over eight
+/// interleaved partial sums in Double (lane k takes the indices ≡ k mod 8, and the lanes are
+/// added in a fixed order at the end), so its value depends on nothing but its inputs.
+@usableFromInline
+enum VectorLoops {
+    /// Σ a[i]·b[i], in Double.
+    @inline(__always)
+    static func dot<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: UnsafeBufferPointer<A>, _ b: UnsafeBufferPointer<B>) -> Double {
+        precondition(a.count == b.count)
+        let n = a.count, ap = a.baseAddress, bp = b.baseAddress
+        guard let ap, let bp else { return 0 }
+        var low = SIMD4<Double>(), high = SIMD4<Double>()
+        var i = 0
+        while i + 8 <= n {
+            low += SIMD4(Double(ap[i]), Double(ap[i + 1]), Double(ap[i + 2]), Double(ap[i + 3]))
+                 * SIMD4(Double(bp[i]), Double(bp[i + 1]), Double(bp[i + 2]), Double(bp[i + 3]))
+            high += SIMD4(Double(ap[i + 4]), Double(ap[i + 5]), Double(ap[i + 6]), Double(ap[i + 7]))
+                  * SIMD4(Double(bp[i + 4]), Double(bp[i + 5]), Double(bp[i + 6]), Double(bp[i + 7]))
+            i += 8
+        }
+        var sum = (low + high).sum()
+        while i < n { sum += Double(ap[i]) * Double(bp[i]); i += 1 }
+        return sum
+    }
 
-@inline(__always)
-func maxAbs<S: TensorScalar>(_ a: [S]) -> Double {
-    var m = 0.0
-    for v in a { m = max(m, abs(Double(v))) }
-    return m
+    /// y[i] += a·x[i]
+    @inline(__always)
+    static func axpy<X: BinaryFloatingPoint>(_ a: Double, _ x: UnsafeBufferPointer<X>, _ y: UnsafeMutableBufferPointer<Double>) {
+        precondition(x.count == y.count)
+        for i in 0..<x.count { y[i] += a * Double(x[i]) }
+    }
+
+    /// y[i] *= a
+    @inline(__always)
+    static func scale(_ y: UnsafeMutableBufferPointer<Double>, by a: Double) {
+        for i in 0..<y.count { y[i] *= a }
+    }
+
+    /// out[i] = a[i] − b[i]
+    @inline(__always)
+    static func difference<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ b: UnsafeBufferPointer<S>, into out: UnsafeMutableBufferPointer<S>) {
+        precondition(a.count == b.count && a.count == out.count)
+        for i in 0..<a.count { out[i] = a[i] - b[i] }
+    }
+
+    /// out[i] = x[i] + t·d[i], rounded to S
+    @inline(__always)
+    static func step<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ t: Double, _ d: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<S>) {
+        precondition(x.count == d.count && x.count == out.count)
+        for i in 0..<x.count { out[i] = x[i] + S(t * d[i]) }
+    }
+
+    /// max |a[i]|
+    @inline(__always)
+    static func maxMagnitude<S: TensorScalar>(_ a: UnsafeBufferPointer<S>) -> Double {
+        var m = S.zero
+        for v in a { m = max(m, abs(v)) }
+        return Double(m)
+    }
 }
 
 /// A box lo ≤ x ≤ hi, coordinate-wise, given per block of `blockSize` consecutive entries
@@ -61,10 +108,19 @@ public struct Bounds<S: TensorScalar>: Sendable {
 
     public func project(_ x: inout [S]) {
         precondition(x.count == lower.count * blockSize, "bounds for \(lower.count) blocks of \(blockSize), x has \(x.count)")
-        for b in 0..<lower.count {
-            let lo = lower[b], hi = upper[b]
-            for j in (b * blockSize)..<((b + 1) * blockSize) { x[j] = min(max(x[j], lo), hi) }
+        x.withUnsafeMutableBufferPointer { x in
+            for b in 0..<lower.count {
+                let lo = lower[b], hi = upper[b]
+                for j in (b * blockSize)..<((b + 1) * blockSize) { x[j] = min(max(x[j], lo), hi) }
+            }
         }
+    }
+
+    /// Whether coordinate j is held at its bound by the gradient g: x at lo with g > 0 (descent
+    /// would leave the box downwards), or at hi with g < 0.
+    @inline(__always)
+    func holds(_ x: S, _ g: S, block b: Int) -> Bool {
+        (x <= lower[b] && g > 0) || (x >= upper[b] && g < 0)
     }
 }
 
@@ -141,57 +197,69 @@ public struct LBFGS<S: TensorScalar> {
         var (fx, g) = try f(x)
         var evaluations = 1
         var iterations = 0
-        var s: [[S]] = [], y: [[S]] = [], rho: [Double] = []
         let n = x.count
+        // The last m pairs, oldest first, and ρ_i = 1/(y_iᵀs_i). Every buffer below is allocated
+        // once: a new pair is written into sNew/yNew, and when the history is full the oldest
+        // pair's buffers become the next sNew/yNew.
+        var s: [[S]] = [], y: [[S]] = [], rho: [Double] = []
+        var sNew = [S](repeating: 0, count: n), yNew = sNew
+        var gHat = [Double](repeating: 0, count: n), q = gHat, d = gHat
+        var xNew = x
+        var alpha = [Double](repeating: 0, count: historySize)
 
         while evaluations < maxEvaluations {
-            if maxAbs(g) <= gradientTolerance {
+            if g.withUnsafeBufferPointer(VectorLoops.maxMagnitude) <= gradientTolerance {
                 return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .gradientTolerance)
             }
             // Coordinates held at a bound by the gradient (x at lo and g > 0, or at hi and
             // g < 0) are fixed for this iteration: the direction uses the projected gradient ĝ
             // (zero there) and does not move them.
-            var gHat = g.map(Double.init)
-            if let bounds {
-                for b in 0..<bounds.lower.count {
-                    let lo = bounds.lower[b], hi = bounds.upper[b]
-                    for j in (b * bounds.blockSize)..<((b + 1) * bounds.blockSize)
-                    where (x[j] <= lo && g[j] > 0) || (x[j] >= hi && g[j] < 0) { gHat[j] = 0 }
+            gHat.withUnsafeMutableBufferPointer { gHat in g.withUnsafeBufferPointer { g in x.withUnsafeBufferPointer { x in
+                for j in 0..<n { gHat[j] = Double(g[j]) }
+                if let bounds {
+                    for b in 0..<bounds.lower.count {
+                        for j in (b * bounds.blockSize)..<((b + 1) * bounds.blockSize) where bounds.holds(x[j], g[j], block: b) { gHat[j] = 0 }
+                    }
                 }
+            } } }
+            if bounds != nil {
                 if gHat.allSatisfy({ abs($0) <= gradientTolerance }) {
                     return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .gradientTolerance)
                 }
             }
-            // Two-loop recursion: d = −H ĝ.
-            var q = gHat
-            var alpha = [Double](repeating: 0, count: s.count)
-            for i in stride(from: s.count - 1, through: 0, by: -1) {
-                var a = 0.0
-                for j in 0..<n { a += Double(s[i][j]) * q[j] }
-                a *= rho[i]
-                alpha[i] = a
-                for j in 0..<n { q[j] -= a * Double(y[i][j]) }
+            // Two-loop recursion: q ← H ĝ (the direction is d = −q).
+            q.withUnsafeMutableBufferPointer { q in
+                gHat.withUnsafeBufferPointer { gHat in _ = q.update(fromContentsOf: gHat) }
+                for i in stride(from: s.count - 1, through: 0, by: -1) {
+                    let a = rho[i] * s[i].withUnsafeBufferPointer { VectorLoops.dot($0, UnsafeBufferPointer(q)) }
+                    alpha[i] = a
+                    y[i].withUnsafeBufferPointer { VectorLoops.axpy(-a, $0, q) }
+                }
+                if let sl = s.last, let yl = y.last {
+                    let gamma = sl.withUnsafeBufferPointer { sl in yl.withUnsafeBufferPointer { yl in
+                        VectorLoops.dot(sl, yl) / VectorLoops.dot(yl, yl) } }
+                    VectorLoops.scale(q, by: gamma)
+                }
+                for i in 0..<s.count {
+                    let b = rho[i] * y[i].withUnsafeBufferPointer { VectorLoops.dot($0, UnsafeBufferPointer(q)) }
+                    s[i].withUnsafeBufferPointer { VectorLoops.axpy(alpha[i] - b, $0, q) }
+                }
             }
-            var gamma = 1.0
-            if let sl = s.last, let yl = y.last { gamma = dot(sl, yl) / dot(yl, yl) }
-            for j in 0..<n { q[j] *= gamma }
-            for i in 0..<s.count {
-                var b = 0.0
-                for j in 0..<n { b += Double(y[i][j]) * q[j] }
-                b *= rho[i]
-                for j in 0..<n { q[j] += Double(s[i][j]) * (alpha[i] - b) }
-            }
-            var d = [Double](repeating: 0, count: n)
-            for j in 0..<n where gHat[j] != 0 || bounds == nil { d[j] = -q[j] }
-            var gd = 0.0
-            for j in 0..<n { gd += gHat[j] * d[j] }
+            let bounded = bounds != nil
+            var gd = d.withUnsafeMutableBufferPointer { d in q.withUnsafeBufferPointer { q in gHat.withUnsafeBufferPointer { gHat in
+                for j in 0..<n { d[j] = gHat[j] != 0 || !bounded ? -q[j] : 0 }
+                return VectorLoops.dot(gHat, UnsafeBufferPointer(d))
+            } } }
             // Steepest descent on ĝ with the history dropped: the fallback whenever the
             // quasi-Newton direction is not a descent direction or its line search fails.
             func steepest() -> Double {
                 s.removeAll(); y.removeAll(); rho.removeAll()
-                var l1 = 0.0, gg = 0.0
-                for j in 0..<n { d[j] = -gHat[j]; l1 += abs(gHat[j]); gg += gHat[j] * gHat[j] }
-                gd = -gg
+                let l1 = d.withUnsafeMutableBufferPointer { d in gHat.withUnsafeBufferPointer { gHat in
+                    var l1 = 0.0
+                    for j in 0..<n { d[j] = -gHat[j]; l1 += abs(gHat[j]) }
+                    gd = -VectorLoops.dot(gHat, gHat)
+                    return l1
+                } }
                 return learningRate * min(1, 1 / max(l1, 1e-300))
             }
             var t = learningRate
@@ -199,17 +267,21 @@ public struct LBFGS<S: TensorScalar> {
             if !(gd < 0) || s.isEmpty { t = steepest(); isSteepest = true }
 
             // Step (with or without backtracking).
-            var xNew = x, fNew = fx, gNew = g
+            var fNew = fx, gNew = g
             var accepted = false
             var backtracks = 0
             while evaluations < maxEvaluations {
-                for j in 0..<n { xNew[j] = x[j] + S(t * d[j]) }
+                xNew.withUnsafeMutableBufferPointer { xNew in x.withUnsafeBufferPointer { x in d.withUnsafeBufferPointer { d in
+                    VectorLoops.step(x, t, d, into: xNew) } } }
                 // Projected step: Armijo on the step actually taken, gᵀ(x_new − x) < 0.
                 var decrease = t * gd
                 if let bounds {
                     bounds.project(&xNew)
-                    decrease = 0
-                    for j in 0..<n { decrease += Double(g[j]) * Double(xNew[j] - x[j]) }
+                    decrease = sNew.withUnsafeMutableBufferPointer { sNew in xNew.withUnsafeBufferPointer { xNew in
+                        x.withUnsafeBufferPointer { x in g.withUnsafeBufferPointer { g in
+                            VectorLoops.difference(xNew, x, into: sNew)
+                            return VectorLoops.dot(g, UnsafeBufferPointer(sNew))
+                        } } } }
                 }
                 if lineSearch == .armijo && !(decrease < 0) {
                     // The projection turned the step uphill: no evaluation, fall back.
@@ -246,14 +318,21 @@ public struct LBFGS<S: TensorScalar> {
             iterations += 1
 
             // History update, only with positive curvature (keeps H positive definite).
-            var sk = [S](repeating: 0, count: n), yk = [S](repeating: 0, count: n)
-            for j in 0..<n { sk[j] = xNew[j] - x[j]; yk[j] = gNew[j] - g[j] }
-            let ys = dot(yk, sk)
-            if ys > 1e-10 * dot(yk, yk) && ys > 0 {
-                if s.count == historySize { s.removeFirst(); y.removeFirst(); rho.removeFirst() }
-                s.append(sk); y.append(yk); rho.append(1 / ys)
+            let (ys, yy) = sNew.withUnsafeMutableBufferPointer { sk in yNew.withUnsafeMutableBufferPointer { yk in
+                xNew.withUnsafeBufferPointer { xNew in x.withUnsafeBufferPointer { x in
+                gNew.withUnsafeBufferPointer { gNew in g.withUnsafeBufferPointer { g in
+                    VectorLoops.difference(xNew, x, into: sk)
+                    VectorLoops.difference(gNew, g, into: yk)
+                    return (VectorLoops.dot(UnsafeBufferPointer(yk), UnsafeBufferPointer(sk)), VectorLoops.dot(UnsafeBufferPointer(yk), UnsafeBufferPointer(yk)))
+                } } } } } }
+            if ys > 1e-10 * yy && ys > 0 {
+                var spareS: [S]? = nil, spareY: [S]? = nil
+                if s.count == historySize { spareS = s.removeFirst(); spareY = y.removeFirst(); rho.removeFirst() }
+                s.append(sNew); y.append(yNew); rho.append(1 / ys)
+                sNew = spareS ?? [S](repeating: 0, count: n)
+                yNew = spareY ?? [S](repeating: 0, count: n)
             }
-            x = xNew; fx = fNew; g = gNew
+            swap(&x, &xNew); fx = fNew; g = gNew
         }
         return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .budget)
     }

@@ -22,6 +22,17 @@ func quadratic(_ v: [Double]) -> (value: Double, gradient: [Double]) {
 }
 
 @Suite struct LBFGSTests {
+    /// The eight-lane dot product the two-loop recursion runs on: every length, including the
+    /// tails shorter than the eight lanes, against a plain sum.
+    @Test(arguments: [0, 1, 7, 8, 9, 23, 1000])
+    func vectorDotMatchesAPlainSum(_ n: Int) {
+        let a = (0..<n).map { Float($0 % 13) - 6.5 }, b = (0..<n).map { Double($0 % 7) / 3 - 1 }
+        var plain = 0.0
+        for i in 0..<n { plain += Double(a[i]) * b[i] }
+        let fast = a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { VectorLoops.dot(a, $0) } }
+        #expect(abs(fast - plain) <= 1e-12 * max(1, abs(plain)))
+    }
+
     @Test func rosenbrockConvergesAndDecreasesMonotonically() throws {
         var values: [Double] = []
         var accepted: [Double] = []
