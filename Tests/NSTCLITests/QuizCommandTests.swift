@@ -17,6 +17,15 @@ enum QuizCLI {
         return u
     }
 
+    /// An empty working directory inside `state`, for a session that must not see the
+    /// checkout's out/style-depth (the images a real `nst experiment` run leaves there change
+    /// question 12's transcript); the bank is then found beside the executable.
+    static func emptyWorkingDirectory(in state: URL) -> URL {
+        let u = state.appendingPathComponent("cwd")
+        try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
     static func environment(state: URL, extra: [String: String] = [:]) -> [String: String] {
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": state.path,
                    "XDG_STATE_HOME": state.path, "COLUMNS": "80", "LANG": "C.UTF-8"]
@@ -393,8 +402,8 @@ final class LiveProcess: @unchecked Sendable {
     }
 
     @Test func wholeQuizOverAPipe() throws {
-        let state = QuizCLI.tempDir()
-        let r = try QuizCLI.run(["quiz"], stdin: Self.script.joined(separator: "\n") + "\n", state: state, in: QuizCLI.root)
+        let state = QuizCLI.tempDir(), cwd = QuizCLI.emptyWorkingDirectory(in: state)
+        let r = try QuizCLI.run(["quiz"], stdin: Self.script.joined(separator: "\n") + "\n", state: state, in: cwd)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stdout.contains("\u{1B}["))                       // no terminal escapes on a pipe
         #expect(r.stdout.contains("answer> P - F\n"))                 // input echoed: a readable transcript
@@ -404,14 +413,14 @@ final class LiveProcess: @unchecked Sendable {
         #expect(qs["2"]?["attempts"] as? Int == 2 && qs["11"]?["done"] as? Bool != true)
 
         // --review shows what lost points; a second run asks only the skipped question.
-        let review = try QuizCLI.run(["quiz", "--review"], state: state, in: QuizCLI.root)
+        let review = try QuizCLI.run(["quiz", "--review"], state: state, in: cwd)
         #expect(review.stdout.contains("── Question 9 · 0/1 ──") && review.stdout.contains("Your answer: true, it must be trained"))
         #expect(!review.stdout.contains("── Question 2 ·"))
-        let again = try QuizCLI.run(["quiz"], stdin: "Once, for the content target features, then at every iteration in the content loss; often also to initialise.\n", state: state, in: QuizCLI.root)
+        let again = try QuizCLI.run(["quiz"], stdin: "Once, for the content target features, then at every iteration in the content loss; often also to initialise.\n", state: state, in: cwd)
         #expect(again.stdout.contains("Resuming: 11 of 12 done, score 8.25/12 so far."))
         #expect(again.stdout.contains("── Question 11 (11 of 12)"))
         #expect(again.stdout.contains("Total: 9.25/12"))
-        let reset = try QuizCLI.run(["quiz", "--reset"], state: state, in: QuizCLI.root)
+        let reset = try QuizCLI.run(["quiz", "--reset"], state: state, in: cwd)
         #expect(reset.stdout.contains("Progress for neural-style-transfer cleared"))
         #expect(QuizCLI.progress(state) == nil)
     }
@@ -423,7 +432,7 @@ final class LiveProcess: @unchecked Sendable {
             Issue.record("util-linux `script` is needed for the pseudo-terminal test"); return
         }
         let state = QuizCLI.tempDir()
-        let command = "cd '\(QuizCLI.root.path)' && exec '\(NSTBinary.url.path)' quiz"
+        let command = "cd '\(QuizCLI.emptyWorkingDirectory(in: state).path)' && exec '\(NSTBinary.url.path)' quiz"
         let env = QuizCLI.environment(state: state, extra: ["TERM": "xterm", "SHELL": "/bin/sh"])
         let full = try LiveProcess(executable: URL(fileURLWithPath: "/usr/bin/script"), arguments: ["-qfec", command, "/dev/null"], environment: env)
         for line in Self.script {
