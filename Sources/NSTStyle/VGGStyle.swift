@@ -83,8 +83,7 @@ public struct StyleModel: Sendable {
 
     /// The same with images already at their run sizes (`StyleImages.prepare`).
     public func prepare(options: StyleTransferOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
-        let pooling = Pooling(rawValue: options.pooling) ?? .max
-        let net = network(pooling: pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
+        let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
         return PreparedStyleTransfer(model: self, network: net, content: c, styles: s)
     }
 }

@@ -5,6 +5,7 @@ import NSTLayers
 import NSTVGG
 import NSTWeights
 import NSTTerminal
+import NSTStyle
 
 /// `nst bench`: the engine's speed next to the machine's BLAS peak, measured in the same run.
 struct BenchCommand: ParsableCommand {
@@ -73,8 +74,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Use random VGG16 weights instead of an installed model (speed is the same).")
     var randomWeights = false
 
-    @Option(name: .long, help: "Pooling between blocks.")
-    var pooling: BenchPooling = .avg
+    @Option(name: .long, help: "Pooling between blocks: avg, as nst transfer and nst experiment run by default, or max, as VGG16 was trained (and as Keras runs it).")
+    var pooling: BenchPooling = BenchPooling(rawValue: StyleTransferOptions().pooling.rawValue)!
 
     @Option(name: .long, help: "n of the n×n×n roofline sgemm.")
     var rooflineSize: Int = 2048

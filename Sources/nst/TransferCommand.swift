@@ -35,8 +35,8 @@ struct StyleTuningOptions: ParsableArguments {
     @Option(name: .customLong("line-search"), help: "L-BFGS step rule: armijo (backtracking, loss never rises) or none (fixed step, as jcjohnson's default).")
     var lineSearch: LineSearch = StyleTransferOptions().lineSearch
 
-    @Option(help: "Pooling in VGG: max (as trained) or avg (Gatys et al.'s choice).")
-    var pooling: Pooling = .max
+    @Option(help: "Pooling in VGG: avg (Gatys et al.'s choice; smooth, so runs reproduce) or max (as trained, jcjohnson's default).")
+    var pooling: Pooling = StyleTransferOptions().pooling
 
     @Option(name: .customLong("style-scale"), help: "Style images are resized to this times --size (longest side).")
     var styleScale: Double = StyleTransferOptions().styleScale
@@ -89,7 +89,7 @@ struct StyleTuningOptions: ParsableArguments {
         o.learningRate = learningRate
         o.lbfgsHistory = lbfgsHistory
         o.lineSearch = lineSearch
-        o.pooling = pooling.rawValue
+        o.pooling = pooling
         o.styleScale = styleScale
         o.originalColors = originalColors
         o.seed = seed
