@@ -14,7 +14,8 @@
 #   env: NST (default: nst on PATH), EVALUATIONS (100),
 #        WEIGHTS (default: 1 0.999999 1.000001 1.000002 0.999998 1.000003 0.999997 1.000004),
 #        CONFIGS (default: auto; each of auto, f2, f4, f6 — f<m> = Winograd F(m×m) for every
-#        layer of 16 channels or more), CONTENT, STYLE (default: Examples/images/).
+#        layer of 16 channels or more), CONTENT, STYLE (default: Examples/images/),
+#        TRANSFER_FLAGS (more flags for every `nst transfer`, e.g. "--pooling max").
 # Time: at 384 px about 80 s per im2col run and 40–55 s per fast run on 2 cores.
 set -euo pipefail
 
@@ -23,6 +24,7 @@ NST=${NST:-nst}
 EVALUATIONS=${EVALUATIONS:-100}
 WEIGHTS=${WEIGHTS:-1 0.999999 1.000001 1.000002 0.999998 1.000003 0.999997 1.000004}
 CONFIGS=${CONFIGS:-auto}
+TRANSFER_FLAGS=${TRANSFER_FLAGS:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CONTENT=${CONTENT:-$HERE/../images/sea-turtle.jpg}
 STYLE=${STYLE:-$HERE/../images/great-wave.jpg}
@@ -38,9 +40,10 @@ run() {  # run <config> <weight>: one transfer, its sidecar in $OUT/<config>-<we
         *) echo "run.sh: unknown configuration '$config' (use auto, f2, f4 or f6)" >&2; exit 2 ;;
     esac
     local log=$OUT/$config-$weight.log
+    # shellcheck disable=SC2086  # TRANSFER_FLAGS is a list of flags
     if ! NST_CONV_ALGORITHM=$algorithm NST_WINOGRAD_TILE=$tile "$NST" transfer --content "$CONTENT" --style "$STYLE" \
         --size "$SIZE" --iterations "$EVALUATIONS" --content-weight "$weight" \
-        --output "$OUT/$config-$weight.png" >"$log" 2>&1; then
+        --output "$OUT/$config-$weight.png" $TRANSFER_FLAGS >"$log" 2>&1; then
         echo "run.sh: nst transfer failed ($config, content weight $weight); the end of $log:" >&2
         tail -n 5 "$log" >&2
         exit 1
