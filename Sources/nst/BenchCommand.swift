@@ -75,7 +75,7 @@ struct BenchCommand: ParsableCommand {
     var randomWeights = false
 
     @Option(name: .long, help: "Pooling between blocks: avg, as nst transfer and nst experiment run by default, or max, as VGG16 was trained (and as Keras runs it).")
-    var pooling: BenchPooling = BenchPooling(rawValue: StyleTransferOptions().pooling.rawValue)!
+    var pooling: Pooling = StyleTransferOptions().pooling
 
     @Option(name: .long, help: "n of the n×n×n roofline sgemm.")
     var rooflineSize: Int = 2048
@@ -139,7 +139,7 @@ struct BenchCommand: ParsableCommand {
         let deepest = try architecture.resolve(layer)
         let styleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
             .filter { architecture.layerNames.firstIndex(of: $0)! <= architecture.layerNames.firstIndex(of: deepest)! }
-        let net = VGG(architecture: architecture, weights: weights, pooling: pooling.pooling)
+        let net = VGG(architecture: architecture, weights: weights, pooling: pooling)
         log("model: \(modelDescription); iteration = forward to \(deepest), style \(styleLayers.joined(separator: ",")), content \(deepest), backward to the image; \(pooling.rawValue) pooling")
 
         net.workspace.algorithm = convAlgorithm.algorithm
@@ -496,8 +496,3 @@ enum BenchConvAlgorithm: String, ExpressibleByArgument, CaseIterable {
     var algorithm: ConvAlgorithm { ConvAlgorithm(rawValue: rawValue)! }
 }
 
-/// --pooling values (a type of this file, so no other command's conformance can clash).
-enum BenchPooling: String, ExpressibleByArgument, CaseIterable {
-    case max, avg
-    var pooling: Pooling { self == .max ? .max : .avg }
-}
