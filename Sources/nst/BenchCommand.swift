@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Use random VGG16 weights instead of an installed model (speed is the same).")
     var randomWeights = false
 
-    @Option(name: .long, help: "Pooling between blocks: avg, as nst transfer and nst experiment run by default, or max, as VGG16 was trained (and as Keras runs it).")
+    @Option(name: .long, help: "Pooling between blocks: max, as VGG16 was trained and as nst transfer and nst experiment run by default, or avg (Gatys et al.'s choice).")
     var pooling: Pooling = StyleTransferOptions().pooling
 
     @Option(name: .long, help: "n of the n×n×n roofline sgemm.")

@@ -35,7 +35,7 @@ struct StyleTuningOptions: ParsableArguments {
     @Option(name: .customLong("line-search"), help: "L-BFGS step rule: armijo (backtracking, loss never rises) or none (fixed step, as jcjohnson's default).")
     var lineSearch: LineSearch = StyleTransferOptions().lineSearch
 
-    @Option(help: "Pooling in VGG: avg (Gatys et al.'s choice; smooth, so runs reproduce) or max (as trained, jcjohnson's default).")
+    @Option(help: "Pooling in VGG: max (as trained) or avg (Gatys et al.'s choice; smoother, so runs that differ only in rounding stay closer).")
     var pooling: Pooling = StyleTransferOptions().pooling
 
     @Option(name: .customLong("style-scale"), help: "Style images are resized to this times --size (longest side).")

@@ -68,8 +68,9 @@ OPTIONS:
   --line-search <line-search>
                           L-BFGS step rule: armijo (backtracking, loss never rises) or none (fixed
                           step, as jcjohnson's default). (values: armijo, none; default: armijo)
-  --pooling <pooling>     Pooling in VGG: avg (Gatys et al.'s choice; smooth, so runs reproduce) or
-                          max (as trained, jcjohnson's default). (values: max, avg; default: avg)
+  --pooling <pooling>     Pooling in VGG: max (as trained) or avg (Gatys et al.'s choice; smoother,
+                          so runs that differ only in rounding stay closer). (values: max, avg;
+                          default: max)
   --style-scale <style-scale>
                           Style images are resized to this times --size (longest side). (default:
                           1.0)
@@ -156,8 +157,9 @@ OPTIONS:
   --line-search <line-search>
                           L-BFGS step rule: armijo (backtracking, loss never rises) or none (fixed
                           step, as jcjohnson's default). (values: armijo, none; default: armijo)
-  --pooling <pooling>     Pooling in VGG: avg (Gatys et al.'s choice; smooth, so runs reproduce) or
-                          max (as trained, jcjohnson's default). (values: max, avg; default: avg)
+  --pooling <pooling>     Pooling in VGG: max (as trained) or avg (Gatys et al.'s choice; smoother,
+                          so runs that differ only in rounding stay closer). (values: max, avg;
+                          default: max)
   --style-scale <style-scale>
                           Style images are resized to this times --size (longest side). (default:
                           1.0)
