@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # How far the fast convolutions move the experiment's result: the best total loss in
-# EVALUATIONS L-BFGS evaluations of `nst transfer` (sea turtle + Great Wave, defaults),
+# EVALUATIONS L-BFGS evaluations of `nst transfer` (sea turtle + Great Wave, the experiment's
+# 5-layer run: content layer CONTENT_LAYERS = relu5_2, every other option at its default),
 # through im2col (the reference path) and through each configuration in CONFIGS, once per
 # content weight in WEIGHTS. The weights are 1 and 1 ± a few 1e-6: the same objective up
 # to rounding, so the spread of the im2col runs among themselves is the run-to-run chaos
@@ -15,7 +16,8 @@
 #        WEIGHTS (default: 1 0.999999 1.000001 1.000002 0.999998 1.000003 0.999997 1.000004),
 #        CONFIGS (default: auto; each of auto, f2, f4, f6 — f<m> = Winograd F(m×m) for every
 #        layer of 16 channels or more), CONTENT, STYLE (default: Examples/images/),
-#        TRANSFER_FLAGS (more flags for every `nst transfer`, e.g. "--pooling max").
+#        CONTENT_LAYERS (relu5_2, the experiment's; relu4_2 is nst transfer's default),
+#        TRANSFER_FLAGS (more flags for every `nst transfer`, e.g. "--pooling avg").
 # Time: at 384 px about 80 s per im2col run and 40–55 s per fast run on 2 cores.
 set -euo pipefail
 
@@ -24,6 +26,7 @@ NST=${NST:-nst}
 EVALUATIONS=${EVALUATIONS:-100}
 WEIGHTS=${WEIGHTS:-1 0.999999 1.000001 1.000002 0.999998 1.000003 0.999997 1.000004}
 CONFIGS=${CONFIGS:-auto}
+CONTENT_LAYERS=${CONTENT_LAYERS:-relu5_2}
 TRANSFER_FLAGS=${TRANSFER_FLAGS:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CONTENT=${CONTENT:-$HERE/../images/sea-turtle.jpg}
@@ -42,7 +45,7 @@ run() {  # run <config> <weight>: one transfer, its sidecar in $OUT/<config>-<we
     local log=$OUT/$config-$weight.log
     # shellcheck disable=SC2086  # TRANSFER_FLAGS is a list of flags
     if ! NST_CONV_ALGORITHM=$algorithm NST_WINOGRAD_TILE=$tile "$NST" transfer --content "$CONTENT" --style "$STYLE" \
-        --size "$SIZE" --iterations "$EVALUATIONS" --content-weight "$weight" \
+        --size "$SIZE" --iterations "$EVALUATIONS" --content-weight "$weight" --content-layers "$CONTENT_LAYERS" \
         --output "$OUT/$config-$weight.png" $TRANSFER_FLAGS >"$log" 2>&1; then
         echo "run.sh: nst transfer failed ($config, content weight $weight); the end of $log:" >&2
         tail -n 5 "$log" >&2
