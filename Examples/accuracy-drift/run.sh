@@ -18,7 +18,7 @@
 #        layer of 16 channels or more), CONTENT, STYLE (default: Examples/images/),
 #        CONTENT_LAYERS (relu5_2, the experiment's; relu4_2 is nst transfer's default),
 #        TRANSFER_FLAGS (more flags for every `nst transfer`, e.g. "--pooling avg").
-# Time: at 384 px about 80 s per im2col run and 40–55 s per fast run on 2 cores.
+# Time: at 384 px 67–91 s per im2col run and 32–55 s per fast run on 2 cores.
 set -euo pipefail
 
 SIZE=${1:-384}

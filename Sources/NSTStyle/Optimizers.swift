@@ -317,11 +317,12 @@ public struct LBFGS<S: TensorScalar> {
             }
             iterations += 1
 
-            // History update, only with positive curvature (keeps H positive definite).
+            // History update, only with positive curvature (keeps H positive definite). With
+            // bounds, sNew already holds x_new − x from the accepted trial's Armijo test.
             let (ys, yy) = sNew.withUnsafeMutableBufferPointer { sk in yNew.withUnsafeMutableBufferPointer { yk in
                 xNew.withUnsafeBufferPointer { xNew in x.withUnsafeBufferPointer { x in
                 gNew.withUnsafeBufferPointer { gNew in g.withUnsafeBufferPointer { g in
-                    VectorLoops.difference(xNew, x, into: sk)
+                    if !bounded { VectorLoops.difference(xNew, x, into: sk) }
                     VectorLoops.difference(gNew, g, into: yk)
                     return (VectorLoops.dot(UnsafeBufferPointer(yk), UnsafeBufferPointer(sk)), VectorLoops.dot(UnsafeBufferPointer(yk), UnsafeBufferPointer(yk)))
                 } } } } } }
