@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Installs what nst needs on a fresh Debian machine that has the Swift toolchain,
-# and links the experiment's two images into Examples/images/ (ignored by git).
+# Installs what nst needs on a fresh Debian machine that has the Swift toolchain.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,11 +17,3 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The sea turtle and the Great Wave: linked from ../shared/images when it is there
-# (development and CI); otherwise see Examples/images/README.md.
-shared="$(cd .. && pwd)/shared/images"
-for f in sea-turtle.jpg great-wave.jpg; do
-  if [ ! -e "Examples/images/$f" ] && [ -e "$shared/$f" ]; then
-    ln -s "$shared/$f" "Examples/images/$f"
-  fi
-done
