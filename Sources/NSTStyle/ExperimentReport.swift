@@ -1,100 +1,172 @@
 import Foundation
+import NSTImage
 
-/// metrics.json of `nst experiment style-depth`: for each run ("3", "5") the style loss
-/// E_l against the style image at each of the five style layers and the content loss,
-/// all evaluated on the written images with the same network and normalisation.
+/// metrics.json of `nst experiment style-depth`: the style loss E_l of the unstyled photo and
+/// of each run's image ("3", "5") against the style image at all five style layers, and the
+/// content loss, every figure computed with the runs' own network. Layers are named
+/// conv1_1 … conv5_1 (see `StyleDepthExperiment`).
 public struct StyleDepthMetrics: Codable, Sendable {
+    /// One accepted iterate of a run (rejected line-search trials are not recorded).
+    public struct Point: Codable, Sendable {
+        /// 1-based evaluation number (counting every evaluation, trials included).
+        public var evaluation: Int
+        /// The weighted objective α·content + β·Σ E_l.
+        public var total: Double
+        /// E_l at the layers this run optimises.
+        public var styleLoss: [String: Double]
+    }
     public struct Run: Codable, Sendable {
-        /// E_l = Σ(G−A)²/(4N²M²) per layer, unweighted.
+        /// E_l = Σ(G−A)²/(4N²M²) per layer, unweighted, of the image as written (8 bits).
         public var styleLoss: [String: Double]
         /// ½Σ(F−P)² at the content layer.
         public var contentLoss: Double
-        /// With --normalize-vgg: the same scores with the unnormalised network, so runs with
-        /// and without normalisation can be compared in one unit.
-        public var styleLossRawVGG: [String: Double]?
-        public var contentLossRawVGG: Double?
         public var styleLayersUsed: [String]
         public var evaluations: Int
         public var seconds: Double
-        /// Weighted total objective of each evaluation, in order.
-        public var curve: [Double]
-
-        public init(styleLoss: [String: Double], contentLoss: Double, styleLayersUsed: [String],
-                    evaluations: Int, seconds: Double, curve: [Double]) {
-            self.styleLoss = styleLoss; self.contentLoss = contentLoss; self.styleLayersUsed = styleLayersUsed
-            self.evaluations = evaluations; self.seconds = seconds; self.curve = curve
-        }
+        /// The accepted iterates, in order.
+        public var curve: [Point]
+    }
+    /// The unstyled photograph, scored like the runs' images: where both runs started from.
+    public struct Baseline: Codable, Sendable {
+        public var styleLoss: [String: Double]
     }
     public var runs: [String: Run]
+    public var contentImage: Baseline
     public var contentLayer: String
     public var evaluationLayers: [String]
     public var normalizeVGG: Bool
-    public var normalizeGradients: Bool
     public var size: Int
     public var width: Int
     public var height: Int
-    public var model: TransferSidecar.Model
     public var options: StyleTransferOptions
-    public var command: String
     public var totalSeconds: Double
+    /// Set by the caller that knows them.
+    public var model: TransferSidecar.Model?
+    public var command: String?
 
-    public init(runs: [String: Run], contentLayer: String, evaluationLayers: [String], normalizeVGG: Bool,
-                normalizeGradients: Bool, size: Int, width: Int, height: Int, model: TransferSidecar.Model,
-                options: StyleTransferOptions, command: String, totalSeconds: Double) {
-        self.runs = runs; self.contentLayer = contentLayer; self.evaluationLayers = evaluationLayers
-        self.normalizeVGG = normalizeVGG; self.normalizeGradients = normalizeGradients; self.size = size
-        self.width = width; self.height = height; self.model = model; self.options = options
-        self.command = command; self.totalSeconds = totalSeconds
+    /// How many times E_l fell from the photo's to run `key`'s image at `layer`.
+    public func fell(_ key: String, at layer: String) -> Double {
+        guard let photo = contentImage.styleLoss[layer], let v = runs[key]?.styleLoss[layer], v > 0 else { return .nan }
+        return photo / v
     }
 
-    /// E_l(5 layers) / E_l(3 layers) per layer: < 1 where the 5-layer image matches the
+    /// E_l(5 layers) / E_l(3 layers) at `layer`: < 1 where the 5-layer image matches the
     /// style better.
-    public var ratios: [String: Double] {
-        guard let a = runs["3"], let b = runs["5"] else { return [:] }
-        var out: [String: Double] = [:]
-        for (l, v) in a.styleLoss { if let w = b.styleLoss[l], v > 0 { out[l] = w / v } }
+    public func ratio(at layer: String) -> Double {
+        guard let a = runs["3"]?.styleLoss[layer], let b = runs["5"]?.styleLoss[layer], a > 0 else { return .nan }
+        return b / a
+    }
+
+    /// One plain sentence that reads the result (the last line on the terminal, and the
+    /// report's conclusion).
+    public var reading: String {
+        let firstThree = Set(StyleDepthExperiment.layerLabels.prefix(3))
+        let shallow = evaluationLayers.filter(firstThree.contains), deep = evaluationLayers.filter { !firstThree.contains($0) }
+        let falls = ["3", "5"].flatMap { key in shallow.map { fell(key, at: $0) } }.filter(\.isFinite)
+        let ratios = deep.map { ratio(at: $0) }
+        let fellText = falls.isEmpty ? "" : " (their style loss at \(shallow.first!)–\(shallow.last!) fell \(times(falls.min()!))–\(times(falls.max()!)) from the photo's)"
+        let ratioText = zip(deep, ratios).map { "\(String(format: "%.2f", $1))× at \($0)" }.joined(separator: " and ")
+        if let least = falls.min(), least < 5 {
+            return "Neither image moved far from the photo\(fellText), so neither shows the painting's style clearly: use more --iterations or a larger --style-weight."
+        }
+        if ratios.allSatisfy({ $0 < 0.8 }) {
+            return "Both images took on the painting's fine texture\(fellText); only the 5-layer image also matched its large-scale structure (its style loss is \(ratioText) the 3-layer image's), so the image with the larger swirls and crests is the one made with all 5 layers."
+        }
+        if ratios.allSatisfy({ $0 < 1 }) {
+            return "The 5-layer image matches the painting's deep layers only slightly better (\(ratioText) the 3-layer image's style loss)\(fellText); the difference may be hard to see: try more --iterations or a larger --style-weight."
+        }
+        return "At these settings the 5-layer image does not match the deep layers better (\(ratioText) the 3-layer image's style loss)\(fellText): the runs have not separated; try more --iterations or a larger --style-weight."
+    }
+
+    func times(_ v: Double) -> String { v >= 10 ? String(format: "%.0f×", v) : String(format: "%.1f×", v) }
+
+    /// The table printed on the terminal: per layer, the photo's E_l, each image's, how many
+    /// times it fell, and the 5/3 ratio; then the content loss.
+    public var table: String {
+        func cell(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+        func sci(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4g", $0) : "—" } ?? "—" }
+        var out = cell("layer", 10) + cell("photo", 12) + cell("3 layers", 12) + cell("5 layers", 12)
+            + cell("fell (3)", 10) + cell("fell (5)", 10) + "ratio 5/3\n"
+        for l in evaluationLayers {
+            out += cell(l, 10) + cell(sci(contentImage.styleLoss[l]), 12) + cell(sci(runs["3"]?.styleLoss[l]), 12)
+                + cell(sci(runs["5"]?.styleLoss[l]), 12) + cell(times(fell("3", at: l)), 10) + cell(times(fell("5", at: l)), 10)
+                + String(format: "%.3f", ratio(at: l)) + "\n"
+        }
+        let ca = runs["3"]?.contentLoss ?? .nan, cb = runs["5"]?.contentLoss ?? .nan
+        out += cell("content", 10) + cell("0", 12) + cell(sci(ca), 12) + cell(sci(cb), 12) + cell("", 10) + cell("", 10)
+            + String(format: "%.3f", cb / ca) + "\n"
         return out
     }
 }
 
-/// Inline SVG line chart of loss curves (log scale), no external resources.
+/// Inline SVG line charts (log-scale y, labelled axes and ticks), no external resources.
 public enum SVGChart {
-    public static func lossCurves(_ series: [(name: String, color: String, values: [Double])],
-                                  width: Int = 640, height: Int = 300, title: String) -> String {
-        let left = 70.0, right = 20.0, top = 30.0, bottom = 40.0
+    public struct Series {
+        public var name: String
+        public var color: String
+        /// (x, y) points; y ≤ 0 or non-finite points are left out (log scale).
+        public var points: [(x: Double, y: Double)]
+        public var dashed = false
+        public init(name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+            self.name = name; self.color = color; self.points = points; self.dashed = dashed
+        }
+    }
+
+    /// One chart as an SVG group (`<g>`) whose top-left corner is at (`x`, `y`) of the
+    /// enclosing <svg> (see `document`).
+    public static func chart(_ series: [Series], title: String, xLabel: String, yLabel: String,
+                             width: Int = 640, height: Int = 300, x: Int = 0, y: Int = 0) -> String {
+        let left = 70.0, right = 16.0, top = 28.0, bottom = 44.0
         let w = Double(width) - left - right, h = Double(height) - top - bottom
-        let positive = series.flatMap { $0.values }.filter { $0 > 0 && $0.isFinite }
-        let lo = log10(positive.min() ?? 1), hiRaw = log10(positive.max() ?? 10)
-        let hi = hiRaw > lo ? hiRaw : lo + 1
-        let n = max(series.map { $0.values.count }.max() ?? 1, 2)
-        func px(_ i: Int) -> Double { left + w * Double(i) / Double(n - 1) }
+        let all = series.flatMap(\.points).filter { $0.y > 0 && $0.y.isFinite }
+        var lo = floor(log10(all.map(\.y).min() ?? 1)), hi = ceil(log10(all.map(\.y).max() ?? 10))
+        if hi <= lo { hi = lo + 1 }
+        if hi - lo > 12 { lo = hi - 12 }
+        let xMax = max(all.map(\.x).max() ?? 1, 1), xMin = min(all.map(\.x).min() ?? 0, 0)
+        func px(_ v: Double) -> Double { left + w * (v - xMin) / max(xMax - xMin, 1e-9) }
         func py(_ v: Double) -> Double { top + h * (1 - (log10(max(v, 1e-300)) - lo) / (hi - lo)) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        s += "<text x=\"\(Int(left))\" y=\"18\" font-size=\"14\">\(escape(title))</text>\n"
-        s += "<line x1=\"\(left)\" y1=\"\(top + h)\" x2=\"\(left + w)\" y2=\"\(top + h)\" stroke=\"#333\"/>\n"
-        s += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + h)\" stroke=\"#333\"/>\n"
-        // Decade ticks on the log axis.
-        var d = floor(lo)
-        while d <= ceil(hi) {
-            if d >= lo - 1e-9 && d <= hi + 1e-9 {
-                let y = py(pow(10, d))
-                s += "<line x1=\"\(left - 4)\" y1=\"\(fmt(y))\" x2=\"\(left + w)\" y2=\"\(fmt(y))\" stroke=\"#ddd\"/>"
-                s += "<text x=\"\(left - 6)\" y=\"\(fmt(y + 4))\" text-anchor=\"end\">1e\(Int(d))</text>\n"
-            }
-            d += 1
+        var s = "<g transform=\"translate(\(x) \(y))\">\n"
+        s += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"13\">\(escape(title))</text>\n"
+        // y: a tick at every decade, labelled.
+        for d in stride(from: lo, through: hi, by: 1) {
+            let yy = fmt(py(pow(10, d)))
+            s += "<line x1=\"\(fmt(left - 4))\" y1=\"\(yy)\" x2=\"\(fmt(left + w))\" y2=\"\(yy)\" stroke=\"#e4e4e4\"/>"
+            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(pow(10, d)) + 4))\" text-anchor=\"end\">1e\(Int(d))</text>\n"
         }
-        s += "<text x=\"\(fmt(left + w / 2))\" y=\"\(height - 8)\" text-anchor=\"middle\">evaluation (1…\(n))</text>\n"
+        // x: about five round ticks.
+        let step = niceStep((xMax - xMin) / 5)
+        for t in stride(from: ceil(xMin / step) * step, through: xMax + 1e-9, by: step) {
+            s += "<line x1=\"\(fmt(px(t)))\" y1=\"\(fmt(top + h))\" x2=\"\(fmt(px(t)))\" y2=\"\(fmt(top + h + 4))\" stroke=\"#333\"/>"
+            s += "<text x=\"\(fmt(px(t)))\" y=\"\(fmt(top + h + 16))\" text-anchor=\"middle\">\(Int(t))</text>\n"
+        }
+        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top + h))\" x2=\"\(fmt(left + w))\" y2=\"\(fmt(top + h))\" stroke=\"#333\"/>"
+        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top))\" x2=\"\(fmt(left))\" y2=\"\(fmt(top + h))\" stroke=\"#333\"/>\n"
+        s += "<text x=\"\(fmt(left + w / 2))\" y=\"\(height - 6)\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        s += "<text transform=\"translate(14 \(fmt(top + h / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
         for (k, one) in series.enumerated() {
-            let pts = one.values.enumerated().filter { $0.element > 0 && $0.element.isFinite }
-                .map { "\(fmt(px($0.offset))),\(fmt(py($0.element)))" }.joined(separator: " ")
-            s += "<polyline fill=\"none\" stroke=\"\(one.color)\" stroke-width=\"1.5\" points=\"\(pts)\"/>\n"
-            let ly = top + 14 + Double(k) * 16
-            s += "<rect x=\"\(fmt(left + w - 150))\" y=\"\(fmt(ly - 9))\" width=\"12\" height=\"3\" fill=\"\(one.color)\"/>"
-            s += "<text x=\"\(fmt(left + w - 132))\" y=\"\(fmt(ly - 4))\">\(escape(one.name))</text>\n"
+            let pts = one.points.filter { $0.y > 0 && $0.y.isFinite }
+                .map { "\(fmt(px($0.x))),\(fmt(py(max($0.y, pow(10, lo)))))" }.joined(separator: " ")
+            let dash = one.dashed ? " stroke-dasharray=\"5 4\"" : ""
+            s += "<polyline fill=\"none\" stroke=\"\(one.color)\" stroke-width=\"1.5\"\(dash) points=\"\(pts)\"/>\n"
+            let ly = top + 12 + Double(k) * 15
+            s += "<line x1=\"\(fmt(left + w - 170))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(left + w - 154))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(one.color)\" stroke-width=\"2\"\(dash)/>"
+            s += "<text x=\"\(fmt(left + w - 150))\" y=\"\(fmt(ly))\">\(escape(one.name))</text>\n"
         }
-        s += "</svg>"
-        return s
+        return s + "</g>\n"
+    }
+
+    /// A standalone SVG document of `width`×`height` holding `body` (charts from `chart`).
+    public static func document(width: Int, height: Int, _ body: String) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + body + "</svg>\n"
+    }
+
+    /// 1, 2 or 5 times a power of ten, at least `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0, raw.isFinite else { return 1 }
+        let p = pow(10, floor(log10(raw)))
+        for m in [1.0, 2, 5, 10] where m * p >= raw { return max(m * p, 1) }
+        return max(10 * p, 1)
     }
 
     static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -105,55 +177,97 @@ public enum SVGChart {
     }
 }
 
-/// report.html: one self-contained page (images as base64 data URIs, curves as inline SVG).
+/// The experiment's pictures and pages, made from its outcome: figure.png, curves.svg,
+/// report.html.
 public enum StyleDepthReport {
-    public static func html(metrics: StyleDepthMetrics, figurePNG: Data, imagePNGs: [String: Data],
-                            credits: String) -> String {
+    static let colors: [String: String] = ["3": "#1f77b4", "5": "#d62728"]
+
+    /// content | style | 3 layers | 5 layers in one labelled row, the credits underneath (the
+    /// derived images keep the photo's CC BY-SA licence wherever they are shown).
+    public static func figure(content: RGBImage, style: RGBImage, layers3: RGBImage, layers5: RGBImage) -> RGBImage {
+        let h = layers3.height
+        func fit(_ i: RGBImage) -> RGBImage { i.height == h ? i : i.resized(width: max(1, i.width * h / i.height), height: h) }
+        let row = Canvas.sideBySide([
+            (fit(content), "content (photo)"),
+            (fit(style), "style (painting)"),
+            (layers3, "style layers\nconv1_1 - conv3_1\n(first 3)"),
+            (layers5, "style layers\nconv1_1 - conv5_1\n(all 5)"),
+        ], title: "Style depth: first 3 vs all 5 VGG style layers")
+        let credits = "Sea turtle: P. Lindgren, CC BY-SA 3.0; the restyled images keep that licence. The Great Wave: Hokusai, public domain."
+        let textHeight = BitmapFont.size(of: credits).height
+        var canvas = Canvas(width: row.width, height: row.height + textHeight + 12)
+        canvas.draw(row, x: 0, y: 0)
+        canvas.drawCentredLines(credits, centreX: row.width / 2, y: row.height, color: RGBColor(0.3, 0.3, 0.3))
+        return canvas.image
+    }
+
+    /// curves.svg: the total objective of both runs, then one panel per style layer (E_l
+    /// against evaluation, the photo's E_l dashed), accepted iterates only.
+    public static func curves(_ m: StyleDepthMetrics) -> String {
+        func series(_ key: String, _ value: (StyleDepthMetrics.Point) -> Double?) -> SVGChart.Series? {
+            guard let run = m.runs[key] else { return nil }
+            let pts = run.curve.compactMap { p in value(p).map { (x: Double(p.evaluation), y: $0) } }
+            return pts.isEmpty ? nil : SVGChart.Series(name: "\(key == "3" ? "first 3" : "all 5") style layers", color: colors[key]!, points: pts)
+        }
+        let panelW = 330, panelH = 230, totalW = 3 * panelW, totalH = 300
+        var svg = SVGChart.chart(["3", "5"].compactMap { series($0) { $0.total } },
+                              title: "Objective α·content + β·Σ E_l (accepted iterates)", xLabel: "evaluation",
+                              yLabel: "objective (log)", width: totalW, height: totalH)
+        for (i, layer) in m.evaluationLayers.enumerated() {
+            var s = ["3", "5"].compactMap { series($0) { $0.styleLoss[layer] } }
+            if let photo = m.contentImage.styleLoss[layer], let last = m.runs.values.map({ $0.evaluations }).max() {
+                s.append(.init(name: "photo", color: "#777", points: [(0, photo), (Double(last), photo)], dashed: true))
+            }
+            let note = s.count < 3 ? " (3-layer run: not optimised)" : ""
+            svg += SVGChart.chart(s, title: "E_l at \(layer)\(note)", xLabel: "evaluation", yLabel: "E_l (log)",
+                                  width: panelW, height: panelH, x: (i % 3) * panelW, y: totalH + (i / 3) * panelH)
+        }
+        return SVGChart.document(width: totalW, height: totalH + 2 * panelH, svg)
+    }
+
+    /// report.html: one self-contained page (images as data URIs, charts inline).
+    public static func html(metrics m: StyleDepthMetrics, figurePNG: [UInt8], curvesSVG: String) -> String {
         let esc = SVGChart.escape
-        let layers = metrics.evaluationLayers
+        func sci(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4g", $0) : "—" } ?? "—" }
         var rows = ""
-        for l in layers {
-            let a = metrics.runs["3"]?.styleLoss[l] ?? .nan, b = metrics.runs["5"]?.styleLoss[l] ?? .nan
-            rows += "<tr><td>\(esc(l))</td><td>\(sci(a))</td><td>\(sci(b))</td><td>\(String(format: "%.3f", b / a))</td></tr>\n"
+        for l in m.evaluationLayers {
+            rows += "<tr><td>\(esc(l))</td><td>\(sci(m.contentImage.styleLoss[l]))</td><td>\(sci(m.runs["3"]?.styleLoss[l]))</td><td>\(sci(m.runs["5"]?.styleLoss[l]))</td>"
+            rows += "<td>\(esc(m.times(m.fell("3", at: l))))</td><td>\(esc(m.times(m.fell("5", at: l))))</td><td>\(String(format: "%.3f", m.ratio(at: l)))</td></tr>\n"
         }
-        let ca = metrics.runs["3"]?.contentLoss ?? .nan, cb = metrics.runs["5"]?.contentLoss ?? .nan
-        rows += "<tr><td>content (\(esc(metrics.contentLayer)))</td><td>\(sci(ca))</td><td>\(sci(cb))</td><td>\(String(format: "%.3f", cb / ca))</td></tr>\n"
-        let chart = SVGChart.lossCurves([
-            ("first 3 style layers", "#1f77b4", metrics.runs["3"]?.curve ?? []),
-            ("all 5 style layers", "#d62728", metrics.runs["5"]?.curve ?? []),
-        ], title: "Total loss per evaluation (log scale)")
-        func img(_ name: String) -> String {
-            guard let d = imagePNGs[name] else { return "" }
-            return "<figure><img alt=\"\(esc(name))\" src=\"data:image/png;base64,\(d.base64EncodedString())\"><figcaption>\(esc(name))</figcaption></figure>"
-        }
+        let ca = m.runs["3"]?.contentLoss ?? .nan, cb = m.runs["5"]?.contentLoss ?? .nan
+        rows += "<tr><td>content (\(esc(m.contentLayer)))</td><td>0</td><td>\(sci(ca))</td><td>\(sci(cb))</td><td></td><td></td><td>\(String(format: "%.3f", cb / ca))</td></tr>\n"
+        let o = m.options
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>nst experiment style-depth</title>
         <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}
-        td:first-child,th:first-child{text-align:left}figure{display:inline-block;margin:0 1em 1em 0}
-        img{max-width:100%}code,pre{background:#f4f4f4;padding:2px 4px}pre{padding:8px;overflow-x:auto}</style></head>
+        td:first-child,th:first-child{text-align:left}img{max-width:100%}
+        pre{background:#f4f4f4;padding:8px;overflow-x:auto}.reading{font-size:1.1em;background:#fff8e0;padding:8px}</style></head>
         <body>
         <h1>Style depth: first 3 vs all 5 style layers</h1>
-        <p>Content layer \(esc(metrics.contentLayer)); style layers \(esc(metrics.runs["3"]?.styleLayersUsed.joined(separator: ", ") ?? "")) vs \(esc(metrics.runs["5"]?.styleLayersUsed.joined(separator: ", ") ?? "")); everything else identical.
-        \(metrics.width)×\(metrics.height) px, \(metrics.runs["3"]?.evaluations ?? 0) evaluations per run, normalised VGG: \(metrics.normalizeVGG ? "yes" : "no"), normalised gradients: \(metrics.normalizeGradients ? "yes" : "no").</p>
-        <img alt="side-by-side figure" src="data:image/png;base64,\(figurePNG.base64EncodedString())">
-        <div>\(img("layers-3.png"))\(img("layers-5.png"))</div>
-        <h2>Style loss E_l of each image against the style image</h2>
-        <p>E_l = Σ(G−A)²/(4N²M²) at every layer (also those a run did not optimise), content loss ½Σ(F−P)²,
-        both images evaluated with the same network and normalisation. Ratio &lt; 1: the 5-layer image matches the style better there.</p>
-        <table><tr><th>layer</th><th>3 layers</th><th>5 layers</th><th>ratio 5/3</th></tr>
+        <p>The sea turtle restyled with the Great Wave twice, with everything identical but the style layers:
+        conv1_1–conv3_1 (first 3) or conv1_1–conv5_1 (all 5). Content layer \(esc(m.contentLayer)).
+        \(m.width)×\(m.height) px, \(m.runs["3"]?.evaluations ?? 0) evaluations per run, α = \(o.contentWeight), β = \(o.styleWeight),
+        \(m.normalizeVGG ? "normalised VGG" : "VGG as trained"), \(o.pooling.rawValue) pooling, start: \(o.initMode.rawValue).
+        Layer names are the paper's; each means the layer's rectified output.</p>
+        <img alt="content, style, first 3 and all 5 style layers side by side" src="data:image/png;base64,\(Data(figurePNG).base64EncodedString())">
+        <p class="reading">\(esc(m.reading))</p>
+        <h2>Style loss E_l against the painting</h2>
+        <p>E_l = Σ(G−A)²/(4N²M²) at every layer, including those the 3-layer run did not optimise; the photo is where
+        both runs started. “Fell” is the photo's E_l over the image's. A 5/3 ratio below 1: the 5-layer image matches
+        the painting better at that layer. Content loss ½Σ(F−P)² at \(esc(m.contentLayer)).</p>
+        <table><tr><th>layer</th><th>photo</th><th>3 layers</th><th>5 layers</th><th>fell (3)</th><th>fell (5)</th><th>ratio 5/3</th></tr>
         \(rows)</table>
         <h2>Loss curves</h2>
-        \(chart)
+        <p>Accepted iterates only: the trials the line search rejected are left out.</p>
+        \(curvesSVG)
         <h2>Command</h2>
-        <pre>\(esc(metrics.command))</pre>
-        <p>Model: \(esc(metrics.model.architecture)) \(esc(metrics.model.path)) (sha256 \(esc(metrics.model.sha256))). Total time \(String(format: "%.1f", metrics.totalSeconds)) s.</p>
-        <p><small>\(esc(credits))</small></p>
+        <pre>\(esc(m.command ?? ""))</pre>
+        <p>Model: \(esc(m.model?.architecture ?? "")) \(esc(m.model?.path ?? "")) (sha256 \(esc(m.model?.sha256 ?? ""))). Total time \(String(format: "%.1f", m.totalSeconds)) s.</p>
+        <p><small>\(esc(StyleDepthExperiment.credits)) The restyled images are derived from the photograph and keep its CC BY-SA 3.0 licence.</small></p>
         </body></html>
 
         """
     }
-
-    static func sci(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "—" }
 }

@@ -18,6 +18,8 @@ public enum StopReason: String, Sendable, Codable {
     case gradientTolerance = "gradient_tolerance"
     /// The line search found no decrease along a descent direction (at round-off level).
     case noProgress = "no_progress"
+    /// A stop was requested (SIGINT/SIGTERM) between two evaluations.
+    case interrupted
 }
 
 public struct MinimizeResult<S: TensorScalar> {
@@ -189,13 +191,17 @@ public struct LBFGS<S: TensorScalar> {
     }
 
     /// Minimise f from x0 using at most `maxEvaluations` calls of f. With `bounds`, every
-    /// trial point is projected onto the box lo ≤ x ≤ hi (see `Bounds`).
-    public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil, _ f: Objective<S>) throws -> MinimizeResult<S> {
+    /// trial point is projected onto the box lo ≤ x ≤ hi (see `Bounds`). `accepted(k)` is
+    /// called for every evaluation k (1-based) whose point became the iterate: the first,
+    /// and each trial the line search accepted — not the trials it rejected.
+    public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil,
+                         accepted onAccept: (Int) -> Void = { _ in }, _ f: Objective<S>) throws -> MinimizeResult<S> {
         precondition(maxEvaluations >= 1)
         var x = x0
         bounds?.project(&x)
         var (fx, g) = try f(x)
         var evaluations = 1
+        onAccept(1)
         var iterations = 0
         let n = x.count
         // The last m pairs, oldest first, and ρ_i = 1/(y_iᵀs_i). Every buffer below is allocated
@@ -316,6 +322,7 @@ public struct LBFGS<S: TensorScalar> {
                 return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .noProgress)
             }
             iterations += 1
+            onAccept(evaluations)
 
             // History update, only with positive curvature (keeps H positive definite). With
             // bounds, sNew already holds x_new − x from the accepted trial's Armijo test.
@@ -355,7 +362,10 @@ public struct Adam<S: TensorScalar> {
 
     public init(learningRate: Double) { self.learningRate = learningRate }
 
-    public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil, _ f: Objective<S>) throws -> MinimizeResult<S> {
+    /// Minimise f from x0 using `maxEvaluations` calls of f; every evaluation's point becomes
+    /// the iterate (there is no line search), so `accepted(k)` is called for each.
+    public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil,
+                         accepted onAccept: (Int) -> Void = { _ in }, _ f: Objective<S>) throws -> MinimizeResult<S> {
         precondition(maxEvaluations >= 1)
         var x = x0
         bounds?.project(&x)
@@ -363,6 +373,7 @@ public struct Adam<S: TensorScalar> {
         var m = [Double](repeating: 0, count: n), v = [Double](repeating: 0, count: n)
         var (fx, g) = try f(x)
         var evaluations = 1
+        onAccept(1)
         var t = 0
         while evaluations < maxEvaluations {
             t += 1
@@ -376,6 +387,7 @@ public struct Adam<S: TensorScalar> {
             bounds?.project(&x)
             (fx, g) = try f(x)
             evaluations += 1
+            onAccept(evaluations)
         }
         return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: t, reason: .budget)
     }

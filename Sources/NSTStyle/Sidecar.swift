@@ -19,6 +19,8 @@ public struct TransferSidecar: Codable, Sendable {
         public var style: Double
         public var tv: Double
         public var styleLayers: [String: Double]
+        /// The optimiser took this point as its iterate (false: a rejected line-search trial).
+        public var accepted: Bool
     }
 
     public var tool = "nst transfer"
@@ -33,7 +35,7 @@ public struct TransferSidecar: Codable, Sendable {
     public var width: Int
     public var height: Int
     public var evaluations: Int
-    public var stopReason: String
+    public var stopReason: StopReason
     public var seconds: Double
     public var started: String
     public var final: LossTerms
@@ -56,8 +58,10 @@ public struct TransferSidecar: Codable, Sendable {
         seconds = result.seconds
         self.started = ISO8601DateFormatter().string(from: started)
         final = result.best
-        curve = result.curve.enumerated().map { i, t in
-            CurvePoint(evaluation: i + 1, total: t.total, content: t.contentSum, style: t.styleSum, tv: t.tv, styleLayers: t.style)
+        curve = zip(result.curve, result.accepted).enumerated().map { i, point in
+            let (t, accepted) = point
+            return CurvePoint(evaluation: i + 1, total: t.total, content: t.contentSum, style: t.styleSum, tv: t.tv,
+                              styleLayers: t.style, accepted: accepted)
         }
     }
 

@@ -78,11 +78,13 @@ public struct StyleProgress: Sendable {
 public struct StyleTransferResult: Sendable {
     /// The image with the lowest loss seen (for L-BFGS with a line search: the last iterate).
     public var image: RGBImage
-    /// Loss terms of every evaluation, in order.
+    /// Loss terms of every evaluation, in order, line-search trials included.
     public var curve: [LossTerms]
+    /// accepted[k]: evaluation k + 1's point became the optimiser's iterate (false for the
+    /// trials a line search rejected). Same count as `curve`.
+    public var accepted: [Bool]
     public var evaluations: Int
-    /// budget | gradient_tolerance | no_progress | interrupted
-    public var stopReason: String
+    public var stopReason: StopReason
     public var seconds: Double
     /// Loss terms of the returned image (before --original-colors and clamping).
     public var best: LossTerms
@@ -169,7 +171,7 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
 
     /// Optimise. `progress` is called after every evaluation; `shouldStop` before every
     /// evaluation (a signal flag) — when it returns true the best image so far is
-    /// returned with stopReason "interrupted". `intermediate` receives the best image every
+    /// returned with stopReason `.interrupted`. `intermediate` receives the best image every
     /// `saveEvery` evaluations (0 = never). A non-finite loss throws `NonFiniteLossError`.
     public func run(saveEvery: Int = 0,
                     progress: (StyleProgress) -> Void = { _ in },
@@ -179,6 +181,8 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var curve: [LossTerms] = []
+        var accepted: [Bool] = []
+        func markAccepted(_ evaluation: Int) { accepted[evaluation - 1] = true }
         var bestX = initialTensor()
         var best: LossTerms? = nil
         let objective = self.objective
@@ -188,13 +192,14 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
             let x = Tensor<Float>(shape: shape, storage: flat)
             let (terms, dx) = try objective.evaluate(x, evaluation: curve.count + 1)
             curve.append(terms)
+            accepted.append(false)
             if best == nil || terms.total < best!.total { best = terms; bestX = x }
             progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, elapsedSeconds: elapsed()))
             if saveEvery > 0 && curve.count % saveEvery == 0 { intermediate(curve.count, self.image(from: bestX)) }
             return (terms.total, dx.storage)
         }
 
-        var reason: String
+        var reason: StopReason
         do {
             let x0 = bestX.storage
             let bounds = pixelBounds()
@@ -203,16 +208,16 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
                 let opt = LBFGS<Float>(historySize: options.lbfgsHistory,
                                        lineSearch: options.normalizeGradients ? .none : options.lineSearch,
                                        learningRate: options.effectiveLearningRate)
-                reason = try opt.minimize(x0, maxEvaluations: options.iterations, bounds: bounds, f).reason.rawValue
+                reason = try opt.minimize(x0, maxEvaluations: options.iterations, bounds: bounds, accepted: markAccepted, f).reason
             case .adam:
                 reason = try Adam<Float>(learningRate: options.effectiveLearningRate)
-                    .minimize(x0, maxEvaluations: options.iterations, bounds: bounds, f).reason.rawValue
+                    .minimize(x0, maxEvaluations: options.iterations, bounds: bounds, accepted: markAccepted, f).reason
             }
         } catch is StopRequested {
-            reason = "interrupted"
+            reason = .interrupted
         }
         if best == nil { best = try objective.losses(at: bestX) }
-        return StyleTransferResult(image: image(from: bestX), curve: curve, evaluations: curve.count,
+        return StyleTransferResult(image: image(from: bestX), curve: curve, accepted: accepted, evaluations: curve.count,
                                    stopReason: reason, seconds: elapsed(), best: best!)
     }
 }

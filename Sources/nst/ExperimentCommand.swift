@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTImage
+import NSTTerminal
 import NSTStyle
 import NSTVGG
 
@@ -12,35 +13,35 @@ struct ExperimentCommand: ParsableCommand {
     )
 }
 
-/// Which activation a layer name such as conv4_1 means in the experiment.
-enum ActivationKind: String, ExpressibleByArgument, CaseIterable {
-    /// The rectified output (relu4_1): Gatys' Caffe blobs and Keras' block4_conv1 are this.
-    case relu
-    /// The convolution's output before the ReLU.
-    case conv
-}
+extension ActivationKind: ExpressibleByArgument {}
 
 struct StyleDepthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "style-depth",
         abstract: "The quiz's question 12: first 3 vs all 5 style layers, everything else identical.",
         discussion: """
-        Restyles the content image twice with the same settings, once with the
-        style layers conv1_1, conv2_1, conv3_1 and once with conv1_1 … conv5_1
-        (rectified outputs, as in Gatys et al. and Keras), then scores both
-        outputs with the same network at all five layers. Losses are the
-        quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²). Writes into --output-dir:
-          layers-3.png, layers-5.png  the two images (with .json sidecars)
-          figure.png    content | style | 3 layers | 5 layers, labelled
-          curves.svg    loss per evaluation of both runs
-          metrics.json  E_l of both images at the five layers, content loss:
-                        {"runs": {"3": {"style_loss": {"conv1_1": …}, …},
-                                  "5": …}}
-          report.html   all of the above in one self-contained page
+        Restyles the sea turtle with the Great Wave twice, everything identical
+        but the style layers: conv1_1–conv3_1 (first 3), then conv1_1–conv5_1
+        (all 5; each name means the layer's rectified output). Then it scores
+        the photo and both images with the same network at all five layers:
+        E_l = Σ(G−A)²/(4N²M²), the quiz's style loss. Shallow layers see fine
+        texture, deep layers larger structure: expect both images to take on
+        the painting's brush texture, and only the 5-layer one its swirls and
+        crests (its E_l at conv4_1 and conv5_1 well below the 3-layer one's).
 
-        The default images live in Examples/images/ (Examples/images/README.md
-        says where to download them). Example:
-          nst experiment style-depth --size 384
+        Writes one complete set into --output-dir (a folder of its own; an
+        interrupted or failed run leaves the previous set untouched):
+          layers-3.png, layers-5.png   the two images, with .json sidecars
+          figure.png     photo | painting | 3 layers | 5 layers, with credits
+          curves.svg     objective and E_l per layer against evaluation
+          metrics.json   E_l of the photo and of both images, content loss
+          report.html    all of it in one page
+        and prints the table, one sentence that reads it, and the report's
+        path. Images: Examples/images/ (credits in its README.md).
+
+        Examples:
+          nst experiment style-depth
+          nst experiment style-depth --style-weight 1e6 --output-dir out/b1e6
         """
     )
 
@@ -50,8 +51,8 @@ struct StyleDepthCommand: ParsableCommand {
     @Option(help: "Style image.")
     var style: String = "Examples/images/great-wave.jpg"
 
-    @Option(name: .customLong("output-dir"), help: "Folder for the images, figure, metrics and report.")
-    var outputDir: String = "out/style-depth"
+    @Option(name: .customLong("output-dir"), help: ArgumentHelp("Folder for the images, figure, metrics and report (default: out/style-depth; out/style-grid with --grid).", valueName: "dir"))
+    var outputDir: String?
 
     @Option(name: .customLong("content-layer"), help: "Content layer (block5_conv2 in the TensorFlow tutorial).")
     var contentLayer: String = "conv5_2"
@@ -59,134 +60,81 @@ struct StyleDepthCommand: ParsableCommand {
     @Option(help: "What a layer name means: relu = the rectified output (Gatys' Caffe model, Keras' blockN_convM), conv = before the ReLU.")
     var activation: ActivationKind = .relu
 
-    @Option(help: "Longest side of the images, in pixels.")
-    var size: Int = 384
+    @Option(help: ArgumentHelp("Longest side of the images, in pixels (default: \(Self.defaultSize); \(Self.gridSize) with --grid).", valueName: "pixels"))
+    var size: Int?
 
-    @Option(help: "Evaluations per run (one VGG forward+backward each).")
-    var iterations: Int = 150
+    @Option(help: ArgumentHelp("Evaluations per run, one VGG forward+backward each (default: \(Self.defaultIterations); \(Self.gridIterations) per cell with --grid).", valueName: "n"))
+    var iterations: Int?
+
+    @Flag(help: "Gatys et al.'s Fig. 3 instead: rows match the first 1…5 style layers, columns use --style-weight ÷10, ×1 and ×10; writes grid.png and grid.json.")
+    var grid = false
 
     @OptionGroup var tuning: StyleTuningOptions
 
-    func validate() throws { try validateSizeAndIterations(size: size, iterations: iterations) }
+    static let defaultSize = 384, defaultIterations = 150
+    static let gridSize = 128, gridIterations = 100
 
-    static let styleLayerNames = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
-    static let credits = "Sea turtle: photograph by P. Lindgren, CC BY-SA 3.0 (Wikimedia Commons). The Great Wave off Kanagawa: Katsushika Hokusai, public domain."
+    var runSize: Int { size ?? (grid ? Self.gridSize : Self.defaultSize) }
+    var runIterations: Int { iterations ?? (grid ? Self.gridIterations : Self.defaultIterations) }
 
-    /// conv4_1 → relu4_1 when the experiment uses rectified activations.
-    func networkName(_ name: String) -> String {
-        activation == .relu && name.hasPrefix("conv") ? "relu" + name.dropFirst(4) : name
-    }
+    func validate() throws { try validateSizeAndIterations(size: runSize, iterations: runIterations) }
 
     func run() throws {
-        let hint = "Put the experiment's images in Examples/images/ (see Examples/images/README.md: sea-turtle.jpg and great-wave.jpg from Wikimedia Commons) or pass --content and --style."
-        let contentImage = try StyleEngineCLI.readImage(content, flag: "--content", hint: hint)
-        let styleImage = try StyleEngineCLI.readImage(style, flag: "--style", hint: hint)
+        let contentImage = try StyleEngineCLI.readImage(content, flag: "--content")
+        let styleImage = try StyleEngineCLI.readImage(style, flag: "--style")
+        let folder = OutputFolder(url: URL(fileURLWithPath: outputDir ?? (grid ? "out/style-grid" : "out/style-depth"), isDirectory: true),
+                                  ownedNames: grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
+        try folder.check(inputs: [content, style].map { URL(fileURLWithPath: $0) })
         let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
         let started = Date()
 
-        var base = StyleTransferOptions()
-        tuning.apply(to: &base)
-        base.size = size
-        base.iterations = iterations
-        let contentName = try model.resolve([networkName(try canonicalConv(contentLayer, model))])
-        base.contentLayers = contentName
-        let all5 = try model.resolve(Self.styleLayerNames.map(networkName))
-
-        let dir = URL(fileURLWithPath: outputDir, isDirectory: true)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var options = StyleTransferOptions()
+        tuning.apply(to: &options)
+        options.size = runSize
+        options.iterations = runIterations
         StopSignal.install()
-        let prepared = try StyleEngineCLI.prepare(model, options: base, content: contentImage, styles: [styleImage],
-                                                  layers: contentName + all5)
-
-        var results: [String: (StyleTransferResult, StyleTransferOptions)] = [:]
-        for n in [3, 5] {
-            var o = base
-            o.styleLayers = Array(all5.prefix(n))
-            let result = try StyleEngineCLI.runTransfer(prepared: prepared, options: o, label: "\(n) layers",
-                                                        printEvery: tuning.printEvery, saveEvery: 0, intermediate: { _, _ in })
-            let url = dir.appendingPathComponent("layers-\(n).png")
-            try ImageIO.writePNG(result.image, to: url)
-            let sidecar = TransferSidecar(command: CommandLine.arguments, content: content, styles: [style], output: url.path,
-                                          options: o, model: StyleEngineCLI.sidecarModel(model), result: result, started: started)
-            try sidecar.write(to: TransferSidecar.url(forImage: url))
-            if result.stopReason == "interrupted" {
-                FileHandle.standardError.write(Data("interrupted: wrote \(url.path)\n".utf8))
-                throw ExitCode(StopSignal.exitStatus)
-            }
-            results["\(n)"] = (result, o)
+        let layers = try StyleDepthExperiment.layers(of: model, contentLayer: contentLayer, activation: activation)
+        let prepared = try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: [styleImage], layers: layers.all)
+        if grid {
+            return try runGrid(StyleGrid(prepared: prepared, options: options, layers: layers,
+                                         styleWeights: [options.styleWeight / 10, options.styleWeight, options.styleWeight * 10]),
+                               folder: folder, started: started)
         }
+        let experiment = StyleDepthExperiment(prepared: prepared, options: options, layers: layers)
 
-        // Score both written images with the same network at all five layers (and, when the
-        // network is normalised, with the unnormalised one too).
-        var rawOptions = base
-        rawOptions.normalizeVGG = false
-        let rawPrepared = base.normalizeVGG ? model.prepare(options: rawOptions, content: contentImage, styles: [styleImage]) : nil
-        var runs: [String: StyleDepthMetrics.Run] = [:]
-        var pngs: [String: Data] = [:]
-        var written: [String: RGBImage] = [:]
-        for key in ["3", "5"] {
-            let url = dir.appendingPathComponent("layers-\(key).png")
-            let image = try ImageIO.read(url)
-            written[key] = image
-            pngs["layers-\(key).png"] = try Data(contentsOf: url)
-            let terms = try prepared.losses(of: image, contentLayers: contentName, styleLayers: all5)
-            var style: [String: Double] = [:]
-            for (label, name) in zip(Self.styleLayerNames, all5) { style[label] = terms.style[name] }
-            let (r, o) = results[key]!
-            runs[key] = .init(styleLoss: style, contentLoss: terms.content[contentName[0]]!,
-                              styleLayersUsed: o.styleLayers, evaluations: r.evaluations, seconds: r.seconds,
-                              curve: r.curve.map(\.total))
-            if let rawPrepared {
-                let raw = try rawPrepared.losses(of: image, contentLayers: contentName, styleLayers: all5)
-                var rawStyle: [String: Double] = [:]
-                for (label, name) in zip(Self.styleLayerNames, all5) { rawStyle[label] = raw.style[name] }
-                runs[key]!.styleLossRawVGG = rawStyle
-                runs[key]!.contentLossRawVGG = raw.content[contentName[0]]
-            }
-        }
-        let command = (["nst"] + CommandLine.arguments.dropFirst()).map(shellQuote).joined(separator: " ")
-        let metrics = StyleDepthMetrics(
-            runs: runs, contentLayer: contentName[0], evaluationLayers: Self.styleLayerNames,
-            normalizeVGG: base.normalizeVGG, normalizeGradients: base.normalizeGradients, size: base.size,
-            width: prepared.content.width, height: prepared.content.height,
-            model: StyleEngineCLI.sidecarModel(model), options: base, command: command,
-            totalSeconds: Date().timeIntervalSince(started))
-        try JSONOutput.write(metrics, to: dir.appendingPathComponent("metrics.json"))
+        guard let outcome = try experiment.run(observe: { depth, o in
+            progressObserver(label: "\(depth.rawValue) layers", o)
+        }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
+        let provenance = StyleDepthExperiment.Provenance(
+            command: ["nst"] + CommandLine.arguments.dropFirst(), contentPath: content, stylePath: style,
+            model: StyleEngineCLI.sidecarModel(model), started: started)
+        try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
 
-        let curves = SVGChart.lossCurves([
-            ("first 3 style layers", "#1f77b4", runs["3"]!.curve),
-            ("all 5 style layers", "#d62728", runs["5"]!.curve),
-        ], title: "Total loss per evaluation (log scale)")
-        try Data(curves.utf8).write(to: dir.appendingPathComponent("curves.svg"), options: .atomic)
-
-        let figure = StyleDepthFigure.make(content: prepared.content, style: prepared.styles[0],
-                                           layers3: written["3"]!, layers5: written["5"]!, credits: Self.credits)
-        let figureURL = dir.appendingPathComponent("figure.png")
-        try ImageIO.writePNG(figure, to: figureURL)
-        let html = StyleDepthReport.html(metrics: metrics, figurePNG: try Data(contentsOf: figureURL), imagePNGs: pngs, credits: Self.credits)
-        try Data(html.utf8).write(to: dir.appendingPathComponent("report.html"), options: .atomic)
-
-        // The table on stdout.
-        print("layer      3 layers     5 layers     ratio 5/3")
-        for l in Self.styleLayerNames {
-            let a = runs["3"]!.styleLoss[l]!, b = runs["5"]!.styleLoss[l]!
-            print(pad(l, 9) + "  " + pad(String(format: "%.4g", a), 11) + "  " + pad(String(format: "%.4g", b), 11) + "  " + String(format: "%.3f", b / a))
-        }
-        let ca = runs["3"]!.contentLoss, cb = runs["5"]!.contentLoss
-        print(pad("content", 9) + "  " + pad(String(format: "%.4g", ca), 11) + "  " + pad(String(format: "%.4g", cb), 11) + "  " + String(format: "%.3f", cb / ca))
-        print("wrote \(dir.path)/{layers-3.png,layers-5.png,figure.png,curves.svg,metrics.json,report.html} in \(String(format: "%.1f", metrics.totalSeconds)) s")
+        print(outcome.metrics.table, terminator: "")
+        print(outcome.metrics.reading)
+        print("Wrote \(folder.url.path)/ in \(String(format: "%.0f", Date().timeIntervalSince(started))) s: open \(folder.url.appendingPathComponent("report.html").path)")
     }
 
-    /// The user's content layer, canonical (Keras names accepted), before the relu/conv choice.
-    func canonicalConv(_ name: String, _ model: StyleModel) throws -> String {
-        try model.resolve([name])[0]
+    func runGrid(_ grid: StyleGrid, folder: OutputFolder, started: Date) throws {
+        let total = grid.layers.style.count * grid.styleWeights.count
+        var done = 0
+        guard let cells = try grid.run(observe: { depth, beta, o in
+            done += 1
+            return progressObserver(label: "cell \(done)/\(total): \(depth) layers, β \(String(format: "%g", beta))", o)
+        }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
+        try folder.replace(with: grid.files(cells: cells, command: ["nst"] + CommandLine.arguments.dropFirst()))
+        print("Wrote \(folder.url.appendingPathComponent("grid.png").path) (\(total) cells) in \(String(format: "%.0f", Date().timeIntervalSince(started))) s.")
     }
-}
 
-func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+    /// A progress bar on stderr for one run.
+    func progressObserver(label: String, _ o: StyleTransferOptions) -> StyleDepthExperiment.RunObserver {
+        let bar = ProgressBar(total: o.iterations, label: label,
+                              plainEvery: tuning.printEvery == 0 ? o.iterations : tuning.printEvery)
+        return .init(progress: { bar.update($0.evaluation, values: StyleEngineCLI.progressValues($0, o)) }, finish: { bar.finish() })
+    }
 
-/// Quotes an argument for a POSIX shell when it needs it.
-func shellQuote(_ s: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:+")
-    return !s.isEmpty && s.allSatisfy(safe.contains) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    func interrupted(_ folder: OutputFolder) -> ExitCode {
+        FileHandle.standardError.write(Data("interrupted: nothing written; \(folder.url.path) keeps its previous results\n".utf8))
+        return ExitCode(StopSignal.exitStatus)
+    }
 }

@@ -242,8 +242,8 @@ struct TransferCommand: ParsableCommand {
             : "loss \(String(format: "%.4g", result.curve[0].total)) → \(String(format: "%.4g", result.best.total)) in \(result.evaluations) evaluations"
         FileHandle.standardError.write(Data("""
             wrote \(output) (\(result.image.width)×\(result.image.height)) and \(sidecarURL.path): \(losses), \
-            \(String(format: "%.1f", result.seconds)) s (\(result.stopReason))\n
+            \(String(format: "%.1f", result.seconds)) s (\(result.stopReason.rawValue))\n
             """.utf8))
-        if result.stopReason == "interrupted" { throw ExitCode(StopSignal.exitStatus) }
+        if result.stopReason == .interrupted { throw ExitCode(StopSignal.exitStatus) }
     }
 }

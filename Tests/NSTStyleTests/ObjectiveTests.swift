@@ -179,7 +179,7 @@ enum TinyRun {
         let r = try TinyRun.make(o).run(progress: { seen.append($0.evaluation) })
         #expect(r.evaluations == 30 && seen == Array(1...30))
         #expect(r.best.total < 0.5 * r.curve[0].total, "\(r.curve[0].total) → \(r.best.total)")
-        #expect(r.stopReason == "budget")
+        #expect(r.stopReason == .budget)
     }
 
     @Test func lbfgsWithLineSearchNeverRaisesTheAcceptedLoss() throws {
@@ -206,7 +206,7 @@ enum TinyRun {
         var calls = 0
         let run = TinyRun.make(TinyRun.options)
         let r = try run.run(shouldStop: { calls += 1; return calls > 7 })
-        #expect(r.stopReason == "interrupted")
+        #expect(r.stopReason == .interrupted)
         #expect(r.evaluations == 7)
         #expect(r.image.width == 16 && r.image.height == 12)
         #expect(r.best.total == r.curve.map(\.total).min())
@@ -295,18 +295,60 @@ enum TinyRun {
         #expect(TransferSidecar.url(forImage: URL(fileURLWithPath: "/a/b/out.png")).path == "/a/b/out.json")
     }
 
+    static func metrics() -> StyleDepthMetrics {
+        func points(_ totals: [Double], _ e: [Double]) -> [StyleDepthMetrics.Point] {
+            totals.indices.map { .init(evaluation: 2 * $0 + 1, total: totals[$0], styleLoss: ["conv1_1": e[$0]]) }
+        }
+        var m = StyleDepthMetrics(runs: [:], contentImage: .init(styleLoss: ["conv1_1": 40, "conv4_1": 8]), contentLayer: "conv5_2",
+                                  evaluationLayers: ["conv1_1", "conv4_1"], normalizeVGG: true, size: 32, width: 32, height: 24,
+                                  options: StyleTransferOptions(), totalSeconds: 1,
+                                  model: .init(path: "m", sha256: "ab", architecture: "vgg16"),
+                                  command: "nst experiment style-depth --size 32 <x>")
+        m.runs["3"] = .init(styleLoss: ["conv1_1": 2, "conv4_1": 4], contentLoss: 1, styleLayersUsed: ["conv1_1"], evaluations: 5,
+                            seconds: 1, curve: points([3, 2, 1.5], [30, 5, 2]))
+        m.runs["5"] = .init(styleLoss: ["conv1_1": 1, "conv4_1": 1], contentLoss: 1, styleLayersUsed: ["conv1_1", "conv4_1"], evaluations: 5,
+                            seconds: 1, curve: points([3, 1], [30, 1]))
+        return m
+    }
+
+    @Test func metricsReadHowFarEachImageMoved() {
+        let m = Self.metrics()
+        #expect(m.fell("3", at: "conv1_1") == 20 && m.fell("5", at: "conv1_1") == 40)
+        #expect(m.ratio(at: "conv1_1") == 0.5 && m.ratio(at: "conv4_1") == 0.25)
+        #expect(m.fell("3", at: "conv9_9").isNaN)
+        #expect(m.table.contains("20×") && m.table.contains("0.250"))
+    }
+
+    @Test func theReadingFollowsTheNumbers() {
+        var m = Self.metrics()
+        // Both moved ≥ 5× at the shallow layers and the 5-layer image is far ahead at the deep one.
+        #expect(m.reading.contains("only the 5-layer image also matched"))
+        // The deep layer no longer separates them.
+        m.runs["5"]!.styleLoss["conv4_1"] = 4.4
+        #expect(m.reading.contains("does not match the deep layers better"))
+        // Barely restyled.
+        m.contentImage.styleLoss["conv1_1"] = 4
+        #expect(m.reading.hasPrefix("Neither image moved far"))
+    }
+
     @Test func reportIsSelfContained() {
-        var m = StyleDepthMetrics(runs: [:], contentLayer: "relu5_2", evaluationLayers: ["conv1_1"], normalizeVGG: true,
-                                  normalizeGradients: false, size: 32, width: 32, height: 24,
-                                  model: .init(path: "m", sha256: "ab", architecture: "vgg16"), options: StyleTransferOptions(),
-                                  command: "nst experiment style-depth --size 32 <x>", totalSeconds: 1)
-        m.runs["3"] = .init(styleLoss: ["conv1_1": 2], contentLoss: 1, styleLayersUsed: ["relu1_1"], evaluations: 2, seconds: 1, curve: [3, 2])
-        m.runs["5"] = .init(styleLoss: ["conv1_1": 1], contentLoss: 1, styleLayersUsed: ["relu1_1"], evaluations: 2, seconds: 1, curve: [3, 1])
-        #expect(m.ratios["conv1_1"] == 0.5)
-        let html = StyleDepthReport.html(metrics: m, figurePNG: Data([1, 2, 3]), imagePNGs: ["layers-3.png": Data([4])], credits: "c")
+        let m = Self.metrics()
+        let curves = StyleDepthReport.curves(m)
+        let html = StyleDepthReport.html(metrics: m, figurePNG: [1, 2, 3], curvesSVG: curves)
         #expect(html.contains("data:image/png;base64,AQID"))
         #expect(html.contains("<svg") && html.contains("<polyline"))
         #expect(html.contains("--size 32 &lt;x&gt;"))
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http"))
+        #expect(html.contains(SVGChart.escape(m.reading)))
+    }
+
+    @Test func curvesHaveAPanelPerLayerWithLabelledAxes() {
+        let svg = StyleDepthReport.curves(Self.metrics())
+        #expect(svg.components(separatedBy: "<g transform=").count - 1 == 3)   // objective + 2 layers
+        #expect(svg.contains("E_l at conv1_1") && svg.contains("E_l at conv4_1 (3-layer run: not optimised)"))
+        #expect(svg.components(separatedBy: ">evaluation</text>").count - 1 == 3)
+        #expect(svg.contains(">1e0</text>") && svg.contains(">1e1</text>"))
+        // Every accepted point is drawn: 3 + 2 on the objective, the photo's line dashed.
+        #expect(svg.contains("stroke-dasharray"))
     }
 }

@@ -53,6 +53,27 @@ func quadratic(_ v: [Double]) -> (value: Double, gradient: [Double]) {
         #expect(zip(accepted, accepted.dropFirst()).allSatisfy { $0 >= $1 })
     }
 
+    @Test func acceptedCallbackNamesExactlyTheIterates() throws {
+        // Every evaluation the Armijo search accepted is reported, the rejected trials are
+        // not, and the values at the reported evaluations are the iterates' (strictly falling).
+        var values: [Double] = []
+        var accepted: [Int] = []
+        let opt = LBFGS<Double>(historySize: 5, lineSearch: .armijo, learningRate: 4)   // a long first step: trials get rejected
+        let r = try opt.minimize([-1.2, 1], maxEvaluations: 120, accepted: { accepted.append($0) }) { x in
+            let e = rosenbrock(x); values.append(e.value); return e
+        }
+        #expect(accepted.first == 1)
+        #expect(accepted.count == r.iterations + 1)
+        #expect(accepted.count < values.count, "no trial was rejected, so the test proves nothing")
+        let iterates = accepted.map { values[$0 - 1] }
+        #expect(zip(iterates, iterates.dropFirst()).allSatisfy { $0 > $1 })
+        #expect(iterates.last == r.value)
+        // Adam has no line search: every evaluation is an iterate.
+        var adamAccepted: [Int] = []
+        _ = try Adam<Double>(learningRate: 0.01).minimize([-1.2, 1], maxEvaluations: 25, accepted: { adamAccepted.append($0) }) { rosenbrock($0) }
+        #expect(adamAccepted == Array(1...25))
+    }
+
     @Test func acceptedValuesDecreaseEveryIteration() throws {
         // With the Armijo search, f at each new iterate is below the previous iterate's.
         var trace: [(x: [Double], f: Double)] = []
