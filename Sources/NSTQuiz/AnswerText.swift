@@ -91,16 +91,17 @@ public struct AnswerText: Sendable {
         return false
     }
 
-    /// Indices of the words of sentences that are keyword lists: two or more words and no
-    /// function word, or eight or more where fewer than one word in eight is one.
-    public func keywordSentenceIndices() -> Set<Int> {
-        var out = Set<Int>()
-        let bySentence = Dictionary(grouping: words.indices, by: { words[$0].sentence })
-        for (_, idx) in bySentence {
-            let f = idx.filter { Self.functionWords.contains(words[$0].text) }.count
-            if (idx.count >= 2 && f == 0) || (idx.count >= 8 && Double(f) / Double(idx.count) < 0.125) {
-                out.formUnion(idx)
-            }
+    /// The sentences without structure: two or more words and no function word, or eight or
+    /// more where fewer than one word in eight is one (each as the indices of its words).
+    public func unstructuredSentences() -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
+        for i in 1...max(1, words.count) where i == words.count || words[i].sentence != words[start].sentence {
+            guard start < words.count else { break }
+            let n = i - start
+            let f = (start..<i).filter { Self.functionWords.contains(words[$0].text) }.count
+            if (n >= 2 && f == 0) || (n >= 8 && Double(f) / Double(n) < 0.125) { out.append(start..<i) }
+            start = i
         }
         return out
     }

@@ -8,8 +8,8 @@ import Foundation
 ///  - not denied within its clause (`not`, `no`, `never`, `without`, `nothing`, `ignore` …
 ///    earlier in the clause, or `X is not …` right after it), and
 ///  - not part of a keyword list: a sentence without the words that give sentences their
-///    structure (articles, pronouns, auxiliaries, prepositions), or a run of five or more
-///    such words within a clause that holds three ideas or more.
+///    structure (articles, pronouns, auxiliaries, prepositions) naming two ideas or more,
+///    or a run of five or more such words within a clause naming three or more.
 ///
 /// Credit is the fraction of ideas counted. This is still word matching, not
 /// understanding: the outcome says when it is unsure (`needsReview`) so that a person
@@ -58,14 +58,16 @@ public enum RubricMatcher {
     }
 
     public static func judge(_ text: AnswerText, rubric: [RubricIdea]) -> Outcome {
-        var listed = text.keywordSentenceIndices()
-        // A run of words without structure that holds three or more ideas is stuffing.
-        for run in text.functionFreeRuns() {
-            let ideas = rubric.filter { idea in
-                idea.phrases.contains { p in text.occurrences(of: p).contains { run.contains($0.start) && run.contains($0.end - 1) } }
-            }
-            if ideas.count >= 3 { listed.formUnion(run) }
+        // Words without sentence structure that name several ideas are a keyword list: a
+        // whole sentence naming two ideas or more, or a run inside one naming three or more.
+        var listed = Set<Int>()
+        func ideasIn(_ range: Range<Int>) -> Int {
+            rubric.filter { idea in
+                idea.phrases.contains { p in text.occurrences(of: p).contains { range.contains($0.start) && range.contains($0.end - 1) } }
+            }.count
         }
+        for sentence in text.unstructuredSentences() where ideasIn(sentence) >= 2 { listed.formUnion(sentence) }
+        for run in text.functionFreeRuns() where ideasIn(run) >= 3 { listed.formUnion(run) }
         var out = Outcome(matched: [], missed: [])
         out.wordCount = text.count
         for idea in rubric {

@@ -95,7 +95,8 @@ public enum VerdictReader {
     static let ordinals: [[String]] = [["first", "1st", "former"], ["second", "2nd", "latter"], ["third", "3rd"], ["fourth", "4th"]]
     static let numberWords: Set<String> = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
     static let leadingFiller: Set<String> = ["the", "a", "an", "i", "d", "would", "say", "think", "my", "answer", "is", "it", "s",
-                                             "option", "image", "picture", "choose", "pick", "guess", "go", "with", "for", "m", "choice"]
+                                             "option", "image", "picture", "choose", "pick", "guess", "go", "with", "for", "m", "choice",
+                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely"]
 
     /// Indices where each option is mentioned: its name, its ordinal (`first`, `1st`),
     /// `image 1`; not `first 3 layers` (an ordinal of layers, not of images).

@@ -31,10 +31,10 @@ import Foundation
         let bank = try #require(result.bank)
         for q in bank.questions {
             #expect(q.hints.count >= 2, "Q\(q.number) hints")
-            #expect(!q.model.isEmpty && !q.explanation.isEmpty && !q.seedNote.isEmpty, "Q\(q.number)")
+            #expect(!q.model.isEmpty && !q.explanation.isEmpty && !q.printedKeyError.isEmpty, "Q\(q.number)")
         }
-        for n in [5, 6, 7, 8] { #expect(bank.question(n)!.seedNote.lowercased().hasPrefix("wrong") || n == 8) }
-        #expect(bank.question(8)!.seedNote.hasPrefix("Simplified"))
+        for n in [5, 6, 7, 8] { #expect(bank.question(n)!.printedKeyError.lowercased().hasPrefix("wrong") || n == 8) }
+        #expect(bank.question(8)!.printedKeyError.hasPrefix("Simplified"))
     }
 
     @Test func questionTwelveShowsTheExperimentsImagesInTheBanksOrder() throws {

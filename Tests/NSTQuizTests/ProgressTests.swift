@@ -28,7 +28,7 @@ import Foundation
         let store = ProgressStore(url: url)
         let p = store.load(bank: "b")
         #expect(p.questions.isEmpty)
-        #expect(store.warnings.count == 1 && store.warnings[0].contains("could not be read; it was moved to"))
+        #expect(store.warnings.count == 1 && store.warnings[0].contains("could not be read (") && store.warnings[0].contains("); it was moved to"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(names.count == 1 && names[0].hasPrefix("b.json.corrupt-"))
         #expect(try String(contentsOf: dir.appendingPathComponent(names[0]), encoding: .utf8) == "{ not json")
