@@ -23,6 +23,11 @@ public struct AnswerText: Sendable {
                                         "ignore", "ignores", "ignored", "ignoring", "lack", "lacks", "lacking"]
     /// A negator followed by one of these does not deny (`not only`, `no matter`, `not just`).
     static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply"]
+    /// What `X is not …` must go on with to deny X itself.
+    static let denialsOfUse: Set<String> = ["used", "needed", "required", "involved", "computed", "compared", "captured",
+                                            "considered", "minimised", "minimized", "reduced", "optimised", "optimized", "kept",
+                                            "matched", "trained", "pretrained", "present", "there", "part", "relevant", "important",
+                                            "use", "need", "matter", "matters", "exist", "appear", "count", "change", "changed"]
     /// Words that give a sentence its structure (articles, pronouns, auxiliaries,
     /// prepositions, conjunctions). A run of words with none of them is a keyword list.
     static let functionWords: Set<String> = [
@@ -67,13 +72,14 @@ public struct AnswerText: Sendable {
     public var texts: [String] { words.map(\.text) }
 
     /// Whether the words at `index` are denied within their clause: a negator earlier in
-    /// the clause (not `not only`, `no matter`), or `X is/are/does not` right after the phrase
+    /// the clause (not `not only`, `no matter`), or `X (…) is/are/does not` right after the phrase
     /// ending before `end`.
     public func isNegated(start: Int, end: Int) -> Bool {
         guard start < words.count else { return false }
         let clause = words[start].clause
+        // A negator denies what follows it closely: up to six words back, within the clause.
         var i = start - 1
-        while i >= 0, words[i].clause == clause {
+        while i >= 0, i >= start - 6, words[i].clause == clause {
             if Self.negators.contains(words[i].text) {
                 let next = i + 1 < words.count ? words[i + 1].text : ""
                 if !Self.negationExceptions.contains(next) { return true }
@@ -82,11 +88,14 @@ public struct AnswerText: Sendable {
         }
         // "Gram matrices are not used", "features are never compared".
         let auxiliaries: Set<String> = ["is", "are", "was", "were", "does", "do", "did", "can", "will", "has", "have", "need", "needs"]
-        var j = end
-        if j < words.count, words[j].clause == clause, auxiliaries.contains(words[j].text) { j += 1 }
-        if j > end, j < words.count, words[j].clause == clause, words[j].text == "not" || words[j].text == "never" {
-            let next = j + 1 < words.count ? words[j + 1].text : ""
-            return !Self.negationExceptions.contains(next)
+        // "Gram matrices are not used": the auxiliary may come up to two words later, and the
+        // denial must be of the thing's use or presence (not "does not need to be designed").
+        for j in end..<min(end + 3, words.count) where words[j].clause == clause && auxiliaries.contains(words[j].text) {
+            let k = j + 1
+            if k < words.count, words[k].clause == clause, words[k].text == "not" || words[k].text == "never" {
+                let next = k + 1 < words.count && words[k + 1].clause == clause ? words[k + 1].text : ""
+                return next.isEmpty || Self.denialsOfUse.contains(next)
+            }
         }
         return false
     }

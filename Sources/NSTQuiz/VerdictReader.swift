@@ -72,7 +72,7 @@ public enum VerdictReader {
                 || (i == 1 && ["not"].contains(w[0]))
             let endsClause = i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
             if next == "that" || next == "for" { i += 1; continue }  // "it is true that…", "true for…"
-            if (sentenceStart && endsClause) || ["statement", "claim", "answer"].contains(before2) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
+            if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
                 || (i == 0) {
                 strong.append(v)
             } else {
