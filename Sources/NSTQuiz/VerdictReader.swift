@@ -93,7 +93,7 @@ public enum VerdictReader {
     // MARK: choice
 
     static let ordinals: [[String]] = [["first", "1st", "former"], ["second", "2nd", "latter"], ["third", "3rd"], ["fourth", "4th"]]
-    static let numberWords: Set<String> = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
+    static let numberWords: Set<String> = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
     static let leadingFiller: Set<String> = ["the", "a", "an", "i", "d", "would", "say", "think", "my", "answer", "is", "it", "s",
                                              "option", "image", "picture", "choose", "pick", "guess", "go", "with", "for", "m", "choice",
                                              "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely"]

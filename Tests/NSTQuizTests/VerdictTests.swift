@@ -38,6 +38,8 @@ import Foundation
         ("The first image did not use all five layers.", "second"),
         ("First, the second picture used only the first three layers.", "first"),
         ("Second. It looks smoother.", "second"),
+        ("The second one used only three layers.", "first"),
+        ("The first one.", "first"),
     ])
     func choicePhrasings(_ answer: String, _ expected: String) {
         #expect(VerdictReader.choice(answer, question: bank.question(12)!).chosen == [expected], "\(answer)")
