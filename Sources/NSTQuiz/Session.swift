@@ -471,7 +471,9 @@ public final class QuizSession {
             save()
             console.write("Score: \(Report.fmt(g.score))/\(Report.fmt(q.points))" + (g.suggested ? " (suggested by matching key ideas; you can grade yourself below)." : "."))
             reveal(q)
-            if g.suggested, !q.rubric.isEmpty, !selfGrade(q) { return .inputEnded }
+            // The answer is saved already: input ending at the self-grading prompt only
+            // leaves the automatic score.
+            if g.suggested, !q.rubric.isEmpty { _ = selfGrade(q) }
             return .answered
         }
     }

@@ -368,19 +368,21 @@ final class LiveProcess: @unchecked Sendable {
 /// pseudo-terminal; killing mid-quiz and resuming; SIGKILL during saves.
 @Suite(.serialized) struct QuizSessionTests {
     /// Answers to questions 1–12 in order, with commands; the comments give the grade.
+    /// Text answers and reasons end with an empty line; the empty line after an automatic
+    /// text score keeps it (no self-grading).
     static let script = [
-        "It measures the difference between the features of the two images; we minimise it.",  // Q1 1
+        "It measures the difference between the features of the two images; we minimise it.", "", "",  // Q1 1
         "P - F", "F - P",                                                  // Q2: sign, then right: 1
         "F - P",                                                           // Q3 1
-        "it compares styles",                                              // Q4 0.25 (one idea of four)
+        "it compares styles", "", "",                                      // Q4 0.25 (one idea of four)
         "w*F'*(G-A)/(N^2*M^2)", "hint", "w*(G - A)*F/(N^2*M^2)",           // Q5: transposed, hint, right: 1
         "alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2", "alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)",  // Q6: parse error (free), right: 1
         "F - eta*alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2)", "giveup",    // Q7: sign/scale, gave up: 0
-        "Run the image forward through the network; the feature maps of a deep layer give content, the Gram matrices of several layers give style.",  // Q8 1
-        "true, it must be trained on such triples",                        // Q9 0
-        "true: one forward pass of any image through the pretrained network gives its Gram matrices, and the image is optimised",  // Q10 1
+        "Run the image forward through the network; the feature maps of a deep layer give content, the Gram matrices of several layers give style.", "", "",  // Q8 1
+        "true", "it must be trained on such triples", "",                  // Q9 0 (verdict, then the reason)
+        "true", "one forward pass of any image through the pretrained network gives its Gram matrices, and the image is optimised", "", "",  // Q10 1
         "skip",                                                            // Q11 not answered
-        "first — deeper layers have larger receptive fields, so large-scale swirls; the second has only small textures",  // Q12 1
+        "first", "deeper layers have larger receptive fields, so large-scale swirls; the second has only small textures", "", "",  // Q12 1
     ]
 
     func checkTranscript(_ t: String) {
@@ -414,13 +416,17 @@ final class LiveProcess: @unchecked Sendable {
 
         // --review shows what lost points; a second run asks only the skipped question.
         let review = try QuizCLI.run(["quiz", "--review"], state: state, in: cwd)
-        #expect(review.stdout.contains("── Question 9 · 0/1 ──") && review.stdout.contains("Your answer: true, it must be trained"))
+        #expect(review.stdout.contains("── Question 9 · 0/1 ──") && review.stdout.contains("it must be trained on such triples"))
         #expect(!review.stdout.contains("── Question 2 ·"))
-        let again = try QuizCLI.run(["quiz"], stdin: "Once, for the content target features, then at every iteration in the content loss; often also to initialise.\n", state: state, in: cwd)
+        let again = try QuizCLI.run(["quiz"], stdin: "Once, for the content target features, then at every iteration in the content loss; often also to initialise.\n\n", state: state, in: cwd)
         #expect(again.stdout.contains("Resuming: 11 of 12 done, score 8.25/12 so far."))
         #expect(again.stdout.contains("── Question 11 (11 of 12)"))
         #expect(again.stdout.contains("Total: 9.25/12"))
-        let reset = try QuizCLI.run(["quiz", "--reset"], state: state, in: cwd)
+        // --reset asks first: anything but yes keeps the progress; --yes does not ask.
+        let kept = try QuizCLI.run(["quiz", "--reset"], stdin: "no\n", state: state, in: cwd)
+        #expect(kept.status == 1 && kept.stdout.contains("Not reset; the progress is kept."))
+        #expect(QuizCLI.progress(state) != nil)
+        let reset = try QuizCLI.run(["quiz", "--reset"], stdin: "yes\n", state: state, in: cwd)
         #expect(reset.stdout.contains("Progress for neural-style-transfer cleared"))
         #expect(QuizCLI.progress(state) == nil)
     }
@@ -445,7 +451,7 @@ final class LiveProcess: @unchecked Sendable {
         // Fresh progress; answer questions 1–4, wait for question 5, kill nst itself.
         try FileManager.default.removeItem(at: state.appendingPathComponent("nst"))
         let first = try LiveProcess(executable: URL(fileURLWithPath: "/usr/bin/script"), arguments: ["-qfec", command, "/dev/null"], environment: env)
-        for line in Self.script.prefix(5) { first.send(line) }
+        for line in Self.script.prefix(9) { first.send(line) }
         #expect(first.waitFor("── Question 5 (5 of 12)"))
         let children = first.childPIDs
         #expect(children.count == 1)
@@ -485,7 +491,7 @@ final class LiveProcess: @unchecked Sendable {
             p.process.waitUntilExit()
             p.finish()
             let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-            if names.contains(where: { $0.hasSuffix(".tmp-\(p.process.processIdentifier)") }) { killedMidSave += 1 }
+            if names.contains(where: { $0.contains(".tmp-\(p.process.processIdentifier)-") }) { killedMidSave += 1 }
             guard let progress = QuizCLI.progress(state) else {
                 // Killed before its first save ever finished: there is no file yet, never a torn one.
                 #expect(lastRevision == 0 && !names.contains("neural-style-transfer.json"))
@@ -497,7 +503,7 @@ final class LiveProcess: @unchecked Sendable {
             lastRevision = revision
             if p.text.contains("Total:") {
                 // Finished: start over, so that the saves go on.
-                _ = try QuizCLI.run(["quiz", "--reset"], state: state, in: QuizCLI.root)
+                _ = try QuizCLI.run(["quiz", "--reset", "--yes"], state: state, in: QuizCLI.root)
                 lastRevision = 0
             }
         }
