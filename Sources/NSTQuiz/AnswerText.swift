@@ -14,6 +14,8 @@ public struct AnswerText: Sendable {
         public var sentence: Int
     }
     public private(set) var words: [Word] = []
+    /// Where each word occurs.
+    private var positions: [String: [Int]] = [:]
 
     /// Words that start a new clause (they belong to the clause they start).
     static let clauseStarters: Set<String> = ["but", "and", "while", "whereas", "although", "though", "however", "yet",
@@ -40,8 +42,10 @@ public struct AnswerText: Sendable {
     ]
 
     public init(_ raw: String) {
-        var text = raw.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive],
-                               locale: Locale(identifier: "en_US_POSIX")).lowercased()
+        // ASCII needs no accent folding (the common case, and the folding is slow).
+        var text = raw.utf8.allSatisfy({ $0 < 0x80 }) ? raw.lowercased()
+            : raw.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive],
+                          locale: Locale(identifier: "en_US_POSIX")).lowercased()
         for apostrophe in ["'", "’", "ʼ"] { text = text.replacingOccurrences(of: "n\(apostrophe)t", with: " not") }
         text = text.replacingOccurrences(of: "cannot", with: "can not")
         var clause = 0, sentence = 0
@@ -66,6 +70,7 @@ public struct AnswerText: Sendable {
             }
         }
         flush()
+        for (i, w) in words.enumerated() { positions[w.text, default: []].append(i) }
     }
 
     public var count: Int { words.count }
@@ -135,17 +140,39 @@ public struct AnswerText: Sendable {
     /// Where a phrase occurs (start, end) within one sentence; `*` at a word's end matches any
     /// word starting with it, and a lone `*` any one word.
     public func occurrences(of phrase: String) -> [(start: Int, end: Int)] {
-        let p = RubricMatcher.tokens(phrase, keepStar: true)
-        guard !p.isEmpty, p.count <= words.count else { return [] }
+        let p = PhraseTokens.shared.tokens(phrase)
+        guard let head = p.first, p.count <= words.count else { return [] }
+        // Candidate starts from the index of words (a class's worth of answers is graded
+        // against every phrase of every rubric, so this is the hot loop).
+        var starts: [Int]
+        if head == "*" { starts = Array(words.indices) }
+        else if head.hasSuffix("*") {
+            let stem = head.dropLast()
+            starts = positions.filter { $0.key.hasPrefix(stem) }.flatMap(\.value).sorted()
+        } else { starts = positions[head] ?? [] }
         var found: [(Int, Int)] = []
-        for start in 0...(words.count - p.count) {
+        for start in starts where start + p.count <= words.count {
             var ok = true
-            for k in 0..<p.count {
+            for k in 1..<max(1, p.count) {
                 let w = words[start + k]
-                if !RubricMatcher.wordMatches(p[k], w.text) || w.sentence != words[start].sentence { ok = false; break }
+                if w.sentence != words[start].sentence || !RubricMatcher.wordMatches(p[k], w.text) { ok = false; break }
             }
             if ok { found.append((start, start + p.count)) }
         }
         return found
+    }
+}
+
+/// Phrase words, tokenised once per phrase (a class's answers files reuse one rubric).
+final class PhraseTokens: @unchecked Sendable {
+    static let shared = PhraseTokens()
+    private var cache: [String: [String]] = [:]
+    private let lock = NSLock()
+    func tokens(_ phrase: String) -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        if let t = cache[phrase] { return t }
+        let t = RubricMatcher.tokens(phrase, keepStar: true)
+        if cache.count < 100_000 { cache[phrase] = t }
+        return t
     }
 }

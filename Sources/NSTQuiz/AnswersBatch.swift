@@ -26,25 +26,38 @@ public struct AnswersBatch: Sendable {
             }
         }
         let cached = QuizGrader(formula: CachingFormulaGrader(grader.formula))
+        // Files are graded in parallel (each on its own), then reported in name order.
+        let paths = files
+        let results = ResultSlots<Swift.Result<Report, FileDiagnostic>>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            results[i] = gradeOne(paths[i], bank: bank, grader: cached, maxBytes: maxBytes)
+        }
         var reports: [Report] = []
-        for file in files {
-            switch BoundedFile.read(file, maxBytes: maxBytes) {
-            case .failure(let problem):
-                failures.append(FileDiagnostic(SourceLocation(file: file, line: problem.tooLarge ? 1 : 0, column: problem.tooLarge ? 1 : 0),
-                    problem.tooLarge ? problem.message : "cannot read the answers file: \(problem.message)",
-                    fix: problem.tooLarge ? "an answers file is small text; raise the limit with --max-bank-bytes" : "check the path; the format is in docs/quiz.md"))
-            case .success(let data):
-                do {
-                    let parsed = try AnswersFile.parse(data: data, file: file, bank: bank, maxBytes: maxBytes)
-                    reports.append(Report.grade(parsed, bank: bank, grader: cached))
-                } catch let d as FileDiagnostic {
-                    failures.append(d)
-                } catch {
-                    failures.append(FileDiagnostic(SourceLocation(file: file, line: 0, column: 0), "\(error)", fix: "check the file"))
-                }
+        for r in results.values {
+            switch r {
+            case .success(let report): reports.append(report)
+            case .failure(let d): failures.append(d)
+            case nil: break
             }
         }
         return AnswersBatch(reports: reports, failures: failures)
+    }
+
+    static func gradeOne(_ file: String, bank: Bank, grader: QuizGrader, maxBytes: Int) -> Swift.Result<Report, FileDiagnostic> {
+        switch BoundedFile.read(file, maxBytes: maxBytes) {
+        case .failure(let problem):
+            return .failure(FileDiagnostic(SourceLocation(file: file, line: problem.tooLarge ? 1 : 0, column: problem.tooLarge ? 1 : 0),
+                problem.tooLarge ? problem.message : "cannot read the answers file: \(problem.message)",
+                fix: problem.tooLarge ? "an answers file is small text; raise the limit with --max-bank-bytes" : "check the path; the format is in docs/quiz.md"))
+        case .success(let data):
+            do {
+                return .success(Report.grade(try AnswersFile.parse(data: data, file: file, bank: bank, maxBytes: maxBytes), bank: bank, grader: grader))
+            } catch let d as FileDiagnostic {
+                return .failure(d)
+            } catch {
+                return .failure(FileDiagnostic(SourceLocation(file: file, line: 0, column: 0), "\(error)", fix: "check the file"))
+            }
+        }
     }
 
     public func json() -> String {
@@ -101,4 +114,16 @@ final class CachingFormulaGrader: FormulaGrader, @unchecked Sendable {
     func replacingSymbol(_ symbol: String, with replacement: String, in answer: String) -> String? {
         inner.replacingSymbol(symbol, with: replacement, in: answer)
     }
+}
+
+/// Slots written by concurrent workers, one each.
+final class ResultSlots<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    subscript(i: Int) -> T? {
+        get { lock.lock(); defer { lock.unlock() }; return slots[i] }
+        set { lock.lock(); slots[i] = newValue; lock.unlock() }
+    }
+    var values: [T?] { lock.lock(); defer { lock.unlock() }; return slots }
 }

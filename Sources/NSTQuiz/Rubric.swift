@@ -61,23 +61,20 @@ public enum RubricMatcher {
         // Words without sentence structure that name several ideas are a keyword list: a
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
+        let found: [[(start: Int, end: Int)]] = rubric.map { idea in idea.phrases.flatMap { text.occurrences(of: $0) } }
         func ideasIn(_ range: Range<Int>) -> Int {
-            rubric.filter { idea in
-                idea.phrases.contains { p in text.occurrences(of: p).contains { range.contains($0.start) && range.contains($0.end - 1) } }
-            }.count
+            found.filter { occurrences in occurrences.contains { range.contains($0.start) && range.contains($0.end - 1) } }.count
         }
         for sentence in text.unstructuredSentences() where ideasIn(sentence) >= 2 { listed.formUnion(sentence) }
         for run in text.functionFreeRuns() where ideasIn(run) >= 3 { listed.formUnion(run) }
         var out = Outcome(matched: [], missed: [])
         out.wordCount = text.count
-        for idea in rubric {
+        for (idea, occurrences) in zip(rubric, found) {
             var credited = false, denied = false, inList = false
-            for phrase in idea.phrases {
-                for o in text.occurrences(of: phrase) {
-                    if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
-                    if text.isNegated(start: o.start, end: o.end) { denied = true; continue }
-                    credited = true
-                }
+            for o in occurrences {
+                if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
+                if text.isNegated(start: o.start, end: o.end) { denied = true; continue }
+                credited = true
             }
             if credited { out.matched.append(idea.name) }
             else {

@@ -125,7 +125,7 @@ struct QuizCommand: ParsableCommand {
             if json {
                 if single, let only = batch.reports.first { print(only.json()) } else if !single { print(batch.json()) }
             } else {
-                print(batch.reports.map { $0.text() }.joined(separator: "\n\n"))
+                if !batch.reports.isEmpty { print(batch.reports.map { $0.text() }.joined(separator: "\n\n")) }
                 if !single { print("\n" + batch.summary()) }
             }
             if let csv {
