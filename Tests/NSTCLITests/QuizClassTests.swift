@@ -146,34 +146,52 @@ import Glibc
         #expect(r.stdout.contains("Not saved: the answers of this sitting are lost."))
     }
 
-    /// Under a pseudo-terminal, libedit edits the line: type, Left arrow, insert, Enter;
-    /// Up recalls the previous attempt.
-    @Test func lineEditingAndHistoryAtThePrompt() throws {
+    /// nst quiz under a pseudo-terminal (`script`), for the line-editing tests.
+    func underATerminal(_ only: String) throws -> (LiveProcess, URL)? {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
-            Issue.record("util-linux `script` is needed for the pseudo-terminal test"); return
+            Issue.record("util-linux `script` is needed for the pseudo-terminal test"); return nil
         }
         let state = QuizCLI.tempDir()
-        let command = "cd '\(QuizCLI.emptyWorkingDirectory(in: state).path)' && exec '\(NSTBinary.url.path)' quiz --only 2,3"
+        let command = "cd '\(QuizCLI.emptyWorkingDirectory(in: state).path)' && exec '\(NSTBinary.url.path)' quiz --only \(only)"
         let env = QuizCLI.environment(state: state, extra: ["TERM": "xterm", "SHELL": "/bin/sh"])
         let p = try LiveProcess(executable: URL(fileURLWithPath: "/usr/bin/script"), arguments: ["-qfec", command, "/dev/null"], environment: env)
         #expect(p.waitFor("answer> "))
-        // Question 2: "P - F" (wrong), then Up (the same again, from history).
-        p.input.fileHandleForWriting.write(Data("P - F\r".utf8))
-        #expect(p.waitFor("2 attempts left."))
-        p.input.fileHandleForWriting.write(Data("\u{1B}[A\r".utf8))
-        #expect(p.waitFor("1 attempt left."))
-        // Then "F P", Left arrow, insert "- ", Enter: the formula read is F - P.
-        p.input.fileHandleForWriting.write(Data("F P\u{1B}[D- \r".utf8))
+        return (p, state)
+    }
+
+    func type(_ p: LiveProcess, _ keys: String) { p.input.fileHandleForWriting.write(Data(keys.utf8)) }
+
+    /// libedit edits the line: type "F P", Left arrow, insert "- ", Enter: F - P is read.
+    @Test func leftArrowMovesTheCursorToInsert() throws {
+        guard let (p, state) = try underATerminal("2") else { return }
+        type(p, "F P\u{1B}[D- \r")
         #expect(p.waitFor("Score: 1/1"))
-        #expect(p.waitFor("answer> "))
-        p.send("quit")
-        #expect(p.waitFor("Stopped."))
         p.finish()
-        let t = p.text
-        #expect(t.contains("Read as: F − P"))
-        #expect(!t.contains("unexpected character"))
-        let saved = try #require(QuizCLI.progress(state))
-        let q2 = try #require((saved["questions"] as? [String: [String: Any]])?["2"])
+        #expect(p.text.contains("Read as: F − P") && !p.text.contains("unexpected character"))
+        let q2 = try #require((QuizCLI.progress(state)?["questions"] as? [String: [String: Any]])?["2"])
+        #expect(q2["attempts"] as? Int == 1 && q2["lastAnswer"] as? String == "F - P")
+    }
+
+    /// Up recalls the previous attempt, which can then be edited (End, Backspace ×5, retype).
+    @Test func upArrowRecallsThePreviousAttempt() throws {
+        guard let (p, state) = try underATerminal("2") else { return }
+        type(p, "P - F\r")
+        #expect(p.waitFor("2 attempts left."))
+        type(p, "\u{1B}[A\r")                                  // the same again, from history
+        #expect(p.waitFor("1 attempt left."))
+        type(p, "\u{1B}[A\u{7F}\u{7F}\u{7F}\u{7F}\u{7F}F - P\r")   // recalled, erased, retyped
+        #expect(p.waitFor("Score: 1/1"))
+        p.finish()
+        let q2 = try #require((QuizCLI.progress(state)?["questions"] as? [String: [String: Any]])?["2"])
         #expect(q2["attempts"] as? Int == 3 && q2["lastAnswer"] as? String == "F - P")
+    }
+
+    /// Under --shuffle the first question asked may be any: none refers to another.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func shuffledPromptsNeverPointElsewhere(_ seed: UInt64) throws {
+        let r = try QuizCLI.run(["quiz", "--shuffle", "--seed", String(seed)], stdin: "quit\n", state: QuizCLI.tempDir())
+        let firstPrompt = r.stdout.components(separatedBy: "── Question").dropFirst().first ?? ""
+        #expect(!firstPrompt.isEmpty)
+        #expect(firstPrompt.range(of: #"question \d|\(\d\)"#, options: [.regularExpression, .caseInsensitive]) == nil, "\(firstPrompt)")
     }
 }
