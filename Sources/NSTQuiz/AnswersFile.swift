@@ -1,6 +1,6 @@
 import Foundation
 
-/// A student's answers, one entry per question number (format in Quizzes/FORMAT.md):
+/// A student's answers, one entry per question number (format in docs/quiz.md):
 ///
 ///     # comment
 ///     == answer 5 ==

@@ -1,4 +1,4 @@
-// The question bank: what a `.quiz` file holds once parsed (the format is in Quizzes/FORMAT.md).
+// The question bank: what a `.quiz` file holds once parsed (the format is in docs/quiz.md).
 
 /// The four kinds of question a bank can hold.
 public enum QuestionKind: String, CaseIterable, Sendable, Codable {

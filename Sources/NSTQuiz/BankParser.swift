@@ -82,7 +82,7 @@ struct SourceText {
     }
 }
 
-/// Parses `.quiz` files (Quizzes/FORMAT.md). Never traps: every problem becomes a
+/// Parses `.quiz` files (docs/quiz.md). Never traps: every problem becomes a
 /// `FileDiagnostic`, and parsing goes on after one so that a file's errors come in one go.
 public struct BankParser {
     /// Names accepted by `target:`; nil accepts any (lint checks them with NSTCheck).
@@ -189,7 +189,7 @@ private struct ParseState {
             let fieldLoc = loc(line.number, indent + 1)
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
                 error(line.number, indent + 1, "`\(name)` is not a field name",
-                      fix: "field names are lower-case words such as `prompt`, `hint`, `key` (see Quizzes/FORMAT.md)")
+                      fix: "field names are lower-case words such as `prompt`, `hint`, `key` (see docs/quiz.md)")
                 continue
             }
             var field: RawField

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `test:` lines of a bank (Quizzes/FORMAT.md, "Question tests"):
+/// `test:` lines of a bank (docs/quiz.md, "Question tests"):
 ///
 ///     test: [category] RANGE | ANSWER [| note: WORDS] [| review | sure]
 ///

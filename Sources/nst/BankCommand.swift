@@ -8,7 +8,7 @@ struct BankCommand: ParsableCommand {
         commandName: "bank",
         abstract: "Work with question banks (lint).",
         discussion: """
-        A bank is a plain-text .quiz file; its format is described in Quizzes/FORMAT.md.
+        A bank is a plain-text .quiz file; its format is described in docs/quiz.md.
 
         Examples:
           nst bank lint Quizzes/neural-style-transfer.quiz
