@@ -176,8 +176,9 @@ public final class QuizSession {
     /// When saving failed: offer to save elsewhere before the sitting ends.
     func offerToSaveElsewhere() {
         while saveFailed {
-            console.write("Progress could not be saved to \(store.url.path). Type a file path to save it there, or press Enter to stop without saving.")
-            guard let path = console.readLine(prompt: "save to> ")?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
+            console.write("Progress could not be saved to \(store.url.path). Type a file path to save it there, or press Enter (or quit) to stop without saving.")
+            guard let path = console.readLine(prompt: "save to> ")?.trimmingCharacters(in: .whitespaces), !path.isEmpty,
+                  !["quit", "exit", "q", "n", "no"].contains(path.lowercased()) else {
                 console.write("Not saved: the answers of this sitting are lost.")
                 return
             }
