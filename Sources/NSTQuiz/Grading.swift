@@ -197,6 +197,9 @@ public struct QuizGrader: Sendable {
         if !r.negated.isEmpty {
             parts.append("It denies \(r.negated.map { "“\($0)”" }.joined(separator: ", ")) (a negated idea earns no credit).")
         }
+        if r.recited {
+            parts.append("It recites many phrasings of the key ideas; a person will check that it explains them.")
+        }
         if r.keywordList {
             parts.append("Part of it reads as a list of keywords, not sentences: keywords without a sentence earn no credit.")
         }

@@ -26,10 +26,14 @@ public enum RubricMatcher {
         public var keywordList = false
         /// Words in the answer.
         public var wordCount = 0
+        /// One idea said in six places or more, or (with three ideas or more) four places per
+        /// idea on average: an answer that reads like the rubric recited (still credited,
+        /// but a person should look).
+        public var recited = false
         public var fraction: Double { matched.count + missed.count == 0 ? 0 : Double(matched.count) / Double(matched.count + missed.count) }
         /// Low confidence: something was denied, or words were listed, or a long answer
         /// missed ideas (it may say them in words the rubric does not know).
-        public var needsReview: Bool { !negated.isEmpty || keywordList || (fraction < 1 && wordCount >= 12) }
+        public var needsReview: Bool { !negated.isEmpty || keywordList || recited || (fraction < 1 && wordCount >= 12) }
     }
 
     /// The normalised words of `text` (`keepStar` keeps `*` for phrase wildcards).
@@ -69,6 +73,14 @@ public enum RubricMatcher {
         for run in text.functionFreeRuns() where ideasIn(run) >= 3 { listed.formUnion(run) }
         var out = Outcome(matched: [], missed: [])
         out.wordCount = text.count
+        var phrasesHit = 0
+        for occurrences in found {
+            // Places, not phrases: overlapping phrasings of the same words count once.
+            let places = Set(occurrences.map(\.start)).count
+            phrasesHit += places
+            if places >= 6 { out.recited = true }
+        }
+        if rubric.count > 2 && phrasesHit >= 4 * rubric.count { out.recited = true }
         for (idea, occurrences) in zip(rubric, found) {
             var credited = false, denied = false, inList = false
             for o in occurrences {
