@@ -36,7 +36,7 @@ public enum BoundedFile {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while data.count <= maxBytes {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return .failure(Problem(message: errnoText(errno)))
@@ -50,23 +50,25 @@ public enum BoundedFile {
         return .success(data)
     }
 
-    /// Reads standard input up to `maxBytes`; more is an error (stdin may be endless, as
-    /// /dev/zero is).
-    public static func readStandardInput(maxBytes: Int) -> Result<Data, Problem> {
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while data.count <= maxBytes {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, min($0.count, maxBytes + 1 - data.count)) }
-            if n < 0 { if errno == EINTR { continue }; return .failure(Problem(message: errnoText(errno))) }
-            if n == 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-        }
-        if data.count > maxBytes { return .failure(Problem(message: "standard input is over the limit of \(maxBytes) bytes", tooLarge: true)) }
-        return .success(data)
-    }
-
     static func errnoText(_ e: Int32) -> String {
         if e == ENOENT { return "no such file" }
         return String(cString: strerror(e)).lowercased()
     }
+}
+
+/// read(2) and write(2), by names that methods called `read`/`write` do not shadow.
+func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.read(fd, buffer, count)
+    #else
+    return Darwin.read(fd, buffer, count)
+    #endif
+}
+
+func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
+    #endif
 }

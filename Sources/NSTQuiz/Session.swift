@@ -45,10 +45,10 @@ public final class StandardConsole: QuizConsole {
     /// A failed write (a closed stdout) is ignored here: the quiz's state is saved
     /// separately, and there is nobody to tell.
     func writeAll(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + off, $0.count - off) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
             off += n
@@ -77,7 +77,7 @@ public final class BoundedLineReader {
             if position >= buffer.count {
                 if ended { return line.isEmpty ? .end : .line(String(decoding: line, as: UTF8.self)) }
                 var chunk = [UInt8](repeating: 0, count: 4096)
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { ended = true; continue }
                 total += n
