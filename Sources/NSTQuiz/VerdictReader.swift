@@ -93,13 +93,14 @@ public enum VerdictReader {
     // MARK: choice
 
     static let ordinals: [[String]] = [["first", "1st", "former"], ["second", "2nd", "latter"], ["third", "3rd"], ["fourth", "4th"]]
+    static let cardinals = ["one", "two", "three", "four"]
     static let numberWords: Set<String> = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
     static let leadingFiller: Set<String> = ["the", "a", "an", "i", "d", "would", "say", "think", "my", "answer", "is", "it", "s",
                                              "option", "image", "picture", "choose", "pick", "guess", "go", "with", "for", "m", "choice",
-                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely"]
+                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely", "number"]
 
     /// Indices where each option is mentioned: its name, its ordinal (`first`, `1st`),
-    /// `image 1`; not `first 3 layers` (an ordinal of layers, not of images).
+    /// `image 1`, `image one`; not `first 3 layers` (an ordinal of layers, not of images).
     static func mentions(_ text: AnswerText, options: [ChoiceOption]) -> [(index: Int, option: String)] {
         let w = text.texts
         var out: [(Int, String)] = []
@@ -111,7 +112,8 @@ public enum VerdictReader {
                 if aliases.contains(w[i]) {
                     if numberWords.contains(next) || next.allSatisfy(\.isNumber) && !next.isEmpty { continue }
                     out.append((i, o.name))
-                } else if w[i] == String(k + 1), i > 0, ["image", "picture", "option", "number", "no"].contains(w[i - 1]) {
+                } else if w[i] == String(k + 1) || (k < cardinals.count && w[i] == cardinals[k]),
+                          i > 0, ["image", "picture", "option", "number", "no"].contains(w[i - 1]) {
                     out.append((i, o.name))
                 }
             }

@@ -40,6 +40,8 @@ import Foundation
         ("Second. It looks smoother.", "second"),
         ("The second one used only three layers.", "first"),
         ("The first one.", "first"),
+        ("Image two, because it has only small textures.", "second"),
+        ("Number 1: it was made with five layers.", "first"),
     ])
     func choicePhrasings(_ answer: String, _ expected: String) {
         #expect(VerdictReader.choice(answer, question: bank.question(12)!).chosen == [expected], "\(answer)")
