@@ -10,7 +10,7 @@
 //   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
-//   NSTQuiz → NSTCheck, NSTTerminal (knows the checker, not the engine)
+//   NSTQuiz → NSTCheck, NSTTerminal, _CEdit (knows the checker, not the engine)
 //   nst (thin CLI) → everything
 import PackageDescription
 
@@ -48,6 +48,9 @@ let package = Package(
         .systemLibrary(name: "_CZlib", path: "Sources/_CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        .systemLibrary(name: "_CEdit", path: "Sources/_CEdit", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),    // line editing at the quiz prompt
+
         .systemLibrary(name: "_CMalloc", path: "Sources/_CMalloc"),   // libc's <malloc.h>
 
         .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc"]),
@@ -60,7 +63,9 @@ let package = Package(
         .target(name: "NSTStyle", dependencies: ["NSTVGG", "NSTImage"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTGradCheck"]),
-        .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTTerminal"]),
+        // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
+        .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTTerminal", "_CEdit"],
+                resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
         .executableTarget(name: "nst", dependencies: [
             "NSTStyle", "NSTCheck", "NSTQuiz", "NSTTerminal", "NSTWeights",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

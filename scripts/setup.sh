@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libpng-dev libturbojpeg0-dev libhdf5-dev zlib1g-dev pkg-config)
+packages=(libopenblas-dev libpng-dev libturbojpeg0-dev libhdf5-dev zlib1g-dev libedit-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A student's answers, one entry per question number (format in Quizzes/FORMAT.md):
+/// A student's answers, one entry per question number (format in docs/quiz.md):
 ///
 ///     # comment
 ///     == answer 5 ==
@@ -81,6 +81,14 @@ public struct Report: Sendable, Codable {
         public var feedback: String
         public var echo: String?
         public var diagnosis: [FormulaOutcome.Diagnosis]
+        /// Low confidence: an instructor should look at this answer.
+        public var needsReview: Bool
+        /// The score comes from matching key ideas in free text: a suggestion.
+        public var suggested: Bool
+        enum CodingKeys: String, CodingKey {
+            case question, kind, score, max, verdict, feedback, echo, diagnosis
+            case needsReview = "needs_review", suggested
+        }
     }
     public struct Total: Sendable, Codable { public var score: Double; public var max: Double }
     public var bank: String
@@ -95,7 +103,8 @@ public struct Report: Sendable, Codable {
         for q in bank.questions {
             let g = grader.grade(q, answer: file.answers[q.number] ?? "")
             entries.append(Entry(question: q.number, kind: q.kind.rawValue, score: g.score, max: g.max, verdict: g.verdict,
-                                 feedback: g.feedback, echo: g.echo, diagnosis: g.diagnosis))
+                                 feedback: g.feedback, echo: g.echo, diagnosis: g.diagnosis,
+                                 needsReview: g.needsReview, suggested: g.suggested))
         }
         let score = QuizGrader.round2(entries.reduce(0) { $0 + $1.score })
         return Report(bank: bank.file, answers: file.file, questions: entries, total: Total(score: score, max: bank.maxScore))
@@ -111,7 +120,8 @@ public struct Report: Sendable, Codable {
     public func text() -> String {
         var out: [String] = []
         for e in questions {
-            out.append("Q\(e.question) [\(e.kind)] \(Self.fmt(e.score))/\(Self.fmt(e.max)) \(e.verdict.rawValue)")
+            out.append("Q\(e.question) [\(e.kind)] \(Self.fmt(e.score))/\(Self.fmt(e.max)) \(e.verdict.rawValue)"
+                       + (e.suggested ? " (suggested)" : "") + (e.needsReview ? " — needs review" : ""))
             if let echo = e.echo {
                 let lines = echo.split(separator: "\n", omittingEmptySubsequences: false)
                 out.append("  read as: \(lines.first ?? "")")
@@ -120,6 +130,8 @@ public struct Report: Sendable, Codable {
             for l in e.feedback.split(separator: "\n", omittingEmptySubsequences: false) { out.append("  " + l) }
         }
         out.append("Total: \(Self.fmt(score))/\(Self.fmt(max))")
+        let review = questions.filter(\.needsReview).map { "Q\($0.question)" }
+        if !review.isEmpty { out.append("Needs review: \(review.joined(separator: ", ")) (free-text scores are suggestions; these are the uncertain ones).") }
         return out.joined(separator: "\n")
     }
 

@@ -1,4 +1,4 @@
-// The question bank: what a `.quiz` file holds once parsed (the format is in Quizzes/FORMAT.md).
+// The question bank: what a `.quiz` file holds once parsed (the format is in docs/quiz.md).
 
 /// The four kinds of question a bank can hold.
 public enum QuestionKind: String, CaseIterable, Sendable, Codable {
@@ -15,11 +15,41 @@ public enum QuestionKind: String, CaseIterable, Sendable, Codable {
 /// One key idea of a rubric: any of its phrases found in the answer counts as the idea.
 /// Phrases are matched after normalisation (case, accents, punctuation); a word ending in
 /// `*` matches any word that starts with it (`minimi*` matches minimise, minimizing, …).
+/// Written `rubric: label = phrase | phrase …`; without `label =`, the first phrase names it.
 public struct RubricIdea: Sendable, Equatable, Codable {
-    /// The phrases that express the idea; the first one names it in feedback.
+    /// The phrases that express the idea.
     public var phrases: [String]
-    public var name: String { phrases.first ?? "" }
-    public init(phrases: [String]) { self.phrases = phrases }
+    /// What feedback calls the idea ("compares feature maps").
+    public var label: String?
+    public var name: String { label ?? (phrases.first ?? "").replacingOccurrences(of: "*", with: "…") }
+    public init(phrases: [String], label: String? = nil) { self.phrases = phrases; self.label = label }
+}
+
+/// An anticipated wrong formula and what to tell the student about it.
+/// `symbol` → `replacement`: the answer uses a wrong symbol (`w_1` for `w`); the message is
+/// shown and the checker grades the answer with the symbol replaced, so its own diagnosis
+/// (a transpose, a lost −η …) still reaches the student. Without a replacement, `symbol`
+/// is a whole formula and the message is shown when the answer reads the same.
+public struct AnticipatedMistake: Sendable, Equatable, Codable {
+    public var pattern: String
+    public var replacement: String?
+    public var message: String
+    public init(pattern: String, replacement: String?, message: String) {
+        self.pattern = pattern; self.replacement = replacement; self.message = message
+    }
+}
+
+/// A question test (`test:` in the bank): an answer and the score it must get, as a
+/// fraction of the question's points, optionally with words the feedback must contain
+/// and whether the grade must (or must not) ask for review. `nst bank lint` runs them.
+public struct QuestionTest: Sendable, Equatable, Codable {
+    public var category: String?
+    public var answer: String
+    public var minimum: Double
+    public var maximum: Double
+    public var note: String?
+    public var review: Bool?
+    public var location: SourceLocation
 }
 
 /// An image shown with a question: a label the question refers to and a path
@@ -53,8 +83,19 @@ public struct Question: Sendable, Codable {
     public var model: String
     /// Why the answer is what it is.
     public var explanation: String
-    /// Where the printed (seed) key is wrong or loose, when it is.
-    public var seedNote: String
+    /// Where the original printed answer key is wrong or loose, when it is
+    /// (`printed-key-error:`; the old name `seed-note:` is still read).
+    public var printedKeyError: String
+    /// formula: wrong symbols or formulas the author anticipated, with their messages.
+    public var mistakes: [AnticipatedMistake]
+    /// formula: numbers and function names an answer may not use (refused before grading).
+    public var forbidden: [String]
+    /// choice: phrases that, said of an option, assert it is the right one ("all five"),
+    /// and phrases that assert it is not ("only three").
+    public var chosenWords: [String]
+    public var otherWords: [String]
+    /// The question's tests, run by `nst bank lint`.
+    public var tests: [QuestionTest]
     /// formula: the NSTCheck target and the key formula in the formula language.
     public var target: String?
     public var key: String?
@@ -73,7 +114,8 @@ public struct Question: Sendable, Codable {
 
     public init(number: Int, kind: QuestionKind, location: SourceLocation) {
         self.number = number; self.kind = kind; self.location = location
-        title = ""; points = 1; prompt = ""; hints = []; model = ""; explanation = ""; seedNote = ""
+        title = ""; points = 1; prompt = ""; hints = []; model = ""; explanation = ""; printedKeyError = ""
+        mistakes = []; forbidden = []; chosenWords = []; otherWords = []; tests = []
         attempts = kind == .formula ? 3 : 1; answers = []; options = []; rubric = []; images = []
     }
 }

@@ -37,11 +37,13 @@ struct SourceText {
         var result = SourceText()
         var lineNumber = 1
         var start = data.startIndex
-        // Split on \n first so that an encoding error can be reported with its line and column.
+        // An invisible UTF-8 byte-order mark, as some editors write, is not text.
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { start = data.index(start, offsetBy: 3) }
+        // Split on line breaks first (\n, \r\n or a lone \r, as old Mac editors write) so that
+        // an encoding error can be reported with its line and column.
         while start <= data.endIndex {
-            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
-            var bytes = data[start..<end]
-            if bytes.last == 0x0D { bytes = bytes.dropLast() }
+            let end = data[start...].firstIndex { $0 == 0x0A || $0 == 0x0D } ?? data.endIndex
+            let bytes = data[start..<end]
             if let nul = bytes.firstIndex(of: 0) {
                 return .failure(FileDiagnostic(SourceLocation(file: file, line: lineNumber, column: nul - bytes.startIndex + 1),
                     "NUL byte in a text file (byte column \(nul - bytes.startIndex + 1))",
@@ -56,6 +58,7 @@ struct SourceText {
             result.lines.append(Line(number: lineNumber, text: text))
             if end == data.endIndex { break }
             start = data.index(after: end)
+            if data[end] == 0x0D, start < data.endIndex, data[start] == 0x0A { start = data.index(after: start) }
             lineNumber += 1
         }
         return .success(result)
@@ -79,7 +82,7 @@ struct SourceText {
     }
 }
 
-/// Parses `.quiz` files (Quizzes/FORMAT.md). Never traps: every problem becomes a
+/// Parses `.quiz` files (docs/quiz.md). Never traps: every problem becomes a
 /// `FileDiagnostic`, and parsing goes on after one so that a file's errors come in one go.
 public struct BankParser {
     /// Names accepted by `target:`; nil accepts any (lint checks them with NSTCheck).
@@ -98,36 +101,21 @@ public struct BankParser {
 
     static let bankFields = ["title", "id"]
     static let questionFields = ["kind", "title", "points", "prompt", "hint", "model", "explanation",
-                                 "seed-note", "target", "key", "attempts", "answer", "option", "rubric", "image"]
+                                 "printed-key-error", "seed-note", "target", "key", "attempts", "answer", "option",
+                                 "rubric", "image", "test", "mistake", "forbid", "chosen-words", "other-words"]
     /// Fields that may appear more than once in a question.
-    static let repeatable: Set<String> = ["hint", "answer", "option", "rubric", "image"]
+    static let repeatable: Set<String> = ["hint", "answer", "option", "rubric", "image", "test", "mistake", "forbid"]
 
     public func parse(contentsOf url: URL, displayName: String? = nil) -> Result {
         let name = displayName ?? url.path
-        let data: Data
-        do {
-            // Refuse before reading a huge file into memory.
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-            if size > maxBytes {
-                return Result(bank: nil, diagnostics: [FileDiagnostic(SourceLocation(file: name, line: 1, column: 1),
-                    "file is \(size) bytes, over the limit of \(maxBytes) bytes",
-                    fix: "check that this is the right file; raise the limit with --max-bank-bytes")])
-            }
-            data = try Data(contentsOf: url)
-        } catch {
-            return Result(bank: nil, diagnostics: [FileDiagnostic(SourceLocation(file: name, line: 0, column: 0),
-                "cannot read the bank: \(Self.describe(error))",
-                fix: "check the path (a bank is a .quiz text file, e.g. Quizzes/neural-style-transfer.quiz)")])
+        switch BoundedFile.read(url.path, maxBytes: maxBytes) {
+        case .success(let data): return parse(data: data, file: name)
+        case .failure(let problem):
+            return Result(bank: nil, diagnostics: [FileDiagnostic(SourceLocation(file: name, line: problem.tooLarge ? 1 : 0, column: problem.tooLarge ? 1 : 0),
+                problem.tooLarge ? problem.message : "cannot read the bank: \(problem.message)",
+                fix: problem.tooLarge ? "check that this is the right file; raise the limit with --max-bank-bytes"
+                                      : "check the path (a bank is a .quiz text file, e.g. Quizzes/neural-style-transfer.quiz)")])
         }
-        return parse(data: data, file: name)
-    }
-
-    static func describe(_ error: Error) -> String {
-        let ns = error as NSError
-        if ns.domain == NSCocoaErrorDomain && (ns.code == NSFileReadNoSuchFileError || ns.code == 260) { return "no such file" }
-        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain,
-           let s = strerror(Int32(u.code)) { return String(cString: s).lowercased() }
-        return ns.localizedDescription
     }
 
     public func parse(text: String, file: String) -> Result { parse(data: Data(text.utf8), file: file) }
@@ -201,7 +189,7 @@ private struct ParseState {
             let fieldLoc = loc(line.number, indent + 1)
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
                 error(line.number, indent + 1, "`\(name)` is not a field name",
-                      fix: "field names are lower-case words such as `prompt`, `hint`, `key` (see Quizzes/FORMAT.md)")
+                      fix: "field names are lower-case words such as `prompt`, `hint`, `key` (see docs/quiz.md)")
                 continue
             }
             var field: RawField
@@ -209,10 +197,21 @@ private struct ParseState {
                 // A block: lines up to one that holds only """.
                 var body: [String] = []
                 var closed = false
+                var nextHeader: Int?
                 while i < lines.count {
                     let l = lines[i]; i += 1
-                    if l.text.trimmingCharacters(in: .whitespaces) == "\"\"\"" { closed = true; break }
+                    let t = l.text.trimmingCharacters(in: .whitespaces)
+                    if t == "\"\"\"" { closed = true; break }
+                    // A question header inside a block means the block was left open: a
+                    // bank's text never holds a line like `== question 3 ==`.
+                    if Self.isQuestionHeader(t) { nextHeader = l.number; i -= 1; break }
                     body.append(l.text)
+                }
+                if let next = nextHeader {
+                    error(line.number, valueColumn, "the block `\(name): \"\"\"` opened here is not closed before the next question (line \(next))",
+                          fix: "add a line containing only \"\"\" where the \(name) ends, before line \(next)")
+                    if !questions.isEmpty { questions[questions.count - 1].number = nil }
+                    continue
                 }
                 if !closed {
                     error(line.number, valueColumn, "the block `\(name): \"\"\"` opened here is never closed",
@@ -238,6 +237,12 @@ private struct ParseState {
                 else { unknownField(field) }
             }
         }
+    }
+
+    static func isQuestionHeader(_ trimmed: String) -> Bool {
+        guard trimmed.hasPrefix("=="), trimmed.hasSuffix("=="), trimmed.count >= 4 else { return false }
+        let words = trimmed.dropFirst(2).dropLast(2).split(separator: " ")
+        return words.count == 2 && words[0].lowercased() == "question"
     }
 
     mutating func unknownField(_ f: RawField) {
@@ -318,7 +323,7 @@ private struct ParseState {
     }
 
     mutating func build(number: Int, header: SourceLocation, fields: [RawField]) -> Question? {
-        let errorsBefore = diagnostics.count
+        let errorsBefore = diagnostics.filter { $0.severity == .error }.count
         var seen: [String: RawField] = [:]
         for f in fields {
             if let first = seen[f.name], !BankParser.repeatable.contains(f.name) {
@@ -338,11 +343,12 @@ private struct ParseState {
         }
         var q = Question(number: number, kind: kind, location: header)
         let allowed: Set<String> = {
-            let common: Set<String> = ["kind", "title", "points", "prompt", "hint", "model", "explanation", "seed-note", "image"]
+            let common: Set<String> = ["kind", "title", "points", "prompt", "hint", "model", "explanation",
+                                       "printed-key-error", "seed-note", "image", "test"]
             switch kind {
-            case .formula: return common.union(["target", "key", "attempts"])
+            case .formula: return common.union(["target", "key", "attempts", "mistake", "forbid"])
             case .truefalse: return common.union(["answer", "rubric"])
-            case .choice: return common.union(["answer", "option", "rubric"])
+            case .choice: return common.union(["answer", "option", "rubric", "chosen-words", "other-words"])
             case .text: return common.union(["rubric"])
             }
         }()
@@ -357,7 +363,39 @@ private struct ParseState {
             case "prompt": q.prompt = v
             case "model": q.model = v
             case "explanation": q.explanation = v
-            case "seed-note": q.seedNote = v
+            case "printed-key-error": q.printedKeyError = v
+            case "seed-note":
+                q.printedKeyError = v
+                diagnostics.append(FileDiagnostic(f.location, "`seed-note:` is the old name of `printed-key-error:`",
+                    fix: "rename the field to `printed-key-error:` (both are read)", severity: .warning))
+            case "chosen-words", "other-words":
+                let words = splitBar(v).map(\.text).filter { !$0.isEmpty }
+                if words.isEmpty { error(vl.line, vl.column, "`\(f.name)` lists no phrases", fix: "write phrases separated by `|`, e.g. `\(f.name): all five | 5 layers`"); continue }
+                if f.name == "chosen-words" { q.chosenWords = words } else { q.otherWords = words }
+            case "mistake":
+                let parts = splitBar(v)
+                guard parts.count >= 2, !parts[0].text.isEmpty, !parts[1].text.isEmpty else {
+                    error(vl.line, vl.column, "a mistake is `wrong -> right | message` or `wrong formula | message`",
+                          fix: "write e.g. `mistake: w_1 -> w | that is layer 1's weight; the gradient of layer l carries wₗ`"); continue
+                }
+                let message = parts.dropFirst().map(\.text).joined(separator: " | ")
+                let sides = parts[0].text.components(separatedBy: "->").map { $0.trimmingCharacters(in: .whitespaces) }
+                if sides.count == 2 {
+                    let identifier = { (x: String) in !x.isEmpty && x.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && !(x.first!.isNumber) }
+                    guard identifier(sides[0]), identifier(sides[1]) else {
+                        error(vl.line, vl.column, "`\(parts[0].text)`: both sides of -> must be symbols, e.g. `w_1 -> w`", fix: "write `mistake: w_1 -> w | message`"); continue
+                    }
+                    q.mistakes.append(AnticipatedMistake(pattern: sides[0], replacement: sides[1], message: message))
+                } else {
+                    q.mistakes.append(AnticipatedMistake(pattern: parts[0].text, replacement: nil, message: message))
+                }
+            case "forbid":
+                for part in splitBar(v) where !part.text.isEmpty { q.forbidden.append(part.text) }
+            case "test":
+                switch QuestionTestSyntax.parse(v, location: vl) {
+                case .success(let t): q.tests.append(t)
+                case .failure(let d): diagnostics.append(d)
+                }
             case "hint":
                 if v.isEmpty { error(vl.line, vl.column, "empty hint", fix: "write the hint after `hint:` or remove the line") }
                 else { q.hints.append(v) }
@@ -407,6 +445,15 @@ private struct ParseState {
                     error(vl.line, vl.column, "a rubric phrase has no letters or digits", fix: "write words, e.g. `rubric: gram matri* | correlation*`"); continue
                 }
                 q.rubric.append(RubricIdea(phrases: parts.map(\.text)))
+                if let eq = parts[0].text.firstIndex(of: "=") {
+                    let label = parts[0].text[..<eq].trimmingCharacters(in: .whitespaces)
+                    let first = parts[0].text[parts[0].text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                    guard !label.isEmpty, !first.isEmpty, !RubricMatcher.tokens(first).isEmpty else {
+                        q.rubric.removeLast()
+                        error(vl.line, vl.column, "a rubric idea is `label = phrase | phrase …`", fix: "write e.g. `rubric: a squared error = squar* | sum of squares`"); continue
+                    }
+                    q.rubric[q.rubric.count - 1] = RubricIdea(phrases: [first] + parts.dropFirst().map(\.text), label: label)
+                }
             default: break
             }
         }
@@ -433,7 +480,7 @@ private struct ParseState {
         case .text:
             if q.rubric.isEmpty { error(header.line, header.column, "text question \(number) has an empty rubric", fix: "add `rubric:` lines, one key idea each, synonyms separated by `|`") }
         }
-        return diagnostics.count == errorsBefore ? q : nil
+        return diagnostics.filter({ $0.severity == .error }).count == errorsBefore ? q : nil
     }
 
     /// Splits `a | b | c`, keeping each part's column offset from the value's start.

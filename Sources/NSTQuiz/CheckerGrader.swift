@@ -27,6 +27,38 @@ public struct CheckerGrader: FormulaGrader {
                               column: verdict == .invalid ? Self.column(in: r.message) : nil)
     }
 
+    public func parts(of answer: String) -> FormulaParts? {
+        guard let e = try? Formula.parse(answer) else { return nil }
+        var numbers: [(text: String, value: Double)] = [], functions: [String] = [], symbols: [String] = []
+        var stack = [e]
+        while let n = stack.popLast() {
+            switch n.node {
+            case .number(let v, let text): numbers.append((text, v))
+            case .symbol(let s): symbols.append(s)
+            case .call(let f, _): functions.append(f.rawValue)
+            default: break
+            }
+            stack.append(contentsOf: n.children)
+        }
+        return FormulaParts(numbers: numbers, functions: functions, symbols: symbols, canonical: e.ascii)
+    }
+
+    public func replacingSymbol(_ symbol: String, with replacement: String, in answer: String) -> String? {
+        guard let e = try? Formula.parse(answer) else { return nil }
+        func rewrite(_ x: Expression) -> Expression {
+            switch x.node {
+            case .symbol(let s) where s == symbol: return Expression(.symbol(Formula.canonicalSymbol(replacement)), column: x.column)
+            case .number, .symbol: return x
+            case .negate(let a): return Expression(.negate(rewrite(a)), column: x.column)
+            case .transpose(let a): return Expression(.transpose(rewrite(a)), column: x.column)
+            case .call(let f, let a): return Expression(.call(f, rewrite(a)), column: x.column)
+            case .binary(let op, let a, let b): return Expression(.binary(op, rewrite(a), rewrite(b)), column: x.column)
+            case .power(let a, let b): return Expression(.power(rewrite(a), rewrite(b)), column: x.column)
+            }
+        }
+        return rewrite(e).ascii
+    }
+
     /// The column of a formula error, from its message (`column 26: unknown symbol …`, the
     /// form NSTFormula's FormulaError prints).
     static func column(in message: String) -> Int? {

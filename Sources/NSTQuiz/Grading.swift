@@ -19,9 +19,37 @@ public struct FormulaOutcome: Sendable, Equatable {
     }
 }
 
+/// What a formula is made of, as the formula language's parser reads it.
+public struct FormulaParts: Sendable, Equatable {
+    /// Numbers as written and as values.
+    public var numbers: [(text: String, value: Double)]
+    /// Functions called (`sum`, `relu`, …) and symbols used (canonical names).
+    public var functions: [String]
+    public var symbols: [String]
+    /// The formula written back in the language's canonical ASCII form.
+    public var canonical: String
+    public init(numbers: [(text: String, value: Double)], functions: [String], symbols: [String], canonical: String) {
+        self.numbers = numbers; self.functions = functions; self.symbols = symbols; self.canonical = canonical
+    }
+    public static func == (a: FormulaParts, b: FormulaParts) -> Bool {
+        a.canonical == b.canonical && a.functions == b.functions && a.symbols == b.symbols
+            && a.numbers.map(\.value) == b.numbers.map(\.value)
+    }
+}
+
 /// Grades a formula answer against a named target (`content-layer`, …, `update`).
 public protocol FormulaGrader: Sendable {
     func grade(target: String, answer: String) -> FormulaOutcome
+    /// The parts of `answer`, or nil when it does not parse.
+    func parts(of answer: String) -> FormulaParts?
+    /// `answer` with every use of the symbol `symbol` replaced by `replacement`, in the
+    /// language's canonical form; nil when it does not parse.
+    func replacingSymbol(_ symbol: String, with replacement: String, in answer: String) -> String?
+}
+
+extension FormulaGrader {
+    public func parts(of answer: String) -> FormulaParts? { nil }
+    public func replacingSymbol(_ symbol: String, with replacement: String, in answer: String) -> String? { nil }
 }
 
 /// The grade of one answer to one question.
@@ -33,9 +61,12 @@ public struct Grade: Sendable, Codable, Equatable {
         case partial
         case incorrect
         /// The answer could not be read (a formula that does not parse or whose shapes cannot
-        /// combine, a true/false answer that starts with neither word). Interactively this
-        /// costs no attempt; in an answers file it scores 0.
+        /// combine, a forbidden number). Interactively this costs no attempt; in an answers
+        /// file it scores 0.
         case invalid
+        /// nst cannot tell what the answer asserts (a true/false or choice answer whose
+        /// verdict it cannot find, or finds both ways): a person must decide. Scores 0 until then.
+        case review
         case unanswered
     }
     public var score: Double
@@ -45,22 +76,33 @@ public struct Grade: Sendable, Codable, Equatable {
     /// formula: the parsed answer as the checker read it.
     public var echo: String?
     public var diagnosis: [FormulaOutcome.Diagnosis]
+    /// Stored optional so that progress files written before it existed still read.
+    var reviewFlag: Bool?
+    var suggestedFlag: Bool?
+    /// Low confidence: a person should look at this answer.
+    public var needsReview: Bool { get { reviewFlag ?? false } set { reviewFlag = newValue ? true : nil } }
+    /// The score comes from rubric matching of free text: a suggestion, not a verdict.
+    public var suggested: Bool { get { suggestedFlag ?? false } set { suggestedFlag = newValue ? true : nil } }
 
-    public init(score: Double, max: Double, verdict: Verdict, feedback: String, echo: String? = nil, diagnosis: [FormulaOutcome.Diagnosis] = []) {
+    public init(score: Double, max: Double, verdict: Verdict, feedback: String, echo: String? = nil,
+                diagnosis: [FormulaOutcome.Diagnosis] = [], needsReview: Bool = false, suggested: Bool = false) {
         self.score = score; self.max = max; self.verdict = verdict; self.feedback = feedback; self.echo = echo; self.diagnosis = diagnosis
+        self.needsReview = needsReview; self.suggested = suggested
     }
 }
 
 /// Grades answers to a bank's questions.
 ///
 /// Credit, per kind (every question is worth its `points`, 1 by default):
-/// - formula: all or nothing, decided by NSTCheck (numerically, against finite differences).
-/// - truefalse: the first word must be `true` or `false`. Wrong word: 0. Right word: half
-///   the points, plus the other half times the fraction of rubric ideas the explanation covers.
-/// - choice: the leading word(s) name the chosen option(s); they must be exactly the right
-///   set. With a rubric, scored like truefalse (half for the choice, half for the
-///   justification); without one, all or nothing.
-/// - text: the points times the fraction of rubric ideas covered.
+/// - formula: all or nothing, decided by NSTCheck (numerically, against finite differences),
+///   after the notation students copy from the prompt (`Fˡ`, `wₗ`, `α_l`) is normalised.
+/// - truefalse: the verdict the answer asserts (an `answer: true` line, or read from the
+///   phrasing, negation included). Wrong: 0. Right: half the points, plus the other half
+///   times the fraction of rubric ideas the explanation covers.
+/// - choice: the option the answer asserts (a `choice: NAME` line, or read from what the
+///   phrasing says of each option). With a rubric, scored like truefalse; without, all or nothing.
+/// - text: the points times the fraction of rubric ideas covered (`RubricMatcher`).
+/// A verdict nst cannot read is `review`, never `incorrect`.
 public struct QuizGrader: Sendable {
     public var formula: FormulaGrader
     public init(formula: FormulaGrader) { self.formula = formula }
@@ -76,79 +118,184 @@ public struct QuizGrader: Sendable {
         }
     }
 
+    /// A formula answer's first problem before grading: a forbidden number, function or symbol.
+    func forbiddenUse(_ q: Question, _ parts: FormulaParts) -> String? {
+        for f in q.forbidden {
+            if let value = Double(f) {
+                if let n = parts.numbers.first(where: { $0.value == value }) {
+                    return "The number \(n.text) is not allowed in this answer: write the formula with the question's symbols (N, M, w, …), not the sizes or values of one example."
+                }
+            } else if parts.functions.contains(f) || parts.symbols.contains(f) {
+                return "`\(f)` is not allowed in this answer: the question asks for the formula without it."
+            }
+        }
+        return nil
+    }
+
     func gradeFormula(_ q: Question, answer: String) -> Grade {
         // Formula answers may span lines in an answers file; the language has no newlines.
-        let oneLine = answer.split(whereSeparator: \.isNewline).joined(separator: " ")
-        let o = formula.grade(target: q.target ?? "", answer: oneLine)
+        let oneLine = FormulaNotation.normalise(answer.split(whereSeparator: \.isNewline).joined(separator: " "))
+        let parts = formula.parts(of: oneLine)
+        if let parts, let why = forbiddenUse(q, parts) {
+            return Grade(score: 0, max: q.points, verdict: .invalid, feedback: why, echo: nil)
+        }
+        // Anticipated mistakes: say what the author wrote for them, then grade the corrected
+        // form so the checker's own diagnosis (a transpose, a lost −η) is still reported.
+        var notes: [FormulaOutcome.Diagnosis] = []
+        var graded = oneLine
+        if let parts {
+            // Wrong symbols first; whole anticipated formulas are then compared with the
+            // corrected answer (so one pattern covers `w_1` and `w` alike).
+            for m in q.mistakes {
+                guard let replacement = m.replacement, parts.symbols.contains(m.pattern),
+                      let corrected = formula.replacingSymbol(m.pattern, with: replacement, in: graded) else { continue }
+                notes.append(.init(kind: "anticipated", message: m.message))
+                graded = corrected
+            }
+            let correctedParts = formula.parts(of: graded)
+            for m in q.mistakes where m.replacement == nil {
+                if let pattern = formula.parts(of: FormulaNotation.normalise(m.pattern)), pattern == correctedParts {
+                    notes.append(.init(kind: "anticipated", message: m.message))
+                }
+            }
+        }
+        let o = formula.grade(target: q.target ?? "", answer: graded)
         let echo = o.echo.isEmpty ? nil : o.echo
+        let diagnoses = notes + o.diagnoses
         switch o.verdict {
-        case .correct:
+        case .correct where notes.isEmpty:
             return Grade(score: q.points, max: q.points, verdict: .correct, feedback: "Correct. " + o.message, echo: echo, diagnosis: o.diagnoses)
+        case .correct:
+            var lines = ["Not right."]
+            lines += notes.map { "  \($0.kind): \($0.message)" }
+            lines.append("  With that corrected, the formula is right.")
+            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: lines.joined(separator: "\n"), echo: echo, diagnosis: diagnoses)
         case .incorrect:
             var lines = ["Not right."]
-            lines += o.diagnoses.map { "  \($0.kind): \($0.message)" }
+            lines += diagnoses.map { "  \($0.kind): \($0.message)" }
             if o.diagnoses.isEmpty && !o.message.isEmpty { lines.append("  " + o.message) }
-            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: lines.joined(separator: "\n"), echo: echo, diagnosis: o.diagnoses)
+            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: lines.joined(separator: "\n"), echo: echo, diagnosis: diagnoses)
+        case .invalid where !notes.isEmpty:
+            // The mistake made it unreadable to the checker (e.g. a shape error after the
+            // replacement): the author's message is the useful part.
+            let lines = ["Not right."] + notes.map { "  \($0.kind): \($0.message)" } + ["  " + o.message]
+            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: lines.joined(separator: "\n"), echo: echo, diagnosis: diagnoses)
         case .invalid:
             return Grade(score: 0, max: q.points, verdict: .invalid, feedback: o.message, echo: echo, diagnosis: o.diagnoses)
         }
     }
 
-    /// Feedback naming the rubric ideas found and missed.
+    /// Feedback naming the rubric ideas found, missed and denied, and whether the answer
+    /// read as a keyword list.
     static func rubricFeedback(_ r: RubricMatcher.Outcome, what: String) -> String {
-        if r.missed.isEmpty { return "Your \(what) covers every key idea." }
-        let have = r.matched.isEmpty ? "none of the key ideas" : r.matched.map { "“\($0)”" }.joined(separator: ", ")
-        return "Your \(what) covers \(have); it misses \(r.missed.map { "“\($0)”" }.joined(separator: ", "))."
+        var parts: [String] = []
+        if r.missed.isEmpty { parts.append("Your \(what) covers every key idea.") }
+        else {
+            let have = r.matched.isEmpty ? "none of the key ideas" : r.matched.map { "“\($0)”" }.joined(separator: ", ")
+            parts.append("Your \(what) covers \(have); it misses \(r.missed.map { "“\($0)”" }.joined(separator: ", ")).")
+        }
+        if !r.negated.isEmpty {
+            parts.append("It denies \(r.negated.map { "“\($0)”" }.joined(separator: ", ")) (a negated idea earns no credit).")
+        }
+        if r.recited {
+            parts.append("It recites many phrasings of the key ideas; a person will check that it explains them.")
+        }
+        if r.keywordList {
+            parts.append("Part of it reads as a list of keywords, not sentences: keywords without a sentence earn no credit.")
+        }
+        return parts.joined(separator: " ")
     }
 
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     func gradeTrueFalse(_ q: Question, answer: String) -> Grade {
-        let words = RubricMatcher.tokens(answer)
-        guard let first = words.first, first == "true" || first == "false" else {
-            return Grade(score: 0, max: q.points, verdict: .invalid, feedback: "Start the answer with `true` or `false`, then explain why.")
+        let read = VerdictReader.trueFalse(answer)
+        guard let value = read.value else {
+            let why = read.conflicting ? "It seems to say both true and false." : "It does not say whether the statement is true or false."
+            return Grade(score: 0, max: q.points, verdict: .review,
+                         feedback: "\(why) Needs review; to be read automatically, start with `answer: true` or `answer: false`.",
+                         needsReview: true)
         }
-        let explanation = String(answer.drop { !$0.isWhitespace && $0 != "." && $0 != "," && $0 != ":" && $0 != ";" && $0 != "-" && $0 != "—" })
-        guard first == q.answers.first else {
-            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: "The statement is \(q.answers.first ?? "?"), not \(first).")
+        let word = value ? "true" : "false"
+        guard word == q.answers.first else {
+            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: "The statement is \(q.answers.first ?? "?"), not \(word).",
+                         needsReview: !read.explicit && !read.sure)
         }
-        return withRubric(q, prefix: "Yes, \(first).", rest: explanation, what: "explanation")
+        return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure)
     }
 
     func gradeChoice(_ q: Question, answer: String) -> Grade {
-        let names = Set(q.options.map(\.name))
-        var chosen: [String] = []
-        // Leading filler ("The first image …", "I think second") is skipped.
-        let filler: Set<String> = ["the", "a", "an", "i", "think", "my", "answer", "is", "it", "s", "option", "image", "picture"]
-        for w in RubricMatcher.tokens(answer).drop(while: { filler.contains($0) }) {
-            if names.contains(w) { if !chosen.contains(w) { chosen.append(w) } }
-            else if w == "and" && !chosen.isEmpty { continue }
-            else { break }
+        let read = VerdictReader.choice(answer, question: q)
+        guard !read.chosen.isEmpty else {
+            let why = read.conflicting ? "It seems to choose more than one way." : "It does not say which option it chooses."
+            return Grade(score: 0, max: q.points, verdict: .review,
+                         feedback: "\(why) Needs review; to be read automatically, start with `choice: \(q.options.first?.name ?? "NAME")`.",
+                         needsReview: true)
         }
-        guard !chosen.isEmpty else {
-            return Grade(score: 0, max: q.points, verdict: .invalid,
-                         feedback: "Start the answer with the option you choose: \(q.options.map(\.name).joined(separator: " or ")).")
-        }
-        guard Set(chosen) == Set(q.answers) else {
+        let sure = read.explicit || read.sure
+        guard Set(read.chosen) == Set(q.answers) else {
             return Grade(score: 0, max: q.points, verdict: .incorrect,
-                         feedback: "The right answer is \(q.answers.joined(separator: " and ")), not \(chosen.joined(separator: " and ")).")
+                         feedback: "The right answer is \(q.answers.joined(separator: " and ")), not \(read.chosen.joined(separator: " and ")).",
+                         needsReview: !sure)
         }
-        if q.rubric.isEmpty { return Grade(score: q.points, max: q.points, verdict: .correct, feedback: "Yes, \(chosen.joined(separator: " and ")).") }
-        return withRubric(q, prefix: "Yes, \(chosen.joined(separator: " and ")).", rest: answer, what: "justification")
+        if q.rubric.isEmpty {
+            return Grade(score: q.points, max: q.points, verdict: .correct, feedback: "Yes, \(read.chosen.joined(separator: " and ")).", needsReview: !sure)
+        }
+        return withRubric(q, prefix: "Yes, \(read.chosen.joined(separator: " and ")).", rest: read.explanation, what: "justification", sure: sure)
     }
 
-    /// Half the points for the right word, half times the rubric fraction for the reasons.
-    func withRubric(_ q: Question, prefix: String, rest: String, what: String) -> Grade {
+    /// Half the points for the right verdict, half times the rubric fraction for the reasons.
+    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool) -> Grade {
         let r = RubricMatcher.judge(rest, rubric: q.rubric)
         let score = Self.round2(q.points * (0.5 + 0.5 * r.fraction))
         let verdict: Grade.Verdict = r.missed.isEmpty ? .correct : .partial
-        return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what))
+        return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what),
+                     needsReview: r.needsReview || !sure, suggested: true)
     }
 
     func gradeText(_ q: Question, answer: String) -> Grade {
         let r = RubricMatcher.judge(answer, rubric: q.rubric)
         let score = Self.round2(q.points * r.fraction)
         let verdict: Grade.Verdict = r.missed.isEmpty ? .correct : (r.matched.isEmpty ? .incorrect : .partial)
-        return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"))
+        return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
+                     needsReview: r.needsReview, suggested: true)
+    }
+}
+
+/// Notation students copy from the prompt, rewritten into the formula language before the
+/// checker reads it: the layer marks `Fˡ`, `wₗ`, `F^l`, `F_{l}` are dropped (every formula
+/// is about one layer l), `α_l` becomes `alpha_l`, subscript digits become `_1` (so `w₁`
+/// reads as the symbol `w_1`), and the time marks `ᵗ`, `ᵗ⁺¹` are dropped.
+public enum FormulaNotation {
+    public static func normalise(_ formula: String) -> String {
+        var s = formula
+        for (greek, name) in [("α", "alpha"), ("β", "beta"), ("η", "eta")] {
+            s = s.replacingOccurrences(of: greek + "_", with: name + "_")
+            s = s.replacingOccurrences(of: greek + "ₗ", with: name)
+            s = s.replacingOccurrences(of: greek + "ˡ", with: name)
+        }
+        s = s.replacingOccurrences(of: "ᵗ⁺¹", with: "").replacingOccurrences(of: "ᵗ", with: "")
+        s = s.replacingOccurrences(of: "ˡ", with: "").replacingOccurrences(of: "ₗ", with: "")
+        s = s.replacingOccurrences(of: "_{l}", with: "_l").replacingOccurrences(of: "^{l}", with: "")
+        let subscripts: [Character: Character] = ["₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9"]
+        var out = ""
+        var previousSubscript = false
+        let chars = Array(s)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if let d = subscripts[c] {
+                if !previousSubscript { out.append("_") }
+                out.append(d); previousSubscript = true; i += 1; continue
+            }
+            previousSubscript = false
+            // `^l` (the layer written as a power) when l stands alone.
+            if c == "^", i + 1 < chars.count, chars[i + 1] == "l",
+               !(i + 2 < chars.count && (chars[i + 2].isLetter || chars[i + 2].isNumber || chars[i + 2] == "_")) {
+                i += 2; continue
+            }
+            out.append(c); i += 1
+        }
+        return out
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 /// `nst bank lint`: everything the parser checks (syntax, required fields, every choice has
 /// a right option that exists, every rubric non-empty), plus every formula key graded by the
 /// checker against its own target — a key the checker does not call correct is an error
-/// at the key's file:line:column.
+/// at the key's file:line:column — and every question test (`test:` lines): an answer whose
+/// grade falls outside its expected range, or whose feedback lacks the expected note, is an
+/// error at the test's line.
 public struct BankLinter {
     public var grader: FormulaGrader
     public var parser: BankParser
@@ -14,12 +16,16 @@ public struct BankLinter {
         public var diagnostics: [FileDiagnostic]
         public var errors: [FileDiagnostic] { diagnostics.filter { $0.severity == .error } }
         public var ok: Bool { bank != nil && errors.isEmpty }
+        /// Question tests run, and how many of each `[category]`.
+        public var testsRun = 0
+        public var categories: [String: Int] = [:]
     }
 
     public func lint(contentsOf url: URL, displayName: String? = nil) -> Result {
         finish(parser.parse(contentsOf: url, displayName: displayName))
     }
     public func lint(text: String, file: String) -> Result { finish(parser.parse(text: text, file: file)) }
+    public func lint(data: Data, file: String) -> Result { finish(parser.parse(data: data, file: file)) }
 
     func finish(_ parsed: BankParser.Result) -> Result {
         var diagnostics = parsed.diagnostics
@@ -41,7 +47,27 @@ public struct BankLinter {
                     fix: "label each image with an option's name (\(q.options.map(\.name).joined(separator: ", ")))", severity: .warning))
             }
         }
+        for q in bank.questions where q.kind == .formula {
+            for m in q.mistakes where m.replacement == nil && grader.parts(of: FormulaNotation.normalise(m.pattern)) == nil {
+                diagnostics.append(FileDiagnostic(q.location, "question \(q.number)'s mistake `\(m.pattern)` is not a formula nst can read",
+                    fix: "write the wrong formula in the language of `nst check`, or `symbol -> symbol` for a wrong symbol"))
+            }
+        }
+        let runner = QuestionTestRunner(grader: QuizGrader(formula: grader))
+        var testsRun = 0
+        var categories: [String: Int] = [:]
+        for q in bank.questions {
+            testsRun += q.tests.count
+            for t in q.tests { categories[t.category ?? "uncategorised", default: 0] += 1 }
+            for f in runner.run(q) {
+                diagnostics.append(FileDiagnostic(f.test.location, "test of question \(q.number) fails: \(f.why)",
+                    fix: "correct the rubric (or the test's expected range) so that this answer is graded as intended"))
+            }
+        }
         let ok = !diagnostics.contains { $0.severity == .error }
-        return Result(bank: ok ? bank : nil, diagnostics: diagnostics)
+        var result = Result(bank: ok ? bank : nil, diagnostics: diagnostics)
+        result.testsRun = testsRun
+        result.categories = categories
+        return result
     }
 }

@@ -16,8 +16,35 @@ public struct Progress: Codable, Sendable, Equatable {
         public var gaveUp: Bool = false
         public var lastAnswer: String?
         public var grade: Grade?
+        /// The score the student gave themselves after seeing the model answer's key ideas.
+        public var selfScore: Double?
         public init() {}
     }
+
+    /// Largest counts and revision a real progress file can hold; anything beyond was not
+    /// written by nst (and would overflow arithmetic or index out of range).
+    static let maxCount = 10_000
+    static let maxRevision = 1 << 40
+
+    /// Why these values cannot come from a real session, or nil when they can.
+    public func implausibility() -> String? {
+        if format != 1 { return "format \(format) is not 1" }
+        if !(0...Self.maxRevision).contains(revision) { return "revision \(revision) is out of range" }
+        for (key, q) in questions {
+            guard let n = Int(key), (1...9999).contains(n) else { return "`\(key)` is not a question number" }
+            if !(0...Self.maxCount).contains(q.attempts) { return "question \(key): attempts \(q.attempts) is out of range" }
+            if !(0...Self.maxCount).contains(q.hintsShown) { return "question \(key): hintsShown \(q.hintsShown) is out of range" }
+            if let g = q.grade {
+                guard g.max.isFinite, g.max > 0, g.max <= 1000, g.score.isFinite, g.score >= 0, g.score <= g.max else {
+                    return "question \(key): score \(g.score) of \(g.max) is out of range"
+                }
+            }
+            if let m = q.selfScore, !(m.isFinite && m >= 0 && m <= 1000) { return "question \(key): selfScore \(m) is out of range" }
+            if let a = q.lastAnswer, a.utf8.count > 1 << 20 { return "question \(key): the saved answer is over 1 MiB" }
+        }
+        return nil
+    }
+
     public var format: Int = 1
     public var bank: String
     /// Incremented by every save; a save that finds a revision it did not write knows that
@@ -74,19 +101,34 @@ public final class ProgressStore: @unchecked Sendable {
     /// Reads the saved progress, or a fresh one. A corrupt file is set aside with a warning.
     public func load(bank: String) -> Progress {
         removeStaleTemporaries()
-        guard let data = FileManager.default.contents(atPath: url.path) else { knownRevision = 0; return Progress(bank: bank) }
-        if let p = try? JSONDecoder().decode(Progress.self, from: data), p.format == 1, p.bank == bank {
-            knownRevision = p.revision
-            return p
+        guard FileManager.default.fileExists(atPath: url.path) else { knownRevision = 0; return Progress(bank: bank) }
+        var why = "it is not a progress file of this bank"
+        switch BoundedFile.read(url.path, maxBytes: 64 << 20) {
+        case .failure(let problem): why = problem.message
+        case .success(let data):
+            if let p = try? JSONDecoder().decode(Progress.self, from: data), p.bank == bank {
+                if let problem = p.implausibility() { why = problem }
+                else { knownRevision = p.revision; return p }
+            }
         }
-        let aside = url.path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
+        let aside = Self.uniqueAsideName(for: url.path)
         if rename(url.path, aside) == 0 {
-            warn("warning: the progress file \(url.path) could not be read; it was moved to \(aside) and the quiz starts afresh")
+            warn("warning: the progress file \(url.path) could not be read (\(why)); it was moved to \(aside) and the quiz starts afresh")
         } else {
             warn("warning: the progress file \(url.path) could not be read nor moved aside (\(String(cString: strerror(errno)))); starting afresh")
         }
         knownRevision = 0
         return Progress(bank: bank)
+    }
+
+    /// `<path>.corrupt-<unix time>-<pid>-<random>`: two files set aside in the same second
+    /// (by one process or two) never collide.
+    static func uniqueAsideName(for path: String) -> String {
+        var name: String
+        repeat {
+            name = path + ".corrupt-\(Int(Date().timeIntervalSince1970))-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        } while FileManager.default.fileExists(atPath: name)
+        return name
     }
 
     /// Saves atomically (temp + fsync + rename). Returns the state as saved (merged with a
@@ -95,7 +137,8 @@ public final class ProgressStore: @unchecked Sendable {
     public func save(_ progress: Progress) throws -> Progress {
         var p = progress
         if let data = FileManager.default.contents(atPath: url.path),
-           let other = try? JSONDecoder().decode(Progress.self, from: data), other.bank == p.bank, other.revision != knownRevision {
+           let other = try? JSONDecoder().decode(Progress.self, from: data), other.bank == p.bank, other.implausibility() == nil,
+           other.revision != knownRevision {
             var merged: [Int] = []
             for (k, v) in other.questions where p.questions[k] == nil { p.questions[k] = v; if v.done, let n = Int(k) { merged.append(n) } }
             warn("warning: another nst quiz process saved progress to \(url.path) meanwhile; this session's answers win"
@@ -115,7 +158,7 @@ public final class ProgressStore: @unchecked Sendable {
     @discardableResult
     public func reset() throws -> Bool {
         guard FileManager.default.fileExists(atPath: url.path) else { return false }
-        try FileManager.default.removeItem(at: url)
+        guard unlink(url.path) == 0 else { throw ProgressError.write(url.path, String(cString: strerror(errno))) }
         knownRevision = 0
         return true
     }
@@ -127,7 +170,7 @@ public final class ProgressStore: @unchecked Sendable {
         let prefix = "." + url.lastPathComponent + ".tmp-"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
         for n in names where n.hasPrefix(prefix) {
-            if let pid = Int32(n.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+            if let pid = Int32(n.dropFirst(prefix.count).prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(n))
             }
         }
@@ -139,10 +182,11 @@ public final class ProgressStore: @unchecked Sendable {
     /// progress saves, so that a kill lands mid-write.
     public static func writeAtomically(_ data: Data, to url: URL, pieceDelayMs: Int = 0) throws {
         let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent("." + url.lastPathComponent + ".tmp-\(getpid())")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw ProgressError.write(tmp.path, String(cString: strerror(errno))) }
+        try makeDirectories(dir.path)
+        // An unpredictable name, created exclusively and never through a symlink.
+        let tmp = dir.appendingPathComponent("." + url.lastPathComponent + ".tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw ProgressError.write(url.path, String(cString: strerror(errno)).lowercased()) }
         let slowMs = pieceDelayMs
         let chunk = slowMs > 0 ? 64 : max(1, data.count)
         var ok = true
@@ -168,6 +212,18 @@ public final class ProgressStore: @unchecked Sendable {
         let dfd = open(dir.path, O_RDONLY)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
+}
+
+/// `mkdir -p`, with the failing folder and the system's reason in the error.
+func makeDirectories(_ path: String) throws {
+    var st = stat()
+    if stat(path, &st) == 0 {
+        if (st.st_mode & S_IFMT) == S_IFDIR { return }
+        throw ProgressError.write(path, "it exists and is not a folder")
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    if !parent.isEmpty && parent != path { try makeDirectories(parent) }
+    if mkdir(path, 0o755) != 0 && errno != EEXIST { throw ProgressError.write(path, String(cString: strerror(errno)).lowercased()) }
 }
 
 public enum ProgressError: Error, CustomStringConvertible, LocalizedError {

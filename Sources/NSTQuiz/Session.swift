@@ -11,19 +11,89 @@ public protocol QuizConsole: AnyObject {
 
 /// Standard input and output. Prompts are written without a newline and flushed; no
 /// escape sequences are used, so a pipe reads the same text a terminal shows.
+///
+/// Input is read in bounded pieces: a line longer than `maxLineBytes` (a stray binary
+/// file, /dev/zero) ends the input with a warning instead of filling memory, and so does
+/// more than `maxTotalBytes` in one sitting.
 public final class StandardConsole: QuizConsole {
     /// When input is not a terminal, each line read is echoed after the prompt, so the
     /// output reads as a transcript (a terminal echoes typed input itself).
     let echoInput: Bool
-    public init(echoInput: Bool = isatty(0) == 0) { self.echoInput = echoInput }
+    let reader: BoundedLineReader
+    /// Line editing and history (libedit) when standard input is a terminal.
+    let editor: LineEditor?
+    public init(echoInput: Bool = isatty(0) == 0, maxLineBytes: Int = 64 * 1024, maxTotalBytes: Int = 16 << 20) {
+        self.echoInput = echoInput
+        reader = BoundedLineReader(fd: 0, maxLineBytes: maxLineBytes, maxTotalBytes: maxTotalBytes)
+        editor = isatty(0) != 0 ? LineEditor.make() : nil
+    }
     public func readLine(prompt: String) -> String? {
-        FileHandle.standardOutput.write(Data(prompt.utf8))
-        let line = Swift.readLine(strippingNewline: true)
-        if echoInput { FileHandle.standardOutput.write(Data(((line ?? "") + "\n").utf8)) }
+        if let editor { return editor.readLine(prompt: prompt) }
+        writeOut(prompt)
+        let line: String?
+        switch reader.next() {
+        case .line(let l): line = l
+        case .end: line = nil
+        case .tooLong(let why): warn("nst: error: \(why); input ignored from here"); line = nil
+        }
+        if echoInput { writeOut((line ?? "") + "\n") }
         return line
     }
-    public func write(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-    public func warn(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+    public func write(_ text: String) { writeOut(text + "\n") }
+    public func warn(_ text: String) { writeAll(2, text + "\n") }
+    func writeOut(_ text: String) { writeAll(1, text) }
+    /// A failed write (a closed stdout) is ignored here: the quiz's state is saved
+    /// separately, and there is nobody to tell.
+    func writeAll(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            off += n
+        }
+    }
+}
+
+/// Lines from a file descriptor, never holding more than `maxLineBytes` of one line nor
+/// reading more than `maxTotalBytes` in all. Accepts \n, \r\n and a lone \r.
+public final class BoundedLineReader {
+    public enum Item: Equatable { case line(String), end, tooLong(String) }
+    let fd: Int32
+    let maxLineBytes: Int
+    let maxTotalBytes: Int
+    var buffer: [UInt8] = []
+    var position = 0
+    var total = 0
+    var ended = false
+    var skipLF = false
+    public init(fd: Int32, maxLineBytes: Int, maxTotalBytes: Int) {
+        self.fd = fd; self.maxLineBytes = maxLineBytes; self.maxTotalBytes = maxTotalBytes
+    }
+    public func next() -> Item {
+        var line: [UInt8] = []
+        while true {
+            if position >= buffer.count {
+                if ended { return line.isEmpty ? .end : .line(String(decoding: line, as: UTF8.self)) }
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { ended = true; continue }
+                total += n
+                if total > maxTotalBytes { ended = true; return .tooLong("more than \(maxTotalBytes) bytes of input") }
+                buffer = Array(chunk[0..<n]); position = 0
+            }
+            let b = buffer[position]; position += 1
+            if skipLF { skipLF = false; if b == 0x0A { continue } }
+            if b == 0x0A || b == 0x0D {
+                skipLF = b == 0x0D
+                return .line(String(decoding: line, as: UTF8.self))
+            }
+            line.append(b)
+            if line.count > maxLineBytes { ended = true; return .tooLong("an input line is longer than \(maxLineBytes) bytes") }
+        }
+    }
 }
 
 /// One sitting of the quiz: asks the unfinished questions in order, one at a time.
@@ -31,11 +101,17 @@ public final class StandardConsole: QuizConsole {
 /// At the `answer>` prompt the student types an answer or a command: `hint` (the next
 /// hint layer), `skip` (come back to it next time), `giveup` (0 points, show the model
 /// answer), `quit` (stop; progress is kept). End of input behaves like `quit`.
+/// True/false and choice questions ask the verdict at `answer>` and the reason at `why>`;
+/// text answers and reasons may span lines and end with an empty line.
 public final class QuizSession {
     public struct Options: Sendable {
         public var only: [Int]? = nil
         public var shuffleSeed: UInt64? = nil
-        public init(only: [Int]? = nil, shuffleSeed: UInt64? = nil) { self.only = only; self.shuffleSeed = shuffleSeed }
+        /// Where question images are looked for instead of the folder the bank names.
+        public var imagesDirectory: String? = nil
+        public init(only: [Int]? = nil, shuffleSeed: UInt64? = nil, imagesDirectory: String? = nil) {
+            self.only = only; self.shuffleSeed = shuffleSeed; self.imagesDirectory = imagesDirectory
+        }
     }
     public enum Outcome: Equatable { case finished, quit, inputEnded }
 
@@ -50,6 +126,9 @@ public final class QuizSession {
     /// How formulas look to the student (the checker's Unicode form); identity by default.
     let pretty: (String) -> String
     public private(set) var progress: Progress
+    /// The last save failed and no later one succeeded: the progress of this sitting exists
+    /// only in memory.
+    public private(set) var saveFailed = false
 
     public init(bank: Bank, grader: QuizGrader, store: ProgressStore, console: QuizConsole, options: Options = .init(),
                 renderImages: @escaping ([ImageAttachment]) -> String = QuizSession.imagePaths,
@@ -76,12 +155,48 @@ public final class QuizSession {
         return qs
     }
 
+    /// Saves; a failure is reported once (where, why, that the answers are kept in memory)
+    /// and remembered, so that nothing later claims the progress was saved.
     func save() {
-        do { progress = try store.save(progress) } catch { console.warn("error: \(error)") }
+        do {
+            progress = try store.save(progress)
+            if saveFailed { console.warn("Progress saved again to \(store.url.path).") }
+            saveFailed = false
+        } catch {
+            if !saveFailed {
+                console.warn("nst: error: \(error); your answers are kept in memory for this sitting")
+            }
+            saveFailed = true
+        }
         for w in store.warnings.dropFirst(reportedWarnings) { console.warn(w) }
         reportedWarnings = store.warnings.count
     }
     private var reportedWarnings = 0
+
+    /// When saving failed: offer to save elsewhere before the sitting ends.
+    func offerToSaveElsewhere() {
+        while saveFailed {
+            console.write("Progress could not be saved to \(store.url.path). Type a file path to save it there, or press Enter (or quit) to stop without saving.")
+            guard let path = console.readLine(prompt: "save to> ")?.trimmingCharacters(in: .whitespaces), !path.isEmpty,
+                  !["quit", "exit", "q", "n", "no"].contains(path.lowercased()) else {
+                console.write("Not saved: the answers of this sitting are lost.")
+                return
+            }
+            do {
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try ProgressStore.writeAtomically(try enc.encode(progress), to: URL(fileURLWithPath: path))
+                console.write("Progress saved to \(path). To continue from it, copy it to \(store.url.path).")
+                return
+            } catch {
+                console.warn("nst: error: \(error)")
+            }
+        }
+    }
+
+    func stopMessage(_ lead: String) -> String {
+        "\(lead) Progress saved to \(store.url.path); run `nst quiz` again to continue."
+    }
 
     public func run() -> Outcome {
         reportedWarnings = store.warnings.count
@@ -98,10 +213,12 @@ public final class QuizSession {
             case .answered: break
             case .skipped: skipped.append(q.number)
             case .quit:
-                console.write("Stopped. Progress saved to \(store.url.path); run `nst quiz` again to continue.")
+                if saveFailed { offerToSaveElsewhere(); return .quit }
+                console.write(stopMessage("Stopped."))
                 return .quit
             case .inputEnded:
-                console.write("\nInput ended. Progress saved to \(store.url.path); run `nst quiz` again to continue.")
+                if saveFailed { console.write("\nInput ended."); offerToSaveElsewhere(); return .inputEnded }
+                console.write(stopMessage("\nInput ended."))
                 return .inputEnded
             }
         }
@@ -109,10 +226,14 @@ public final class QuizSession {
         if !skipped.isEmpty {
             console.write("Skipped: question\(skipped.count == 1 ? "" : "s") \(skipped.map(String.init).joined(separator: ", ")). Run `nst quiz` again to answer \(skipped.count == 1 ? "it" : "them").")
         }
+        if saveFailed { offerToSaveElsewhere() }
         return .finished
     }
 
     func score(_ qs: [Question]) -> Double { QuizGrader.round2(qs.reduce(0) { $0 + (progress[$1.number].grade?.score ?? 0) }) }
+    func selfScore(_ qs: [Question]) -> Double {
+        QuizGrader.round2(qs.reduce(0) { $0 + (progress[$1.number].selfScore ?? progress[$1.number].grade?.score ?? 0) })
+    }
     func maxScore(_ qs: [Question]) -> Double { qs.reduce(0) { $0 + $1.points } }
 
     public func summary(_ qs: [Question]) -> String {
@@ -125,12 +246,38 @@ public final class QuizSession {
             else { status = s.grade?.verdict.rawValue ?? "?" }
             let number = "Q\(q.number)".padding(toLength: 4, withPad: " ", startingAt: 0)
             let score = "\(Report.fmt(s.grade?.score ?? 0))/\(Report.fmt(q.points))".padding(toLength: 8, withPad: " ", startingAt: 0)
-            lines.append("  \(number) \(score) \(status)")
+            let mine = s.selfScore.map { "  (self-graded \(Report.fmt($0)))" } ?? ""
+            lines.append("  \(number) \(score) \(status)\(mine)")
         }
         lines.append("Total: \(Report.fmt(score(qs)))/\(Report.fmt(maxScore(qs)))")
+        if qs.contains(where: { progress[$0.number].selfScore != nil }) {
+            lines.append("Self-graded total: \(Report.fmt(selfScore(qs)))/\(Report.fmt(maxScore(qs))) (your own marks where you gave them, the automatic ones elsewhere)")
+        }
         if qs.contains(where: { progress[$0.number].done && progress[$0.number].grade?.verdict != .correct }) {
             lines.append("Go over the answers that lost points with `nst quiz --review`.")
         }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `--list`: every question with its status and score, in the order of this sitting.
+    public func list() -> String {
+        let qs = order
+        var lines: [String] = []
+        for q in qs {
+            let s = progress[q.number]
+            let status: String
+            if s.done { status = s.gaveUp ? "gave up" : "done (\(s.grade?.verdict.rawValue ?? "?"))" }
+            else if s.attempts > 0 || s.hintsShown > 0 {
+                status = "started (\(s.attempts) of \(q.attempts) attempt\(q.attempts == 1 ? "" : "s"), \(s.hintsShown) hint\(s.hintsShown == 1 ? "" : "s"))"
+            } else { status = "not started" }
+            let score = s.done ? "\(Report.fmt(s.grade?.score ?? 0))/\(Report.fmt(q.points))" : "–/\(Report.fmt(q.points))"
+            let mine = s.selfScore.map { " (self-graded \(Report.fmt($0)))" } ?? ""
+            let number = "Q\(q.number)".padding(toLength: 4, withPad: " ", startingAt: 0)
+            let kind = q.kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            lines.append("\(number) \(kind) \(score.padding(toLength: 7, withPad: " ", startingAt: 0)) \(status)\(mine)" + (q.title.isEmpty ? "" : " · \(q.title)"))
+        }
+        let done = qs.filter { progress[$0.number].done }.count
+        lines.append("\(done) of \(qs.count) done; score \(Report.fmt(score(qs)))/\(Report.fmt(maxScore(qs))).")
         return lines.joined(separator: "\n")
     }
 
@@ -152,9 +299,9 @@ public final class QuizSession {
         case .formula:
             return "Type a formula as for `nst check`: F P G A N M w alpha beta eta, + - * / ^,\n"
                 + "' for transpose, .* elementwise. \(q.attempts) attempt\(q.attempts == 1 ? "" : "s"); a formula that cannot be read costs none."
-        case .truefalse: return "Answer `true` or `false`, then explain why on the same line."
-        case .choice: return "Answer \(q.options.map { "`\($0.name)`" }.joined(separator: " or ")), then justify it on the same line."
-        case .text: return "Answer in a sentence or two, on one line."
+        case .truefalse: return "Answer `true` or `false`; then give your reason at why> (end it with an empty line)."
+        case .choice: return "Answer \(q.options.map { "`\($0.name)`" }.joined(separator: " or ")); then justify it at why> (end it with an empty line)."
+        case .text: return "Answer in a sentence or two; several lines are fine. End the answer with an empty line."
         }
     }
 
@@ -164,13 +311,20 @@ public final class QuizSession {
         if !q.options.isEmpty {
             for o in q.options { console.write("  \(o.name): \(o.text)") }
         }
-        if !q.images.isEmpty { console.write(imagesText(q.images)) }
+        if !q.images.isEmpty { console.write(imagesText(q.images.map(locate))) }
         console.write(instructions(q))
         let s = progress[q.number]
         if s.hintsShown > 0 {
             for (i, h) in q.hints.prefix(s.hintsShown).enumerated() { console.write("Hint \(i + 1): \(h)") }
         }
         if s.attempts > 0 { console.write("(\(s.attempts) of \(q.attempts) attempts used before.)") }
+    }
+
+    /// An image looked for in `--images DIR` (by its file name) when given.
+    func locate(_ image: ImageAttachment) -> ImageAttachment {
+        guard let dir = options.imagesDirectory else { return image }
+        let name = (image.path as NSString).lastPathComponent
+        return ImageAttachment(label: image.label, path: (dir as NSString).appendingPathComponent(name))
     }
 
     /// The images that exist are rendered; missing ones are named, with the command that makes them.
@@ -183,7 +337,7 @@ public final class QuizSession {
             // The paths are not printed: their names (layers-5.png …) would give the answer away.
             let folders = Set(missing.map { ($0.path as NSString).deletingLastPathComponent }).sorted()
             out.append("The images for \(missing.map { "“\($0.label)”" }.joined(separator: " and ")) are not generated yet (looked in \(folders.joined(separator: ", "))).")
-            out.append("Make them with `nst experiment style-depth` (see its --help; run it from this folder), then come back: type skip for now.")
+            out.append("Make them with `nst experiment style-depth` (see its --help; run it from this folder), or point to where they are with `nst quiz --images DIR`; then come back: type skip for now.")
         }
         return out.joined(separator: "\n")
     }
@@ -196,7 +350,6 @@ public final class QuizSession {
         let safeLabel = String(image.label.map { $0.isLetter || $0.isNumber ? $0 : "-" })
         let dest = dir.appendingPathComponent("\(bank.id)-\(safeLabel)" + (ext.isEmpty ? "" : "." + ext))
         do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let data = try Data(contentsOf: URL(fileURLWithPath: image.path))
             try ProgressStore.writeAtomically(data, to: dest)
             return ImageAttachment(label: image.label, path: dest.path)
@@ -205,15 +358,36 @@ public final class QuizSession {
         }
     }
 
+    /// Lines up to an empty line (or the end of input), at the continuation prompt.
+    func readMore(prompt: String = "  ...> ") -> [String] {
+        var lines: [String] = []
+        while let l = console.readLine(prompt: prompt) {
+            if l.trimmingCharacters(in: .whitespaces).isEmpty { break }
+            lines.append(l)
+        }
+        return lines
+    }
+
+    /// The command typed at `answer>`, if the line is one.
+    enum Command { case hint, skip, quit, giveUp }
+    static func command(_ line: String) -> Command? {
+        switch line.lowercased() {
+        case "hint": return .hint
+        case "skip": return .skip
+        case "quit", "exit": return .quit
+        case "giveup", "give up": return .giveUp
+        default: return nil
+        }
+    }
+
     func ask(_ q: Question, index: Int, of total: Int) -> AskResult {
         present(q, index: index, of: total)
         while true {
             guard let raw = console.readLine(prompt: "answer> ") else { return .inputEnded }
             let line = raw.trimmingCharacters(in: .whitespaces)
-            switch line.lowercased() {
-            case "":
-                continue
-            case "hint":
+            if line.isEmpty { continue }
+            switch Self.command(line) {
+            case .hint?:
                 var s = progress[q.number]
                 if s.hintsShown < q.hints.count {
                     s.hintsShown += 1
@@ -222,13 +396,13 @@ public final class QuizSession {
                     save()
                 } else { console.write("No more hints. Type giveup to see the model answer.") }
                 continue
-            case "skip":
+            case .skip?:
                 console.write("Skipped.")
                 return .skipped
-            case "quit", "exit":
+            case .quit?:
                 save()
                 return .quit
-            case "giveup", "give up":
+            case .giveUp?:
                 var s = progress[q.number]
                 s.done = true; s.gaveUp = true
                 s.grade = Grade(score: 0, max: q.points, verdict: .incorrect, feedback: "Gave up.")
@@ -236,16 +410,48 @@ public final class QuizSession {
                 save()
                 reveal(q)
                 return .answered
-            default:
+            case nil:
                 break
             }
-            let g = grader.grade(q, answer: line)
+            var answer = line
+            switch q.kind {
+            case .formula: break
+            case .text:
+                answer = ([line] + readMore()).joined(separator: "\n")
+                if RubricMatcher.tokens(answer).count == 1 {
+                    console.write("Only one word: is that your whole answer? Type y to submit it, anything else to write it again.")
+                    guard let yes = console.readLine(prompt: "submit? ") else { return .inputEnded }
+                    if !["y", "yes"].contains(yes.trimmingCharacters(in: .whitespaces).lowercased()) {
+                        console.write("Write your answer again (end it with an empty line).")
+                        continue
+                    }
+                }
+            case .truefalse, .choice:
+                let verdict: String?
+                if q.kind == .truefalse {
+                    verdict = VerdictReader.trueFalse(line).value.map { $0 ? "answer: true" : "answer: false" }
+                } else {
+                    let c = VerdictReader.choice(line, question: q).chosen
+                    verdict = c.isEmpty ? nil : "choice: " + c.joined(separator: " and ")
+                }
+                guard let verdict else {
+                    console.write(q.kind == .truefalse
+                        ? "Is that true or false? Type `true` or `false` (the reason comes next, at why>). (No attempt used.)"
+                        : "Which option? Type \(q.options.map { "`\($0.name)`" }.joined(separator: " or ")) (the reason comes next, at why>). (No attempt used.)")
+                    continue
+                }
+                console.write("Why? (end with an empty line)")
+                let why = readMore(prompt: "why> ")
+                // The verdict line's own words count as part of the reason.
+                answer = ([verdict, line] + why).joined(separator: "\n")
+            }
+            let g = grader.grade(q, answer: answer)
             if let echo = g.echo {
                 let lines = echo.split(separator: "\n", omittingEmptySubsequences: false)
                 console.write((["Read as: " + (lines.first.map(String.init) ?? "")] + lines.dropFirst().map { "  " + $0 }).joined(separator: "\n"))
             }
             var s = progress[q.number]
-            s.lastAnswer = line
+            s.lastAnswer = answer
             if g.verdict == .invalid {
                 console.write(g.feedback)
                 console.write("(No attempt used; try again.)")
@@ -264,9 +470,46 @@ public final class QuizSession {
             s.done = true
             progress[q.number] = s
             save()
-            console.write("Score: \(Report.fmt(g.score))/\(Report.fmt(q.points)).")
+            console.write("Score: \(Report.fmt(g.score))/\(Report.fmt(q.points))" + (g.suggested ? " (suggested by matching key ideas; you can grade yourself below)." : "."))
             reveal(q)
+            // The answer is saved already: input ending at the self-grading prompt only
+            // leaves the automatic score.
+            if g.suggested, !q.rubric.isEmpty { _ = selfGrade(q) }
             return .answered
+        }
+    }
+
+    /// Anki-style: after the model answer, the student marks which key ideas they really
+    /// covered. Returns false when input ended.
+    func selfGrade(_ q: Question) -> Bool {
+        var s = progress[q.number]
+        guard let g = s.grade else { return true }
+        console.write("Key ideas:")
+        for (i, idea) in q.rubric.enumerated() { console.write("  \(i + 1). \(idea.name)") }
+        console.write("Which did your answer really cover? Type their numbers (e.g. 1 3), all, or none; press Enter to keep the automatic score.")
+        while true {
+            guard let raw = console.readLine(prompt: "covered> ") else { return false }
+            let t = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            if t.isEmpty { return true }
+            var covered = Set<Int>()
+            if t == "all" { covered = Set(1...q.rubric.count) }
+            else if t != "none" {
+                let parts = t.split(whereSeparator: { $0 == " " || $0 == "," })
+                let numbers = parts.compactMap { Int($0) }
+                guard numbers.count == parts.count, numbers.allSatisfy({ (1...q.rubric.count).contains($0) }) else {
+                    console.write("Type numbers from 1 to \(q.rubric.count), all, none, or press Enter.")
+                    continue
+                }
+                covered = Set(numbers)
+            }
+            let fraction = Double(covered.count) / Double(q.rubric.count)
+            let rightVerdict = q.kind == .text || g.verdict != .incorrect
+            let mine: Double = q.kind == .text ? q.points * fraction : (rightVerdict ? q.points * (0.5 + 0.5 * fraction) : 0)
+            s.selfScore = QuizGrader.round2(mine)
+            progress[q.number] = s
+            save()
+            console.write("Self-graded: \(Report.fmt(s.selfScore ?? 0))/\(Report.fmt(q.points)) (automatic: \(Report.fmt(g.score))).")
+            return true
         }
     }
 
@@ -280,7 +523,7 @@ public final class QuizSession {
             block("Model answer:", pretty(key) + (q.model.isEmpty ? "" : "\n" + q.model))
         } else if !q.model.isEmpty { block("Model answer:", q.model) }
         if !q.explanation.isEmpty { block("Why:", q.explanation) }
-        if !q.seedNote.isEmpty { block("About the printed key:", q.seedNote) }
+        if !q.printedKeyError.isEmpty { block("About the printed key:", q.printedKeyError) }
     }
 
     /// `--review`: every finished question that lost points, with the answer given, the

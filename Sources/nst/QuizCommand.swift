@@ -16,27 +16,35 @@ struct QuizCommand: ParsableCommand {
           giveup   0 points for it, and see the model answer
           quit     stop here (progress is kept)
         Formula answers use the language of `nst check` (F P G A N M w alpha
-        beta eta, + - * / ^, ' for transpose) and are checked numerically. The
-        formula is echoed as read before grading; one that cannot be read costs
-        no attempt. Text answers are judged against a rubric of key ideas.
+        beta eta, + - * / ^, ' for transpose; Fˡ, wₗ, α_l are read too) and
+        are checked numerically. The formula is echoed as read before grading;
+        one that cannot be read costs no attempt. True/false and choice ask the
+        verdict at answer>, then the reason at why>. Text answers and reasons
+        may span lines and end with an empty line; their scores come from
+        matching key ideas and are suggestions: after the model answer you may
+        mark which ideas you really covered (the summary shows both scores).
+        Line editing and history (Up recalls the last attempt) in a terminal.
 
         Progress is saved after every answer in $XDG_STATE_HOME/nst/progress/
         (default ~/.local/state/nst/progress/) and resumed next time. Two quizzes
         on one bank at once: the last to save wins, with a warning.
-        The default bank is Quizzes/neural-style-transfer.quiz, looked up in the
-        working directory, then beside the nst executable.
+        The default bank, Quizzes/neural-style-transfer.quiz, is built into nst;
+        --bank FILE uses another.
 
         Examples:
           nst quiz                          take the quiz (or continue it)
           nst quiz --only 5,7               only questions 5 and 7
           nst quiz --shuffle --seed 3       a fixed shuffled order
+          nst quiz --list                   each question's status and score
           nst quiz --review                 the answers that lost points
-          nst quiz --answers a.answers      grade a file (Quizzes/FORMAT.md)
+          nst quiz --reset --yes            start again without asking
+          nst quiz --answers a.answers      grade a file (docs/quiz.md)
           nst quiz --answers a.answers --json
+          nst quiz --answers class/ --csv grades.csv   a folder, as a gradebook
         """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The question bank. (default: Quizzes/neural-style-transfer.quiz)", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The question bank. (default: the built-in Quizzes/neural-style-transfer.quiz)", valueName: "file"))
     var bank: String?
 
     @Option(name: .long, help: ArgumentHelp("Ask only these questions, e.g. 5,7.", valueName: "list"))
@@ -51,14 +59,27 @@ struct QuizCommand: ParsableCommand {
     @Flag(name: .long, help: "Show the finished questions that lost points, with the model answers.")
     var review = false
 
-    @Flag(name: .long, help: "Forget the saved progress for this bank, then exit.")
+    @Flag(name: .long, help: "List every question with its status and score, then exit.")
+    var list = false
+
+    @Flag(name: .long, help: "Forget the saved progress for this bank (asks first), then exit.")
     var reset = false
 
-    @Option(name: .long, help: ArgumentHelp("Grade an answers file instead of asking (no progress is saved).", valueName: "file"))
-    var answers: String?
+    @Flag(name: .long, help: "With --reset: do not ask.")
+    var yes = false
+
+    @Option(name: .long, help: ArgumentHelp("Where question 12's images are, if not in out/style-depth.", valueName: "dir"))
+    var images: String?
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: ArgumentHelp("Grade answers files (or every .answers file in a folder) instead of asking; no progress is saved.", valueName: "file"))
+    var answers: [String] = []
 
     @Flag(name: .long, help: "With --answers: print the report as JSON.")
     var json = false
+
+    @Option(name: .long, help: ArgumentHelp("With --answers: also write a gradebook (one row per file) to this CSV file.", valueName: "file"))
+    var csv: String?
 
     @Option(name: .long, help: ArgumentHelp("Refuse bank and answers files larger than this.", valueName: "bytes"))
     var maxBankBytes: Int = 1 << 20
@@ -75,11 +96,12 @@ struct QuizCommand: ParsableCommand {
                 throw ValidationError("--only takes question numbers separated by commas, e.g. --only 5,7 (got `\(p)`).")
             }
         }
-        if json && answers == nil { throw ValidationError("--json goes with --answers FILE.") }
-        if answers != nil && (review || reset || shuffle || only != nil) {
-            throw ValidationError("--answers grades a file; it does not combine with --review, --reset, --shuffle or --only.")
+        if (json || csv != nil) && answers.isEmpty { throw ValidationError("--json and --csv go with --answers FILE.") }
+        if !answers.isEmpty && (review || reset || shuffle || list || only != nil || images != nil) {
+            throw ValidationError("--answers grades files; it does not combine with --review, --reset, --list, --shuffle, --only or --images.")
         }
-        if review && reset { throw ValidationError("Use --review or --reset, not both.") }
+        if [review, reset, list].filter({ $0 }).count > 1 { throw ValidationError("Use one of --review, --reset and --list.") }
+        if yes && !reset { throw ValidationError("--yes goes with --reset.") }
         if seed != nil && !shuffle { throw ValidationError("--seed goes with --shuffle.") }
         if maxBankBytes < 1 { throw ValidationError("--max-bank-bytes must be positive.") }
     }
@@ -87,12 +109,7 @@ struct QuizCommand: ParsableCommand {
     func run() throws { try Self.reporting(runQuiz) }
 
     func runQuiz() throws {
-        let bankURL = try BankLocator.locate(bank)
-        let parsed = BankParser(maxBytes: maxBankBytes).parse(contentsOf: bankURL, displayName: bank ?? BankLocator.display(bankURL))
-        guard let loadedBank = parsed.bank else {
-            for d in parsed.diagnostics { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
-            throw ExitCode(2)
-        }
+        let loadedBank = try BankLocator.load(bank, maxBytes: maxBankBytes)
         if let only = onlyNumbers {
             let missing = only.filter { loadedBank.question($0) == nil }
             if !missing.isEmpty {
@@ -101,27 +118,37 @@ struct QuizCommand: ParsableCommand {
         }
         let grader = QuizGrader(formula: CheckerGrader())
 
-        if let answers {
-            let url = URL(fileURLWithPath: answers)
-            let file: AnswersFile
-            do {
-                guard let data = FileManager.default.contents(atPath: url.path) else {
-                    throw FileDiagnostic(SourceLocation(file: answers, line: 0, column: 0), "cannot read the answers file",
-                                         fix: "check the path; the format is in Quizzes/FORMAT.md")
-                }
-                file = try AnswersFile.parse(data: data, file: answers, bank: loadedBank, maxBytes: maxBankBytes)
-            } catch let d as FileDiagnostic {
-                FileHandle.standardError.write(Data("\(d)\n".utf8))
-                throw ExitCode(2)
+        if !answers.isEmpty {
+            let batch = AnswersBatch.grade(paths: answers, bank: loadedBank, grader: grader, maxBytes: maxBankBytes)
+            for d in batch.failures { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
+            let single = answers.count == 1 && !BankLocator.isDirectory(answers[0])
+            if json {
+                if single, let only = batch.reports.first { print(only.json()) } else if !single { print(batch.json()) }
+            } else {
+                if !batch.reports.isEmpty { print(batch.reports.map { $0.text() }.joined(separator: "\n\n")) }
+                if !single { print("\n" + batch.summary()) }
             }
-            let report = Report.grade(file, bank: loadedBank, grader: grader)
-            print(json ? report.json() : report.text())
+            if let csv {
+                do { try ProgressStore.writeAtomically(Data(batch.csv(bank: loadedBank).utf8), to: URL(fileURLWithPath: csv)) }
+                catch { throw QuizCLIError("cannot write the gradebook: \(error)") }
+            }
+            if !batch.failures.isEmpty { throw ExitCode(2) }
             return
         }
 
         let store = ProgressStore.forBank(loadedBank.id)
         if reset {
-            print(try store.reset() ? "Progress for \(loadedBank.id) cleared (\(store.url.path))." : "No saved progress for \(loadedBank.id).")
+            guard FileManager.default.fileExists(atPath: store.url.path) else { print("No saved progress for \(loadedBank.id)."); return }
+            if !yes {
+                let console = StandardConsole()
+                let answer = console.readLine(prompt: "Forget all saved progress for \(loadedBank.id) (\(store.url.path))? Type yes to confirm: ")
+                guard ["y", "yes"].contains(answer?.trimmingCharacters(in: .whitespaces).lowercased() ?? "") else {
+                    print("Not reset; the progress is kept.")
+                    throw ExitCode(1)
+                }
+            }
+            do { _ = try store.reset() } catch { throw QuizCLIError("\(error)") }
+            print("Progress for \(loadedBank.id) cleared (\(store.url.path)).")
             return
         }
         let console = StandardConsole()
@@ -131,54 +158,33 @@ struct QuizCommand: ParsableCommand {
             if seed == nil { console.write("Shuffled with seed \(shuffleSeed!) (repeat the order with --shuffle --seed \(shuffleSeed!)).") }
         }
         let session = QuizSession(bank: loadedBank, grader: grader, store: store, console: console,
-                                  options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed),
+                                  options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images),
                                   renderImages: QuizImages.render, pretty: CheckerGrader.pretty)
         if review { _ = session.review(); return }
+        if list { console.write(session.list()); return }
         _ = session.run()
+        if session.saveFailed { throw ExitCode(1) }
     }
 }
 
-/// Finds the default bank: Quizzes/neural-style-transfer.quiz in the working directory or
-/// beside the executable (up its parent folders, as in a checkout's .build/debug/nst, or
-/// share/nst/Quizzes for an installed copy).
+/// The bank to use: `--bank FILE` when given, else the one built into the binary.
 enum BankLocator {
-    static let defaultName = "neural-style-transfer.quiz"
-
-    static func candidates() -> [URL] {
-        var list = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Quizzes/\(defaultName)")]
-        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
-            var dir = exe.deletingLastPathComponent()
-            for _ in 0..<5 {
-                list.append(dir.appendingPathComponent("Quizzes/\(defaultName)"))
-                list.append(dir.appendingPathComponent("share/nst/Quizzes/\(defaultName)"))
-                if dir.path == "/" { break }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        var seen = Set<String>()
-        return list.filter { seen.insert($0.standardizedFileURL.path).inserted }
+    static func isDirectory(_ path: String) -> Bool {
+        var d: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &d) && d.boolValue
     }
 
-    static func locate(_ explicit: String?) throws -> URL {
-        if let explicit {
-            guard FileManager.default.fileExists(atPath: explicit) else {
-                throw QuizCLIError("\(explicit): no such bank file (a bank is a .quiz text file, e.g. Quizzes/\(defaultName))")
-            }
-            return URL(fileURLWithPath: explicit)
+    /// Parses the bank; its diagnostics go to stderr and an unreadable bank exits 2.
+    static func load(_ explicit: String?, maxBytes: Int) throws -> Bank {
+        let parser = BankParser(maxBytes: maxBytes)
+        let parsed = explicit.map { parser.parse(contentsOf: URL(fileURLWithPath: $0), displayName: $0) }
+            ?? parser.parse(data: ShippedBank.data, file: ShippedBank.displayName)
+        // Warnings are for the bank's author (`nst bank lint` shows them), not for students.
+        for d in parsed.diagnostics where d.severity == .error {
+            FileHandle.standardError.write(Data("\(d)\n".utf8))
         }
-        let c = candidates()
-        if let found = c.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
-        throw QuizCLIError("""
-            The question bank was not found. Looked for:
-            \(c.map { "  " + $0.path }.joined(separator: "\n"))
-            Run nst from the project folder, or pass --bank Quizzes/\(defaultName).
-            """)
-    }
-
-    /// A path relative to the working directory when it is under it.
-    static func display(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
+        guard let bank = parsed.bank else { throw ExitCode(2) }
+        return bank
     }
 }
 

@@ -31,10 +31,10 @@ import Foundation
         let bank = try #require(result.bank)
         for q in bank.questions {
             #expect(q.hints.count >= 2, "Q\(q.number) hints")
-            #expect(!q.model.isEmpty && !q.explanation.isEmpty && !q.seedNote.isEmpty, "Q\(q.number)")
+            #expect(!q.model.isEmpty && !q.explanation.isEmpty && !q.printedKeyError.isEmpty, "Q\(q.number)")
         }
-        for n in [5, 6, 7, 8] { #expect(bank.question(n)!.seedNote.lowercased().hasPrefix("wrong") || n == 8) }
-        #expect(bank.question(8)!.seedNote.hasPrefix("Simplified"))
+        for n in [5, 6, 7, 8] { #expect(bank.question(n)!.printedKeyError.lowercased().hasPrefix("wrong") || n == 8) }
+        #expect(bank.question(8)!.printedKeyError.hasPrefix("Simplified"))
     }
 
     @Test func questionTwelveShowsTheExperimentsImagesInTheBanksOrder() throws {
@@ -177,5 +177,143 @@ import Foundation
         let name = String(repeating: "a", count: 200_000)
         let r = BankParser().parse(text: "== question 1 ==\n\(name): x\n", file: "long.quiz")
         #expect(r.errors.contains { $0.message.hasPrefix("unknown field") })
+    }
+}
+
+@Suite struct BankFormatTests {
+    let parser = BankParser()
+    let q1 = "== question 1 ==\nkind: text\nprompt: p\nrubric: a\n"
+
+    /// A block left open before the next question fails at the line where it opened.
+    @Test func unclosedBlockBeforeTheNextQuestionFailsWhereItOpened() throws {
+        let text = "== question 1 ==\nkind: text\nprompt: \"\"\"\nWhat is it?\n\n== question 2 ==\nkind: text\nprompt: p\nrubric: a\n"
+        let r = parser.parse(text: text, file: "b.quiz")
+        #expect(r.bank == nil)
+        let e = try #require(r.errors.first)
+        #expect(e.location.line == 3 && e.message.contains("not closed before the next question (line 6)"))
+        #expect(r.errors.count == 1)   // no misleading "missing rubric" for question 1
+    }
+
+    @Test func unclosedBlockInTheShippedBankNamesTheBlock() throws {
+        var text = try String(contentsOf: Paths.bank, encoding: .utf8)
+        text = text.replacingOccurrences(of: "printed-key-error: \"\"\"\nMostly right.", with: "printed-key-error: \"\"\"\nMostly right.\n== question 99 ==")
+        let lines = text.components(separatedBy: "\n")
+        let opened = try #require(lines.firstIndex { $0 == "printed-key-error: \"\"\"" && true })
+        // The slip: delete the closing quotes of question 4's printed-key-error.
+        var broken = text.replacingOccurrences(of: "\n== question 99 ==", with: "")
+        let q4close = "between filter responses (channels), summed over all positions, not between pixels.\n\"\"\"\n"
+        broken = broken.replacingOccurrences(of: q4close, with: "between filter responses (channels), summed over all positions, not between pixels.\n")
+        let r = parser.parse(text: broken, file: "nst.quiz")
+        let e = try #require(r.errors.first)
+        #expect(e.message.contains("`printed-key-error: \"\"\"` opened here is not closed before the next question"))
+        _ = opened
+    }
+
+    @Test func byteOrderMarkAndOldLineEndingsAreRead() throws {
+        for text in ["\u{FEFF}" + q1, q1.replacingOccurrences(of: "\n", with: "\r\n"), q1.replacingOccurrences(of: "\n", with: "\r")] {
+            let r = parser.parse(text: text, file: "b.quiz")
+            #expect(r.bank?.questions.count == 1, "\(r.diagnostics)")
+        }
+        let bank = try #require(parser.parse(text: q1, file: "b.quiz").bank)
+        let answers = "\u{FEFF}== answer 1 ==\r\nit is a\r\n"
+        #expect(try AnswersFile.parse(data: Data(answers.utf8), file: "a.answers", bank: bank).answers[1] == "it is a")
+        let crOnly = "== answer 1 ==\rit is a\r"
+        #expect(try AnswersFile.parse(data: Data(crOnly.utf8), file: "a.answers", bank: bank).answers[1] == "it is a")
+    }
+
+    @Test func oldSeedNoteNameIsReadWithAWarning() throws {
+        let r = parser.parse(text: q1 + "seed-note: printed key was right\n", file: "b.quiz")
+        #expect(r.bank?.questions[0].printedKeyError == "printed key was right")
+        #expect(r.diagnostics.contains { $0.severity == .warning && $0.message.contains("printed-key-error") })
+    }
+
+    @Test func rubricLabelsAndTestsAreParsed() throws {
+        let text = "== question 1 ==\nkind: text\nprompt: p\nrubric: a squared error = squar* | sum of squares\n"
+            + "test: [stuffing] 0..0.33 | squared | note: keywords\ntest: >=0.5 | it is a squared error\\nover lines | review\n"
+        let q = try #require(parser.parse(text: text, file: "b.quiz").bank?.questions.first)
+        #expect(q.rubric[0].label == "a squared error" && q.rubric[0].phrases == ["squar*", "sum of squares"])
+        #expect(q.tests.count == 2)
+        #expect(q.tests[0].category == "stuffing" && q.tests[0].maximum == 0.33 && q.tests[0].note == "keywords")
+        #expect(q.tests[1].minimum == 0.5 && q.tests[1].maximum == 1 && q.tests[1].review == true && q.tests[1].answer.contains("\n"))
+    }
+
+    @Test(arguments: [
+        ("test: 2 | x", "is not a score range"),
+        ("test: 0..0.5", "a test is `RANGE | ANSWER`"),
+        ("test: [oops 1 | x", "is not closed"),
+        ("test: 1 | x | maybe", "extra part"),
+        ("rubric: = x", "label = phrase"),
+    ])
+    func malformedNewFields(_ line: String, _ expected: String) {
+        let r = parser.parse(text: q1 + line + "\n", file: "b.quiz")
+        #expect(r.bank == nil && r.errors.contains { $0.message.contains(expected) && $0.location.line == 5 }, "\(r.diagnostics)")
+    }
+
+    @Test func malformedMistakeInAFormulaQuestion() {
+        let formula = "== question 1 ==\nkind: formula\ntarget: content-layer\nprompt: p\nkey: F - P\n"
+        let r = parser.parse(text: formula + "mistake: w_1 ->  | m\n", file: "b.quiz")
+        #expect(r.bank == nil && r.errors.contains { $0.message.contains("both sides of -> must be symbols") && $0.location.line == 6 }, "\(r.diagnostics)")
+        let wrongKind = parser.parse(text: q1 + "mistake: w_1 -> w | m\n", file: "b.quiz")
+        #expect(wrongKind.errors.contains { $0.message.contains("does not belong in a text question") })
+    }
+
+    @Test func lintFailsOnAFailingQuestionTestAtItsLine() throws {
+        let linter = BankLinter(grader: CheckerGrader())
+        let good = linter.lint(text: q1 + "test: 1 | a\ntest: 0 | b\n", file: "b.quiz")
+        #expect(good.ok && good.testsRun == 2)
+        let bad = linter.lint(text: q1 + "test: 1 | a\ntest: 1 | b\n", file: "b.quiz")
+        #expect(!bad.ok)
+        let e = try #require(bad.errors.first)
+        #expect(e.location.line == 6 && e.message.contains("test of question 1 fails: scored 0 of the points, expected 1…1"))
+    }
+
+    /// Under --shuffle any question may come first: prompts define their symbols and
+    /// restate equations instead of pointing to other questions.
+    @Test func promptsStandAlone() throws {
+        let bank = try #require(parser.parse(contentsOf: Paths.bank).bank)
+        for q in bank.questions {
+            let text = q.prompt + " " + q.hints.joined(separator: " ")
+            #expect(text.range(of: #"question \d"#, options: [.regularExpression, .caseInsensitive]) == nil, "Q\(q.number) refers to another question")
+            #expect(text.range(of: #"\(\d\)"#, options: .regularExpression) == nil, "Q\(q.number) refers to a numbered equation")
+            if q.prompt.contains("Nₗ") { #expect(q.prompt.contains("Nₗ filters"), "Q\(q.number) uses Nₗ without defining it") }
+        }
+    }
+}
+
+@Suite struct BoundedFileTests {
+    @Test func fifoDeviceAndFolderGiveTheTrueCause() throws {
+        let dir = Paths.tempDir()
+        let fifo = dir.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        guard case .failure(let f) = BoundedFile.read(fifo, maxBytes: 100) else { Issue.record("FIFO read"); return }
+        #expect(f.message.contains("FIFO"))
+        guard case .failure(let z) = BoundedFile.read("/dev/zero", maxBytes: 100) else { Issue.record("/dev/zero read"); return }
+        #expect(z.message.contains("device") && !z.message.contains("permission"))
+        guard case .failure(let d) = BoundedFile.read(dir.path, maxBytes: 100) else { Issue.record("folder read"); return }
+        #expect(d.message.contains("folder"))
+        let r = BankParser().parse(contentsOf: URL(fileURLWithPath: "/dev/zero"))
+        #expect(r.errors.first?.message.contains("device") ?? false)
+    }
+
+    @Test func longInputLinesEndTheInputInsteadOfFillingMemory() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let junk = [UInt8](repeating: 0, count: 10_000)
+        _ = junk.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        let reader = BoundedLineReader(fd: fds[0], maxLineBytes: 1000, maxTotalBytes: 1 << 20)
+        if case .tooLong = reader.next() {} else { Issue.record("a 10 000-byte line was read whole") }
+        close(fds[0])
+    }
+
+    @Test func linesEndAtLFCRLFAndLoneCR() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let text = Array("a\nb\r\nc\rd".utf8)
+        _ = text.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        let reader = BoundedLineReader(fd: fds[0], maxLineBytes: 100, maxTotalBytes: 1000)
+        #expect([reader.next(), reader.next(), reader.next(), reader.next(), reader.next()] == [.line("a"), .line("b"), .line("c"), .line("d"), .end])
+        close(fds[0])
     }
 }

@@ -28,7 +28,7 @@ import Foundation
         let store = ProgressStore(url: url)
         let p = store.load(bank: "b")
         #expect(p.questions.isEmpty)
-        #expect(store.warnings.count == 1 && store.warnings[0].contains("could not be read; it was moved to"))
+        #expect(store.warnings.count == 1 && store.warnings[0].contains("could not be read (") && store.warnings[0].contains("); it was moved to"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(names.count == 1 && names[0].hasPrefix("b.json.corrupt-"))
         #expect(try String(contentsOf: dir.appendingPathComponent(names[0]), encoding: .utf8) == "{ not json")
@@ -169,5 +169,62 @@ import Foundation
         #expect(c.text.contains("The images for “first” and “second” are not generated yet (looked in out/style-depth)."))
         #expect(!c.text.contains("layers-5"))  // the file names would give the answer away
         #expect(c.text.contains("nst experiment style-depth"))
+    }
+}
+
+@Suite struct ProgressRangeTests {
+    func load(_ json: String) throws -> (NSTQuiz.Progress, ProgressStore, URL) {
+        let dir = Paths.tempDir()
+        let url = dir.appendingPathComponent("b.json")
+        try Data(json.utf8).write(to: url)
+        let store = ProgressStore(url: url)
+        return (store.load(bank: "b"), store, dir)
+    }
+
+    /// Valid JSON with values no session can write: set aside as corrupt, never trusted.
+    @Test(arguments: [
+        #"{"format":1,"bank":"b","revision":9223372036854775807,"questions":{}}"#,
+        #"{"format":1,"bank":"b","revision":0,"questions":{"1":{"attempts":9223372036854775807,"hintsShown":0,"done":false,"gaveUp":false}}}"#,
+        #"{"format":1,"bank":"b","revision":0,"questions":{"1":{"attempts":0,"hintsShown":-5,"done":false,"gaveUp":false}}}"#,
+        #"{"format":1,"bank":"b","revision":0,"questions":{"1":{"attempts":-1000,"hintsShown":0,"done":false,"gaveUp":false}}}"#,
+        #"{"format":1,"bank":"b","revision":0,"questions":{"1":{"attempts":1,"hintsShown":0,"done":true,"gaveUp":false,"grade":{"score":1e300,"max":1,"verdict":"correct","feedback":"","diagnosis":[]}}}}"#,
+        #"{"format":1,"bank":"b","revision":0,"questions":{"x":{"attempts":0,"hintsShown":0,"done":false,"gaveUp":false}}}"#,
+    ])
+    func impossibleValuesSetTheFileAside(_ json: String) throws {
+        let (p, store, dir) = try load(json)
+        #expect(p.questions.isEmpty && p.revision == 0)
+        let warning = store.warnings.first ?? ""
+        #expect(warning.contains("out of range") || warning.contains("not a question number"), "\(store.warnings)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.hasPrefix("b.json.corrupt-") })
+    }
+
+    @Test func twoFilesSetAsideInOneSecondBothSurvive() throws {
+        let dir = Paths.tempDir()
+        let url = dir.appendingPathComponent("b.json")
+        for text in ["first junk", "second junk"] {
+            try Data(text.utf8).write(to: url)
+            _ = ProgressStore(url: url).load(bank: "b")
+        }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("b.json.corrupt-") }
+        #expect(aside.count == 2)
+        let contents = Set(try aside.map { try String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8) })
+        #expect(contents == ["first junk", "second junk"])
+    }
+
+    @Test func olderProgressFilesWithoutTheNewFieldsStillRead() throws {
+        let (p, store, _) = try load(#"{"format":1,"bank":"b","revision":3,"questions":{"2":{"attempts":1,"hintsShown":1,"done":true,"gaveUp":false,"grade":{"score":0.5,"max":1,"verdict":"partial","feedback":"f","diagnosis":[]}}}}"#)
+        #expect(store.warnings.isEmpty && p.revision == 3 && p[2].grade?.score == 0.5 && p[2].selfScore == nil)
+    }
+
+    @Test func saveErrorsNameTheFolderWithoutFoundationText() throws {
+        let dir = Paths.tempDir()
+        let file = dir.appendingPathComponent("not-a-folder")
+        try Data("x".utf8).write(to: file)
+        let store = ProgressStore(url: file.appendingPathComponent("b.json"))
+        #expect(throws: ProgressError.self) { try store.save(NSTQuiz.Progress(bank: "b")) }
+        do { try store.save(NSTQuiz.Progress(bank: "b")) } catch {
+            let text = "\(error)"
+            #expect(text.contains(file.path) && text.contains("not a folder") && !text.contains("NSCocoaErrorDomain"))
+        }
     }
 }

@@ -1,0 +1,178 @@
+import Foundation
+
+/// A free-text answer read as words in clauses and sentences: what the rubric matcher, the
+/// true/false reader and the choice reader work on.
+///
+/// Normalisation: lower case, accents removed (é → e), `n't` read as ` not` and `cannot`
+/// as `can not`; every character that is not a letter or digit separates words. Sentences
+/// end at `. ; ! ?` (a line break is a space); clauses also end at `, : ( ) — –` and before the
+/// words that start a new clause (`but`, `and`, `because`, `so`, `which`, …).
+public struct AnswerText: Sendable {
+    public struct Word: Sendable, Equatable {
+        public var text: String
+        public var clause: Int
+        public var sentence: Int
+    }
+    public private(set) var words: [Word] = []
+    /// Where each word occurs.
+    private var positions: [String: [Int]] = [:]
+
+    /// Words that start a new clause (they belong to the clause they start).
+    static let clauseStarters: Set<String> = ["but", "and", "while", "whereas", "although", "though", "however", "yet",
+                                             "because", "since", "so", "which", "instead", "rather", "then"]
+    /// Words that deny what follows them in their clause.
+    static let negators: Set<String> = ["not", "no", "never", "without", "nothing", "none", "neither", "nor",
+                                        "ignore", "ignores", "ignored", "ignoring", "lack", "lacks", "lacking"]
+    /// A negator followed by one of these does not deny (`not only`, `no matter`, `not just`).
+    static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply"]
+    /// What `X is not …` must go on with to deny X itself.
+    static let denialsOfUse: Set<String> = ["used", "needed", "required", "involved", "computed", "compared", "captured",
+                                            "considered", "minimised", "minimized", "reduced", "optimised", "optimized", "kept",
+                                            "matched", "trained", "pretrained", "present", "there", "part", "relevant", "important",
+                                            "use", "need", "matter", "matters", "exist", "appear", "count", "change", "changed"]
+    /// Words that give a sentence its structure (articles, pronouns, auxiliaries,
+    /// prepositions, conjunctions). A run of words with none of them is a keyword list.
+    static let functionWords: Set<String> = [
+        "the", "a", "an", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these",
+        "those", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "and", "or", "but", "so", "not",
+        "no", "we", "you", "i", "they", "he", "she", "which", "who", "what", "how", "than", "then", "because", "if",
+        "when", "where", "has", "have", "had", "do", "does", "did", "can", "will", "would", "should", "must", "may",
+        "might", "also", "into", "between", "there", "their", "our", "your", "my", "them", "itself", "while",
+        "whereas", "about", "since", "through", "over", "under", "after", "before", "until", "s", "d", "m", "whether",
+    ]
+
+    public init(_ raw: String) {
+        // ASCII needs no accent folding (the common case, and the folding is slow).
+        var text = raw.utf8.allSatisfy({ $0 < 0x80 }) ? raw.lowercased()
+            : raw.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive],
+                          locale: Locale(identifier: "en_US_POSIX")).lowercased()
+        for apostrophe in ["'", "’", "ʼ"] { text = text.replacingOccurrences(of: "n\(apostrophe)t", with: " not") }
+        text = text.replacingOccurrences(of: "cannot", with: "can not")
+        var clause = 0, sentence = 0
+        var current = ""
+        var pendingClause = false, pendingSentence = false
+        func flush() {
+            guard !current.isEmpty else { return }
+            if pendingSentence { sentence += 1; clause += 1 } else if pendingClause { clause += 1 }
+            pendingClause = false; pendingSentence = false
+            if Self.clauseStarters.contains(current), let last = words.last, last.clause == clause { clause += 1 }
+            words.append(Word(text: current, clause: clause, sentence: sentence))
+            current = ""
+        }
+        for ch in text {
+            if ch.isLetter || ch.isNumber { current.append(ch); continue }
+            flush()
+            switch ch {
+            // A line break is a space: answers files wrap sentences over lines.
+            case ".", ";", "!", "?": if !words.isEmpty { pendingSentence = true }
+            case ",", ":", "(", ")", "—", "–", "[", "]": if !words.isEmpty { pendingClause = true }
+            default: break
+            }
+        }
+        flush()
+        for (i, w) in words.enumerated() { positions[w.text, default: []].append(i) }
+    }
+
+    public var count: Int { words.count }
+    public var texts: [String] { words.map(\.text) }
+
+    /// Whether the words at `index` are denied within their clause: a negator earlier in
+    /// the clause (not `not only`, `no matter`), or `X (…) is/are/does not` right after the phrase
+    /// ending before `end`.
+    public func isNegated(start: Int, end: Int) -> Bool {
+        guard start < words.count else { return false }
+        let clause = words[start].clause
+        // A negator denies what follows it closely: up to six words back, within the clause.
+        var i = start - 1
+        while i >= 0, i >= start - 6, words[i].clause == clause {
+            if Self.negators.contains(words[i].text) {
+                let next = i + 1 < words.count ? words[i + 1].text : ""
+                if !Self.negationExceptions.contains(next) { return true }
+            }
+            i -= 1
+        }
+        // "Gram matrices are not used", "features are never compared".
+        let auxiliaries: Set<String> = ["is", "are", "was", "were", "does", "do", "did", "can", "will", "has", "have", "need", "needs"]
+        // "Gram matrices are not used": the auxiliary may come up to two words later, and the
+        // denial must be of the thing's use or presence (not "does not need to be designed").
+        for j in end..<min(end + 3, words.count) where words[j].clause == clause && auxiliaries.contains(words[j].text) {
+            let k = j + 1
+            if k < words.count, words[k].clause == clause, words[k].text == "not" || words[k].text == "never" {
+                let next = k + 1 < words.count && words[k + 1].clause == clause ? words[k + 1].text : ""
+                return next.isEmpty || Self.denialsOfUse.contains(next)
+            }
+        }
+        return false
+    }
+
+    /// The sentences without structure: two or more words and no function word, or eight or
+    /// more where fewer than one word in eight is one (each as the indices of its words).
+    public func unstructuredSentences() -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
+        for i in 1...max(1, words.count) where i == words.count || words[i].sentence != words[start].sentence {
+            guard start < words.count else { break }
+            let n = i - start
+            let f = (start..<i).filter { Self.functionWords.contains(words[$0].text) }.count
+            if (n >= 2 && f == 0) || (n >= 8 && Double(f) / Double(n) < 0.125) { out.append(start..<i) }
+            start = i
+        }
+        return out
+    }
+
+    /// Runs of at least `minimum` consecutive words within one clause and without a
+    /// function word ("gram correlation texture spatial minimise"): keyword lists inside a
+    /// sentence, when they hold several ideas (the rubric matcher decides).
+    public func functionFreeRuns(minimum: Int = 5) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start: Int?
+        for i in 0...words.count {
+            let breaks = i == words.count || Self.functionWords.contains(words[i].text)
+                || (start != nil && words[i].clause != words[start!].clause)
+            if breaks {
+                if let s = start, i - s >= minimum { runs.append(s..<i) }
+                start = (i < words.count && !Self.functionWords.contains(words[i].text)) ? i : nil
+            } else if start == nil { start = i }
+        }
+        return runs
+    }
+
+    /// Where a phrase occurs (start, end) within one sentence; `*` at a word's end matches any
+    /// word starting with it, and a lone `*` any one word.
+    public func occurrences(of phrase: String) -> [(start: Int, end: Int)] {
+        let p = PhraseTokens.shared.tokens(phrase)
+        guard let head = p.first, p.count <= words.count else { return [] }
+        // Candidate starts from the index of words (a class's worth of answers is graded
+        // against every phrase of every rubric, so this is the hot loop).
+        var starts: [Int]
+        if head == "*" { starts = Array(words.indices) }
+        else if head.hasSuffix("*") {
+            let stem = head.dropLast()
+            starts = positions.filter { $0.key.hasPrefix(stem) }.flatMap(\.value).sorted()
+        } else { starts = positions[head] ?? [] }
+        var found: [(Int, Int)] = []
+        for start in starts where start + p.count <= words.count {
+            var ok = true
+            for k in 1..<max(1, p.count) {
+                let w = words[start + k]
+                if w.sentence != words[start].sentence || !RubricMatcher.wordMatches(p[k], w.text) { ok = false; break }
+            }
+            if ok { found.append((start, start + p.count)) }
+        }
+        return found
+    }
+}
+
+/// Phrase words, tokenised once per phrase (a class's answers files reuse one rubric).
+final class PhraseTokens: @unchecked Sendable {
+    static let shared = PhraseTokens()
+    private var cache: [String: [String]] = [:]
+    private let lock = NSLock()
+    func tokens(_ phrase: String) -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        if let t = cache[phrase] { return t }
+        let t = RubricMatcher.tokens(phrase, keepStar: true)
+        if cache.count < 100_000 { cache[phrase] = t }
+        return t
+    }
+}

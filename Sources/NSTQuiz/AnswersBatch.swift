@@ -1,0 +1,129 @@
+import Foundation
+
+/// Grading a class at once: many answers files (or folders of them) in one process, with a
+/// gradebook CSV. Identical formula answers are checked once (students often type the same
+/// formula), which is what keeps a thousand files fast.
+public struct AnswersBatch: Sendable {
+    public var reports: [Report]
+    /// Files that could not be read or parsed (each with file:line and a fix).
+    public var failures: [FileDiagnostic]
+
+    /// `paths`: answers files, or folders whose `*.answers` files are graded in name order.
+    public static func grade(paths: [String], bank: Bank, grader: QuizGrader, maxBytes: Int) -> AnswersBatch {
+        var files: [String] = []
+        var failures: [FileDiagnostic] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".answers") }.sorted()
+                if names.isEmpty {
+                    failures.append(FileDiagnostic(SourceLocation(file: path, line: 0, column: 0), "the folder holds no .answers files",
+                                                   fix: "name answers files like student-17.answers"))
+                }
+                files += names.map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        let cached = QuizGrader(formula: CachingFormulaGrader(grader.formula))
+        // Files are graded in parallel (each on its own), then reported in name order.
+        let paths = files
+        let results = ResultSlots<Swift.Result<Report, FileDiagnostic>>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+            results[i] = gradeOne(paths[i], bank: bank, grader: cached, maxBytes: maxBytes)
+        }
+        var reports: [Report] = []
+        for r in results.values {
+            switch r {
+            case .success(let report): reports.append(report)
+            case .failure(let d): failures.append(d)
+            case nil: break
+            }
+        }
+        return AnswersBatch(reports: reports, failures: failures)
+    }
+
+    static func gradeOne(_ file: String, bank: Bank, grader: QuizGrader, maxBytes: Int) -> Swift.Result<Report, FileDiagnostic> {
+        switch BoundedFile.read(file, maxBytes: maxBytes) {
+        case .failure(let problem):
+            return .failure(FileDiagnostic(SourceLocation(file: file, line: problem.tooLarge ? 1 : 0, column: problem.tooLarge ? 1 : 0),
+                problem.tooLarge ? problem.message : "cannot read the answers file: \(problem.message)",
+                fix: problem.tooLarge ? "an answers file is small text; raise the limit with --max-bank-bytes" : "check the path; the format is in docs/quiz.md"))
+        case .success(let data):
+            do {
+                return .success(Report.grade(try AnswersFile.parse(data: data, file: file, bank: bank, maxBytes: maxBytes), bank: bank, grader: grader))
+            } catch let d as FileDiagnostic {
+                return .failure(d)
+            } catch {
+                return .failure(FileDiagnostic(SourceLocation(file: file, line: 0, column: 0), "\(error)", fix: "check the file"))
+            }
+        }
+    }
+
+    public func json() -> String {
+        struct All: Codable { var reports: [Report]; var unreadable: [String] }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let all = All(reports: reports, unreadable: failures.map(\.description))
+        return String(decoding: (try? enc.encode(all)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    public func summary() -> String {
+        let review = reports.filter { $0.questions.contains(where: \.needsReview) }.count
+        return "Graded \(reports.count) file\(reports.count == 1 ? "" : "s")" + (failures.isEmpty ? "" : "; \(failures.count) could not be read")
+            + "; \(review) need\(review == 1 ? "s" : "") review."
+    }
+
+    /// One row per file: the student (the file name without `.answers`), one column per
+    /// question, the total, and whether any answer needs review. Comma-separated, quoted
+    /// where needed (RFC 4180), with a header row: the shape Moodle's and Canvas's grade
+    /// imports map column by column.
+    public func csv(bank: Bank) -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var rows = [(["Student", "File"] + bank.questions.map { "Q\($0.number) (\(Report.fmt($0.points)))" }
+                     + ["Total (\(Report.fmt(bank.maxScore)))", "Needs review"]).map(field).joined(separator: ",")]
+        for r in reports {
+            let name = (r.answers as NSString).lastPathComponent
+            let student = name.hasSuffix(".answers") ? String(name.dropLast(8)) : name
+            let byNumber = Dictionary(uniqueKeysWithValues: r.questions.map { ($0.question, $0) })
+            let scores = bank.questions.map { byNumber[$0.number].map { Report.fmt($0.score) } ?? "" }
+            let review = r.questions.filter(\.needsReview).map { "Q\($0.question)" }.joined(separator: " ")
+            rows.append(([student, r.answers] + scores + [Report.fmt(r.total.score), review.isEmpty ? "no" : "yes: " + review]).map(field).joined(separator: ","))
+        }
+        return rows.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
+/// Remembers each (target, answer) the checker graded, so identical formulas are checked once.
+final class CachingFormulaGrader: FormulaGrader, @unchecked Sendable {
+    let inner: FormulaGrader
+    private var cache: [String: FormulaOutcome] = [:]
+    private let lock = NSLock()
+    init(_ inner: FormulaGrader) { self.inner = inner }
+    func grade(target: String, answer: String) -> FormulaOutcome {
+        let key = target + "\u{0}" + answer
+        lock.lock(); let hit = cache[key]; lock.unlock()
+        if let hit { return hit }
+        let o = inner.grade(target: target, answer: answer)
+        lock.lock(); cache[key] = o; lock.unlock()
+        return o
+    }
+    func parts(of answer: String) -> FormulaParts? { inner.parts(of: answer) }
+    func replacingSymbol(_ symbol: String, with replacement: String, in answer: String) -> String? {
+        inner.replacingSymbol(symbol, with: replacement, in: answer)
+    }
+}
+
+/// Slots written by concurrent workers, one each.
+final class ResultSlots<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    subscript(i: Int) -> T? {
+        get { lock.lock(); defer { lock.unlock() }; return slots[i] }
+        set { lock.lock(); slots[i] = newValue; lock.unlock() }
+    }
+    var values: [T?] { lock.lock(); defer { lock.unlock() }; return slots }
+}

@@ -1,0 +1,184 @@
+import Foundation
+
+/// Reads which verdict a true/false answer asserts, and which option a choice answer
+/// chooses — from an explicit first line (`answer: false`, `choice: first`) or from the
+/// phrasing. When the phrasing does not settle it, the reader says so (`value == nil`,
+/// `chosen` empty) rather than guess.
+public enum VerdictReader {
+    public struct TrueFalse: Sendable, Equatable {
+        public var value: Bool?
+        /// What the answer gives as its reasons (the whole answer for free phrasing).
+        public var explanation: String
+        /// The verdict came from an `answer:` line.
+        public var explicit: Bool
+        /// The phrasing states it plainly (`False.`, `the statement is false`).
+        public var sure: Bool
+        /// The phrasing says both.
+        public var conflicting: Bool
+    }
+
+    public struct Choice: Sendable, Equatable {
+        public var chosen: [String]
+        public var explanation: String
+        public var explicit: Bool
+        public var sure: Bool
+        public var conflicting: Bool
+    }
+
+    /// `answer: true` / `verdict: false` / `choice: first` on the first non-blank line.
+    static func explicitLine(_ answer: String, names: [String]) -> (value: String, rest: String)? {
+        let lines = answer.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let first = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return nil }
+        let line = lines[first].trimmingCharacters(in: .whitespaces)
+        guard let colon = line.firstIndex(of: ":") else { return nil }
+        let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        guard names.contains(key) else { return nil }
+        let after = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        let value = after.prefix { $0.isLetter || $0.isNumber }.lowercased()
+        let sameLine = after.dropFirst(value.count).trimmingCharacters(in: CharacterSet(charactersIn: " .,;:—–-"))
+        let rest = ([sameLine] + lines[(first + 1)...]).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return (value, rest)
+    }
+
+    // MARK: true / false
+
+    public static func trueFalse(_ answer: String) -> TrueFalse {
+        if let e = explicitLine(answer, names: ["answer", "verdict"]), e.value == "true" || e.value == "false" {
+            return TrueFalse(value: e.value == "true", explanation: e.rest, explicit: true, sure: true, conflicting: false)
+        }
+        let text = AnswerText(answer)
+        let w = text.texts
+        // Candidate assertions with their strength: 2 plain (`False.`, `the statement is
+        // false`, `I'd say true`), 1 in passing, 0 when only quoted (`it is true that …`).
+        var strong: [Bool] = [], medium: [Bool] = []
+        var i = 0
+        while i < w.count {
+            let word = w[i]
+            var value: Bool?
+            if word == "true" { value = true } else if word == "false" || word == "untrue" { value = false }
+            else if ["wrong", "incorrect"].contains(word), i >= 2, ["is", "s"].contains(w[i - 1]),
+                    ["statement", "claim", "it", "this", "that"].contains(w[i - 2]) { value = false }
+            guard var v = value else { i += 1; continue }
+            // "true or false", "true/false": the question's words, not an answer.
+            if (word == "true" && i + 2 < w.count && ["or", "and"].contains(w[i + 1]) && w[i + 2] == "false")
+                || (word == "true" && i + 1 < w.count && w[i + 1] == "false") { i += 3; continue }
+            let before = i >= 1 ? w[i - 1] : ""
+            let before2 = i >= 2 ? w[i - 2] : ""
+            if before == "not" || before == "never" || (before2 == "not" && ["entirely", "really", "quite", "completely"].contains(before)) {
+                v.toggle()
+            }
+            let next = i + 1 < w.count ? w[i + 1] : ""
+            let sentenceStart = i == 0 || text.words[i - 1].sentence != text.words[i].sentence
+                || (i == 1 && ["not"].contains(w[0]))
+            let endsClause = i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
+            if next == "that" || next == "for" { i += 1; continue }  // "it is true that…", "true for…"
+            if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
+                || (i == 0) {
+                strong.append(v)
+            } else {
+                medium.append(v)
+            }
+            i += 1
+        }
+        func decide(_ values: [Bool]) -> Bool? { Set(values).count == 1 ? values.first : nil }
+        if !strong.isEmpty {
+            let v = decide(strong)
+            return TrueFalse(value: v, explanation: answer, explicit: false, sure: v != nil && decide(strong + medium) != nil,
+                             conflicting: v == nil)
+        }
+        let v = decide(medium)
+        return TrueFalse(value: v, explanation: answer, explicit: false, sure: false, conflicting: v == nil && !medium.isEmpty)
+    }
+
+    // MARK: choice
+
+    static let ordinals: [[String]] = [["first", "1st", "former"], ["second", "2nd", "latter"], ["third", "3rd"], ["fourth", "4th"]]
+    static let cardinals = ["one", "two", "three", "four"]
+    static let numberWords: Set<String> = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
+    static let leadingFiller: Set<String> = ["the", "a", "an", "i", "d", "would", "say", "think", "my", "answer", "is", "it", "s",
+                                             "option", "image", "picture", "choose", "pick", "guess", "go", "with", "for", "m", "choice",
+                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely", "number"]
+
+    /// Indices where each option is mentioned: its name, its ordinal (`first`, `1st`),
+    /// `image 1`, `image one`; not `first 3 layers` (an ordinal of layers, not of images).
+    static func mentions(_ text: AnswerText, options: [ChoiceOption]) -> [(index: Int, option: String)] {
+        let w = text.texts
+        var out: [(Int, String)] = []
+        for i in w.indices {
+            let next = i + 1 < w.count ? w[i + 1] : ""
+            for (k, o) in options.enumerated() {
+                var aliases: Set<String> = [o.name]
+                if k < ordinals.count { aliases.formUnion(ordinals[k]) }
+                if aliases.contains(w[i]) {
+                    if numberWords.contains(next) || next.allSatisfy(\.isNumber) && !next.isEmpty { continue }
+                    out.append((i, o.name))
+                } else if w[i] == String(k + 1) || (k < cardinals.count && w[i] == cardinals[k]),
+                          i > 0, ["image", "picture", "option", "number", "no"].contains(w[i - 1]) {
+                    out.append((i, o.name))
+                }
+            }
+        }
+        return out
+    }
+
+    public static func choice(_ answer: String, question q: Question) -> Choice {
+        let names = q.options.map(\.name)
+        if let e = explicitLine(answer, names: ["choice", "answer"]) {
+            let chosen = e.value.split(separator: " ").map(String.init).filter { names.contains($0) }
+            let ordinal = ordinals.firstIndex { $0.contains(e.value) }.flatMap { $0 < names.count ? names[$0] : nil }
+            if let c = chosen.first ?? ordinal {
+                // Further names on the line ("choice: first and second").
+                var all = [c]
+                let rest = AnswerText(String(answer.prefix { $0 != "\n" })).texts
+                for word in rest where names.contains(word) && !all.contains(word) { all.append(word) }
+                return Choice(chosen: all, explanation: e.rest, explicit: true, sure: true, conflicting: false)
+            }
+        }
+        let text = AnswerText(answer)
+        let w = text.texts
+        let found = mentions(text, options: q.options)
+        // Votes from what the answer says of each option: a chosen-words phrase said of an
+        // option chooses it, an other-words phrase rejects it (negation flips both).
+        var votesFor: [String: Int] = [:], votesAgainst: [String: Int] = [:]
+        for (phrases, choosing) in [(q.chosenWords, true), (q.otherWords, false)] {
+            for phrase in phrases {
+                for o in text.occurrences(of: phrase) {
+                    let sentence = text.words[o.start].sentence
+                    let inSentence = found.filter { text.words[$0.index].sentence == sentence && ($0.index < o.start || $0.index >= o.end) }
+                    let before = inSentence.filter { $0.index < o.start }.last
+                    let after = inSentence.first { $0.index >= o.end }
+                    guard let m = before ?? after else { continue }
+                    let says = text.isNegated(start: o.start, end: o.end) ? !choosing : choosing
+                    if says { votesFor[m.option, default: 0] += 1 } else { votesAgainst[m.option, default: 0] += 1 }
+                }
+            }
+        }
+        if q.options.count == 2 {
+            for (o, n) in votesAgainst { let other = names.first { $0 != o }!; votesFor[other, default: 0] += n }
+        }
+        let favoured = names.filter { (votesFor[$0] ?? 0) > 0 && (q.options.count == 2 || (votesAgainst[$0] ?? 0) == 0) }
+        // The leading words: "First.", "I'd say the second …", "first and second".
+        var leading: [String] = []
+        var j = 0
+        while j < w.count, leadingFiller.contains(w[j]) { j += 1 }
+        let firstMention = found.first { $0.index == j }
+        if let m = firstMention {
+            leading.append(m.option)
+            var k = j + 1
+            while k + 1 < w.count, w[k] == "and", let next = found.first(where: { $0.index == k + 1 }) { leading.append(next.option); k += 2 }
+        }
+        if favoured.count == 1 && q.answers.count <= 1 {
+            let agrees = leading.isEmpty || leading == favoured
+            return Choice(chosen: favoured, explanation: answer, explicit: false, sure: agrees, conflicting: false)
+        }
+        if favoured.count > 1 {
+            return Choice(chosen: [], explanation: answer, explicit: false, sure: false, conflicting: true)
+        }
+        if !leading.isEmpty {
+            // Only the leading word: plain when it stands alone ("First." / "first, because").
+            let alone = j + 1 >= w.count || text.words[j + 1].clause != text.words[j].clause || leading.count > 1
+            return Choice(chosen: leading, explanation: answer, explicit: false, sure: alone, conflicting: false)
+        }
+        return Choice(chosen: [], explanation: answer, explicit: false, sure: false, conflicting: false)
+    }
+}

@@ -1,0 +1,180 @@
+import Testing
+import Foundation
+@testable import NSTQuiz
+
+/// What an answer asserts: true/false and choice phrasing, negation, keyword lists.
+@Suite struct VerdictReaderTests {
+    let bank = BankParser().parse(contentsOf: Paths.bank).bank!
+
+    @Test(arguments: [
+        ("False. The network is pretrained.", false),
+        ("The statement is false. Nothing is trained.", false),
+        ("I'd say false: VGG is used as it is.", false),
+        ("It's not true: only the image changes.", false),
+        ("answer: true\nbecause any image works", true),
+        ("TRUE — any painting works", true),
+        ("That is true: one image is enough.", true),
+        ("Verdict: false", false),
+    ])
+    func trueFalsePhrasings(_ answer: String, _ expected: Bool) {
+        #expect(VerdictReader.trueFalse(answer).value == expected, "\(answer)")
+    }
+
+    @Test(arguments: [
+        "It depends on the network.",
+        "True. Well, actually false.",
+        "It is true that VGG was trained on ImageNet.",   // true of something else, not a verdict
+    ])
+    func trueFalseItCannotTellIsUnsure(_ answer: String) {
+        #expect(VerdictReader.trueFalse(answer).value == nil, "\(answer)")
+    }
+
+    @Test(arguments: [
+        ("The second image was made with only three layers, so the first used all five.", "first"),
+        ("Image 1 used all five layers, you can see it in the crests.", "first"),
+        ("I'd say the first, because of the larger patterns.", "first"),
+        ("choice: second\nit has more texture", "second"),
+        ("The first image used only three layers; the second all five.", "second"),
+        ("The first image did not use all five layers.", "second"),
+        ("First, the second picture used only the first three layers.", "first"),
+        ("Second. It looks smoother.", "second"),
+        ("The second one used only three layers.", "first"),
+        ("The first one.", "first"),
+        ("Image two, because it has only small textures.", "second"),
+        ("Number 1: it was made with five layers.", "first"),
+    ])
+    func choicePhrasings(_ answer: String, _ expected: String) {
+        #expect(VerdictReader.choice(answer, question: bank.question(12)!).chosen == [expected], "\(answer)")
+    }
+
+    @Test func choiceThatSaysBothWaysIsUnsure() {
+        let r = VerdictReader.choice("The first used all five layers and the second used all five layers too.", question: bank.question(12)!)
+        #expect(r.chosen.isEmpty && r.conflicting)
+        #expect(VerdictReader.choice("They look alike.", question: bank.question(12)!).chosen.isEmpty)
+    }
+
+    /// The cases: unsure is "review", never "incorrect".
+    @Test func unreadableVerdictsAreForReviewNotWrong() {
+        let grader = QuizGrader(formula: KeyEqualityGrader.forShippedBank())
+        let g = grader.grade(bank.question(12)!, answer: "Both look the same to me.")
+        #expect(g.verdict == .review && g.needsReview && g.feedback.contains("choice: first"))
+        let t = grader.grade(bank.question(9)!, answer: "Hard to say.")
+        #expect(t.verdict == .review && t.needsReview && t.feedback.contains("answer: true"))
+    }
+}
+
+@Suite struct RubricJudgementTests {
+    let rubric = [RubricIdea(phrases: ["gram*", "correlat*"], label: "Gram matrices / channel correlations"),
+                  RubricIdea(phrases: ["minimi*", "reduc*"], label: "is minimised"),
+                  RubricIdea(phrases: ["differen*", "compar*"], label: "compares")]
+
+    @Test(arguments: [
+        "Style is NOT captured by Gram matrices.",
+        "It never uses correlations.",
+        "There are no Gram matrices here.",
+        "The loss works without Gram matrices.",
+        "It ignores the correlations between channels.",
+        "Gram matrices are not used.",
+        "It doesn't use Gram matrices.",
+        "Nothing like a Gram matrix appears.",
+    ])
+    func negationWithinTheClauseCancelsTheIdea(_ answer: String) {
+        let o = RubricMatcher.judge(answer, rubric: rubric)
+        #expect(!o.matched.contains("Gram matrices / channel correlations"), "\(answer)")
+        #expect(o.negated.contains("Gram matrices / channel correlations") && o.needsReview, "\(answer)")
+    }
+
+    @Test(arguments: [
+        "It compares the Gram matrices, not the pixels.",
+        "Not only the pixels: it compares Gram matrices.",
+        "No matter where the features are, it compares their Gram matrices.",
+        "It has nothing to do with pixels, but it compares Gram matrices.",
+    ])
+    func negationElsewhereDoesNotCancel(_ answer: String) {
+        #expect(RubricMatcher.judge(answer, rubric: rubric).matched.contains("Gram matrices / channel correlations"), "\(answer)")
+    }
+
+    @Test(arguments: [
+        "gram minimise difference",
+        "Gram, minimise, difference.",
+        "GRAM MINIMISE DIFFERENCE CORRELATION",
+        "The answer is gram correlation minimise reduce difference compare.",
+    ])
+    func keywordListsEarnNothing(_ answer: String) {
+        let o = RubricMatcher.judge(answer, rubric: rubric)
+        #expect(o.fraction == 0 && o.keywordList && o.needsReview, "\(answer): \(o)")
+    }
+
+    @Test func aSentenceWithTheSameWordsEarnsFullCredit() {
+        let o = RubricMatcher.judge("It compares the Gram matrices and the optimiser minimises the difference.", rubric: rubric)
+        #expect(o.fraction == 1 && !o.keywordList && !o.needsReview)
+    }
+
+    @Test func shortFragmentsWithOneIdeaAreNotAKeywordList() {
+        let o = RubricMatcher.judge("Feed-forward pass; then the Gram matrices are compared and minimised.", rubric: rubric)
+        #expect(o.fraction == 1 && !o.keywordList)
+    }
+
+    @Test func feedbackNamesIdeasByTheirLabels() {
+        let grader = QuizGrader(formula: KeyEqualityGrader.forShippedBank())
+        let bank = BankParser().parse(contentsOf: Paths.bank).bank!
+        let g = grader.grade(bank.question(4)!, answer: "It uses Gram matrices of the features.")
+        #expect(g.feedback.contains("“Gram matrices / channel correlations”"))
+        #expect(g.feedback.contains("misses “texture, colours and strokes (the style)”"))
+        #expect(!g.feedback.contains("…"))   // no word stems
+        #expect(g.suggested)
+    }
+}
+
+@Suite struct FormulaNotationTests {
+    @Test(arguments: [
+        ("Fˡ − Pˡ", "F − P"),
+        ("wₗ·(Gˡ − Aˡ)·Fˡ / (Nₗ²·Mₗ²)", "w·(G − A)·F / (N²·M²)"),
+        ("α_l*(F - P)", "alpha_l*(F - P)"),
+        ("β_{l}*w_{l}", "beta_l*w_l"),
+        ("F^l - P^l", "F - P"),
+        ("F^{l} - P^{l}", "F - P"),
+        ("β·w₁·F", "β·w_1·F"),
+        ("(Fˡ)ᵗ − η·G", "(F) − η·G"),
+        ("F^2 - l", "F^2 - l"),               // a power and a lone l are left alone
+    ])
+    func layerMarksAreDropped(_ typed: String, _ expected: String) {
+        #expect(FormulaNotation.normalise(typed) == expected)
+    }
+
+    @Test func theCheckerAcceptsTheNormalisedForms() {
+        let grader = QuizGrader(formula: CheckerGrader())
+        let bank = BankParser().parse(contentsOf: Paths.bank).bank!
+        for (n, typed) in [(2, "Fˡ − Pˡ"), (5, "wₗ·(Gˡ − Aˡ)·Fˡ / (Nₗ²·Mₗ²)"), (6, "α_l*(F - P) + β*w_l*(G - A)*F/(N^2*M^2)")] {
+            let g = grader.grade(bank.question(n)!, answer: typed)
+            #expect(g.verdict == .correct, "Q\(n) \(typed): \(g.feedback)")
+        }
+    }
+}
+
+@Suite struct AnticipatedMistakeTests {
+    let bank = BankParser().parse(contentsOf: Paths.bank).bank!
+    let grader = QuizGrader(formula: CheckerGrader())
+
+    @Test func printedKeyOfQuestion7GetsTheAuthorsMessagesAndTheCheckersDiagnosis() {
+        let g = grader.grade(bank.question(7)!, answer: "F_l - eta*alpha*(F_l - P_l) + beta*w_1*(1/(N_l^2*M_l^2))*F_l'*(G_l - A_l)")
+        #expect(g.verdict == .incorrect && g.score == 0)
+        #expect(g.feedback.contains("weight of layer 1"))            // the w₁
+        #expect(g.feedback.contains("escapes the −η"))               // the parentheses
+        #expect(g.feedback.contains("M×N"))                          // the transpose, from the checker
+        #expect(g.diagnosis.filter { $0.kind == "anticipated" }.count == 2)
+    }
+
+    @Test func aWrongSymbolAloneIsStillWrongButTheRestIsSaidToBeRight() {
+        let g = grader.grade(bank.question(5)!, answer: "w_1*(G - A)*F/(N^2*M^2)")
+        #expect(g.verdict == .incorrect && g.feedback.contains("With that corrected, the formula is right."))
+    }
+
+    @Test func forbiddenNumbersAreRefusedBeforeGradingAndCostNoAttempt() {
+        let g = grader.grade(bank.question(5)!, answer: "w*(G - A)*F/(64^2*M^2)")
+        #expect(g.verdict == .invalid && g.feedback.contains("64 is not allowed"))
+        // The lexer's tokens, not substrings: 640 and a symbol named like a number are fine to parse.
+        let ok = grader.grade(bank.question(5)!, answer: "w*(G - A)*F/(N^2*M^2)*640/640")
+        #expect(ok.verdict != .invalid)
+    }
+}
