@@ -105,31 +105,36 @@ OPTIONS:
     static let styleDepth = #"""
 OVERVIEW: The quiz's question 12: first 3 vs all 5 style layers, everything else identical.
 
-Restyles the content image twice with the same settings, once with the
-style layers conv1_1, conv2_1, conv3_1 and once with conv1_1 … conv5_1
-(rectified outputs, as in Gatys et al. and Keras), then scores both
-outputs with the same network at all five layers. Losses are the
-quiz's: ½Σ(F−P)² and Σ(G−A)²/(4N²M²). Writes into --output-dir:
-  layers-3.png, layers-5.png  the two images (with .json sidecars)
-  figure.png    content | style | 3 layers | 5 layers, labelled
-  curves.svg    loss per evaluation of both runs
-  metrics.json  E_l of both images at the five layers, content loss:
-                {"runs": {"3": {"style_loss": {"conv1_1": …}, …},
-                          "5": …}}
-  report.html   all of the above in one self-contained page
+Restyles the sea turtle with the Great Wave twice, everything identical
+but the style layers: conv1_1–conv3_1 (first 3), then conv1_1–conv5_1
+(all 5; each name means the layer's rectified output). Then it scores
+the photo and both images with the same network at all five layers:
+E_l = Σ(G−A)²/(4N²M²), the quiz's style loss. Shallow layers see fine
+texture, deep layers larger structure: expect both images to take on
+the painting's brush texture, and only the 5-layer one its swirls and
+crests (its E_l at conv4_1 and conv5_1 well below the 3-layer one's).
 
-The default images live in Examples/images/ (Examples/images/README.md
-says where to download them). Example:
-  nst experiment style-depth --size 384
+Writes one complete set into --output-dir (a folder of its own; an
+interrupted or failed run leaves the previous set untouched):
+  layers-3.png, layers-5.png   the two images, with .json sidecars
+  figure.png     photo | painting | 3 layers | 5 layers, with credits
+  curves.svg     objective and E_l per layer against evaluation
+  metrics.json   E_l of the photo and of both images, content loss
+  report.html    all of it in one page
+and prints the table, one sentence that reads it, and the report's
+path. Images: Examples/images/ (credits in its README.md).
+
+Examples:
+  nst experiment style-depth
+  nst experiment style-depth --style-weight 1e6 --output-dir out/b1e6
 
 USAGE: nst experiment style-depth <options>
 
 OPTIONS:
   --content <content>     Content image. (default: Examples/images/sea-turtle.jpg)
   --style <style>         Style image. (default: Examples/images/great-wave.jpg)
-  --output-dir <output-dir>
-                          Folder for the images, figure, metrics and report. (default:
-                          out/style-depth)
+  --output-dir <dir>      Folder for the images, figure, metrics and report (default:
+                          out/style-depth; out/style-grid with --grid).
   --content-layer <content-layer>
                           Content layer (block5_conv2 in the TensorFlow tutorial). (default:
                           conv5_2)
@@ -137,9 +142,11 @@ OPTIONS:
                           What a layer name means: relu = the rectified output (Gatys' Caffe model,
                           Keras' blockN_convM), conv = before the ReLU. (values: relu, conv;
                           default: relu)
-  --size <size>           Longest side of the images, in pixels. (default: 384)
-  --iterations <iterations>
-                          Evaluations per run (one VGG forward+backward each). (default: 150)
+  --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
+  --iterations <n>        Evaluations per run, one VGG forward+backward each (default: 150; 100 per
+                          cell with --grid).
+  --grid                  Gatys et al.'s Fig. 3 instead: rows match the first 1…5 style layers,
+                          columns use --style-weight ÷10, ×1 and ×10; writes grid.png and grid.json.
   --content-weight <content-weight>
                           α: weight of the content loss ½Σ(F−P)². (default: 1.0)
   --style-weight <style-weight>
