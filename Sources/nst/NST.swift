@@ -1,4 +1,5 @@
 import ArgumentParser
+import NSTVersion
 
 @main
 struct NST: ParsableCommand {
@@ -9,6 +10,7 @@ struct NST: ParsableCommand {
         Start with `nst quiz`. Check a gradient you derived with `nst check`.
         Regenerate the quiz's experiment with `nst experiment style-depth`.
         """,
+        version: NSTVersion.string,
         subcommands: [
             QuizCommand.self, CheckCommand.self, TransferCommand.self, ExperimentCommand.self,
             ShowCommand.self, ModelCommand.self, BankCommand.self, BenchCommand.self,
