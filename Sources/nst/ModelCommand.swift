@@ -65,7 +65,7 @@ extension ModelCommand {
             let destination = ModelStore.url(forName: ModelStore.defaultModelName)
             if ifMissing, FileManager.default.fileExists(atPath: destination.path) {
                 do {
-                    let summary = try ModelSummary(url: destination, checksum: false)
+                    let summary = try ModelFileSummary(url: destination, checksum: false)
                     guard summary.check.architecture == .vgg16 else { throw WeightFileError(file: destination.path, "not VGG16") }
                     print("nst: VGG16 model already installed: \(destination.path)")
                     return
@@ -98,6 +98,8 @@ extension ModelCommand {
 extension ModelCommand {
     enum SourceFormat: String, ExpressibleByArgument, CaseIterable {
         case auto, safetensors, onnx, kerasH5 = "keras-h5", keras
+        /// nil for auto: detected from the file.
+        var format: ModelImport.Format? { ModelImport.Format(rawValue: rawValue) }
     }
 
     struct Import: ParsableCommand {
@@ -151,14 +153,7 @@ extension ModelCommand {
 
         func run() throws {
             let url = URL(fileURLWithPath: file)
-            let kind = try format == .auto ? detectFormat(url) : format
-            let result: ModelImport.Result
-            switch kind {
-            case .safetensors: result = try ModelImport.fromSafeTensors(url, architecture: architecture)
-            case .onnx: result = try ModelImport.fromONNX(url, architecture: architecture)
-            case .kerasH5, .auto: result = try ModelImport.fromKerasH5(url, architecture: architecture)
-            case .keras: result = try ModelImport.fromKerasArchive(url, architecture: architecture)
-            }
+            let (result, kind) = try ModelImport.load(url, file: file, format: format.format, architecture: architecture)
             let modelName = name ?? result.check.architecture.rawValue
             let destination = ModelStore.url(forName: modelName)
             if FileManager.default.fileExists(atPath: destination.path), !force {
@@ -173,48 +168,10 @@ extension ModelCommand {
             print("  \(result.check.architecture.rawValue), \(result.check.parameterCount) parameters, from \(file) (\(kind.rawValue))")
             print("  preprocessing: \(metadata.summary)")
         }
-
-        /// By extension, then by the first bytes (HDF5 signature; safetensors' length + '{').
-        func detectFormat(_ url: URL) throws -> SourceFormat {
-            switch url.pathExtension.lowercased() {
-            case "safetensors": return .safetensors
-            case "onnx": return .onnx
-            case "h5", "hdf5": return .kerasH5
-            case "keras": return .keras
-            default: break
-            }
-            guard let handle = FileHandle(forReadingAtPath: url.path) else { throw WeightFileError(file: file, "no such file or not readable") }
-            defer { try? handle.close() }
-            let head = [UInt8](handle.readData(ofLength: 9))
-            if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .kerasH5 }
-            if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .keras }      // "PK": a zip
-            if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }
-            if head.first == 0x08 { return .onnx }        // ModelProto field 1 (ir_version), varint
-            throw CLIError("\(file): unknown format (not safetensors, ONNX, HDF5 or a .keras zip); name it .safetensors, .onnx, .h5 or .keras, or pass --format")
-        }
     }
 }
 
 // MARK: - info, list, path
-
-/// What `nst model info` and `list` show about a model file.
-fileprivate struct ModelSummary {
-    var url: URL
-    var file: SafeTensorsFile
-    var check: VGGCheck
-    var metadata: ModelMetadata
-    var bytes: Int
-    var sha256: String?
-
-    init(url: URL, checksum: Bool) throws {
-        self.url = url
-        file = try SafeTensorsFile.read(url)
-        metadata = try ModelMetadata(file.metadata, file: url.path)
-        check = try VGGLayout.check(file.tensors, architecture: metadata.architecture, file: url.path)
-        bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        sha256 = checksum ? try SHA256.hex(ofFile: url) : nil
-    }
-}
 
 extension ModelCommand {
     struct Info: ParsableCommand {
@@ -235,7 +192,7 @@ extension ModelCommand {
 
         func run() throws {
             let url = try ModelStore.resolve(model)
-            let s = try ModelSummary(url: url, checksum: true)
+            let s = try ModelFileSummary(url: url, checksum: true)
             let isDefault = ModelStore.defaultModel()?.standardizedFileURL == url.standardizedFileURL
             print("name: \(url.deletingPathExtension().lastPathComponent)\(isDefault ? " (default)" : "")")
             print("path: \(url.path)")
@@ -269,7 +226,7 @@ extension ModelCommand {
             for url in models {
                 let name = url.deletingPathExtension().lastPathComponent
                 let mark = url == defaultURL ? " *" : ""
-                if let s = try? ModelSummary(url: url, checksum: false) {
+                if let s = try? ModelFileSummary(url: url, checksum: false) {
                     print("\(name)\(mark)\t\(s.check.architecture.rawValue)\t\(formatBytes(s.bytes))\t\(url.path)")
                 } else {
                     print("\(name)\(mark)\tunreadable\t-\t\(url.path)")
