@@ -74,12 +74,12 @@ let package = Package(
         .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG"]),
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
-            "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
+            "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
             "NSTStyle", "NSTCheck", "NSTQuiz", "NSTBench", "NSTVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor", "NSTGradCheck"]),
+        .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor"]),
         .testTarget(name: "NSTLayersTests", dependencies: ["NSTTensor", "NSTLayers", "NSTGradCheck"]),
         .testTarget(name: "NSTWeightsTests", dependencies: ["NSTWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTVGGTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTGradCheck"],
