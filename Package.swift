@@ -10,7 +10,7 @@
 //   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
-//   NSTQuiz → NSTCheck
+//   NSTQuiz → NSTCheck, NSTFormula, NSTTensor
 //   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)
 //   NSTVersion (the version `nst --version` prints; no dependencies)
 //   nst (thin CLI) → everything
