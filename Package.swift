@@ -6,7 +6,7 @@
 // Modules depend one way:
 //   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
-//   NSTWeights (safetensors / ONNX / HDF5 readers; no BLAS)
+//   NSTWeights (safetensors / ONNX / HDF5 readers, the model store and installer; no BLAS)
 //   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
@@ -15,8 +15,8 @@
 //   NSTVersion (the version `nst --version` prints; no dependencies)
 //   nst (thin CLI) → everything
 //
-// Each target declares exactly the modules its files import (checked with
-// `swift build --explicit-target-dependency-import-check error`).
+// Each target declares exactly the modules its files import, transitive ones included
+// (Tests/NSTCLITests/PackageGraphTests.swift checks it).
 import PackageDescription
 
 // The engine's own loops (Winograd transforms, ReLU, pooling) are compiled for the CPU that
