@@ -205,7 +205,8 @@ public enum Bench {
             }
             results.append(r)
         }
-        let exponent = scalingExponent(results)
+        let exponent = scalingExponent(pixels: results.map { Double($0.width * $0.height) },
+                                        seconds: results.map { $0.iteration.median })
         if let exponent {
             log(String(format: "scaling: iteration time ∝ pixels^%.3f (least squares over %d sizes)", exponent, results.count))
         }
@@ -216,11 +217,12 @@ public enum Bench {
                            scaling_exponent: exponent, sizes: results.map { $0.json() })
     }
 
-    /// Least-squares slope of log(iteration time) against log(pixels), from two sizes up:
-    /// 1 = time linear in the pixel count.
-    static func scalingExponent(_ results: [SizeResult]) -> Double? {
-        guard results.count >= 2 else { return nil }
-        let xs = results.map { Foundation.log(Double($0.width * $0.height)) }, ys = results.map { Foundation.log($0.iteration.median) }
+    /// Least-squares slope of log(seconds) against log(pixels), from two distinct sizes up:
+    /// 1 = time linear in the pixel count; nil for fewer sizes.
+    public static func scalingExponent(pixels: [Double], seconds: [Double]) -> Double? {
+        precondition(pixels.count == seconds.count, "one time per size")
+        guard pixels.count >= 2 else { return nil }
+        let xs = pixels.map { Foundation.log($0) }, ys = seconds.map { Foundation.log($0) }
         let mx = xs.reduce(0, +) / Double(xs.count), my = ys.reduce(0, +) / Double(ys.count)
         let sxy = zip(xs, ys).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }, sxx = xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
         return sxx > 0 ? sxy / sxx : nil
