@@ -58,3 +58,32 @@ public struct ModelFileSummary {
         sha256 = checksum ? try SHA256.hex(ofFile: url) : nil
     }
 }
+
+extension ModelFileSummary {
+    /// What `nst model info --json` prints (keys sorted by the encoder).
+    public struct Report: Encodable {
+        public struct Preprocessing: Encodable {
+            var channel_order: String, input_scale: Float, mean: [Float], std: [Float]
+        }
+        public struct Layer: Encodable {
+            var name: String, keras_name: String, weight_name: String, shape: [Int]
+        }
+        var name: String, `default`: Bool, path: String
+        var architecture: String, conv_layers: Int, standard_widths: Bool, parameters: Int
+        var size_bytes: Int, sha256: String?, preprocessing: Preprocessing
+        var source: String, license: String, layers: [Layer]
+    }
+
+    public func report(isDefault: Bool) -> Report {
+        Report(name: url.deletingPathExtension().lastPathComponent, default: isDefault, path: url.path,
+               architecture: check.architecture.rawValue, conv_layers: check.architecture.convs.count,
+               standard_widths: check.standardWidths, parameters: check.parameterCount, size_bytes: bytes, sha256: sha256,
+               preprocessing: .init(channel_order: metadata.channelOrder.rawValue, input_scale: metadata.inputScale,
+                                    mean: metadata.mean, std: metadata.std),
+               source: metadata.source, license: metadata.license,
+               layers: check.architecture.convs.map { conv in
+                   Report.Layer(name: conv.name, keras_name: conv.kerasName, weight_name: conv.weightName,
+                         shape: file.tensors[conv.weightName]?.shape ?? [])
+               })
+    }
+}

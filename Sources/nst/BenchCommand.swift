@@ -141,11 +141,7 @@ struct BenchCommand: ParsableCommand {
                 return ({ done, seconds in bar.update(done, values: [("iteration_s", seconds)]) }, { bar.finish() })
             })
         let report = try Bench.run(weights: weights, modelDescription: modelDescription, settings: settings, output: output)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        }
+        if json { try printJSON(report) }
     }
 }
 

@@ -178,22 +178,28 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an installed model: architecture, layers, preprocessing, checksum.",
             discussion: """
-            Output is `key: value` lines followed by one line per conv layer, easy to read and to parse.
+            Output is `key: value` lines followed by one line per conv layer, easy to read and to parse;
+            --json prints the same as one JSON object.
 
             Examples:
               nst model info
               nst model info vgg19
               nst model info ~/Downloads/vgg16.safetensors
+              nst model info --json
             """
         )
 
         @Argument(help: ArgumentHelp("Installed model name or path to a .safetensors file (default: the default model).", valueName: "model"))
         var model: String?
 
+        @Flag(help: "Print one JSON object instead of the key: value lines.")
+        var json = false
+
         func run() throws {
             let url = try ModelStore.resolve(model)
             let s = try ModelFileSummary(url: url, checksum: true)
             let isDefault = ModelStore.defaultModel()?.standardizedFileURL == url.standardizedFileURL
+            if json { return try printJSON(s.report(isDefault: isDefault)) }
             print("name: \(url.deletingPathExtension().lastPathComponent)\(isDefault ? " (default)" : "")")
             print("path: \(url.path)")
             print("architecture: \(s.check.architecture.rawValue) (\(s.check.architecture.convs.count) conv layers\(s.check.standardWidths ? "" : ", non-standard widths"))")
@@ -213,10 +219,26 @@ extension ModelCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List installed models (name, architecture, size, path), one per line.")
+            abstract: "List installed models (name, architecture, size, path), one per line.",
+            discussion: "The default model is marked *. --json prints a JSON array instead.")
+
+        @Flag(help: "Print a JSON array (name, default, architecture or null if unreadable, size_bytes, path).")
+        var json = false
+
+        struct Entry: Encodable {
+            var name: String, `default`: Bool, architecture: String?, size_bytes: Int?, path: String
+        }
 
         func run() throws {
             let models = ModelStore.installedModels()
+            if json {
+                let defaultURL = ModelStore.defaultModel()
+                return try printJSON(models.map { url in
+                    let s = try? ModelFileSummary(url: url, checksum: false)
+                    return Entry(name: url.deletingPathExtension().lastPathComponent, default: url == defaultURL,
+                                 architecture: s?.check.architecture.rawValue, size_bytes: s?.bytes, path: url.path)
+                })
+            }
             guard !models.isEmpty else {
                 print("no models installed in \(ModelStore.cacheDirectory.path)")
                 printError("nst: \(ModelStore.missingModelHint)")
