@@ -9,5 +9,5 @@ swift build
 .build/debug/nst model fetch --if-missing
 swift test 2>&1 | tee .build/test.log
 # The fuzz smoke: every libFuzzer target builds and runs for 5 s on its seeds (docs/fuzzing.md;
-# about 5 minutes on a fresh clone, docs/measurements/2026-12-02-fuzz-smoke.md).
+# 3–5 minutes on a fresh clone, docs/measurements/2026-12-02-fuzz-smoke.md).
 bash scripts/fuzz.sh --seconds 5
