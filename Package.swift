@@ -6,12 +6,17 @@
 // Modules depend one way:
 //   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
-//   NSTWeights (safetensors / ONNX / HDF5 readers; no BLAS)
+//   NSTWeights (safetensors / ONNX / HDF5 readers, the model store and installer; no BLAS)
 //   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
-//   NSTQuiz → NSTCheck, NSTTerminal, _CEdit (knows the checker, not the engine)
+//   NSTQuiz → NSTCheck, NSTFormula, NSTTensor, _CEdit (line editing)
+//   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)
+//   NSTVersion (the version `nst --version` prints; no dependencies)
 //   nst (thin CLI) → everything
+//
+// Each target declares exactly the modules its files import, transitive ones included
+// (Tests/NSTCLITests/PackageGraphTests.swift checks it).
 import PackageDescription
 
 // The engine's own loops (Winograd transforms, ReLU, pooling) are compiled for the CPU that
@@ -25,6 +30,11 @@ let engineSettings: [SwiftSetting] = Context.environment["NST_PORTABLE"] == "1" 
 #else
 let engineSettings: [SwiftSetting] = []
 #endif
+
+// The libFuzzer targets (Tests/Fuzz) are declared only when NST_FUZZ=1: they link only with
+// -sanitize=fuzzer, which scripts/fuzz.sh passes. A plain `swift build` / `swift test` never
+// sees them.
+let fuzzing = Context.environment["NST_FUZZ"] == "1"
 
 let package = Package(
     name: "nst",
@@ -57,35 +67,60 @@ let package = Package(
         .target(name: "NSTGradCheck"),
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
         .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib"]),
-        .target(name: "NSTVGG", dependencies: ["NSTLayers", "NSTWeights"]),
+        .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTVGG", "NSTImage"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage"]),
         .target(name: "NSTFormula"),
-        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTGradCheck"]),
+        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck"]),
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
-        .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTTerminal", "_CEdit"],
+        .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTFormula", "NSTTensor", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG"]),
+        .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
-            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTTerminal", "NSTWeights",
+            "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
+            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTBench", "NSTVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Fuzz targets: a package of their own in Tests/Fuzz (scripts/fuzz.sh), never built here.
-
-        .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor", "NSTGradCheck"]),
-        .testTarget(name: "NSTLayersTests", dependencies: ["NSTLayers", "NSTGradCheck"]),
+        .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor"]),
+        .testTarget(name: "NSTLayersTests", dependencies: ["NSTTensor", "NSTLayers", "NSTGradCheck"]),
         .testTarget(name: "NSTWeightsTests", dependencies: ["NSTWeights"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NSTVGGTests", dependencies: ["NSTVGG", "NSTGradCheck", "NSTImage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NSTVGGTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTGradCheck"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTImageTests", dependencies: ["NSTImage", "NSTTerminal"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NSTStyleTests", dependencies: ["NSTStyle", "NSTGradCheck"]),
+        .testTarget(name: "NSTStyleTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTImage",
+                                                          "NSTStyle", "NSTGradCheck"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
-        .testTarget(name: "NSTCheckTests", dependencies: ["NSTCheck"]),
+        .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz"]),
-        // End-to-end: runs the built `nst` binary as a user would.
+        .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),
+        // End-to-end: runs the built `nst` binary as a user would (and checks the docs' links).
         .testTarget(name: "NSTCLITests", dependencies: ["nst"]),
     ]
 )
+
+if fuzzing {
+    /// One executable per fuzz target: Tests/Fuzz/<name>/main.swift, seeds in Tests/Fuzz/corpus/<name>/.
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+        .executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzDriver"] + dependencies, path: "Tests/Fuzz/\(name)")
+    }
+    package.targets += [
+        // The libFuzzer entry points and the checks several targets share.
+        .target(name: "FuzzDriver", path: "Tests/Fuzz/Driver"),
+        .target(name: "ImageChecks", dependencies: ["FuzzDriver", "NSTImage"], path: "Tests/Fuzz/ImageChecks"),
+        .target(name: "QuizChecks", dependencies: ["FuzzDriver", "NSTQuiz"], path: "Tests/Fuzz/QuizChecks"),
+        fuzzTarget("formula", ["NSTFormula"]),
+        fuzzTarget("bank", ["QuizChecks", "NSTQuiz"]),
+        fuzzTarget("answers", ["QuizChecks", "NSTQuiz"]),
+        fuzzTarget("safetensors", ["NSTWeights"]),
+        fuzzTarget("onnx", ["NSTWeights"]),
+        fuzzTarget("zip", ["NSTWeights"]),
+        fuzzTarget("png", ["ImageChecks"]),
+        fuzzTarget("jpeg", ["ImageChecks"]),
+    ]
+}
 
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + engineSettings

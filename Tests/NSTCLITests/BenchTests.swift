@@ -4,7 +4,7 @@ import Foundation
 @Suite("nst bench, end to end")
 struct BenchTests {
     @Test func tinyRunWithRandomWeightsPrintsTheJSONContract() throws {
-        let r = try NSTBinary.run(["bench", "--random-weights", "--sizes", "32,40", "--iterations", "1", "--warmup", "0",
+        let r = try NSTBinary.run(["bench", "--random-weights", "--sizes", "32,40", "--repeat", "1", "--warmup", "0",
                                    "--roofline-size", "128", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
@@ -28,6 +28,7 @@ struct BenchTests {
         // 32×24 through conv5_2: 4 × direct multiply-adds.
         #expect(abs(((s["gflop"] as? Double) ?? 0) - 4 * 223_100_928 / 1e9) < 1e-6)
         #expect(r.stderr.contains("roofline"))
+        #expect(object?["repeat"] as? Int == 1)
     }
 
     @Test func withoutAModelItSaysWhichCommandFetchesOne() throws {
@@ -36,7 +37,7 @@ struct BenchTests {
         defer { try? FileManager.default.removeItem(at: empty) }
         var env = ProcessInfo.processInfo.environment
         env["XDG_CACHE_HOME"] = empty.path
-        let r = try NSTBinary.run(["bench", "--sizes", "32", "--iterations", "1", "--roofline-size", "64"], environment: env)
+        let r = try NSTBinary.run(["bench", "--sizes", "32", "--repeat", "1", "--roofline-size", "64"], environment: env)
         #expect(r.status != 0 && r.status < 128)
         #expect(r.stderr.contains("nst model fetch") && r.stderr.contains("--random-weights"), "\(r.stderr)")
     }
@@ -50,5 +51,8 @@ struct BenchTests {
         #expect(layer.status != 0 && layer.stderr.contains("conv5_2") && layer.stderr.contains("block4_conv2"))
         let pooling = try NSTBinary.run(["bench", "--pooling", "median"])
         #expect(pooling.status != 0 && pooling.stderr.contains("max") && pooling.stderr.contains("avg"))
+        // --iterations counts optimiser evaluations elsewhere; bench's old name for --repeat names the new one.
+        let renamed = try NSTBinary.run(["bench", "--random-weights", "--iterations", "3"])
+        #expect(renamed.status == 64 && renamed.stderr.contains("--repeat 10"), "\(renamed.stderr)")
     }
 }

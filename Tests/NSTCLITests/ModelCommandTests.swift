@@ -51,6 +51,9 @@ import Testing
         let list = try box.run(["model", "list"])
         #expect(list.status == 0)
         #expect(list.stderr.contains("nst model fetch"))
+        let listJSON = try box.run(["model", "list", "--json"])
+        let emptyList = try JSONSerialization.jsonObject(with: Data(listJSON.stdout.utf8)) as? [Any]
+        #expect(listJSON.status == 0 && emptyList?.isEmpty == true, "\(listJSON.stdout)")
     }
 
     @Test func importKerasH5ThenInfoAndList() throws {
@@ -76,6 +79,24 @@ import Testing
         let list = try box.run(["model", "list"])
         #expect(list.stdout == "vgg19 *\tvgg19\t\(list.stdout.split(separator: "\t")[2])\t\(path.path)\n")
         #expect(try box.run(["model", "path"]).stdout == path.path + "\n")
+
+        // --json: the same facts as one object (info) and an array (list).
+        let infoJSON = try box.run(["model", "info", "--json"])
+        #expect(infoJSON.status == 0, "\(infoJSON.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(infoJSON.stdout.utf8)) as? [String: Any])
+        #expect(object["name"] as? String == "vgg19" && object["default"] as? Bool == true && object["path"] as? String == path.path)
+        #expect(object["architecture"] as? String == "vgg19" && object["conv_layers"] as? Int == 16 && object["parameters"] as? Int == 626)
+        #expect(object["standard_widths"] as? Bool == false && object["sha256"] as? String == sha)
+        let preprocessing = try #require(object["preprocessing"] as? [String: Any])
+        #expect(preprocessing["channel_order"] as? String == "BGR" && preprocessing["input_scale"] as? Double == 255)
+        let layers = try #require(object["layers"] as? [[String: Any]])
+        #expect(layers.count == 16 && layers.last?["keras_name"] as? String == "block5_conv4" && layers.last?["shape"] as? [Int] == [2, 2, 3, 3])
+        let listJSON = try box.run(["model", "list", "--json"])
+        #expect(listJSON.status == 0, "\(listJSON.stderr)")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(listJSON.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.count == 1 && entries.first?["name"] as? String == "vgg19" && entries.first?["default"] as? Bool == true)
+        #expect(entries.first?["architecture"] as? String == "vgg19" && entries.first?["path"] as? String == path.path)
+        #expect(((entries.first?["size_bytes"] as? Int) ?? 0) > 0)
     }
 
     @Test func importOnnxKeras3AndSafetensorsUnderNames() throws {

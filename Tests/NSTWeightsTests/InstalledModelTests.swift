@@ -24,7 +24,7 @@ struct InstalledModelTests {
         #expect(file.tensors.count == 26)
         #expect(try ModelMetadata(file.metadata, file: url.path) == .caffe(architecture: .vgg16, source: ModelImport.detectTumorSource, license: ModelImport.vggLicense))
         #expect(file.metadata["source.sha256"] == DefaultModel.onnxSHA256)
-        // Same bytes as the fetch measured for README.d/weights.md.
+        // The bytes every fetch has installed (docs/measurements/2026-11-29-model-fetch.md).
         #expect(try SHA256.hex(ofFile: url) == "ba8ef30b1712c594bfffdc41566a4a9081ef93babcfa4fc3a0508829e42d9af8")
     }
 }
