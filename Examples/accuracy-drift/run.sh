@@ -54,7 +54,7 @@ run() {  # run <config> <weight>: one transfer, its sidecar in $OUT/<config>-<we
 }
 
 for image in "$CONTENT" "$STYLE"; do
-    [ -f "$image" ] || { echo "run.sh: $image not found: run scripts/setup.sh (it links the shared images into Examples/images/) or set CONTENT and STYLE" >&2; exit 2; }
+    [ -f "$image" ] || { echo "run.sh: $image not found: the experiment images ship in Examples/images/; set CONTENT and STYLE for others" >&2; exit 2; }
 done
 
 echo "== load before: $(uptime)"

@@ -107,15 +107,19 @@ public enum SVGChart {
         /// (x, y) points; y ≤ 0 or non-finite points are left out (log scale).
         public var points: [(x: Double, y: Double)]
         public var dashed = false
-        public init(name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
-            self.name = name; self.color = color; self.points = points; self.dashed = dashed
+        /// Drawn as dots, not joined.
+        public var dots = false
+        public init(name: String, color: String, points: [(x: Double, y: Double)], dashed: Bool = false, dots: Bool = false) {
+            self.name = name; self.color = color; self.points = points; self.dashed = dashed; self.dots = dots
         }
     }
 
     /// One chart as an SVG group (`<g>`) whose top-left corner is at (`x`, `y`) of the
     /// enclosing <svg> (see `document`).
+    public enum Legend { case none, topRight, bottomLeft }
+
     public static func chart(_ series: [Series], title: String, xLabel: String, yLabel: String,
-                             width: Int = 640, height: Int = 300, x: Int = 0, y: Int = 0) -> String {
+                             width: Int = 640, height: Int = 300, x: Int = 0, y: Int = 0, legend: Legend = .topRight) -> String {
         let left = 70.0, right = 16.0, top = 28.0, bottom = 44.0
         let w = Double(width) - left - right, h = Double(height) - top - bottom
         let all = series.flatMap(\.points).filter { $0.y > 0 && $0.y.isFinite }
@@ -144,13 +148,28 @@ public enum SVGChart {
         s += "<text x=\"\(fmt(left + w / 2))\" y=\"\(height - 6)\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         s += "<text transform=\"translate(14 \(fmt(top + h / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
         for (k, one) in series.enumerated() {
-            let pts = one.points.filter { $0.y > 0 && $0.y.isFinite }
-                .map { "\(fmt(px($0.x))),\(fmt(py(max($0.y, pow(10, lo)))))" }.joined(separator: " ")
+            let visible = one.points.filter { $0.y > 0 && $0.y.isFinite }
             let dash = one.dashed ? " stroke-dasharray=\"5 4\"" : ""
-            s += "<polyline fill=\"none\" stroke=\"\(one.color)\" stroke-width=\"1.5\"\(dash) points=\"\(pts)\"/>\n"
-            let ly = top + 12 + Double(k) * 15
-            s += "<line x1=\"\(fmt(left + w - 170))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(left + w - 154))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(one.color)\" stroke-width=\"2\"\(dash)/>"
-            s += "<text x=\"\(fmt(left + w - 150))\" y=\"\(fmt(ly))\">\(escape(one.name))</text>\n"
+            if one.dots {
+                for p in visible {
+                    s += "<circle cx=\"\(fmt(px(p.x)))\" cy=\"\(fmt(py(max(p.y, pow(10, lo)))))\" r=\"4\" fill=\"\(one.color)\"/>"
+                }
+            } else if !visible.isEmpty {
+                let pts = visible.map { "\(fmt(px($0.x))),\(fmt(py(max($0.y, pow(10, lo)))))" }.joined(separator: " ")
+                s += "<polyline fill=\"none\" stroke=\"\(one.color)\" stroke-width=\"1.5\"\(dash) points=\"\(pts)\"/>\n"
+            }
+            let lx: Double, ly: Double
+            switch legend {
+            case .none: continue
+            case .topRight: lx = left + w - 190; ly = top + 12 + Double(k) * 15
+            case .bottomLeft: lx = left + 8; ly = top + h - 8 - Double(series.count - 1 - k) * 15
+            }
+            if one.dots {
+                s += "<circle cx=\"\(fmt(lx + 8))\" cy=\"\(fmt(ly - 4))\" r=\"4\" fill=\"\(one.color)\"/>"
+            } else {
+                s += "<line x1=\"\(fmt(lx))\" y1=\"\(fmt(ly - 4))\" x2=\"\(fmt(lx + 16))\" y2=\"\(fmt(ly - 4))\" stroke=\"\(one.color)\" stroke-width=\"2\"\(dash)/>"
+            }
+            s += "<text x=\"\(fmt(lx + 20))\" y=\"\(fmt(ly))\">\(escape(one.name))</text>\n"
         }
         return s + "</g>\n"
     }
@@ -210,17 +229,31 @@ public enum StyleDepthReport {
             return pts.isEmpty ? nil : SVGChart.Series(name: "\(key == "3" ? "first 3" : "all 5") style layers", color: colors[key]!, points: pts)
         }
         let panelW = 330, panelH = 230, totalW = 3 * panelW, totalH = 300
-        var svg = SVGChart.chart(["3", "5"].compactMap { series($0) { $0.total } },
+        // The objective's legend also explains the panels' marks.
+        let keys: [SVGChart.Series] = [
+            .init(name: "photo (both runs' start)", color: "#777", points: [], dashed: true),
+            .init(name: "3-layer image, as written", color: colors["3"]!, points: [], dots: true),
+            .init(name: "5-layer image, as written", color: colors["5"]!, points: [], dots: true),
+        ]
+        var svg = SVGChart.chart(["3", "5"].compactMap { series($0) { $0.total } } + keys,
                               title: "Objective α·content + β·Σ E_l (accepted iterates)", xLabel: "evaluation",
                               yLabel: "objective (log)", width: totalW, height: totalH)
         for (i, layer) in m.evaluationLayers.enumerated() {
             var s = ["3", "5"].compactMap { series($0) { $0.styleLoss[layer] } }
-            if let photo = m.contentImage.styleLoss[layer], let last = m.runs.values.map({ $0.evaluations }).max() {
-                s.append(.init(name: "photo", color: "#777", points: [(0, photo), (Double(last), photo)], dashed: true))
+            let last = Double(m.runs.values.map(\.evaluations).max() ?? 1)
+            if let photo = m.contentImage.styleLoss[layer] {
+                s.append(.init(name: "photo", color: "#777", points: [(0, photo), (last, photo)], dashed: true))
             }
-            let note = s.count < 3 ? " (3-layer run: not optimised)" : ""
+            // Each final image as written, scored at this layer (the 3-layer one too, where
+            // it never optimised this layer).
+            for key in ["3", "5"] {
+                if let v = m.runs[key]?.styleLoss[layer] {
+                    s.append(.init(name: "\(key)-layer image", color: colors[key]!, points: [(last, v)], dots: true))
+                }
+            }
+            let note = m.runs["3"]?.styleLayersUsed.contains(layer) == false ? " (3-layer run: not optimised)" : ""
             svg += SVGChart.chart(s, title: "E_l at \(layer)\(note)", xLabel: "evaluation", yLabel: "E_l (log)",
-                                  width: panelW, height: panelH, x: (i % 3) * panelW, y: totalH + (i / 3) * panelH)
+                                  width: panelW, height: panelH, x: (i % 3) * panelW, y: totalH + (i / 3) * panelH, legend: .none)
         }
         return SVGChart.document(width: totalW, height: totalH + 2 * panelH, svg)
     }

@@ -6,7 +6,7 @@ func fixture(_ name: String) -> URL {
     Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent(name)
 }
 
-/// The shared example images, linked into Examples/images/ (git-ignored) by the set-up.
+/// The experiment's images, committed in Examples/images/.
 func exampleImage(_ name: String) -> URL? {
     var dir = URL(fileURLWithPath: #filePath)
     for _ in 0..<3 { dir = dir.deletingLastPathComponent() }
