@@ -25,6 +25,11 @@ public enum ActivationKind: String, Codable, Sendable, CaseIterable {
 public struct StyleDepthExperiment {
     /// The five style layers, in the paper's names.
     public static let layerLabels = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+    /// β of both runs unless asked otherwise (with the normalised network, α = 1, content
+    /// conv5_2, 250 evaluations at 384 px): where, measured over β = 1e5…1e8, both images
+    /// are clearly restyled, the turtle stays easy to recognise, and the 5-layer image shows
+    /// crests and swirls the 3-layer one lacks (docs/measurements/2026-12-02-style-depth-sweep.md).
+    public static let defaultStyleWeight = 1e7
     public static let credits = "Sea turtle: photograph by P. Lindgren, CC BY-SA 3.0 (Wikimedia Commons). The Great Wave off Kanagawa: Katsushika Hokusai, public domain."
 
     /// The two runs: how many of the five style layers each matches.

@@ -71,7 +71,7 @@ struct StyleDepthCommand: ParsableCommand {
 
     @OptionGroup var tuning: StyleTuningOptions
 
-    static let defaultSize = 384, defaultIterations = 150
+    static let defaultSize = 384, defaultIterations = 250
     static let gridSize = 128, gridIterations = 100
 
     var runSize: Int { size ?? (grid ? Self.gridSize : Self.defaultSize) }
@@ -89,6 +89,7 @@ struct StyleDepthCommand: ParsableCommand {
         let started = Date()
 
         var options = StyleTransferOptions()
+        options.styleWeight = StyleDepthExperiment.defaultStyleWeight
         tuning.apply(to: &options)
         options.size = runSize
         options.iterations = runIterations

@@ -12,8 +12,11 @@ struct StyleTuningOptions: ParsableArguments {
     @Option(name: .customLong("content-weight"), help: "α: weight of the content loss ½Σ(F−P)².")
     var contentWeight: Double = StyleTransferOptions().contentWeight
 
-    @Option(name: .customLong("style-weight"), help: "β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²).")
-    var styleWeight: Double = StyleTransferOptions().styleWeight
+    /// nil: the command's own default (`transfer`: StyleTransferOptions's; the experiment: its own).
+    @Option(name: .customLong("style-weight"),
+            help: ArgumentHelp("β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²) (default: \(StyleTransferOptions().styleWeight) for transfer, \(StyleDepthExperiment.defaultStyleWeight) for the experiment).",
+                               valueName: "β"))
+    var styleWeight: Double?
 
     @Option(name: .customLong("tv-weight"), help: "Weight of the total-variation (smoothness) loss; 0 turns it off.")
     var tvWeight: Double = StyleTransferOptions().tvWeight
@@ -69,7 +72,7 @@ struct StyleTuningOptions: ParsableArguments {
     var randomWeights = false
 
     func validate() throws {
-        for (name, v) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)] {
+        for (name, v) in [("--content-weight", contentWeight), ("--style-weight", styleWeight ?? 0), ("--tv-weight", tvWeight)] {
             guard v.isFinite && v >= 0 else { throw ValidationError("\(name) must be a finite number ≥ 0 (got \(v)).") }
         }
         if let learningRate { guard learningRate.isFinite && learningRate > 0 else { throw ValidationError("--learning-rate must be > 0 (got \(learningRate)).") } }
@@ -82,7 +85,7 @@ struct StyleTuningOptions: ParsableArguments {
     /// Copies these options into the engine's options.
     func apply(to o: inout StyleTransferOptions) {
         o.contentWeight = contentWeight
-        o.styleWeight = styleWeight
+        if let styleWeight { o.styleWeight = styleWeight }
         o.tvWeight = tvWeight
         o.initMode = initMode
         o.optimizer = optimizer
