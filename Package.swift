@@ -7,8 +7,9 @@
 //   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
 //   NSTWeights (safetensors / ONNX / HDF5 readers; no BLAS)
-//   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
+//   NSTImage (PNG / JPEG / resize; alone)      NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
+//   NSTFileIO (safe output sets, checked stdout/stderr, the one-line CLIError; Foundation only)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
 //   NSTQuiz → NSTCheck, NSTTerminal (knows the checker, not the engine)
 //   nst (thin CLI) → everything
@@ -59,10 +60,11 @@ let package = Package(
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
         .target(name: "NSTStyle", dependencies: ["NSTVGG", "NSTImage"]),
         .target(name: "NSTFormula"),
+        .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTGradCheck"]),
         .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTTerminal"]),
         .executableTarget(name: "nst", dependencies: [
-            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTTerminal", "NSTWeights",
+            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTTerminal", "NSTWeights", "NSTFileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "NSTImageTests", dependencies: ["NSTImage", "NSTTerminal"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTStyleTests", dependencies: ["NSTStyle", "NSTGradCheck"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
+        .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
         .testTarget(name: "NSTCheckTests", dependencies: ["NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz"]),
         // End-to-end: runs the built `nst` binary as a user would.
