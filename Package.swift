@@ -7,7 +7,7 @@
 //   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
 //   NSTWeights (safetensors / ONNX / HDF5 readers; no BLAS)
-//   NSTImage (PNG / JPEG / resize; alone)      NSTTerminal (progress, image cells) → NSTImage
+//   NSTImage (PNG / JPEG / resize) → NSTFileIO       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTFileIO (safe output sets, checked stdout/stderr, the one-line CLIError; Foundation only)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
@@ -56,9 +56,9 @@ let package = Package(
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
         .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib"]),
         .target(name: "NSTVGG", dependencies: ["NSTLayers", "NSTWeights"]),
-        .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG"]),
+        .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTVGG", "NSTImage"]),
+        .target(name: "NSTStyle", dependencies: ["NSTVGG", "NSTImage", "NSTFileIO"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTGradCheck"]),

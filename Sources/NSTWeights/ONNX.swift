@@ -171,6 +171,8 @@ public struct ONNXModel: Sendable {
                 throw TensorFailure(name: name, message: "holds \(values.count) values but dims \(shape) need \(count)")
             }
         }
-        return (name, NamedTensor(dtype: type.dtypeName, shape: shape, values: values))
+        let tensor = NamedTensor(dtype: type.dtypeName, shape: shape, values: values)
+        if let problem = tensor.nonFiniteProblem { throw TensorFailure(name: name, message: problem) }
+        return (name, tensor)
     }
 }

@@ -15,6 +15,14 @@ public struct NamedTensor: Equatable, Sendable {
 
     /// Number of elements (product of the shape; 1 for a scalar).
     public var count: Int { shape.reduce(1, *) }
+
+    /// Why these values cannot be weights ("element 3 is nan"), or nil when every value is
+    /// finite. Every reader refuses a tensor with a NaN or infinite value (a corrupt or
+    /// overflowed file), so the engine never starts from one and blames a flag instead.
+    public var nonFiniteProblem: String? {
+        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return "element \(i) is \(values[i]) (weights must be finite numbers: the file is corrupt, or its values overflow Float)"
+    }
 }
 
 /// The element types of the safetensors format, with their size in bytes.
@@ -109,7 +117,9 @@ public struct SafeTensorsFile: Equatable, Sendable {
                 guard let values = convertToFloat(bytes, dtype: item.dtype, count: item.count) else {
                     throw fail("tensor \"\(item.name)\": dtype \(item.dtype.rawValue) cannot be read as numbers (nst reads F32, F16, BF16, F64 and integer types)")
                 }
-                tensors[item.name] = NamedTensor(dtype: item.dtype.rawValue, shape: item.shape, values: values)
+                let tensor = NamedTensor(dtype: item.dtype.rawValue, shape: item.shape, values: values)
+                if let problem = tensor.nonFiniteProblem { throw fail("tensor \"\(item.name)\": \(problem)") }
+                tensors[item.name] = tensor
             }
             return SafeTensorsFile(metadata: header.metadata ?? [:], tensors: tensors)
         }
@@ -141,6 +151,9 @@ public struct SafeTensorsFile: Equatable, Sendable {
             let (begin, end) = (entry.dataOffsets[0], entry.dataOffsets[1])
             guard begin >= 0, end >= 0 else { throw fail("tensor \"\(name)\": negative data_offsets \(entry.dataOffsets)") }
             guard end >= begin else { throw fail("tensor \"\(name)\": data_offsets \(entry.dataOffsets) end before they begin") }
+            guard end <= dataLength else {
+                throw fail("tensor \"\(name)\": data_offsets [\(begin), \(end == Int.max ? "≥ 2⁶³" : String(end))] point past the end of the data section (\(dataLength) bytes): the file is truncated or corrupt")
+            }
             var count = 1
             for d in entry.shape {
                 guard d >= 0 else { throw fail("tensor \"\(name)\": negative dimension in shape \(entry.shape)") }
@@ -230,9 +243,22 @@ public struct SafeTensorsFile: Equatable, Sendable {
 struct HeaderEntry: Decodable {
     var dtype: String
     var shape: [Int]
+    /// Offsets beyond Int.max (up to 2⁶⁴−1, which JSON allows) are kept as Int.max: they
+    /// lie past the end of any data section, and `validate` says so.
     var dataOffsets: [Int]
 
     enum CodingKeys: String, CodingKey { case dtype, shape, dataOffsets = "data_offsets" }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dtype = try c.decode(String.self, forKey: .dtype)
+        shape = try c.decode([Int].self, forKey: .shape)
+        if let unsigned = try? c.decode([UInt64].self, forKey: .dataOffsets) {
+            dataOffsets = unsigned.map { Int(clamping: $0) }
+        } else {
+            dataOffsets = try c.decode([Int].self, forKey: .dataOffsets)   // negative ones: refused by validate
+        }
+    }
 }
 
 struct HeaderProblem: Error { var message: String }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NSTFileIO
 
 @main
 struct NST: ParsableCommand {
@@ -14,4 +16,36 @@ struct NST: ParsableCommand {
             ShowCommand.self, ModelCommand.self, BankCommand.self, BenchCommand.self,
         ]
     )
+
+    /// The one error path: every command throws, and only this reports — one line
+    /// `nst: error: …` (see `CLIError`) and exit 1 (runtime), 64 (usage) or 74 (I/O).
+    /// Help and `--version`-style clean exits keep ArgumentParser's own output.
+    static func main() {
+        StandardStreams.prepareProcess()
+        let arguments = CommandLineRepair.negativeNumbersJoined(Array(CommandLine.arguments.dropFirst()))
+        if let unknown = CommandLineRepair.unknownSubcommand(arguments, known: subcommandNames) { report(unknown) }
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }   // --help
+            report(ErrorReport.usage(message(for: error), subcommand: arguments.first.flatMap { subcommandNames.contains($0) ? $0 : nil }))
+        }
+        do {
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }   // `--help` parses into a command that throws
+            report(error)
+        }
+    }
+
+    static var subcommandNames: [String] { configuration.subcommands.compactMap { $0.configuration.commandName } }
+
+    /// Prints `error` once (if it has a line to print) and exits with its status.
+    static func report(_ error: Error) -> Never {
+        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
+        let e = (error as? CLIError) ?? ErrorReport.cliError(for: error)
+        StandardStreams.writeError(e.description + "\n")
+        Foundation.exit(e.exitStatus)
+    }
 }

@@ -42,6 +42,9 @@ struct HostileInputTests {
         if hung { p.terminate(); kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         #expect(!hung, "nst \(args.joined(separator: " ")) still running after \(timeout) s")
+        // Watchdog: no signal is ever sent here, so an exit ≥ 128 or by a signal is a trap.
+        #expect(p.terminationReason == .exit && p.terminationStatus < 128,
+                "nst \(args.joined(separator: " ")) trapped: status \(p.terminationStatus), reason \(p.terminationReason.rawValue)")
         return Result(status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
@@ -164,5 +167,56 @@ struct HostileInputTests {
         let r = try Self.run(["-c", "ulimit -v 4000000 && exec \"$0\" show \"$1\"", NSTBinary.url.path, path],
                              executable: URL(fileURLWithPath: "/bin/sh"))
         Self.expectRefused(r, [path, "image too large: 100000×100000"])
+    }
+
+    // MARK: non-regular files and huge inputs (#13, #14)
+
+    /// A FIFO with no writer: opening it for reading would block forever.
+    @Test(arguments: [["show"], ["transfer", "--style", "STYLE", "--random-weights", "--content"]])
+    func aFIFOAsAnImageIsRefusedAtOnce(prefix: [String]) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let fifo = dir.appendingPathComponent("pipe.png").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let style = Self.image("rgb.png")
+        let r = try Self.run(prefix.map { $0 == "STYLE" ? style : $0 } + [fifo], timeout: 20)
+        Self.expectRefused(r, [fifo, "FIFO", "not a regular file"])
+        #expect(r.stderr.hasPrefix("nst: error: "))
+    }
+
+    @Test func aCharacterDeviceAsAnImageIsRefused() throws {
+        Self.expectRefused(try Self.run(["show", "/dev/zero"], timeout: 20), ["/dev/zero", "character device"])
+    }
+
+    /// 3 GB of zeros (sparse) with the file-size limit raised past it, under a 2 GB
+    /// address-space limit: the first 16 bytes already say it is no image, so nothing more
+    /// is read. Reading it whole first (as before) cannot fit in 2 GB.
+    @Test func aHugeFileThatIsNoImageIsRefusedFromItsFirstBytes() throws {
+        let path = try Self.scratch("zeros.png", Data())
+        #expect(truncate(path, 3_000_000_000) == 0)
+        defer { unlink(path) }
+        let r = try Self.run(["-c", "ulimit -v 2000000 && exec \"$0\" show \"$1\"", NSTBinary.url.path, path],
+                             environment: ["NST_MAX_IMAGE_BYTES": "4000000000"], timeout: 30,
+                             executable: URL(fileURLWithPath: "/bin/sh"))
+        Self.expectRefused(r, [path, "not a PNG or JPEG image", "zero bytes"])
+    }
+
+    // MARK: weight values and offsets (#18)
+
+    @Test func nanWeightsAreRefusedByTheReader() throws {
+        var nan = Float.nan.bitPattern.littleEndian, one = Float(1).bitPattern.littleEndian
+        var data = Self.safetensors(#"{"a":\#(Self.f32x2)[0,8]}}"#)
+        withUnsafeBytes(of: &one) { data.append(contentsOf: $0) }
+        withUnsafeBytes(of: &nan) { data.append(contentsOf: $0) }
+        let path = try Self.scratch("nan.safetensors", data)
+        Self.expectRefused(try Self.run(["model", "info", path]), [path, "tensor \"a\"", "element 1 is nan"])
+    }
+
+    @Test func anOffsetOf2To64Minus1IsAnOffsetError() throws {
+        let header = #"{"a":\#(Self.f32x2)[0,18446744073709551615]}}"#
+        let path = try Self.scratch("offset.safetensors", Self.safetensors(header, data: 8))
+        let r = try Self.run(["model", "info", path])
+        Self.expectRefused(r, [path, "data_offsets", "past the end of the data section"])
+        #expect(!r.stderr.contains("JSON"))
     }
 }
