@@ -171,8 +171,6 @@ public struct ONNXModel: Sendable {
                 throw TensorFailure(name: name, message: "holds \(values.count) values but dims \(shape) need \(count)")
             }
         }
-        let tensor = NamedTensor(dtype: type.dtypeName, shape: shape, values: values)
-        if let problem = tensor.nonFiniteProblem { throw TensorFailure(name: name, message: problem) }
-        return (name, tensor)
+        return (name, NamedTensor(dtype: type.dtypeName, shape: shape, values: values))
     }
 }

@@ -16,9 +16,10 @@ public struct NamedTensor: Equatable, Sendable {
     /// Number of elements (product of the shape; 1 for a scalar).
     public var count: Int { shape.reduce(1, *) }
 
-    /// Why these values cannot be weights ("element 3 is nan"), or nil when every value is
-    /// finite. Every reader refuses a tensor with a NaN or infinite value (a corrupt or
-    /// overflowed file), so the engine never starts from one and blames a flag instead.
+    /// Why these values cannot be network weights ("element 3 is nan"), or nil when every
+    /// value is finite. The file readers keep NaN and ±inf (they are valid safetensors
+    /// values); `VGGLayout.check` and `VGGWeights` refuse them, so a corrupt or overflowed
+    /// model is named as such instead of the engine blaming a flag later.
     public var nonFiniteProblem: String? {
         guard let i = values.firstIndex(where: { !$0.isFinite }) else { return nil }
         return "element \(i) is \(values[i]) (weights must be finite numbers: the file is corrupt, or its values overflow Float)"
@@ -117,9 +118,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
                 guard let values = convertToFloat(bytes, dtype: item.dtype, count: item.count) else {
                     throw fail("tensor \"\(item.name)\": dtype \(item.dtype.rawValue) cannot be read as numbers (nst reads F32, F16, BF16, F64 and integer types)")
                 }
-                let tensor = NamedTensor(dtype: item.dtype.rawValue, shape: item.shape, values: values)
-                if let problem = tensor.nonFiniteProblem { throw fail("tensor \"\(item.name)\": \(problem)") }
-                tensors[item.name] = tensor
+                tensors[item.name] = NamedTensor(dtype: item.dtype.rawValue, shape: item.shape, values: values)
             }
             return SafeTensorsFile(metadata: header.metadata ?? [:], tensors: tensors)
         }

@@ -13,8 +13,7 @@ enum ErrorReport {
         case let e as ImageError:
             return image(e)
         case let e as WeightFileError:
-            return CLIError("cannot use the weights", file: e.file, why: e.problem,
-                            fix: "check the file, or reinstall the model with `nst model install`")
+            return CLIError("cannot use the weights", file: e.file, why: e.problem, fix: "")
         case let e as ValidationError:
             return usage(e.message, subcommand: nil)
         case let e as CocoaError:

@@ -203,13 +203,35 @@ struct HostileInputTests {
 
     // MARK: weight values and offsets (#18)
 
-    @Test func nanWeightsAreRefusedByTheReader() throws {
-        var nan = Float.nan.bitPattern.littleEndian, one = Float(1).bitPattern.littleEndian
-        var data = Self.safetensors(#"{"a":\#(Self.f32x2)[0,8]}}"#)
-        withUnsafeBytes(of: &one) { data.append(contentsOf: $0) }
-        withUnsafeBytes(of: &nan) { data.append(contentsOf: $0) }
-        let path = try Self.scratch("nan.safetensors", data)
-        Self.expectRefused(try Self.run(["model", "info", path]), [path, "tensor \"a\"", "element 1 is nan"])
+    /// A VGG16-shaped safetensors file with one channel per conv layer, every value 0.1 but
+    /// the last bias, which is `last`.
+    static func tinyVGG16(last: Float) -> Data {
+        let indices = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
+        var entries: [String] = [], values: [Float] = []
+        for (i, n) in indices.enumerated() {
+            let inputs = i == 0 ? 3 : 1
+            entries.append(#""features.\#(n).weight":{"dtype":"F32","shape":[1,\#(inputs),3,3],"data_offsets":[\#(values.count * 4),\#((values.count + inputs * 9) * 4)]}"#)
+            values += [Float](repeating: 0.1, count: inputs * 9)
+            entries.append(#""features.\#(n).bias":{"dtype":"F32","shape":[1],"data_offsets":[\#(values.count * 4),\#((values.count + 1) * 4)]}"#)
+            values.append(i == indices.count - 1 ? last : 0.1)
+        }
+        var data = safetensors("{" + entries.joined(separator: ",") + "}")
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    @Test func nanWeightsAreRefusedWhereTheModelIsRead() throws {
+        let good = try Self.scratch("good.safetensors", Self.tinyVGG16(last: 0.1))
+        #expect(try Self.run(["model", "info", good]).status == 0)
+        let path = try Self.scratch("nan.safetensors", Self.tinyVGG16(last: .nan))
+        let problem = "\"features.28.bias\" (conv5_3): element 0 is nan"
+        Self.expectRefused(try Self.run(["model", "info", path]), [path, problem])
+        Self.expectRefused(try Self.run(["model", "import", path]), [path, problem])
+        // transfer names the file, not --learning-rate.
+        let transfer = try Self.run(["transfer", "--content", Self.image("rgb.png"), "--style", Self.image("rgb.png"),
+                                     "--model", path, "--size", "32", "-o", path + ".png"])
+        Self.expectRefused(transfer, [path, "features.28.bias", "element 0 is nan"])
+        #expect(!transfer.stderr.contains("--learning-rate"))
     }
 
     @Test func anOffsetOf2To64Minus1IsAnOffsetError() throws {
