@@ -90,6 +90,30 @@ public struct CLIError: Error, CustomStringConvertible, Equatable, Sendable {
         CLIError(what, file: file, why: String(cString: strerror(code)), fix: fix(forErrno: code), kind: .io)
     }
 
+    /// A Foundation file error (FileManager, Data, …) as one line, without its
+    /// "Error Domain=NSCocoaErrorDomain Code=…" text: the path from the user info, the
+    /// system's reason from the underlying POSIX error (or the Cocoa code's nearest errno).
+    /// `what` replaces the default "cannot read the file" / "cannot write the file".
+    public static func foundation(_ error: Error, what: String? = nil) -> CLIError {
+        let ns = error as NSError
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        var code: Int32 = 0
+        if ns.domain == NSPOSIXErrorDomain { code = Int32(ns.code) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain { code = Int32(underlying.code) }
+        if code == 0 {
+            switch CocoaError.Code(rawValue: ns.code) {
+            case .fileNoSuchFile, .fileReadNoSuchFile: code = ENOENT
+            case .fileWriteNoPermission, .fileReadNoPermission: code = EACCES
+            case .fileWriteOutOfSpace: code = ENOSPC
+            case .fileWriteVolumeReadOnly: code = EROFS
+            case .fileWriteFileExists: code = EEXIST
+            default: code = EIO
+            }
+        }
+        let reading = ns.domain == NSCocoaErrorDomain && (256..<300).contains(ns.code)   // NSFileRead… codes
+        return io(what ?? (reading ? "cannot read the file" : "cannot write the file"), file: path, errno: code)
+    }
+
     /// The usual remedy for a failed file operation.
     public static func fix(forErrno code: Int32) -> String {
         switch code {
@@ -101,6 +125,7 @@ public struct CLIError: Error, CustomStringConvertible, Equatable, Sendable {
         case ELOOP: "the path is a symbolic link; give the real file"
         case EPIPE, EBADF: "the stream was closed by the reader; run again with the output redirected to a file"
         case ENAMETOOLONG: "use a shorter name"
+        case EEXIST: "a file is in the way: remove it or choose another path"
         default: "check the disk and the path, then run again"
         }
     }

@@ -54,6 +54,28 @@ public final class OutputTransaction {
         for t in targets { try checkTarget(t) }
     }
 
+    /// `checkTargets`, then creates the targets' missing folders and proves each folder
+    /// writable by creating and removing a temp file in it, so a run that cannot write its
+    /// results fails before the work instead of after it. (A full disk can still fail later:
+    /// an empty file takes no space.)
+    public func prepareTargets(_ targets: [String]) throws(CLIError) {
+        try checkTargets(targets)
+        for dir in Set(targets.map(Self.folder(of:))) {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                var e = CLIError.foundation(error, what: "cannot create the output folder")
+                e.file = dir
+                throw e
+            }
+            let probe = Self.tempPath(for: dir + "/probe")
+            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw CLIError.io("cannot write into the output folder", file: dir, errno: errno) }
+            close(fd)
+            unlink(probe)
+        }
+    }
+
     /// Writes `bytes` to a fresh temp file beside `target` and fsyncs it.
     public func stage(_ bytes: [UInt8], at target: String) throws(CLIError) {
         precondition(!committed, "stage after commit")

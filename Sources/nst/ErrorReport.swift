@@ -17,10 +17,10 @@ enum ErrorReport {
         case let e as ValidationError:
             return usage(e.message, subcommand: nil)
         case let e as CocoaError:
-            return foundation(e)
+            return CLIError.foundation(e)
         default:
             let ns = error as NSError
-            if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain { return foundation(ns) }
+            if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain { return CLIError.foundation(ns) }
             // Commands not yet converted to CLIError: their one-line description, without
             // a prefix of their own.
             var text = String(describing: error)
@@ -50,27 +50,6 @@ enum ErrorReport {
         var why = e.problem
         if case .cannotOpen(let reason) = e.kind { why = reason }
         return CLIError(what, file: e.path, why: why, fix: fix)
-    }
-
-    /// Foundation's file errors, without their "Error Domain=NSCocoaErrorDomain Code=…" text:
-    /// the path from the user info, the system's reason from the underlying POSIX error.
-    static func foundation(_ error: Error) -> CLIError {
-        let ns = error as NSError
-        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
-        var code: Int32 = 0
-        if ns.domain == NSPOSIXErrorDomain { code = Int32(ns.code) }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain { code = Int32(underlying.code) }
-        if code == 0 {
-            switch CocoaError.Code(rawValue: ns.code) {
-            case .fileNoSuchFile, .fileReadNoSuchFile: code = ENOENT
-            case .fileWriteNoPermission, .fileReadNoPermission: code = EACCES
-            case .fileWriteOutOfSpace: code = ENOSPC
-            case .fileWriteVolumeReadOnly: code = EROFS
-            default: code = EIO
-            }
-        }
-        let reading = (400..<500).contains(ns.code) || (256..<300).contains(ns.code)
-        return CLIError.io(reading ? "cannot read the file" : "cannot write the file", file: path, errno: code)
     }
 }
 

@@ -229,13 +229,13 @@ struct TransferCommand: ParsableCommand {
         let contentImage = try StyleEngineCLI.readImage(content, flag: "--content")
         let styleImages = try style.map { try StyleEngineCLI.readImage($0, flag: "--style") }
         try StyleEngineCLI.checkMemory(content: contentImage, size: size, randomWeights: tuning.randomWeights, file: content)
+        try outputs.prepareTargets([output, sidecarPath])
         let stopped = { try StyleEngineCLI.stopIfRequested(unchanged: [output, sidecarPath]) }
         try stopped()
         let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
         try stopped()
         options.contentLayers = try model.resolve(options.contentLayers)
         options.styleLayers = try model.resolve(options.styleLayers)
-        try createFolder(of: outputURL)
         let prepared = try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: styleImages,
                                                   layers: options.contentLayers + options.styleLayers,
                                                   contentFile: content, styleFiles: style)
@@ -264,18 +264,5 @@ struct TransferCommand: ParsableCommand {
             \(String(format: "%.1f", result.seconds)) s (\(result.stopReason))\n
             """)
         if StopSignal.requested { throw ExitCode(StopSignal.exitStatus) }
-    }
-
-    /// The output's folder, created if missing; a failure is one `CLIError`.
-    private func createFolder(of url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            var e = ErrorReport.foundation(error)
-            e.what = "cannot create the output folder"
-            e.file = folder.relativePath
-            throw e
-        }
     }
 }

@@ -336,6 +336,13 @@ struct ShellRun {
         (FileManager.default.contents(atPath: f.path("out.png")), FileManager.default.contents(atPath: f.path("out.json")))
     }
 
+    /// out.png and out.json still hold `old`, and no temp file or journal is left.
+    static func expectUntouched(_ old: (png: Data, json: Data), in f: TransferFixture, sourceLocation: SourceLocation = #_sourceLocation) {
+        let now = current(f)
+        #expect(now.png == old.png && now.json == old.json, sourceLocation: sourceLocation)
+        #expect(leftovers(f).isEmpty, "\(leftovers(f))", sourceLocation: sourceLocation)
+    }
+
     /// Hidden files (temp files, journals) left in the folder.
     static func leftovers(_ f: TransferFixture) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: f.dir.path)) ?? []).filter { $0.hasPrefix(".") }
@@ -361,9 +368,7 @@ struct ShellRun {
                                        marker: "holding before the first evaluation", signal: signal, in: f.dir)
         #expect(!r.signalled && r.status == status, "\(r.status) \(r.stderr)")
         #expect(r.stderr.contains("interrupted before the first evaluation: nothing written"), "\(r.stderr)")
-        let now = Self.current(f)
-        #expect(now.png == old.png && now.json == old.json)
-        #expect(Self.leftovers(f).isEmpty, "\(Self.leftovers(f))")
+        Self.expectUntouched(old, in: f)
     }
 
     @Test func anOutputThatIsAnInputIsRefusedBeforeAnyWork() throws {
@@ -398,9 +403,7 @@ struct ShellRun {
         #expect(r.status == 74, "\(r.stderr)")
         let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("nst: error: ") }
         #expect(lines.count == 1 && lines[0].contains("(\(f.dir.path)/out."), "\(r.stderr)")
-        let now = Self.current(f)
-        #expect(now.png == old.png && now.json == old.json)
-        #expect(Self.leftovers(f).isEmpty, "\(Self.leftovers(f))")
+        Self.expectUntouched(old, in: f)
     }
 
     @Test func aFileSizeLimitIsAnIOErrorNotASignal() throws {
@@ -410,9 +413,7 @@ struct ShellRun {
         let r = try ShellRun.run(Self.args(f), before: "ulimit -f 2", in: f.dir)
         #expect(!r.signalled && r.status == 74, "\(r.status) \(r.stderr)")
         #expect(r.stderr.contains("File too large; the file size limit (ulimit -f) is too small"), "\(r.stderr)")
-        let now = Self.current(f)
-        #expect(now.png == old.png && now.json == old.json)
-        #expect(Self.leftovers(f).isEmpty, "\(Self.leftovers(f))")
+        Self.expectUntouched(old, in: f)
     }
 
     /// SIGKILL between the two renames: the image is new, the sidecar old, and a journal
@@ -438,6 +439,21 @@ struct ShellRun {
         #expect(r.status == 64)
         #expect(r.stderr == "nst: error: cannot write the output (\(f.path("out.json"))): it is a folder; give a file name, not a folder\n")
         #expect(!FileManager.default.fileExists(atPath: f.path("out.png")))
+    }
+
+    /// An output folder nst cannot create or write is refused before the run, in one line
+    /// without Foundation's error text.
+    @Test func anUnwritableOutputFolderFailsBeforeTheRun() throws {
+        let f = try TransferFixture()
+        FileManager.default.createFile(atPath: f.path("afile"), contents: Data())
+        for (output, folder) in [("/proc/nst-no-such/out.png", "/proc/nst-no-such"), ("/proc/out.png", "/proc"),
+                                 (f.path("afile/out.png"), f.path("afile"))] {
+            let r = try NSTBinary.run(Self.args(f).map { $0 == f.path("out.png") ? output : $0 })
+            #expect(r.status == 74, "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("nst: error: cannot ")
+                    && r.stderr.contains("(\(folder)): "), "\(r.stderr)")
+            #expect(!r.stderr.contains("label=transfer") && !r.stderr.contains("NSCocoaErrorDomain"), "\(r.stderr)")
+        }
     }
 
     // MARK: one error path
