@@ -28,18 +28,28 @@ struct NST: ParsableCommand {
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }   // --help
+            if exitCode(for: error) == .success { cleanExit(error) }   // --help
             report(ErrorReport.usage(message(for: error), subcommand: arguments.first.flatMap { subcommandNames.contains($0) ? $0 : nil }))
         }
         do {
             try command.run()
         } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }   // `--help` parses into a command that throws
+            if exitCode(for: error) == .success { cleanExit(error) }   // `--help` parses into a command that throws
             report(error)
         }
     }
 
     static var subcommandNames: [String] { configuration.subcommands.compactMap { $0.configuration.commandName } }
+
+    /// Help and other clean exits: ArgumentParser's text on standard output, checked (a
+    /// closed or full stdout is exit 74, as for every other output).
+    static func cleanExit(_ error: Error) -> Never {
+        let text = fullMessage(for: error)
+        if !text.isEmpty {
+            do { try StandardStreams.writeOut(text + "\n") } catch { report(error) }
+        }
+        Foundation.exit(exitCode(for: error).rawValue)
+    }
 
     /// Prints `error` once (if it has a line to print) and exits with its status.
     static func report(_ error: Error) -> Never {

@@ -198,6 +198,15 @@ import Foundation
             : "free some disk space or write to another disk\n"), "\(r.stderr)")
     }
 
+    @Test func helpToAFullStandardOutputExits74() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "exec \"$0\" show --help >/dev/full 2>/dev/null", NSTBinary.url.path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 74)
+    }
+
     @Test func aReaderThatStopsEarlyEndsQuietly() throws {
         let r = try Self.show(redirect: "| head -c 0")
         #expect(!r.signalled && r.status == 0 && r.stderr.isEmpty, "status \(r.status): \(r.stderr)")
