@@ -234,6 +234,21 @@ struct HostileInputTests {
         #expect(!transfer.stderr.contains("--learning-rate"))
     }
 
+    /// A 1 GB (sparse) file with a valid header holding one conv layer, under a 1.7 GB
+    /// address-space limit: read in ranges, it costs its Float values once and is refused
+    /// for its layout in one line; mapped whole and then copied (as before), it needed twice
+    /// that and died of a failed allocation.
+    @Test func aHugeWeightFileIsReadInRangesNotWhole() throws {
+        let out = 9_259_259, bytes = out * 27 * 4   // features.0.weight [out, 3, 3, 3] F32 ≈ 1 GB
+        let header = #"{"features.0.weight":{"dtype":"F32","shape":[\#(out),3,3,3],"data_offsets":[0,\#(bytes)]}}"#
+        let path = try Self.scratch("big.safetensors", Self.safetensors(header))
+        defer { unlink(path) }
+        #expect(truncate(path, off_t(8 + header.utf8.count + bytes)) == 0)
+        let r = try Self.run(["-c", "ulimit -v 1700000 && exec \"$0\" model info \"$1\"", NSTBinary.url.path, path],
+                             timeout: 120, executable: URL(fileURLWithPath: "/bin/sh"))
+        Self.expectRefused(r, [path, "found 1 conv layers"])
+    }
+
     @Test func anOffsetOf2To64Minus1IsAnOffsetError() throws {
         let header = #"{"a":\#(Self.f32x2)[0,18446744073709551615]}}"#
         let path = try Self.scratch("offset.safetensors", Self.safetensors(header, data: 8))
