@@ -32,7 +32,8 @@ public struct CLIError: Error, CustomStringConvertible, Equatable, Sendable {
     /// 1-based place in `file`, when known.
     public var line: Int?
     public var column: Int?
-    /// Why it failed, e.g. "No space left on device".
+    /// Why it failed, e.g. "No space left on device"; empty only for errors that carry
+    /// their whole message in `what` (then the line is `nst: error: <what>`).
     public var why: String
     /// What to do about it; may be empty when nothing useful can be said.
     public var fix: String
@@ -54,7 +55,7 @@ public struct CLIError: Error, CustomStringConvertible, Equatable, Sendable {
             if let line { s += ":\(line)" + (column.map { ":\($0)" } ?? "") }
             s += ")"
         }
-        s += ": " + Self.escaped(Self.withoutFinalPeriod(why))
+        if !why.isEmpty { s += ": " + Self.escaped(Self.withoutFinalPeriod(why)) }
         if !fix.isEmpty { s += "; " + Self.escaped(Self.withoutFinalPeriod(fix)) }
         return s
     }

@@ -25,7 +25,7 @@ enum ErrorReport {
             // a prefix of their own.
             var text = String(describing: error)
             for prefix in ["Error: ", "error: ", "nst: "] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
-            return CLIError("failed", why: text, fix: "")
+            return CLIError(text, why: "", fix: "")
         }
     }
 
