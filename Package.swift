@@ -7,8 +7,10 @@
 //   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
 //   NSTWeights (safetensors / ONNX / HDF5 readers, the model store and installer; no BLAS)
-//   NSTImage (PNG / JPEG / resize; alone)       NSTTerminal (progress, image cells) → NSTImage
+//   NSTFileIO (files written whole or not at all, checked standard streams, CLIError; alone)
+//   NSTImage (PNG / JPEG / resize) → NSTFileIO       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
+//   NSTFileIO (safe output sets, checked stdout/stderr, the one-line CLIError; Foundation only)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
 //   NSTQuiz → NSTCheck, NSTFormula, NSTTensor, _CEdit (line editing)
 //   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)
@@ -68,10 +70,11 @@ let package = Package(
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
         .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib"]),
         .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights"]),
-        .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG"]),
+        .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTFileIO"]),
         .target(name: "NSTFormula"),
+        .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck"]),
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
         .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTFormula", "NSTTensor", "_CEdit"],
@@ -80,7 +83,7 @@ let package = Package(
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
-            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTBench", "NSTVersion",
+            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTBench", "NSTVersion", "NSTFileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -93,6 +96,7 @@ let package = Package(
         .testTarget(name: "NSTStyleTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTImage",
                                                           "NSTStyle", "NSTGradCheck"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
+        .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
         .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz"]),
         .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),

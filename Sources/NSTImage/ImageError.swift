@@ -7,6 +7,8 @@ public struct ImageError: Error, LocalizedError, CustomStringConvertible, Equata
         /// open(2)/read(2) failed; the system's reason (e.g. "No such file or directory").
         case cannotOpen(String)
         case isDirectory
+        /// A FIFO, device or socket: named by what it is. Never read (a FIFO would block).
+        case notRegularFile(String)
         case empty
         /// The bytes are not PNG or JPEG. `detected` names what they look like, if known.
         case notAnImage(detected: String?)
@@ -41,6 +43,7 @@ public struct ImageError: Error, LocalizedError, CustomStringConvertible, Equata
         switch kind {
         case .cannotOpen(let why): return "cannot open the file (\(why))"
         case .isDirectory: return "is a directory, not an image file"
+        case .notRegularFile(let what): return "is \(what), not a regular file; nst reads images only from files"
         case .empty: return "the file is empty (0 bytes), not an image"
         case .notAnImage(let detected?): return "not a PNG or JPEG image (it looks like \(detected))"
         case .notAnImage(nil): return "not a PNG or JPEG image (unrecognised first bytes)"

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 import _CPNG
 import _CTurboJPEG
 #if canImport(Glibc)
@@ -37,10 +38,17 @@ public enum ImageIO {
 
     /// Decodes PNG or JPEG bytes already in memory; `path` is only used in error messages.
     public static func decode(_ bytes: [UInt8], path: String, limits: ImageLimits = .default) throws -> (image: RGBImage, format: ImageFormat) {
-        if bytes.isEmpty { throw ImageError(path: path, kind: .empty) }
-        switch ImageFormat.sniff(bytes) {
-        case .readable(.png): return (try decodePNG(bytes, path: path, limits: limits), .png)
-        case .readable(.jpeg): return (try decodeJPEG(bytes, path: path, limits: limits), .jpeg)
+        switch try readableFormat(bytes, path: path) {
+        case .png: return (try decodePNG(bytes, path: path, limits: limits), .png)
+        case .jpeg: return (try decodeJPEG(bytes, path: path, limits: limits), .jpeg)
+        }
+    }
+
+    /// The format the first bytes announce, or the error saying why they are not one nst reads.
+    static func readableFormat(_ firstBytes: [UInt8], path: String) throws -> ImageFormat {
+        if firstBytes.isEmpty { throw ImageError(path: path, kind: .empty) }
+        switch ImageFormat.sniff(firstBytes) {
+        case .readable(let format): return format
         case .otherImage(let name): throw ImageError(path: path, kind: .unsupportedFormat(name))
         case .notImage(let guess): throw ImageError(path: path, kind: .notAnImage(detected: guess))
         }
@@ -99,63 +107,61 @@ public enum ImageIO {
 
     static func systemError() -> String { String(cString: strerror(errno)) }
 
-    /// The whole file, refusing directories and files over `limits.maxFileBytes`.
+    /// The whole file, read only after its first bytes say it is a PNG or JPEG. Refused
+    /// without reading: directories, FIFOs, devices and sockets (opened non-blocking, so a
+    /// FIFO without a writer cannot hang us), and files over `limits.maxFileBytes`.
     static func readFile(_ filePath: String, shownAs path: String, limits: ImageLimits) throws -> [UInt8] {
-        let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+        let fd = open(filePath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw ImageError(path: path, kind: .isDirectory) }
-        let declared = Int(st.st_size)
-        if declared > limits.maxFileBytes {
-            throw ImageError(path: path, kind: .fileTooLarge(bytes: declared, limit: limits.maxFileBytes))
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw ImageError(path: path, kind: .isDirectory)
+        case S_IFIFO: throw ImageError(path: path, kind: .notRegularFile("a FIFO (named pipe)"))
+        case S_IFCHR: throw ImageError(path: path, kind: .notRegularFile("a character device"))
+        case S_IFBLK: throw ImageError(path: path, kind: .notRegularFile("a block device"))
+        case S_IFSOCK: throw ImageError(path: path, kind: .notRegularFile("a socket"))
+        default: throw ImageError(path: path, kind: .notRegularFile("not a regular file"))
         }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(declared, 0))
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        // The first 16 bytes alone decide the format (ImageFormat.sniff), so they come first.
+        var want = 16
         while true {
-            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, min(want, $0.count)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ImageError(path: path, kind: .cannotOpen(systemError()))
             }
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if want == 16 && (bytes.count >= 16 || n == 0) {
+                _ = try readableFormat(bytes, path: path)
+                let declared = Int(st.st_size)
+                if declared > limits.maxFileBytes {
+                    throw ImageError(path: path, kind: .fileTooLarge(bytes: declared, limit: limits.maxFileBytes))
+                }
+                bytes.reserveCapacity(max(declared, bytes.count))
+                want = chunk.count
+            }
             if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > limits.maxFileBytes {   // pipes and devices have no size up front
+            if bytes.count > limits.maxFileBytes {   // the file grew while we read it
                 throw ImageError(path: path, kind: .fileTooLarge(bytes: bytes.count, limit: limits.maxFileBytes))
             }
         }
         return bytes
     }
 
-    /// Writes to `.<name>.tmp-<pid>-<random>` beside `path`, fsyncs, then renames over
-    /// `path` (rename is atomic within a file system, so readers see the old or new file).
+    /// Writes through a one-file `OutputTransaction` (a fresh temp file beside `path`,
+    /// fsynced, renamed over it: readers see the old file or the new one).
     static func writeAtomically(_ bytes: [UInt8], to filePath: String, shownAs path: String) throws {
-        let url = URL(fileURLWithPath: filePath)
-        let dir = url.deletingLastPathComponent().path
-        let temp = dir + "/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ImageError(path: path, kind: .writeFailed(systemError())) }
-        var ok = true
-        var why = ""
-        bytes.withUnsafeBytes { buf in
-            var offset = 0
-            while offset < buf.count {
-                let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    ok = false; why = systemError(); return
-                }
-                offset += n
-            }
-        }
-        if ok && fsync(fd) != 0 { ok = false; why = systemError() }
-        if close(fd) != 0 && ok { ok = false; why = systemError() }
-        if ok && rename(temp, filePath) != 0 { ok = false; why = systemError() }
-        if !ok {
-            unlink(temp)
-            throw ImageError(path: path, kind: .writeFailed(why))
+        let tx = OutputTransaction()
+        do {
+            try tx.stage(bytes, at: filePath)
+            try tx.commit()
+        } catch {
+            throw ImageError(path: path, kind: .writeFailed(error.why))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 /// The JSON written beside every output image (out.png → out.json): enough to reproduce
 /// the run and to plot it.
@@ -40,6 +41,9 @@ public struct TransferSidecar: Codable, Sendable {
     public var started: String
     public var final: LossTerms
     public var curve: [CurvePoint]
+    /// SHA-256 (hex) of the PNG this sidecar describes, so a reader can tell that the pair
+    /// belongs together; nil when not recorded.
+    public var imageSHA256: String?
 
     public init(command: [String], content: String, styles: [String], output: String,
                 options: StyleTransferOptions, model: Model, result: StyleTransferResult, started: Date) {
@@ -75,7 +79,8 @@ public struct TransferSidecar: Codable, Sendable {
     }
 }
 
-/// Pretty, key-sorted JSON, written atomically (temporary file + rename).
+/// Pretty, key-sorted JSON, written atomically (`OutputTransaction`: a temp file beside the
+/// target, fsynced, renamed into place; errors are one-line `CLIError`s).
 public enum JSONOutput {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let enc = JSONEncoder()
@@ -84,9 +89,16 @@ public enum JSONOutput {
         return try enc.encode(value)
     }
 
-    public static func write<T: Encodable>(_ value: T, to url: URL) throws {
+    /// The file's bytes: the JSON and a final newline.
+    public static func fileBytes<T: Encodable>(_ value: T) throws -> Data {
         var data = try encode(value)
         data.append(0x0A)
-        try data.write(to: url, options: .atomic)
+        return data
+    }
+
+    public static func write<T: Encodable>(_ value: T, to url: URL) throws {
+        let tx = OutputTransaction()
+        try tx.stage(try fileBytes(value), at: url.relativePath)
+        try tx.commit()
     }
 }

@@ -73,6 +73,7 @@ extension VGGWeights where Scalar == Float {
             func take(_ name: String) throws -> NamedTensor {
                 guard let t = tensors[name] else { throw VGGError.missingTensor(name, file: file) }
                 guard ["F32", "F16", "BF16", "F64"].contains(t.dtype) else { throw VGGError.badDType(name, dtype: t.dtype, file: file) }
+                if let problem = t.nonFiniteProblem { throw WeightFileError(file: file, "tensor \"\(name)\": \(problem)") }
                 return t
             }
             let w = try take("features.\(n).weight"), b = try take("features.\(n).bias")

@@ -15,6 +15,15 @@ public struct NamedTensor: Equatable, Sendable {
 
     /// Number of elements (product of the shape; 1 for a scalar).
     public var count: Int { shape.reduce(1, *) }
+
+    /// Why these values cannot be network weights ("element 3 is nan"), or nil when every
+    /// value is finite. The file readers keep NaN and ±inf (they are valid safetensors
+    /// values); `VGGLayout.check` and `VGGWeights` refuse them, so a corrupt or overflowed
+    /// model is named as such instead of the engine blaming a flag later.
+    public var nonFiniteProblem: String? {
+        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return "element \(i) is \(values[i]) (weights must be finite numbers: the file is corrupt, or its values overflow Float)"
+    }
 }
 
 /// The element types of the safetensors format, with their size in bytes.
@@ -47,7 +56,8 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable {
 /// `WeightFileError` that names the file and the tensor.
 ///
 /// Values are converted to Float: F32 as is, F16/BF16/F64 and integer types converted.
-/// The file is memory-mapped, so the only copy made is the Float arrays themselves.
+/// `read` reads the file in ranges (header first), so the only copy made is the Float
+/// arrays themselves.
 public struct SafeTensorsFile: Equatable, Sendable {
     public var metadata: [String: String]
     public var tensors: [String: NamedTensor]
@@ -61,57 +71,131 @@ public struct SafeTensorsFile: Equatable, Sendable {
     /// refused before anything is allocated.
     public static let maxHeaderBytes = 100_000_000
 
+    /// Reads the file in ranges: the 8-byte length and the header first (checked before
+    /// anything else is read), then each tensor's bytes straight into its Float array (F32)
+    /// or through a buffer of that tensor's size (other dtypes). The whole file is never in
+    /// memory at once, so a file whose header is wrong costs only its header, and a valid one
+    /// costs its Float values.
     public static func read(_ url: URL) throws -> SafeTensorsFile {
-        try parse(readFileBytes(url), file: url.path)
+        let file = url.path
+        func fail(_ problem: String) -> WeightFileError { WeightFileError(file: file, problem) }
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            throw fail(errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw fail("cannot be read (\(String(cString: strerror(errno))))") }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw fail("is a directory, not a file")
+        default: throw fail("is not a regular file (a FIFO, device or socket); give a .safetensors file")
+        }
+        let size = Int(st.st_size)
+        func readRange(_ offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+            var done = 0
+            while done < buffer.count {
+                let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+                if n < 0 { if errno == EINTR { continue }; throw fail("cannot be read (\(String(cString: strerror(errno))))") }
+                if n == 0 { throw fail("ends at byte \(offset + done) while reading: the file is truncated or changed while being read") }
+                done += n
+            }
+        }
+        var lengthBytes = [UInt8](repeating: 0, count: min(8, size))
+        try lengthBytes.withUnsafeMutableBytes { try readRange(0, into: $0) }
+        let headerLength = try checkedHeaderLength(lengthBytes, fileSize: size, file: file)
+        var headerBytes = [UInt8](repeating: 0, count: headerLength)
+        try headerBytes.withUnsafeMutableBytes { try readRange(8, into: $0) }
+        let (metadata, layout) = try headerBytes.withUnsafeBytes {
+            try decodeHeader($0, dataLength: size - 8 - headerLength, file: file)
+        }
+        let dataStart = 8 + headerLength
+        var tensors: [String: NamedTensor] = [:]
+        tensors.reserveCapacity(layout.count)
+        for item in layout {
+            var values: [Float]
+            #if _endian(little)
+            let direct = item.dtype == .f32
+            #else
+            let direct = false
+            #endif
+            if direct {
+                values = [Float](repeating: 0, count: item.count)
+                try values.withUnsafeMutableBytes { try readRange(dataStart + item.begin, into: $0) }
+            } else {
+                var raw = [UInt8](repeating: 0, count: item.end - item.begin)
+                try raw.withUnsafeMutableBytes { try readRange(dataStart + item.begin, into: $0) }
+                guard let converted = raw.withUnsafeBytes({ convertToFloat($0, dtype: item.dtype, count: item.count) }) else {
+                    throw fail(unreadableDType(item))
+                }
+                values = converted
+            }
+            tensors[item.name] = NamedTensor(dtype: item.dtype.rawValue, shape: item.shape, values: values)
+        }
+        return SafeTensorsFile(metadata: metadata, tensors: tensors)
+    }
+
+    /// The header length from the first 8 bytes, checked against the 100 MB cap and the
+    /// file's size.
+    static func checkedHeaderLength(_ first: some Collection<UInt8>, fileSize: Int, file: String) throws -> Int {
+        func fail(_ problem: String) -> WeightFileError { WeightFileError(file: file, problem) }
+        guard first.count >= 8 else {
+            throw fail("not a safetensors file: \(fileSize) bytes, shorter than the 8-byte header length")
+        }
+        let declared = first.prefix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard declared <= UInt64(maxHeaderBytes) else {
+            throw fail("header length \(declared) bytes exceeds the 100 MB limit (not a safetensors file, or corrupt)")
+        }
+        let headerLength = Int(declared)
+        guard headerLength <= fileSize - 8 else {
+            throw fail("header length \(headerLength) bytes runs past the end of the file (\(fileSize) bytes): the file is truncated or not safetensors")
+        }
+        return headerLength
+    }
+
+    /// The header's metadata and the validated placement of every tensor.
+    static func decodeHeader(_ headerBytes: UnsafeRawBufferPointer, dataLength: Int, file: String) throws -> ([String: String], [Placement]) {
+        func fail(_ problem: String) -> WeightFileError { WeightFileError(file: file, problem) }
+        guard headerBytes.first == UInt8(ascii: "{") else {
+            throw fail("header does not start with '{': not a safetensors file")
+        }
+        guard String(validating: headerBytes, as: UTF8.self) != nil else {
+            throw fail("header is not valid UTF-8")
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
+        } catch let error as DecodingError {
+            throw fail("header: \(describe(error))")
+        } catch let error as HeaderProblem {
+            throw fail("header: \(error.message)")
+        } catch {
+            throw fail("header is not valid JSON (\(error.localizedDescription))")
+        }
+        return (header.metadata ?? [:], try validate(header.entries, dataLength: dataLength, file: file))
+    }
+
+    static func unreadableDType(_ item: Placement) -> String {
+        "tensor \"\(item.name)\": dtype \(item.dtype.rawValue) cannot be read as numbers (nst reads F32, F16, BF16, F64 and integer types)"
     }
 
     /// Parses the bytes of a safetensors file; `file` is only used in error messages.
     public static func parse(_ data: Data, file: String) throws -> SafeTensorsFile {
-        func fail(_ problem: String) -> WeightFileError { WeightFileError(file: file, problem) }
-        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> SafeTensorsFile in
-            guard raw.count >= 8 else {
-                throw fail("not a safetensors file: \(raw.count) bytes, shorter than the 8-byte header length")
-            }
-            let declared = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
-            guard declared <= UInt64(maxHeaderBytes) else {
-                throw fail("header length \(declared) bytes exceeds the 100 MB limit (not a safetensors file, or corrupt)")
-            }
-            let headerLength = Int(declared)
-            guard headerLength <= raw.count - 8 else {
-                throw fail("header length \(headerLength) bytes runs past the end of the file (\(raw.count) bytes): the file is truncated or not safetensors")
-            }
-            let headerBytes = UnsafeRawBufferPointer(rebasing: raw[8 ..< 8 + headerLength])
-            guard headerBytes.first == UInt8(ascii: "{") else {
-                throw fail("header does not start with '{': not a safetensors file")
-            }
-            guard String(validating: headerBytes, as: UTF8.self) != nil else {
-                throw fail("header is not valid UTF-8")
-            }
-            let header: Header
-            do {
-                header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
-            } catch let error as DecodingError {
-                throw fail("header: \(describe(error))")
-            } catch let error as HeaderProblem {
-                throw fail("header: \(error.message)")
-            } catch {
-                throw fail("header is not valid JSON (\(error.localizedDescription))")
-            }
-
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> SafeTensorsFile in
+            let headerLength = try checkedHeaderLength(raw.prefix(8), fileSize: raw.count, file: file)
             let dataStart = 8 + headerLength
-            let dataLength = raw.count - dataStart
-            let layout = try validate(header.entries, dataLength: dataLength, file: file)
-
+            let (metadata, layout) = try decodeHeader(UnsafeRawBufferPointer(rebasing: raw[8 ..< dataStart]),
+                                                      dataLength: raw.count - dataStart, file: file)
             var tensors: [String: NamedTensor] = [:]
             tensors.reserveCapacity(layout.count)
             for item in layout {
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[dataStart + item.begin ..< dataStart + item.end])
                 guard let values = convertToFloat(bytes, dtype: item.dtype, count: item.count) else {
-                    throw fail("tensor \"\(item.name)\": dtype \(item.dtype.rawValue) cannot be read as numbers (nst reads F32, F16, BF16, F64 and integer types)")
+                    throw WeightFileError(file: file, unreadableDType(item))
                 }
                 tensors[item.name] = NamedTensor(dtype: item.dtype.rawValue, shape: item.shape, values: values)
             }
-            return SafeTensorsFile(metadata: header.metadata ?? [:], tensors: tensors)
+            return SafeTensorsFile(metadata: metadata, tensors: tensors)
         }
     }
 
@@ -141,6 +225,9 @@ public struct SafeTensorsFile: Equatable, Sendable {
             let (begin, end) = (entry.dataOffsets[0], entry.dataOffsets[1])
             guard begin >= 0, end >= 0 else { throw fail("tensor \"\(name)\": negative data_offsets \(entry.dataOffsets)") }
             guard end >= begin else { throw fail("tensor \"\(name)\": data_offsets \(entry.dataOffsets) end before they begin") }
+            guard end <= dataLength else {
+                throw fail("tensor \"\(name)\": data_offsets [\(begin), \(end == Int.max ? "≥ 2⁶³" : String(end))] point past the end of the data section (\(dataLength) bytes): the file is truncated or corrupt")
+            }
             var count = 1
             for d in entry.shape {
                 guard d >= 0 else { throw fail("tensor \"\(name)\": negative dimension in shape \(entry.shape)") }
@@ -230,9 +317,22 @@ public struct SafeTensorsFile: Equatable, Sendable {
 struct HeaderEntry: Decodable {
     var dtype: String
     var shape: [Int]
+    /// Offsets beyond Int.max (up to 2⁶⁴−1, which JSON allows) are kept as Int.max: they
+    /// lie past the end of any data section, and `validate` says so.
     var dataOffsets: [Int]
 
     enum CodingKeys: String, CodingKey { case dtype, shape, dataOffsets = "data_offsets" }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dtype = try c.decode(String.self, forKey: .dtype)
+        shape = try c.decode([Int].self, forKey: .shape)
+        if let unsigned = try? c.decode([UInt64].self, forKey: .dataOffsets) {
+            dataOffsets = unsigned.map { Int(clamping: $0) }
+        } else {
+            dataOffsets = try c.decode([Int].self, forKey: .dataOffsets)   // negative ones: refused by validate
+        }
+    }
 }
 
 struct HeaderProblem: Error { var message: String }

@@ -77,8 +77,8 @@ extension VGGLayout {
     /// Checks that `tensors` hold exactly the conv layers of a VGG, in torchvision names and
     /// OIHW layout: every `features.N.weight` is [out, in, 3, 3] with `in` equal to the
     /// previous layer's `out` (3 for the first), every bias is [out]. Tensors other than
-    /// `features.*` (e.g. a classifier) are allowed and ignored. With `architecture` nil it is
-    /// inferred from the number of conv layers.
+    /// `features.*` (e.g. a classifier) are allowed and ignored. Every conv value must be
+    /// finite. With `architecture` nil it is inferred from the number of conv layers.
     public static func check(_ tensors: [String: NamedTensor], architecture: VGGLayout?, file: String) throws -> VGGCheck {
         func fail(_ p: String) -> WeightFileError { WeightFileError(file: file, p) }
         let convWeights = tensors.keys.filter { $0.hasPrefix("features.") && $0.hasSuffix(".weight") }
@@ -110,6 +110,9 @@ extension VGGLayout {
             }
             guard b.shape == [w.shape[0]] else {
                 throw fail("\"\(conv.biasName)\" (\(conv.name) bias) has shape \(b.shape); expected [\(w.shape[0])]")
+            }
+            for (name, t) in [(conv.weightName, w), (conv.biasName, b)] {
+                if let problem = t.nonFiniteProblem { throw fail("\"\(name)\" (\(conv.name)): \(problem)") }
             }
             if w.shape[0] != conv.outChannels { standard = false }
             inChannels = w.shape[0]

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import NSTImage
-import NSTTerminal
+import NSTFileIO
 import NSTStyle
-import NSTVGG
+import NSTTerminal
 
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -95,6 +94,7 @@ struct StyleDepthCommand: ParsableCommand {
         options.iterations = runIterations
         StopSignal.install()
         let layers = try StyleDepthExperiment.layers(of: model, contentLayer: contentLayer, activation: activation)
+        try StyleEngineCLI.checkMemory(content: contentImage, size: runSize, randomWeights: tuning.randomWeights, file: content)
         let prepared = try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: [styleImage], layers: layers.all)
         if grid {
             return try runGrid(StyleGrid(prepared: prepared, options: options, layers: layers,
@@ -111,9 +111,8 @@ struct StyleDepthCommand: ParsableCommand {
             model: StyleEngineCLI.sidecarModel(model), started: started)
         try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
 
-        print(outcome.metrics.table, terminator: "")
-        print(outcome.metrics.reading)
-        print("Wrote \(folder.url.path)/ in \(String(format: "%.0f", Date().timeIntervalSince(started))) s: open \(folder.url.appendingPathComponent("report.html").path)")
+        try StandardStreams.writeOut(outcome.metrics.table + outcome.metrics.reading + "\n"
+            + "Wrote \(CLIError.escaped(folder.url.path))/ in \(String(format: "%.0f", Date().timeIntervalSince(started))) s: open \(CLIError.escaped(folder.url.appendingPathComponent("report.html").path))\n")
     }
 
     func runGrid(_ grid: StyleGrid, folder: OutputFolder, started: Date) throws {
@@ -124,18 +123,17 @@ struct StyleDepthCommand: ParsableCommand {
             return progressObserver(label: "cell \(done)/\(total): \(depth) layers, β \(String(format: "%g", beta))", o)
         }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
         try folder.replace(with: grid.files(cells: cells, command: ["nst"] + CommandLine.arguments.dropFirst()))
-        print("Wrote \(folder.url.appendingPathComponent("grid.png").path) (\(total) cells) in \(String(format: "%.0f", Date().timeIntervalSince(started))) s.")
+        try StandardStreams.writeOut("Wrote \(CLIError.escaped(folder.url.appendingPathComponent("grid.png").path)) (\(total) cells) in \(String(format: "%.0f", Date().timeIntervalSince(started))) s.\n")
     }
 
     /// A progress bar on stderr for one run.
     func progressObserver(label: String, _ o: StyleTransferOptions) -> StyleDepthExperiment.RunObserver {
-        let bar = ProgressBar(total: o.iterations, label: label,
-                              plainEvery: tuning.printEvery == 0 ? o.iterations : tuning.printEvery)
+        let bar = StyleEngineCLI.progressBar(total: o.iterations, label: label, printEvery: tuning.printEvery)
         return .init(progress: { bar.update($0.evaluation, values: StyleEngineCLI.progressValues($0, o)) }, finish: { bar.finish() })
     }
 
     func interrupted(_ folder: OutputFolder) -> ExitCode {
-        FileHandle.standardError.write(Data("interrupted: nothing written; \(folder.url.path) keeps its previous results\n".utf8))
+        StandardStreams.writeError("nst: interrupted: nothing written; \(CLIError.escaped(folder.url.path)) keeps its previous results\n")
         return ExitCode(StopSignal.exitStatus)
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import NSTFileIO
 import NSTVersion
 
 @main
@@ -23,6 +25,48 @@ struct NST: ParsableCommand {
 
     func run() throws {
         guard version else { throw CleanExit.helpRequest(self) }
-        print(NSTVersion.string)
+        try StandardStreams.writeOut(NSTVersion.string + "\n")
+    }
+
+    /// The one error path: every command throws, and only this reports — one line
+    /// `nst: error: …` (see `CLIError`) and exit 1 (runtime), 64 (usage) or 74 (I/O).
+    /// Help and `--version`-style clean exits keep ArgumentParser's own output.
+    static func main() {
+        StandardStreams.prepareProcess()
+        let arguments = CommandLineRepair.negativeNumbersJoined(Array(CommandLine.arguments.dropFirst()))
+        if let unknown = CommandLineRepair.unknownSubcommand(arguments, known: subcommandNames) { report(unknown) }
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            if exitCode(for: error) == .success { cleanExit(error) }   // --help
+            report(ErrorReport.usage(message(for: error), subcommand: arguments.first.flatMap { subcommandNames.contains($0) ? $0 : nil }))
+        }
+        do {
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { cleanExit(error) }   // `--help` parses into a command that throws
+            report(error)
+        }
+    }
+
+    static var subcommandNames: [String] { configuration.subcommands.compactMap { $0.configuration.commandName } }
+
+    /// Help and other clean exits: ArgumentParser's text on standard output, checked (a
+    /// closed or full stdout is exit 74, as for every other output).
+    static func cleanExit(_ error: Error) -> Never {
+        let text = fullMessage(for: error)
+        if !text.isEmpty {
+            do { try StandardStreams.writeOut(text + "\n") } catch { report(error) }
+        }
+        Foundation.exit(exitCode(for: error).rawValue)
+    }
+
+    /// Prints `error` once (if it has a line to print) and exits with its status.
+    static func report(_ error: Error) -> Never {
+        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
+        let e = (error as? CLIError) ?? ErrorReport.cliError(for: error)
+        StandardStreams.writeError(e.description + "\n")
+        Foundation.exit(e.exitStatus)
     }
 }

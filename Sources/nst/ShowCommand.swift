@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NSTFileIO
 import NSTImage
 import NSTTerminal
 #if canImport(Glibc)
@@ -78,7 +79,6 @@ struct ShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)   // `nst show … | head` ends quietly instead of by signal
         var limits = ImageLimits.default
         limits.maxSide = maxImageSide
         limits.maxPixels = maxImagePixels
@@ -94,7 +94,7 @@ struct ShowCommand: ParsableCommand {
                 shown.append((image, "\((path as NSString).lastPathComponent) \(size)"))
             } catch {
                 failed = true
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                StandardStreams.writeError(ErrorReport.cliError(for: error).description + "\n")
             }
         }
 
@@ -112,7 +112,7 @@ struct ShowCommand: ParsableCommand {
         } else {
             out = listed.map { $0 + "\n" }.joined()
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
+        try StandardStreams.writeOut(out, readerMayStop: true)
         if failed { throw ExitCode(1) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NSTFileIO
 import NSTImage
 import NSTStyle
 import NSTTerminal
@@ -141,9 +142,11 @@ struct TransferCommand: ParsableCommand {
 
         Progress goes to stderr: a bar on a terminal, otherwise one parseable
         line every --print-every evaluations. Ctrl-C (or SIGTERM) writes the
-        current image and its sidecar, then exits (status 130/143). Beside the
-        output, out.json records every option, the seed, the model and its
-        SHA-256, the loss curve and the time.
+        current image and its sidecar, then exits (status 130/143); before the
+        first evaluation it writes nothing. The image and out.json change
+        together (docs/robustness.md), and never over an input. out.json
+        records every option, the seed, the model and its SHA-256, the loss
+        curve, the time and the image's SHA-256.
 
         Examples:
           nst transfer --content turtle.jpg --style wave.jpg -o out.png
@@ -207,6 +210,9 @@ struct TransferCommand: ParsableCommand {
     }
 
     func run() throws {
+        // From here on a first Ctrl-C only sets a flag: before the first evaluation the run
+        // then writes nothing, after it the current image.
+        StopSignal.install()
         var options = StyleTransferOptions()
         tuning.apply(to: &options)
         options.size = size
@@ -216,18 +222,28 @@ struct TransferCommand: ParsableCommand {
         options.styleLayerWeights = try styleLayerWeights.map { try commaNumbers($0, flag: "--style-layer-weights") }
         options.styleBlendWeights = try styleBlendWeights.map { try commaNumbers($0, flag: "--style-blend-weights") }
 
+        // The image and its sidecar change together, and never over an input.
+        let outputURL = URL(fileURLWithPath: output)
+        let sidecarPath = TransferSidecar.url(forImage: outputURL).relativePath
+        let outputs = OutputTransaction(inputs: [content] + style)
+        try outputs.checkTargets([output, sidecarPath])
+
         let started = Date()
-        let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
-        options.contentLayers = try model.resolve(options.contentLayers)
-        options.styleLayers = try model.resolve(options.styleLayers)
         let contentImage = try StyleEngineCLI.readImage(content, flag: "--content")
         let styleImages = try style.map { try StyleEngineCLI.readImage($0, flag: "--style") }
-
-        let outputURL = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        StopSignal.install()
+        try StyleEngineCLI.checkMemory(content: contentImage, size: size, randomWeights: tuning.randomWeights, file: content)
+        try outputs.prepareTargets([output, sidecarPath])
+        let stopped = { try StyleEngineCLI.stopIfRequested(unchanged: [output, sidecarPath]) }
+        try stopped()
+        let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
+        try stopped()
+        options.contentLayers = try model.resolve(options.contentLayers)
+        options.styleLayers = try model.resolve(options.styleLayers)
         let prepared = try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: styleImages,
-                                                  layers: options.contentLayers + options.styleLayers)
+                                                  layers: options.contentLayers + options.styleLayers,
+                                                  contentFile: content, styleFiles: style)
+        try stopped()
+        StyleEngineCLI.holdForTests()
         let result = try StyleEngineCLI.runTransfer(
             prepared: prepared, options: options, label: "transfer",
             printEvery: tuning.printEvery, saveEvery: saveEvery,
@@ -236,17 +252,20 @@ struct TransferCommand: ParsableCommand {
                 try? ImageIO.writePNG(image, to: URL(fileURLWithPath: "\(path)_\(n).png"))
             })
 
-        try ImageIO.writePNG(result.image, to: outputURL)
-        let sidecar = TransferSidecar(command: CommandLine.arguments, content: content, styles: style, output: output,
+        if result.evaluations == 0 { try stopped() }
+        var sidecar = TransferSidecar(command: CommandLine.arguments, content: content, styles: style, output: output,
                                       options: options, model: StyleEngineCLI.sidecarModel(model), result: result, started: started)
-        let sidecarURL = TransferSidecar.url(forImage: outputURL)
-        try sidecar.write(to: sidecarURL)
+        let png = try ImageIO.encodePNG(result.image, path: output)
+        sidecar.imageSHA256 = SHA256.hex(Data(png))
+        try outputs.stage(png, at: output)
+        try outputs.stage(try JSONOutput.fileBytes(sidecar), at: sidecarPath)
+        try outputs.commit()
         let losses = result.curve.isEmpty ? "no evaluation done"
             : "loss \(String(format: "%.4g", result.curve[0].total)) → \(String(format: "%.4g", result.best.total)) in \(result.evaluations) evaluations"
-        FileHandle.standardError.write(Data("""
-            wrote \(output) (\(result.image.width)×\(result.image.height)) and \(sidecarURL.path): \(losses), \
+        StandardStreams.writeError("""
+            wrote \(CLIError.escaped(output)) (\(result.image.width)×\(result.image.height)) and \(CLIError.escaped(sidecarPath)): \(losses), \
             \(String(format: "%.1f", result.seconds)) s (\(result.stopReason.rawValue))\n
-            """.utf8))
-        if result.stopReason == .interrupted { throw ExitCode(StopSignal.exitStatus) }
+            """)
+        if StopSignal.requested { throw ExitCode(StopSignal.exitStatus) }
     }
 }

@@ -1,9 +1,15 @@
 import Testing
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `nst` binary (a sibling of the test bundle in .build/<config>/).
 enum NSTBinary {
+    /// `NST_TEST_BINARY=/path/to/nst` runs the tests against another build (e.g. an older
+    /// one, to see which tests it fails).
     static var url: URL {
+        if let other = ProcessInfo.processInfo.environment["NST_TEST_BINARY"] { return URL(fileURLWithPath: other) }
         var dir = Bundle.main.bundleURL
         // swift test runs the tests from .build/<triple>/<config>/; the binary sits there too.
         for candidate in [dir, dir.deletingLastPathComponent()] {
@@ -24,11 +30,19 @@ enum NSTBinary {
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out; p.standardError = err; p.standardInput = inp
         try p.run()
+        // Watchdog: a run that takes over 10 minutes is killed (and fails below).
+        let watchdog = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 600, execute: watchdog)
         if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? inp.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        watchdog.cancel()
+        // No signal is ever sent through this helper: an exit by a signal or with a status
+        // ≥ 128 is a trap (SIGILL, SIGABRT, SIGPIPE, …) or a hang, and fails the test.
+        #expect(p.terminationReason == .exit && p.terminationStatus < 128,
+                "watchdog: nst \(args.joined(separator: " ")) ended with status \(p.terminationStatus) (\(p.terminationReason == .exit ? "exit" : "signal"))")
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }

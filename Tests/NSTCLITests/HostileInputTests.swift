@@ -42,6 +42,9 @@ struct HostileInputTests {
         if hung { p.terminate(); kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         #expect(!hung, "nst \(args.joined(separator: " ")) still running after \(timeout) s")
+        // Watchdog: no signal is ever sent here, so an exit ≥ 128 or by a signal is a trap.
+        #expect(p.terminationReason == .exit && p.terminationStatus < 128,
+                "nst \(args.joined(separator: " ")) trapped: status \(p.terminationStatus), reason \(p.terminationReason.rawValue)")
         return Result(status: p.terminationStatus, signalled: p.terminationReason == .uncaughtSignal,
                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
@@ -164,5 +167,93 @@ struct HostileInputTests {
         let r = try Self.run(["-c", "ulimit -v 4000000 && exec \"$0\" show \"$1\"", NSTBinary.url.path, path],
                              executable: URL(fileURLWithPath: "/bin/sh"))
         Self.expectRefused(r, [path, "image too large: 100000×100000"])
+    }
+
+    // MARK: non-regular files and huge inputs (#13, #14)
+
+    /// A FIFO with no writer: opening it for reading would block forever.
+    @Test(arguments: [["show"], ["transfer", "--style", "STYLE", "--random-weights", "--content"]])
+    func aFIFOAsAnImageIsRefusedAtOnce(prefix: [String]) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let fifo = dir.appendingPathComponent("pipe.png").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let style = Self.image("rgb.png")
+        let r = try Self.run(prefix.map { $0 == "STYLE" ? style : $0 } + [fifo], timeout: 20)
+        Self.expectRefused(r, [fifo, "FIFO", "not a regular file"])
+        #expect(r.stderr.hasPrefix("nst: error: "))
+    }
+
+    @Test func aCharacterDeviceAsAnImageIsRefused() throws {
+        Self.expectRefused(try Self.run(["show", "/dev/zero"], timeout: 20), ["/dev/zero", "character device"])
+    }
+
+    /// 3 GB of zeros (sparse) with the file-size limit raised past it, under a 2 GB
+    /// address-space limit: the first 16 bytes already say it is no image, so nothing more
+    /// is read. Reading it whole first (as before) cannot fit in 2 GB.
+    @Test func aHugeFileThatIsNoImageIsRefusedFromItsFirstBytes() throws {
+        let path = try Self.scratch("zeros.png", Data())
+        #expect(truncate(path, 3_000_000_000) == 0)
+        defer { unlink(path) }
+        let r = try Self.run(["-c", "ulimit -v 2000000 && exec \"$0\" show \"$1\"", NSTBinary.url.path, path],
+                             environment: ["NST_MAX_IMAGE_BYTES": "4000000000"], timeout: 30,
+                             executable: URL(fileURLWithPath: "/bin/sh"))
+        Self.expectRefused(r, [path, "not a PNG or JPEG image", "zero bytes"])
+    }
+
+    // MARK: weight values and offsets (#18)
+
+    /// A VGG16-shaped safetensors file with one channel per conv layer, every value 0.1 but
+    /// the last bias, which is `last`.
+    static func tinyVGG16(last: Float) -> Data {
+        let indices = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
+        var entries: [String] = [], values: [Float] = []
+        for (i, n) in indices.enumerated() {
+            let inputs = i == 0 ? 3 : 1
+            entries.append(#""features.\#(n).weight":{"dtype":"F32","shape":[1,\#(inputs),3,3],"data_offsets":[\#(values.count * 4),\#((values.count + inputs * 9) * 4)]}"#)
+            values += [Float](repeating: 0.1, count: inputs * 9)
+            entries.append(#""features.\#(n).bias":{"dtype":"F32","shape":[1],"data_offsets":[\#(values.count * 4),\#((values.count + 1) * 4)]}"#)
+            values.append(i == indices.count - 1 ? last : 0.1)
+        }
+        var data = safetensors("{" + entries.joined(separator: ",") + "}")
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    @Test func nanWeightsAreRefusedWhereTheModelIsRead() throws {
+        let good = try Self.scratch("good.safetensors", Self.tinyVGG16(last: 0.1))
+        #expect(try Self.run(["model", "info", good]).status == 0)
+        let path = try Self.scratch("nan.safetensors", Self.tinyVGG16(last: .nan))
+        let problem = "\"features.28.bias\" (conv5_3): element 0 is nan"
+        Self.expectRefused(try Self.run(["model", "info", path]), [path, problem])
+        Self.expectRefused(try Self.run(["model", "import", path]), [path, problem])
+        // transfer names the file, not --learning-rate.
+        let transfer = try Self.run(["transfer", "--content", Self.image("rgb.png"), "--style", Self.image("rgb.png"),
+                                     "--model", path, "--size", "32", "-o", path + ".png"])
+        Self.expectRefused(transfer, [path, "features.28.bias", "element 0 is nan"])
+        #expect(!transfer.stderr.contains("--learning-rate"))
+    }
+
+    /// A 1 GB (sparse) file with a valid header holding one conv layer, under a 1.7 GB
+    /// address-space limit: read in ranges, it costs its Float values once and is refused
+    /// for its layout in one line; mapped whole and then copied (as before), it needed twice
+    /// that and died of a failed allocation.
+    @Test func aHugeWeightFileIsReadInRangesNotWhole() throws {
+        let out = 9_259_259, bytes = out * 27 * 4   // features.0.weight [out, 3, 3, 3] F32 ≈ 1 GB
+        let header = #"{"features.0.weight":{"dtype":"F32","shape":[\#(out),3,3,3],"data_offsets":[0,\#(bytes)]}}"#
+        let path = try Self.scratch("big.safetensors", Self.safetensors(header))
+        defer { unlink(path) }
+        #expect(truncate(path, off_t(8 + header.utf8.count + bytes)) == 0)
+        let r = try Self.run(["-c", "ulimit -v 1700000 && exec \"$0\" model info \"$1\"", NSTBinary.url.path, path],
+                             timeout: 120, executable: URL(fileURLWithPath: "/bin/sh"))
+        Self.expectRefused(r, [path, "found 1 conv layers"])
+    }
+
+    @Test func anOffsetOf2To64Minus1IsAnOffsetError() throws {
+        let header = #"{"a":\#(Self.f32x2)[0,18446744073709551615]}}"#
+        let path = try Self.scratch("offset.safetensors", Self.safetensors(header, data: 8))
+        let r = try Self.run(["model", "info", path])
+        Self.expectRefused(r, [path, "data_offsets", "past the end of the data section"])
+        #expect(!r.stderr.contains("JSON"))
     }
 }

@@ -34,7 +34,7 @@ import Testing
     /// (after plain progress lines — "nst: …", "label=… iter=…" — if `afterProgress`).
     func expectOneLineError(_ r: NSTBinary.Output, naming file: String, _ text: String? = nil, afterProgress: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.status != 0 && r.status < 128, "status \(r.status)", sourceLocation: sourceLocation)
-        let lines = r.stderr.split(separator: "\n").filter { !(afterProgress && ($0.hasPrefix("nst: ") || $0.hasPrefix("label="))) }
+        let lines = r.stderr.split(separator: "\n").filter { !(afterProgress && (($0.hasPrefix("nst: ") && !$0.hasPrefix("nst: error: ")) || $0.hasPrefix("label="))) }
         #expect(lines.count == 1, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
         #expect(r.stderr.contains(file), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
         if let text { #expect(r.stderr.contains(text), "stderr: \(r.stderr)", sourceLocation: sourceLocation) }

@@ -628,7 +628,7 @@ final class LiveProcess: @unchecked Sendable {
         let seed = String(seedLine.dropFirst("Shuffled with seed ".count).prefix { $0.isNumber })
         #expect(try firstQuestion(["--shuffle", "--seed", seed]).0 == line)
         let bad = try QuizCLI.run(["quiz", "--seed", "3"], state: state)
-        #expect(bad.status == 64 && bad.stderr.contains("--seed goes with --shuffle."))
+        #expect(bad.status == 64 && bad.stderr.contains("--seed goes with --shuffle"))
     }
 
     @Test func corruptProgressIsSetAsideWithAWarning() throws {

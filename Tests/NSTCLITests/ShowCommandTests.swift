@@ -48,7 +48,7 @@ import Foundation
         #expect(r.stdout == "\(good) 8×6 PNG\n")
         let lines = r.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count == bad.count)
-        for (line, path) in zip(lines, bad) { #expect(line.hasPrefix("error: \(path): "), "\(line)") }
+        for (line, path) in zip(lines, bad) { #expect(line.hasPrefix("nst: error: cannot read the image (\(path)): "), "\(line)") }
         #expect(lines[0].contains("truncated JPEG file"))
         #expect(lines[1].contains("corrupt PNG file"))
         #expect(lines[2].contains("empty (0 bytes)"))
@@ -95,7 +95,7 @@ import Foundation
     @Test func badOptionsAreRefused() throws {
         let narrow = try Self.show(["--width", "3", Self.fixture("rgb.png")])
         #expect(narrow.status == 64)
-        #expect(narrow.stderr.contains("--width 3 is too narrow; use 8 or more columns."))
+        #expect(narrow.stderr.contains("--width 3 is too narrow; use 8 or more columns;"))
         let colors = try Self.show(["--colors", "16", Self.fixture("rgb.png")])
         #expect(colors.status == 64)
         #expect(colors.stderr.contains("auto"))
@@ -170,4 +170,45 @@ import Foundation
                                   50000000)
           -h, --help              Show help information.
         """#
+}
+
+/// `nst show` with standard output closed, full or cut short (#11): never a trap.
+@Suite struct ShowOutputStreamTests {
+    /// Runs `nst show IMAGE` through bash with `redirect` applied (stderr to a file); nst's
+    /// own status, also through a pipe.
+    static func show(redirect: String) throws -> (status: Int32, signalled: Bool, stderr: String) {
+        let err = FileManager.default.temporaryDirectory.appendingPathComponent("nst-show-err-\(UUID().uuidString)").path
+        defer { unlink(err) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "\"$0\" show --draw never \"$1\" 2>\"$2\" \(redirect); exit ${PIPESTATUS[0]}", NSTBinary.url.path,
+                       ShowCommandTests.fixture("rgb.png"), err]
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, p.terminationReason == .uncaughtSignal,
+                String(decoding: FileManager.default.contents(atPath: err) ?? Data(), as: UTF8.self))
+    }
+
+    @Test(arguments: [(">&-", "Bad file descriptor"), (">/dev/full", "No space left on device")])
+    func aFailedWriteToStandardOutputExits74WithOneLine(redirect: String, why: String) throws {
+        let r = try Self.show(redirect: redirect)
+        #expect(!r.signalled && r.status == 74, "status \(r.status): \(r.stderr)")
+        #expect(r.stderr == "nst: error: cannot write to standard output: \(why); " + (redirect == ">&-"
+            ? "the stream was closed by the reader; run again with the output redirected to a file\n"
+            : "free some disk space or write to another disk\n"), "\(r.stderr)")
+    }
+
+    @Test func helpToAFullStandardOutputExits74() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "exec \"$0\" show --help >/dev/full 2>/dev/null", NSTBinary.url.path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 74)
+    }
+
+    @Test func aReaderThatStopsEarlyEndsQuietly() throws {
+        let r = try Self.show(redirect: "| head -c 0")
+        #expect(!r.signalled && r.status == 0 && r.stderr.isEmpty, "status \(r.status): \(r.stderr)")
+    }
 }

@@ -15,9 +15,11 @@ scales), so their α/β values do not carry over: tune them here.
 
 Progress goes to stderr: a bar on a terminal, otherwise one parseable
 line every --print-every evaluations. Ctrl-C (or SIGTERM) writes the
-current image and its sidecar, then exits (status 130/143). Beside the
-output, out.json records every option, the seed, the model and its
-SHA-256, the loss curve and the time.
+current image and its sidecar, then exits (status 130/143); before the
+first evaluation it writes nothing. The image and out.json change
+together (docs/robustness.md), and never over an input. out.json
+records every option, the seed, the model and its SHA-256, the loss
+curve, the time and the image's SHA-256.
 
 Examples:
   nst transfer --content turtle.jpg --style wave.jpg -o out.png

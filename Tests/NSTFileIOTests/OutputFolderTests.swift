@@ -3,7 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import NSTStyle
+@testable import NSTFileIO
 
 /// OutputFolder: the folder holds its old complete set or its new one, never a mix, and no
 /// file of the user's is ever removed.
@@ -48,9 +48,9 @@ struct OutputFolderTests {
         let folder = OutputFolder(url: root.appendingPathComponent("out"), ownedNames: names)
         try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
         try Data("mine".utf8).write(to: folder.url.appendingPathComponent("notes.txt"))
-        #expect(throws: OutputFolderError.self) { try folder.replace(with: files("1")) }
-        do { try folder.check(inputs: []) } catch let e as OutputFolderError {
-            #expect(e.description.contains("notes.txt") && e.description.contains("--output-dir"))
+        #expect(throws: CLIError.self) { try folder.replace(with: files("1")) }
+        do { try folder.check(inputs: []) } catch {
+            #expect(error.description.contains("notes.txt") && error.description.contains("--output-dir"))
         }
         #expect(try contents(folder.url) == ["notes.txt": "mine"])
     }
@@ -64,7 +64,7 @@ struct OutputFolderTests {
         try Data("png".utf8).write(to: input)
         // Reached through another spelling of the same path.
         let other = URL(fileURLWithPath: root.path + "/./out/../out/photo.png")
-        #expect(throws: OutputFolderError.self) { try folder.check(inputs: [other]) }
+        #expect(throws: CLIError.self) { try folder.check(inputs: [other]) }
     }
 
     @Test func refusesAFile() throws {
@@ -72,7 +72,7 @@ struct OutputFolderTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let path = root.appendingPathComponent("out")
         try Data("x".utf8).write(to: path)
-        #expect(throws: OutputFolderError.self) { try OutputFolder(url: path, ownedNames: names).check(inputs: []) }
+        #expect(throws: CLIError.self) { try OutputFolder(url: path, ownedNames: names).check(inputs: []) }
     }
 
     @Test func recoversASetLeftAsideAndRemovesDeadWritersStaging() throws {
@@ -98,7 +98,7 @@ struct OutputFolderTests {
         try folder.replace(with: files("old"))
         // The first file is written, the second cannot be created (its folder does not exist).
         let bad = files("new") + [("missing-folder/c.txt", Array("c".utf8))]
-        #expect(throws: OutputFolderError.self) { try folder.replace(with: bad) }
+        #expect(throws: CLIError.self) { try folder.replace(with: bad) }
         #expect(try contents(folder.url) == ["a.txt": "a old", "b.txt": "b old"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["out"])
     }

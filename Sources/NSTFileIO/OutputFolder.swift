@@ -1,0 +1,137 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A folder whose files are replaced together, for a command that owns the whole folder (the
+/// experiment's images, figure, metrics and report): after `replace`, the folder holds
+/// either its previous complete set or the new complete set, whatever happens meanwhile — an
+/// error, a full disk, SIGKILL at any instruction — with nothing to complete afterwards.
+/// (`OutputTransaction` is the tool for files that share a folder with the user's own.)
+///
+/// Contract:
+/// - The new set is written into a fresh sibling folder `.NAME.new-PID-RANDOM` (mode 0700
+///   while written; each file created O_EXCL|O_NOFOLLOW, then fsynced), which then takes
+///   the folder's place in one `renameat2(RENAME_EXCHANGE)`; the old set, now at the
+///   sibling's name, is removed. Where the file system cannot exchange, the old folder is
+///   renamed aside to `.NAME.old` first, and a later `check`/`replace` puts it back if the
+///   process died between the two renames.
+/// - `check` refuses a path that is a file, a folder holding anything but `ownedNames` (so
+///   no file of the user's is ever removed with the old set), and a folder containing one of
+///   the command's inputs. Call it before the long work; `replace` calls it again.
+/// - Staging folders left by writers that are no longer running are removed.
+/// Errors are `CLIError`: `.usage` for a folder that cannot be used, `.io` for a failed write.
+public struct OutputFolder: Sendable {
+    public let url: URL
+    /// The names the command may write; any other entry makes `check` refuse the folder.
+    public let ownedNames: Set<String>
+
+    public init(url: URL, ownedNames: Set<String>) {
+        self.url = url.standardizedFileURL
+        self.ownedNames = ownedNames
+    }
+
+    public func check(inputs: [URL]) throws(CLIError) {
+        recover()
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw CLIError("cannot use the output folder", file: url.path, why: "it is a file",
+                               fix: "give a folder with --output-dir", kind: .usage)
+            }
+            let entries: [String]
+            do { entries = try fm.contentsOfDirectory(atPath: url.path) } catch { throw CLIError.foundation(error, what: "cannot read the output folder") }
+            let foreign = entries.filter { !ownedNames.contains($0) }.sorted()
+            if !foreign.isEmpty {
+                throw CLIError("cannot use the output folder", file: url.path,
+                               why: "it holds files this command did not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")), and the whole folder is replaced",
+                               fix: "choose an empty or new folder with --output-dir", kind: .usage)
+            }
+        }
+        let folder = url.resolvingSymlinksInPath().path + "/"
+        for input in inputs where input.standardizedFileURL.resolvingSymlinksInPath().path.hasPrefix(folder) {
+            throw CLIError("cannot use the output folder", file: url.path,
+                           why: "it contains the input \(input.path), which replacing the folder would delete",
+                           fix: "choose another --output-dir", kind: .usage)
+        }
+    }
+
+    /// Replaces the folder's contents with `files` (name → bytes) as one step.
+    public func replace(with files: [(name: String, bytes: [UInt8])]) throws(CLIError) {
+        try replace(with: files, canExchange: true)
+    }
+
+    /// `canExchange: false` takes the two-rename path (for tests of file systems without
+    /// RENAME_EXCHANGE).
+    func replace(with files: [(name: String, bytes: [UInt8])], canExchange: Bool) throws(CLIError) {
+        precondition(files.allSatisfy { ownedNames.contains($0.name) }, "a file outside ownedNames")
+        try check(inputs: [])
+        let parent = url.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw CLIError.foundation(error, what: "cannot create the output folder")
+        }
+        let staging = parent.appendingPathComponent("\(stagingPrefix)\(getpid())-\(OutputTransaction.randomHex())")
+        guard mkdir(staging.path, 0o700) == 0 else { throw CLIError.io("cannot write the output", file: staging.path, errno: errno) }
+        var done = false
+        defer { if !done { try? FileManager.default.removeItem(at: staging) } }
+        for file in files { try Self.writeNew(file.bytes, to: staging.appendingPathComponent(file.name)) }
+        chmod(staging.path, 0o755)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard rename(staging.path, url.path) == 0 else { throw CLIError.io("cannot put the output in place", file: url.path, errno: errno) }
+        } else if canExchange && Self.exchange(staging.path, url.path) {
+            try? FileManager.default.removeItem(at: staging)   // the old set now lives here
+        } else {
+            guard rename(url.path, backupURL.path) == 0 else { throw CLIError.io("cannot set the old output aside", file: url.path, errno: errno) }
+            guard rename(staging.path, url.path) == 0 else {
+                let e = CLIError.io("cannot put the output in place", file: url.path, errno: errno)
+                _ = rename(backupURL.path, url.path)
+                throw e
+            }
+            try? FileManager.default.removeItem(at: backupURL)
+        }
+        OutputTransaction.syncFolder(parent.path)
+        done = true
+    }
+
+    /// Where the old set waits while the non-exchanging path swaps folders.
+    var backupURL: URL { url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).old") }
+
+    /// Staging folders are named `.NAME.new-PID-RANDOM`.
+    var stagingPrefix: String { ".\(url.lastPathComponent).new-" }
+
+    /// Puts back a previous set left aside by a process that died mid-swap, and removes the
+    /// staging folders of writers that are no longer running.
+    public func recover() {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: url.path) && fm.fileExists(atPath: backupURL.path) {
+            _ = rename(backupURL.path, url.path)
+        }
+        let parent = url.deletingLastPathComponent()
+        for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(stagingPrefix) {
+            if let pid = OutputTransaction.pid(in: name, after: stagingPrefix), !OutputTransaction.isAlive(pid) {
+                try? fm.removeItem(at: parent.appendingPathComponent(name))
+            }
+        }
+    }
+
+    /// Creates `url` (which must not exist; symlinks are not followed), writes, fsyncs.
+    static func writeNew(_ bytes: [UInt8], to url: URL) throws(CLIError) {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CLIError.io("cannot write the output", file: url.path, errno: errno) }
+        var code = FaultInjection.hits(.write) ? ENOSPC : StandardStreams.writeAll(fd, bytes)
+        if code == 0 { code = FaultInjection.hits(.fsync) ? EIO : (fsync(fd) == 0 ? 0 : errno) }
+        if close(fd) != 0 && code == 0 { code = errno }
+        if code != 0 { throw CLIError.io("cannot write the output", file: url.path, errno: code) }
+    }
+
+    /// renameat2(RENAME_EXCHANGE), looked up at run time (Glibc's module does not export it);
+    /// false where the kernel, the C library or the file system cannot exchange.
+    static func exchange(_ a: String, _ b: String) -> Bool {
+        typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") else { return false }
+        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+        let renameExchange: UInt32 = 1 << 1
+        return renameat2(AT_FDCWD, a, AT_FDCWD, b, renameExchange) == 0
+    }
+}

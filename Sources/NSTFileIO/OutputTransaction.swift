@@ -1,0 +1,247 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A set of output files that change together: after any failure, signal or crash the
+/// targets hold either all their previous contents or all the new ones.
+///
+///     let tx = try OutputTransaction(inputs: [contentPath] + stylePaths)
+///     try tx.checkTargets([png, json])     // early: before the long work
+///     …
+///     try tx.stage(pngBytes, at: png)
+///     try tx.stage(jsonBytes, at: json)
+///     try tx.commit()                      // or let it go: unstaged temp files are removed
+///
+/// Contract:
+/// - `stage` writes the bytes to a temp file beside the target, named
+///   `.<name>.nst-tmp-<pid>-<64 random bits>` and opened `O_CREAT|O_EXCL|O_NOFOLLOW` (a
+///   planted file or symlink makes it fail; it is never followed or truncated), then
+///   fsyncs it. The targets are not touched.
+/// - `commit` makes the set change: with two or more files it first writes a journal
+///   `.nst-commit-<pid>-<random>` (the list of temp → target renames, fsynced and renamed
+///   into place: the commit point), then renames each temp file over its target, fsyncs
+///   the folders and removes the journal. A crash before the journal exists leaves every
+///   old file; a crash after it is completed by `recover`, which every later transaction
+///   writing into that folder runs first — so a SIGKILL between two renames can leave a
+///   mixed set only until the next nst run that writes there.
+/// - Every failure (and `rollback`, and deinit without commit) removes the temp files.
+/// - A target that is the same file as an input (same device and inode, so symlinks and
+///   hard links count), or a folder, is refused before anything is written.
+/// Errors are `CLIError`: kind `.usage` for a target that is an input, `.io` otherwise.
+/// Not thread-safe: one transaction belongs to one thread.
+public final class OutputTransaction {
+    private struct Staged { let temp: String; let target: String }
+    private struct FileID: Equatable { let device: UInt64; let inode: UInt64; let name: String }
+
+    private let inputs: [FileID]
+    private var staged: [Staged] = []
+    private var recovered: Set<String> = []
+    private var committed = false
+
+    /// `inputs`: files the command reads; none of them may be a target. Inputs that do not
+    /// exist are ignored (reading them fails elsewhere, with its own error).
+    public init(inputs: [String] = []) {
+        self.inputs = inputs.compactMap { p in Self.fileID(p).map { FileID(device: $0.device, inode: $0.inode, name: p) } }
+    }
+
+    deinit { rollback() }
+
+    /// Refuses targets that are inputs or folders, before any work is done.
+    public func checkTargets(_ targets: [String]) throws(CLIError) {
+        for t in targets { try checkTarget(t) }
+    }
+
+    /// `checkTargets`, then creates the targets' missing folders and proves each folder
+    /// writable by creating and removing a temp file in it, so a run that cannot write its
+    /// results fails before the work instead of after it. (A full disk can still fail later:
+    /// an empty file takes no space.)
+    public func prepareTargets(_ targets: [String]) throws(CLIError) {
+        try checkTargets(targets)
+        for dir in Set(targets.map(Self.folder(of:))) {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                var e = CLIError.foundation(error, what: "cannot create the output folder")
+                e.file = dir
+                throw e
+            }
+            let probe = Self.tempPath(for: dir + "/probe")
+            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw CLIError.io("cannot write into the output folder", file: dir, errno: errno) }
+            close(fd)
+            unlink(probe)
+        }
+    }
+
+    /// Writes `bytes` to a fresh temp file beside `target` and fsyncs it.
+    public func stage(_ bytes: [UInt8], at target: String) throws(CLIError) {
+        precondition(!committed, "stage after commit")
+        try checkTarget(target)
+        let dir = Self.folder(of: target)
+        if !recovered.contains(dir) { Self.recover(folder: dir); recovered.insert(dir) }
+        let temp = Self.tempPath(for: target)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { let e = errno; rollback(); throw CLIError.io("cannot write the output", file: target, errno: e) }
+        staged.append(Staged(temp: temp, target: target))
+        var code = FaultInjection.hits(.write) ? ENOSPC : StandardStreams.writeAll(fd, bytes)
+        if code == 0 { code = FaultInjection.hits(.fsync) ? EIO : (fsync(fd) == 0 ? 0 : errno) }
+        if close(fd) != 0 && code == 0 { code = errno }
+        if code != 0 { rollback(); throw CLIError.io("cannot write the output", file: target, errno: code) }
+    }
+
+    public func stage(_ data: Data, at target: String) throws(CLIError) {
+        try stage([UInt8](data), at: target)
+    }
+
+    /// Renames every staged file into place (see the type's contract).
+    public func commit() throws(CLIError) {
+        precondition(!committed, "commit twice")
+        var journal: String? = nil
+        if staged.count > 1 {
+            do { journal = try writeJournal() } catch { rollback(); throw error }
+        }
+        for (i, s) in staged.enumerated() {
+            let failed = FaultInjection.hits(.rename) ? EIO : (rename(s.temp, s.target) == 0 ? 0 : errno)
+            if failed != 0 {
+                if i == 0 || journal == nil {
+                    if let journal { unlink(journal) }
+                    rollback()
+                    throw CLIError.io("cannot put the output in place", file: s.target, errno: failed)
+                }
+                // Past the first rename the set is half new: leave the journal and the temp
+                // files, so the next run completes it, and say so.
+                staged = []
+                throw CLIError("cannot put the output in place", file: s.target, why: String(cString: strerror(failed)),
+                               fix: "the other files of the set are already new; run the command again to complete or redo it",
+                               kind: .io)
+            }
+            if FaultInjection.hits(.killAfterRename) { kill(getpid(), SIGKILL) }
+        }
+        for dir in Set(staged.map { Self.folder(of: $0.target) }) { Self.syncFolder(dir) }
+        if let journal { unlink(journal); Self.syncFolder(Self.folder(of: journal)) }
+        committed = true
+        staged = []
+    }
+
+    /// Removes every staged temp file; the targets keep their previous contents.
+    public func rollback() {
+        for s in staged { unlink(s.temp) }
+        staged = []
+    }
+
+    // MARK: - Journal and recovery
+
+    private static let journalPrefix = ".nst-commit-"
+
+    /// The journal lists `temp NUL target NUL` pairs, absolute paths, and is itself
+    /// written to a temp name and renamed into place.
+    private func writeJournal() throws(CLIError) -> String {
+        let dir = Self.folder(of: staged[0].target)
+        let name = Self.journalPrefix + "\(getpid())-\(Self.randomHex())"
+        let path = dir + "/" + name
+        var bytes: [UInt8] = []
+        for s in staged { bytes += Array(Self.absolute(s.temp).utf8) + [0] + Array(Self.absolute(s.target).utf8) + [0] }
+        let temp = path + ".tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CLIError.io("cannot write the output", file: staged[0].target, errno: errno) }
+        var code = StandardStreams.writeAll(fd, bytes)
+        if code == 0 && fsync(fd) != 0 { code = errno }
+        close(fd)
+        if code == 0 && rename(temp, path) != 0 { code = errno }
+        if code != 0 { unlink(temp); throw CLIError.io("cannot write the output", file: staged[0].target, errno: code) }
+        Self.syncFolder(dir)
+        return path
+    }
+
+    /// Completes the commits of processes that died between their renames, and removes
+    /// the temp files of processes that died before committing. Journals and temp files of
+    /// running processes are left alone.
+    public static func recover(folder: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(journalPrefix) && !name.hasSuffix(".tmp") {
+            guard let pid = Self.pid(in: name, after: journalPrefix), !isAlive(pid) else { continue }
+            let path = folder + "/" + name
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let fields = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            var i = 0
+            while i + 1 < fields.count {
+                if access(fields[i], F_OK) == 0 { rename(fields[i], fields[i + 1]) }
+                i += 2
+            }
+            unlink(path)
+        }
+        for name in names {
+            let isTemp = (name.hasPrefix(".") && name.contains(".nst-tmp-")) || (name.hasPrefix(journalPrefix) && name.hasSuffix(".tmp"))
+            guard isTemp else { continue }
+            let marker = name.hasPrefix(journalPrefix) ? journalPrefix : ".nst-tmp-"
+            guard let pid = Self.pid(in: name, after: marker), !isAlive(pid) else { continue }
+            // A temp file a journal still names was renamed above or is gone; what is left is waste.
+            unlink(folder + "/" + name)
+        }
+        syncFolder(folder)
+    }
+
+    // MARK: - Helpers
+
+    private func checkTarget(_ target: String) throws(CLIError) {
+        var st = stat()
+        guard stat(target, &st) == 0 else { return }   // does not exist yet: cannot be an input
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw CLIError("cannot write the output", file: target, why: "it is a folder", fix: "give a file name, not a folder", kind: .usage)
+        }
+        if let input = inputs.first(where: { $0.device == UInt64(st.st_dev) && $0.inode == UInt64(st.st_ino) }) {
+            throw CLIError("refusing to write over an input", file: target,
+                           why: "it is the same file as the input \(input.name)",
+                           fix: "choose another output path", kind: .usage)
+        }
+    }
+
+    private static func fileID(_ path: String) -> (device: UInt64, inode: UInt64)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino))
+    }
+
+    static func tempPath(for target: String) -> String {
+        let dir = folder(of: target)
+        let name = String((target as NSString).lastPathComponent.prefix(100))
+        return dir + "/." + name + ".nst-tmp-\(getpid())-" + randomHex()
+    }
+
+    static func folder(of path: String) -> String {
+        let d = (path as NSString).deletingLastPathComponent
+        return d.isEmpty ? "." : d
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    static func randomHex() -> String {
+        var g = SystemRandomNumberGenerator()
+        let v = g.next() as UInt64
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+
+    /// The decimal pid right after `marker` in `name`, up to the next "-".
+    static func pid(in name: String, after marker: String) -> pid_t? {
+        guard let r = name.range(of: marker) else { return nil }
+        let digits = name[r.upperBound...].prefix { $0.isNumber }
+        return pid_t(digits)
+    }
+
+    static func isAlive(_ pid: pid_t) -> Bool {
+        pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    static func syncFolder(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}

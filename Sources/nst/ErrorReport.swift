@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import NSTFileIO
+import NSTImage
+import NSTWeights
+
+/// Turns whatever a command threw into the one `CLIError` the root reports.
+enum ErrorReport {
+    static func cliError(for error: Error) -> CLIError {
+        switch error {
+        case let e as CLIError:
+            return e
+        case let e as ImageError:
+            return image(e)
+        case let e as WeightFileError:
+            return CLIError("cannot use the weights", file: e.file, why: e.problem, fix: "")
+        case let e as ValidationError:
+            return usage(e.message, subcommand: nil)
+        case let e as CocoaError:
+            return CLIError.foundation(e)
+        default:
+            let ns = error as NSError
+            if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain { return CLIError.foundation(ns) }
+            // Commands not yet converted to CLIError: their one-line description, without
+            // a prefix of their own.
+            var text = String(describing: error)
+            for prefix in ["Error: ", "error: ", "nst: "] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
+            return CLIError(text, why: "", fix: "")
+        }
+    }
+
+    /// A bad command line: one line, exit 64, pointing at the command's help.
+    static func usage(_ message: String, subcommand: String?) -> CLIError {
+        var text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        if let nl = text.firstIndex(of: "\n") { text = String(text[..<nl]) }
+        return CLIError("invalid command line", why: text, fix: "see `nst \(subcommand.map { $0 + " " } ?? "")--help`", kind: .usage)
+    }
+
+    static func image(_ e: ImageError) -> CLIError {
+        let (what, fix): (String, String)
+        switch e.kind {
+        case .cannotOpen: (what, fix) = ("cannot read the image", "check the path")
+        case .writeFailed: (what, fix) = ("cannot write the image", "choose another output path")
+        case .notAnImage, .unsupportedFormat: (what, fix) = ("cannot read the image", "give a PNG or JPEG file")
+        case .isDirectory, .notRegularFile: (what, fix) = ("cannot read the image", "give an image file")
+        case .tooLarge, .fileTooLarge: (what, fix) = ("cannot read the image", "")
+        default: (what, fix) = ("cannot read the image", "re-export or re-download it")
+        }
+        var why = e.problem
+        if case .cannotOpen(let reason) = e.kind { why = reason }
+        return CLIError(what, file: e.path, why: why, fix: fix)
+    }
+}
+
+/// Small repairs to the command line before ArgumentParser sees it.
+enum CommandLineRepair {
+    /// `--size -5` → `--size=-5`: ArgumentParser takes "-5" for a flag and says "Missing value";
+    /// joined, the option's own check says what is wrong with the number. Only a token that
+    /// is entirely a negative number, right after a `--long` option without `=`, is joined.
+    static func negativeNumbersJoined(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { out += args[i...]; break }
+            if a.hasPrefix("--"), !a.contains("="), i + 1 < args.count, isNegativeNumber(args[i + 1]) {
+                out.append(a + "=" + args[i + 1]); i += 2; continue
+            }
+            out.append(a); i += 1
+        }
+        return out
+    }
+
+    static func isNegativeNumber(_ s: String) -> Bool {
+        s.count > 1 && s.hasPrefix("-") && Double(s) != nil
+    }
+
+    /// `nst trasnfer` → "unknown command 'trasnfer'; did you mean transfer?" (exit 64).
+    static func unknownSubcommand(_ args: [String], known: [String]) -> CLIError? {
+        guard let first = args.first, !first.hasPrefix("-"), !known.contains(first), first != "help" else { return nil }
+        let best = known.map { ($0, editDistance($0, first)) }.min { $0.1 < $1.1 }
+        let fix = best.map { $0.1 <= max(2, first.count / 3) ? "did you mean `nst \($0.0)`?" : "" } ?? ""
+        return CLIError("unknown command '\(first)'", why: "nst has \(known.joined(separator: ", "))",
+                        fix: fix.isEmpty ? "see `nst --help`" : fix, kind: .usage)
+    }
+
+    /// Levenshtein distance, with a transposition counting as one edit.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}
