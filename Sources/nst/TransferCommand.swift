@@ -15,7 +15,7 @@ struct StyleTuningOptions: ParsableArguments {
 
     /// nil: the command's own default (`transfer`: StyleTransferOptions's; the experiment: its own).
     @Option(name: .customLong("style-weight"),
-            help: ArgumentHelp("β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²) (default: \(StyleTransferOptions().styleWeight) for transfer, \(StyleDepthExperiment.defaultStyleWeight) for the experiment).",
+            help: ArgumentHelp("β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²) (default: \(powerOfTen(StyleTransferOptions().styleWeight)) for transfer, \(powerOfTen(StyleDepthExperiment.defaultStyleWeight)) for the experiment).",
                                valueName: "β"))
     var styleWeight: Double?
 
@@ -112,6 +112,12 @@ extension Pooling: ExpressibleByArgument {}
 func validateSizeAndIterations(size: Int, iterations: Int) throws {
     guard size >= 16 && size <= 4096 else { throw ValidationError("--size must be between 16 and 4096 pixels (got \(size)).") }
     guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1 (got \(iterations)).") }
+}
+
+/// 1e7 for 10 000 000 (a power of ten), the shortest decimal otherwise: how help prints weights.
+func powerOfTen(_ v: Double) -> String {
+    let e = log10(v)
+    return v > 0 && e == e.rounded() ? "1e\(Int(e))" : String(format: "%g", v)
 }
 
 /// "a,b, c" → ["a", "b", "c"]

@@ -55,8 +55,8 @@ OPTIONS:
                           Also write out_<N>.png every N evaluations (0 = never). (default: 0)
   --content-weight <content-weight>
                           α: weight of the content loss ½Σ(F−P)². (default: 1.0)
-  --style-weight <style-weight>
-                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 100000.0)
+  --style-weight <β>      β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²) (default: 1e5 for
+                          transfer, 1e7 for the experiment).
   --tv-weight <tv-weight> Weight of the total-variation (smoothness) loss; 0 turns it off.
                           (default: 0.0)
   --init <init>           Start from the content image, white noise (from --seed) or the style
@@ -145,14 +145,14 @@ OPTIONS:
                           Keras' blockN_convM), conv = before the ReLU. (values: relu, conv;
                           default: relu)
   --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
-  --iterations <n>        Evaluations per run, one VGG forward+backward each (default: 150; 100 per
+  --iterations <n>        Evaluations per run, one VGG forward+backward each (default: 250; 100 per
                           cell with --grid).
   --grid                  Gatys et al.'s Fig. 3 instead: rows match the first 1…5 style layers,
                           columns use --style-weight ÷10, ×1 and ×10; writes grid.png and grid.json.
   --content-weight <content-weight>
                           α: weight of the content loss ½Σ(F−P)². (default: 1.0)
-  --style-weight <style-weight>
-                          β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²). (default: 100000.0)
+  --style-weight <β>      β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²) (default: 1e5 for
+                          transfer, 1e7 for the experiment).
   --tv-weight <tv-weight> Weight of the total-variation (smoothness) loss; 0 turns it off.
                           (default: 0.0)
   --init <init>           Start from the content image, white noise (from --seed) or the style
