@@ -13,12 +13,10 @@ import Darwin
 /// rows that fit (at least one row, whatever the bound).
 ///
 /// The buffer is an anonymous mapping of its own, outside the C heap: it lives as long as the
-/// network while activations of tens of MiB are allocated and freed around it every
-/// evaluation. Grown inside the heap, it could land above blocks freed later and hold the
-/// heap's top up: peak RSS at 384 px rose from 453 to 478 MiB when conv1_1's first request
-/// became small (own bands, see `Conv3x3.im2colPlan`). Measured on the same code, heap →
-/// mapping: `nst bench` 458 → 455 MiB at 384 px, 523 → 506 with max pooling, 1484 → 1412 at
-/// 1024 px; `nst experiment style-depth` 798 → 822 MiB, the one peak it raises.
+/// network while large activations are allocated and freed around it every evaluation.
+/// Grown inside the heap, it could land above blocks freed later and hold the heap's top up,
+/// so that freed activations could not be returned and peak memory would depend on the order
+/// of the first requests. (Peak-memory figures: docs/measurements/2026-12-02-engine-notes.md.)
 public final class ConvWorkspace<Scalar: TensorScalar> {
     /// Default bound: 4 Mi scalars (16 MiB in Float). Bands of ≥ a few thousand columns keep
     /// the GEMMs large enough to run near the BLAS peak.
@@ -34,8 +32,8 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// - wider layers: F(4×4) on maps of ≥ 1024 pixels, F(2×2) on smaller ones (VGG's block 5
     ///   at 384 px), where F(4×4)'s saving is small (few tiles, padded).
     /// Transformed weights take α²/9 times the originals' memory (64/9 for F(6×6), 4 for
-    /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights. F(6×6) for
-    /// block 3 made its layers ≈ 15 % faster at 384 px and took peak RSS from 435 to 453 MiB.
+    /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights, where
+    /// the multiplies they save cost the least memory.
     public var winogradTile = ConvWorkspace.environmentTile
     /// `NST_WINOGRAD_TILE` (2, 4 or 6) if set to one of those, else 0 (per layer): like
     /// `NST_CONV_ALGORITHM`, for every command.
@@ -294,8 +292,9 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     ///   L2), so the columns a band writes are still in its core's cache when its GEMM reads
     ///   them, and its output when the ReLU and mask read that; no hand-over between cores.
     ///   Chosen (`ownBands == nil`) when such a band is ≥ 2 rows and ≥ 512 pixels and the layer
-    ///   has ≥ 4 bands a worker: at 384 px, conv1_1 (27 + 64 values a pixel), whose one shared
-    ///   band of 12 MiB of columns and 28 MiB of output went to memory and back between steps.
+    ///   has ≥ 4 bands a worker — on VGG, the wide, shallow maps of block 1 (conv1_1: 27 + 64
+    ///   values a pixel), where one shared band is larger than the caches, so its columns and
+    ///   output would go to memory and back between the steps.
     ///   A band is at least 2 rows: the backward's bands run by parity (see
     ///   `transposedConvolve`). `workers` defaults to `Parallel.available`.
     @inlinable

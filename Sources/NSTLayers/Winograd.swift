@@ -358,10 +358,10 @@ extension Conv3x3 {
     /// - own bands (`shared == false`): each worker runs whole bands of ≈ 1 Mi scalars of V and
     ///   M, which stay in its own cache between the phases, with no hand-over between cores.
     /// Own bands are chosen (`sharedBands == nil`) when a band that size still has ≥ 128 tiles
-    /// (GEMMs that wide run near the BLAS peak) and the layer has ≥ 4 such bands a worker: at
-    /// 384 px, conv1_2 (forward ≈ 10 % faster than on shared bands, backward about the same;
-    /// own bands half that size were no faster). Narrower own bands halved the GEMMs'
-    /// speed on VGG's blocks 3–5, where shared bands made conv4_2 ≈ 35 % faster.
+    /// (GEMMs that wide run near the BLAS peak) and the layer has ≥ 4 such bands a worker — on
+    /// VGG, the large maps of the first blocks. On the deeper layers (few tiles, many channels)
+    /// own bands would make each GEMM too narrow to run near the peak, so they share bands.
+    /// (Timings behind the thresholds: docs/measurements/2026-12-02-engine-notes.md.)
     /// `workers` defaults to `Parallel.available`.
     @inlinable
     public static func winogradPlan(_ t: WinogradTransform, c: Int, o: Int, tilesX: Int, tilesY: Int, maxScalars: Int,

@@ -89,6 +89,38 @@ enum VectorLoops {
         for v in a { m = max(m, abs(v)) }
         return Double(m)
     }
+
+    // The same on arrays (the buffers are borrowed for the call).
+
+    @inline(__always)
+    static func dot<A: BinaryFloatingPoint, B: BinaryFloatingPoint>(_ a: [A], _ b: [B]) -> Double {
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { dot(a, $0) } }
+    }
+
+    @inline(__always)
+    static func axpy<X: BinaryFloatingPoint>(_ a: Double, _ x: [X], _ y: inout [Double]) {
+        x.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { axpy(a, x, $0) } }
+    }
+
+    @inline(__always)
+    static func scale(_ y: inout [Double], by a: Double) {
+        y.withUnsafeMutableBufferPointer { scale($0, by: a) }
+    }
+
+    @inline(__always)
+    static func difference<S: TensorScalar>(_ a: [S], _ b: [S], into out: inout [S]) {
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in out.withUnsafeMutableBufferPointer { difference(a, b, into: $0) } } }
+    }
+
+    @inline(__always)
+    static func step<S: TensorScalar>(_ x: [S], _ t: Double, _ d: [Double], into out: inout [S]) {
+        x.withUnsafeBufferPointer { x in d.withUnsafeBufferPointer { d in out.withUnsafeMutableBufferPointer { step(x, t, d, into: $0) } } }
+    }
+
+    @inline(__always)
+    static func maxMagnitude<S: TensorScalar>(_ a: [S]) -> Double {
+        a.withUnsafeBufferPointer { maxMagnitude($0) }
+    }
 }
 
 /// A box lo ≤ x ≤ hi, coordinate-wise, given per block of `blockSize` consecutive entries
@@ -154,14 +186,11 @@ public enum LineSearch: String, Sendable, Codable, CaseIterable { case armijo, n
 ///   almost always, so backtracking costs one evaluation per iteration, while a Wolfe
 ///   search would spend extra evaluations bracketing the curvature condition. The loss
 ///   then decreases monotonically, which makes runs easy to trust and to stop anywhere.
-///   The first step stays Torch's although on a 384×288 image it moves a value by ≈ 3e-6 on
-///   average, under Float's resolution near 100, so the first curvature pair is mostly
-///   rounding. A first step of one grey level (‖s‖∞ = lr) was measured on the style-depth
-///   objective: im2col and Winograd then agreed for longer (to 1.4e-6 for 5 evaluations,
-///   instead of parting by 0.16 % at evaluation 3), but after 100 evaluations the loss was no
-///   lower (four runs each, content weight moved by ±1e-6: im2col mean 472 286 against
-///   469 936) and the algorithms no closer (+0.59 % against +0.78 %; either one alone spreads
-///   by 1–1.2 %), and CI's 100-evaluation accuracy test ended nearer its bound.
+///   The first step is Torch's, although on an image it moves values by less than Float's
+///   resolution, so the first curvature pair is mostly rounding: a larger first step does
+///   not reach a lower loss in 100 evaluations on the style objective (figures:
+///   docs/measurements/2026-12-02-engine-notes.md), and Torch's keeps runs comparable with
+///   jcjohnson/neural-style's.
 /// - `.none`: a fixed step x ← x + lr·d (lr·min(1, 1/‖g‖₁)·d on the first iteration), as
 ///   in Torch's optim.lbfgs that jcjohnson/neural-style uses by default (lr = 1). Cheaper
 ///   per iteration but the loss may rise; it is what `--normalize-gradients` needs, since
@@ -194,6 +223,9 @@ public struct LBFGS<S: TensorScalar> {
     /// trial point is projected onto the box lo ≤ x ≤ hi (see `Bounds`). `accepted(k)` is
     /// called for every evaluation k (1-based) whose point became the iterate: the first,
     /// and each trial the line search accepted — not the trials it rejected.
+    ///
+    /// Each iteration: the projected gradient, the two-loop direction, the line search, the
+    /// history update — one named step each, below.
     public func minimize(_ x0: [S], maxEvaluations: Int, bounds: Bounds<S>? = nil,
                          accepted onAccept: (Int) -> Void = { _ in }, _ f: Objective<S>) throws -> MinimizeResult<S> {
         precondition(maxEvaluations >= 1)
@@ -203,146 +235,170 @@ public struct LBFGS<S: TensorScalar> {
         var evaluations = 1
         onAccept(1)
         var iterations = 0
-        let n = x.count
-        // The last m pairs, oldest first, and ρ_i = 1/(y_iᵀs_i). Every buffer below is allocated
-        // once: a new pair is written into sNew/yNew, and when the history is full the oldest
-        // pair's buffers become the next sNew/yNew.
-        var s: [[S]] = [], y: [[S]] = [], rho: [Double] = []
-        var sNew = [S](repeating: 0, count: n), yNew = sNew
-        var gHat = [Double](repeating: 0, count: n), q = gHat, d = gHat
-        var xNew = x
-        var alpha = [Double](repeating: 0, count: historySize)
+        var work = LBFGSWorkspace<S>(x: x, historySize: historySize)
+        func stop(_ reason: StopReason) -> MinimizeResult<S> {
+            MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: reason)
+        }
 
         while evaluations < maxEvaluations {
-            if g.withUnsafeBufferPointer(VectorLoops.maxMagnitude) <= gradientTolerance {
-                return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .gradientTolerance)
-            }
-            // Coordinates held at a bound by the gradient (x at lo and g > 0, or at hi and
-            // g < 0) are fixed for this iteration: the direction uses the projected gradient ĝ
-            // (zero there) and does not move them.
-            gHat.withUnsafeMutableBufferPointer { gHat in g.withUnsafeBufferPointer { g in x.withUnsafeBufferPointer { x in
-                for j in 0..<n { gHat[j] = Double(g[j]) }
-                if let bounds {
-                    for b in 0..<bounds.lower.count {
-                        for j in (b * bounds.blockSize)..<((b + 1) * bounds.blockSize) where bounds.holds(x[j], g[j], block: b) { gHat[j] = 0 }
-                    }
-                }
-            } } }
-            if bounds != nil {
-                if gHat.allSatisfy({ abs($0) <= gradientTolerance }) {
-                    return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .gradientTolerance)
-                }
-            }
-            // Two-loop recursion: q ← H ĝ (the direction is d = −q).
-            q.withUnsafeMutableBufferPointer { q in
-                gHat.withUnsafeBufferPointer { gHat in _ = q.update(fromContentsOf: gHat) }
-                for i in stride(from: s.count - 1, through: 0, by: -1) {
-                    let a = rho[i] * s[i].withUnsafeBufferPointer { VectorLoops.dot($0, UnsafeBufferPointer(q)) }
-                    alpha[i] = a
-                    y[i].withUnsafeBufferPointer { VectorLoops.axpy(-a, $0, q) }
-                }
-                if let sl = s.last, let yl = y.last {
-                    let gamma = sl.withUnsafeBufferPointer { sl in yl.withUnsafeBufferPointer { yl in
-                        VectorLoops.dot(sl, yl) / VectorLoops.dot(yl, yl) } }
-                    VectorLoops.scale(q, by: gamma)
-                }
-                for i in 0..<s.count {
-                    let b = rho[i] * y[i].withUnsafeBufferPointer { VectorLoops.dot($0, UnsafeBufferPointer(q)) }
-                    s[i].withUnsafeBufferPointer { VectorLoops.axpy(alpha[i] - b, $0, q) }
-                }
-            }
-            let bounded = bounds != nil
-            var gd = d.withUnsafeMutableBufferPointer { d in q.withUnsafeBufferPointer { q in gHat.withUnsafeBufferPointer { gHat in
-                for j in 0..<n { d[j] = gHat[j] != 0 || !bounded ? -q[j] : 0 }
-                return VectorLoops.dot(gHat, UnsafeBufferPointer(d))
-            } } }
-            // Steepest descent on ĝ with the history dropped: the fallback whenever the
-            // quasi-Newton direction is not a descent direction or its line search fails.
-            func steepest() -> Double {
-                s.removeAll(); y.removeAll(); rho.removeAll()
-                let l1 = d.withUnsafeMutableBufferPointer { d in gHat.withUnsafeBufferPointer { gHat in
-                    var l1 = 0.0
-                    for j in 0..<n { d[j] = -gHat[j]; l1 += abs(gHat[j]) }
-                    gd = -VectorLoops.dot(gHat, gHat)
-                    return l1
-                } }
-                return learningRate * min(1, 1 / max(l1, 1e-300))
-            }
-            var t = learningRate
-            var isSteepest = false
-            if !(gd < 0) || s.isEmpty { t = steepest(); isSteepest = true }
-
-            // Step (with or without backtracking).
-            var fNew = fx, gNew = g
-            var accepted = false
-            var backtracks = 0
-            while evaluations < maxEvaluations {
-                xNew.withUnsafeMutableBufferPointer { xNew in x.withUnsafeBufferPointer { x in d.withUnsafeBufferPointer { d in
-                    VectorLoops.step(x, t, d, into: xNew) } } }
-                // Projected step: Armijo on the step actually taken, gᵀ(x_new − x) < 0.
-                var decrease = t * gd
-                if let bounds {
-                    bounds.project(&xNew)
-                    decrease = sNew.withUnsafeMutableBufferPointer { sNew in xNew.withUnsafeBufferPointer { xNew in
-                        x.withUnsafeBufferPointer { x in g.withUnsafeBufferPointer { g in
-                            VectorLoops.difference(xNew, x, into: sNew)
-                            return VectorLoops.dot(g, UnsafeBufferPointer(sNew))
-                        } } } }
-                }
-                if lineSearch == .armijo && !(decrease < 0) {
-                    // The projection turned the step uphill: no evaluation, fall back.
-                    if isSteepest { break }
-                    t = steepest(); isSteepest = true; backtracks = 0
-                    continue
-                }
-                (fNew, gNew) = try f(xNew)
-                evaluations += 1
-                if lineSearch == .none || fNew <= fx + armijoC1 * decrease {
-                    accepted = true
-                    break
-                }
-                backtracks += 1
-                if backtracks > maxBacktracks {
-                    if isSteepest { break }
-                    t = steepest(); isSteepest = true; backtracks = 0
-                    continue
-                }
-                // Shrink by the minimiser of the quadratic through f(x), the slope and
-                // f(x + t d), kept within [0.1 t, 0.5 t] (a safeguarded halving): after a
-                // wild overshoot this jumps straight to a sensible step.
-                let slope = decrease / t
-                let curvature = (fNew - fx - decrease) / (t * t)
-                let tStar = curvature > 0 ? -slope / (2 * curvature) : 0.5 * t
-                t = min(max(tStar, 0.1 * t), 0.5 * t)
-            }
-            if !accepted {
-                if evaluations >= maxEvaluations {
-                    return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .budget)
-                }
-                return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .noProgress)
+            if VectorLoops.maxMagnitude(g) <= gradientTolerance { return stop(.gradientTolerance) }
+            work.projectGradient(g, at: x, bounds: bounds)
+            if bounds != nil && work.gHat.allSatisfy({ abs($0) <= gradientTolerance }) { return stop(.gradientTolerance) }
+            work.twoLoopDirection(bounded: bounds != nil)
+            // The quasi-Newton step is tried at t = lr; with no history, or when the
+            // direction is not a descent direction, steepest descent at Torch's first step.
+            var t = learningRate, isSteepest = false
+            if !(work.slope < 0) || work.s.isEmpty { t = work.steepestDescent(learningRate: learningRate); isSteepest = true }
+            guard let trial = try searchLine(from: x, value: fx, gradient: g, t: t, isSteepest: isSteepest, bounds: bounds,
+                                             work: &work, evaluations: &evaluations, maxEvaluations: maxEvaluations, f) else {
+                return stop(evaluations >= maxEvaluations ? .budget : .noProgress)
             }
             iterations += 1
             onAccept(evaluations)
-
-            // History update, only with positive curvature (keeps H positive definite). With
-            // bounds, sNew already holds x_new − x from the accepted trial's Armijo test.
-            let (ys, yy) = sNew.withUnsafeMutableBufferPointer { sk in yNew.withUnsafeMutableBufferPointer { yk in
-                xNew.withUnsafeBufferPointer { xNew in x.withUnsafeBufferPointer { x in
-                gNew.withUnsafeBufferPointer { gNew in g.withUnsafeBufferPointer { g in
-                    if !bounded { VectorLoops.difference(xNew, x, into: sk) }
-                    VectorLoops.difference(gNew, g, into: yk)
-                    return (VectorLoops.dot(UnsafeBufferPointer(yk), UnsafeBufferPointer(sk)), VectorLoops.dot(UnsafeBufferPointer(yk), UnsafeBufferPointer(yk)))
-                } } } } } }
-            if ys > 1e-10 * yy && ys > 0 {
-                var spareS: [S]? = nil, spareY: [S]? = nil
-                if s.count == historySize { spareS = s.removeFirst(); spareY = y.removeFirst(); rho.removeFirst() }
-                s.append(sNew); y.append(yNew); rho.append(1 / ys)
-                sNew = spareS ?? [S](repeating: 0, count: n)
-                yNew = spareY ?? [S](repeating: 0, count: n)
-            }
-            swap(&x, &xNew); fx = fNew; g = gNew
+            work.updateHistory(from: x, gradient: g, to: trial.gradient, bounded: bounds != nil)
+            swap(&x, &work.xNew); fx = trial.value; g = trial.gradient
         }
-        return MinimizeResult(x: x, value: fx, evaluations: evaluations, iterations: iterations, reason: .budget)
+        return stop(.budget)
+    }
+
+    /// The step along `work.d` from x: trial points x + t·d, projected onto the bounds, until
+    /// one is accepted (`.none`: the first; `.armijo`: the first with f(x_new) ≤ f(x) + c₁·gᵀ(x_new − x)).
+    /// A step the projection turned uphill is not evaluated; after `maxBacktracks` reductions,
+    /// or on an uphill projected step, the search restarts once as steepest descent
+    /// (`LBFGSWorkspace.steepestDescent`, which drops the history). Returns the accepted
+    /// point's value and gradient (the point is `work.xNew`; with bounds `work.sNew` holds
+    /// x_new − x), or nil when the budget ran out or no step was accepted.
+    private func searchLine(from x: [S], value fx: Double, gradient g: [S], t initialStep: Double, isSteepest startsSteepest: Bool,
+                            bounds: Bounds<S>?, work: inout LBFGSWorkspace<S>, evaluations: inout Int, maxEvaluations: Int,
+                            _ f: Objective<S>) throws -> (value: Double, gradient: [S])? {
+        var t = initialStep, isSteepest = startsSteepest
+        var backtracks = 0
+        while evaluations < maxEvaluations {
+            VectorLoops.step(x, t, work.d, into: &work.xNew)
+            // Projected step: Armijo on the step actually taken, gᵀ(x_new − x) < 0.
+            var decrease = t * work.slope
+            if let bounds {
+                bounds.project(&work.xNew)
+                VectorLoops.difference(work.xNew, x, into: &work.sNew)
+                decrease = VectorLoops.dot(g, work.sNew)
+            }
+            if lineSearch == .armijo && !(decrease < 0) {
+                // The projection turned the step uphill: no evaluation, fall back.
+                if isSteepest { return nil }
+                t = work.steepestDescent(learningRate: learningRate); isSteepest = true; backtracks = 0
+                continue
+            }
+            let (fNew, gNew) = try f(work.xNew)
+            evaluations += 1
+            if lineSearch == .none || fNew <= fx + armijoC1 * decrease { return (fNew, gNew) }
+            backtracks += 1
+            if backtracks > maxBacktracks {
+                if isSteepest { return nil }
+                t = work.steepestDescent(learningRate: learningRate); isSteepest = true; backtracks = 0
+                continue
+            }
+            t = Self.backtrackedStep(t, decrease: decrease, value: fx, trialValue: fNew)
+        }
+        return nil
+    }
+
+    /// The next, shorter trial step after f(x + t d) = `trialValue` failed Armijo: the
+    /// minimiser of the quadratic through f(x), the slope and f(x + t d), kept within
+    /// [0.1 t, 0.5 t] (a safeguarded halving): after a wild overshoot this jumps straight to
+    /// a sensible step.
+    static func backtrackedStep(_ t: Double, decrease: Double, value fx: Double, trialValue fNew: Double) -> Double {
+        let slope = decrease / t
+        let curvature = (fNew - fx - decrease) / (t * t)
+        let tStar = curvature > 0 ? -slope / (2 * curvature) : 0.5 * t
+        return min(max(tStar, 0.1 * t), 0.5 * t)
+    }
+}
+
+/// L-BFGS's memory and scratch for one `minimize`, each buffer allocated once, and the
+/// steps of an iteration that work on them.
+struct LBFGSWorkspace<S: TensorScalar> {
+    /// The last m pairs s_i = x_{i+1} − x_i, y_i = g_{i+1} − g_i, oldest first, and ρ_i = 1/(y_iᵀs_i).
+    var s: [[S]] = [], y: [[S]] = [], rho: [Double] = []
+    let historySize: Int
+    /// The pair being formed. When the history is full, the oldest pair's buffers become the
+    /// next sNew/yNew.
+    var sNew: [S], yNew: [S]
+    /// ĝ: the gradient, zero where a bound holds the coordinate (see `projectGradient`).
+    var gHat: [Double]
+    /// H ĝ, from the two-loop recursion.
+    var q: [Double]
+    /// The search direction d, and the slope ĝᵀd along it.
+    var d: [Double]
+    var slope = 0.0
+    /// The trial point x + t d.
+    var xNew: [S]
+    /// α_i of the two-loop recursion.
+    var alpha: [Double]
+
+    init(x: [S], historySize: Int) {
+        let n = x.count
+        self.historySize = historySize
+        sNew = [S](repeating: 0, count: n); yNew = sNew
+        gHat = [Double](repeating: 0, count: n); q = gHat; d = gHat
+        xNew = x
+        alpha = [Double](repeating: 0, count: historySize)
+    }
+
+    /// ĝ ← g, with the coordinates held at a bound by the gradient (x at lo and g > 0, or at
+    /// hi and g < 0) set to 0: they are fixed for this iteration, the direction does not move them.
+    mutating func projectGradient(_ g: [S], at x: [S], bounds: Bounds<S>?) {
+        for j in 0..<gHat.count { gHat[j] = Double(g[j]) }
+        guard let bounds else { return }
+        for b in 0..<bounds.lower.count {
+            for j in (b * bounds.blockSize)..<((b + 1) * bounds.blockSize) where bounds.holds(x[j], g[j], block: b) { gHat[j] = 0 }
+        }
+    }
+
+    /// The two-loop recursion (see `LBFGS`): q ← H ĝ, then d ← −q (0 on held coordinates when
+    /// `bounded`) and `slope` ← ĝᵀd.
+    mutating func twoLoopDirection(bounded: Bool) {
+        q.withUnsafeMutableBufferPointer { q in gHat.withUnsafeBufferPointer { _ = q.update(fromContentsOf: $0) } }   // q's own buffer, no copy-on-write
+        for i in stride(from: s.count - 1, through: 0, by: -1) {
+            let a = rho[i] * VectorLoops.dot(s[i], q)
+            alpha[i] = a
+            VectorLoops.axpy(-a, y[i], &q)
+        }
+        if let sl = s.last, let yl = y.last {
+            VectorLoops.scale(&q, by: VectorLoops.dot(sl, yl) / VectorLoops.dot(yl, yl))   // H₀ = γ I
+        }
+        for i in 0..<s.count {
+            let b = rho[i] * VectorLoops.dot(y[i], q)
+            VectorLoops.axpy(alpha[i] - b, s[i], &q)
+        }
+        for j in 0..<d.count { d[j] = gHat[j] != 0 || !bounded ? -q[j] : 0 }
+        slope = VectorLoops.dot(gHat, d)
+    }
+
+    /// Steepest descent on ĝ with the history dropped: the fallback whenever the quasi-Newton
+    /// direction is not a descent direction or its line search fails. d ← −ĝ; returns Torch's
+    /// first step lr·min(1, 1/‖ĝ‖₁).
+    mutating func steepestDescent(learningRate: Double) -> Double {
+        s.removeAll(); y.removeAll(); rho.removeAll()
+        var l1 = 0.0
+        for j in 0..<d.count { d[j] = -gHat[j]; l1 += abs(gHat[j]) }
+        slope = -VectorLoops.dot(gHat, gHat)
+        return learningRate * min(1, 1 / max(l1, 1e-300))
+    }
+
+    /// Stores the pair (x_new − x, g_new − g) of the accepted step (x_new is `xNew`; with
+    /// bounds `sNew` already holds the step from the Armijo test), only with positive
+    /// curvature yᵀs > 1e-10·yᵀy, which keeps H positive definite; the oldest pair goes when
+    /// the history is full.
+    mutating func updateHistory(from x: [S], gradient g: [S], to gNew: [S], bounded: Bool) {
+        if !bounded { VectorLoops.difference(xNew, x, into: &sNew) }
+        VectorLoops.difference(gNew, g, into: &yNew)
+        let ys = VectorLoops.dot(yNew, sNew), yy = VectorLoops.dot(yNew, yNew)
+        guard ys > 1e-10 * yy && ys > 0 else { return }
+        var spareS: [S]? = nil, spareY: [S]? = nil
+        if s.count == historySize { spareS = s.removeFirst(); spareY = y.removeFirst(); rho.removeFirst() }
+        s.append(sNew); y.append(yNew); rho.append(1 / ys)
+        sNew = spareS ?? [S](repeating: 0, count: sNew.count)
+        yNew = spareY ?? [S](repeating: 0, count: yNew.count)
     }
 }
 

@@ -16,6 +16,11 @@ public enum InitMode: String, Codable, Sendable, CaseIterable {
 public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case lbfgs, adam }
 
 /// Every knob of a run. Names follow the paper (α, β, w_l) and jcjohnson/neural-style's flags.
+///
+/// Two kinds: `network` (size, styleScale, pooling, normalizeVGG, normalizeFloor) is consumed
+/// when the network is prepared (`StyleModel.prepare`) and fixed for every run on it; the rest
+/// is consumed by the run (`PreparedStyleTransfer.run`), which stops on options whose network
+/// part differs from the prepared one instead of ignoring it.
 public struct StyleTransferOptions: Codable, Sendable, Equatable {
     /// Longest side of the generated image, in pixels (the content is resized to it).
     public var size: Int = 384
@@ -25,7 +30,8 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     public var styleLayerWeights: [Double]? = nil
     /// α
     public var contentWeight: Double = 1
-    /// β. 1e5 with the normalised network (measured: see docs/measurements/2026-11-29-style-depth-192px.md).
+    /// β. The default 1e5 is chosen for the normalised network (`normalizeVGG`): the style
+    /// terms' scale follows the activations' scale, so another network needs another β.
     public var styleWeight: Double = 1e5
     /// λ_tv, weight of the total-variation smoothness term.
     public var tvWeight: Double = 0
@@ -39,8 +45,8 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     /// Budget in loss+gradient evaluations (one VGG forward + backward each).
     public var iterations: Int = 300
     /// Max pooling, as VGG was trained (and jcjohnson's default). Average pooling (Gatys et al.
-    /// 2015) keeps the objective smoother: at 384 px after 100 evaluations, runs that differ
-    /// only in rounding spread over 0.5–0.6 % of the loss instead of 0.85–1.8 % (docs/measurements/2026-11-30-accuracy-drift.md).
+    /// 2015) keeps the objective smoother, so runs that differ only in rounding end closer
+    /// together (figures: docs/measurements/2026-12-02-engine-notes.md).
     public var pooling: Pooling = .max
     /// The style images are resized so their longest side is styleScale · size.
     public var styleScale: Double = 1
@@ -48,7 +54,9 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     public var styleBlendWeights: [Double]? = nil
     public var originalColors: Bool = false
     public var seed: UInt64 = 0
-    /// Gatys' normalised network; on by default (the measured 3-vs-5-layer effect needs it).
+    /// Gatys' normalised network; on by default: every filter's mean activation becomes 1, so
+    /// the layers' style terms are weighed by w_l rather than by their activations' scale (the
+    /// style-depth experiment's comparison of 3 and 5 layers depends on that).
     public var normalizeVGG: Bool = true
     /// With normalizeVGG: each filter is divided by max(m, floor · the layer's average m).
     public var normalizeFloor: Double = 0.1
@@ -56,10 +64,49 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The options `StyleModel.prepare` consumes (see `StyleNetworkOptions`).
+    public var network: StyleNetworkOptions {
+        get {
+            StyleNetworkOptions(size: size, styleScale: styleScale, pooling: pooling, normalizeVGG: normalizeVGG,
+                                normalizeFloor: normalizeFloor)
+        }
+        set {
+            size = newValue.size; styleScale = newValue.styleScale; pooling = newValue.pooling
+            normalizeVGG = newValue.normalizeVGG; normalizeFloor = newValue.normalizeFloor
+        }
+    }
+
     public var effectiveLearningRate: Double { learningRate ?? (optimizer == .lbfgs ? 1 : 10) }
     public func layerWeights() -> [String: Double] {
         var out: [String: Double] = [:]
         for (i, l) in styleLayers.enumerated() { out[l] = styleLayerWeights?[i] ?? 1 }
+        return out
+    }
+}
+
+/// The options a prepared network fixes: the images' run sizes and the network itself
+/// (see `StyleTransferOptions` for each one's meaning and default).
+public struct StyleNetworkOptions: Codable, Sendable, Equatable {
+    public var size: Int
+    public var styleScale: Double
+    public var pooling: Pooling
+    public var normalizeVGG: Bool
+    public var normalizeFloor: Double
+
+    public init(size: Int, styleScale: Double, pooling: Pooling, normalizeVGG: Bool, normalizeFloor: Double) {
+        self.size = size; self.styleScale = styleScale; self.pooling = pooling
+        self.normalizeVGG = normalizeVGG; self.normalizeFloor = normalizeFloor
+    }
+
+    /// "name: this vs other" for every option that differs, e.g. ["pooling: avg vs max"].
+    public func differences(from other: StyleNetworkOptions) -> [String] {
+        var out: [String] = []
+        func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(a) vs \(b)") } }
+        compare("size", size, other.size)
+        compare("styleScale", styleScale, other.styleScale)
+        compare("pooling", pooling, other.pooling)
+        compare("normalizeVGG", normalizeVGG, other.normalizeVGG)
+        compare("normalizeFloor", normalizeFloor, other.normalizeFloor)
         return out
     }
 }

@@ -75,7 +75,8 @@ public struct StyleModel: Sendable {
     }
 
     /// Everything a run needs, built once: images at their run sizes, the (normalised)
-    /// network, the encode/decode of this model.
+    /// network, the encode/decode of this model. Consumes `options.network`; every run on the
+    /// result must have the same network options (see `PreparedStyleTransfer.run`).
     public func prepare(options: StyleTransferOptions, content: RGBImage, styles: [RGBImage]) -> PreparedStyleTransfer {
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
         return prepare(options: options, resizedContent: c, resizedStyles: s)
@@ -84,7 +85,7 @@ public struct StyleModel: Sendable {
     /// The same with images already at their run sizes (`StyleImages.prepare`).
     public func prepare(options: StyleTransferOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
         let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
-        return PreparedStyleTransfer(model: self, network: net, content: c, styles: s)
+        return PreparedStyleTransfer(model: self, network: net, networkOptions: options.network, content: c, styles: s)
     }
 }
 
@@ -92,11 +93,18 @@ public struct StyleModel: Sendable {
 public struct PreparedStyleTransfer {
     public let model: StyleModel
     public let network: VGG<Float>
+    /// The options the network and the images were prepared with.
+    public let networkOptions: StyleNetworkOptions
     public let content: RGBImage
     public let styles: [RGBImage]
 
-    /// A run with these options (layers must be canonical, see `StyleModel.resolve`).
+    /// A run with these options (layers must be canonical, see `StyleModel.resolve`). Their
+    /// network part was consumed by `StyleModel.prepare`: it must equal `networkOptions`
+    /// (a programming error otherwise, which stops with the differing options named, rather
+    /// than run with options that would be ignored).
     public func run(_ options: StyleTransferOptions) -> StyleTransferRun<VGG<Float>> {
+        let differences = options.network.differences(from: networkOptions)
+        precondition(differences.isEmpty, "PreparedStyleTransfer.run: network options differ from the prepared network's (\(differences.joined(separator: "; "))): prepare a new network with StyleModel.prepare for them")
         let m = model
         return StyleTransferRun(options: options, network: network, content: content, styles: styles,
                                 encode: { m.encode($0) }, decode: { m.decode($0) })
@@ -107,6 +115,7 @@ public struct PreparedStyleTransfer {
     public func losses(of image: RGBImage, contentLayers: [String], styleLayers: [String],
                        blendWeights: [Double]? = nil) throws -> LossTerms {
         var o = StyleTransferOptions()
+        o.network = networkOptions
         o.contentLayers = contentLayers
         o.styleLayers = styleLayers
         o.styleLayerWeights = nil

@@ -119,7 +119,8 @@ extension TensorScalar {
 
 /// The walk of an n×n matrix that reads it transposed as well: (i, j) for every i, j < n (or
 /// j < i only), in 32×32 blocks, so that [j·n + i] read beside [i·n + j] stays in cache. Row by
-/// row, those column reads of a 512×512 Gram matrix missed the cache on every entry.
+/// row, the column reads of a matrix larger than the cache (a 512×512 Gram matrix) would miss
+/// it on every entry.
 public enum SquareBlocks {
     @inlinable @inline(__always)
     public static func forEach(_ n: Int, belowDiagonal: Bool = false, _ body: (Int, Int) -> Void) {

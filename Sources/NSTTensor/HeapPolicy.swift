@@ -7,7 +7,7 @@ import _CMalloc
 /// Every evaluation allocates and frees activations and gradients of up to tens of MiB. By
 /// default glibc serves such blocks with mmap and gives them back to the kernel on free (and
 /// trims the heap's top past 128 KiB–64 MiB), so the next evaluation takes fresh pages: a page
-/// fault and a kernel zero-fill per 4 KiB, measured at about a tenth of an iteration.
+/// fault and a kernel zero-fill per 4 KiB, a cost paid again every evaluation.
 /// `retainFreedMemory()` sets the mmap threshold to glibc's maximum (32 MiB on 64-bit) and
 /// the trim threshold to 1 GiB, so freed blocks stay in the heap for reuse. The peak RSS is
 /// unchanged: it is the high-water mark either way.

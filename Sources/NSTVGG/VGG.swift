@@ -4,6 +4,11 @@ import NSTLayers
 
 /// VGG's convolutional stack on one image, with a backward pass to the image.
 ///
+/// To learn the algorithm, read `referenceForward` and `referenceBackward` first: the same
+/// network as a plain layer loop, each layer's derivative beside its forward. `forward` and
+/// `backward` compute the same values (tested against the reference) with the layers fused
+/// and the saved state kept small, which is what the bookkeeping below is for.
+///
 /// `forward` runs from the input to the deepest layer in `keep` and returns the kept layers'
 /// activations [C,H,W]. It remembers only what `backward` needs: each ReLU's mask, one byte
 /// per value, and with max pooling each window's winner, one byte per output value.
@@ -69,8 +74,71 @@ public final class VGG<Scalar: TensorScalar> {
         return p
     }
 
+    // MARK: reference path (read this first)
+
+    /// The network as the paper draws it, one layer after another, each layer the plain
+    /// implementation from NSTLayers: no fusion, no masks or winners, no scratch. It is the
+    /// reading path and the oracle `forward` and `backward` are tested against; it is slow
+    /// (the convolutions are their definition, looped), so nothing else calls it.
+    ///
+    /// x [3,H,W] → the kept layers' outputs by canonical name (`keep` may use Keras names), and
+    /// `inputs`, every layer's input up to the deepest kept layer (`inputs[i]` is the input of
+    /// `layers[i]`): all that `referenceBackward` needs.
+    public func referenceForward(_ x: Tensor<Scalar>, keep: Set<String>) -> (kept: [String: Tensor<Scalar>], inputs: [Tensor<Scalar>]) {
+        precondition(x.shape.count == 3 && x.shape[0] == 3, "VGG input must be [3, H, W], got \(x.shape)")
+        let wanted = Set(keep.map { layers[position($0)].name })
+        let deepest = keep.map(position).max() ?? -1
+        var kept: [String: Tensor<Scalar>] = [:]
+        var inputs: [Tensor<Scalar>] = []
+        var a = x                                                          // [3, H, W]
+        for layer in layers.prefix(deepest + 1) {
+            inputs.append(a)
+            switch layer.kind {
+            case .conv:                                                    // [C, H, W] → [O, H, W]
+                let conv = convs[layer.convIndex]                          // y = W ⋆ x + b, zero padding 1
+                a = Conv3x3.referenceForward(a, weight: conv.weight, bias: conv.bias)
+            case .relu:                                                    // [O, H, W] → [O, H, W]
+                a = ReLU.forward(a)                                        // y = max(x, 0)
+            case .pool:                                                    // [C, H, W] → [C, ⌊H/2⌋, ⌊W/2⌋]
+                requirePoolable(a, layer)
+                a = pooling == .max ? MaxPool2x2.forward(a) : AvgPool2x2.forward(a)
+            }
+            if wanted.contains(layer.name) { kept[layer.name] = a }
+        }
+        return (kept, inputs)
+    }
+
+    /// ∂L/∂(kept layers) and the `inputs` of `referenceForward` → ∂L/∂x [3,H,W]: the layer loop
+    /// run backwards, each gradient of a kept layer added where that layer's output is.
+    public func referenceBackward(_ dKept: [String: Tensor<Scalar>], inputs: [Tensor<Scalar>]) -> Tensor<Scalar> {
+        precondition(!inputs.isEmpty, "referenceBackward: the forward kept no layer")
+        let upstream = Dictionary(dKept.map { (position($0.key), $0.value) }, uniquingKeysWith: { a, b in var a = a; a.add(b); return a })
+        precondition(upstream.keys.allSatisfy { $0 < inputs.count }, "referenceBackward: a gradient is for a layer deeper than the forward went")
+        var d: Tensor<Scalar>? = nil                                      // ∂L/∂(output of the layer at pos)
+        for pos in stride(from: inputs.count - 1, through: 0, by: -1) {
+            let layer = layers[pos], x = inputs[pos]
+            if let g = upstream[pos] { d = d.map { var sum = $0; sum.add(g); return sum } ?? g }
+            guard let dY = d else { continue }                             // no gradient reaches here yet
+            switch layer.kind {
+            case .conv:                                                    // [O, H, W] → [C, H, W]
+                d = Conv3x3.referenceBackward(dY, weight: convs[layer.convIndex].weight)   // dX = W's adjoint applied to dY
+            case .relu:                                                    // [O, H, W] → [O, H, W]
+                d = ReLU.backward(dY, output: x)                           // dX = dY · [x > 0]
+            case .pool:                                                    // [C, ⌊H/2⌋, ⌊W/2⌋] → [C, H, W]
+                d = pooling == .max ? MaxPool2x2.backward(dY, input: x)    // dY to each window's maximum
+                                    : AvgPool2x2.backward(dY, inputShape: x.shape)   // dY/4 to each input
+            }
+        }
+        return d ?? Tensor(shape: inputs[0].shape)
+    }
+
+    // MARK: fast path
+
     /// x [3,H,W] → the kept layers' activations [C,H',W'] by canonical name. Runs only as deep as
     /// the deepest kept layer. `keep` may use canonical or Keras names.
+    ///
+    /// Computes what `referenceForward` computes (the place to learn the algorithm; tested
+    /// against it), with convolution + bias + ReLU fused and only the state `backward` needs kept.
     @_specialize(where Scalar == Float)
     @inlinable
     public func forward(_ x: Tensor<Scalar>, keep: Set<String>) -> [String: Tensor<Scalar>] {
@@ -129,8 +197,7 @@ public final class VGG<Scalar: TensorScalar> {
                 masks[pos] = ReLUMask(of: a)
                 if wanted.contains(pos) { out[layer.name] = a }
             case .pool:
-                precondition(a.shape[1] >= 2 && a.shape[2] >= 2,
-                             "\(layer.name): input \(a.shape[1])×\(a.shape[2]) is too small for 2×2 pooling; use a larger image or a shallower layer")
+                requirePoolable(a, layer)
                 if pooling == .max {
                     var winners = spareWinners.removeValue(forKey: pos) ?? []
                     a = MaxPool2x2.forward(a, winners: &winners)
@@ -198,6 +265,13 @@ public final class VGG<Scalar: TensorScalar> {
             pos -= 1
         }
         return d ?? Tensor(shape: imageShape)
+    }
+
+    /// Stops with a clear message when `a` [C,H,W] is too small for the 2×2 pooling `layer`.
+    @usableFromInline
+    func requirePoolable(_ a: Tensor<Scalar>, _ layer: VGGLayer) {
+        precondition(a.shape[1] >= 2 && a.shape[2] >= 2,
+                     "\(layer.name): input \(a.shape[1])×\(a.shape[2]) is too small for 2×2 pooling; use a larger image or a shallower layer")
     }
 
     /// Output shape of the layer at `pos` in the last forward.

@@ -352,3 +352,50 @@ enum TinyRun {
         #expect(svg.contains("stroke-dasharray"))
     }
 }
+
+@Suite struct PreparedNetworkOptionsTests {
+    static func prepared(_ o: StyleTransferOptions) -> PreparedStyleTransfer {
+        let model = StyleModel(weights: VGGWeights<Float>.random(architecture: .vgg16, channels: Tiny.widths, seed: 11),
+                               preprocessing: .torchvision, path: "", sha256: "")
+        return model.prepare(options: o, content: Tiny.rgb(seed: 1, width: 40, height: 30), styles: [Tiny.rgb(seed: 2, width: 40, height: 30)])
+    }
+
+    static var avgPoolingOptions: StyleTransferOptions {
+        var o = TinyRun.options
+        o.size = 20; o.pooling = .avg; o.normalizeVGG = false
+        return o
+    }
+
+    @Test func thePreparedNetworkKeepsItsOptionsAndRunsWithThem() throws {
+        let o = Self.avgPoolingOptions
+        let p = Self.prepared(o)
+        #expect(p.networkOptions == o.network)
+        #expect(p.network.pooling == .avg && max(p.content.width, p.content.height) == 20)
+        var run = o
+        run.styleWeight = 7; run.iterations = 2   // run options may differ
+        #expect(p.run(run).options.styleWeight == 7)
+        // Scoring builds its own options: they carry the prepared network's.
+        _ = try p.losses(of: p.content, contentLayers: ["relu2_2"], styleLayers: ["relu1_1"])
+    }
+
+    @Test func networkOptionsListTheirDifferences() {
+        let a = StyleTransferOptions().network
+        var b = a
+        #expect(a.differences(from: b).isEmpty)
+        b.pooling = .avg; b.size = 512
+        #expect(a.differences(from: b) == ["size: 384 vs 512", "pooling: max vs avg"])
+        var o = StyleTransferOptions()
+        o.network = b
+        #expect(o.pooling == .avg && o.size == 512 && o.network == b)
+    }
+
+    /// A run given a pooling the network was not prepared with stops instead of ignoring it.
+    @Test func aRunWithOtherNetworkOptionsStops() async {
+        await #expect(processExitsWith: .failure) {
+            var o = PreparedNetworkOptionsTests.avgPoolingOptions
+            let p = PreparedNetworkOptionsTests.prepared(o)
+            o.pooling = .max
+            _ = p.run(o)
+        }
+    }
+}

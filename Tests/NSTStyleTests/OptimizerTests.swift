@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import NSTTensor
 @testable import NSTStyle
 
 /// Rosenbrock f(x, y) = (1 − x)² + 100 (y − x²)², minimum 0 at (1, 1).
@@ -245,5 +246,95 @@ func quadratic(_ v: [Double]) -> (value: Double, gradient: [Double]) {
         #expect(abs(yo[0] - ys[0]) < 1e-5)
         #expect(abs(yo[1] - yc[1]) < 1e-5 && abs(yo[2] - yc[2]) < 1e-5)
         #expect(out[0] > out[1])  // still reddish
+    }
+}
+
+/// Regression oracle for `LBFGS.minimize`: the exact sequence of evaluated values (as bit
+/// patterns), the accepted evaluations and the stop, for runs that take every branch of the
+/// loop (backtracking, projection onto bounds, the steepest-descent fallback, the fixed step).
+/// The literals below were produced by the implementation before `minimize` was split into
+/// named steps; a refactor must reproduce them to the bit. They are not a statement of what
+/// is mathematically right (the other tests are): if the algorithm is changed on purpose,
+/// take the new literals from the failure messages and say why in the commit.
+@Suite struct LBFGSRegressionOracle {
+    struct Trace: Equatable, Sendable {
+        var values: [UInt64]
+        var accepted: [Int]
+        var iterations: Int
+        var reason: StopReason
+    }
+
+    static func boundedRosenbrock<S: TensorScalar>(_: S.Type, lineSearch: LineSearch, learningRate: Double,
+                                                   evaluations: Int) throws -> Trace {
+        let box = Bounds<S>(lower: [-2, -2], upper: [0.5, 2], blockSize: 1)
+        var values: [UInt64] = [], accepted: [Int] = []
+        let r = try LBFGS<S>(historySize: 3, lineSearch: lineSearch, learningRate: learningRate)
+            .minimize([-1.2, 1], maxEvaluations: evaluations, bounds: box, accepted: { accepted.append($0) }) { v in
+                let e = rosenbrock(v.map { Double($0) })
+                values.append(e.value.bitPattern)
+                return (e.value, e.gradient.map { S($0) })
+            }
+        return Trace(values: values, accepted: accepted, iterations: r.iterations, reason: r.reason)
+    }
+
+    static var cases: [(name: String, run: () throws -> Trace)] { [
+        ("double-armijo-lr4", { try boundedRosenbrock(Double.self, lineSearch: .armijo, learningRate: 4, evaluations: 80) }),
+        ("float-armijo-lr1", { try boundedRosenbrock(Float.self, lineSearch: .armijo, learningRate: 1, evaluations: 80) }),
+        ("double-none-lr1", { try boundedRosenbrock(Double.self, lineSearch: .none, learningRate: 1, evaluations: 30) }),
+    ] }
+
+    /// Produced by the implementation before the split (see the suite's comment).
+    static let expected: [String: Trace] = [
+        "double-armijo-lr4": Trace(values: [
+                     0x4038333333333332, 0x4073280000000000, 0x4063d5ce7f6ba3aa, 0x4023ed78b2f57c22,
+                     0x404499efd5ed26ea, 0x4010e0d2860e7d07, 0x4015eec2945e0018, 0x40106fb50ce35205,
+                     0x40106389b302fb6d, 0x401076b00ec9f114, 0x400fdf3a4865362f, 0x400d76d63cbe0b4e,
+                     0x400987bf899d83c8, 0x404764e37b637976, 0x4002a20fae7fd80e, 0x400f4255a17976ad,
+                     0x40009be022e3019a, 0x407fa80000000000, 0x400d333ab407388c, 0x3ffed9a8ba4edb4c,
+                     0x4055fe411c010a6d, 0x3ffc7de87e969a4a, 0x401124bfd952b1d4, 0x3ff895f94fbe2287,
+                     0x3fe3e0733a16d662, 0x3ff228c592b71c09, 0x3fe17f864d41de07, 0x4073280000000000,
+                     0x4001d9df13dae344, 0x3fdafca2734fbd23, 0x403c50db73d05f64, 0x3fd80cb464a69e6e,
+                     0x3fece6fbdc5eb469, 0x3fd158d6d1b10116, 0x402f1f4d09df02b3, 0x3fd233bac6d0c97e,
+                     0x3fd04d0792909cf4, 0x4059c26e91c3e5cc, 0x3ff26b6eda968f4d, 0x3fd00f293536d012,
+                     0x4044ede33aee0ba9, 0x3fe4355e88ee7c3e, 0x3fd0136044b73819, 0x3fd0000000000000],
+              accepted: [1, 4, 6, 8, 9, 11, 12, 13, 15, 17, 20, 22, 24, 25, 27, 30, 32, 34, 37, 40, 44], iterations: 20, reason: .gradientTolerance),
+        "float-armijo-lr1": Trace(values: [
+                     0x40383333dfae1624, 0x405c1cac961e34b0, 0x401b15c11b4c9f99, 0x4010d9e1a8ab2fa9,
+                     0x40107514e4c6c025, 0x401071712ef9c35a, 0x40105cde6bedf3b3, 0x40102d4758460e65,
+                     0x400ebc2e18c90d72, 0x400c61d1ff12f7a4, 0x4007ef0c2ce5f688, 0x4004a6c116a1e535,
+                     0x400428ae01ea1469, 0x4001ea270fa3f849, 0x4007cab45f9bc232, 0x40004c8c34bf10f6,
+                     0x40000713bf6b3018, 0x3ff7b5eb3edc6fcf, 0x3ff3fa3225b57691, 0x4007954b7431a3a4,
+                     0x3ff2ff8b0c4ea701, 0x3ff2009851a5d129, 0x3ff0095245954a9c, 0x3feb245f8abb51f3,
+                     0x3fe94d01c5354d6b, 0x3fe4bcc378d6c940, 0x3fe24dc3d4b58f18, 0x3fdbf5dc0a976110,
+                     0x3fd924d439628c60, 0x3fd2c81844804900, 0x4023169c590beb88, 0x3fd0e12d6b4a8c40,
+                     0x3fdfa51d83d76400, 0x3fd0000000000000],
+              accepted: [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 34], iterations: 28, reason: .gradientTolerance),
+        "double-none-lr1": Trace(values: [
+                     0x4038333333333332, 0x405c1cacf373020e, 0x4032c6154e231386, 0x4056de9ba46955ec,
+                     0x4019a65756cb1768, 0x40114e5851d3f4d3, 0x400fd9bcbb49f6c6, 0x400fcc5ed1d705fd,
+                     0x400fbf54fcdf5277, 0x400f809f792bde5f, 0x400eda90e3d2006e, 0x400767c25c046e9e,
+                     0x402aec24770fdff4, 0x400674c0d0df2c6b, 0x4005aa965d04a9ce, 0x4004d6447fa04a37,
+                     0x4003f7f5829da823, 0x400311c70d0004f6, 0x4002279f45b2a408, 0x407fa80000000000,
+                     0x4058cca946db519f, 0x40ac320000000000, 0x400b10eaccd06b6a, 0x3fe3d581ba3122cf,
+                     0x3fd06d4b681709d2, 0x3fd000a4d1204e27, 0x3fd000293448138a, 0x3fd0000a4d1204e2,
+                     0x3fd0000293448139, 0x3fd00000a4d1204e],
+              accepted: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30], iterations: 29, reason: .budget),
+    ]
+
+    /// The literal of a trace, as `expected` holds it.
+    static func literal(_ t: Trace) -> String {
+        "Trace(values: [\(t.values.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))], accepted: \(t.accepted), iterations: \(t.iterations), reason: .\(t.reason))"
+    }
+
+    @Test func evaluatedValuesAreTheRecordedOnesToTheBit() throws {
+        for c in Self.cases {
+            let t = try c.run()
+            #expect(t == Self.expected[c.name], "\(c.name) now gives \(Self.literal(t))")
+        }
+        // The runs take the branches the oracle is for: rejected trials, and an end on the bound
+        // x = 0.5, where the constrained minimum is f(0.5, 0.25) = 0.25.
+        let armijo = Self.expected["double-armijo-lr4"]!
+        #expect(armijo.accepted.count < armijo.values.count)
+        #expect(armijo.values.last == (0.25).bitPattern)
     }
 }

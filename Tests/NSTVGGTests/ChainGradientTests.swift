@@ -11,26 +11,35 @@ import NSTGradCheck
 struct ChainGradientTests {
     static let widths = [3, 4, 4, 5, 5, 4, 6, 5, 4, 3, 4, 3]   // VGG16 up to conv5_2, tiny
 
-    struct Chain {
-        let net: VGG<Double>
-        let content: Tensor<Double>            // target for relu4_2, [N, M]
-        let styleTargets: [String: Tensor<Double>]   // Gram targets, [N, N]
-        let contentLayer = "relu4_2", contentWeight = 1.0, styleWeight = 1e3, tvWeight = 0.05
+    /// The objective on `net`'s fast path (`forward`/`backward`) or on its reference path
+    /// (`referenceForward`/`referenceBackward`).
+    struct Chain<S: TensorScalar> {
+        let net: VGG<S>
+        let content: Tensor<S>            // target for relu4_2, [N, M]
+        let styleTargets: [String: Tensor<S>]   // Gram targets, [N, N]
+        var reference = false
+        let contentLayer = "relu4_2"
+        let contentWeight: S = 1, styleWeight: S = 1e3, tvWeight: S = 0.05
 
         var keep: Set<String> { Set(styleTargets.keys).union([contentLayer]) }
 
-        static func features(_ a: Tensor<Double>) -> Tensor<Double> { a.reshaped([a.shape[0], a.shape[1] * a.shape[2]]) }
+        static func features(_ a: Tensor<S>) -> Tensor<S> { a.reshaped([a.shape[0], a.shape[1] * a.shape[2]]) }
 
-        func loss(_ x: Tensor<Double>) -> Double {
-            let acts = net.forward(x, keep: keep)
+        /// The kept activations, and what the path's backward needs from this forward.
+        func forward(_ x: Tensor<S>) -> (kept: [String: Tensor<S>], inputs: [Tensor<S>]) {
+            reference ? net.referenceForward(x, keep: keep) : (net.forward(x, keep: keep), [])
+        }
+
+        func loss(_ x: Tensor<S>) -> S {
+            let acts = forward(x).kept
             var total = contentWeight * ContentLoss.forward(Chain.features(acts[contentLayer]!), content)
             for (name, A) in styleTargets { total += styleWeight * StyleLoss.forward(Chain.features(acts[name]!), A) }
             return total + tvWeight * TotalVariation.forward(x)
         }
 
-        func gradient(_ x: Tensor<Double>) -> Tensor<Double> {
-            let acts = net.forward(x, keep: keep)
-            var d: [String: Tensor<Double>] = [:]
+        func gradient(_ x: Tensor<S>) -> Tensor<S> {
+            let (acts, inputs) = forward(x)
+            var d: [String: Tensor<S>] = [:]
             let f = acts[contentLayer]!
             d[contentLayer] = ContentLoss.backward(Chain.features(f), content, dL: contentWeight).reshaped(f.shape)
             for (name, A) in styleTargets {
@@ -38,32 +47,37 @@ struct ChainGradientTests {
                 let g = StyleLoss.backward(Chain.features(a), A, dE: styleWeight).reshaped(a.shape)
                 d[name] = d[name].map { prev in Tensor(shape: g.shape, storage: zip(prev.storage, g.storage).map { $0 + $1 }) } ?? g
             }
-            var dx = net.backward(d)
+            var dx = reference ? net.referenceBackward(d, inputs: inputs) : net.backward(d)
             let tv = TotalVariation.backward(x, dL: tvWeight)
             for i in 0..<dx.count { dx.storage[i] += tv.storage[i] }
             return dx
         }
     }
 
-    func makeChain(pooling: Pooling, styleLayers: [String], h: Int, w: Int, seed: UInt64) -> (Chain, Tensor<Double>) {
-        let weights = VGGWeights<Double>.random(architecture: .vgg16, channels: Self.widths, seed: seed)
-        let net = VGG(architecture: .vgg16, weights: weights, pooling: pooling)
+    static func makeChain<S: TensorScalar>(_: S.Type, pooling: Pooling, styleLayers: [String], h: Int, w: Int, seed: UInt64,
+                                           widths: [Int] = ChainGradientTests.widths, reference: Bool = false,
+                                           workspace: ConvWorkspace<S> = ConvWorkspace()) -> (Chain<S>, Tensor<S>) {
+        let weights = VGGWeights<S>.random(architecture: .vgg16, channels: widths, seed: seed)
+        let net = VGG(architecture: .vgg16, weights: weights, pooling: pooling, workspace: workspace)
         var rng = SplitMix64(seed: seed + 100)
         // Targets come from other images through the same network, as in style transfer.
-        let contentImage = Tensor<Double>.uniform([3, h, w], using: &rng)
-        let styleImage = Tensor<Double>.uniform([3, h, w], using: &rng)
+        let contentImage = Tensor<S>.uniform([3, h, w], using: &rng)
+        let styleImage = Tensor<S>.uniform([3, h, w], using: &rng)
         let c = net.forward(contentImage, keep: ["relu4_2"])["relu4_2"]!
         let s = net.forward(styleImage, keep: Set(styleLayers))
-        var targets: [String: Tensor<Double>] = [:]
+        var targets: [String: Tensor<S>] = [:]
         for name in styleLayers { targets[name] = Gram.forward(Chain.features(s[name]!)) }
-        let x = Tensor<Double>.uniform([3, h, w], using: &rng)
-        return (Chain(net: net, content: Chain.features(c), styleTargets: targets), x)
+        let x = Tensor<S>.uniform([3, h, w], using: &rng)
+        return (Chain(net: net, content: Chain.features(c), styleTargets: targets, reference: reference), x)
     }
 
-    @Test(arguments: [Pooling.max, .avg])
-    func wholeChain(_ pooling: Pooling) {
+    /// On the fast path (`forward`/`backward`) and on the reference path
+    /// (`referenceForward`/`referenceBackward`, the oracle of the fast one in ReferencePathTests).
+    @Test(arguments: [Pooling.max, .avg], [false, true])
+    func wholeChain(_ pooling: Pooling, reference: Bool) {
         // 16×12 → 8×6 → 4×3 → 2×1 after pool3: relu4_2 is 2×1.
-        let (chain, x) = makeChain(pooling: pooling, styleLayers: ["relu1_1", "relu2_1", "relu3_1", "conv4_1"], h: 12, w: 16, seed: 7)
+        let (chain, x) = Self.makeChain(Double.self, pooling: pooling, styleLayers: ["relu1_1", "relu2_1", "relu3_1", "conv4_1"], h: 12, w: 16, seed: 7,
+                                        reference: reference)
         let analytic = chain.gradient(x)
         // ε = 1e-4: the loss is O(30) while some pixels' gradients are O(1e-4), so at ε = 1e-6 the
         // round-off of f (≈1e-16·30/ε) alone is a 1e-5 relative error there; the O(ε²) truncation
@@ -72,7 +86,7 @@ struct ChainGradientTests {
             chain.loss(Tensor(shape: x.shape, storage: v))
         }
         #expect(res.checkedEntries == 3 * 12 * 16)
-        #expect(res.maxRelativeError <= 1e-6, "\(pooling): \(res)")
+        #expect(res.maxRelativeError <= 1e-6, "\(pooling), reference \(reference): \(res)")
     }
 
     @Test func deepChainToConv5OnOddSizes() {
