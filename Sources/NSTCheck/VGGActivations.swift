@@ -12,7 +12,7 @@ import NSTWeights
 /// that mixes the two with noise, as an image part-way through style transfer is.
 /// Odd-numbered draws (the 2nd, 4th, …) come from a second layer with a different number of
 /// channels (`partner`), so N changes between draws and a formula that hard-codes N fails;
-/// draw d uses crops of (a + d) × (a + 1 + d) positions (a = 4 on blocks 1–3, 2 deeper), so
+/// draw d uses crops of (a + d mod 3) × (a + 1 + d mod 3) positions (a = 4 on blocks 1–3, 2 deeper), so
 /// M changes too. The three feature matrices are scaled by one common factor so the largest
 /// content activation is 1; scaling changes no formula.
 public final class VGGActivations: ActivationSource, @unchecked Sendable {
@@ -42,6 +42,9 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         let deepest = max(layer.convIndex, partner?.convIndex ?? 0)
         let prefix = VGGWeights(architecture: architecture, convs: Array(weights.convs.prefix(deepest + 1)))
         network = VGG(architecture: architecture, weights: prefix, pooling: .avg)
+        // im2col (BLAS): a check runs a few small images once, too few to repay the Winograd
+        // path's transform of every layer's weights.
+        network.workspace.algorithm = .im2col
         self.preprocessing = preprocessing
         self.layer = layer.name
         self.partner = partner?.name
@@ -58,6 +61,14 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
     public convenience init(modelURL url: URL, layer: String) throws {
         let (weights, info) = try VGGWeights<Float>.load(url, computeSHA256: false)
         try self.init(weights: weights, preprocessing: info.preprocessing, layer: layer, modelName: url.lastPathComponent)
+    }
+
+    /// The installed default model's weights (to make sources for many layers from one load),
+    /// or nil when no model is installed.
+    public static func installedWeights() throws -> (weights: VGGWeights<Float>, preprocessing: Preprocessing)? {
+        guard let url = ModelStore.defaultModel() else { return nil }
+        let (weights, info) = try VGGWeights<Float>.load(url, computeSHA256: false)
+        return (weights, info.preprocessing)
     }
 
     /// The installed default model's activations at `layer`, or nil when no model is installed
@@ -97,18 +108,17 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         let layer = layer(forDraw: index)
         let factor = factors[layer]!
         // Shallow layers: crops of (4 + d) × (5 + d) positions of a map at least 16×16; deep
-        // layers (whose images cost the most): (2 + d) × (3 + d) of a map one position wider
-        // on each side.
+        // layers (whose images cost the most): the whole map, (2 + d) × (3 + d) positions.
         let a = factor <= 4 ? 4 : 2
-        let cropW = a + index, cropH = a + 1 + index
-        let mapW = factor <= 4 ? max(16, cropW + 4) : cropW + 2, mapH = factor <= 4 ? max(16, cropH + 4) : cropH + 2
+        let cropW = a + index % 3, cropH = a + 1 + index % 3
+        let mapW = factor <= 4 ? max(16, cropW + 4) : cropW, mapH = factor <= 4 ? max(16, cropH + 4) : cropH
         let width = mapW * factor, height = mapH * factor
         let base = seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(index) &* 7919
         let content = Self.picture(width: width, height: height, seed: base &+ 1, stripes: false)
         let style = Self.picture(width: width, height: height, seed: base &+ 2, stripes: true)
         var rng = SplitMix64(seed: base &+ 3)
         let generated = zip(content, style).map { c, s in min(1, max(0, 0.6 * c + 0.4 * s + Float(0.1 * (rng.nextUnit() - 0.5)))) }
-        let margin = factor <= 4 ? 2 : 1
+        let margin = factor <= 4 ? 2 : 0
         func place(_ span: Int) -> Int { margin + (span <= 2 * margin ? 0 : Int(rng.next() % UInt64(span - 2 * margin + 1))) }
         let x0 = place(mapW - cropW), y0 = place(mapH - cropH)
         let sx = place(mapW - cropW), sy = place(mapH - cropH)

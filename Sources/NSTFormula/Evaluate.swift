@@ -186,7 +186,10 @@ extension Formula {
             case .divide, .elementwiseDivide:
                 switch (a, b) {
                 case (_, .scalar(let y)):
-                    if y == 0 { throw fail(.evaluation, "division by zero: \(label(r)) is 0") }
+                    if y == 0 {
+                        if case .number = r.node { throw fail(.evaluation, "division by zero") }
+                        throw fail(.evaluation, "division by zero: \(label(r)) is 0")
+                    }
                     switch a {
                     case .scalar(let x): return try checked(.scalar(x / y), inputsFinite: finite)
                     case .matrix(let m): return try checked(.matrix(m.map { $0 / y }), inputsFinite: finite)
