@@ -15,6 +15,8 @@ struct Draw {
     var F: Tensor<Double>
     var P: Tensor<Double>
     var A: Tensor<Double>
+    /// F·Fᵀ, by the engine's Gram.forward.
+    var G: Tensor<Double>
     var alpha: Double, beta: Double, w: Double, eta: Double
     /// Indices into F's entries the check compares: all of them for the targets.
     var sample: [Int]
@@ -33,9 +35,8 @@ struct Draw {
 
     /// The values of every symbol of `SymbolTable.standard` for this draw.
     var bindings: [String: Value] {
-        let f = Self.matrix(F)
-        return ["F": .matrix(f), "P": .matrix(Self.matrix(P)), "A": .matrix(Self.matrix(A)),
-                "G": .matrix(f.multiplied(by: f.transposed)),
+        ["F": .matrix(Self.matrix(F)), "P": .matrix(Self.matrix(P)), "A": .matrix(Self.matrix(A)),
+                "G": .matrix(Self.matrix(G)),
                 "N": .scalar(Double(n)), "M": .scalar(Double(m)),
                 "w": .scalar(w), "alpha": .scalar(alpha), "beta": .scalar(beta), "eta": .scalar(eta)]
     }
@@ -106,14 +107,15 @@ struct Draw {
                          using rng: inout SplitMix64) -> Draw {
         let ws = weights(4, using: &rng)
         let content = LossDifferences.content(F: F, P: P)
-        let style = LossDifferences.style(F: F, A: A)
+        let G = Gram.forward(F)
+        let style = LossDifferences.style(F: F, G: G, A: A)
         // The style gradient carries 1/(N²M²) and is orders of magnitude smaller than the
         // content gradient; as in practice (Gatys et al. use β/α ≈ 10³–10⁴), β includes a power
         // of ten that brings the two terms of ∂L_total/∂F to the same size, so an error in
         // either shows in the relative error.
         let ratio = norm(content) / max(ws[2] * norm(style), 1e-300)
         let balance = ratio > 0 && ratio.isFinite ? pow(10, (log10(ratio)).rounded()) : 1
-        return Draw(n: F.shape[0], m: F.shape[1], F: F, P: P, A: A,
+        return Draw(n: F.shape[0], m: F.shape[1], F: F, P: P, A: A, G: G,
                     alpha: ws[0], beta: ws[1] * balance, w: ws[2], eta: ws[3],
                     sample: Array(0..<F.count), layer: layer,
                     contentGradient: content, styleGradient: style)

@@ -23,6 +23,10 @@ public struct Checker: Sendable {
     /// Supplies F, P, A from a real model; nil uses seeded random tensors.
     public var activations: (any ActivationSource)?
 
+    /// Draws already made (their features and reference differences), shared by the checks
+    /// this checker (and its copies) make: a quiz or a test checks many answers on the same draws.
+    let cache = DrawCache()
+
     public init(options: CheckOptions = .init(), activations: (any ActivationSource)? = nil) {
         self.options = options
         self.activations = activations
@@ -149,8 +153,7 @@ public struct Checker: Sendable {
 
     /// N×M quantities an answer might wrongly contain, at the draw's checked entries.
     static func dictionary(_ d: Draw, sample: [Int]) -> [Term] {
-        let F = Draw.matrix(d.F), P = Draw.matrix(d.P), A = Draw.matrix(d.A)
-        let G = F.multiplied(by: F.transposed)
+        let F = Draw.matrix(d.F), P = Draw.matrix(d.P), A = Draw.matrix(d.A), G = Draw.matrix(d.G)
         let named: [(String, Matrix)] = [("F", F), ("P", P), ("G·F", G.multiplied(by: F)), ("A·F", A.multiplied(by: F)),
                                          ("G·P", G.multiplied(by: P)), ("A·P", A.multiplied(by: P))]
         return named.map { name, m in Term(name: name, values: sample.map { m.values[$0] }) }
@@ -161,9 +164,11 @@ public struct Checker: Sendable {
         if options.bindings == .model, let source = activations {
             do {
                 let draws = try (0..<count).map { i in
-                    let f = try source.features(seed: options.seed, index: i)
-                    var rng = SplitMix64(seed: options.seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 29)
-                    return Draw.assemble(F: f.generated, P: f.content, A: Gram.forward(f.style), layer: f.layer, using: &rng)
+                    try cache.draw("\(options.seed) \(i) \(source.description)") {
+                        let f = try source.features(seed: options.seed, index: i)
+                        var rng = SplitMix64(seed: options.seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 29)
+                        return Draw.assemble(F: f.generated, P: f.content, A: Gram.forward(f.style), layer: f.layer, using: &rng)
+                    }
                 }
                 return (draws, .model, source.description)
             } catch {
@@ -171,7 +176,7 @@ public struct Checker: Sendable {
                 return (draws, .random, "seeded random non-negative tensors (the model failed: \(error))")
             }
         }
-        let draws = (0..<count).map { Draw.random(seed: options.seed, index: $0) }
+        let draws = (0..<count).map { i in cache.draw("\(options.seed) \(i) random") { Draw.random(seed: options.seed, index: i) } }
         var detail = "seeded random non-negative tensors (ReLU of uniform noise), \(Draw.randomSizesText)"
         if let note = options.bindingsNote { detail += " — \(note)" }
         return (draws, .random, detail)

@@ -35,35 +35,57 @@ enum LossDifferences {
     }
 
     /// ∂/∂F of Σ (G − A)² / (4N²M²) (eq. 4) at every entry.
-    static func style(F: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> [Double] {
+    static func style(F: Tensor<Double>, G: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> [Double] {
         let n = F.shape[0], m = F.shape[1]
-        let G = Gram.forward(F)
         var D = G.storage
         for k in D.indices { D[k] -= A.storage[k] }
         let scale = 1 / (4 * Double(n * n) * Double(m * m))
+        let steps = [s, -s, 2 * s, -2 * s]
         var out = [Double](repeating: 0, count: n * m)
         D.withUnsafeBufferPointer { D in
             F.storage.withUnsafeBufferPointer { f in
                 for i in 0..<n {
                     for j in 0..<m {
-                        let fij = f[i * m + j]
-                        // Moving F_ij by δ changes G_ib = G_bi by δ·F_bj (b ≠ i) and G_ii by 2δ·F_ij + δ².
-                        func delta(_ δ: Double) -> Double {
-                            var sum = 0.0
-                            for b in 0..<n where b != i {
-                                let g = δ * f[b * m + j]
-                                sum += g * (2 * D[i * n + b] + g) + g * (2 * D[b * n + i] + g)
-                            }
-                            let g = δ * (2 * fij + δ)
-                            sum += g * (2 * D[i * n + i] + g)
-                            return sum * scale
+                        // Moving F_ij by δ changes G_ib = G_bi by δ·F_bj (b ≠ i) and G_ii by 2δ·F_ij + δ²;
+                        // ΔL = Σ over the changed entries of g·(2·(G − A) + g), for the four steps at once
+                        // (row i and column i of G change alike: 2g·(D_ib + D_bi + g)).
+                        var sums = (0.0, 0.0, 0.0, 0.0)
+                        for b in 0..<n where b != i {
+                            let fb = f[b * m + j]
+                            let d = D[i * n + b] + D[b * n + i]
+                            let g1 = steps[0] * fb, g2 = steps[1] * fb, g3 = steps[2] * fb, g4 = steps[3] * fb
+                            sums.0 += 2 * g1 * (d + g1)
+                            sums.1 += 2 * g2 * (d + g2)
+                            sums.2 += 2 * g3 * (d + g3)
+                            sums.3 += 2 * g4 * (d + g4)
                         }
-                        out[i * m + j] = richardson(delta, s)
+                        let fij = f[i * m + j], dii = D[i * n + i]
+                        func diagonal(_ δ: Double) -> Double { let g = δ * (2 * fij + δ); return g * (2 * dii + g) }
+                        let delta = [sums.0 + diagonal(steps[0]), sums.1 + diagonal(steps[1]),
+                                     sums.2 + diagonal(steps[2]), sums.3 + diagonal(steps[3])].map { $0 * scale }
+                        let d1 = (delta[0] - delta[1]) / (2 * s), d2 = (delta[2] - delta[3]) / (4 * s)
+                        out[i * m + j] = (4 * d1 - d2) / 3
                     }
                 }
             }
         }
         return out
+    }
+}
+
+extension LossDifferences {
+    /// Central differences (Richardson-extrapolated, step `s`) of the engine's own
+    /// ContentLoss.forward and StyleLoss.forward over the whole loss, at every entry: what
+    /// `content` and `style` must agree with (tests), at a cost of four whole losses per entry.
+    static func engine(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> (content: [Double], style: [Double]) {
+        let shape = F.shape
+        func derivative(_ f: ([Double]) -> Double) -> [Double] {
+            let d1 = GradCheck.numericalGradient(at: F.storage, epsilon: s, f)
+            let d2 = GradCheck.numericalGradient(at: F.storage, epsilon: 2 * s, f)
+            return (0..<F.count).map { (4 * d1[$0]! - d2[$0]!) / 3 }
+        }
+        return (derivative { ContentLoss.forward(Tensor(shape: shape, storage: $0), P) },
+                derivative { StyleLoss.forward(Tensor(shape: shape, storage: $0), A) })
     }
 }
 

@@ -69,18 +69,24 @@ enum InstalledModel {
 struct InstalledModelTests {
     static var weights: (VGGWeights<Float>, Preprocessing)? { InstalledModel.weights }
 
-    /// Draws made once per layer and seed, shared by every target's check.
+    /// Features made once per layer, seed and draw, shared by every target's check and by
+    /// every layer whose odd draws come from the same partner layer.
     final class CachedSource: ActivationSource, @unchecked Sendable {
+        nonisolated(unsafe) static var shared: [String: DrawFeatures] = [:]
+        static let lock = NSLock()
         let source: VGGActivations
-        var cache: [String: DrawFeatures] = [:]
-        let lock = NSLock()
         init(_ source: VGGActivations) { self.source = source }
         var description: String { source.description }
         func features(seed: UInt64, index: Int) throws -> DrawFeatures {
-            lock.lock(); defer { lock.unlock() }
-            if let f = cache["\(seed) \(index)"] { return f }
+            let key = "\(source.layer(forDraw: index)) \(seed) \(index)"
+            Self.lock.lock()
+            let cached = Self.shared[key]
+            Self.lock.unlock()
+            if let cached { return cached }
             let f = try source.features(seed: seed, index: index)
-            cache["\(seed) \(index)"] = f
+            Self.lock.lock()
+            Self.shared[key] = f
+            Self.lock.unlock()
             return f
         }
     }
@@ -93,10 +99,11 @@ struct InstalledModelTests {
     ]
 
     /// Every target's key is correct at every layer of VGG16 (convolutions, ReLUs, poolings)
-    /// with three seeds, and a wrong answer is still refused there.
-    @Test func everyKeyAtEveryLayerWithThreeSeeds() throws {
+    /// with three seeds, and a wrong answer is still refused at the first layer of each block.
+    @Test(arguments: VGGArchitecture.vgg16.layers.map(\.name))
+    func everyKeyAtEveryLayerWithThreeSeeds(_ layer: String) throws {
         let (weights, preprocessing) = try #require(Self.weights)
-        for layer in VGGArchitecture.vgg16.layers.map(\.name) {
+        do {
             let source = CachedSource(try VGGActivations(weights: weights, preprocessing: preprocessing, layer: layer, modelName: "vgg16"))
             for seed in [1, 2, 3] as [UInt64] {
                 let checker = Checker(options: CheckOptions(seed: seed, bindings: .model), activations: source)
@@ -105,8 +112,10 @@ struct InstalledModelTests {
                     #expect(r.bindings == .model)
                     #expect(r.verdict == .correct, "\(layer) seed \(seed) \(target.rawValue): \(r.message) \(r.diagnosis)")
                 }
-                let wrong = checker.check(target: .styleLayer, answer: "(G - A)*F/(2*N^2*M^2)")
-                #expect(wrong.verdict == .incorrect, "\(layer) seed \(seed): \(wrong.message)")
+                if layer.hasPrefix("relu") && layer.hasSuffix("_1") {
+                    let wrong = checker.check(target: .styleLayer, answer: "(G - A)*F/(2*N^2*M^2)")
+                    #expect(wrong.verdict == .incorrect, "\(layer) seed \(seed): \(wrong.message)")
+                }
             }
         }
     }
