@@ -95,17 +95,17 @@ public struct Checker: Sendable {
                                 rendering: nil, options: options)
         }
         let custom = CustomLoss(expression: lossExpression, input: loss, variable: wrtName)
-        // The loss must evaluate at the draws' points, at a bounded cost.
-        for d in draws {
-            do { _ = try Formula.evaluate(lossExpression, bindings: d.bindings, input: loss) } catch {
-                return base.invalid(answer: answer, kind: .evaluationError, message: "the loss: \(error.description)", rendering: error.rendered, options: options)
-            }
-        }
+        // The loss must cost a bounded number of operations, and evaluate at the draws' points.
         let costs = draws.map { CustomLoss.cost(custom.varying ?? lossExpression, shapes: $0.symbols.shapes) }
         if let worst = costs.max(), worst > CustomLoss.maxEvaluationCost {
             return base.invalid(answer: answer, kind: .evaluationError,
                                 message: "the loss costs about \(Self.short(worst)) operations per evaluation at these sizes, and it is evaluated four times per entry; the limit is \(Self.short(CustomLoss.maxEvaluationCost)): simplify it",
                                 rendering: nil, options: options)
+        }
+        for d in draws {
+            do { _ = try Formula.evaluate(lossExpression, bindings: d.bindings, input: loss) } catch {
+                return base.invalid(answer: answer, kind: .evaluationError, message: "the loss: \(error.description)", rendering: error.rendered, options: options)
+            }
         }
         func wrtShape(_ d: Draw) -> Shape { d.symbols.shapes[wrtName]! }
         func wrtValues(_ d: Draw) -> [Double] { wrtName == "F" ? d.F.storage : wrtName == "P" ? d.P.storage : d.A.storage }

@@ -52,6 +52,10 @@ extension Checker {
     /// on VGG's deepest layers) would otherwise dominate their relative error.
     static let relativeFloor = 1e-3
 
+    /// Operations one evaluation of an answer may cost in a draw (matrix products count n·k·m):
+    /// (G − A)·(G − A)·F at relu5_1 is about 1.4·10⁸.
+    static let maxAnswerCost = 3e8
+
     /// The formula as read, in Unicode maths, then each symbol it uses with its shape.
     static func echo(_ e: Expression, shape: Shape?, symbols: SymbolTable) -> String {
         var lines = [e.unicode + (shape.map { "   (\($0.symbolic))" } ?? "")]
@@ -82,6 +86,11 @@ extension Checker {
                              echo: Self.echo(expression, shape: nil, symbols: symbols0), options: options)
         }
         let echo = Self.echo(expression, shape: shape, symbols: symbols0)
+        if let cost = p.draws.map({ CustomLoss.cost(expression, shapes: $0.symbols.shapes) }).max(), cost > Self.maxAnswerCost {
+            return p.invalid(answer: answer, kind: .evaluationError,
+                             message: "the answer costs about \(Self.short(cost)) operations to evaluate at these sizes; the limit is \(Self.short(Self.maxAnswerCost)): simplify it",
+                             rendering: nil, echo: echo, options: options)
+        }
         if let refusal = HardCoding.scalarComparison(expression, symbols: symbols0, input: answer) {
             return p.invalid(answer: answer, kind: .hardCoded, message: refusal.message, rendering: refusal.rendered, echo: echo, options: options)
         }

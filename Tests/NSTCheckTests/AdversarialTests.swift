@@ -22,7 +22,7 @@ struct AdversarialTests {
         Case(target: .contentLayer, answer: "F - P + relu(alpha - 1)*F", verdict: .invalid, kinds: [.hardCoded]),
         Case(target: .contentLayer, answer: "F - P + step(F - 0.7*step(F)).*F", verdict: .incorrect),
         Case(target: .contentLayer, answer: "F - P + step(F - 0.95*step(F)).*F", verdict: .incorrect),
-        Case(target: .styleLayer, answer: "(G - A)*F/(N^2*M^2) + step(F - 0.97*step(F)).*F", verdict: .incorrect),
+        Case(target: .styleLayer, answer: "(G - A)*F/(N^2*M^2) + step(F - 0.9*step(F)).*F", verdict: .incorrect),
         // Sizes: N < M in some draws and N > M in others.
         Case(target: .styleLayer, answer: "(G - A)*F/(N^2*N^2)", verdict: .incorrect, kinds: [.scale]),
         // Leading minus.
