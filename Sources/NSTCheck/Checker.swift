@@ -96,7 +96,10 @@ public struct Checker: Sendable {
         }
         let custom = CustomLoss(expression: lossExpression, input: loss, variable: wrtName)
         // The loss must cost a bounded number of operations, and evaluate at the draws' points.
-        let costs = draws.map { CustomLoss.cost(custom.varying ?? lossExpression, shapes: $0.symbols.shapes) }
+        // Each evaluation also copies the variable (and G, patched, when the variable is F).
+        let costs = draws.map { d in
+            CustomLoss.cost(custom.varying ?? lossExpression, shapes: d.symbols.shapes) + Double(d.n * d.m + (wrtName == "F" ? d.n * d.n : 0))
+        }
         if let worst = costs.max(), worst > CustomLoss.maxEvaluationCost {
             return base.invalid(answer: answer, kind: .evaluationError,
                                 message: "the loss costs about \(Self.short(worst)) operations per evaluation at these sizes, and it is evaluated four times per entry; the limit is \(Self.short(CustomLoss.maxEvaluationCost)): simplify it",

@@ -126,10 +126,23 @@ struct CustomLoss {
             return Differences(values: indices.map { _ in 0 })
         }
         var b = bindings
-        func at(_ values: [Double]) -> (Double, Int) {
-            let m = Matrix(rows: X.rows, cols: X.cols, values: values)
-            b[variable] = .matrix(m)
-            if variable == "F" { b["G"] = .matrix(m.multiplied(by: m.transposed)) }
+        // G = F·Fᵀ follows F: moving F_ij by δ changes only row and column i of G (by δ·F_bj,
+        // and G_ii by 2δ·F_ij + δ²), patched into a copy rather than recomputed.
+        let G0 = variable == "F" ? X.multiplied(by: X.transposed) : nil
+        func at(_ values: [Double], moved k: Int? = nil, by δ: Double = 0) -> (Double, Int) {
+            b[variable] = .matrix(Matrix(rows: X.rows, cols: X.cols, values: values))
+            if var G = G0 {
+                if let k, δ != 0 {
+                    let i = k / X.cols, j = k % X.cols
+                    for r in 0..<X.rows where r != i {
+                        let change = δ * X.values[r * X.cols + j]
+                        G[i, r] += change
+                        G[r, i] += change
+                    }
+                    G[i, i] += δ * (2 * X.values[k] + δ)
+                }
+                b["G"] = .matrix(G)
+            }
             return evaluate(e, b)
         }
         let (f0, kinks0) = at(X.values)
@@ -145,7 +158,7 @@ struct CustomLoss {
                 var crossed = false
                 for step in [s, -s, 2 * s, -2 * s] {
                     point[k] = x + step
-                    let (f, kinks) = at(point)
+                    let (f, kinks) = at(point, moved: k, by: step)
                     if kinks != kinks0 { crossed = true }
                     deltas.append(f - f0)
                 }

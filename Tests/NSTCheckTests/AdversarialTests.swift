@@ -5,15 +5,7 @@ import NSTCheck
 /// named as what it is. Random bindings; the model's cases are in ModelBindingsTests.
 @Suite("Checker against adversarial answers")
 struct AdversarialTests {
-    struct Case: CustomStringConvertible, Sendable {
-        var target: CheckTarget
-        var answer: String
-        var verdict: Verdict
-        var kinds: [DiagnosisKind] = []
-        /// Text every listed diagnosis message together must contain.
-        var says: [String] = []
-        var description: String { "\(target.rawValue) \"\(answer)\"" }
-    }
+    typealias Case = JudgmentTests.Case
 
     static let cases: [Case] = [
         // Lucky passes: terms that vanish at some sizes, entries wrong outside a sample.

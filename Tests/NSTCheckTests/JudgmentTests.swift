@@ -9,6 +9,8 @@ struct JudgmentTests {
         var answer: String
         var verdict: Verdict
         var kinds: [DiagnosisKind] = []
+        /// Text the message and the diagnoses' messages together must contain.
+        var says: [String] = []
         var description: String { "\(target.rawValue) \"\(answer)\"" }
     }
 
