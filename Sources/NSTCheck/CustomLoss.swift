@@ -25,8 +25,8 @@ struct CustomLoss {
     /// Operations one evaluation may cost at a draw's sizes (matrix products count n·k·m),
     /// above which the loss is refused; and the budget per draw for all its differences,
     /// above which a seeded sample of entries is compared.
-    static let maxEvaluationCost = 2_000_000.0
-    static let budgetPerDraw = 40_000_000.0
+    static let maxEvaluationCost = 1_000_000.0
+    static let budgetPerDraw = 20_000_000.0
     static let minimumEntries = 8
 
     init(expression: Expression, input: String, variable: String) {
