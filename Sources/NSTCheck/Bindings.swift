@@ -1,3 +1,4 @@
+import Foundation
 import NSTFormula
 import NSTTensor
 import NSTLayers
@@ -7,18 +8,23 @@ import NSTLayers
 /// F, P are N×M feature matrices, A = S·Sᵀ the Gram matrix of a style crop's features S,
 /// G = F·Fᵀ. The weights α, β, w and the step η are drawn afresh per draw, distinct and far
 /// from 0 and 1 (in [⅓, ¾] ∪ [1⅓, 3]), so a dropped or extra factor changes the numbers.
-/// The "other layers" of eqs. (2), (5) and (7) are small fixed extra pairs: constant in F^l.
+/// The other layers of eqs. (2), (5) and (7) are constant in Fˡ and never enter the reference.
 struct Draw {
     var n: Int
     var m: Int
     var F: Tensor<Double>
     var P: Tensor<Double>
     var A: Tensor<Double>
+    /// F·Fᵀ, by the engine's Gram.forward.
+    var G: Tensor<Double>
     var alpha: Double, beta: Double, w: Double, eta: Double
-    /// Another layer's features, targets and weight: the rest of the sums over l.
-    var otherF: Tensor<Double>, otherP: Tensor<Double>, otherA: Tensor<Double>, otherW: Double
-    /// Indices into F's entries the check compares (all, or a seeded sample).
+    /// Indices into F's entries the check compares: all of them for the targets.
     var sample: [Int]
+    /// The VGG layer the features come from; nil for random features.
+    var layer: String?
+    /// ∂L_content/∂F and ∂E/∂F at every entry, by central differences (see `LossDifferences`).
+    var contentGradient: [Double]
+    var styleGradient: [Double]
 
     /// Values of Factor.atoms (2, 3, N, M, α, β, w, η) in this draw.
     var atomValues: [Double] { [2, 3, Double(n), Double(m), alpha, beta, w, eta] }
@@ -29,9 +35,8 @@ struct Draw {
 
     /// The values of every symbol of `SymbolTable.standard` for this draw.
     var bindings: [String: Value] {
-        let f = Self.matrix(F)
-        return ["F": .matrix(f), "P": .matrix(Self.matrix(P)), "A": .matrix(Self.matrix(A)),
-                "G": .matrix(f.multiplied(by: f.transposed)),
+        ["F": .matrix(Self.matrix(F)), "P": .matrix(Self.matrix(P)), "A": .matrix(Self.matrix(A)),
+                "G": .matrix(Self.matrix(G)),
                 "N": .scalar(Double(n)), "M": .scalar(Double(m)),
                 "w": .scalar(w), "alpha": .scalar(alpha), "beta": .scalar(beta), "eta": .scalar(eta)]
     }
@@ -71,33 +76,48 @@ struct Draw {
         return all[0..<count].sorted()
     }
 
-    /// Draw number `index` under `seed`, from random features (sizes N ∈ 5…8, M ∈ 9…14).
-    static func random(seed: UInt64, index: Int, maxChecked: Int) -> Draw {
-        var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 17)
-        let n = 5 + Int(rng.next() % 4), m = 9 + Int(rng.next() % 6)
-        let F = features(n, m, using: &rng), P = features(n, m, using: &rng)
-        let A = Gram.forward(features(n, m, using: &rng))
-        return assemble(F: F, P: P, A: A, using: &rng, maxChecked: maxChecked)
+    /// Sizes of random draw `index`: draws cycle through N small and M large (N ∈ 2…4,
+    /// M ∈ 14…20), N large and M small, and both in 7…11 (N ≠ M). So N < M and N > M both
+    /// occur, and any comparison of N or M with a constant between 4 and 14 flips across draws.
+    static func randomSizes(index: Int, using rng: inout SplitMix64) -> (n: Int, m: Int) {
+        let small = 2 + Int(rng.next() % 3), large = 14 + Int(rng.next() % 7)
+        let mid1 = 7 + Int(rng.next() % 5)
+        var mid2 = 7 + Int(rng.next() % 5)
+        if mid2 == mid1 { mid2 = mid1 == 11 ? 7 : mid1 + 1 }
+        switch index % 3 {
+        case 0: return (small, large)
+        case 1: return (large, small)
+        default: return (mid1, mid2)
+        }
     }
 
-    /// Completes a draw from its features: weights, the other layer, the sample.
-    static func assemble(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>,
-                         using rng: inout SplitMix64, maxChecked: Int) -> Draw {
-        let ws = weights(5, using: &rng)
-        let otherF = features(3, 4, using: &rng), otherP = features(3, 4, using: &rng)
-        let otherA = Gram.forward(features(3, 4, using: &rng))
-        let sample = sample(F.count, maxChecked, using: &rng)
+    static let randomSizesText = "N and M from 2…4, 7…11 and 14…20 in turn (N < M, N > M and N ≈ M)"
+
+    /// Draw number `index` under `seed`, from random features.
+    static func random(seed: UInt64, index: Int) -> Draw {
+        var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 17)
+        let (n, m) = randomSizes(index: index, using: &rng)
+        let F = features(n, m, using: &rng), P = features(n, m, using: &rng)
+        let A = Gram.forward(features(n, m, using: &rng))
+        return assemble(F: F, P: P, A: A, layer: nil, using: &rng)
+    }
+
+    /// Completes a draw from its features: weights, the sample, the reference's differences.
+    static func assemble(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>, layer: String?,
+                         using rng: inout SplitMix64) -> Draw {
+        let ws = weights(4, using: &rng)
+        let content = LossDifferences.content(F: F, P: P)
+        let G = Gram.forward(F)
+        let style = LossDifferences.style(F: F, G: G, A: A)
         // The style gradient carries 1/(N²M²) and is orders of magnitude smaller than the
         // content gradient; as in practice (Gatys et al. use β/α ≈ 10³–10⁴), β includes a power
         // of ten that brings the two terms of ∂L_total/∂F to the same size, so an error in
         // either shows in the relative error.
-        let content = ContentLoss.backward(F, P), style = StyleLoss.backward(F, A, dE: ws[2])
-        let ratio = norm(content.storage) / max(norm(style.storage), 1e-300)
+        let ratio = norm(content) / max(ws[2] * norm(style), 1e-300)
         let balance = ratio > 0 && ratio.isFinite ? pow(10, (log10(ratio)).rounded()) : 1
-        return Draw(n: F.shape[0], m: F.shape[1], F: F, P: P, A: A,
+        return Draw(n: F.shape[0], m: F.shape[1], F: F, P: P, A: A, G: G,
                     alpha: ws[0], beta: ws[1] * balance, w: ws[2], eta: ws[3],
-                    otherF: otherF, otherP: otherP, otherA: otherA, otherW: ws[4], sample: sample)
+                    sample: Array(0..<F.count), layer: layer,
+                    contentGradient: content, styleGradient: style)
     }
 }
-
-import Foundation

@@ -53,6 +53,12 @@ public enum DiagnosisKind: String, Codable, Sendable, CaseIterable {
     case unexplained
     /// Accepted, but the data cannot tell two readings apart (G and A are symmetric).
     case indistinguishable
+    /// The answer hard-codes a size (a number equal to N, M, N², M² or N·M) or compares a
+    /// size with a constant (step(M − 50)): the draws cannot vouch for it at every size.
+    case hardCoded = "hard_coded"
+    /// A custom loss is not differentiable at some drawn entries (a relu/step kink there);
+    /// those entries are not compared.
+    case notDifferentiable = "not_differentiable"
     /// The formula could not be read.
     case parseError = "parse_error"
     /// The formula's shapes cannot combine, or it names an unknown symbol.
@@ -116,7 +122,8 @@ public struct CheckReport: Codable, Sendable {
     public var epsilon: Double
     public var dtype: String
     public var tolerance: Double
-    /// Entries compared per draw (all, or a seeded sample for big layers).
+    /// Entries compared in the first draw (all of them, except for a costly custom loss or
+    /// entries where a custom loss is not differentiable).
     public var checkedEntries: Int
 
     enum CodingKeys: String, CodingKey {
@@ -132,11 +139,13 @@ public struct CheckOptions: Sendable {
     public var seed: UInt64
     /// Independent draws of the bindings the answer must match on, so a coincidence cannot pass.
     public var draws: Int
-    /// Step of the central differences (on values scaled to about 1).
+    /// Unused: the steps of the central differences are chosen per entry (see `LossDifferences`
+    /// and `CustomLoss`); kept so callers that set it still compile.
     public var epsilon: Double
     /// Largest relative error judged correct (CS231n's scale for Double).
     public var tolerance: Double
-    /// Entries per draw above which a seeded sample of this many is checked.
+    /// Entries per draw above which a seeded sample of this many is checked (every entry by
+    /// default; a custom loss too costly to difference at every entry is sampled regardless).
     public var maxCheckedEntries: Int
     /// Where F, P, A come from. `.model` needs `modelActivations`.
     public var bindings: BindingsSource
@@ -149,7 +158,7 @@ public struct CheckOptions: Sendable {
     public var bindingsNote: String?
 
     public init(seed: UInt64 = 1, draws: Int = 3, epsilon: Double = 1e-6, tolerance: Double = 1e-7,
-                maxCheckedEntries: Int = 64, bindings: BindingsSource = .random, layer: String = "relu1_1",
+                maxCheckedEntries: Int = .max, bindings: BindingsSource = .random, layer: String = "relu1_1",
                 limits: FormulaLimits = .default) {
         self.seed = seed
         self.draws = draws
@@ -162,11 +171,27 @@ public struct CheckOptions: Sendable {
     }
 }
 
+/// One draw's feature matrices [N, M] at one layer: the generated image's (F), the content
+/// image's (P) and the style image's (its Gram is A). N channels, M positions.
+public struct DrawFeatures: Sendable {
+    /// The layer they come from, e.g. relu2_1.
+    public var layer: String
+    public var generated: Tensor<Double>
+    public var content: Tensor<Double>
+    public var style: Tensor<Double>
+    public init(layer: String, generated: Tensor<Double>, content: Tensor<Double>, style: Tensor<Double>) {
+        self.layer = layer
+        self.generated = generated
+        self.content = content
+        self.style = style
+    }
+}
+
 /// Where real feature matrices come from (a VGG model and images); see `VGGActivations`.
 public protocol ActivationSource: Sendable {
     /// e.g. "VGG16 relu2_1 activations of seeded crops of a synthetic image".
     var description: String { get }
-    /// Feature matrices [N, M] at one layer for draw `index`: the generated image's (F),
-    /// the content image's (P) and the style image's (its Gram is A). N channels, M positions.
-    func features(seed: UInt64, index: Int) throws -> (generated: Tensor<Double>, content: Tensor<Double>, style: Tensor<Double>)
+    /// The features for draw `index`. Sources should vary N and M between draws (two layers,
+    /// crops of different sizes) so a formula that hard-codes a size fails.
+    func features(seed: UInt64, index: Int) throws -> DrawFeatures
 }

@@ -2,16 +2,18 @@ import NSTFormula
 import NSTTensor
 import NSTLayers
 
-/// Checks a typed gradient formula against central differences of the engine's own losses,
-/// and when it is wrong, says what is wrong from the numbers.
+/// Checks a typed gradient formula against central differences of the losses it is the
+/// gradient of, and when it is wrong, says what is wrong from the numbers.
 ///
 /// The check, for each of `options.draws` independent draws of the bindings:
-/// 1. parse the answer and infer its shape (refusing impossible shapes with a caret);
+/// 1. parse the answer and infer its shape (refusing impossible shapes with a caret), and
+///    refuse what the draws cannot vouch for at every size: a number equal to N, M, N², M²
+///    or N·M in every draw, a relu/step of a scalar (a comparison of sizes or weights);
 /// 2. evaluate it in Double on the draw's F, P, A, G = F·Fᵀ, N, M, α, β, w, η;
-/// 3. compare it, entry by entry (all, or a seeded sample), with the reference;
+/// 3. compare it at every entry with the reference (see `LossDifferences`, `CustomLoss`);
 ///    relative error |a − r| / max(|a| + |r|, 10⁻³·max|r|) — entries below 10⁻³ of the
 ///    largest are compared on that scale, where finite differences' rounding lives;
-/// 4. correct when the largest error over all draws is ≤ `options.tolerance` (1e-7);
+/// 4. correct when the largest error over all entries of all draws is ≤ `options.tolerance` (1e-7);
 /// 5. otherwise fit the answer as a least-squares combination of the reference's terms
 ///    (per draw), also after candidate transforms (transpose, mask by F > 0, one or two extra
 ///    terms from F, P, G·F, A·F, G·P, A·P), and name each fitted coefficient as a product
@@ -21,37 +23,50 @@ public struct Checker: Sendable {
     /// Supplies F, P, A from a real model; nil uses seeded random tensors.
     public var activations: (any ActivationSource)?
 
+    /// Draws already made (their features and reference differences), shared by the checks
+    /// this checker (and its copies) make: a quiz or a test checks many answers on the same draws.
+    let cache = DrawCache()
+
     public init(options: CheckOptions = .init(), activations: (any ActivationSource)? = nil) {
         self.options = options
         self.activations = activations
     }
 
-    /// Step of the central differences for the engine's (polynomial) losses; see FiniteDifferences.
-    /// The extrapolated difference is exact for them whatever the step, and a step the size
-    /// of the values (about 1) keeps rounding smallest.
-    static let polynomialStep = 1.0
-    /// Step for custom losses, which may not be polynomial.
-    static let customStep = 1e-4
     /// Relative residual under which a fit explains the answer.
     static let fitTolerance = 1e-6
 
     /// Check `answer` as the value of `target` (see `CheckTarget`).
     public func check(target: CheckTarget, answer: String) -> CheckReport {
         let (draws, source, detail) = makeDraws()
-        let h = Self.polynomialStep
+        let samples = draws.indices.map { sampleIndices(draws[$0].F.count, draw: $0) }
+        let terms = draws.indices.map { i in target.terms(draws[i]).map { t in Term(name: t.name, values: samples[i].map { t.values[$0] }) } }
         let problem = Problem(
             target: target.rawValue,
             draws: draws,
             expected: { i in .matrix(Dim("N", draws[i].n), Dim("M", draws[i].m)) },
-            sample: { i in draws[i].sample },
-            reference: { i in target.reference(draws[i], h: h) },
-            terms: { i in target.terms(draws[i], h: h) },
-            mask: { i in draws[i].sample.map { draws[i].F.storage[$0] > 0 ? 1 : 0 } },
-            dictionary: { i in Self.dictionary(draws[i]) },
+            sample: { i in samples[i] },
+            reference: { i in Self.sum(terms[i]) },
+            terms: { i in terms[i] },
+            mask: { i in samples[i].map { draws[i].F.storage[$0] > 0 ? 1 : 0 } },
+            dictionary: { i in Self.dictionary(draws[i], sample: samples[i]) },
             referenceDescription: target.referenceDescription,
             isUpdate: target == .update,
-            epsilon: h, source: source, sourceDetail: detail)
+            epsilon: LossDifferences.step, source: source, sourceDetail: detail)
         return run(problem, answer: answer)
+    }
+
+    static func sum(_ terms: [Term]) -> [Double] {
+        guard var out = terms.first?.values else { return [] }
+        for t in terms.dropFirst() { for k in out.indices { out[k] += t.values[k] } }
+        return out
+    }
+
+    /// Every entry, or a seeded sample when `options.maxCheckedEntries` asks for fewer.
+    func sampleIndices(_ total: Int, draw: Int, limit: Int = .max) -> [Int] {
+        let count = min(options.maxCheckedEntries, limit)
+        guard total > count else { return Array(0..<total) }
+        var rng = SplitMix64(seed: options.seed &+ UInt64(draw) &* 0x9E37_79B9_7F4A_7C15 &+ 29)
+        return Draw.sample(total, count, using: &rng)
     }
 
     /// Check `answer` as ∂loss/∂wrt, for any scalar `loss` written in the formula language
@@ -59,7 +74,7 @@ public struct Checker: Sendable {
     public func check(loss: String, wrt: String, answer: String) -> CheckReport {
         let (draws, source, detail) = makeDraws()
         let wrtName = Formula.canonicalSymbol(wrt.trimmingCharacters(in: .whitespaces))
-        var base = Problem.invalidShell(target: "custom", draws: draws, epsilon: Self.customStep, source: source, detail: detail)
+        var base = Problem.invalidShell(target: "custom", draws: draws, epsilon: 1e-2, source: source, detail: detail)
         let symbols0 = draws[0].symbols
         let lossExpression: Expression
         do {
@@ -79,56 +94,72 @@ public struct Checker: Sendable {
                                 message: "--wrt must be F, P or A (G = F·Fᵀ follows F; scalars have no matrix gradient), not '\(wrt)'",
                                 rendering: nil, options: options)
         }
-        let h = Self.customStep
-        // The sample of wrt's entries, per draw (F's sample, or a fresh one for A).
-        let samples: [[Int]] = draws.enumerated().map { i, d in
-            if wrtName != "A" { return d.sample }
-            var rng = SplitMix64(seed: options.seed &+ 0xA5A5 &+ UInt64(i))
-            return Draw.sample(d.n * d.n, options.maxCheckedEntries, using: &rng)
+        let custom = CustomLoss(expression: lossExpression, input: loss, variable: wrtName)
+        // The loss must cost a bounded number of operations, and evaluate at the draws' points.
+        // Each evaluation also copies the variable (and G, patched, when the variable is F).
+        let costs = draws.map { d in
+            CustomLoss.cost(custom.varying ?? lossExpression, shapes: d.symbols.shapes) + Double(d.n * d.m + (wrtName == "F" ? d.n * d.n : 0))
         }
-        func wrtShape(_ d: Draw) -> Shape { d.symbols.shapes[wrtName]! }
-        func wrtValues(_ d: Draw) -> [Double] { wrtName == "F" ? d.F.storage : wrtName == "P" ? d.P.storage : d.A.storage }
-        func lossAt(_ d: Draw) -> ([Double]) -> Double {
-            var b = d.bindings
-            let shape = wrtShape(d)
-            guard case .matrix(let r, let c) = shape else { return { _ in .nan } }
-            return { x in
-                let X = Matrix(rows: r.size!, cols: c.size!, values: x)
-                b[wrtName] = .matrix(X)
-                if wrtName == "F" { b["G"] = .matrix(X.multiplied(by: X.transposed)) }
-                guard case .scalar(let v)? = try? Formula.evaluate(lossExpression, bindings: b, input: loss) else { return .nan }
-                return v
-            }
+        if let worst = costs.max(), worst > CustomLoss.maxEvaluationCost {
+            return base.invalid(answer: answer, kind: .evaluationError,
+                                message: "the loss costs about \(Self.short(worst)) operations per evaluation at these sizes, and it is evaluated four times per entry; the limit is \(Self.short(CustomLoss.maxEvaluationCost)): simplify it",
+                                rendering: nil, options: options)
         }
-        // The loss must evaluate at the draws' points.
         for d in draws {
             do { _ = try Formula.evaluate(lossExpression, bindings: d.bindings, input: loss) } catch {
                 return base.invalid(answer: answer, kind: .evaluationError, message: "the loss: \(error.description)", rendering: error.rendered, options: options)
             }
         }
+        func wrtShape(_ d: Draw) -> Shape { d.symbols.shapes[wrtName]! }
+        func wrtValues(_ d: Draw) -> [Double] { wrtName == "F" ? d.F.storage : wrtName == "P" ? d.P.storage : d.A.storage }
+        var samples: [[Int]] = [], references: [[Double]] = [], skipped: [Int] = []
+        var sampled = false
+        for (i, d) in draws.enumerated() {
+            let total = wrtValues(d).count
+            let affordable = max(CustomLoss.minimumEntries, Int(CustomLoss.budgetPerDraw / max(4 * costs[i], 1)))
+            let candidates = sampleIndices(total, draw: i, limit: affordable)
+            if candidates.count < total { sampled = true }
+            let differences = custom.derivative(bindings: d.bindings, indices: candidates).values
+            var kept: [Int] = [], values: [Double] = []
+            for (k, v) in zip(candidates, differences) { if let v { kept.append(k); values.append(v) } }
+            samples.append(kept)
+            references.append(values)
+            skipped.append(candidates.count - kept.count)
+        }
+        var notes: [Diagnosis] = []
+        if skipped.contains(where: { $0 > 0 }) {
+            if samples.contains(where: \.isEmpty) {
+                return base.invalid(answer: answer, kind: .notDifferentiable,
+                                    message: "the loss is not differentiable here: every entry of \(wrtName) sits on a kink of relu or step at the drawn values",
+                                    rendering: nil, options: options)
+            }
+            let counts = skipped.map(String.init).joined(separator: ", ")
+            notes.append(Diagnosis(kind: .notDifferentiable, message: "the loss is not differentiable at some entries of \(wrtName) (a kink of relu or step sits exactly there: \(counts) entries in the \(draws.count) draws); those entries are not compared"))
+        }
+        var constantNote = custom.varying == nil ? " (no term of the loss contains \(wrtName): the gradient is 0)" : ""
+        if sampled { constantNote += " at a seeded sample of the entries (the loss is costly to difference at every entry)" }
         base = Problem(
             target: "custom",
             draws: draws,
             expected: { i in wrtShape(draws[i]) },
             sample: { i in samples[i] },
-            reference: { i in FiniteDifferences.derivative(at: wrtValues(draws[i]), indices: samples[i], h: h, lossAt(draws[i])) },
-            terms: { i in [Term(name: "the gradient", values: FiniteDifferences.derivative(at: wrtValues(draws[i]), indices: samples[i], h: h, lossAt(draws[i])))] },
+            reference: { i in references[i] },
+            terms: { i in [Term(name: "the gradient", values: references[i])] },
             mask: { i in samples[i].map { wrtValues(draws[i])[$0] > 0 ? 1 : 0 } },
-            dictionary: { i in wrtName == "F" ? Self.dictionary(draws[i]) : [] },
-            referenceDescription: "central differences of the loss \(lossExpression.unicode) in \(wrtName), evaluated by the formula evaluator",
+            dictionary: { i in wrtName == "F" ? Self.dictionary(draws[i], sample: samples[i]) : [] },
+            referenceDescription: "central differences of the loss \(lossExpression.unicode) in \(wrtName) (its terms that contain \(wrtName), steps of 10⁻² of each entry), evaluated by the formula evaluator\(constantNote)",
             variable: wrtName,
             isUpdate: false,
-            epsilon: h, source: source, sourceDetail: detail)
+            epsilon: 1e-2, source: source, sourceDetail: detail, notes: notes)
         return run(base, answer: answer)
     }
 
     /// N×M quantities an answer might wrongly contain, at the draw's checked entries.
-    static func dictionary(_ d: Draw) -> [Term] {
-        let F = Draw.matrix(d.F), P = Draw.matrix(d.P), A = Draw.matrix(d.A)
-        let G = F.multiplied(by: F.transposed)
+    static func dictionary(_ d: Draw, sample: [Int]) -> [Term] {
+        let F = Draw.matrix(d.F), P = Draw.matrix(d.P), A = Draw.matrix(d.A), G = Draw.matrix(d.G)
         let named: [(String, Matrix)] = [("F", F), ("P", P), ("G·F", G.multiplied(by: F)), ("A·F", A.multiplied(by: F)),
                                          ("G·P", G.multiplied(by: P)), ("A·P", A.multiplied(by: P))]
-        return named.map { name, m in Term(name: name, values: d.sample.map { m.values[$0] }) }
+        return named.map { name, m in Term(name: name, values: sample.map { m.values[$0] }) }
     }
 
     func makeDraws() -> ([Draw], BindingsSource, String) {
@@ -136,18 +167,20 @@ public struct Checker: Sendable {
         if options.bindings == .model, let source = activations {
             do {
                 let draws = try (0..<count).map { i in
-                    let f = try source.features(seed: options.seed, index: i)
-                    var rng = SplitMix64(seed: options.seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 29)
-                    return Draw.assemble(F: f.generated, P: f.content, A: Gram.forward(f.style), using: &rng, maxChecked: options.maxCheckedEntries)
+                    try cache.draw("\(options.seed) \(i) \(source.description)") {
+                        let f = try source.features(seed: options.seed, index: i)
+                        var rng = SplitMix64(seed: options.seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 29)
+                        return Draw.assemble(F: f.generated, P: f.content, A: Gram.forward(f.style), layer: f.layer, using: &rng)
+                    }
                 }
                 return (draws, .model, source.description)
             } catch {
-                let draws = (0..<count).map { Draw.random(seed: options.seed, index: $0, maxChecked: options.maxCheckedEntries) }
+                let draws = (0..<count).map { Draw.random(seed: options.seed, index: $0) }
                 return (draws, .random, "seeded random non-negative tensors (the model failed: \(error))")
             }
         }
-        let draws = (0..<count).map { Draw.random(seed: options.seed, index: $0, maxChecked: options.maxCheckedEntries) }
-        var detail = "seeded random non-negative tensors (ReLU of uniform noise), N ∈ 5…8, M ∈ 9…14 per draw"
+        let draws = (0..<count).map { i in cache.draw("\(options.seed) \(i) random") { Draw.random(seed: options.seed, index: i) } }
+        var detail = "seeded random non-negative tensors (ReLU of uniform noise), \(Draw.randomSizesText)"
         if let note = options.bindingsNote { detail += " — \(note)" }
         return (draws, .random, detail)
     }

@@ -2,7 +2,9 @@ import NSTFormula
 
 /// One way of reading a wrong answer: which transforms were applied and the fitted coefficients.
 struct Fit {
-    var mask: Bool
+    /// The mask step(F) on every term (`all`) or on one term only.
+    enum Mask: Equatable { case none, all, term(Int) }
+    var mask: Mask
     var transposeAnswer: Bool
     var extras: [Int]                 // indices into the dictionary
     /// coefficients[draw][column]: the reference's terms first, then the extras.
@@ -29,12 +31,16 @@ extension Checker {
             transposedAnswers = draws.map { i in p.sample(i).map { full[i].transposed.values[$0] } }
         }
 
-        func attempt(mask: Bool, transposeAnswer: Bool, extras: [Int]) -> Fit? {
+        func attempt(mask: Fit.Mask, transposeAnswer: Bool, extras: [Int]) -> Fit? {
             var coefficients: [[Double]] = []
             for i in draws {
                 let a = transposeAnswer ? transposedAnswers![i] : answers[i]
                 var columns = terms[i].map(\.values) + extras.map { dictionaries[i][$0].values }
-                if mask { columns = columns.map { zip($0, masks[i]).map(*) } }
+                switch mask {
+                case .none: break
+                case .all: columns = columns.map { zip($0, masks[i]).map(*) }
+                case .term(let k): columns[k] = zip(columns[k], masks[i]).map(*)
+                }
                 let fit = LeastSquares(columns: columns, target: a)
                 let reference = terms[i].reduce(into: [Double](repeating: 0, count: a.count)) { s, t in
                     for k in s.indices { s[k] += t.values[k] }
@@ -58,8 +64,12 @@ extension Checker {
         subsets += (0..<dictionaryCount).map { [$0] }
         for a in 0..<dictionaryCount { for b in (a + 1)..<max(a + 1, dictionaryCount) { subsets.append([a, b]) } }
         var found: Fit?
+        let termCount = terms.first?.count ?? 0
+        let oneTermMasks: [Fit.Mask] = termCount > 1 ? (0..<termCount).map { .term($0) } : []
+        let readings: [(Fit.Mask, Bool)] = [(.none, false), (.all, false)] + oneTermMasks.map { ($0, false) }
+            + [(.none, true), (.all, true)]
         search: for size in 0...2 {
-            for (mask, transposeAnswer) in [(false, false), (true, false), (false, true), (true, true)] {
+            for (mask, transposeAnswer) in readings {
                 if transposeAnswer && transposedAnswers == nil { continue }
                 let fits = subsets.filter { $0.count == size }.compactMap { attempt(mask: mask, transposeAnswer: transposeAnswer, extras: $0) }
                 if let best = fits.min(by: { distance($0) < distance($1) }) { found = best; break search }
@@ -75,24 +85,55 @@ extension Checker {
         if fit.transposeAnswer {
             out.append(Diagnosis(kind: .transposed, message: "the answer is the transpose of the gradient (same square shape, transposed values)"))
         }
-        if fit.mask {
+        switch fit.mask {
+        case .none: break
+        case .all:
             out.append(Diagnosis(kind: .mask, message: "the answer agrees with the gradient only where F > 0 and is 0 elsewhere: it carries a ReLU mask step(F) that belongs to the gradient with respect to the layer's pre-activation, not to F itself"))
+        case .term(let k):
+            out.append(Diagnosis(kind: .mask, message: "\(terms[0][k].name) carries a ReLU mask step(F): it agrees only where F > 0 and is 0 elsewhere; the mask belongs to the gradient with respect to the layer's pre-activation, not to F itself"))
         }
         let termCount = terms[0].count
         let columns = (0..<termCount).map { k in fit.coefficients.map { $0[k] } }
         let factors = columns.map { Factor.match($0, atomValues: atomValues) }
         // One term, or every term off by the same factor: speak of the whole answer.
         let uniform = factors.allSatisfy { $0 != nil && $0 == factors[0] } && !columns[0].allSatisfy { abs($0) < 1e-6 }
-        if termCount == 1 || uniform {
+        if p.isUpdate, termCount == 3, factors[0] == nil || factors[1] == nil,
+           let raw = updateInTermsOfFAndP(columns, p: p, atomValues: atomValues) {
+            // The step's F and content term read in F and P separately: P − η·(…) has P
+            // where F belongs, which the content term's coefficient alone cannot say.
+            out += raw
+            out += describe(terms[0][2].name, columns[2], factors[2], p: p, whole: false)
+        } else if termCount == 1 || uniform {
             out += describe("the answer", columns[0], factors[0], p: p, whole: true)
         } else {
             for k in 0..<termCount {
                 out += describe(terms[0][k].name, columns[k], factors[k], p: p, whole: false)
             }
         }
+        // The reference's own coefficients on the dictionary: an "extra" term that cancels
+        // one of them is a term the answer lacks.
+        let own: [[Double]]? = {
+            var out: [[Double]] = []
+            for i in p.draws.indices {
+                let reference = Self.sum(terms[i])
+                let fit = LeastSquares(columns: dictionaries[i].map(\.values), target: reference)
+                if fit.residualNorm > fitTolerance * max(LeastSquares.norm(reference), 1e-300) { return nil }
+                out.append(fit.coefficients)
+            }
+            return out
+        }()
         for (j, index) in fit.extras.enumerated() {
             let coefficients = fit.coefficients.map { $0[termCount + j] }
             let name = dictionaries[0][index].name
+            if let own, own.indices.allSatisfy({ i in
+                let e = own[i][index], d = coefficients[i]
+                return e != 0 && abs(d + e) <= 1e-6 * max(abs(d), abs(e))
+            }) {
+                let e = own.map { $0[index] }
+                let term = Factor.match(e, atomValues: atomValues).map { f in "\(f.sign < 0 ? "−" : "+")\(f.isOne ? "" : "\(f.magnitudeText)·")\(name)" } ?? name
+                out.append(Diagnosis(kind: .missingTerm, message: "the answer lacks the gradient's term \(term)"))
+                continue
+            }
             if let f = Factor.match(coefficients, atomValues: atomValues) {
                 let times = f.isOne ? "" : "\(f.magnitudeText)·"
                 out.append(Diagnosis(kind: .extraTerm, message: "the answer has an extra term \(f.sign < 0 ? "−" : "+")\(times)\(name) that the gradient does not have"))
@@ -101,6 +142,32 @@ extension Checker {
             }
         }
         return out
+    }
+
+    /// For `update`: with x, y the fitted coefficients of the current F and of the content
+    /// term −ηα(F − P), the answer has (x − ηα·y)·F + ηα·y·P where the update has
+    /// (1 − ηα)·F + ηα·P. Names each difference as a term the answer lacks (negative) or has
+    /// extra (positive); nil when a difference is not a product of the bindings.
+    static func updateInTermsOfFAndP(_ columns: [[Double]], p: Problem, atomValues: [[Double]]) -> [Diagnosis]? {
+        var deltaF: [Double] = [], deltaP: [Double] = []
+        for (i, d) in p.draws.enumerated() {
+            let x = columns[0][i], y = columns[1][i], k = d.eta * d.alpha
+            deltaF.append((x - k * y) - (1 - k))
+            deltaP.append(k * y - k)
+        }
+        var out: [Diagnosis] = []
+        for (name, delta) in [("F", deltaF), ("P", deltaP)] {
+            let scale = max(1, delta.map(abs).max() ?? 0)
+            if delta.allSatisfy({ abs($0) <= 1e-6 * scale }) { continue }
+            guard let f = Factor.match(delta, atomValues: atomValues) else { return nil }
+            let times = f.isOne ? "" : "\(f.magnitudeText)·"
+            if f.sign < 0 {
+                out.append(Diagnosis(kind: .missingTerm, message: "the answer lacks the term +\(times)\(name) of the update (the step starts from the current F: F − η·∂L_total/∂F)"))
+            } else {
+                out.append(Diagnosis(kind: .extraTerm, message: "the answer has an extra term +\(times)\(name) that the update does not have"))
+            }
+        }
+        return out.isEmpty ? nil : out
     }
 
     /// Sign and scale of one term (or of the whole answer) from its coefficients over the draws.

@@ -12,7 +12,9 @@ struct Factor: Equatable {
     var sign: Double
 
     static let atoms = ["2", "3", "N", "M", "alpha", "beta", "w", "eta"]
-    static let ranges: [ClosedRange<Int>] = [-2...2, -1...1, -2...2, -2...2, -1...1, -1...1, -1...1, -1...1]
+    /// Powers of 2 up to 2⁴, of N and M up to the fourth (N·M, M⁴ from a precedence slip), the
+    /// weights to the first (α/β when they are swapped).
+    static let ranges: [ClosedRange<Int>] = [-4...4, -1...1, -4...4, -4...4, -1...1, -1...1, -1...1, -1...1]
 
     var isOne: Bool { exponents.allSatisfy { $0 == 0 } }
     var complexity: Int { exponents.reduce(0) { $0 + abs($1) } }
@@ -39,7 +41,11 @@ struct Factor: Equatable {
               coefficients.allSatisfy({ $0.isFinite && $0 != 0 && ($0 > 0) == (first > 0) }) else { return nil }
         let targets = coefficients.map { log(abs($0)) }
         let logs = atomValues.map { $0.map { log($0) } }
+        // A binding that has the same value in every draw cannot be told from a number, so
+        // it is never named (2 and 3 are the numbers themselves).
+        let constant = (0..<atoms.count).map { k in k >= 2 && atomValues.allSatisfy { $0[k] == atomValues[0][k] } }
         for exponents in candidates {
+            if exponents.indices.contains(where: { constant[$0] && exponents[$0] != 0 }) { continue }
             var ok = true
             for d in targets.indices {
                 var sum = 0.0

@@ -12,7 +12,7 @@ public enum FormulaLanguageHelp {
                   ^  (power of scalars: N^2, N²)   X' X^T Xᵀ (transpose)
       Functions:  sum(X)  tr(X)  relu(X)  step(X) (1 where X > 0)  transpose(X)
       Write every product with *: 2*F, not 2F. Unicode − · × ⊙ ᵀ ² α β η work too.
-      An answer that starts with - goes after =: --answer="-(F - P)".
+      An answer may start with a minus: --answer -P+F, --answer "-(P - F)".
 
     TARGETS (--target)
       content-layer  ∂L_content^l/∂F   (½ Σ (F − P)², eq. 1)

@@ -19,6 +19,8 @@ struct Problem {
     var epsilon: Double
     var source: BindingsSource
     var sourceDetail: String
+    /// Notes that go with any verdict (entries left out where a custom loss has a kink).
+    var notes: [Diagnosis] = []
 
     /// A problem that can only report invalid input (its loss did not parse, say).
     static func invalidShell(target: String, draws: [Draw], epsilon: Double, source: BindingsSource, detail: String) -> Problem {
@@ -50,6 +52,10 @@ extension Checker {
     /// on VGG's deepest layers) would otherwise dominate their relative error.
     static let relativeFloor = 1e-3
 
+    /// Operations one evaluation of an answer may cost in a draw (matrix products count n·k·m):
+    /// (G − A)·(G − A)·F at relu5_1 is about 1.4·10⁸.
+    static let maxAnswerCost = 3e8
+
     /// The formula as read, in Unicode maths, then each symbol it uses with its shape.
     static func echo(_ e: Expression, shape: Shape?, symbols: SymbolTable) -> String {
         var lines = [e.unicode + (shape.map { "   (\($0.symbolic))" } ?? "")]
@@ -80,14 +86,29 @@ extension Checker {
                              echo: Self.echo(expression, shape: nil, symbols: symbols0), options: options)
         }
         let echo = Self.echo(expression, shape: shape, symbols: symbols0)
-        // 2. Evaluate in every draw.
+        if let cost = p.draws.map({ CustomLoss.cost(expression, shapes: $0.symbols.shapes) }).max(), cost > Self.maxAnswerCost {
+            return p.invalid(answer: answer, kind: .evaluationError,
+                             message: "the answer costs about \(Self.short(cost)) operations to evaluate at these sizes; the limit is \(Self.short(Self.maxAnswerCost)): simplify it",
+                             rendering: nil, echo: echo, options: options)
+        }
+        if let refusal = HardCoding.scalarComparison(expression, symbols: symbols0, input: answer) {
+            return p.invalid(answer: answer, kind: .hardCoded, message: refusal.message, rendering: refusal.rendered, echo: echo, options: options)
+        }
+        let literalSizes = HardCoding.literalSizes(expression, draws: p.draws)
+        if let always = literalSizes.first(where: { $0.everyDraw }) {
+            let message = "\(always.message): a formula must hold at every layer, and the draws cannot vouch for it at sizes they did not try"
+            return p.invalid(answer: answer, kind: .hardCoded, message: message, rendering: nil, echo: echo, options: options)
+        }
+        // 2. Evaluate in every draw, noting which transposed sub-expressions are symmetric.
         var values: [Value] = []
+        var symmetry = SymmetryNotes()
         for d in p.draws {
-            do { values.append(try Formula.evaluate(expression, bindings: d.bindings, input: answer)) } catch {
+            do { values.append(try symmetry.evaluate(expression, bindings: d.bindings, input: answer)) } catch {
                 return p.invalid(answer: answer, kind: .evaluationError, message: error.description, rendering: error.rendered,
                                  echo: echo, options: options)
             }
         }
+        let notes = p.notes + symmetry.notes
         let expected = p.expected(0)
         var transposed = false
         if !shape.agrees(with: expected) {
@@ -120,16 +141,15 @@ extension Checker {
         for i in p.draws.indices {
             let r = references[i], a = answers[i]
             let scale = max(r.map(abs).max() ?? 0, 1e-300)
+            let cols = columns(p.expected(i))
             for k in r.indices {
                 let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), Self.relativeFloor * scale)
                 if err > maxRel || worst == nil {
                     maxRel = max(maxRel, err)
-                    let cols = columns(p.expected(i))
                     worst = WorstEntry(draw: i + 1, row: p.sample(i)[k] / cols, column: p.sample(i)[k] % cols, answer: a[k], reference: r[k])
                 }
             }
         }
-        let notes = symmetricTransposeNotes(expression, p: p, answer: answer)
         if !transposed && maxRel <= options.tolerance {
             return p.report(.correct, message: "agrees with \(p.referenceDescription) to \(Self.short(maxRel)) (≤ \(Self.short(options.tolerance))) on \(p.draws.count) draws",
                             diagnosis: notes, echo: echo, shape: shape.description, maxRel: maxRel, worst: worst, options: options)
@@ -139,13 +159,14 @@ extension Checker {
         if transposed {
             diagnosis.append(Diagnosis(kind: .transposed, message: "the answer is \(shape.symbolic), the transpose of \(p.variable)'s shape \(expected.symbolic): a gradient with respect to \(p.variable) has \(p.variable)'s shape; transpose your answer"))
         }
+        diagnosis += literalSizes.map { Diagnosis(kind: .hardCoded, message: $0.message) }
         diagnosis += Self.diagnose(p, answers: answers, full: full, transposedAlready: transposed)
         if diagnosis.isEmpty {
             diagnosis.append(Diagnosis(kind: .unexplained, message: "the answer matches every term of the gradient with coefficient 1 to within 10⁻⁶, but not to the tolerance \(options.tolerance): it differs from the gradient by less than the diagnosis can resolve"))
         }
         diagnosis += notes
         var kinds: [String] = []
-        for d in diagnosis where d.kind != .indistinguishable && !kinds.contains(d.kind.rawValue) { kinds.append(d.kind.rawValue) }
+        for d in diagnosis where d.kind != .indistinguishable && d.kind != .notDifferentiable && !kinds.contains(d.kind.rawValue) { kinds.append(d.kind.rawValue) }
         let summary = kinds.joined(separator: ", ")
         return p.report(.incorrect, message: "\(summary): the largest relative error is \(Self.short(maxRel))\(transposed ? " after transposing" : "")",
                         diagnosis: diagnosis, echo: echo, shape: shape.description,
@@ -155,38 +176,5 @@ extension Checker {
     func columns(_ s: Shape) -> Int {
         if case .matrix(_, let c) = s { return c.size ?? 1 }
         return 1
-    }
-
-
-    /// Transposes of symmetric matrices ((G − A)ᵀ = G − A): accepted, but the data cannot
-    /// tell whether the transpose was meant, so say so.
-    func symmetricTransposeNotes(_ e: Expression, p: Problem, answer: String) -> [Diagnosis] {
-        var notes: [Diagnosis] = []
-        var seen = Set<String>()
-        var stack = [e]
-        while let x = stack.popLast() {
-            stack.append(contentsOf: x.children)
-            let inner: Expression
-            switch x.node {
-            case .transpose(let y), .call(.transpose, let y): inner = y
-            default: continue
-            }
-            var symmetric = true
-            for d in p.draws {
-                guard case .matrix(let m)? = try? Formula.evaluate(inner, bindings: d.bindings, input: answer), m.rows == m.cols else {
-                    symmetric = false; break
-                }
-                let scale = m.values.map(abs).max() ?? 0
-                for i in 0..<m.rows where symmetric { for j in 0..<i where abs(m[i, j] - m[j, i]) > 1e-12 * scale { symmetric = false; break } }
-                if !symmetric { break }
-            }
-            let label = inner.unicode
-            if symmetric, !seen.contains(label) {
-                seen.insert(label)
-                let wrapped = inner.precedence >= 5 ? label : "(\(label))"
-                notes.append(Diagnosis(kind: .indistinguishable, message: "\(wrapped)ᵀ = \(wrapped) because it is symmetric (G and A are), so the numbers cannot tell whether this transpose was meant; it is accepted as written"))
-            }
-        }
-        return notes
     }
 }

@@ -1,21 +1,91 @@
+import Foundation
 import NSTFormula
 import NSTTensor
 import NSTLayers
 import NSTGradCheck
 
-/// The numbers a check compares with: central differences, in Double, of the engine's own
-/// losses (NSTLayers.ContentLoss / StyleLoss forward, the code `nst transfer` runs).
+/// The numbers a check compares with, for the built-in targets: central differences, in
+/// Double, of the loss terms that contain the entry being moved.
 ///
-/// The derivative at each checked entry is Richardson-extrapolated central differences,
-/// (4·D(h) − D(2h)) / 3 with D(h) = (f(x + h) − f(x − h)) / 2h from `GradCheck`: it cancels
-/// the h² error term, so it is exact (up to rounding) for polynomials of degree ≤ 4 in one
-/// entry — the content loss is quadratic and the style loss quartic in each F_ij — and a
-/// large h keeps rounding small.
-enum FiniteDifferences {
-    static func derivative(at x: [Double], indices: [Int], h: Double, _ f: ([Double]) -> Double) -> [Double] {
-        let d1 = GradCheck.numericalGradient(at: x, epsilon: h, indices: indices, f)
-        let d2 = GradCheck.numericalGradient(at: x, epsilon: 2 * h, indices: indices, f)
-        return indices.map { (4 * d1[$0]! - d2[$0]!) / 3 }
+/// Moving one entry F_ij by ±s changes only the terms of a loss that contain it: (F_ij − P_ij)²
+/// of the content loss, and row and column i of G = F·Fᵀ in the style loss. Each difference
+/// L(F ± s·e_ij) − L(F) is computed from those changed terms alone, as Σ δ·(2d + δ) over the
+/// changed residuals d (the difference of two squares, with no large sum subtracted from
+/// another), so rounding stays at the size of the gradient entry whatever the layer, and
+/// other layers' terms (constant in Fˡ) never enter. The derivative is Richardson-extrapolated,
+/// (4·D(s) − D(2s)) / 3 with D(s) = (ΔL(+s) − ΔL(−s)) / 2s, which cancels the s² term and so
+/// is exact up to rounding for these losses (quadratic and quartic in each entry) with s = 1.
+/// Tests compare these differences with central differences of the engine's own
+/// ContentLoss.forward and StyleLoss.forward (the code `nst transfer` runs).
+enum LossDifferences {
+    static let step = 1.0
+
+    static func richardson(_ delta: (Double) -> Double, _ s: Double) -> Double {
+        let d1 = (delta(s) - delta(-s)) / (2 * s)
+        let d2 = (delta(2 * s) - delta(-2 * s)) / (4 * s)
+        return (4 * d1 - d2) / 3
+    }
+
+    /// ∂/∂F of ½ Σ (F − P)² (eq. 1) at every entry.
+    static func content(F: Tensor<Double>, P: Tensor<Double>, step s: Double = step) -> [Double] {
+        (0..<F.count).map { k in
+            let d = F.storage[k] - P.storage[k]
+            return richardson({ δ in 0.5 * δ * (2 * d + δ) }, s)
+        }
+    }
+
+    /// ∂/∂F of Σ (G − A)² / (4N²M²) (eq. 4) at every entry.
+    static func style(F: Tensor<Double>, G: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> [Double] {
+        let n = F.shape[0], m = F.shape[1]
+        var D = G.storage
+        for k in D.indices { D[k] -= A.storage[k] }
+        let scale = 1 / (4 * Double(n * n) * Double(m * m))
+        let steps = [s, -s, 2 * s, -2 * s]
+        var out = [Double](repeating: 0, count: n * m)
+        D.withUnsafeBufferPointer { D in
+            F.storage.withUnsafeBufferPointer { f in
+                for i in 0..<n {
+                    for j in 0..<m {
+                        // Moving F_ij by δ changes G_ib = G_bi by δ·F_bj (b ≠ i) and G_ii by 2δ·F_ij + δ²;
+                        // ΔL = Σ over the changed entries of g·(2·(G − A) + g), for the four steps at once
+                        // (row i and column i of G change alike: 2g·(D_ib + D_bi + g)).
+                        var sums = (0.0, 0.0, 0.0, 0.0)
+                        for b in 0..<n where b != i {
+                            let fb = f[b * m + j]
+                            let d = D[i * n + b] + D[b * n + i]
+                            let g1 = steps[0] * fb, g2 = steps[1] * fb, g3 = steps[2] * fb, g4 = steps[3] * fb
+                            sums.0 += 2 * g1 * (d + g1)
+                            sums.1 += 2 * g2 * (d + g2)
+                            sums.2 += 2 * g3 * (d + g3)
+                            sums.3 += 2 * g4 * (d + g4)
+                        }
+                        let fij = f[i * m + j], dii = D[i * n + i]
+                        func diagonal(_ δ: Double) -> Double { let g = δ * (2 * fij + δ); return g * (2 * dii + g) }
+                        let delta = [sums.0 + diagonal(steps[0]), sums.1 + diagonal(steps[1]),
+                                     sums.2 + diagonal(steps[2]), sums.3 + diagonal(steps[3])].map { $0 * scale }
+                        let d1 = (delta[0] - delta[1]) / (2 * s), d2 = (delta[2] - delta[3]) / (4 * s)
+                        out[i * m + j] = (4 * d1 - d2) / 3
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension LossDifferences {
+    /// Central differences (Richardson-extrapolated, step `s`) of the engine's own
+    /// ContentLoss.forward and StyleLoss.forward over the whole loss, at every entry: what
+    /// `content` and `style` must agree with (tests), at a cost of four whole losses per entry.
+    static func engine(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> (content: [Double], style: [Double]) {
+        let shape = F.shape
+        func derivative(_ f: ([Double]) -> Double) -> [Double] {
+            let d1 = GradCheck.numericalGradient(at: F.storage, epsilon: s, f)
+            let d2 = GradCheck.numericalGradient(at: F.storage, epsilon: 2 * s, f)
+            return (0..<F.count).map { (4 * d1[$0]! - d2[$0]!) / 3 }
+        }
+        return (derivative { ContentLoss.forward(Tensor(shape: shape, storage: $0), P) },
+                derivative { StyleLoss.forward(Tensor(shape: shape, storage: $0), A) })
     }
 }
 
@@ -26,68 +96,42 @@ struct Term {
 }
 
 extension CheckTarget {
-    /// The scalar loss whose gradient in F^l the target is, composed from the engine's losses
-    /// as in eqs. (1)–(7); the other layer's terms are constant in F^l.
-    /// `parts` selects the content part, the style part or both (for the diagnosis's terms).
-    func loss(_ d: Draw, content: Bool = true, style: Bool = true) -> ([Double]) -> Double {
-        let shape = [d.n, d.m]
-        switch self {
-        case .contentLayer:
-            return { x in ContentLoss.forward(Tensor(shape: shape, storage: x), d.P) }
-        case .contentTotal:
-            return { x in ContentLoss.forward(Tensor(shape: shape, storage: x), d.P) + ContentLoss.forward(d.otherF, d.otherP) }
-        case .styleLayer:
-            return { x in StyleLoss.forward(Tensor(shape: shape, storage: x), d.A) }
-        case .styleTotal:
-            return { x in d.w * StyleLoss.forward(Tensor(shape: shape, storage: x), d.A) + d.otherW * StyleLoss.forward(d.otherF, d.otherA) }
-        case .total, .update:
-            return { x in
-                let F = Tensor(shape: shape, storage: x)
-                var l = 0.0
-                if content { l += d.alpha * (ContentLoss.forward(F, d.P) + ContentLoss.forward(d.otherF, d.otherP)) }
-                if style { l += d.beta * (d.w * StyleLoss.forward(F, d.A) + d.otherW * StyleLoss.forward(d.otherF, d.otherA)) }
-                return l
-            }
-        }
-    }
-
     /// What the reference is, for the report.
     var referenceDescription: String {
         switch self {
-        case .contentLayer: return "central differences of ContentLoss.forward (eq. 1)"
-        case .contentTotal: return "central differences of Σ_l ContentLoss.forward over two layers (eq. 2)"
-        case .styleLayer: return "central differences of StyleLoss.forward (eq. 4)"
-        case .styleTotal: return "central differences of Σ_l w_l·StyleLoss.forward over two layers (eq. 5)"
-        case .total: return "central differences of α·Σ ContentLoss + β·Σ w_l·StyleLoss (eq. 7)"
-        case .update: return "F − η·(central differences of α·Σ ContentLoss + β·Σ w_l·StyleLoss) (eqs. 7, 8)"
+        case .contentLayer: return "central differences of ½ Σ (F − P)² at every entry (eq. 1)"
+        case .contentTotal: return "central differences of the terms of Σ_l L_content^l that contain Fˡ (eq. 2)"
+        case .styleLayer: return "central differences of Σ (G − A)² / (4N²M²) at every entry (eq. 4)"
+        case .styleTotal: return "central differences of the terms of Σ_l w_l E_l that contain Fˡ (eq. 5)"
+        case .total: return "central differences of the terms of α·L_content + β·L_style that contain Fˡ (eq. 7)"
+        case .update: return "F − η·(central differences of the terms of L_total that contain Fˡ) (eqs. 7, 8)"
         }
     }
 
-    /// The reference at the draw's checked entries.
-    func reference(_ d: Draw, h: Double) -> [Double] {
-        let g = FiniteDifferences.derivative(at: d.F.storage, indices: d.sample, h: h, loss(d))
-        if self == .update {
-            return zip(d.sample, g).map { d.F.storage[$0.0] - d.eta * $0.1 }
-        }
-        return g
-    }
-
-    /// The reference split into its terms, each from its own central differences; they sum
-    /// to the reference. Single-term targets have one term.
-    func terms(_ d: Draw, h: Double) -> [Term] {
-        func fd(content: Bool, style: Bool) -> [Double] {
-            FiniteDifferences.derivative(at: d.F.storage, indices: d.sample, h: h, loss(d, content: content, style: style))
-        }
+    /// The reference split into its terms; they sum to the reference. Single-term targets have one.
+    func terms(_ d: Draw) -> [Term] {
         switch self {
-        case .contentLayer, .contentTotal, .styleLayer, .styleTotal:
-            return [Term(name: "the gradient", values: reference(d, h: h))]
+        case .contentLayer, .contentTotal:
+            return [Term(name: "the gradient", values: d.contentGradient)]
+        case .styleLayer:
+            return [Term(name: "the gradient", values: d.styleGradient)]
+        case .styleTotal:
+            return [Term(name: "the gradient", values: d.styleGradient.map { d.w * $0 })]
         case .total:
-            return [Term(name: "the content term", values: fd(content: true, style: false)),
-                    Term(name: "the style term", values: fd(content: false, style: true))]
+            return [Term(name: "the content term", values: d.contentGradient.map { d.alpha * $0 }),
+                    Term(name: "the style term", values: d.styleGradient.map { d.beta * d.w * $0 })]
         case .update:
-            return [Term(name: "the current F", values: d.sample.map { d.F.storage[$0] }),
-                    Term(name: "the content term", values: fd(content: true, style: false).map { -d.eta * $0 }),
-                    Term(name: "the style term", values: fd(content: false, style: true).map { -d.eta * $0 })]
+            return [Term(name: "the current F", values: d.F.storage),
+                    Term(name: "the content term", values: d.contentGradient.map { -d.eta * d.alpha * $0 }),
+                    Term(name: "the style term", values: d.styleGradient.map { -d.eta * d.beta * d.w * $0 })]
         }
+    }
+
+    /// The reference at every entry: the sum of its terms.
+    func reference(_ d: Draw) -> [Double] {
+        let t = terms(d)
+        var out = t[0].values
+        for term in t.dropFirst() { for k in out.indices { out[k] += term.values[k] } }
+        return out
     }
 }

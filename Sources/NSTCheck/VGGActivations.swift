@@ -9,18 +9,20 @@ import NSTWeights
 ///
 /// The images are seeded synthetic pictures (smooth colour fields and stripes, so the check
 /// needs no image files): a "content" picture, a "style" picture, and a "generated" picture
-/// that mixes the two with noise, as an image part-way through style transfer is. The layer's
-/// map is at least 16×16 positions (images of 16·f pixels a side, f the layer's downsampling);
-/// draw d uses crops of (4 + d) × (5 + d) positions of it, so M = (4 + d)(5 + d) changes
-/// between draws (the content and generated crops at the same place, the style crop elsewhere). The three feature matrices are
-/// scaled by one common factor so the largest content activation is 1 (the finite
-/// differences' step is chosen for values of about 1); scaling changes no formula.
+/// that mixes the two with noise, as an image part-way through style transfer is.
+/// Odd-numbered draws (the 2nd, 4th, …) come from a second layer with a different number of
+/// channels (`partner`), so N changes between draws and a formula that hard-codes N fails;
+/// draw d uses crops of (a + d mod 3) × (a + 1 + d mod 3) positions (a = 4 on blocks 1–3, 2 deeper), so
+/// M changes too. The three feature matrices are scaled by one common factor so the largest
+/// content activation is 1; scaling changes no formula.
 public final class VGGActivations: ActivationSource, @unchecked Sendable {
     let network: VGG<Float>
     let preprocessing: Preprocessing
     /// Canonical layer name, e.g. relu2_1.
     public let layer: String
-    let factor: Int
+    /// The layer of odd-numbered draws (different channels), or nil when the network has none.
+    public let partner: String?
+    let factors: [String: Int]
     public let description: String
     /// VGG is not thread-safe; draws are made one at a time.
     let lock = NSLock()
@@ -32,13 +34,26 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         guard layer.convIndex < weights.convs.count else {
             throw CheckSetupError("layer \(layer.name) is deeper than the \(weights.convs.count) convolutions of \(modelName)")
         }
-        // Only the convolutions up to the layer are needed.
-        let prefix = VGGWeights(architecture: architecture, convs: Array(weights.convs.prefix(layer.convIndex + 1)))
+        func channels(_ l: VGGLayer) -> Int { weights.convs[l.convIndex].weight.shape[0] }
+        // The first ReLU of the nearest block (shallower first) whose channel count differs.
+        let firsts = architecture.layers.filter { $0.kind == .relu && $0.index == 1 && $0.convIndex < weights.convs.count }
+        let partner = firsts.sorted { (abs($0.block - layer.block), $0.block) < (abs($1.block - layer.block), $1.block) }
+            .first { channels($0) != channels(layer) }
+        let deepest = max(layer.convIndex, partner?.convIndex ?? 0)
+        let prefix = VGGWeights(architecture: architecture, convs: Array(weights.convs.prefix(deepest + 1)))
         network = VGG(architecture: architecture, weights: prefix, pooling: .avg)
+        // im2col (BLAS): a check runs a few small images once, too few to repay the Winograd
+        // path's transform of every layer's weights.
+        network.workspace.algorithm = .im2col
         self.preprocessing = preprocessing
         self.layer = layer.name
-        factor = 1 << (layer.kind == .pool ? layer.block : layer.block - 1)
-        description = "\(architecture.rawValue.uppercased()) \(layer.name) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1"
+        self.partner = partner?.name
+        func factor(_ l: VGGLayer) -> Int { 1 << (l.kind == .pool ? l.block : l.block - 1) }
+        var factors = [layer.name: factor(layer)]
+        if let partner { factors[partner.name] = factor(partner) }
+        self.factors = factors
+        let layers = partner.map { "\(layer.name) (odd draws) and \($0.name) (even draws)" } ?? layer.name
+        description = "\(architecture.rawValue.uppercased()) \(layers) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1"
     }
 
     /// From a model file (see NSTWeights / `nst model fetch`), loaded without the SHA-256 of the
@@ -46,6 +61,14 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
     public convenience init(modelURL url: URL, layer: String) throws {
         let (weights, info) = try VGGWeights<Float>.load(url, computeSHA256: false)
         try self.init(weights: weights, preprocessing: info.preprocessing, layer: layer, modelName: url.lastPathComponent)
+    }
+
+    /// The installed default model's weights (to make sources for many layers from one load),
+    /// or nil when no model is installed.
+    public static func installedWeights() throws -> (weights: VGGWeights<Float>, preprocessing: Preprocessing)? {
+        guard let url = ModelStore.defaultModel() else { return nil }
+        let (weights, info) = try VGGWeights<Float>.load(url, computeSHA256: false)
+        return (weights, info.preprocessing)
     }
 
     /// The installed default model's activations at `layer`, or nil when no model is installed
@@ -77,19 +100,28 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         return rgb.map { min(1, max(0, 0.5 + $0)) }
     }
 
-    public func features(seed: UInt64, index: Int) throws -> (generated: Tensor<Double>, content: Tensor<Double>, style: Tensor<Double>) {
-        // The layer's map is at least 16×16 (the image f times that); F, P and S are crops of
-        // (4 + d) × (5 + d) positions of it, at seeded places away from the borders.
-        let cropW = 4 + index, cropH = 5 + index
-        let mapW = max(16, cropW + 4), mapH = max(16, cropH + 4)
+    public func layer(forDraw index: Int) -> String {
+        index % 2 == 1 ? (partner ?? layer) : layer
+    }
+
+    public func features(seed: UInt64, index: Int) throws -> DrawFeatures {
+        let layer = layer(forDraw: index)
+        let factor = factors[layer]!
+        // Shallow layers: crops of (4 + d) × (5 + d) positions of a map at least 16×16; deep
+        // layers (whose images cost the most): the whole map, (2 + d) × (3 + d) positions.
+        let a = factor <= 4 ? 4 : 2
+        let cropW = a + index % 3, cropH = a + 1 + index % 3
+        let mapW = factor <= 4 ? max(16, cropW + 4) : cropW, mapH = factor <= 4 ? max(16, cropH + 4) : cropH
         let width = mapW * factor, height = mapH * factor
         let base = seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(index) &* 7919
         let content = Self.picture(width: width, height: height, seed: base &+ 1, stripes: false)
         let style = Self.picture(width: width, height: height, seed: base &+ 2, stripes: true)
         var rng = SplitMix64(seed: base &+ 3)
         let generated = zip(content, style).map { c, s in min(1, max(0, 0.6 * c + 0.4 * s + Float(0.1 * (rng.nextUnit() - 0.5)))) }
-        let x0 = 2 + Int(rng.next() % UInt64(mapW - cropW - 3)), y0 = 2 + Int(rng.next() % UInt64(mapH - cropH - 3))
-        let sx = 2 + Int(rng.next() % UInt64(mapW - cropW - 3)), sy = 2 + Int(rng.next() % UInt64(mapH - cropH - 3))
+        let margin = factor <= 4 ? 2 : 0
+        func place(_ span: Int) -> Int { margin + (span <= 2 * margin ? 0 : Int(rng.next() % UInt64(span - 2 * margin + 1))) }
+        let x0 = place(mapW - cropW), y0 = place(mapH - cropH)
+        let sx = place(mapW - cropW), sy = place(mapH - cropH)
         lock.lock()
         defer { lock.unlock() }
         /// The layer's activations [C, H, W] of an image, cropped to [C, cropH·cropW].
@@ -110,7 +142,7 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         func double(_ t: Tensor<Float>) -> Tensor<Double> {
             Tensor<Double>(shape: t.shape, storage: t.storage.map { Double($0) * s })
         }
-        return (double(F), double(P), double(S))
+        return DrawFeatures(layer: layer, generated: double(F), content: double(P), style: double(S))
     }
 }
 

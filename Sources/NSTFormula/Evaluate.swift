@@ -84,6 +84,21 @@ extension Formula {
     /// cannot combine. Division by zero is reported as such (never NaN/∞ soup), and so is a
     /// value that overflows a Double (`2^1e308`), with the column of the operator.
     public static func evaluate(_ e: Expression, bindings: [String: Value], input: String = "") throws(FormulaError) -> Value {
+        try evaluate(e, bindings: bindings, input: input, visit: nil)
+    }
+
+    /// `evaluate`, calling `visit` with every node and its value once, children before their
+    /// parent (post-order, left to right): the value visited just before a function call's
+    /// node is its argument's.
+    public static func evaluate(_ e: Expression, bindings: [String: Value], input: String = "",
+                                visit: ((Expression, Value) -> Void)?) throws(FormulaError) -> Value {
+        let v = try evaluateNode(e, bindings: bindings, input: input, visit: visit)
+        visit?(e, v)
+        return v
+    }
+
+    static func evaluateNode(_ e: Expression, bindings: [String: Value], input: String,
+                             visit: ((Expression, Value) -> Void)?) throws(FormulaError) -> Value {
         func fail(_ kind: FormulaError.Kind, _ message: String, _ at: Expression = e) -> FormulaError {
             FormulaError(kind, message, column: at.column, input: input)
         }
@@ -93,7 +108,7 @@ extension Formula {
             }
             return v
         }
-        func ev(_ x: Expression) throws(FormulaError) -> Value { try evaluate(x, bindings: bindings, input: input) }
+        func ev(_ x: Expression) throws(FormulaError) -> Value { try evaluate(x, bindings: bindings, input: input, visit: visit) }
 
         switch e.node {
         case .number(let v, _):
@@ -171,7 +186,10 @@ extension Formula {
             case .divide, .elementwiseDivide:
                 switch (a, b) {
                 case (_, .scalar(let y)):
-                    if y == 0 { throw fail(.evaluation, "division by zero: \(label(r)) is 0") }
+                    if y == 0 {
+                        if case .number = r.node { throw fail(.evaluation, "division by zero") }
+                        throw fail(.evaluation, "division by zero: \(label(r)) is 0")
+                    }
                     switch a {
                     case .scalar(let x): return try checked(.scalar(x / y), inputsFinite: finite)
                     case .matrix(let m): return try checked(.matrix(m.map { $0 / y }), inputsFinite: finite)

@@ -100,10 +100,15 @@ enum Lexer {
                 if isDigit(c) {
                     tokens.append(try number(s, &i, input))
                 } else if let name = greek[c] {
-                    add(.identifier(name))
+                    i += 1
+                    // α_l, αˡ, αₗ: the layer's mark after a Greek letter, as after a Latin name.
+                    if i + 1 < s.count, s[i] == "_", s[i + 1] == "l", !(i + 2 < s.count && isIdentifierPart(s[i + 2])) { i += 2 }
+                    try layerMark(s, &i, name: name, start: start, input)
+                    tokens.append(Token(kind: .identifier(name), column: start + 1))
                 } else if isIdentifierStart(c) {
                     var name = ""
                     while i < s.count, isIdentifierPart(s[i]) { name.unicodeScalars.append(s[i]); i += 1 }
+                    try layerMark(s, &i, name: name, start: start, input)
                     tokens.append(Token(kind: .identifier(name), column: start + 1))
                 } else if c == "[" || c == "{" {
                     throw fail("use ( ) for grouping, not \(c)", i)
@@ -114,6 +119,23 @@ enum Lexer {
         }
         tokens.append(Token(kind: .end, column: s.count + 1))
         return tokens
+    }
+
+    /// Subscript digits (U+2080–2089).
+    static func isSubscriptDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 0x2080 && c.value <= 0x2089 }
+
+    /// After a name: skips the layer marks copied from rendered maths (`Fˡ`, `wₗ`: layer l,
+    /// which every symbol already means), and refuses a numbered layer (`w₁`) with its fix.
+    static func layerMark(_ s: [Unicode.Scalar], _ i: inout Int, name: String, start: Int, _ input: String) throws(FormulaError) {
+        while i < s.count, s[i] == "ˡ" || s[i] == "ₗ" { i += 1 }
+        if i < s.count, isSubscriptDigit(s[i]) {
+            var digits = ""
+            while i < s.count, isSubscriptDigit(s[i]) { digits.append(Character(Unicode.Scalar(s[i].value - 0x2080 + 0x30)!)); i += 1 }
+            var typed = ""
+            typed.unicodeScalars.append(contentsOf: s[start..<i])
+            let shown = name.hasSuffix("_") ? String(name.dropLast()) : name
+            throw FormulaError(.parse, "\(typed) is layer \(digits)'s; the formula is for any layer l: write \(shown) (or \(shown)_l)", column: start + 1, input: input)
+        }
     }
 
     /// digits [. digits] [e [+-] digits], also `.5`; `2.*F` reads as 2 .* F.

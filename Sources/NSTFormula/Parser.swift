@@ -125,6 +125,9 @@ struct Parser {
             }
             let column = current.column
             advance()
+            if op == .multiply, case .star = current.kind, current.column == column + 1 {
+                throw error("'**' is not an operator: for a power of scalars write ^ (N^2), for an elementwise product .* (F.*F)", at: column)
+            }
             let right = try parseUnary()
             left = try make(.binary(op, left, right), column)
         }
@@ -187,7 +190,10 @@ struct Parser {
             if case .leftParen = current.kind {
                 guard let function else {
                     let known = Expression.Function.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw error("'\(name)' is not a function (functions: \(known)); for a product write \(name)*(…)", at: token.column)
+                    if SymbolTable.standard().shapes[canonical] != nil {
+                        throw error("'\(name)' is a symbol, not a function: for a product write \(name)*(…)", at: token.column)
+                    }
+                    throw error("'\(name)' is not a function of the language; its functions are \(known)", at: token.column)
                 }
                 let open = current.column
                 advance()

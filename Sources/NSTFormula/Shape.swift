@@ -123,6 +123,11 @@ extension Formula {
             var hint = ""
             if let match = symbols.order.first(where: { $0.lowercased() == s.lowercased() }) {
                 hint = " (did you mean \(match)? symbols are case-sensitive)"
+            } else if let underscore = s.firstIndex(of: "_"), s[s.index(after: underscore)...].allSatisfy(\.isNumber),
+                      s.index(after: underscore) < s.endIndex {
+                let base = String(s[..<underscore])
+                let shown = Expression.display(symbol: Formula.canonicalSymbol(base), unicode: true)
+                hint = " (\(s) is layer \(s[s.index(after: underscore)...])'s; the formula is for any layer l: write \(shown == base ? base : "\(base) or \(shown)")\(symbols.shapes[base] != nil || base == "w" ? " (or \(base)_l)" : ""))"
             } else if s == "T" {
                 hint = " (for the transpose write F', F^T or Fᵀ)"
             } else if s.count > 1, s.allSatisfy({ symbols.shapes[String($0)] != nil }) {

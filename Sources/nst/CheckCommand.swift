@@ -25,10 +25,11 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The quantity your answer is (see TARGETS).")
     var target: CheckTarget?
 
-    @Option(help: ArgumentHelp("Your formula, in the language above (- reads it from standard input).", valueName: "formula"))
+    // `.unconditional`: the value may start with a minus (--answer -P+F, --answer "-(P - F)").
+    @Option(parsing: .unconditional, help: ArgumentHelp("Your formula, in the language above (- reads it from standard input).", valueName: "formula"))
     var answer: String
 
-    @Option(help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
     var loss: String?
 
     @Option(help: ArgumentHelp("With --loss: the matrix to differentiate by (F, P or A).", valueName: "symbol"))
@@ -96,14 +97,27 @@ struct CheckCommand: ParsableCommand {
         }
         options.bindings = activations == nil ? .random : .model
         let checker = Checker(options: options, activations: activations)
-        let typed = answer == "-" ? Self.readStandardInput() : answer
+        let limit = options.limits.maxLength
+        let typed: String
+        if answer == "-" {
+            guard let read = Self.readStandardInput(maxScalars: limit) else {
+                FileHandle.standardError.write(Data("error: standard input holds more than \(limit) characters; a formula may be at most \(limit) long (the limit is \(limit))\n".utf8))
+                throw ExitCode(2)
+            }
+            typed = read
+        } else {
+            typed = answer
+        }
         let report: CheckReport
         if let target {
             report = checker.check(target: target, answer: typed)
         } else {
             report = checker.check(loss: loss!, wrt: wrt!, answer: typed)
         }
-        print(json ? report.json : report.text)
+        do { try Self.writeStandardOutput((json ? report.json : report.text) + "\n") } catch {
+            FileHandle.standardError.write(Data("error: cannot write the report to standard output: \(error)\n".utf8))
+            throw ExitCode(74)   // EX_IOERR
+        }
         switch report.verdict {
         case .correct: return
         case .incorrect: throw ExitCode(1)
@@ -113,15 +127,38 @@ struct CheckCommand: ParsableCommand {
 }
 
 extension CheckCommand {
-    /// The formula from standard input, without its final newline; invalid UTF-8 becomes U+FFFD
-    /// (and is then refused by the parser with its column).
-    static func readStandardInput() -> String {
-        let data = FileHandle.standardInput.readDataToEndOfFile()
+    /// The formula from standard input, without its final newline, or nil when it holds more
+    /// than `maxScalars` Unicode scalars (reading stops there: at most 4 bytes a scalar more).
+    /// Invalid UTF-8 becomes U+FFFD (and is then refused by the parser with its column).
+    static func readStandardInput(maxScalars: Int) -> String? {
+        let cap = 4 * (maxScalars + 1) + 2   // room for a final CR LF
+        var data = Data()
+        while data.count < cap {
+            let chunk = FileHandle.standardInput.readData(ofLength: cap - data.count)
+            if chunk.isEmpty { break }
+            data.append(chunk)
+        }
         var s = String(decoding: data, as: UTF8.self)
         while s.hasSuffix("\n") || s.hasSuffix("\r") { s.removeLast() }
+        if s.unicodeScalars.count > maxScalars { return nil }
+        if data.count >= cap, !FileHandle.standardInput.readData(ofLength: 1).isEmpty { return nil }
         return s
     }
 
+    /// Writes all of `text` to standard output with write(2), so a failed write (a full disk,
+    /// /dev/full) is an error here rather than lost in a buffer at exit.
+    static func writeStandardOutput(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CheckCommandError(String(cString: strerror(errno)))
+            }
+            offset += n
+        }
+    }
 }
 
 /// A check that could not be set up (no model for --bindings model): exit status 3.

@@ -68,7 +68,7 @@ struct CheckModelTests {
         let (status, object) = try Self.json(["--target", c.0, "--answer", c.1])
         #expect(status == c.2, "\(object)")
         #expect(object["bindings"] as? String == "model")
-        #expect((object["bindings_detail"] as? String)?.hasPrefix("VGG16 relu1_1 activations (vgg16.safetensors)") == true)
+        #expect((object["bindings_detail"] as? String)?.hasPrefix("VGG16 relu1_1 (odd draws) and relu2_1 (even draws) activations (vgg16.safetensors)") == true)
         #expect(object["expected_shape"] as? String == "N×M = 6×20")
         if let k = c.3 {
             let kinds = (object["diagnosis"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }

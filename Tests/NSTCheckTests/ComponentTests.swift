@@ -55,6 +55,21 @@ struct ComponentTests {
         #expect(missing.map(\.kind) == [.missingTerm])
     }
 
+    /// The reference's differences of the changed terms agree with central differences of
+    /// the engine's whole ContentLoss.forward and StyleLoss.forward, in every size regime.
+    @Test func lossDifferencesAgreeWithTheEnginesLosses() {
+        for seed in [1, 2, 3] as [UInt64] {
+            for index in 0..<3 {
+                let d = Draw.random(seed: seed, index: index)
+                let engine = LossDifferences.engine(F: d.F, P: d.P, A: d.A)
+                for (mine, theirs) in [(d.contentGradient, engine.content), (d.styleGradient, engine.style)] {
+                    let scale = theirs.map(abs).max()!
+                    for k in mine.indices { #expect(abs(mine[k] - theirs[k]) <= 1e-9 * scale, "seed \(seed) draw \(index) entry \(k)") }
+                }
+            }
+        }
+    }
+
     @Test func jsonHasEveryKeyWithNullsForAbsentValues() throws {
         let report = Checker().check(target: .styleLayer, answer: "F*(G - A)")
         let object = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as! [String: Any]

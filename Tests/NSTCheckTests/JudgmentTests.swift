@@ -9,6 +9,8 @@ struct JudgmentTests {
         var answer: String
         var verdict: Verdict
         var kinds: [DiagnosisKind] = []
+        /// Text the message and the diagnoses' messages together must contain.
+        var says: [String] = []
         var description: String { "\(target.rawValue) \"\(answer)\"" }
     }
 
@@ -27,7 +29,7 @@ struct JudgmentTests {
         Case(target: .contentLayer, answer: "-(P - F)", verdict: .correct),
         Case(target: .contentLayer, answer: "2*(F - P)", verdict: .incorrect, kinds: [.scale]),
         Case(target: .contentLayer, answer: "(F - P)/2", verdict: .incorrect, kinds: [.scale]),
-        Case(target: .contentLayer, answer: "F", verdict: .incorrect, kinds: [.extraTerm]),
+        Case(target: .contentLayer, answer: "F", verdict: .incorrect, kinds: [.missingTerm]),
         Case(target: .contentLayer, answer: "F + P", verdict: .incorrect, kinds: [.extraTerm]),
         Case(target: .contentLayer, answer: "step(F).*(F - P)", verdict: .incorrect, kinds: [.mask]),
         Case(target: .contentLayer, answer: "(F - P)'", verdict: .incorrect, kinds: [.transposed]),
@@ -53,7 +55,7 @@ struct JudgmentTests {
         Case(target: .styleLayer, answer: "(G - A)*F/(4*N^2*M^2)", verdict: .incorrect, kinds: [.scale]),
         Case(target: .styleLayer, answer: "(G - A)*F", verdict: .incorrect, kinds: [.scale]),
         Case(target: .styleLayer, answer: "(A - G)*F/(N^2*M^2)", verdict: .incorrect, kinds: [.sign]),
-        Case(target: .styleLayer, answer: "G*F/(N^2*M^2)", verdict: .incorrect, kinds: [.extraTerm]),
+        Case(target: .styleLayer, answer: "G*F/(N^2*M^2)", verdict: .incorrect, kinds: [.missingTerm]),
         Case(target: .styleLayer, answer: "step(F).*((G - A)*F)/(N^2*M^2)", verdict: .incorrect, kinds: [.mask]),
         Case(target: .styleLayer, answer: "(G - A)*F/(N*M)", verdict: .incorrect, kinds: [.scale]),
         Case(target: .styleTotal, answer: "w*(G - A)*F/(N^2*M^2)", verdict: .correct),

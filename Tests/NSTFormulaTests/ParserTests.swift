@@ -84,7 +84,7 @@ struct MalformedInputTests {
         Case(input: "F - P)", kind: .parse, column: 6, words: "unmatched ')'"),
         Case(input: "2F", kind: .parse, column: 2, words: "no implicit multiplication"),
         Case(input: "(G - A)F", kind: .parse, column: 8, words: "write * for a product"),
-        Case(input: "alpha(F - P)", kind: .parse, column: 1, words: "'alpha' is not a function"),
+        Case(input: "alpha(F - P)", kind: .parse, column: 1, words: "'alpha' is a symbol, not a function: for a product write alpha*(…)"),
         Case(input: "F(G)", kind: .parse, column: 1, words: "for a product write F*(…)"),
         Case(input: "relu F", kind: .parse, column: 1, words: "relu is a function: write relu(X)"),
         Case(input: "sum(F, P)", kind: .parse, column: 6, words: "takes one argument"),
@@ -113,7 +113,30 @@ struct MalformedInputTests {
         Case(input: "GF", kind: .shape, column: 1, words: "for a product write G*F"),
         Case(input: "F^ T", kind: .shape, column: 4, words: "for the transpose write"),
         Case(input: "F'*F*F", kind: .shape, column: 5, words: "cannot multiply"),
+        // Fix hints (issue 19).
+        Case(input: "w₁*F", kind: .parse, column: 1, words: "w₁ is layer 1's; the formula is for any layer l: write w (or w_l)"),
+        Case(input: "α₂*F", kind: .parse, column: 1, words: "α₂ is layer 2's; the formula is for any layer l: write alpha (or alpha_l)"),
+        Case(input: "w_1*F", kind: .shape, column: 1, words: "w_1 is layer 1's; the formula is for any layer l: write w (or w_l)"),
+        Case(input: "F**2", kind: .parse, column: 2, words: "'**' is not an operator: for a power of scalars write ^ (N^2), for an elementwise product .* (F.*F)"),
+        Case(input: "sin(F)", kind: .parse, column: 1, words: "'sin' is not a function of the language; its functions are sum, relu, step, tr, transpose"),
+        Case(input: "exp(F - P)", kind: .parse, column: 1, words: "its functions are"),
     ]
+
+    @Test func unknownFunctionsAreNotCalledSymbols() throws {
+        do { _ = try Formula.parse("sin(F)"); Issue.record("accepted") } catch {
+            #expect(!error.message.contains("product"), "\(error.message)")
+            #expect(!error.message.contains("symbol"), "\(error.message)")
+        }
+    }
+
+    @Test func layerMarksCopiedFromPromptsAreRead() throws {
+        for (input, ascii) in [("Fˡ - Pˡ", "F - P"), ("wₗ*Fˡ", "w*F"), ("α_l*(F - P)", "alpha*(F - P)"), ("αˡ*β_l*η*F", "alpha*beta*eta*F"),
+                               ("alpha_l*w_l*F", "alpha*w*F")] {
+            let e = try Formula.parse(input)
+            #expect(e.ascii == ascii, "\(input) → \(e.ascii)")
+            _ = try Formula.inferShape(e, symbols: .standard(), input: input)
+        }
+    }
 
     @Test(arguments: cases)
     func refused(_ c: Case) {
