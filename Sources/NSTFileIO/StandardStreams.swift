@@ -26,6 +26,18 @@ public enum StandardStreams {
         }
     }
 
+    /// Flushes what `print` buffered and reports a write to standard output that failed:
+    /// `print` ignores its own errors (a full disk, `> /dev/full`, a closed stdout), so the
+    /// root command calls this once after a command succeeds.
+    public static func finishStandardOutput() throws(CLIError) {
+        // fflush(NULL) flushes every output stream; standard error is unbuffered, so a
+        // failure here is standard output's. A stream whose earlier write failed fails again.
+        errno = 0
+        if fflush(nil) != 0 {
+            throw CLIError.io("cannot write to standard output", file: nil, errno: errno == 0 ? EIO : errno)
+        }
+    }
+
     /// Writes all of `text` to standard output. With `readerMayStop`, a reader that closed
     /// the pipe (EPIPE: `nst show … | head -1`) is not an error: it has what it wanted.
     public static func writeOut(_ text: String, readerMayStop: Bool = false) throws(CLIError) {

@@ -44,6 +44,7 @@ struct NST: ParsableCommand {
         }
         do {
             try command.run()
+            try StandardStreams.finishStandardOutput()
         } catch {
             if exitCode(for: error) == .success { cleanExit(error) }   // `--help` parses into a command that throws
             report(error)
