@@ -194,8 +194,12 @@ public final class QuizSession {
         }
     }
 
+    /// Says where the progress is only when it really is there: nothing is claimed when this
+    /// sitting saved nothing and no earlier one did either, or when the last save failed.
     func stopMessage(_ lead: String) -> String {
-        "\(lead) Progress saved to \(store.url.path); run `nst quiz` again to continue."
+        if saveFailed { return "\(lead) Progress not saved (see the error above)." }
+        guard FileManager.default.fileExists(atPath: store.url.path) else { return "\(lead) Nothing answered yet, so nothing saved." }
+        return "\(lead) Progress saved to \(store.url.path); run `nst quiz` again to continue."
     }
 
     public func run() -> Outcome {

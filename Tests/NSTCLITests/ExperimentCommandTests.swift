@@ -139,14 +139,14 @@ struct ExperimentCommandTests {
     }
 
     @Test func randomSignalsLeaveTheOldSetOrTheNewOne() throws {
-        // 30 runs, each killed at a random moment (SIGINT, SIGTERM or SIGKILL) or left to
+        // 50 runs, each killed at a random moment (SIGINT, SIGTERM or SIGKILL) or left to
         // finish: after each, the folder holds exactly the previous complete set or a new
         // complete set, never a mix.
         let f = try TransferFixture()
         let out = URL(fileURLWithPath: f.path("out"))
         #expect(try NSTBinary.run(arguments(f, out: out, iterations: 4)).status == 0)
         var rng = SystemRandomNumberGenerator()
-        for round in 1...30 {
+        for round in 1...50 {
             let before = snapshot(out)
             let p = Process()
             p.executableURL = NSTBinary.url
