@@ -21,6 +21,24 @@ import Foundation
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("p").path) == ["b.json"])
     }
 
+    @Test func aSymlinkPlantedAtTheOldTemporaryNameIsNeverFollowed() throws {
+        // The temporary file used to be `.b.json.tmp-PID`, opened with O_TRUNC: a symlink
+        // planted there made a save overwrite whatever it pointed to. Plant one at that name
+        // (and the same with a suffix) and save: the file it points to is untouched.
+        let dir = Paths.tempDir()
+        let victim = dir.appendingPathComponent("victim.txt")
+        try Data("precious".utf8).write(to: victim)
+        let url = dir.appendingPathComponent("b.json")
+        for name in [".b.json.tmp-\(getpid())", ".b.json.tmp"] {
+            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name), withDestinationURL: victim)
+        }
+        var p = ProgressStore(url: url).load(bank: "b")
+        p[1].attempts = 1
+        _ = try ProgressStore(url: url).save(p)
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "precious")
+        #expect(ProgressStore(url: url).load(bank: "b")[1].attempts == 1)
+    }
+
     @Test func corruptFileIsSetAsideWithAWarning() throws {
         let dir = Paths.tempDir()
         let url = dir.appendingPathComponent("b.json")
