@@ -10,7 +10,6 @@
 //   NSTFileIO (files written whole or not at all, checked standard streams, CLIError; alone)
 //   NSTImage (PNG / JPEG / resize) → NSTFileIO       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
-//   NSTFileIO (safe output sets, checked stdout/stderr, the one-line CLIError; Foundation only)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
 //   NSTQuiz → NSTCheck, NSTFormula, NSTTensor, _CEdit (line editing)
 //   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)

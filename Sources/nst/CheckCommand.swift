@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTCheck
+import NSTFileIO
 import NSTVGG
 import NSTWeights
 
@@ -101,7 +102,7 @@ struct CheckCommand: ParsableCommand {
         let typed: String
         if answer == "-" {
             guard let read = Self.readStandardInput(maxScalars: limit) else {
-                FileHandle.standardError.write(Data("error: standard input holds more than \(limit) characters; a formula may be at most \(limit) long (the limit is \(limit))\n".utf8))
+                StandardStreams.writeError("nst: error: the formula on standard input is too long: it holds more than \(limit) characters (the limit is \(limit)); shorten it\n")
                 throw ExitCode(2)
             }
             typed = read

@@ -119,7 +119,7 @@ struct CheckCommandTests {
         let deep = String(repeating: "(", count: 100_000) + "F" + String(repeating: ")", count: 100_000)
         let r = try Self.runWithFiles(["--target", "content-layer", "--answer", "-"], stdin: deep)
         #expect(r.status == 2)
-        #expect(r.stderr == "error: standard input holds more than 2000 characters; a formula may be at most 2000 long (the limit is 2000)\n")
+        #expect(r.stderr == "nst: error: the formula on standard input is too long: it holds more than 2000 characters (the limit is 2000); shorten it\n")
         #expect(r.stdout.isEmpty)
         let atLimit = String(repeating: " ", count: 1995) + "F - P"
         let limit = try Self.runWithFiles(["--target", "content-layer", "--answer", "-"], stdin: atLimit + "\n")
