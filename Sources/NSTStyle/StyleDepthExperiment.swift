@@ -129,8 +129,9 @@ public struct StyleDepthExperiment {
     /// image, with the runs' own network. The images are scored as written: quantised to
     /// 8 bits, as the PNGs hold them.
     func score(_ runs: [RunOutcome], totalSeconds: Double) throws -> StyleDepthMetrics {
+        let losses = prepared.scorer(contentLayers: [contentLayer], styleLayers: styleLayers)
         func styleLoss(of image: RGBImage) throws -> (style: [String: Double], content: Double) {
-            let terms = try prepared.losses(of: image, contentLayers: [contentLayer], styleLayers: styleLayers)
+            let terms = try losses(image)
             var style: [String: Double] = [:]
             for (label, name) in zip(Self.layerLabels, styleLayers) { style[label] = terms.style[name] }
             return (style, terms.content[contentLayer] ?? .nan)

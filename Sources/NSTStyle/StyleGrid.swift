@@ -45,6 +45,7 @@ public struct StyleGrid {
     public func run(observe: (_ depth: Int, _ styleWeight: Double, StyleTransferOptions) -> StyleDepthExperiment.RunObserver,
                     shouldStop: @escaping () -> Bool = { false }) throws -> [(cell: Cell, image: RGBImage)]? {
         var out: [(cell: Cell, image: RGBImage)] = []
+        let losses = prepared.scorer(contentLayers: [layers.content], styleLayers: layers.style)
         for depth in 1...layers.style.count {
             for beta in styleWeights {
                 let o = options(depth: depth, styleWeight: beta)
@@ -53,7 +54,7 @@ public struct StyleGrid {
                 let result = try prepared.run(o).run(progress: observer.progress, shouldStop: shouldStop)
                 if result.stopReason == .interrupted { return nil }
                 let image = try result.image.asWrittenToPNG()
-                let terms = try prepared.losses(of: image, contentLayers: [layers.content], styleLayers: layers.style)
+                let terms = try losses(image)
                 var style: [String: Double] = [:]
                 for (label, name) in zip(StyleDepthExperiment.layerLabels, layers.style) { style[label] = terms.style[name] }
                 out.append((Cell(depth: depth, styleWeight: beta, alphaOverBeta: o.contentWeight / beta, styleLoss: style,

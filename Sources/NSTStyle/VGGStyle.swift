@@ -114,13 +114,21 @@ public struct PreparedStyleTransfer {
     /// at the given layers, with this network: how the experiment scores its outputs.
     public func losses(of image: RGBImage, contentLayers: [String], styleLayers: [String],
                        blendWeights: [Double]? = nil) throws -> LossTerms {
+        try scorer(contentLayers: contentLayers, styleLayers: styleLayers, blendWeights: blendWeights)(image)
+    }
+
+    /// `losses(of:…)` for many images: the content and style targets are computed once, here,
+    /// and each call runs only the image through the network.
+    public func scorer(contentLayers: [String], styleLayers: [String],
+                       blendWeights: [Double]? = nil) -> (RGBImage) throws -> LossTerms {
         var o = StyleTransferOptions()
         o.network = networkOptions
         o.contentLayers = contentLayers
         o.styleLayers = styleLayers
         o.styleLayerWeights = nil
         o.styleBlendWeights = blendWeights
-        let r = run(o)
-        return try r.objective.losses(at: model.encode(image))
+        let objective = run(o).objective
+        let model = self.model
+        return { image in try objective.losses(at: model.encode(image)) }
     }
 }
