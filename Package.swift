@@ -4,14 +4,17 @@
 // engine (VGG on OpenBLAS) in one command-line tool.
 //
 // Modules depend one way:
-//   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
+//   NSTRandom (the seeded generator; no dependencies)
+//   _CBLAS, _CMalloc, NSTRandom → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
 //   NSTWeights (safetensors / ONNX / HDF5 readers, the model store and installer; no BLAS)
 //   NSTFileIO (files written whole or not at all, checked standard streams, CLIError; alone)
 //   NSTImage (PNG / JPEG / resize) → NSTFileIO       NSTTerminal (progress, image cells) → NSTImage
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
-//   NSTQuiz → NSTCheck, NSTFormula, NSTTensor, _CEdit (line editing)
+//   NSTQuiz → NSTRandom, NSTFileIO, _CEdit (line editing); no BLAS: it grades formulas
+//     through its FormulaGrader protocol
+//   NSTCheckGrader → NSTQuiz, NSTCheck (NSTCheck as the quiz's FormulaGrader; the CLI wires it)
 //   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)
 //   NSTVersion (the version `nst --version` prints; no dependencies)
 //   nst (thin CLI) → everything
@@ -64,40 +67,42 @@ let package = Package(
 
         .systemLibrary(name: "_CMalloc", path: "Sources/_CMalloc"),   // libc's <malloc.h>
 
-        .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc"]),
+        .target(name: "NSTRandom"),
+        .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "NSTRandom"]),
         .target(name: "NSTGradCheck"),
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
         .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib"]),
-        .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights"]),
+        .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTFileIO"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTFileIO", "NSTRandom"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
-        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck"]),
+        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom"]),
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
-        .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTFormula", "NSTTensor", "_CEdit"],
+        .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
-        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG"]),
+        .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula"]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTRandom"]),
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
-            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTBench", "NSTVersion", "NSTFileIO",
+            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor"]),
-        .testTarget(name: "NSTLayersTests", dependencies: ["NSTTensor", "NSTLayers", "NSTGradCheck"]),
+        .testTarget(name: "NSTTensorTests", dependencies: ["NSTTensor", "NSTRandom"]),
+        .testTarget(name: "NSTLayersTests", dependencies: ["NSTTensor", "NSTLayers", "NSTGradCheck", "NSTRandom"]),
         .testTarget(name: "NSTWeightsTests", dependencies: ["NSTWeights"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NSTVGGTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTGradCheck"],
+        .testTarget(name: "NSTVGGTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTGradCheck", "NSTRandom"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTImageTests", dependencies: ["NSTImage", "NSTTerminal"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTStyleTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTImage",
-                                                          "NSTStyle", "NSTGradCheck"]),
+                                                          "NSTStyle", "NSTGradCheck", "NSTRandom"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
         .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
         .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
-        .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz"]),
+        .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz", "NSTCheckGrader"]),
         .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),
         // End-to-end: runs the built `nst` binary as a user would (and checks the docs' links).
         .testTarget(name: "NSTCLITests", dependencies: ["nst"]),

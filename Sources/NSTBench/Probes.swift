@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NSTTensor
+import NSTRandom
 #if canImport(Glibc)
 import Glibc
 #endif

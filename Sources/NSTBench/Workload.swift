@@ -2,6 +2,7 @@ import Dispatch
 import NSTTensor
 import NSTLayers
 import NSTVGG
+import NSTRandom
 
 /// One size's style-transfer iteration as the experiment runs it: fixed random content and
 /// style targets, a random image, a timed forward pass and a timed losses + backward pass.

@@ -2,6 +2,7 @@ import Foundation
 import NSTFormula
 import NSTTensor
 import NSTLayers
+import NSTRandom
 
 /// One independent draw of everything a formula can name, for one layer l.
 ///

@@ -1,6 +1,7 @@
 import NSTFormula
 import NSTTensor
 import NSTLayers
+import NSTRandom
 
 /// Checks a typed gradient formula against central differences of the losses it is the
 /// gradient of, and when it is wrong, says what is wrong from the numbers.

@@ -3,6 +3,7 @@ import NSTTensor
 import NSTLayers
 import NSTVGG
 import NSTWeights
+import NSTRandom
 
 /// Real VGG activations for the check's bindings: F, P and the style features S (A = S·Sᵀ)
 /// are one layer's feature matrices [N, M] of three small images.

@@ -76,17 +76,29 @@ public final class OutputTransaction {
         }
     }
 
-    /// Writes `bytes` to a fresh temp file beside `target` and fsyncs it.
-    public func stage(_ bytes: [UInt8], at target: String) throws(CLIError) {
+    /// One file written whole or not at all: a one-file set, staged and committed. The
+    /// folder must exist.
+    public static func write(_ bytes: [UInt8], to target: String, permissions: mode_t = 0o666,
+                             pieceDelayMs: Int = 0) throws(CLIError) {
+        let tx = OutputTransaction()
+        try tx.stage(bytes, at: target, permissions: permissions, pieceDelayMs: pieceDelayMs)
+        try tx.commit()
+    }
+
+    /// Writes `bytes` to a fresh temp file beside `target` (created with `permissions`, less
+    /// the umask) and fsyncs it. `pieceDelayMs` > 0 writes 64-byte pieces that many
+    /// milliseconds apart: a test hook, so that a kill can land mid-write.
+    public func stage(_ bytes: [UInt8], at target: String, permissions: mode_t = 0o666,
+                      pieceDelayMs: Int = 0) throws(CLIError) {
         precondition(!committed, "stage after commit")
         try checkTarget(target)
         let dir = Self.folder(of: target)
         if !recovered.contains(dir) { Self.recover(folder: dir); recovered.insert(dir) }
         let temp = Self.tempPath(for: target)
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
         guard fd >= 0 else { let e = errno; rollback(); throw CLIError.io("cannot write the output", file: target, errno: e) }
         staged.append(Staged(temp: temp, target: target))
-        var code = FaultInjection.hits(.write) ? ENOSPC : StandardStreams.writeAll(fd, bytes)
+        var code = FaultInjection.hits(.write) ? ENOSPC : Self.writeAll(fd, bytes, pieceDelayMs: pieceDelayMs)
         if code == 0 { code = FaultInjection.hits(.fsync) ? EIO : (fsync(fd) == 0 ? 0 : errno) }
         if close(fd) != 0 && code == 0 { code = errno }
         if code != 0 { rollback(); throw CLIError.io("cannot write the output", file: target, errno: code) }
@@ -185,6 +197,19 @@ public final class OutputTransaction {
     }
 
     // MARK: - Helpers
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], pieceDelayMs: Int) -> Int32 {
+        guard pieceDelayMs > 0 else { return StandardStreams.writeAll(fd, bytes) }
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + 64, bytes.count)
+            let code = StandardStreams.writeAll(fd, Array(bytes[offset..<end]))
+            if code != 0 { return code }
+            offset = end
+            usleep(UInt32(min(pieceDelayMs, 1000) * 1000))
+        }
+        return 0
+    }
 
     private func checkTarget(_ target: String) throws(CLIError) {
         var st = stat()

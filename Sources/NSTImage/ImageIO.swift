@@ -156,10 +156,8 @@ public enum ImageIO {
     /// Writes through a one-file `OutputTransaction` (a fresh temp file beside `path`,
     /// fsynced, renamed over it: readers see the old file or the new one).
     static func writeAtomically(_ bytes: [UInt8], to filePath: String, shownAs path: String) throws {
-        let tx = OutputTransaction()
         do {
-            try tx.stage(bytes, at: filePath)
-            try tx.commit()
+            try OutputTransaction.write(bytes, to: filePath)
         } catch {
             throw ImageError(path: path, kind: .writeFailed(error.why))
         }

@@ -85,11 +85,12 @@ struct SourceText {
 /// Parses `.quiz` files (docs/quiz.md). Never traps: every problem becomes a
 /// `FileDiagnostic`, and parsing goes on after one so that a file's errors come in one go.
 public struct BankParser {
-    /// Names accepted by `target:`; nil accepts any (lint checks them with NSTCheck).
+    /// Names accepted by `target:` (the grader's `targetNames`); nil accepts any, and lint
+    /// then finds an unknown target when it grades the key.
     public var knownTargets: [String]?
     public var maxBytes: Int
 
-    public init(knownTargets: [String]? = FormulaTargets.names, maxBytes: Int = 1 << 20) {
+    public init(knownTargets: [String]? = nil, maxBytes: Int = 1 << 20) {
         self.knownTargets = knownTargets; self.maxBytes = maxBytes
     }
 
@@ -136,11 +137,6 @@ public struct BankParser {
         if let dot = last.lastIndex(of: "."), dot != last.startIndex { return String(last[..<dot]) }
         return last
     }
-}
-
-/// The names `target:` accepts.
-public enum FormulaTargets {
-    public static var names: [String] { checkTargets }
 }
 
 /// A field as written: name, value (a block's lines joined with \n) and where it is.
@@ -461,7 +457,7 @@ private struct ParseState {
         if q.prompt.isEmpty { error(header.line, header.column, "question \(number) has no `prompt:`", fix: "add `prompt: \"\"\"`, the question's text, and a closing `\"\"\"`") }
         switch kind {
         case .formula:
-            if q.target == nil && seen["target"] == nil { error(header.line, header.column, "formula question \(number) has no `target:`", fix: "add e.g. `target: content-layer` (one of: \(FormulaTargets.names.joined(separator: ", ")))") }
+            if q.target == nil && seen["target"] == nil { error(header.line, header.column, "formula question \(number) has no `target:`", fix: "add e.g. `target: content-layer`" + (parser.knownTargets.map { " (one of: \($0.joined(separator: ", ")))" } ?? "")) }
             if q.key == nil && seen["key"] == nil { error(header.line, header.column, "formula question \(number) has no `key:`", fix: "add the key formula, e.g. `key: F - P`") }
         case .truefalse:
             if q.answers.isEmpty && seen["answer"] == nil { error(header.line, header.column, "truefalse question \(number) has no `answer:`", fix: "add `answer: true` or `answer: false`") }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the formula checker said about one answer, in the quiz's own terms (so the quiz's
-/// session and reports do not depend on the checker's types; `CheckerGrader` adapts NSTCheck).
+/// session and reports do not depend on the checker's types; NSTCheckGrader adapts NSTCheck).
 public struct FormulaOutcome: Sendable, Equatable {
     public enum Verdict: String, Sendable { case correct, incorrect, invalid }
     public struct Diagnosis: Sendable, Equatable, Codable { public var kind: String; public var message: String
@@ -38,7 +38,12 @@ public struct FormulaParts: Sendable, Equatable {
 }
 
 /// Grades a formula answer against a named target (`content-layer`, …, `update`).
+///
+/// The quiz knows the checker only through this protocol: the command line passes NSTCheck's
+/// adapter (`CheckerGrader`, module NSTCheckGrader), so the quiz itself links no BLAS.
 public protocol FormulaGrader: Sendable {
+    /// The targets `grade` knows (what a bank's `target:` may name); nil: not known in advance.
+    var targetNames: [String]? { get }
     func grade(target: String, answer: String) -> FormulaOutcome
     /// The parts of `answer`, or nil when it does not parse.
     func parts(of answer: String) -> FormulaParts?
@@ -48,6 +53,7 @@ public protocol FormulaGrader: Sendable {
 }
 
 extension FormulaGrader {
+    public var targetNames: [String]? { nil }
     public func parts(of answer: String) -> FormulaParts? { nil }
     public func replacingSymbol(_ symbol: String, with replacement: String, in answer: String) -> String? { nil }
 }

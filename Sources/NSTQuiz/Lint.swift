@@ -9,7 +9,11 @@ import Foundation
 public struct BankLinter {
     public var grader: FormulaGrader
     public var parser: BankParser
-    public init(grader: FormulaGrader, parser: BankParser = BankParser()) { self.grader = grader; self.parser = parser }
+    /// `parser` defaults to one that knows the grader's targets.
+    public init(grader: FormulaGrader, parser: BankParser? = nil) {
+        self.grader = grader
+        self.parser = parser ?? BankParser(knownTargets: grader.targetNames)
+    }
 
     public struct Result: Sendable {
         public var bank: Bank?

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -100,7 +101,8 @@ public final class ProgressStore: @unchecked Sendable {
 
     /// Reads the saved progress, or a fresh one. A corrupt file is set aside with a warning.
     public func load(bank: String) -> Progress {
-        removeStaleTemporaries()
+        // Temp files of processes killed mid-save are removed, not read.
+        OutputTransaction.recover(folder: url.deletingLastPathComponent().path)
         guard FileManager.default.fileExists(atPath: url.path) else { knownRevision = 0; return Progress(bank: bank) }
         var why = "it is not a progress file of this bank"
         switch BoundedFile.read(url.path, maxBytes: 64 << 20) {
@@ -163,54 +165,17 @@ public final class ProgressStore: @unchecked Sendable {
         return true
     }
 
-    /// Temporaries left by a process killed mid-save (named `.<file>.tmp-<pid>`) whose
-    /// process is gone.
-    func removeStaleTemporaries() {
-        let dir = url.deletingLastPathComponent()
-        let prefix = "." + url.lastPathComponent + ".tmp-"
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
-        for n in names where n.hasPrefix(prefix) {
-            if let pid = Int32(n.dropFirst(prefix.count).prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
-                try? FileManager.default.removeItem(at: dir.appendingPathComponent(n))
-            }
-        }
-    }
-
-    /// Writes `data` to a temporary file beside `url`, fsyncs it, renames it over `url`, and
-    /// fsyncs the folder. `pieceDelayMs` > 0 writes in 64-byte pieces with that many
-    /// milliseconds between them: the SIGKILL test sets it (through NST_QUIZ_SLOW_SAVE_MS) for
-    /// progress saves, so that a kill lands mid-write.
+    /// Writes `data` whole or not at all (NSTFileIO's one-file transaction: a private temp
+    /// file beside `url`, fsynced, renamed over it, the folder fsynced), creating the folder
+    /// first. The file is readable by its owner only. `pieceDelayMs`: see
+    /// `OutputTransaction.stage` (the SIGKILL test sets it through NST_QUIZ_SLOW_SAVE_MS).
     public static func writeAtomically(_ data: Data, to url: URL, pieceDelayMs: Int = 0) throws {
-        let dir = url.deletingLastPathComponent()
-        try makeDirectories(dir.path)
-        // An unpredictable name, created exclusively and never through a symlink.
-        let tmp = dir.appendingPathComponent("." + url.lastPathComponent + ".tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw ProgressError.write(url.path, String(cString: strerror(errno)).lowercased()) }
-        let slowMs = pieceDelayMs
-        let chunk = slowMs > 0 ? 64 : max(1, data.count)
-        var ok = true
-        data.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
-            var off = 0
-            while off < buf.count && ok {
-                let n = min(chunk, buf.count - off)
-                let w = write(fd, buf.baseAddress! + off, n)
-                if w <= 0 { ok = false; break }
-                off += w
-                if slowMs > 0 { usleep(UInt32(slowMs * 1000)) }
-            }
+        try makeDirectories(url.deletingLastPathComponent().path)
+        do {
+            try OutputTransaction.write([UInt8](data), to: url.path, permissions: 0o600, pieceDelayMs: pieceDelayMs)
+        } catch {
+            throw ProgressError.write(error.file ?? url.path, error.why.lowercased())
         }
-        if !ok || fsync(fd) != 0 {
-            let e = String(cString: strerror(errno)); close(fd); unlink(tmp.path)
-            throw ProgressError.write(tmp.path, e)
-        }
-        close(fd)
-        guard rename(tmp.path, url.path) == 0 else {
-            let e = String(cString: strerror(errno)); unlink(tmp.path)
-            throw ProgressError.write(url.path, e)
-        }
-        let dfd = open(dir.path, O_RDONLY)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 }
 

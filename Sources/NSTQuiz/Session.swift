@@ -1,5 +1,5 @@
 import Foundation
-import NSTTensor  // SplitMix64, the project's seeded generator (a dependency through NSTCheck)
+import NSTRandom  // SplitMix64, the project's seeded generator
 
 /// Where a session reads answers and writes text (the terminal, a pipe, or a test).
 public protocol QuizConsole: AnyObject {

@@ -2,6 +2,7 @@ import Foundation
 import NSTTensor
 import NSTImage
 import NSTVGG
+import NSTRandom
 
 /// Where the optimisation starts.
 public enum InitMode: String, Codable, Sendable, CaseIterable {

@@ -1,6 +1,7 @@
 import Foundation
 import NSTTensor
 import NSTWeights
+import NSTRandom
 
 /// One convolution's parameters: weight [O, C, 3, 3] (OIHW), bias [O].
 public struct ConvParameters<Scalar: TensorScalar>: Sendable {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTQuiz
-import NSTCheck
+import NSTCheckGrader
 
 struct BankCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +49,7 @@ struct BankCommand: ParsableCommand {
         }
 
         func run() throws {
-            let linter = BankLinter(grader: CheckerGrader(), parser: BankParser(maxBytes: maxBankBytes))
+            let linter = BankLinter(grader: CheckerGrader(), parser: BankParser(knownTargets: CheckerGrader.targets, maxBytes: maxBankBytes))
             let name = file ?? ShippedBank.displayName
             let result = file.map { linter.lint(contentsOf: URL(fileURLWithPath: $0), displayName: $0) }
                 ?? linter.lint(data: ShippedBank.data, file: name)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTQuiz
-import NSTCheck
+import NSTCheckGrader
 import NSTTerminal
 import NSTImage
 
@@ -176,7 +176,7 @@ enum BankLocator {
 
     /// Parses the bank; its diagnostics go to stderr and an unreadable bank exits 2.
     static func load(_ explicit: String?, maxBytes: Int) throws -> Bank {
-        let parser = BankParser(maxBytes: maxBytes)
+        let parser = BankParser(knownTargets: CheckerGrader.targets, maxBytes: maxBytes)
         let parsed = explicit.map { parser.parse(contentsOf: URL(fileURLWithPath: $0), displayName: $0) }
             ?? parser.parse(data: ShippedBank.data, file: ShippedBank.displayName)
         // Warnings are for the bank's author (`nst bank lint` shows them), not for students.

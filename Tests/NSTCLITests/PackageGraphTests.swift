@@ -74,10 +74,29 @@ enum PackageGraph {
 struct PackageGraphTests {
     @Test func everyTargetDeclaresExactlyWhatItImports() throws {
         let declared = PackageGraph.declaredDependencies(try String(contentsOf: PackageGraph.root.appendingPathComponent("Package.swift"), encoding: .utf8))
-        #expect(declared["nst"]?.contains("ArgumentParser") == true && declared["NSTTensor"] == ["_CBLAS", "_CMalloc"], "\(declared)")
+        #expect(declared["nst"]?.contains("ArgumentParser") == true && declared["NSTTensor"] == ["_CBLAS", "_CMalloc", "NSTRandom"], "\(declared)")
         #expect(declared.count >= 20)
         let problems = try PackageGraph.mismatches()
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
+    /// The one-way rules of the design: the quiz reaches the checker only through its
+    /// FormulaGrader protocol, the formula language knows nothing of BLAS, image I/O stands
+    /// alone. (A target's closure: everything it links, through any path.)
+    @Test func theQuizTheFormulaLanguageAndImageIODoNotLinkTheEngine() throws {
+        let declared = PackageGraph.declaredDependencies(try String(contentsOf: PackageGraph.root.appendingPathComponent("Package.swift"), encoding: .utf8))
+        func closure(_ target: String) -> Set<String> {
+            var seen: Set<String> = [], stack = [target]
+            while let t = stack.popLast() { for d in declared[t] ?? [] where seen.insert(d).inserted { stack.append(d) } }
+            return seen
+        }
+        let engine: Set<String> = ["_CBLAS", "NSTTensor", "NSTLayers", "NSTVGG", "NSTCheck", "NSTStyle"]
+        for target in ["NSTQuiz", "NSTFormula", "NSTImage", "NSTFileIO", "NSTWeights"] {
+            #expect(declared[target] != nil, "no target \(target)")
+            #expect(closure(target).isDisjoint(with: engine), "\(target) links \(closure(target).intersection(engine).sorted())")
+        }
+        // The check can fail: the bridge to the checker does link the engine.
+        #expect(closure("NSTCheckGrader").contains("_CBLAS"))
     }
 
     @Test func theParserSeesDependenciesAndProducts() {

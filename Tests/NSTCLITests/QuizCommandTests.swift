@@ -567,7 +567,7 @@ final class LiveProcess: @unchecked Sendable {
             p.process.waitUntilExit()
             p.finish()
             let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-            if names.contains(where: { $0.contains(".tmp-\(p.process.processIdentifier)-") }) { killedMidSave += 1 }
+            if names.contains(where: { $0.contains(".nst-tmp-\(p.process.processIdentifier)-") }) { killedMidSave += 1 }
             guard let progress = QuizCLI.progress(state) else {
                 // Killed before its first save ever finished: there is no file yet, never a torn one.
                 #expect(lastRevision == 0 && !names.contains("neural-style-transfer.json"))

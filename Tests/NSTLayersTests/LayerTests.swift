@@ -2,6 +2,7 @@ import Testing
 import NSTTensor
 import NSTLayers
 import NSTGradCheck
+import NSTRandom
 
 /// Σ R ⊙ Y: a scalar whose gradient with respect to Y is R, so a layer's backward(R) must be
 /// the gradient of this scalar with respect to the layer's input.

@@ -2,6 +2,7 @@ import Testing
 import NSTTensor
 import NSTLayers
 import NSTGradCheck
+import NSTRandom
 
 @Suite("Loss backward passes against central differences (Double)")
 struct LossGradientTests {

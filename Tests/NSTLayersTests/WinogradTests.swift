@@ -2,6 +2,7 @@ import Testing
 import NSTTensor
 import NSTLayers
 import NSTGradCheck
+import NSTRandom
 
 /// The Winograd fast path against the plain-loop reference convolution (the oracle), for the three
 /// tile sizes, in Float and Double, forward (with and without fused ReLU) and backward.

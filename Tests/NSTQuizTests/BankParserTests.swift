@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import NSTQuiz
+import NSTCheckGrader
 
 @Suite struct ShippedBankTests {
     let result = BankParser().parse(contentsOf: Paths.bank, displayName: "neural-style-transfer.quiz")
@@ -46,7 +47,8 @@ import Foundation
     }
 
     @Test func targetsAreNSTChecksTargets() {
-        #expect(FormulaTargets.names == ["content-layer", "content-total", "style-layer", "style-total", "total", "update"])
+        #expect(CheckerGrader.targets == ["content-layer", "content-total", "style-layer", "style-total", "total", "update"])
+        #expect(BankLinter(grader: CheckerGrader()).parser.knownTargets == CheckerGrader.targets)
     }
 }
 
@@ -93,7 +95,7 @@ import Foundation
     ]
 
     @Test(arguments: cases) func reportsWhereAndHow(_ c: Case) {
-        let r = BankParser().parse(text: c.text, file: "bad.quiz")
+        let r = BankParser(knownTargets: CheckerGrader.targets).parse(text: c.text, file: "bad.quiz")
         #expect(r.bank == nil)
         let d = r.errors.first { $0.message.contains(c.message) }
         #expect(d != nil, "\(c.name): got \(r.diagnostics.map(\.description))")

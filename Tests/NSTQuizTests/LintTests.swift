@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import NSTQuiz
+import NSTCheckGrader
 
 /// Lint with the real checker (NSTCheck): keys are verified numerically.
 @Suite struct LintTests {

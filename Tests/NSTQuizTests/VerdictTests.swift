@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import NSTQuiz
+import NSTCheckGrader
 
 /// What an answer asserts: true/false and choice phrasing, negation, keyword lists.
 @Suite struct VerdictReaderTests {

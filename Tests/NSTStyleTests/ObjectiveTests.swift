@@ -6,6 +6,7 @@ import NSTVGG
 import NSTImage
 import NSTGradCheck
 @testable import NSTStyle
+import NSTRandom
 
 /// A tiny VGG16-shaped network (random weights) up to conv3_1 and images of 12×16.
 enum Tiny {

@@ -5,6 +5,7 @@ import NSTLayers
 import NSTVGG
 import NSTWeights
 @testable import NSTStyle
+import NSTRandom
 
 /// The experiment's objective through the real VGG16 (installed by `nst model fetch`): the fast
 /// path (`auto`: Winograd for every layer but conv1_1) must give the loss and the gradient that

@@ -1,5 +1,6 @@
 import Testing
 import NSTTensor
+import NSTRandom
 
 @Suite("Tensor, GEMM and parallel helpers")
 struct TensorTests {

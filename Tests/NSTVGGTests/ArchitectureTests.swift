@@ -3,6 +3,7 @@ import Foundation
 import NSTTensor
 import NSTVGG
 import NSTWeights
+import NSTRandom
 
 @Suite("VGG architecture, layer names, preprocessing, weights from named tensors")
 struct ArchitectureTests {

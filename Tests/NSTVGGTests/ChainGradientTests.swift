@@ -3,6 +3,7 @@ import NSTTensor
 import NSTLayers
 import NSTVGG
 import NSTGradCheck
+import NSTRandom
 
 /// The whole chain the style transfer differentiates: image → VGG-shaped network with random
 /// weights (tiny widths) → content loss + style losses + total variation, in Double, checked

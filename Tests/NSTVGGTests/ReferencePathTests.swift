@@ -2,6 +2,7 @@ import Testing
 import NSTTensor
 import NSTLayers
 import NSTVGG
+import NSTRandom
 
 /// `VGG.referenceForward`/`referenceBackward` (the plain layer loop) are the oracle of the fused
 /// `forward`/`backward`. The reference itself is proven by central differences in Double:

@@ -1,5 +1,6 @@
 import NSTCheck
 import NSTFormula
+import NSTQuiz
 
 /// Grades formula answers with NSTCheck: numerically, against central differences of the
 /// engine's own losses, with a diagnosis (sign, scale, transposed, missing/extra term, …).
@@ -7,10 +8,14 @@ public struct CheckerGrader: FormulaGrader {
     public var checker: Checker
     public init(checker: Checker = Checker()) { self.checker = checker }
 
+    /// NSTCheck's targets: the names a bank's `target:` may use.
+    public static var targets: [String] { CheckTarget.allCases.map(\.rawValue) }
+    public var targetNames: [String]? { Self.targets }
+
     public func grade(target: String, answer: String) -> FormulaOutcome {
         guard let t = CheckTarget(rawValue: target) else {
             return FormulaOutcome(verdict: .invalid, diagnoses: [], echo: "",
-                                  message: "unknown target `\(target)` (targets: \(FormulaTargets.names.joined(separator: ", ")))")
+                                  message: "unknown target `\(target)` (targets: \(Self.targets.joined(separator: ", ")))")
         }
         let r = checker.check(target: t, answer: answer)
         let verdict: FormulaOutcome.Verdict
@@ -73,9 +78,4 @@ public struct CheckerGrader: FormulaGrader {
     public static func pretty(_ formula: String) -> String {
         (try? Formula.parse(formula))?.unicode ?? formula
     }
-}
-
-extension FormulaTargets {
-    /// NSTCheck's targets, the names `target:` accepts.
-    static var checkTargets: [String] { CheckTarget.allCases.map(\.rawValue) }
 }
