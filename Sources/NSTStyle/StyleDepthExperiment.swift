@@ -118,7 +118,7 @@ public struct StyleDepthExperiment {
             let o = options(for: depth)
             let observer = observe(depth, o)
             defer { observer.finish() }
-            let result = try prepared.run(o).run(progress: observer.progress, shouldStop: shouldStop)
+            let result = try prepared.run(o.run).run(progress: observer.progress, shouldStop: shouldStop)
             if result.stopReason == .interrupted { return nil }
             runs.append(RunOutcome(depth: depth, options: o, result: result))
         }

@@ -51,7 +51,7 @@ public struct StyleGrid {
                 let o = options(depth: depth, styleWeight: beta)
                 let observer = observe(depth, beta, o)
                 defer { observer.finish() }
-                let result = try prepared.run(o).run(progress: observer.progress, shouldStop: shouldStop)
+                let result = try prepared.run(o.run).run(progress: observer.progress, shouldStop: shouldStop)
                 if result.stopReason == .interrupted { return nil }
                 let image = try result.image.asWrittenToPNG()
                 let terms = try losses(image)

@@ -16,15 +16,83 @@ public enum InitMode: String, Codable, Sendable, CaseIterable {
 
 public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case lbfgs, adam }
 
-/// Every knob of a run. Names follow the paper (α, β, w_l) and jcjohnson/neural-style's flags.
+/// Every knob of a run, in two parts that are consumed at different times:
+/// - `network` (size, styleScale, pooling, normalizeVGG, normalizeFloor) when the network is
+///   prepared (`StyleModel.prepare(network:…)`), fixed for every run on it;
+/// - `run` (layers, weights, optimiser, budget, …) by each run (`PreparedStyleTransfer.run`).
 ///
-/// Two kinds: `network` (size, styleScale, pooling, normalizeVGG, normalizeFloor) is consumed
-/// when the network is prepared (`StyleModel.prepare`) and fixed for every run on it; the rest
-/// is consumed by the run (`PreparedStyleTransfer.run`), which stops on options whose network
-/// part differs from the prepared one instead of ignoring it.
+/// A prepared network's `run` takes only `StyleRunOptions`, so no network option can be
+/// handed to a run that would then ignore it. Each field reads and writes through this type
+/// as well (`options.size`, `options.styleWeight`), and it encodes as one flat object.
+/// Names follow the paper (α, β, w_l) and jcjohnson/neural-style's flags.
+@dynamicMemberLookup
 public struct StyleTransferOptions: Codable, Sendable, Equatable {
+    public var network = StyleNetworkOptions()
+    public var run = StyleRunOptions()
+
+    public init() {}
+    public init(network: StyleNetworkOptions, run: StyleRunOptions) { self.network = network; self.run = run }
+
+    public subscript<T>(dynamicMember field: WritableKeyPath<StyleNetworkOptions, T>) -> T {
+        get { network[keyPath: field] }
+        set { network[keyPath: field] = newValue }
+    }
+    public subscript<T>(dynamicMember field: WritableKeyPath<StyleRunOptions, T>) -> T {
+        get { run[keyPath: field] }
+        set { run[keyPath: field] = newValue }
+    }
+    public subscript<T>(dynamicMember field: KeyPath<StyleRunOptions, T>) -> T { run[keyPath: field] }
+
+    public init(from decoder: Decoder) throws {
+        network = try StyleNetworkOptions(from: decoder)
+        run = try StyleRunOptions(from: decoder)
+    }
+    public func encode(to encoder: Encoder) throws {
+        try network.encode(to: encoder)
+        try run.encode(to: encoder)
+    }
+
+    public func layerWeights() -> [String: Double] { run.layerWeights() }
+}
+
+/// The options a prepared network fixes: the images' run sizes and the network itself.
+public struct StyleNetworkOptions: Codable, Sendable, Equatable {
     /// Longest side of the generated image, in pixels (the content is resized to it).
     public var size: Int = 384
+    /// The style images are resized so their longest side is styleScale · size.
+    public var styleScale: Double = 1
+    /// Max pooling, as VGG was trained (and jcjohnson's default). Average pooling (Gatys et al.
+    /// 2015) keeps the objective smoother, so runs that differ only in rounding end closer
+    /// together (figures: docs/measurements/2026-12-02-engine-notes.md).
+    public var pooling: Pooling = .max
+    /// Gatys' normalised network; on by default: every filter's mean activation becomes 1, so
+    /// the layers' style terms are weighed by w_l rather than by their activations' scale (the
+    /// style-depth experiment's comparison of 3 and 5 layers depends on that).
+    public var normalizeVGG: Bool = true
+    /// With normalizeVGG: each filter is divided by max(m, floor · the layer's average m).
+    public var normalizeFloor: Double = 0.1
+
+    public init() {}
+    public init(size: Int, styleScale: Double, pooling: Pooling, normalizeVGG: Bool, normalizeFloor: Double) {
+        self.size = size; self.styleScale = styleScale; self.pooling = pooling
+        self.normalizeVGG = normalizeVGG; self.normalizeFloor = normalizeFloor
+    }
+
+    /// "name: this vs other" for every option that differs, e.g. ["pooling: avg vs max"].
+    public func differences(from other: StyleNetworkOptions) -> [String] {
+        var out: [String] = []
+        func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(a) vs \(b)") } }
+        compare("size", size, other.size)
+        compare("styleScale", styleScale, other.styleScale)
+        compare("pooling", pooling, other.pooling)
+        compare("normalizeVGG", normalizeVGG, other.normalizeVGG)
+        compare("normalizeFloor", normalizeFloor, other.normalizeFloor)
+        return out
+    }
+}
+
+/// The options each run on a prepared network consumes.
+public struct StyleRunOptions: Codable, Sendable, Equatable {
     public var contentLayers: [String] = ["relu4_2"]
     public var styleLayers: [String] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     /// w_l, one per style layer; nil = 1 for every layer.
@@ -45,69 +113,18 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     public var lineSearch: LineSearch = .armijo
     /// Budget in loss+gradient evaluations (one VGG forward + backward each).
     public var iterations: Int = 300
-    /// Max pooling, as VGG was trained (and jcjohnson's default). Average pooling (Gatys et al.
-    /// 2015) keeps the objective smoother, so runs that differ only in rounding end closer
-    /// together (figures: docs/measurements/2026-12-02-engine-notes.md).
-    public var pooling: Pooling = .max
-    /// The style images are resized so their longest side is styleScale · size.
-    public var styleScale: Double = 1
     /// b_k, one per style image; nil = equal. Normalised to sum 1.
     public var styleBlendWeights: [Double]? = nil
     public var originalColors: Bool = false
     public var seed: UInt64 = 0
-    /// Gatys' normalised network; on by default: every filter's mean activation becomes 1, so
-    /// the layers' style terms are weighed by w_l rather than by their activations' scale (the
-    /// style-depth experiment's comparison of 3 and 5 layers depends on that).
-    public var normalizeVGG: Bool = true
-    /// With normalizeVGG: each filter is divided by max(m, floor · the layer's average m).
-    public var normalizeFloor: Double = 0.1
     public var normalizeGradients: Bool = false
 
     public init() {}
-
-    /// The options `StyleModel.prepare` consumes (see `StyleNetworkOptions`).
-    public var network: StyleNetworkOptions {
-        get {
-            StyleNetworkOptions(size: size, styleScale: styleScale, pooling: pooling, normalizeVGG: normalizeVGG,
-                                normalizeFloor: normalizeFloor)
-        }
-        set {
-            size = newValue.size; styleScale = newValue.styleScale; pooling = newValue.pooling
-            normalizeVGG = newValue.normalizeVGG; normalizeFloor = newValue.normalizeFloor
-        }
-    }
 
     public var effectiveLearningRate: Double { learningRate ?? (optimizer == .lbfgs ? 1 : 10) }
     public func layerWeights() -> [String: Double] {
         var out: [String: Double] = [:]
         for (i, l) in styleLayers.enumerated() { out[l] = styleLayerWeights?[i] ?? 1 }
-        return out
-    }
-}
-
-/// The options a prepared network fixes: the images' run sizes and the network itself
-/// (see `StyleTransferOptions` for each one's meaning and default).
-public struct StyleNetworkOptions: Codable, Sendable, Equatable {
-    public var size: Int
-    public var styleScale: Double
-    public var pooling: Pooling
-    public var normalizeVGG: Bool
-    public var normalizeFloor: Double
-
-    public init(size: Int, styleScale: Double, pooling: Pooling, normalizeVGG: Bool, normalizeFloor: Double) {
-        self.size = size; self.styleScale = styleScale; self.pooling = pooling
-        self.normalizeVGG = normalizeVGG; self.normalizeFloor = normalizeFloor
-    }
-
-    /// "name: this vs other" for every option that differs, e.g. ["pooling: avg vs max"].
-    public func differences(from other: StyleNetworkOptions) -> [String] {
-        var out: [String] = []
-        func compare<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(a) vs \(b)") } }
-        compare("size", size, other.size)
-        compare("styleScale", styleScale, other.styleScale)
-        compare("pooling", pooling, other.pooling)
-        compare("normalizeVGG", normalizeVGG, other.normalizeVGG)
-        compare("normalizeFloor", normalizeFloor, other.normalizeFloor)
         return out
     }
 }

@@ -75,17 +75,17 @@ public struct StyleModel: Sendable {
     }
 
     /// Everything a run needs, built once: images at their run sizes, the (normalised)
-    /// network, the encode/decode of this model. Consumes `options.network`; every run on the
-    /// result must have the same network options (see `PreparedStyleTransfer.run`).
-    public func prepare(options: StyleTransferOptions, content: RGBImage, styles: [RGBImage]) -> PreparedStyleTransfer {
+    /// network, the encode/decode of this model. Every run on the result has these network
+    /// options (`PreparedStyleTransfer.run` takes only run options).
+    public func prepare(network options: StyleNetworkOptions, content: RGBImage, styles: [RGBImage]) -> PreparedStyleTransfer {
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
-        return prepare(options: options, resizedContent: c, resizedStyles: s)
+        return prepare(network: options, resizedContent: c, resizedStyles: s)
     }
 
     /// The same with images already at their run sizes (`StyleImages.prepare`).
-    public func prepare(options: StyleTransferOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
+    public func prepare(network options: StyleNetworkOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
         let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
-        return PreparedStyleTransfer(model: self, network: net, networkOptions: options.network, content: c, styles: s)
+        return PreparedStyleTransfer(model: self, network: net, networkOptions: options, content: c, styles: s)
     }
 }
 
@@ -98,16 +98,12 @@ public struct PreparedStyleTransfer {
     public let content: RGBImage
     public let styles: [RGBImage]
 
-    /// A run with these options (layers must be canonical, see `StyleModel.resolve`). Their
-    /// network part was consumed by `StyleModel.prepare`: it must equal `networkOptions`
-    /// (a programming error otherwise, which stops with the differing options named, rather
-    /// than run with options that would be ignored).
-    public func run(_ options: StyleTransferOptions) -> StyleTransferRun<VGG<Float>> {
-        let differences = options.network.differences(from: networkOptions)
-        precondition(differences.isEmpty, "PreparedStyleTransfer.run: network options differ from the prepared network's (\(differences.joined(separator: "; "))): prepare a new network with StyleModel.prepare for them")
+    /// A run with these options on this network (layers must be canonical, see
+    /// `StyleModel.resolve`).
+    public func run(_ options: StyleRunOptions) -> StyleTransferRun<VGG<Float>> {
         let m = model
-        return StyleTransferRun(options: options, network: network, content: content, styles: styles,
-                                encode: { m.encode($0) }, decode: { m.decode($0) })
+        return StyleTransferRun(options: StyleTransferOptions(network: networkOptions, run: options), network: network,
+                                content: content, styles: styles, encode: { m.encode($0) }, decode: { m.decode($0) })
     }
 
     /// Loss terms of `image` (at the content's size) against this content and these styles,
@@ -121,8 +117,7 @@ public struct PreparedStyleTransfer {
     /// and each call runs only the image through the network.
     public func scorer(contentLayers: [String], styleLayers: [String],
                        blendWeights: [Double]? = nil) -> (RGBImage) throws -> LossTerms {
-        var o = StyleTransferOptions()
-        o.network = networkOptions
+        var o = StyleRunOptions()
         o.contentLayers = contentLayers
         o.styleLayers = styleLayers
         o.styleLayerWeights = nil

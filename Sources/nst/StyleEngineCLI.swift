@@ -36,7 +36,7 @@ enum StyleEngineCLI {
         }
         try checkSizes(architecture: model.architecture, content: c, styles: s, layers: all,
                        files: [contentFile] + s.indices.map { $0 < styleFiles.count ? styleFiles[$0] : nil })
-        return model.prepare(options: options, resizedContent: c, resizedStyles: s)
+        return model.prepare(network: options.network, resizedContent: c, resizedStyles: s)
     }
 
     /// `files`: the path of the content, then of each style image (nil: unnamed).
@@ -122,7 +122,7 @@ enum StyleEngineCLI {
     static func runTransfer(prepared: PreparedStyleTransfer, options: StyleTransferOptions, label: String,
                             printEvery: Int, saveEvery: Int,
                             intermediate: @escaping (Int, RGBImage) -> Void) throws -> StyleTransferResult {
-        let run = prepared.run(options)
+        let run = prepared.run(options.run)
         let bar = progressBar(total: options.iterations, label: label, printEvery: printEvery)
         defer { bar.finish() }
         return try run.run(
