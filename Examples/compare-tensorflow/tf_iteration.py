@@ -5,7 +5,7 @@ One iteration = VGG16 forward from the image to block5_conv2, the style and
 content losses, and the gradient of the loss with respect to the input image
 only (no weight gradients) -- the same work `nst bench` times.
 
-Usage: tf_iteration.py [LONGEST_SIDE=384] [ITERATIONS=10]
+Usage: [ONEDNN_DEFAULT_FPMATH_MODE=BF16] tf_iteration.py [LONGEST_SIDE=384] [ITERATIONS=10]
 The image is 4:3 landscape: 384 -> width 384, height 288.
 Prints one JSON line on stdout.
 """
@@ -93,4 +93,7 @@ print(json.dumps({
     "threads": intra,
     "inter_op_threads": inter or "default",
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
+    # oneDNN's math mode: "BF16" runs fp32 convolutions and matmuls on bf16 inputs with fp32
+    # accumulation (AVX512-BF16 or AMX where the CPU has them); unset = strict fp32.
+    "fpmath_mode": os.environ.get("ONEDNN_DEFAULT_FPMATH_MODE", "STRICT"),
 }))
