@@ -20,7 +20,8 @@
 //   nst (thin CLI) → everything
 //
 // Each target declares exactly the modules its files import, transitive ones included
-// (Tests/NSTCLITests/PackageGraphTests.swift checks it).
+// (Tests/NSTCLITests/PackageGraphTests.swift checks it). Each module's folder has a README.md;
+// docs/modules.md maps them.
 import PackageDescription
 
 // The engine's own loops (Winograd transforms, ReLU, pooling) are compiled for the CPU that
@@ -130,6 +131,13 @@ if fuzzing {
     ]
 }
 
+// Every target that lives in Sources/<name> (no path of its own; not the system libraries,
+// whose folders hold only a module map and a header) has a README.md for contributors: what
+// the module is, what to read first, why it depends on what it does. It is documentation,
+// not a source or resource of the target, so SwiftPM is told to leave it alone.
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + engineSettings
+    if target.path == nil && target.type != .test {
+        target.exclude.append("README.md")
+    }
 }

@@ -7,7 +7,8 @@ import Testing
 enum MarkdownLinks {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// README.md, CHANGELOG.md and every .md under docs/, Examples/ and Quizzes/.
+    /// README.md, CHANGELOG.md, every .md under docs/, Examples/ and Quizzes/, and each
+    /// module's README (Sources/<module>/README.md).
     static func documents() -> [URL] {
         var files = ["README.md", "CHANGELOG.md"].map { root.appendingPathComponent($0) }
         for folder in ["docs", "Examples", "Quizzes"] {
@@ -16,7 +17,33 @@ enum MarkdownLinks {
                 if url.pathExtension == "md" { files.append(url) }
             }
         }
+        files += moduleFolders().map { $0.appendingPathComponent("README.md") }
         return files.filter { FileManager.default.fileExists(atPath: $0.path) }.sorted { $0.path < $1.path }
+    }
+
+    /// The folders under Sources/, one per target.
+    static func moduleFolders() -> [URL] {
+        let sources = root.appendingPathComponent("Sources")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sources.path)) ?? []
+        return names.sorted().map { sources.appendingPathComponent($0) }.filter {
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: $0.path, isDirectory: &isFolder) && isFolder.boolValue
+        }
+    }
+
+    /// "Sources/<name>: problem" for a module folder without its README.md (Package.swift
+    /// excludes one from every target in Sources/, and SwiftPM warns when it is missing) and
+    /// for a system library's folder (the one holding a module map) with one (SwiftPM allows
+    /// nothing there but the module map and its headers).
+    static func readmeProblems(in folders: [URL]) -> [String] {
+        folders.compactMap { folder in
+            let isSystemLibrary = FileManager.default.fileExists(atPath: folder.appendingPathComponent("module.modulemap").path)
+            let hasReadme = FileManager.default.fileExists(atPath: folder.appendingPathComponent("README.md").path)
+            let place = "Sources/\(folder.lastPathComponent)"
+            if isSystemLibrary && hasReadme { return "\(place): a system library's folder holds only its module map and headers; describe it in the README of the module that uses it" }
+            if !isSystemLibrary && !hasReadme { return "\(place): no README.md (see docs/modules.md for what it says)" }
+            return nil
+        }
     }
 
     /// The link targets of `markdown`, with their line numbers, outside fenced code blocks and
@@ -103,11 +130,37 @@ struct DocLinkTests {
         let documents = MarkdownLinks.documents()
         #expect(documents.contains { $0.lastPathComponent == "README.md" && $0.deletingLastPathComponent().path == MarkdownLinks.root.path })
         #expect(documents.count >= 10, "found only \(documents.map(\.lastPathComponent))")
+        #expect(documents.contains { $0.path.hasSuffix("/Sources/NSTLayers/README.md") }, "the modules' READMEs are not checked")
         var problems: [String] = []
         for url in documents {
             problems += MarkdownLinks.brokenLinks(in: try String(contentsOf: url, encoding: .utf8), file: url)
         }
         #expect(problems.isEmpty, "broken links:\n\(problems.joined(separator: "\n"))")
+    }
+
+    /// Every module has its README, and no system library's folder has one.
+    @Test func everyModuleFolderHasAReadme() {
+        let folders = MarkdownLinks.moduleFolders()
+        #expect(folders.count >= 10, "found only \(folders.map(\.lastPathComponent))")
+        let problems = MarkdownLinks.readmeProblems(in: folders)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+    }
+
+    /// The README check itself, on folders made for it: a module without a README and a
+    /// system library with one are both found; a module with one and a bare system library pass.
+    @Test func theReadmeCheckFindsBothMistakes() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("nst-readme-check-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let files = ["Good/README.md", "Good/a.swift", "Bare/a.swift", "_CGood/module.modulemap", "_CBad/module.modulemap", "_CBad/README.md"]
+        for file in files {
+            let url = base.appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data().write(to: url)
+        }
+        let problems = MarkdownLinks.readmeProblems(in: ["Good", "Bare", "_CGood", "_CBad"].map { base.appendingPathComponent($0) })
+        #expect(problems.count == 2, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("Sources/Bare: no README.md") })
+        #expect(problems.contains { $0.hasPrefix("Sources/_CBad: a system library's folder") })
     }
 
     /// The checker itself: it must see a missing file, a missing anchor and a link in a
