@@ -3,21 +3,21 @@
 // nst — neural style transfer, taught: a quiz, a gradient-formula checker and the real
 // engine (VGG on OpenBLAS) in one command-line tool.
 //
-// Modules depend one way:
-//   NSTRandom (the seeded generator; no dependencies)
-//   _CBLAS, _CMalloc, NSTRandom → NSTTensor → NSTLayers → NSTVGG → NSTStyle
-//   NSTGradCheck (finite differences; no dependencies)
-//   NSTWeights (safetensors / ONNX / HDF5 readers, the model store and installer; no BLAS)
-//   NSTFileIO (files written whole or not at all, checked standard streams, CLIError; alone)
-//   NSTImage (PNG / JPEG / resize) → NSTFileIO       NSTTerminal (progress, image cells) → NSTImage
-//   NSTFormula (the formula language; knows nothing of BLAS)
-//   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
-//   NSTQuiz → NSTRandom, NSTFileIO, _CEdit (line editing); no BLAS: it grades formulas
-//     through its FormulaGrader protocol
-//   NSTCheckGrader → NSTQuiz, NSTCheck (NSTCheck as the quiz's FormulaGrader; the CLI wires it)
-//   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)
-//   NSTVersion (the version `nst --version` prints; no dependencies)
-//   nst (thin CLI) → everything
+// Modules depend one way (A → B: A uses B; each target's `dependencies` below is the exact
+// list, and docs/modules.md draws the whole graph):
+//   the engine      NSTStyle → NSTVGG → NSTLayers → NSTTensor → _CBLAS (OpenBLAS), NSTRandom
+//                   NSTVGG → NSTWeights (safetensors / ONNX / HDF5 readers, the model store
+//                   and installer; no BLAS)
+//   the checker     NSTCheck → NSTFormula (the formula language; knows nothing of BLAS),
+//                   NSTVGG, NSTGradCheck (finite differences; no dependencies)
+//   the quiz        NSTQuiz → NSTRandom, NSTFileIO, _CEdit (line editing); no BLAS: it grades
+//                   formulas through its FormulaGrader protocol
+//                   NSTCheckGrader → NSTQuiz, NSTCheck (NSTCheck as that grader; the CLI wires it)
+//   files, images   NSTImage (PNG / JPEG / resize) → NSTFileIO (files written whole or not at
+//                   all, checked standard streams, CLIError; alone); NSTTerminal → NSTImage
+//   measurements    NSTBench → NSTVGG (the speed and memory figures of `nst bench`)
+//   the CLI         nst → every module (thin: parse, call one library function, print);
+//                   NSTVersion (the version it prints; no dependencies)
 //
 // Each target declares exactly the modules its files import, transitive ones included
 // (Tests/NSTCLITests/PackageGraphTests.swift checks it). Each module's folder has a README.md;
@@ -72,11 +72,11 @@ let package = Package(
         .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "NSTRandom"]),
         .target(name: "NSTGradCheck"),
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
-        .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib"]),
+        .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib", "NSTFileIO"]),
         .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTFileIO", "NSTRandom"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom"]),

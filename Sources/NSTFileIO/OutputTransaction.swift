@@ -231,9 +231,12 @@ public final class OutputTransaction {
     }
 
     static func tempPath(for target: String) -> String {
-        let dir = folder(of: target)
-        let name = String((target as NSString).lastPathComponent.prefix(100))
-        return dir + "/." + name + ".nst-tmp-\(getpid())-" + randomHex()
+        folder(of: target) + "/" + temporaryNamePrefix(for: target) + randomHex()
+    }
+
+    /// How this process's temp files for `target` begin (file names, beside the target).
+    public static func temporaryNamePrefix(for target: String) -> String {
+        "." + String((target as NSString).lastPathComponent.prefix(100)) + ".nst-tmp-\(getpid())-"
     }
 
     static func folder(of path: String) -> String {

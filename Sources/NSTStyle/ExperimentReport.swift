@@ -1,5 +1,6 @@
 import Foundation
 import NSTImage
+import NSTVersion
 
 /// metrics.json of `nst experiment style-depth`: the style loss E_l of the unstyled photo and
 /// of each run's image ("3", "5") against the style image at all five style layers, and the
@@ -43,6 +44,8 @@ public struct StyleDepthMetrics: Codable, Sendable {
     /// Set by the caller that knows them.
     public var model: TransferSidecar.Model?
     public var command: String?
+    /// The nst that wrote it (`nst --version`).
+    public var toolVersion = NSTVersion.string
 
     /// How many times E_l fell from the photo's to run `key`'s image at `layer`.
     public func fell(_ key: String, at layer: String) -> Double {

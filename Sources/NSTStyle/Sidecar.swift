@@ -1,5 +1,6 @@
 import Foundation
 import NSTFileIO
+import NSTVersion
 
 /// The JSON written beside every output image (out.png → out.json): enough to reproduce
 /// the run and to plot it.
@@ -25,6 +26,8 @@ public struct TransferSidecar: Codable, Sendable {
     }
 
     public var tool = "nst transfer"
+    /// The nst that wrote it (`nst --version`).
+    public var toolVersion = NSTVersion.string
     public var command: [String]
     public var content: String
     public var styles: [String]

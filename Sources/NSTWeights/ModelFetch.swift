@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -172,7 +173,7 @@ public final class InterruptCleanup: @unchecked Sendable {
         lock.lock(); let dir = temporaryDirectory; lock.unlock()
         if let dir { try? FileManager.default.removeItem(at: dir) }
         let folder = destination.deletingLastPathComponent()
-        let prefix = ".\(destination.lastPathComponent).\(getpid())."
+        let prefix = OutputTransaction.temporaryNamePrefix(for: destination.path)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 /// Every reader in NSTWeights fails with this error: one line that names the file and the
 /// exact problem, e.g. `model.safetensors: tensor "features.0.weight": data_offsets [0, 12]
@@ -52,9 +53,9 @@ func readFileBytes(_ url: URL) throws -> Data {
     }
 }
 
-/// Atomic file replacement: the bytes go to a temporary file in the same directory, are
-/// flushed to disk, and only then renamed over `url`. A crash or Ctrl-C leaves either the
-/// old file or the new one, never a half-written one.
+/// Atomic file replacement through NSTFileIO's one-file transaction: the bytes go to a
+/// temporary file in the same directory, are flushed to disk, and only then renamed over
+/// `url`. A crash or Ctrl-C leaves either the old file or the new one, never a half-written one.
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
@@ -63,34 +64,10 @@ public enum AtomicFile {
         } catch {
             throw WeightFileError(file: directory.path, "cannot create this directory (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
         }
-        let temp = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0 ... .max)).tmp")
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else {
-            throw WeightFileError(file: url.path, "cannot create a temporary file in \(directory.path): \(String(cString: strerror(errno)))")
+        do {
+            try OutputTransaction.write([UInt8](data), to: url.path, permissions: 0o644)
+        } catch {
+            throw WeightFileError(file: error.file ?? url.path, "\(error.what): \(error.why)")
         }
-        var ok = false
-        defer {
-            if !ok { unlink(temp.path) }
-        }
-        let writeError: Int32? = data.withUnsafeBytes { raw -> Int32? in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
-            }
-            return fsync(fd) == 0 ? nil : errno
-        }
-        close(fd)
-        if let writeError {
-            throw WeightFileError(file: url.path, "write failed: \(String(cString: strerror(writeError)))")
-        }
-        guard rename(temp.path, url.path) == 0 else {
-            throw WeightFileError(file: url.path, "cannot rename the temporary file into place: \(String(cString: strerror(errno)))")
-        }
-        ok = true
     }
 }

@@ -66,6 +66,7 @@ extension Dictionary where Key == String, Value == Any {
         #expect(s["stop_reason"] as? String == "budget")
         #expect(s[path: "options", "iterations"] as? Int == 12)
         #expect(s["seconds"] is Double && s["started"] is String)
+        #expect((s["tool_version"] as? String)?.split(separator: ".").count == 3, "\(String(describing: s["tool_version"]))")
         // Plain progress lines, one per evaluation, parseable.
         let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("label=transfer iter=") }
         #expect(lines.count == 12)

@@ -312,6 +312,13 @@ enum TinyRun {
         return m
     }
 
+    /// metrics.json says which nst wrote it (`nst --version`'s major.minor.patch).
+    @Test func metricsRecordTheToolVersion() throws {
+        let json = try JSONSerialization.jsonObject(with: JSONOutput.encode(Self.metrics())) as! [String: Any]
+        let version = try #require(json["tool_version"] as? String)
+        #expect(version.split(separator: ".").count == 3 && version.split(separator: ".").allSatisfy { Int($0) != nil }, "\(version)")
+    }
+
     @Test func metricsReadHowFarEachImageMoved() {
         let m = Self.metrics()
         #expect(m.fell("3", at: "conv1_1") == 20 && m.fell("5", at: "conv1_1") == 40)
