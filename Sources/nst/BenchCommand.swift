@@ -122,7 +122,9 @@ struct BenchCommand: ParsableCommand {
         } else {
             let url: URL
             do { url = try ModelStore.resolve(model) } catch {
-                throw BenchError(description: "\(error)\n(or run `nst bench --random-weights` to time random weights of the same shapes)")
+                var e = ErrorReport.cliError(for: error)
+                e.fix = "run `\(ModelStore.fetchCommand)`, or `nst bench --random-weights` to time random weights of the same shapes"
+                throw e
             }
             let (w, info) = try VGGWeights<Float>.load(url)
             weights = w
@@ -143,11 +145,6 @@ struct BenchCommand: ParsableCommand {
         let report = try Bench.run(weights: weights, modelDescription: modelDescription, settings: settings, output: output)
         if json { try printJSON(report) }
     }
-}
-
-/// A failure that is not a usage mistake (no usage text after it).
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
 }
 
 /// --conv-algorithm values.

@@ -73,13 +73,6 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        do { try check() } catch let error as CheckCommandError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(3)
-        }
-    }
-
-    func check() throws {
         var options = CheckOptions(seed: seed, draws: draws, layer: layer)
         var activations: (any ActivationSource)?
         if bindings != .random {
@@ -87,11 +80,11 @@ struct CheckCommand: ParsableCommand {
                 do {
                     activations = try VGGActivations(modelURL: model, layer: layer)
                 } catch {
-                    if bindings == .model { throw CheckCommandError("cannot use the model \(model.path): \(error)") }
+                    if bindings == .model { throw CLIError("cannot use the model", file: model.path, why: "\(error)", fix: "run `\(ModelStore.fetchCommand)` again, or use --bindings random") }
                     options.bindingsNote = "the model could not be used: \(error)"
                 }
             } else if bindings == .model {
-                throw CheckCommandError(ModelStore.missingModelHint)
+                throw CLIError("no model installed", why: "--bindings model needs one", fix: "run `\(ModelStore.fetchCommand)`, or use --bindings random")
             } else {
                 options.bindingsNote = "no model installed (`\(ModelStore.fetchCommand)` installs one)"
             }
@@ -115,10 +108,7 @@ struct CheckCommand: ParsableCommand {
         } else {
             report = checker.check(loss: loss!, wrt: wrt!, answer: typed)
         }
-        do { try Self.writeStandardOutput((json ? report.json : report.text) + "\n") } catch {
-            FileHandle.standardError.write(Data("error: cannot write the report to standard output: \(error)\n".utf8))
-            throw ExitCode(74)   // EX_IOERR
-        }
+        try StandardStreams.writeOut((json ? report.json : report.text) + "\n")
         switch report.verdict {
         case .correct: return
         case .incorrect: throw ExitCode(1)
@@ -145,25 +135,4 @@ extension CheckCommand {
         if data.count >= cap, !FileHandle.standardInput.readData(ofLength: 1).isEmpty { return nil }
         return s
     }
-
-    /// Writes all of `text` to standard output with write(2), so a failed write (a full disk,
-    /// /dev/full) is an error here rather than lost in a buffer at exit.
-    static func writeStandardOutput(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CheckCommandError(String(cString: strerror(errno)))
-            }
-            offset += n
-        }
-    }
-}
-
-/// A check that could not be set up (no model for --bindings model): exit status 3.
-struct CheckCommandError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

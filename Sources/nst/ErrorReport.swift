@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NSTFileIO
 import NSTImage
+import NSTQuiz
 import NSTWeights
 
 /// Turns whatever a command threw into the one `CLIError` the root reports.
@@ -12,6 +13,8 @@ enum ErrorReport {
             return e
         case let e as ImageError:
             return image(e)
+        case let e as FileDiagnostic:
+            return fileDiagnostic(e)
         case let e as WeightFileError:
             return CLIError("cannot use the weights", file: e.file, why: e.problem, fix: "")
         case let e as ValidationError:
@@ -21,11 +24,7 @@ enum ErrorReport {
         default:
             let ns = error as NSError
             if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain { return CLIError.foundation(ns) }
-            // Commands not yet converted to CLIError: their one-line description, without
-            // a prefix of their own.
-            var text = String(describing: error)
-            for prefix in ["Error: ", "error: ", "nst: "] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
-            return CLIError(text, why: "", fix: "")
+            return CLIError(String(describing: error), why: "", fix: "")
         }
     }
 
@@ -35,6 +34,14 @@ enum ErrorReport {
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
         if let nl = text.firstIndex(of: "\n") { text = String(text[..<nl]) }
         return CLIError("invalid command line", why: text, fix: "see `nst \(subcommand.map { $0 + " " } ?? "")--help`", kind: .usage)
+    }
+
+    /// A bank or answers file problem (`file:line:column: error: …` with its fix) as one line.
+    static func fileDiagnostic(_ d: FileDiagnostic) -> CLIError {
+        let parts = d.message.split(separator: ": ", maxSplits: 1).map(String.init)
+        let l = d.location
+        return CLIError(parts[0], file: l.file, line: l.line > 0 ? l.line : nil, column: l.line > 0 ? l.column : nil,
+                        why: parts.count > 1 ? parts[1] : "", fix: d.fix)
     }
 
     static func image(_ e: ImageError) -> CLIError {

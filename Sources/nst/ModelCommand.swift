@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NSTFileIO
 import NSTTerminal
 import NSTWeights
 
@@ -157,7 +158,8 @@ extension ModelCommand {
             let modelName = name ?? result.check.architecture.rawValue
             let destination = ModelStore.url(forName: modelName)
             if FileManager.default.fileExists(atPath: destination.path), !force {
-                throw CLIError("a model named \"\(modelName)\" is already installed (\(destination.path)): choose another --name, or pass --force to replace it")
+                throw CLIError("a model named \"\(modelName)\" is already installed", file: destination.path, why: "",
+                               fix: "choose another --name, or pass --force to replace it")
             }
             try result.file.write(to: destination)
             if !result.check.standardWidths {
@@ -271,13 +273,6 @@ extension ModelCommand {
 }
 
 // MARK: - small CLI helpers
-
-/// A one-line error for the user (ArgumentParser prints it after "Error: " and exits 1).
-fileprivate struct CLIError: Error, CustomStringConvertible, LocalizedError {
-    var description: String
-    init(_ description: String) { self.description = description }
-    var errorDescription: String? { description }
-}
 
 fileprivate func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
