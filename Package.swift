@@ -4,7 +4,8 @@
 // engine (VGG on OpenBLAS) in one command-line tool.
 //
 // Modules depend one way:
-//   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
+//   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle (also → NSTWeights, NSTImage, NSTFileIO:
+//     the model, the images and the files of one `nst transfer`)
 //   NSTGradCheck (finite differences; no dependencies)
 //   NSTWeights (safetensors / ONNX / HDF5 readers, the model store and installer; no BLAS)
 //   NSTFileIO (files written whole or not at all, checked standard streams, CLIError; alone)
@@ -12,7 +13,7 @@
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
 //   NSTQuiz → NSTCheck, NSTFormula, NSTTensor, _CEdit (line editing)
-//   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)
+//   NSTBench → NSTVGG, NSTWeights (the speed and memory measurements behind `nst bench`)
 //   NSTVersion (the version `nst --version` prints; no dependencies)
 //   nst (thin CLI) → everything
 //
@@ -71,14 +72,14 @@ let package = Package(
         .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTFileIO"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck"]),
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
         .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTFormula", "NSTTensor", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
-        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG"]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights"]),
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",

@@ -39,8 +39,8 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (verdict, max_rel_error, diagnosis, shape, expected_shape, …).")
     var json = false
 
-    @Option(help: "Seed of the random draws.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of the random draws (the same seed gives the same draws).")
+    var seed: UInt64 = 0
 
     @Option(help: "Independent draws the answer must match on.")
     var draws: Int = 3
@@ -94,7 +94,7 @@ struct CheckCommand: ParsableCommand {
         let limit = options.limits.maxLength
         let typed: String
         if answer == "-" {
-            guard let read = Self.readStandardInput(maxScalars: limit) else {
+            guard let read = StandardStreams.readInput(maxScalars: limit) else {
                 StandardStreams.writeError("nst: error: the formula on standard input is too long: it holds more than \(limit) characters (the limit is \(limit)); shorten it\n")
                 throw ExitCode(2)
             }
@@ -114,25 +114,5 @@ struct CheckCommand: ParsableCommand {
         case .incorrect: throw ExitCode(1)
         case .invalid: throw ExitCode(2)
         }
-    }
-}
-
-extension CheckCommand {
-    /// The formula from standard input, without its final newline, or nil when it holds more
-    /// than `maxScalars` Unicode scalars (reading stops there: at most 4 bytes a scalar more).
-    /// Invalid UTF-8 becomes U+FFFD (and is then refused by the parser with its column).
-    static func readStandardInput(maxScalars: Int) -> String? {
-        let cap = 4 * (maxScalars + 1) + 2   // room for a final CR LF
-        var data = Data()
-        while data.count < cap {
-            let chunk = FileHandle.standardInput.readData(ofLength: cap - data.count)
-            if chunk.isEmpty { break }
-            data.append(chunk)
-        }
-        var s = String(decoding: data, as: UTF8.self)
-        while s.hasSuffix("\n") || s.hasSuffix("\r") { s.removeLast() }
-        if s.unicodeScalars.count > maxScalars { return nil }
-        if data.count >= cap, !FileHandle.standardInput.readData(ofLength: 1).isEmpty { return nil }
-        return s
     }
 }

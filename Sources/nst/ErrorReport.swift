@@ -12,7 +12,7 @@ enum ErrorReport {
         case let e as CLIError:
             return e
         case let e as ImageError:
-            return image(e)
+            return e.cliError
         case let e as FileDiagnostic:
             return fileDiagnostic(e)
         case let e as WeightFileError:
@@ -42,21 +42,6 @@ enum ErrorReport {
         let l = d.location
         return CLIError(parts[0], file: l.file, line: l.line > 0 ? l.line : nil, column: l.line > 0 ? l.column : nil,
                         why: parts.count > 1 ? parts[1] : "", fix: d.fix)
-    }
-
-    static func image(_ e: ImageError) -> CLIError {
-        let (what, fix): (String, String)
-        switch e.kind {
-        case .cannotOpen: (what, fix) = ("cannot read the image", "check the path")
-        case .writeFailed: (what, fix) = ("cannot write the image", "choose another output path")
-        case .notAnImage, .unsupportedFormat: (what, fix) = ("cannot read the image", "give a PNG or JPEG file")
-        case .isDirectory, .notRegularFile: (what, fix) = ("cannot read the image", "give an image file")
-        case .tooLarge, .fileTooLarge: (what, fix) = ("cannot read the image", "")
-        default: (what, fix) = ("cannot read the image", "re-export or re-download it")
-        }
-        var why = e.problem
-        if case .cannotOpen(let reason) = e.kind { why = reason }
-        return CLIError(what, file: e.path, why: why, fix: fix)
     }
 }
 

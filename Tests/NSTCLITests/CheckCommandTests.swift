@@ -259,7 +259,8 @@ struct CheckCommandTests {
                               A).
       --json                  Print one JSON object (verdict, max_rel_error,
                               diagnosis, shape, expected_shape, …).
-      --seed <seed>           Seed of the random draws. (default: 1)
+      --seed <seed>           Seed of the random draws (the same seed gives the
+                              same draws). (default: 0)
       --draws <draws>         Independent draws the answer must match on. (default:
                               3)
       --layer <layer>         The VGG layer whose activations are used when a model

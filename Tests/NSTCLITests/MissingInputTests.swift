@@ -40,7 +40,7 @@ import Foundation
 
     @Test func experimentContent() throws {
         try Self.expectOneLine(["experiment", "style-depth", "--content", Self.missing + ".jpg", "--random-weights",
-                                "--output-dir", FileManager.default.temporaryDirectory.appendingPathComponent("nst-missing-exp").path],
+                                "-o", FileManager.default.temporaryDirectory.appendingPathComponent("nst-missing-exp").path],
                                naming: Self.missing + ".jpg")
     }
 

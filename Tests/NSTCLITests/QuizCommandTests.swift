@@ -207,19 +207,23 @@ final class LiveProcess: @unchecked Sendable {
         true/false rubric has key ideas; and runs every question's `test:`
         lines (an answer and the score it must get): a failing test is an
         error at its line. The format: docs/quiz.md.
-        Exit status: 0 the bank is sound, 1 it has errors.
+        Exit status: 0 the bank is sound, 1 it has errors (or cannot be read).
 
         Examples:
           nst bank lint                     the built-in bank
           nst bank lint Quizzes/neural-style-transfer.quiz
           nst bank lint my-course.quiz
+          nst bank lint my-course.quiz --json
 
-        USAGE: nst bank lint [<file>] [--max-bank-bytes <bytes>]
+        USAGE: nst bank lint [<file>] [--json] [--max-bank-bytes <bytes>]
 
         ARGUMENTS:
           <file>                  The bank to check. (default: the built-in bank)
 
         OPTIONS:
+          --json                  Print one JSON object (ok, questions, kinds, errors,
+                                  diagnostics with file, line, column, message and fix)
+                                  instead of the text.
           --max-bank-bytes <bytes>
                                   Refuse banks larger than this. (default: 1048576)
           -h, --help              Show help information.
