@@ -68,28 +68,13 @@ enum CommandLineRepair {
         s.count > 1 && s.hasPrefix("-") && Double(s) != nil
     }
 
-    /// `nst trasnfer` → "unknown command 'trasnfer'; did you mean transfer?" (exit 64).
+    /// `nst trasnfer` → "unknown command 'trasnfer'; did you mean transfer?" (exit 64), by the
+    /// edit distance the bank parser's suggestions use.
     static func unknownSubcommand(_ args: [String], known: [String]) -> CLIError? {
         guard let first = args.first, !first.hasPrefix("-"), !known.contains(first), first != "help" else { return nil }
         let best = known.map { ($0, editDistance($0, first)) }.min { $0.1 < $1.1 }
         let fix = best.map { $0.1 <= max(2, first.count / 3) ? "did you mean `nst \($0.0)`?" : "" } ?? ""
         return CLIError("unknown command '\(first)'", why: "nst has \(known.joined(separator: ", "))",
                         fix: fix.isEmpty ? "see `nst --help`" : fix, kind: .usage)
-    }
-
-    /// Levenshtein distance, with a transposition counting as one edit.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { d[i][0] = i }
-        for j in 0...b.count { d[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
-            }
-        }
-        return d[a.count][b.count]
     }
 }

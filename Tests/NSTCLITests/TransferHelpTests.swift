@@ -95,6 +95,23 @@ Examples:
 
 USAGE: nst experiment style-depth <options>
 
+EXPERIMENT:
+  --content <content>     Content image. (default: Examples/images/sea-turtle.jpg)
+  --style <style>         Style image. (default: Examples/images/great-wave.jpg)
+  -o, --output <dir>      Folder for the images, figure, metrics and report (default:
+                          out/style-depth; out/style-grid with --grid).
+  --content-layers <layer>
+                          The content layer (one: block5_conv2 in the TensorFlow tutorial).
+  --activation <activation>
+                          What a layer name means: relu = the rectified output (Gatys' Caffe model,
+                          Keras' blockN_convM), conv = before the ReLU. (values: relu, conv;
+                          default: relu)
+  --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
+  --iterations <n>        Optimiser evaluations per run, one VGG forward+backward each (default:
+                          250; 100 per cell with --grid).
+  --grid                  Gatys et al.'s Fig. 3 instead: rows match the first 1…5 style layers,
+                          columns use --style-weight ÷10, ×1 and ×10; writes grid.png and grid.json.
+
 LOSS:
   --content-weight <α>    α: weight of the content loss ½Σ(F−P)². (default: 1.0)
   --style-weight <β>      β: weight of the style loss Σ_l w_l·Σ(G−A)²/(4N²M²) (default: 1e5 for
@@ -118,21 +135,6 @@ ENGINE:
                           last). (default: 10)
 
 OPTIONS:
-  --content <content>     Content image. (default: Examples/images/sea-turtle.jpg)
-  --style <style>         Style image. (default: Examples/images/great-wave.jpg)
-  -o, --output <dir>      Folder for the images, figure, metrics and report (default:
-                          out/style-depth; out/style-grid with --grid).
-  --content-layers <layer>
-                          The content layer (one: block5_conv2 in the TensorFlow tutorial).
-  --activation <activation>
-                          What a layer name means: relu = the rectified output (Gatys' Caffe model,
-                          Keras' blockN_convM), conv = before the ReLU. (values: relu, conv;
-                          default: relu)
-  --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
-  --iterations <n>        Evaluations per run, one VGG forward+backward each (default: 250; 100 per
-                          cell with --grid).
-  --grid                  Gatys et al.'s Fig. 3 instead: rows match the first 1…5 style layers,
-                          columns use --style-weight ÷10, ×1 and ×10; writes grid.png and grid.json.
   -h, --help              Show help information.
 """#
 
