@@ -6,6 +6,8 @@
 // Modules depend one way (A → B: A uses B; each target's `dependencies` below is the exact
 // list, and docs/modules.md draws the whole graph):
 //   the engine      NSTStyle → NSTVGG → NSTLayers → NSTTensor → _CBLAS (OpenBLAS), NSTRandom
+//                   (NSTStyle also → NSTWeights, NSTImage, NSTFileIO: the model, the images
+//                   and the files of one `nst transfer`)
 //                   NSTVGG → NSTWeights (safetensors / ONNX / HDF5 readers, the model store
 //                   and installer; no BLAS)
 //   the checker     NSTCheck → NSTFormula (the formula language; knows nothing of BLAS),
@@ -15,7 +17,7 @@
 //                   NSTCheckGrader → NSTQuiz, NSTCheck (NSTCheck as that grader; the CLI wires it)
 //   files, images   NSTImage (PNG / JPEG / resize) → NSTFileIO (files written whole or not at
 //                   all, checked standard streams, CLIError; alone); NSTTerminal → NSTImage
-//   measurements    NSTBench → NSTVGG (the speed and memory figures of `nst bench`)
+//   measurements    NSTBench → NSTVGG, NSTWeights (the speed and memory figures of `nst bench`)
 //   the CLI         nst → every module (thin: parse, call one library function, print);
 //                   NSTVersion (the version it prints; no dependencies)
 //
@@ -76,7 +78,7 @@ let package = Package(
         .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom"]),
@@ -84,7 +86,7 @@ let package = Package(
         .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
         .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula"]),
-        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTRandom"]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",

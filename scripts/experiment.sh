@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release
 .build/release/nst model fetch --if-missing
-.build/release/nst experiment style-depth --output-dir out/style-depth "$@"
+.build/release/nst experiment style-depth --output out/style-depth "$@"

@@ -33,7 +33,7 @@ for c in "${configs[@]}"; do
   dir=out/sweep/$name
   echo "== $name: $flags" >&2
   # shellcheck disable=SC2086
-  "$nst" experiment style-depth --size "$size" --iterations "$iterations" --output-dir "$dir" --print-every 0 $flags >"$dir.log" 2>&1 \
+  "$nst" experiment style-depth --size "$size" --iterations "$iterations" --output "$dir" --print-every 0 $flags >"$dir.log" 2>&1 \
     || { echo "run.sh: $name failed, see $dir.log" >&2; continue; }
 done
 python3 "$(dirname "$0")/table.py" out/sweep

@@ -38,7 +38,7 @@ public struct OutputFolder: Sendable {
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else {
                 throw CLIError("cannot use the output folder", file: url.path, why: "it is a file",
-                               fix: "give a folder with --output-dir", kind: .usage)
+                               fix: "give a folder with --output", kind: .usage)
             }
             let entries: [String]
             do { entries = try fm.contentsOfDirectory(atPath: url.path) } catch { throw CLIError.foundation(error, what: "cannot read the output folder") }
@@ -46,14 +46,14 @@ public struct OutputFolder: Sendable {
             if !foreign.isEmpty {
                 throw CLIError("cannot use the output folder", file: url.path,
                                why: "it holds files this command did not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")), and the whole folder is replaced",
-                               fix: "choose an empty or new folder with --output-dir", kind: .usage)
+                               fix: "choose an empty or new folder with --output", kind: .usage)
             }
         }
         let folder = url.resolvingSymlinksInPath().path + "/"
         for input in inputs where input.standardizedFileURL.resolvingSymlinksInPath().path.hasPrefix(folder) {
             throw CLIError("cannot use the output folder", file: url.path,
                            why: "it contains the input \(input.path), which replacing the folder would delete",
-                           fix: "choose another --output-dir", kind: .usage)
+                           fix: "choose another --output", kind: .usage)
         }
     }
 

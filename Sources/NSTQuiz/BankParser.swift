@@ -493,8 +493,9 @@ private struct ParseState {
     }
 }
 
-/// Levenshtein distance, for "did you mean" suggestions on short names.
-func editDistance(_ a: String, _ b: String) -> Int {
+/// Levenshtein distance, for "did you mean" suggestions on short names (also `nst`'s
+/// unknown commands).
+public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }

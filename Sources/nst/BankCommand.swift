@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NSTQuiz
 import NSTCheckGrader
+import NSTFileIO
 
 struct BankCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,17 +30,21 @@ struct BankCommand: ParsableCommand {
             true/false rubric has key ideas; and runs every question's `test:`
             lines (an answer and the score it must get): a failing test is an
             error at its line. The format: docs/quiz.md.
-            Exit status: 0 the bank is sound, 1 it has errors.
+            Exit status: 0 the bank is sound, 1 it has errors (or cannot be read).
 
             Examples:
               nst bank lint                     the built-in bank
               nst bank lint Quizzes/neural-style-transfer.quiz
               nst bank lint my-course.quiz
+              nst bank lint my-course.quiz --json
             """
         )
 
         @Argument(help: ArgumentHelp("The bank to check. (default: the built-in bank)", valueName: "file"))
         var file: String?
+
+        @Flag(help: "Print one JSON object (ok, questions, kinds, errors, diagnostics with file, line, column, message and fix) instead of the text.")
+        var json = false
 
         @Option(name: .long, help: ArgumentHelp("Refuse banks larger than this.", valueName: "bytes"))
         var maxBankBytes: Int = 1 << 20
@@ -53,19 +58,15 @@ struct BankCommand: ParsableCommand {
             let name = file ?? ShippedBank.displayName
             let result = file.map { linter.lint(contentsOf: URL(fileURLWithPath: $0), displayName: $0) }
                 ?? linter.lint(data: ShippedBank.data, file: name)
-            for d in result.diagnostics { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
-            guard result.ok, let bank = result.bank else {
-                let n = result.errors.count
-                print("\(name): \(n) error\(n == 1 ? "" : "s")")
-                throw ExitCode(1)
+            // A file that cannot be read at all (its one problem has no line) is an error, not a finding.
+            if result.bank == nil, result.errors.count == 1, result.errors[0].location.line == 0 { throw result.errors[0] }
+            if json {
+                try printJSON(result.report(file: name))
+            } else {
+                for d in result.diagnostics { StandardStreams.writeError("\(d)\n") }
+                try StandardStreams.writeOut(result.summary(file: name) + "\n")
             }
-            let formulas = bank.questions.filter { $0.kind == .formula }.count
-            let counts = QuestionKind.allCases.map { k in "\(bank.questions.filter { $0.kind == k }.count) \(k.rawValue)" }
-            print("\(name): OK, \(bank.questions.count) question\(bank.questions.count == 1 ? "" : "s") (\(counts.joined(separator: ", "))); \(formulas) formula key\(formulas == 1 ? "" : "s") checked by nst check")
-            if result.testsRun > 0 {
-                let categories = result.categories.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                print("\(result.testsRun) question test\(result.testsRun == 1 ? "" : "s") passed (\(categories))")
-            }
+            if !result.ok { throw ExitCode(1) }
         }
     }
 }

@@ -114,19 +114,11 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let weights: VGGWeights<Float>
-        let modelDescription: String
-        if randomWeights {
-            weights = VGGWeights<Float>.random(architecture: .vgg16, seed: 1)
-            modelDescription = "random VGG16 weights"
-        } else {
-            let url: URL
-            do { url = try ModelStore.resolve(model) } catch {
-                throw BenchError(description: "\(error)\n(or run `nst bench --random-weights` to time random weights of the same shapes)")
-            }
-            let (w, info) = try VGGWeights<Float>.load(url)
-            weights = w
-            modelDescription = "\(info.architecture.rawValue) from \(info.path)"
+        let (weights, modelDescription): (VGGWeights<Float>, String)
+        do { (weights, modelDescription) = try Bench.weights(model: model, random: randomWeights) } catch {
+            var e = ErrorReport.cliError(for: error)
+            e.fix = "run `\(ModelStore.fetchCommand)`, or `nst bench --random-weights` to time random weights of the same shapes"
+            throw e
         }
         let settings = BenchSettings(
             sizes: sizes.compactMap { $0 }, repetitions: repetitions, warmup: warmup, layer: layer, pooling: pooling,
@@ -143,11 +135,6 @@ struct BenchCommand: ParsableCommand {
         let report = try Bench.run(weights: weights, modelDescription: modelDescription, settings: settings, output: output)
         if json { try printJSON(report) }
     }
-}
-
-/// A failure that is not a usage mistake (no usage text after it).
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
 }
 
 /// --conv-algorithm values.

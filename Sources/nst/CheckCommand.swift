@@ -39,8 +39,8 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (verdict, max_rel_error, diagnosis, shape, expected_shape, …).")
     var json = false
 
-    @Option(help: "Seed of the random draws.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of the random draws (the same seed gives the same draws).")
+    var seed: UInt64 = 0
 
     @Option(help: "Independent draws the answer must match on.")
     var draws: Int = 3
@@ -73,13 +73,6 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        do { try check() } catch let error as CheckCommandError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(3)
-        }
-    }
-
-    func check() throws {
         var options = CheckOptions(seed: seed, draws: draws, layer: layer)
         var activations: (any ActivationSource)?
         if bindings != .random {
@@ -87,11 +80,11 @@ struct CheckCommand: ParsableCommand {
                 do {
                     activations = try VGGActivations(modelURL: model, layer: layer)
                 } catch {
-                    if bindings == .model { throw CheckCommandError("cannot use the model \(model.path): \(error)") }
+                    if bindings == .model { throw CLIError("cannot use the model", file: model.path, why: "\(error)", fix: "run `\(ModelStore.fetchCommand)` again, or use --bindings random") }
                     options.bindingsNote = "the model could not be used: \(error)"
                 }
             } else if bindings == .model {
-                throw CheckCommandError(ModelStore.missingModelHint)
+                throw CLIError("no model installed", why: "--bindings model needs one", fix: "run `\(ModelStore.fetchCommand)`, or use --bindings random")
             } else {
                 options.bindingsNote = "no model installed (`\(ModelStore.fetchCommand)` installs one)"
             }
@@ -101,7 +94,7 @@ struct CheckCommand: ParsableCommand {
         let limit = options.limits.maxLength
         let typed: String
         if answer == "-" {
-            guard let read = Self.readStandardInput(maxScalars: limit) else {
+            guard let read = StandardStreams.readInput(maxScalars: limit) else {
                 StandardStreams.writeError("nst: error: the formula on standard input is too long: it holds more than \(limit) characters (the limit is \(limit)); shorten it\n")
                 throw ExitCode(2)
             }
@@ -115,55 +108,11 @@ struct CheckCommand: ParsableCommand {
         } else {
             report = checker.check(loss: loss!, wrt: wrt!, answer: typed)
         }
-        do { try Self.writeStandardOutput((json ? report.json : report.text) + "\n") } catch {
-            FileHandle.standardError.write(Data("error: cannot write the report to standard output: \(error)\n".utf8))
-            throw ExitCode(74)   // EX_IOERR
-        }
+        try StandardStreams.writeOut((json ? report.json : report.text) + "\n")
         switch report.verdict {
         case .correct: return
         case .incorrect: throw ExitCode(1)
         case .invalid: throw ExitCode(2)
         }
     }
-}
-
-extension CheckCommand {
-    /// The formula from standard input, without its final newline, or nil when it holds more
-    /// than `maxScalars` Unicode scalars (reading stops there: at most 4 bytes a scalar more).
-    /// Invalid UTF-8 becomes U+FFFD (and is then refused by the parser with its column).
-    static func readStandardInput(maxScalars: Int) -> String? {
-        let cap = 4 * (maxScalars + 1) + 2   // room for a final CR LF
-        var data = Data()
-        while data.count < cap {
-            let chunk = FileHandle.standardInput.readData(ofLength: cap - data.count)
-            if chunk.isEmpty { break }
-            data.append(chunk)
-        }
-        var s = String(decoding: data, as: UTF8.self)
-        while s.hasSuffix("\n") || s.hasSuffix("\r") { s.removeLast() }
-        if s.unicodeScalars.count > maxScalars { return nil }
-        if data.count >= cap, !FileHandle.standardInput.readData(ofLength: 1).isEmpty { return nil }
-        return s
-    }
-
-    /// Writes all of `text` to standard output with write(2), so a failed write (a full disk,
-    /// /dev/full) is an error here rather than lost in a buffer at exit.
-    static func writeStandardOutput(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CheckCommandError(String(cString: strerror(errno)))
-            }
-            offset += n
-        }
-    }
-}
-
-/// A check that could not be set up (no model for --bindings model): exit status 3.
-struct CheckCommandError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

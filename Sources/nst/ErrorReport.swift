@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NSTFileIO
 import NSTImage
+import NSTQuiz
 import NSTWeights
 
 /// Turns whatever a command threw into the one `CLIError` the root reports.
@@ -11,7 +12,9 @@ enum ErrorReport {
         case let e as CLIError:
             return e
         case let e as ImageError:
-            return image(e)
+            return e.cliError
+        case let e as FileDiagnostic:
+            return fileDiagnostic(e)
         case let e as WeightFileError:
             return CLIError("cannot use the weights", file: e.file, why: e.problem, fix: "")
         case let e as ValidationError:
@@ -21,11 +24,7 @@ enum ErrorReport {
         default:
             let ns = error as NSError
             if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain { return CLIError.foundation(ns) }
-            // Commands not yet converted to CLIError: their one-line description, without
-            // a prefix of their own.
-            var text = String(describing: error)
-            for prefix in ["Error: ", "error: ", "nst: "] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
-            return CLIError(text, why: "", fix: "")
+            return CLIError(String(describing: error), why: "", fix: "")
         }
     }
 
@@ -37,19 +36,12 @@ enum ErrorReport {
         return CLIError("invalid command line", why: text, fix: "see `nst \(subcommand.map { $0 + " " } ?? "")--help`", kind: .usage)
     }
 
-    static func image(_ e: ImageError) -> CLIError {
-        let (what, fix): (String, String)
-        switch e.kind {
-        case .cannotOpen: (what, fix) = ("cannot read the image", "check the path")
-        case .writeFailed: (what, fix) = ("cannot write the image", "choose another output path")
-        case .notAnImage, .unsupportedFormat: (what, fix) = ("cannot read the image", "give a PNG or JPEG file")
-        case .isDirectory, .notRegularFile: (what, fix) = ("cannot read the image", "give an image file")
-        case .tooLarge, .fileTooLarge: (what, fix) = ("cannot read the image", "")
-        default: (what, fix) = ("cannot read the image", "re-export or re-download it")
-        }
-        var why = e.problem
-        if case .cannotOpen(let reason) = e.kind { why = reason }
-        return CLIError(what, file: e.path, why: why, fix: fix)
+    /// A bank or answers file problem (`file:line:column: error: …` with its fix) as one line.
+    static func fileDiagnostic(_ d: FileDiagnostic) -> CLIError {
+        let parts = d.message.split(separator: ": ", maxSplits: 1).map(String.init)
+        let l = d.location
+        return CLIError(parts[0], file: l.file, line: l.line > 0 ? l.line : nil, column: l.line > 0 ? l.column : nil,
+                        why: parts.count > 1 ? parts[1] : "", fix: d.fix)
     }
 }
 
@@ -76,28 +68,13 @@ enum CommandLineRepair {
         s.count > 1 && s.hasPrefix("-") && Double(s) != nil
     }
 
-    /// `nst trasnfer` → "unknown command 'trasnfer'; did you mean transfer?" (exit 64).
+    /// `nst trasnfer` → "unknown command 'trasnfer'; did you mean transfer?" (exit 64), by the
+    /// edit distance the bank parser's suggestions use.
     static func unknownSubcommand(_ args: [String], known: [String]) -> CLIError? {
         guard let first = args.first, !first.hasPrefix("-"), !known.contains(first), first != "help" else { return nil }
         let best = known.map { ($0, editDistance($0, first)) }.min { $0.1 < $1.1 }
         let fix = best.map { $0.1 <= max(2, first.count / 3) ? "did you mean `nst \($0.0)`?" : "" } ?? ""
         return CLIError("unknown command '\(first)'", why: "nst has \(known.joined(separator: ", "))",
                         fix: fix.isEmpty ? "see `nst --help`" : fix, kind: .usage)
-    }
-
-    /// Levenshtein distance, with a transposition counting as one edit.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { d[i][0] = i }
-        for j in 0...b.count { d[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
-            }
-        }
-        return d[a.count][b.count]
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTFileIO
+import NSTImage
 import NSTStyle
 import NSTTerminal
 
@@ -13,6 +14,58 @@ struct ExperimentCommand: ParsableCommand {
 }
 
 extension ActivationKind: ExpressibleByArgument {}
+
+/// What the experiment reads and writes, and how long each run is.
+struct StyleDepthOptions: ParsableArguments {
+    @Option(help: "Content image.")
+    var content: String = "Examples/images/sea-turtle.jpg"
+
+    @Option(help: "Style image.")
+    var style: String = "Examples/images/great-wave.jpg"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the images, figure, metrics and report (default: out/style-depth; out/style-grid with --grid).", valueName: "dir"))
+    var output: String?
+
+    @Option(name: .customLong("output-dir"), help: ArgumentHelp("The former name of --output.", valueName: "dir", visibility: .hidden))
+    var outputDir: String?
+
+    @Option(name: .customLong("content-layers"), help: ArgumentHelp("The content layer (one: block5_conv2 in the TensorFlow tutorial).", valueName: "layer"))
+    var contentLayers: String?
+
+    @Option(name: .customLong("content-layer"), help: ArgumentHelp("The former name of --content-layers.", valueName: "layer", visibility: .hidden))
+    var contentLayer: String?
+
+    /// --content-layers, or its former name; conv5_2 by default.
+    var runContentLayer: String { contentLayers ?? contentLayer ?? "conv5_2" }
+
+    @Option(help: "What a layer name means: relu = the rectified output (Gatys' Caffe model, Keras' blockN_convM), conv = before the ReLU.")
+    var activation: ActivationKind = .relu
+
+    @Option(help: ArgumentHelp("Longest side of the images, in pixels (default: \(Self.defaultSize); \(Self.gridSize) with --grid).", valueName: "pixels"))
+    var size: Int?
+
+    @Option(help: ArgumentHelp("Optimiser evaluations per run, one VGG forward+backward each (default: \(Self.defaultIterations); \(Self.gridIterations) per cell with --grid).", valueName: "n"))
+    var iterations: Int?
+
+    @Flag(help: "Gatys et al.'s Fig. 3 instead: rows match the first 1…5 style layers, columns use --style-weight ÷10, ×1 and ×10; writes grid.png and grid.json.")
+    var grid = false
+
+    static let defaultSize = 384, defaultIterations = 250
+    static let gridSize = 128, gridIterations = 100
+
+    var runSize: Int { size ?? (grid ? Self.gridSize : Self.defaultSize) }
+    var runIterations: Int { iterations ?? (grid ? Self.gridIterations : Self.defaultIterations) }
+
+    func validate() throws {
+        try validateSizeAndIterations(size: runSize, iterations: runIterations)
+        if output != nil && outputDir != nil { throw ValidationError("--output-dir is the former name of --output: give one of them.") }
+        if contentLayers != nil && contentLayer != nil { throw ValidationError("--content-layer is the former name of --content-layers: give one of them.") }
+        if commaList(runContentLayer).count != 1 {
+            throw ValidationError("--content-layers: the experiment uses one content layer (got \(runContentLayer)); `nst transfer` takes several.")
+        }
+    }
+
+}
 
 struct StyleDepthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +81,7 @@ struct StyleDepthCommand: ParsableCommand {
         the painting's brush texture, and only the 5-layer one its swirls and
         crests (its E_l at conv4_1 and conv5_1 well below the 3-layer one's).
 
-        Writes one complete set into --output-dir (a folder of its own; an
+        Writes one complete set into --output (a folder of its own; an
         interrupted or failed run leaves the previous set untouched):
           layers-3.png, layers-5.png   the two images, with .json sidecars
           figure.png     photo | painting | 3 layers | 5 layers, with credits
@@ -40,63 +93,36 @@ struct StyleDepthCommand: ParsableCommand {
 
         Examples:
           nst experiment style-depth
-          nst experiment style-depth --style-weight 1e6 --output-dir out/b1e6
+          nst experiment style-depth --style-weight 1e6 -o out/b1e6
         """
     )
 
-    @Option(help: "Content image.")
-    var content: String = "Examples/images/sea-turtle.jpg"
-
-    @Option(help: "Style image.")
-    var style: String = "Examples/images/great-wave.jpg"
-
-    @Option(name: .customLong("output-dir"), help: ArgumentHelp("Folder for the images, figure, metrics and report (default: out/style-depth; out/style-grid with --grid).", valueName: "dir"))
-    var outputDir: String?
-
-    @Option(name: .customLong("content-layer"), help: "Content layer (block5_conv2 in the TensorFlow tutorial).")
-    var contentLayer: String = "conv5_2"
-
-    @Option(help: "What a layer name means: relu = the rectified output (Gatys' Caffe model, Keras' blockN_convM), conv = before the ReLU.")
-    var activation: ActivationKind = .relu
-
-    @Option(help: ArgumentHelp("Longest side of the images, in pixels (default: \(Self.defaultSize); \(Self.gridSize) with --grid).", valueName: "pixels"))
-    var size: Int?
-
-    @Option(help: ArgumentHelp("Evaluations per run, one VGG forward+backward each (default: \(Self.defaultIterations); \(Self.gridIterations) per cell with --grid).", valueName: "n"))
-    var iterations: Int?
-
-    @Flag(help: "Gatys et al.'s Fig. 3 instead: rows match the first 1…5 style layers, columns use --style-weight ÷10, ×1 and ×10; writes grid.png and grid.json.")
-    var grid = false
-
-    @OptionGroup var tuning: StyleTuningOptions
-
-    static let defaultSize = 384, defaultIterations = 250
-    static let gridSize = 128, gridIterations = 100
-
-    var runSize: Int { size ?? (grid ? Self.gridSize : Self.defaultSize) }
-    var runIterations: Int { iterations ?? (grid ? Self.gridIterations : Self.defaultIterations) }
-
-    func validate() throws { try validateSizeAndIterations(size: runSize, iterations: runIterations) }
+    @OptionGroup(title: "Experiment") var setup: StyleDepthOptions
+    @OptionGroup(title: "Loss") var loss: LossWeightOptions
+    @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
+    @OptionGroup(title: "Engine") var engine: EngineOptions
 
     func run() throws {
-        let contentImage = try StyleEngineCLI.readImage(content, flag: "--content")
-        let styleImage = try StyleEngineCLI.readImage(style, flag: "--style")
-        let folder = OutputFolder(url: URL(fileURLWithPath: outputDir ?? (grid ? "out/style-grid" : "out/style-depth"), isDirectory: true),
-                                  ownedNames: grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
-        try folder.check(inputs: [content, style].map { URL(fileURLWithPath: $0) })
-        let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
+        let contentImage = try ImageIO.read(setup.content, flag: "--content")
+        let styleImage = try ImageIO.read(setup.style, flag: "--style")
+        let folder = OutputFolder(url: URL(fileURLWithPath: setup.output ?? setup.outputDir ?? (setup.grid ? "out/style-grid" : "out/style-depth"), isDirectory: true),
+                                  ownedNames: setup.grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
+        try folder.check(inputs: [setup.content, setup.style].map { URL(fileURLWithPath: $0) })
+        let model = try StyleModel.load(model: engine.model, randomWeights: engine.randomWeights, seed: optimiser.seed)
         let started = Date()
 
         var options = StyleTransferOptions()
         options.styleWeight = StyleDepthExperiment.defaultStyleWeight
-        tuning.apply(to: &options)
-        options.size = runSize
-        options.iterations = runIterations
+        loss.apply(to: &options)
+        optimiser.apply(to: &options)
+        engine.apply(to: &options)
+        options.size = setup.runSize
+        options.iterations = setup.runIterations
         StopSignal.install()
-        let layers = try StyleDepthExperiment.layers(of: model, contentLayer: contentLayer, activation: activation)
-        try StyleEngineCLI.checkMemory(content: contentImage, size: runSize, randomWeights: tuning.randomWeights, file: content)
-        let prepared = try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: [styleImage], layers: layers.all)
-        if grid {
+        let layers = try StyleDepthExperiment.layers(of: model, contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation)
+        try MemoryEstimate.check(content: contentImage, size: setup.runSize, randomWeights: engine.randomWeights, file: setup.content)
+        let prepared = try model.prepareChecked(network: options.network, content: contentImage, styles: [styleImage], layers: layers.all)
+        if setup.grid {
             return try runGrid(StyleGrid(prepared: prepared, options: options, layers: layers,
                                          styleWeights: [options.styleWeight / 10, options.styleWeight, options.styleWeight * 10]),
                                folder: folder, started: started)
@@ -107,8 +133,8 @@ struct StyleDepthCommand: ParsableCommand {
             progressObserver(label: "\(depth.rawValue) layers", o)
         }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
         let provenance = StyleDepthExperiment.Provenance(
-            command: ["nst"] + CommandLine.arguments.dropFirst(), contentPath: content, stylePath: style,
-            model: StyleEngineCLI.sidecarModel(model), started: started)
+            command: ["nst"] + CommandLine.arguments.dropFirst(), contentPath: setup.content, stylePath: setup.style,
+            model: model.sidecarModel, started: started)
         try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
 
         try StandardStreams.writeOut(outcome.metrics.table + outcome.metrics.reading + "\n"
@@ -128,8 +154,7 @@ struct StyleDepthCommand: ParsableCommand {
 
     /// A progress bar on stderr for one run.
     func progressObserver(label: String, _ o: StyleTransferOptions) -> StyleDepthExperiment.RunObserver {
-        let bar = StyleEngineCLI.progressBar(total: o.iterations, label: label, printEvery: tuning.printEvery)
-        return .init(progress: { bar.update($0.evaluation, values: StyleEngineCLI.progressValues($0, o)) }, finish: { bar.finish() })
+        StyleEngineCLI.observer(total: o.iterations, label: label, printEvery: engine.printEvery, options: o)
     }
 
     func interrupted(_ folder: OutputFolder) -> ExitCode {

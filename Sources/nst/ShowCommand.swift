@@ -83,36 +83,16 @@ struct ShowCommand: ParsableCommand {
         limits.maxSide = maxImageSide
         limits.maxPixels = maxImagePixels
 
-        var shown: [(image: RGBImage, label: String)] = []
-        var listed: [String] = []
-        var failed = false
-        for path in images {
-            do {
-                let (image, format) = try ImageIO.readWithFormat(URL(fileURLWithPath: path), limits: limits)
-                let size = "\(image.width)×\(image.height)"
-                listed.append("\(path) \(size) \(format.name)")
-                shown.append((image, "\((path as NSString).lastPathComponent) \(size)"))
-            } catch {
-                failed = true
-                StandardStreams.writeError(ErrorReport.cliError(for: error).description + "\n")
-            }
+        let mode: TerminalColorMode = switch colors {
+        case .auto: Terminal.colorMode()
+        case .truecolor: .truecolor
+        case .ansi256: .ansi256
         }
-
-        let drawImages = draw == .always || (draw == .auto && Terminal.isTTY(STDOUT_FILENO))
-        var out = ""
-        if drawImages {
-            let mode: TerminalColorMode = switch colors {
-            case .auto: Terminal.colorMode()
-            case .truecolor: .truecolor
-            case .ansi256: .ansi256
-            }
-            let columns = width ?? Terminal.width()
-            let maxRows = rows ?? Terminal.size(STDOUT_FILENO).map { max(4, $0.rows - 3) }
-            out = TerminalImageRenderer(mode: mode).renderSideBySide(shown, width: columns, maxRows: maxRows)
-        } else {
-            out = listed.map { $0 + "\n" }.joined()
-        }
+        let maxRows = rows ?? Terminal.size(STDOUT_FILENO).map { max(4, $0.rows - 3) }
+        let (out, failures) = ImageShow.render(paths: images, limits: limits, draw: draw == .always || (draw == .auto && Terminal.isTTY(STDOUT_FILENO)),
+                                               mode: mode, width: width ?? Terminal.width(), maxRows: maxRows)
+        for error in failures { StandardStreams.writeError(ErrorReport.cliError(for: error).description + "\n") }
         try StandardStreams.writeOut(out, readerMayStop: true)
-        if failed { throw ExitCode(1) }
+        if !failures.isEmpty { throw ExitCode(1) }
     }
 }

@@ -13,7 +13,7 @@ struct ExperimentCommandTests {
                         "layers-5.png", "metrics.json", "report.html"]
 
     func arguments(_ f: TransferFixture, out: URL, iterations: Int, seed: Int = 0) -> [String] {
-        ["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output-dir", out.path,
+        ["experiment", "style-depth", "--content", f.content, "--style", f.style, "-o", out.path,
          "--random-weights", "--seed", "\(seed)", "--size", "32", "--iterations", "\(iterations)", "--print-every", "1"]
     }
 
@@ -133,7 +133,7 @@ struct ExperimentCommandTests {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try Data("keep me".utf8).write(to: out.appendingPathComponent("notes.txt"))
         let r = try NSTBinary.run(arguments(f, out: out, iterations: 6))
-        #expect(r.status != 0 && r.stderr.contains("notes.txt") && r.stderr.contains("--output-dir"), "\(r.stderr)")
+        #expect(r.status != 0 && r.stderr.contains("notes.txt") && r.stderr.contains("--output"), "\(r.stderr)")
         #expect(!r.stderr.contains("label=3_layers"), "it ran before refusing")
         #expect(snapshot(out) == ["notes.txt": Data("keep me".utf8)])
     }
@@ -172,7 +172,7 @@ struct ExperimentCommandTests {
     @Test func metricsNameLayersAsThePaperDoes() throws {
         let f = try TransferFixture()
         let out = f.path("sd")
-        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output-dir", out,
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output", out,
                                    "--random-weights", "--size", "32", "--iterations", "4", "--print-every", "2"])
         #expect(r.status == 0, "\(r.stderr)")
         for name in ["layers-3.png", "layers-5.png", "figure.png"] {
@@ -195,7 +195,7 @@ struct ExperimentCommandTests {
     @Test func preReLUActivationsOnRequest() throws {
         let f = try TransferFixture()
         let out = f.path("sd")
-        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output-dir", out,
+        let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output", out,
                                    "--random-weights", "--size", "32", "--iterations", "1", "--activation", "conv"])
         #expect(r.status == 0, "\(r.stderr)")
         let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
@@ -205,10 +205,24 @@ struct ExperimentCommandTests {
 
     @Test func aMissingImageIsNamed() throws {
         let f = try TransferFixture()
+        // --output-dir: the former name of --output, still accepted (hidden from --help).
         let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.path("sea-turtle.jpg"), "--random-weights",
                                    "--output-dir", f.path("sd")])
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("sea-turtle.jpg"))
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("nst: error: cannot read the --content image (\(f.path("sea-turtle.jpg")))"), "\(r.stderr)")
+    }
+
+    /// The flags have the names `nst transfer` gives them; the former names are aliases.
+    @Test func outputAndContentLayersAreNamedAsInTransfer() throws {
+        let two = try NSTBinary.run(["experiment", "style-depth", "--content-layers", "conv4_2,conv5_2"])
+        #expect(two.status == 64 && two.stderr.contains("the experiment uses one content layer"), "\(two.stderr)")
+        let both = try NSTBinary.run(["experiment", "style-depth", "-o", "a", "--output-dir", "b"])
+        #expect(both.status == 64 && both.stderr.contains("--output-dir is the former name of --output"), "\(both.stderr)")
+        let old = try NSTBinary.run(["experiment", "style-depth", "--content-layers", "conv5_2", "--content-layer", "conv4_2"])
+        #expect(old.status == 64 && old.stderr.contains("--content-layer is the former name"), "\(old.stderr)")
+        let help = try NSTBinary.run(["experiment", "style-depth", "--help"])
+        #expect(help.stdout.contains("-o, --output <dir>") && help.stdout.contains("--content-layers <layer>"))
+        #expect(!help.stdout.contains("--output-dir") && !help.stdout.contains("--content-layer "))
     }
 
     @Test func theShippedImagesAreFoundFromTheCheckout() throws {

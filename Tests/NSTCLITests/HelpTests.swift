@@ -56,3 +56,31 @@ enum NSTBinary {
         #expect(r.stdout.contains("nst experiment style-depth"))
     }
 }
+
+/// `nst transfer --help` is short and grouped; --help-hidden adds the rarely used options
+/// (all in the table of docs/style-transfer.md).
+@Suite struct GroupedHelpTests {
+    static let hidden = ["--style-layer-weights", "--style-blend-weights", "--save-every", "--learning-rate", "--lbfgs-history",
+                         "--line-search", "--normalize-gradients", "--pooling", "--style-scale", "--normalize-vgg",
+                         "--normalize-floor", "--random-weights"]
+
+    @Test func transferHelpIsUnderSixtyLinesInGroups() throws {
+        let r = try NSTBinary.run(["transfer", "--help"], environment: ["COLUMNS": "100"])
+        #expect(r.status == 0)
+        #expect(r.stdout.split(separator: "\n", omittingEmptySubsequences: false).count < 60, "\(r.stdout)")
+        for title in ["IMAGES:", "LAYERS:", "LOSS:", "OPTIMISER:", "ENGINE:"] { #expect(r.stdout.contains("\n\(title)\n"), "\(title)") }
+        for flag in Self.hidden { #expect(!r.stdout.contains("\n  \(flag)"), "\(flag) is in --help") }
+    }
+
+    @Test func helpHiddenAndTheDocsHaveTheRest() throws {
+        let r = try NSTBinary.run(["transfer", "--help-hidden"], environment: ["COLUMNS": "100"])
+        #expect(r.status == 0)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let docs = try String(contentsOf: root.appendingPathComponent("docs/style-transfer.md"), encoding: .utf8)
+        for flag in Self.hidden {
+            #expect(r.stdout.contains("\n  \(flag)"), "\(flag) is not in --help-hidden")
+            #expect(docs.contains("`\(flag)"), "\(flag) is not in docs/style-transfer.md")
+        }
+    }
+}
+

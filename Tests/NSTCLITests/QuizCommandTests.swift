@@ -207,19 +207,23 @@ final class LiveProcess: @unchecked Sendable {
         true/false rubric has key ideas; and runs every question's `test:`
         lines (an answer and the score it must get): a failing test is an
         error at its line. The format: docs/quiz.md.
-        Exit status: 0 the bank is sound, 1 it has errors.
+        Exit status: 0 the bank is sound, 1 it has errors (or cannot be read).
 
         Examples:
           nst bank lint                     the built-in bank
           nst bank lint Quizzes/neural-style-transfer.quiz
           nst bank lint my-course.quiz
+          nst bank lint my-course.quiz --json
 
-        USAGE: nst bank lint [<file>] [--max-bank-bytes <bytes>]
+        USAGE: nst bank lint [<file>] [--json] [--max-bank-bytes <bytes>]
 
         ARGUMENTS:
           <file>                  The bank to check. (default: the built-in bank)
 
         OPTIONS:
+          --json                  Print one JSON object (ok, questions, kinds, errors,
+                                  diagnostics with file, line, column, message and fix)
+                                  instead of the text.
           --max-bank-bytes <bytes>
                                   Refuse banks larger than this. (default: 1048576)
           -h, --help              Show help information.
@@ -296,9 +300,12 @@ final class LiveProcess: @unchecked Sendable {
         let file = dir.appendingPathComponent("bad.answers")
         try Data(text.utf8).write(to: file)
         let r = try QuizCLI.run(["quiz", "--bank", QuizCLI.bank, "--answers", file.path], state: dir)
-        #expect(r.status == 2)
-        #expect(r.stderr.hasPrefix(file.path + expected), "\(r.stderr)")
-        #expect(r.stderr.contains("\n  fix: "))
+        // One `nst: error:` line: what, (file:line:column), why; fix.
+        let place = String(expected.prefix { $0 != " " }.dropLast())           // ":4:1"
+        let what = expected.components(separatedBy: ": error: ")[1].components(separatedBy: ": ")[0]
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("nst: error: " + what) && r.stderr.contains("(\(file.path)\(place))"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("; "), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
 
@@ -307,8 +314,8 @@ final class LiveProcess: @unchecked Sendable {
         let file = dir.appendingPathComponent("latin1.answers")
         try Data([0x3D, 0x3D, 0x20, 0x61, 0x6E, 0x73, 0x77, 0x65, 0x72, 0x20, 0x31, 0x20, 0x3D, 0x3D, 0x0A, 0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: file)
         let r = try QuizCLI.run(["quiz", "--bank", QuizCLI.bank, "--answers", file.path], state: dir)
-        #expect(r.status == 2)
-        #expect(r.stderr.hasPrefix(file.path + ":2:4: error: invalid UTF-8"))
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("nst: error: invalid UTF-8 at byte column 4 (\(file.path):2:4); save the file as UTF-8"), "\(r.stderr)")
     }
 
     @Test func defaultBankIsFoundBesideTheExecutable() throws {
@@ -343,8 +350,9 @@ final class LiveProcess: @unchecked Sendable {
     @Test func missingBankIsSaidClearly() throws {
         let dir = QuizCLI.tempDir()
         let r = try QuizCLI.run(["quiz", "--bank", dir.appendingPathComponent("none.quiz").path], state: dir)
-        #expect(r.status == 2)
-        #expect(r.stderr.contains("none.quiz: error: cannot read the bank: no such file"), "\(r.stderr)")
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("nst: error: cannot read the bank (\(dir.path)/none.quiz): no such file"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
 }
 
@@ -393,7 +401,7 @@ final class LiveProcess: @unchecked Sendable {
         let fifo = dir.appendingPathComponent("bank.fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
         let r = try QuizCLI.run(["quiz", "--bank", fifo, "--list"], state: dir)
-        #expect(r.status == 2 && r.stderr.contains("FIFO") && !r.stderr.contains("permission"), "\(r.stderr)")
+        #expect(r.status == 1 && r.stderr.contains("FIFO") && !r.stderr.contains("permission"), "\(r.stderr)")
     }
 
     func lint(_ text: String) throws -> (NSTBinary.Output, String) {

@@ -50,7 +50,7 @@ struct OutputFolderTests {
         try Data("mine".utf8).write(to: folder.url.appendingPathComponent("notes.txt"))
         #expect(throws: CLIError.self) { try folder.replace(with: files("1")) }
         do { try folder.check(inputs: []) } catch {
-            #expect(error.description.contains("notes.txt") && error.description.contains("--output-dir"))
+            #expect(error.description.contains("notes.txt") && error.description.contains("--output"))
         }
         #expect(try contents(folder.url) == ["notes.txt": "mine"])
     }

@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// SIGINT / SIGTERM during a long run: the handler only records the signal number (an
@@ -8,10 +10,10 @@ import Glibc
 /// process at once. The run checks the flag between evaluations, writes the current image
 /// and its sidecar, then exits with 128 + signal (130 for SIGINT, 143 for SIGTERM), the
 /// shell convention for "terminated by a signal".
-enum StopSignal {
-    nonisolated(unsafe) static var received: Int32 = 0
+public enum StopSignal {
+    nonisolated(unsafe) public static var received: Int32 = 0
 
-    static func install() {
+    public static func install() {
         received = 0
         unblock()
         for sig in [SIGINT, SIGTERM] {
@@ -24,7 +26,7 @@ enum StopSignal {
 
     /// A parent may have started us with SIGINT/SIGTERM blocked (the mask is inherited across
     /// exec, and by our own children): unblock them, or no handler would ever run.
-    static func unblock() {
+    public static func unblock() {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
@@ -32,8 +34,8 @@ enum StopSignal {
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
-    static var requested: Bool { received != 0 }
+    public static var requested: Bool { received != 0 }
 
     /// 130 for SIGINT, 143 for SIGTERM.
-    static var exitStatus: Int32 { 128 + received }
+    public static var exitStatus: Int32 { 128 + received }
 }

@@ -1,0 +1,175 @@
+import Foundation
+import NSTFileIO
+import NSTImage
+import NSTVGG
+import NSTWeights
+
+// What `nst transfer` and `nst experiment` share before and around the optimisation: the
+// model, checked images, progress values; and the whole of one `nst transfer`.
+
+extension StyleModel {
+    /// The model a command names (`model`: a path or an installed name; nil: the installed
+    /// default), or with `randomWeights` a VGG16-shaped network with ⅛ of the channels and
+    /// random He weights (for tests and timing without a download; its images are not art).
+    public static func load(model: String?, randomWeights: Bool, seed: UInt64) throws -> StyleModel {
+        if randomWeights {
+            let arch = VGGArchitecture.vgg16
+            let weights = VGGWeights<Float>.random(architecture: arch, channels: arch.convChannels.map { $0 / 8 }, seed: seed)
+            return StyleModel(weights: weights, preprocessing: .caffe, path: "random-weights(seed \(seed), channels/8)", sha256: "")
+        }
+        let url = try ModelStore.resolve(model)
+        let (weights, info) = try VGGWeights<Float>.load(url)
+        return StyleModel(weights: weights, preprocessing: info.preprocessing, path: info.path, sha256: info.sha256)
+    }
+
+    /// `prepare`, after checking that every image reaches the deepest of `layers` (each
+    /// pooling halves it): an error naming the file instead of the engine's precondition.
+    /// With --normalize-vgg the statistics pass runs through every ReLU the weights have.
+    /// `contentFile` / `styleFiles` name the images in errors.
+    public func prepareChecked(network options: StyleNetworkOptions, content: RGBImage, styles: [RGBImage], layers: [String],
+                               contentFile: String? = nil, styleFiles: [String] = []) throws -> PreparedStyleTransfer {
+        let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
+        var all = layers
+        if options.normalizeVGG, let last = architecture.layers.last(where: { $0.kind == .relu && $0.convIndex < weights.convs.count }) {
+            all.append(last.name)
+        }
+        var need = 1, deepest = ""
+        for l in all { let m = try architecture.minimumSide(for: l); if m > need { need = m; deepest = l } }
+        let files = [contentFile] + s.indices.map { $0 < styleFiles.count ? styleFiles[$0] : nil }
+        for (i, (what, image)) in ([("content", c)] + s.map({ ("style", $0) })).enumerated() where min(image.width, image.height) < need {
+            throw CLIError("the \(what) image is too small", file: files[i],
+                           why: "it is \(image.width)×\(image.height) at this --size/--style-scale and layer \(deepest) needs at least \(need) pixels on each side",
+                           fix: "use a larger --size (or --style-scale), shallower layers, or a less elongated image", kind: .usage)
+        }
+        return prepare(network: options, resizedContent: c, resizedStyles: s)
+    }
+
+    /// What the sidecars record of the model.
+    public var sidecarModel: TransferSidecar.Model {
+        TransferSidecar.Model(path: path, sha256: sha256, architecture: architecture.rawValue)
+    }
+}
+
+extension MemoryEstimate {
+    /// Refuses a run whose estimated peak memory exceeds what the machine has available,
+    /// before any of it is allocated.
+    public static func check(content: RGBImage, size: Int, randomWeights: Bool, file: String,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard let available = AvailableMemory.bytes(environment: environment) else { return }
+        let long = max(content.width, content.height), short = min(content.width, content.height)
+        let w = size, h = max(1, Int((Double(size) * Double(short) / Double(long)).rounded()))
+        let fraction = randomWeights ? 1.0 / 8 : 1
+        let need = peakBytes(width: w, height: h, channelFraction: fraction)
+        guard need > available else { return }
+        let fits = largestSide(fitting: available, aspect: Double(short) / Double(long), channelFraction: fraction)
+        throw CLIError("not enough memory for --size \(size)", file: file,
+                       why: "a \(w)×\(h) run needs about \(describe(need)) and \(describe(available)) is available",
+                       fix: fits.map { "use --size \($0) or less, or free some memory" } ?? "free some memory")
+    }
+}
+
+extension StyleProgress {
+    /// The values shown after every evaluation: weighted total and weighted terms.
+    public func displayValues(_ o: StyleTransferOptions) -> [(String, Double)] {
+        let content = o.contentWeight * terms.contentSum, tv = o.tvWeight * terms.tv
+        return [("loss", terms.total), ("content", content), ("style", terms.total - content - tv), ("tv", tv)]
+    }
+}
+
+/// One `nst transfer`: reads the images, loads the model, runs the optimisation with
+/// progress, and writes the image and its sidecar together (`OutputTransaction`: both or
+/// neither, never over an input). Interrupted after the first evaluation, it writes the
+/// image it has; before, nothing.
+public struct StyleTransferJob {
+    public var content: String
+    public var styles: [String]
+    /// A .png path; the sidecar goes beside it (out.png → out.json).
+    public var output: String
+    /// Layer names as given; they are resolved against the model.
+    public var options: StyleTransferOptions
+    public var model: String?
+    public var randomWeights = false
+    /// Also write `<output>_<N>.png` every `saveEvery` evaluations (0: never).
+    public var saveEvery = 0
+    /// Recorded in the sidecar.
+    public var command: [String]
+
+    public init(content: String, styles: [String], output: String, options: StyleTransferOptions, model: String?,
+                randomWeights: Bool, saveEvery: Int, command: [String]) {
+        self.content = content; self.styles = styles; self.output = output; self.options = options
+        self.model = model; self.randomWeights = randomWeights; self.saveEvery = saveEvery; self.command = command
+    }
+
+    /// How the caller watches and stops the run.
+    public struct Hooks {
+        /// True once a stop was requested (SIGINT/SIGTERM).
+        public var shouldStop: () -> Bool
+        /// Called at each point before the first evaluation where a requested stop takes
+        /// effect, with the outputs left unchanged; it throws to end the job.
+        public var stopBeforeRun: ([String]) throws -> Void
+        /// The progress of the run (total evaluations, label).
+        public var observe: (Int, String) -> StyleDepthExperiment.RunObserver
+        /// Called once everything is prepared, just before the first evaluation.
+        public var beforeRun: () -> Void
+        public init(shouldStop: @escaping () -> Bool, stopBeforeRun: @escaping ([String]) throws -> Void,
+                    observe: @escaping (Int, String) -> StyleDepthExperiment.RunObserver, beforeRun: @escaping () -> Void = {}) {
+            self.shouldStop = shouldStop; self.stopBeforeRun = stopBeforeRun; self.observe = observe; self.beforeRun = beforeRun
+        }
+    }
+
+    public struct Outcome {
+        public var result: StyleTransferResult
+        public var sidecarPath: String
+        /// "wrote out.png (W×H) and out.json: loss a → b in N evaluations, T s (reason)"
+        public var summary: String
+    }
+
+    public func run(_ hooks: Hooks) throws -> Outcome {
+        var options = options
+        let outputURL = URL(fileURLWithPath: output)
+        let sidecarPath = TransferSidecar.url(forImage: outputURL).relativePath
+        let outputs = OutputTransaction(inputs: [content] + styles)
+        try outputs.checkTargets([output, sidecarPath])
+
+        let started = Date()
+        let contentImage = try ImageIO.read(content, flag: "--content")
+        let styleImages = try styles.map { try ImageIO.read($0, flag: "--style") }
+        try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: content)
+        try outputs.prepareTargets([output, sidecarPath])
+        let stopped = { if hooks.shouldStop() { try hooks.stopBeforeRun([output, sidecarPath]) } }
+        try stopped()
+        let model = try StyleModel.load(model: model, randomWeights: randomWeights, seed: options.seed)
+        try stopped()
+        options.contentLayers = try model.resolve(options.contentLayers)
+        options.styleLayers = try model.resolve(options.styleLayers)
+        let prepared = try model.prepareChecked(network: options.network, content: contentImage, styles: styleImages,
+                                                layers: options.contentLayers + options.styleLayers,
+                                                contentFile: content, styleFiles: styles)
+        try stopped()
+        hooks.beforeRun()
+        let result: StyleTransferResult
+        do {
+            let observer = hooks.observe(options.iterations, "transfer")
+            defer { observer.finish() }
+            result = try prepared.run(options.run).run(
+                saveEvery: saveEvery, progress: observer.progress, shouldStop: hooks.shouldStop,
+                intermediate: { n, image in
+                    try? ImageIO.writePNG(image, to: URL(fileURLWithPath: "\(outputURL.deletingPathExtension().path)_\(n).png"))
+                })
+        }
+
+        if result.evaluations == 0 { try stopped() }
+        var sidecar = TransferSidecar(command: command, content: content, styles: styles, output: output,
+                                      options: options, model: model.sidecarModel, result: result, started: started)
+        let png = try ImageIO.encodePNG(result.image, path: output)
+        sidecar.imageSHA256 = SHA256.hex(Data(png))
+        try outputs.stage(png, at: output)
+        try outputs.stage(try JSONOutput.fileBytes(sidecar), at: sidecarPath)
+        try outputs.commit()
+        let losses = result.curve.isEmpty ? "no evaluation done"
+            : "loss \(String(format: "%.4g", result.curve[0].total)) → \(String(format: "%.4g", result.best.total)) in \(result.evaluations) evaluations"
+        let summary = "wrote \(CLIError.escaped(output)) (\(result.image.width)×\(result.image.height)) and \(CLIError.escaped(sidecarPath)): "
+            + "\(losses), \(String(format: "%.1f", result.seconds)) s (\(result.stopReason.rawValue))"
+        return Outcome(result: result, sidecarPath: sidecarPath, summary: summary)
+    }
+}
