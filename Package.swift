@@ -85,7 +85,7 @@ let package = Package(
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
         .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
-        .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula"]),
+        .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula", "NSTFileIO"]),
         .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 /// Grading a class at once: many answers files (or folders of them) in one process, with a
 /// gradebook CSV. Identical formula answers are checked once (students often type the same
@@ -127,3 +128,22 @@ final class ResultSlots<T>: @unchecked Sendable {
     }
     var values: [T?] { lock.lock(); defer { lock.unlock() }; return slots }
 }
+
+extension AnswersBatch {
+    /// What `nst quiz --answers` prints on standard output: for one file its report (text or
+    /// JSON), for several (or a folder) every report and then the summary, or one JSON object.
+    public func output(json: Bool, single: Bool) -> String? {
+        if json { return single ? reports.first?.json() : self.json() }
+        var parts: [String] = []
+        if !reports.isEmpty { parts.append(reports.map { $0.text() }.joined(separator: "\n\n")) }
+        if !single { parts.append("\n" + summary()) }
+        return parts.isEmpty ? nil : parts.joined(separator: "\n")
+    }
+
+    /// Writes the gradebook (`csv(bank:)`) whole or not at all.
+    public func writeGradebook(bank: Bank, to path: String) throws {
+        do { try OutputTransaction.write(Array(csv(bank: bank).utf8), to: path) }
+        catch { var e = error; e.what = "cannot write the gradebook"; throw e }
+    }
+}
+

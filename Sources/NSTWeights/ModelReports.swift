@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 /// A file size as `nst model` prints it: "61.3 MB", "812.4 kB".
 public func describeFileSize(_ n: Int) -> String {
@@ -66,5 +67,54 @@ extension DefaultModel.Installed {
           wheel sha256 \(wheelSHA256) (verified)
           onnx  sha256 \(onnxSHA256) (verified)
         """
+    }
+}
+
+extension ModelStore {
+    /// The installed default model when it reads as VGG16 (`nst model fetch --if-missing`):
+    /// nil when there is none; `unusable` receives why an installed file cannot be used.
+    public static func usableDefaultModel(unusable: (String) -> Void = { _ in }) -> URL? {
+        let destination = url(forName: defaultModelName)
+        guard FileManager.default.fileExists(atPath: destination.path) else { return nil }
+        do {
+            let summary = try ModelFileSummary(url: destination, checksum: false)
+            guard summary.check.architecture == .vgg16 else { throw WeightFileError(file: destination.path, "not VGG16") }
+            return destination
+        } catch {
+            unusable("\(error)")
+            return nil
+        }
+    }
+}
+
+extension ModelImport {
+    /// What `install` did: the lines `nst model import` prints, and a note for standard error.
+    public struct Installed: Sendable {
+        public var destination: URL
+        public var lines: [String]
+        public var note: String?
+    }
+
+    /// Reads `file` (any format `load` takes), checks it is a VGG, and installs it in the model
+    /// store as `name` (default: its architecture). An installed model of that name is
+    /// replaced only with `force`.
+    public static func install(_ file: String, name: String?, format: Format?, architecture: VGGLayout?,
+                               force: Bool) throws -> Installed {
+        let (result, kind) = try load(URL(fileURLWithPath: file), file: file, format: format, architecture: architecture)
+        let modelName = name ?? result.check.architecture.rawValue
+        let destination = ModelStore.url(forName: modelName)
+        if FileManager.default.fileExists(atPath: destination.path), !force {
+            throw CLIError("a model named \"\(modelName)\" is already installed", file: destination.path, why: "",
+                           fix: "choose another --name, or pass --force to replace it")
+        }
+        try result.file.write(to: destination)
+        let metadata = try ModelMetadata(result.file.metadata, file: destination.path)
+        let note = result.check.standardWidths ? nil
+            : "nst: note: \(file): the layer widths differ from the published \(result.check.architecture.rawValue) (64…512 channels); imported as is."
+        return Installed(destination: destination, lines: [
+            "installed \(destination.path)",
+            "  \(result.check.architecture.rawValue), \(result.check.parameterCount) parameters, from \(file) (\(kind.rawValue))",
+            "  preprocessing: \(metadata.summary)",
+        ], note: note)
     }
 }

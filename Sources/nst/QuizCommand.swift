@@ -122,16 +122,8 @@ struct QuizCommand: ParsableCommand {
             let single = answers.count == 1 && !BankLocator.isDirectory(answers[0])
             if single, let failure = batch.failures.first { throw failure }
             for d in batch.failures { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
-            if json {
-                if single, let only = batch.reports.first { print(only.json()) } else if !single { print(batch.json()) }
-            } else {
-                if !batch.reports.isEmpty { print(batch.reports.map { $0.text() }.joined(separator: "\n\n")) }
-                if !single { print("\n" + batch.summary()) }
-            }
-            if let csv {
-                do { try ProgressStore.writeAtomically(Data(batch.csv(bank: loadedBank).utf8), to: URL(fileURLWithPath: csv)) }
-                catch { throw CLIError.foundation(error, what: "cannot write the gradebook") }
-            }
+            if let text = batch.output(json: json, single: single) { print(text) }
+            if let csv { try batch.writeGradebook(bank: loadedBank, to: csv) }
             if !batch.failures.isEmpty {
                 throw CLIError("\(batch.failures.count) of the answers files could not be read", why: "", fix: "see the errors above")
             }
@@ -166,30 +158,6 @@ struct QuizCommand: ParsableCommand {
         if list { console.write(session.list()); return }
         _ = session.run()
         if session.saveFailed { throw ExitCode(1) }
-    }
-}
-
-/// The bank to use: `--bank FILE` when given, else the one built into the binary.
-enum BankLocator {
-    static func isDirectory(_ path: String) -> Bool {
-        var d: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &d) && d.boolValue
-    }
-
-    /// Parses the bank. An unreadable bank throws its one problem, or prints its problems
-    /// and throws a summary.
-    static func load(_ explicit: String?, maxBytes: Int) throws -> Bank {
-        let parser = BankParser(knownTargets: CheckerGrader.targets, maxBytes: maxBytes)
-        let parsed = explicit.map { parser.parse(contentsOf: URL(fileURLWithPath: $0), displayName: $0) }
-            ?? parser.parse(data: ShippedBank.data, file: ShippedBank.displayName)
-        // Warnings are for the bank's author (`nst bank lint` shows them), not for students.
-        let errors = parsed.diagnostics.filter { $0.severity == .error }
-        if parsed.bank == nil, errors.count == 1 { throw errors[0] }
-        for d in errors { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
-        guard let bank = parsed.bank else {
-            throw CLIError("the bank has \(errors.count) errors", file: explicit ?? ShippedBank.displayName, why: "", fix: "see them above (`nst bank lint` checks a bank)")
-        }
-        return bank
     }
 }
 
