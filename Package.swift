@@ -12,7 +12,8 @@
 //   NSTFormula (the formula language; knows nothing of BLAS)
 //   NSTCheck → NSTFormula, NSTLayers, NSTVGG (binds formulas to the engine's losses)
 //   NSTQuiz → NSTCheck, NSTFormula, NSTTensor, _CEdit (line editing)
-//   NSTBench → NSTVGG (the speed and memory measurements behind `nst bench`)
+//   NSTBench → NSTVGG, NSTStyle (the speed and memory measurements behind `nst bench`, the
+//     experiment objective's per-phase times among them)
 //   NSTVersion (the version `nst --version` prints; no dependencies)
 //   nst (thin CLI) → everything
 //
@@ -78,7 +79,7 @@ let package = Package(
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
         .target(name: "NSTQuiz", dependencies: ["NSTCheck", "NSTFormula", "NSTTensor", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
-        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG"]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTStyle"]),
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",

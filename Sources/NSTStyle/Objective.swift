@@ -71,6 +71,9 @@ public final class StyleObjective<Net: FeatureNetwork> {
     public var styleWeight: Double
     public var tvWeight: Double
     public var normalizeGradients: Bool
+    /// When set, each evaluation adds its phases' wall times to it (`EvaluationPhase`); nil
+    /// (the default) measures nothing.
+    public var phaseTimer: PhaseTimer? = nil
 
     public init(network: Net, contentTargets: [String: Tensor<S>], styleTargets: [String: Tensor<S>],
                 styleLayerWeights: [String: Double], contentWeight: Double, styleWeight: Double,
@@ -142,7 +145,8 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
     /// L(x) and dL/dx. `evaluation` only labels a non-finite error.
     public func evaluate(_ x: Tensor<S>, evaluation: Int, wantGradient: Bool = true) throws -> (terms: LossTerms, dx: Tensor<S>) {
-        let acts = network.forward(x, keep: keptLayers)
+        let timer = phaseTimer
+        let acts = timer.measure(.vggForward) { network.forward(x, keep: keptLayers) }
         var terms = LossTerms(content: [:], style: [:], tv: 0, total: 0)
         var dKept: [String: Tensor<S>] = [:]
 
@@ -166,6 +170,7 @@ public final class StyleObjective<Net: FeatureNetwork> {
             }
         }
 
+        let lossesStart = PhaseTimer.now()
         for (l, P) in contentTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
             let L = Double(ContentLoss.forward(F, P))
@@ -173,18 +178,22 @@ public final class StyleObjective<Net: FeatureNetwork> {
             terms.content[l] = L
             if wantGradient { accumulate(l, ContentLoss.backward(F, P, dL: upstream(contentWeight)), weight: contentWeight) }
         }
+        var gramSeconds = 0.0   // the Gram products inside the loop, moved from `losses` to `gram`
         for (l, A) in styleTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
             let w = styleLayerWeights[l]!
+            let gramStart = PhaseTimer.now()
+            let G = Gram.forward(F)
+            gramSeconds += Double(PhaseTimer.now() &- gramStart) / 1e9
+            let E = Double(StyleLoss.value(gram: G, A, F))
+            try guardFinite(E, "style loss at \(l)")
+            terms.style[l] = E
             if wantGradient {
-                let (E, dF) = StyleLoss.valueAndGradient(F, A, dE: upstream(styleWeight * w))
-                try guardFinite(Double(E), "style loss at \(l)")
-                terms.style[l] = Double(E)
+                let dG = StyleLoss.gramGradient(gram: G, F, A, dE: upstream(styleWeight * w))
+                let backwardStart = PhaseTimer.now()
+                let dF = Gram.backward(F, dG: dG)
+                gramSeconds += Double(PhaseTimer.now() &- backwardStart) / 1e9
                 accumulate(l, dF, weight: styleWeight * w)
-            } else {
-                let E = Double(StyleLoss.forward(F, A))
-                try guardFinite(E, "style loss at \(l)")
-                terms.style[l] = E
             }
         }
         if tvWeight != 0 {
@@ -196,13 +205,17 @@ public final class StyleObjective<Net: FeatureNetwork> {
             + styleWeight * styleTargets.keys.reduce(0) { $0 + styleLayerWeights[$1]! * terms.style[$1]! }
             + tvWeight * terms.tv
         try guardFinite(terms.total, "total loss")
+        if let timer {
+            timer.add(.gram, seconds: gramSeconds)
+            timer.add(.losses, seconds: Double(PhaseTimer.now() &- lossesStart) / 1e9 - gramSeconds)
+        }
         guard wantGradient else { return (terms, x) }
 
-        var dx = network.backward(dKept)
+        var dx = timer.measure(.vggBackward) { network.backward(dKept) }
         if tvWeight != 0 {
-            dx.add(TotalVariation.backward(x, dL: S(tvWeight)))
+            timer.measure(.losses) { dx.add(TotalVariation.backward(x, dL: S(tvWeight))) }
         }
-        let sum = dx.sum()
+        let sum = timer.measure(.bookkeeping) { dx.sum() }
         if !sum.isFinite {
             throw NonFiniteLossError(term: "gradient (the losses were finite: \(terms.total))", evaluation: evaluation, value: sum)
         }

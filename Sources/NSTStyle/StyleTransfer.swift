@@ -233,16 +233,26 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         var bestX = initialTensor()
         var best: LossTerms? = nil
         let objective = self.objective
+        let timer = objective.phaseTimer
+        // The optimiser's share of an evaluation: from the end of the previous one (or the start).
+        var previousEnd = PhaseTimer.now()
 
         let f: Objective<Float> = { flat in
+            timer?.add(.optimizer, since: previousEnd)
             if shouldStop() { throw StopRequested() }
-            let x = Tensor<Float>(shape: shape, storage: flat)
+            let x = timer.measure(.bookkeeping) { Tensor<Float>(shape: shape, storage: flat) }
             let (terms, dx) = try objective.evaluate(x, evaluation: curve.count + 1)
+            let bookkeepingStart = PhaseTimer.now()
             curve.append(terms)
             accepted.append(false)
             if best == nil || terms.total < best!.total { best = terms; bestX = x }
             progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, elapsedSeconds: elapsed()))
             if saveEvery > 0 && curve.count % saveEvery == 0 { intermediate(curve.count, self.image(from: bestX)) }
+            if let timer {
+                timer.add(.bookkeeping, since: bookkeepingStart)
+                timer.finishEvaluation()
+            }
+            previousEnd = PhaseTimer.now()
             return (terms.total, dx.storage)
         }
 

@@ -45,10 +45,10 @@ struct StyleDepthCommand: ParsableCommand {
     )
 
     @Option(help: "Content image.")
-    var content: String = "Examples/images/sea-turtle.jpg"
+    var content: String = StyleDepthExperiment.defaultContentPath
 
     @Option(help: "Style image.")
-    var style: String = "Examples/images/great-wave.jpg"
+    var style: String = StyleDepthExperiment.defaultStylePath
 
     @Option(name: .customLong("output-dir"), help: ArgumentHelp("Folder for the images, figure, metrics and report (default: out/style-depth; out/style-grid with --grid).", valueName: "dir"))
     var outputDir: String?
