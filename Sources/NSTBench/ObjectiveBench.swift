@@ -67,23 +67,29 @@ public enum ObjectiveBench {
     public static func run(loadModel: () throws -> StyleModel, content: RGBImage, style: RGBImage, size: Int,
                            warmup: Int, repetitions: Int) throws -> ObjectivePhaseReport {
         PeakMemory.reset()
-        var t0 = Date()
-        let model = try loadModel()
-        let loadSeconds = Date().timeIntervalSince(t0)
-        var memory = [ObjectivePhaseReport.MemoryCheckpoint.now("model load")]
         var options = StyleTransferOptions()
         options.styleWeight = StyleDepthExperiment.defaultStyleWeight
         options.size = size
         options.iterations = warmup + repetitions
-        let layers = try StyleDepthExperiment.layers(of: model, contentLayer: "conv5_2", activation: .relu)
-
-        t0 = Date()
-        let prepared = model.prepare(options: options, content: content, styles: [style])
-        let prepareSeconds = Date().timeIntervalSince(t0)
+        var memory: [ObjectivePhaseReport.MemoryCheckpoint] = []
+        var loadSeconds = 0.0, prepareSeconds = 0.0
+        // As `nst experiment` does: the loaded model lives only until the network is prepared,
+        // which keeps the weights it needs, up to the deepest layer the experiment uses.
+        let (prepared, layers) = try { () throws -> (PreparedStyleTransfer, StyleDepthExperiment.Layers) in
+            var t0 = Date()
+            let model = try loadModel()
+            loadSeconds = Date().timeIntervalSince(t0)
+            memory.append(.now("model load"))
+            let layers = try StyleDepthExperiment.layers(of: model, contentLayer: "conv5_2", activation: .relu)
+            t0 = Date()
+            let prepared = model.truncated(through: layers.all).prepare(options: options, content: content, styles: [style])
+            prepareSeconds = Date().timeIntervalSince(t0)
+            return (prepared, layers)
+        }()
         memory.append(.now("preparation"))
         let experiment = StyleDepthExperiment(prepared: prepared, options: options, layers: layers)
         let runOptions = experiment.options(for: .five)
-        t0 = Date()
+        let t0 = Date()
         let run = prepared.run(runOptions)
         let targetsSeconds = Date().timeIntervalSince(t0)
         memory.append(.now("targets"))

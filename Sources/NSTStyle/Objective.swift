@@ -99,10 +99,18 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
     /// Content targets P_l: the content image's activations, [N, M] each.
     public static func contentTargets(network: Net, content: Tensor<S>, layers: [String]) -> [String: Tensor<S>] {
-        let acts = network.forward(content, keep: Set(layers))
-        var out: [String: Tensor<S>] = [:]
-        for l in layers { out[l] = featureMatrix(acts[l]!) }
-        return out
+        contentTargetsAndPositions(network: network, content: content, contentLayers: layers, positionLayers: []).targets
+    }
+
+    /// Content targets P_l at `contentLayers` and the number of positions M_l of each of
+    /// `positionLayers`, from one forward pass of the content image (what a run needs of it).
+    public static func contentTargetsAndPositions(network: Net, content: Tensor<S>, contentLayers: [String],
+                                                  positionLayers: [String]) -> (targets: [String: Tensor<S>], positions: [String: Int]) {
+        let acts = network.forward(content, keep: Set(contentLayers).union(positionLayers))
+        var targets: [String: Tensor<S>] = [:], positions: [String: Int] = [:]
+        for l in contentLayers { targets[l] = featureMatrix(acts[l]!) }
+        for l in positionLayers { positions[l] = acts[l]!.count / acts[l]!.shape[0] }
+        return (targets, positions)
     }
 
     /// Style targets A_l = Σ_k b_k (M / M_k) F_k F_kᵀ, blended over the style images with
@@ -132,10 +140,7 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
     /// Number of positions M_l of each kept layer for an input x (one forward pass).
     public static func positions(network: Net, input: Tensor<S>, layers: [String]) -> [String: Int] {
-        let acts = network.forward(input, keep: Set(layers))
-        var out: [String: Int] = [:]
-        for l in layers { out[l] = acts[l]!.count / acts[l]!.shape[0] }
-        return out
+        contentTargetsAndPositions(network: network, content: input, contentLayers: [], positionLayers: layers).positions
     }
 
     /// Loss terms at x without the gradient (same forward code).

@@ -175,10 +175,11 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         self.decode = decode
         contentTensor = encode(content)
         let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
-        let positions = StyleObjective<Net>.positions(network: network, input: contentTensor, layers: options.styleLayers)
+        let (contentTargets, positions) = StyleObjective<Net>.contentTargetsAndPositions(
+            network: network, content: contentTensor, contentLayers: options.contentLayers, positionLayers: options.styleLayers)
         objective = StyleObjective(
             network: network,
-            contentTargets: StyleObjective.contentTargets(network: network, content: contentTensor, layers: options.contentLayers),
+            contentTargets: contentTargets,
             styleTargets: StyleObjective.styleTargets(network: network, styles: styles.map(encode), blendWeights: blend,
                                                       layers: options.styleLayers, positions: positions),
             styleLayerWeights: options.layerWeights(),

@@ -21,6 +21,19 @@ public struct StyleModel: Sendable {
 
     public var architecture: VGGArchitecture { weights.architecture }
 
+    /// The model with the convolutions up to the deepest of `layers` only (canonical or Keras
+    /// names the architecture resolves; others are ignored): a network that never goes deeper
+    /// computes the same without the rest, and the normalisation pass, which runs through every
+    /// ReLU the weights have, then stops there too. Each layer's normalisation depends on the
+    /// layers before it only, so the kept ones are normalised exactly as in the whole network.
+    public func truncated(through layers: [String]) -> StyleModel {
+        let needed = layers.compactMap { try? architecture.layer(named: $0).convIndex + 1 }.max() ?? weights.convs.count
+        guard needed < weights.convs.count else { return self }
+        var out = self
+        out.weights = VGGWeights(architecture: architecture, convs: Array(weights.convs.prefix(needed)))
+        return out
+    }
+
     /// Canonical names (`conv4_2`, `relu4_2`; Keras `block4_conv2` → `relu4_2`) or the
     /// architecture's error listing the valid names.
     public func resolve(_ names: [String]) throws -> [String] {
@@ -83,14 +96,20 @@ public struct StyleModel: Sendable {
     }
 
     /// The same with images already at their run sizes (`StyleImages.prepare`).
+    /// The prepared model's weights are the network's (normalised when the options say so), so
+    /// that a caller who lets go of this model keeps one set of weights in memory, not two.
     public func prepare(options: StyleTransferOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
         let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
-        return PreparedStyleTransfer(model: self, network: net, networkOptions: options.network, content: c, styles: s)
+        var model = self
+        model.weights = VGGWeights(architecture: architecture, convs: net.convs.map { ConvParameters(weight: $0.weight, bias: $0.bias) })
+        return PreparedStyleTransfer(model: model, network: net, networkOptions: options.network, content: c, styles: s)
     }
 }
 
 /// A model's network with the run's images at their run sizes.
 public struct PreparedStyleTransfer {
+    /// The model, with the network's own weights (see `StyleModel.prepare`): its preprocessing
+    /// and provenance are the original model's.
     public let model: StyleModel
     public let network: VGG<Float>
     /// The options the network and the images were prepared with.

@@ -84,7 +84,6 @@ struct StyleDepthCommand: ParsableCommand {
         let folder = OutputFolder(url: URL(fileURLWithPath: outputDir ?? (grid ? "out/style-grid" : "out/style-depth"), isDirectory: true),
                                   ownedNames: grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
         try folder.check(inputs: [content, style].map { URL(fileURLWithPath: $0) })
-        let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
         let started = Date()
 
         var options = StyleTransferOptions()
@@ -93,9 +92,14 @@ struct StyleDepthCommand: ParsableCommand {
         options.size = runSize
         options.iterations = runIterations
         StopSignal.install()
-        let layers = try StyleDepthExperiment.layers(of: model, contentLayer: contentLayer, activation: activation)
-        try StyleEngineCLI.checkMemory(content: contentImage, size: runSize, randomWeights: tuning.randomWeights, file: content)
-        let prepared = try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: [styleImage], layers: layers.all)
+        // The loaded model lives in this closure only: the prepared network keeps the one set of
+        // weights the runs use.
+        let (prepared, layers) = try { () throws -> (PreparedStyleTransfer, StyleDepthExperiment.Layers) in
+            let model = try StyleEngineCLI.load(model: tuning.model, randomWeights: tuning.randomWeights, seed: tuning.seed)
+            let layers = try StyleDepthExperiment.layers(of: model, contentLayer: contentLayer, activation: activation)
+            try StyleEngineCLI.checkMemory(content: contentImage, size: runSize, randomWeights: tuning.randomWeights, file: content)
+            return (try StyleEngineCLI.prepare(model, options: options, content: contentImage, styles: [styleImage], layers: layers.all), layers)
+        }()
         if grid {
             return try runGrid(StyleGrid(prepared: prepared, options: options, layers: layers,
                                          styleWeights: [options.styleWeight / 10, options.styleWeight, options.styleWeight * 10]),
@@ -108,7 +112,7 @@ struct StyleDepthCommand: ParsableCommand {
         }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
         let provenance = StyleDepthExperiment.Provenance(
             command: ["nst"] + CommandLine.arguments.dropFirst(), contentPath: content, stylePath: style,
-            model: StyleEngineCLI.sidecarModel(model), started: started)
+            model: StyleEngineCLI.sidecarModel(prepared.model), started: started)
         try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
 
         try StandardStreams.writeOut(outcome.metrics.table + outcome.metrics.reading + "\n"

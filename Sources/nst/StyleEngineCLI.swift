@@ -25,10 +25,12 @@ enum StyleEngineCLI {
 
     /// Every image of the run must reach the deepest layer (each pooling halves it): a clear
     /// error naming the file instead of the engine's precondition.
-    /// With --normalize-vgg the statistics pass runs through every ReLU the weights have.
+    /// With --normalize-vgg the statistics pass runs through every ReLU the weights have: the
+    /// model is cut after the deepest of `layers` first (`StyleModel.truncated`).
     /// `contentFile`/`styleFiles` name the images in errors.
     static func prepare(_ model: StyleModel, options: StyleTransferOptions, content: RGBImage, styles: [RGBImage],
                         layers: [String], contentFile: String? = nil, styleFiles: [String] = []) throws -> PreparedStyleTransfer {
+        let model = model.truncated(through: layers)
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
         var all = layers
         if options.normalizeVGG, let last = model.architecture.layers.last(where: { $0.kind == .relu && $0.convIndex < model.weights.convs.count }) {
