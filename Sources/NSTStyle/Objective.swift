@@ -13,6 +13,13 @@ public protocol FeatureNetwork: AnyObject {
     func backward(_ dKept: [String: Tensor<Scalar>]) -> Tensor<Scalar>
 }
 
+/// A style image's G = F Fᵀ at one layer and its number of positions M there.
+public struct StyleGram<S: TensorScalar>: Sendable, Equatable {
+    public var gram: Tensor<S>
+    public var positions: Int
+    public init(gram: Tensor<S>, positions: Int) { self.gram = gram; self.positions = positions }
+}
+
 /// One evaluation's loss terms, unweighted, plus the weighted total.
 public struct LossTerms: Codable, Sendable, Equatable {
     /// ½Σ(F−P)² per content layer.
@@ -121,15 +128,33 @@ public final class StyleObjective<Net: FeatureNetwork> {
     /// is 1 and A is exactly the quiz's F_s F_sᵀ.
     public static func styleTargets(network: Net, styles: [Tensor<S>], blendWeights: [Double],
                                     layers: [String], positions: [String: Int]) -> [String: Tensor<S>] {
-        precondition(styles.count == blendWeights.count && !styles.isEmpty)
+        blendedStyleTargets(grams: styles.map { styleGrams(network: network, style: $0, layers: layers) },
+                            blendWeights: blendWeights, layers: layers, positions: positions)
+    }
+
+    /// F_k F_kᵀ of one style image at each of `layers`, with its number of positions M_k there
+    /// (one forward pass).
+    public static func styleGrams(network: Net, style: Tensor<S>, layers: [String]) -> [String: StyleGram<S>] {
+        let acts = network.forward(style, keep: Set(layers))
+        var out: [String: StyleGram<S>] = [:]
+        for l in layers {
+            let F = featureMatrix(acts[l]!)
+            out[l] = StyleGram(gram: Gram.forward(F), positions: F.shape[1])
+        }
+        return out
+    }
+
+    /// The targets of `styleTargets` from each style image's `styleGrams` (which must cover
+    /// `layers`): A_l = Σ_k b_k (M / M_k) G_k.
+    public static func blendedStyleTargets(grams: [[String: StyleGram<S>]], blendWeights: [Double],
+                                           layers: [String], positions: [String: Int]) -> [String: Tensor<S>] {
+        precondition(grams.count == blendWeights.count && !grams.isEmpty)
         let total = blendWeights.reduce(0, +)
         var out: [String: Tensor<S>] = [:]
-        for (k, style) in styles.enumerated() {
-            let acts = network.forward(style, keep: Set(layers))
+        for (k, style) in grams.enumerated() {
             for l in layers {
-                let F = featureMatrix(acts[l]!)
-                var G = Gram.forward(F)
-                let scale = S(blendWeights[k] / total * Double(positions[l]!) / Double(F.shape[1]))
+                var G = style[l]!.gram
+                let scale = S(blendWeights[k] / total * Double(positions[l]!) / Double(style[l]!.positions))
                 G.scale(by: scale)
                 if let acc = out[l] { G.add(acc) }
                 out[l] = G

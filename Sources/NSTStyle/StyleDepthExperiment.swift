@@ -116,6 +116,8 @@ public struct StyleDepthExperiment {
     public func run(observe: (Depth, StyleTransferOptions) -> RunObserver,
                     shouldStop: @escaping () -> Bool = { false }) throws -> Outcome? {
         let started = Date()
+        // One forward pass per image for both runs and the scoring.
+        prepared.prepareFeatures(contentLayers: [contentLayer], styleLayers: styleLayers)
         var runs: [RunOutcome] = []
         for depth in Depth.allCases {
             let o = options(for: depth)

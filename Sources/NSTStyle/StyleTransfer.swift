@@ -151,6 +151,33 @@ public enum StyleImages {
     }
 }
 
+/// What runs need of their images from the network, computed with one forward pass per image:
+/// the content's feature matrices at the content layers (the content targets) and its number of
+/// positions at the style layers, and each style image's `StyleGram` at the style layers. Runs
+/// at any subset of these layers build their targets from it without another pass
+/// (`PreparedStyleTransfer` keeps one for all its runs and scorers).
+public struct ImageFeatures<S: TensorScalar>: Sendable {
+    public var contentLayers: Set<String>
+    public var styleLayers: Set<String>
+    public var content: [String: Tensor<S>]
+    public var positions: [String: Int]
+    /// One entry per style image.
+    public var styles: [[String: StyleGram<S>]]
+
+    public static func compute<Net: FeatureNetwork>(network: Net, content: Tensor<S>, styles: [Tensor<S>],
+                                                    contentLayers: [String], styleLayers: [String]) -> ImageFeatures where Net.Scalar == S {
+        let (targets, positions) = StyleObjective<Net>.contentTargetsAndPositions(
+            network: network, content: content, contentLayers: contentLayers, positionLayers: styleLayers)
+        return ImageFeatures(contentLayers: Set(contentLayers), styleLayers: Set(styleLayers), content: targets, positions: positions,
+                             styles: styles.map { StyleObjective<Net>.styleGrams(network: network, style: $0, layers: styleLayers) })
+    }
+
+    /// Whether runs at these layers can take their targets from here.
+    public func covers(contentLayers: [String], styleLayers: [String]) -> Bool {
+        self.contentLayers.isSuperset(of: contentLayers) && self.styleLayers.isSuperset(of: styleLayers)
+    }
+}
+
 /// One style-transfer run on an already built network.
 ///
 /// `encode` maps an image to the network input [3,H,W] (the model's preprocessing) and
@@ -166,8 +193,11 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
     let contentTensor: Tensor<Float>
 
     /// `content` and `styles` are used at the size given (see `StyleImages.prepare`).
+    /// `features`, when given, must come from these images and this network; when they cover the
+    /// run's layers the targets are built from them, with no forward pass.
     public init(options: StyleTransferOptions, network: Net, content: RGBImage, styles: [RGBImage],
-                encode: @escaping (RGBImage) -> Tensor<Float>, decode: @escaping (Tensor<Float>) -> [Float]) {
+                encode: @escaping (RGBImage) -> Tensor<Float>, decode: @escaping (Tensor<Float>) -> [Float],
+                features: ImageFeatures<Float>? = nil) {
         self.options = options
         self.content = content
         self.styles = styles
@@ -175,13 +205,14 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         self.decode = decode
         contentTensor = encode(content)
         let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
-        let (contentTargets, positions) = StyleObjective<Net>.contentTargetsAndPositions(
-            network: network, content: contentTensor, contentLayers: options.contentLayers, positionLayers: options.styleLayers)
+        let f = features.flatMap { $0.covers(contentLayers: options.contentLayers, styleLayers: options.styleLayers) ? $0 : nil }
+            ?? ImageFeatures.compute(network: network, content: contentTensor, styles: styles.map(encode),
+                                     contentLayers: options.contentLayers, styleLayers: options.styleLayers)
         objective = StyleObjective(
             network: network,
-            contentTargets: contentTargets,
-            styleTargets: StyleObjective.styleTargets(network: network, styles: styles.map(encode), blendWeights: blend,
-                                                      layers: options.styleLayers, positions: positions),
+            contentTargets: f.content.filter { options.contentLayers.contains($0.key) },
+            styleTargets: StyleObjective<Net>.blendedStyleTargets(grams: f.styles, blendWeights: blend,
+                                                             layers: options.styleLayers, positions: f.positions),
             styleLayerWeights: options.layerWeights(),
             contentWeight: options.contentWeight, styleWeight: options.styleWeight, tvWeight: options.tvWeight,
             normalizeGradients: options.normalizeGradients)

@@ -116,6 +116,26 @@ public struct PreparedStyleTransfer {
     public let networkOptions: StyleNetworkOptions
     public let content: RGBImage
     public let styles: [RGBImage]
+    /// The images' features computed so far (shared by copies of this value): every run and
+    /// scorer takes its targets from here, so each image goes through the network once.
+    let features = FeatureStore()
+
+    final class FeatureStore {
+        var value: ImageFeatures<Float>? = nil
+    }
+
+    /// Computes the features runs at these layers need (see `ImageFeatures`), unless those
+    /// computed so far cover them; a new computation covers the earlier layers too. Call it
+    /// with every layer the runs will use (as `StyleDepthExperiment` does) for one forward pass
+    /// per image in all.
+    public func prepareFeatures(contentLayers: [String], styleLayers: [String]) {
+        if let f = features.value, f.covers(contentLayers: contentLayers, styleLayers: styleLayers) { return }
+        let earlier = features.value
+        let m = model
+        features.value = ImageFeatures.compute(network: network, content: m.encode(content), styles: styles.map { m.encode($0) },
+                                               contentLayers: Array(Set(contentLayers).union(earlier?.contentLayers ?? [])).sorted(),
+                                               styleLayers: Array(Set(styleLayers).union(earlier?.styleLayers ?? [])).sorted())
+    }
 
     /// A run with these options (layers must be canonical, see `StyleModel.resolve`). Their
     /// network part was consumed by `StyleModel.prepare`: it must equal `networkOptions`
@@ -124,9 +144,10 @@ public struct PreparedStyleTransfer {
     public func run(_ options: StyleTransferOptions) -> StyleTransferRun<VGG<Float>> {
         let differences = options.network.differences(from: networkOptions)
         precondition(differences.isEmpty, "PreparedStyleTransfer.run: network options differ from the prepared network's (\(differences.joined(separator: "; "))): prepare a new network with StyleModel.prepare for them")
+        prepareFeatures(contentLayers: options.contentLayers, styleLayers: options.styleLayers)
         let m = model
         return StyleTransferRun(options: options, network: network, content: content, styles: styles,
-                                encode: { m.encode($0) }, decode: { m.decode($0) })
+                                encode: { m.encode($0) }, decode: { m.decode($0) }, features: features.value)
     }
 
     /// Loss terms of `image` (at the content's size) against this content and these styles,

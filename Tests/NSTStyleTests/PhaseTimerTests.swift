@@ -77,3 +77,48 @@ import NSTVGG
         #expect(p.model.weights.convs.map(\.weight) != Self.model.weights.convs.map(\.weight))   // normalised
     }
 }
+
+@Suite struct ImageFeaturesTests {
+    static func prepared() -> PreparedStyleTransfer {
+        var o = TinyRun.options
+        o.size = 40
+        return TruncatedModelTests.model.prepare(options: o, content: Tiny.rgb(seed: 1, width: 40, height: 30),
+                                                 styles: [Tiny.rgb(seed: 2, width: 40, height: 30), Tiny.rgb(seed: 4, width: 36, height: 30)])
+    }
+
+    /// Runs whose targets come from features computed once for every layer get exactly the
+    /// targets a run computes from its own forward passes at its own layers.
+    @Test func runsOnSharedFeaturesHaveTheTargetsOfRunsOnTheirOwn() {
+        let p = Self.prepared()
+        p.prepareFeatures(contentLayers: ["relu2_2"], styleLayers: ["relu1_1", "relu2_1", "relu3_1"])
+        var o = TinyRun.options
+        o.size = 40
+        o.styleBlendWeights = [3, 1]
+        for layers in [["relu1_1"], ["relu3_1", "relu1_1"], ["relu1_1", "relu2_1", "relu3_1"]] {
+            o.styleLayers = layers
+            let shared = p.run(o).objective
+            let own = StyleTransferRun(options: o, network: p.network, content: p.content, styles: p.styles,
+                                       encode: { p.model.encode($0) }, decode: { p.model.decode($0) }).objective
+            #expect(shared.styleTargets == own.styleTargets, "\(layers)")
+            #expect(shared.contentTargets == own.contentTargets, "\(layers)")
+        }
+    }
+
+    /// A run at layers the features do not cover computes them again for the old and the new
+    /// layers together; one they cover computes nothing.
+    @Test func featuresGrowToCoverEveryRunsLayers() {
+        let p = Self.prepared()
+        var o = TinyRun.options
+        o.size = 40
+        o.styleLayers = ["relu1_1"]
+        _ = p.run(o)
+        #expect(p.features.value?.styleLayers == ["relu1_1"])
+        o.styleLayers = ["relu2_1"]
+        _ = p.run(o)
+        let after = p.features.value
+        #expect(after?.styleLayers == ["relu1_1", "relu2_1"] && after?.contentLayers == ["relu2_2"])
+        o.styleLayers = ["relu1_1", "relu2_1"]
+        _ = p.run(o)
+        #expect(p.features.value?.styles.map { $0.mapValues(\.gram) } == after?.styles.map { $0.mapValues(\.gram) })
+    }
+}
