@@ -17,7 +17,8 @@
 //                   NSTCheckGrader → NSTQuiz, NSTCheck (NSTCheck as that grader; the CLI wires it)
 //   files, images   NSTImage (PNG / JPEG / resize) → NSTFileIO (files written whole or not at
 //                   all, checked standard streams, CLIError; alone); NSTTerminal → NSTImage
-//   measurements    NSTBench → NSTVGG, NSTWeights (the speed and memory figures of `nst bench`)
+//   measurements    NSTBench → NSTStyle, NSTWeights (the speed and memory figures of `nst bench`,
+//                   the experiment objective's per-phase times among them)
 //   the CLI         nst → every module (thin: parse, call one library function, print);
 //                   NSTVersion (the version it prints; no dependencies)
 //
@@ -86,7 +87,7 @@ let package = Package(
         .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
         .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula", "NSTFileIO"]),
-        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom"]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom", "NSTImage", "NSTStyle"]),
         .target(name: "NSTVersion"),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",

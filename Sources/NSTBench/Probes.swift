@@ -82,14 +82,22 @@ public enum PeakMemory {
     }
 
     public static func peakMiB() -> Double {
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
-            return kib / 1024
-        }
+        if let kib = statusKiB("VmHWM:") { return kib / 1024 }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// The resident memory now (Linux: VmRSS; elsewhere the peak).
+    public static func residentMiB() -> Double {
+        statusKiB("VmRSS:").map { $0 / 1024 } ?? peakMiB()
+    }
+
+    /// A "Name:   123 kB" line of /proc/self/status, in KiB.
+    static func statusKiB(_ name: String) -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }) else { return nil }
+        return Double(line.split(separator: " ").dropFirst().first ?? "")
     }
 }
 

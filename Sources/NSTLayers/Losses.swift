@@ -73,8 +73,9 @@ public enum StyleLoss {
     }
 
     /// E from a Gram matrix already computed: Σ(G − A)² / (4N²M²).
+    @_specialize(where S == Float)
     @inlinable
-    static func value<S: TensorScalar>(gram G: Tensor<S>, _ A: Tensor<S>, _ F: Tensor<S>) -> S {
+    public static func value<S: TensorScalar>(gram G: Tensor<S>, _ A: Tensor<S>, _ F: Tensor<S>) -> S {
         precondition(G.shape == A.shape, "style loss: G \(G.shape) vs A \(A.shape)")
         var sum: S = 0
         for i in 0..<G.count { let d = G.storage[i] - A.storage[i]; sum += d * d }
@@ -87,7 +88,7 @@ public enum StyleLoss {
     @inlinable
     public static func valueAndGradient<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>, dE: S = 1) -> (value: S, dF: Tensor<S>) {
         let G = Gram.forward(F)
-        return (value(gram: G, A, F), gradient(gram: G, F, A, dE: dE))
+        return (value(gram: G, A, F), Gram.backward(F, dG: gramGradient(gram: G, F, A, dE: dE)))
     }
 
     /// ∂E/∂F = (G − A) F / (N² M²) for symmetric A (the N×M gradient; the seed's
@@ -96,16 +97,17 @@ public enum StyleLoss {
     @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>, dE: S = 1) -> Tensor<S> {
-        gradient(gram: Gram.forward(F), F, A, dE: dE)
+        Gram.backward(F, dG: gramGradient(gram: Gram.forward(F), F, A, dE: dE))
     }
 
-    /// dF from G = F Fᵀ: dG = 2(G − A)/(4N²M²) · dE, dF = (dG + dGᵀ) F.
+    /// dG = ∂E/∂G · dE = 2(G − A)/(4N²M²) · dE, from G = F Fᵀ; `Gram.backward(F, dG:)` takes it to dF.
+    @_specialize(where S == Float)
     @inlinable
-    static func gradient<S: TensorScalar>(gram G: Tensor<S>, _ F: Tensor<S>, _ A: Tensor<S>, dE: S) -> Tensor<S> {
+    public static func gramGradient<S: TensorScalar>(gram G: Tensor<S>, _ F: Tensor<S>, _ A: Tensor<S>, dE: S) -> Tensor<S> {
         var dG = G
         let scale = dE * 2 / normalizer(F)
         for i in 0..<dG.count { dG.storage[i] = scale * (dG.storage[i] - A.storage[i]) }
-        return Gram.backward(F, dG: dG)
+        return dG
     }
 
     /// 4 N² M²

@@ -76,25 +76,39 @@ public struct WinogradTransform: Sendable, Equatable {
     }
 
     /// U [α², O, C]: U[i·α+j][o][c] = Σ_{k,l} G[i,k] · w[o,c,k,l] · G[j,l] (computed in Double).
+    /// The output channels are split over `Parallel`'s workers (each value is computed alone,
+    /// so the split does not change it).
     @inlinable
     public func transformedWeights<Scalar: TensorScalar>(_ w: Tensor<Scalar>) -> Tensor<Scalar> {
         let o = w.shape[0], c = w.shape[1], a = alpha
-        var u = Tensor<Scalar>(shape: [a * a, o, c])
-        var tmp = [Double](repeating: 0, count: a * 3)
-        for oi in 0..<o {
-            for ci in 0..<c {
-                let base = (oi * c + ci) * 9
-                // tmp[i][l] = Σ_k G[i,k] w[k,l]
-                for i in 0..<a { for l in 0..<3 {
-                    var s = 0.0
-                    for k in 0..<3 { s += g[i * 3 + k] * Double(w.storage[base + k * 3 + l]) }
-                    tmp[i * 3 + l] = s
-                } }
-                for i in 0..<a { for j in 0..<a {
-                    var s = 0.0
-                    for l in 0..<3 { s += tmp[i * 3 + l] * g[j * 3 + l] }
-                    u.storage[((i * a + j) * o + oi) * c + ci] = Scalar(s)
-                } }
+        var u = Tensor<Scalar>(uninitializedShape: [a * a, o, c])   // every value written below
+        w.storage.withUnsafeBufferPointer { wb in
+            u.storage.withUnsafeMutableBufferPointer { ub in
+                g.withUnsafeBufferPointer { gb in
+                    guard let wp = wb.baseAddress, let up = ub.baseAddress, let g = gb.baseAddress else { return }
+                    Parallel.forRanges(o, costPerItem: c * a * a) { range in
+                        var tmp = [Double](repeating: 0, count: a * 3)
+                        tmp.withUnsafeMutableBufferPointer { tb in
+                            let tmp = tb.baseAddress!
+                            for oi in range {
+                                for ci in 0..<c {
+                                    let base = (oi * c + ci) * 9
+                                    // tmp[i][l] = Σ_k G[i,k] w[k,l]
+                                    for i in 0..<a { for l in 0..<3 {
+                                        var s = 0.0
+                                        for k in 0..<3 { s += g[i * 3 + k] * Double(wp[base + k * 3 + l]) }
+                                        tmp[i * 3 + l] = s
+                                    } }
+                                    for i in 0..<a { for j in 0..<a {
+                                        var s = 0.0
+                                        for l in 0..<3 { s += tmp[i * 3 + l] * g[j * 3 + l] }
+                                        up[((i * a + j) * o + oi) * c + ci] = Scalar(s)
+                                    } }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return u

@@ -13,6 +13,13 @@ public protocol FeatureNetwork: AnyObject {
     func backward(_ dKept: [String: Tensor<Scalar>]) -> Tensor<Scalar>
 }
 
+/// A style image's G = F Fᵀ at one layer and its number of positions M there.
+public struct StyleGram<S: TensorScalar>: Sendable, Equatable {
+    public var gram: Tensor<S>
+    public var positions: Int
+    public init(gram: Tensor<S>, positions: Int) { self.gram = gram; self.positions = positions }
+}
+
 /// One evaluation's loss terms, unweighted, plus the weighted total.
 public struct LossTerms: Codable, Sendable, Equatable {
     /// ½Σ(F−P)² per content layer.
@@ -71,6 +78,9 @@ public final class StyleObjective<Net: FeatureNetwork> {
     public var styleWeight: Double
     public var tvWeight: Double
     public var normalizeGradients: Bool
+    /// When set, each evaluation adds its phases' wall times to it (`EvaluationPhase`); nil
+    /// (the default) measures nothing.
+    public var phaseTimer: PhaseTimer? = nil
 
     public init(network: Net, contentTargets: [String: Tensor<S>], styleTargets: [String: Tensor<S>],
                 styleLayerWeights: [String: Double], contentWeight: Double, styleWeight: Double,
@@ -96,10 +106,18 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
     /// Content targets P_l: the content image's activations, [N, M] each.
     public static func contentTargets(network: Net, content: Tensor<S>, layers: [String]) -> [String: Tensor<S>] {
-        let acts = network.forward(content, keep: Set(layers))
-        var out: [String: Tensor<S>] = [:]
-        for l in layers { out[l] = featureMatrix(acts[l]!) }
-        return out
+        contentTargetsAndPositions(network: network, content: content, contentLayers: layers, positionLayers: []).targets
+    }
+
+    /// Content targets P_l at `contentLayers` and the number of positions M_l of each of
+    /// `positionLayers`, from one forward pass of the content image (what a run needs of it).
+    public static func contentTargetsAndPositions(network: Net, content: Tensor<S>, contentLayers: [String],
+                                                  positionLayers: [String]) -> (targets: [String: Tensor<S>], positions: [String: Int]) {
+        let acts = network.forward(content, keep: Set(contentLayers).union(positionLayers))
+        var targets: [String: Tensor<S>] = [:], positions: [String: Int] = [:]
+        for l in contentLayers { targets[l] = featureMatrix(acts[l]!) }
+        for l in positionLayers { positions[l] = acts[l]!.count / acts[l]!.shape[0] }
+        return (targets, positions)
     }
 
     /// Style targets A_l = Σ_k b_k (M / M_k) F_k F_kᵀ, blended over the style images with
@@ -110,15 +128,33 @@ public final class StyleObjective<Net: FeatureNetwork> {
     /// is 1 and A is exactly the quiz's F_s F_sᵀ.
     public static func styleTargets(network: Net, styles: [Tensor<S>], blendWeights: [Double],
                                     layers: [String], positions: [String: Int]) -> [String: Tensor<S>] {
-        precondition(styles.count == blendWeights.count && !styles.isEmpty)
+        blendedStyleTargets(grams: styles.map { styleGrams(network: network, style: $0, layers: layers) },
+                            blendWeights: blendWeights, layers: layers, positions: positions)
+    }
+
+    /// F_k F_kᵀ of one style image at each of `layers`, with its number of positions M_k there
+    /// (one forward pass).
+    public static func styleGrams(network: Net, style: Tensor<S>, layers: [String]) -> [String: StyleGram<S>] {
+        let acts = network.forward(style, keep: Set(layers))
+        var out: [String: StyleGram<S>] = [:]
+        for l in layers {
+            let F = featureMatrix(acts[l]!)
+            out[l] = StyleGram(gram: Gram.forward(F), positions: F.shape[1])
+        }
+        return out
+    }
+
+    /// The targets of `styleTargets` from each style image's `styleGrams` (which must cover
+    /// `layers`): A_l = Σ_k b_k (M / M_k) G_k.
+    public static func blendedStyleTargets(grams: [[String: StyleGram<S>]], blendWeights: [Double],
+                                           layers: [String], positions: [String: Int]) -> [String: Tensor<S>] {
+        precondition(grams.count == blendWeights.count && !grams.isEmpty)
         let total = blendWeights.reduce(0, +)
         var out: [String: Tensor<S>] = [:]
-        for (k, style) in styles.enumerated() {
-            let acts = network.forward(style, keep: Set(layers))
+        for (k, style) in grams.enumerated() {
             for l in layers {
-                let F = featureMatrix(acts[l]!)
-                var G = Gram.forward(F)
-                let scale = S(blendWeights[k] / total * Double(positions[l]!) / Double(F.shape[1]))
+                var G = style[l]!.gram
+                let scale = S(blendWeights[k] / total * Double(positions[l]!) / Double(style[l]!.positions))
                 G.scale(by: scale)
                 if let acc = out[l] { G.add(acc) }
                 out[l] = G
@@ -129,10 +165,7 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
     /// Number of positions M_l of each kept layer for an input x (one forward pass).
     public static func positions(network: Net, input: Tensor<S>, layers: [String]) -> [String: Int] {
-        let acts = network.forward(input, keep: Set(layers))
-        var out: [String: Int] = [:]
-        for l in layers { out[l] = acts[l]!.count / acts[l]!.shape[0] }
-        return out
+        contentTargetsAndPositions(network: network, content: input, contentLayers: [], positionLayers: layers).positions
     }
 
     /// Loss terms at x without the gradient (same forward code).
@@ -142,7 +175,8 @@ public final class StyleObjective<Net: FeatureNetwork> {
 
     /// L(x) and dL/dx. `evaluation` only labels a non-finite error.
     public func evaluate(_ x: Tensor<S>, evaluation: Int, wantGradient: Bool = true) throws -> (terms: LossTerms, dx: Tensor<S>) {
-        let acts = network.forward(x, keep: keptLayers)
+        let timer = phaseTimer
+        let acts = timer.measure(.vggForward) { network.forward(x, keep: keptLayers) }
         var terms = LossTerms(content: [:], style: [:], tv: 0, total: 0)
         var dKept: [String: Tensor<S>] = [:]
 
@@ -166,6 +200,7 @@ public final class StyleObjective<Net: FeatureNetwork> {
             }
         }
 
+        let lossesStart = PhaseTimer.now()
         for (l, P) in contentTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
             let L = Double(ContentLoss.forward(F, P))
@@ -173,18 +208,22 @@ public final class StyleObjective<Net: FeatureNetwork> {
             terms.content[l] = L
             if wantGradient { accumulate(l, ContentLoss.backward(F, P, dL: upstream(contentWeight)), weight: contentWeight) }
         }
+        var gramSeconds = 0.0   // the Gram products inside the loop, moved from `losses` to `gram`
         for (l, A) in styleTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
             let w = styleLayerWeights[l]!
+            let gramStart = PhaseTimer.now()
+            let G = Gram.forward(F)
+            gramSeconds += Double(PhaseTimer.now() &- gramStart) / 1e9
+            let E = Double(StyleLoss.value(gram: G, A, F))
+            try guardFinite(E, "style loss at \(l)")
+            terms.style[l] = E
             if wantGradient {
-                let (E, dF) = StyleLoss.valueAndGradient(F, A, dE: upstream(styleWeight * w))
-                try guardFinite(Double(E), "style loss at \(l)")
-                terms.style[l] = Double(E)
+                let dG = StyleLoss.gramGradient(gram: G, F, A, dE: upstream(styleWeight * w))
+                let backwardStart = PhaseTimer.now()
+                let dF = Gram.backward(F, dG: dG)
+                gramSeconds += Double(PhaseTimer.now() &- backwardStart) / 1e9
                 accumulate(l, dF, weight: styleWeight * w)
-            } else {
-                let E = Double(StyleLoss.forward(F, A))
-                try guardFinite(E, "style loss at \(l)")
-                terms.style[l] = E
             }
         }
         if tvWeight != 0 {
@@ -196,13 +235,17 @@ public final class StyleObjective<Net: FeatureNetwork> {
             + styleWeight * styleTargets.keys.reduce(0) { $0 + styleLayerWeights[$1]! * terms.style[$1]! }
             + tvWeight * terms.tv
         try guardFinite(terms.total, "total loss")
+        if let timer {
+            timer.add(.gram, seconds: gramSeconds)
+            timer.add(.losses, seconds: Double(PhaseTimer.now() &- lossesStart) / 1e9 - gramSeconds)
+        }
         guard wantGradient else { return (terms, x) }
 
-        var dx = network.backward(dKept)
+        var dx = timer.measure(.vggBackward) { network.backward(dKept) }
         if tvWeight != 0 {
-            dx.add(TotalVariation.backward(x, dL: S(tvWeight)))
+            timer.measure(.losses) { dx.add(TotalVariation.backward(x, dL: S(tvWeight))) }
         }
-        let sum = dx.sum()
+        let sum = timer.measure(.bookkeeping) { dx.sum() }
         if !sum.isFinite {
             throw NonFiniteLossError(term: "gradient (the losses were finite: \(terms.total))", evaluation: evaluation, value: sum)
         }

@@ -30,6 +30,9 @@ public struct StyleDepthExperiment {
     /// are clearly restyled, the turtle stays easy to recognise, and the 5-layer image shows
     /// crests and swirls the 3-layer one lacks (docs/measurements/2026-12-02-style-depth-sweep.md).
     public static let defaultStyleWeight = 1e7
+    /// The images the experiment restyles unless given others (paths from the package's root).
+    public static let defaultContentPath = "Examples/images/sea-turtle.jpg"
+    public static let defaultStylePath = "Examples/images/great-wave.jpg"
     public static let credits = "Sea turtle: photograph by P. Lindgren, CC BY-SA 3.0 (Wikimedia Commons). The Great Wave off Kanagawa: Katsushika Hokusai, public domain."
 
     /// The two runs: how many of the five style layers each matches.
@@ -113,6 +116,8 @@ public struct StyleDepthExperiment {
     public func run(observe: (Depth, StyleTransferOptions) -> RunObserver,
                     shouldStop: @escaping () -> Bool = { false }) throws -> Outcome? {
         let started = Date()
+        // One forward pass per image for both runs and the scoring.
+        prepared.prepareFeatures(contentLayers: [contentLayer], styleLayers: styleLayers)
         var runs: [RunOutcome] = []
         for depth in Depth.allCases {
             let o = options(for: depth)

@@ -169,6 +169,33 @@ public enum StyleImages {
     }
 }
 
+/// What runs need of their images from the network, computed with one forward pass per image:
+/// the content's feature matrices at the content layers (the content targets) and its number of
+/// positions at the style layers, and each style image's `StyleGram` at the style layers. Runs
+/// at any subset of these layers build their targets from it without another pass
+/// (`PreparedStyleTransfer` keeps one for all its runs and scorers).
+public struct ImageFeatures<S: TensorScalar>: Sendable {
+    public var contentLayers: Set<String>
+    public var styleLayers: Set<String>
+    public var content: [String: Tensor<S>]
+    public var positions: [String: Int]
+    /// One entry per style image.
+    public var styles: [[String: StyleGram<S>]]
+
+    public static func compute<Net: FeatureNetwork>(network: Net, content: Tensor<S>, styles: [Tensor<S>],
+                                                    contentLayers: [String], styleLayers: [String]) -> ImageFeatures where Net.Scalar == S {
+        let (targets, positions) = StyleObjective<Net>.contentTargetsAndPositions(
+            network: network, content: content, contentLayers: contentLayers, positionLayers: styleLayers)
+        return ImageFeatures(contentLayers: Set(contentLayers), styleLayers: Set(styleLayers), content: targets, positions: positions,
+                             styles: styles.map { StyleObjective<Net>.styleGrams(network: network, style: $0, layers: styleLayers) })
+    }
+
+    /// Whether runs at these layers can take their targets from here.
+    public func covers(contentLayers: [String], styleLayers: [String]) -> Bool {
+        self.contentLayers.isSuperset(of: contentLayers) && self.styleLayers.isSuperset(of: styleLayers)
+    }
+}
+
 /// One style-transfer run on an already built network.
 ///
 /// `encode` maps an image to the network input [3,H,W] (the model's preprocessing) and
@@ -184,8 +211,11 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
     let contentTensor: Tensor<Float>
 
     /// `content` and `styles` are used at the size given (see `StyleImages.prepare`).
+    /// `features`, when given, must come from these images and this network; when they cover the
+    /// run's layers the targets are built from them, with no forward pass.
     public init(options: StyleTransferOptions, network: Net, content: RGBImage, styles: [RGBImage],
-                encode: @escaping (RGBImage) -> Tensor<Float>, decode: @escaping (Tensor<Float>) -> [Float]) {
+                encode: @escaping (RGBImage) -> Tensor<Float>, decode: @escaping (Tensor<Float>) -> [Float],
+                features: ImageFeatures<Float>? = nil) {
         self.options = options
         self.content = content
         self.styles = styles
@@ -193,12 +223,14 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         self.decode = decode
         contentTensor = encode(content)
         let blend = options.styleBlendWeights ?? Array(repeating: 1, count: styles.count)
-        let positions = StyleObjective<Net>.positions(network: network, input: contentTensor, layers: options.styleLayers)
+        let f = features.flatMap { $0.covers(contentLayers: options.contentLayers, styleLayers: options.styleLayers) ? $0 : nil }
+            ?? ImageFeatures.compute(network: network, content: contentTensor, styles: styles.map(encode),
+                                     contentLayers: options.contentLayers, styleLayers: options.styleLayers)
         objective = StyleObjective(
             network: network,
-            contentTargets: StyleObjective.contentTargets(network: network, content: contentTensor, layers: options.contentLayers),
-            styleTargets: StyleObjective.styleTargets(network: network, styles: styles.map(encode), blendWeights: blend,
-                                                      layers: options.styleLayers, positions: positions),
+            contentTargets: f.content.filter { options.contentLayers.contains($0.key) },
+            styleTargets: StyleObjective<Net>.blendedStyleTargets(grams: f.styles, blendWeights: blend,
+                                                             layers: options.styleLayers, positions: f.positions),
             styleLayerWeights: options.layerWeights(),
             contentWeight: options.contentWeight, styleWeight: options.styleWeight, tvWeight: options.tvWeight,
             normalizeGradients: options.normalizeGradients)
@@ -251,16 +283,26 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
         var bestX = initialTensor()
         var best: LossTerms? = nil
         let objective = self.objective
+        let timer = objective.phaseTimer
+        // The optimiser's share of an evaluation: from the end of the previous one (or the start).
+        var previousEnd = PhaseTimer.now()
 
         let f: Objective<Float> = { flat in
+            timer?.add(.optimizer, since: previousEnd)
             if shouldStop() { throw StopRequested() }
-            let x = Tensor<Float>(shape: shape, storage: flat)
+            let x = timer.measure(.bookkeeping) { Tensor<Float>(shape: shape, storage: flat) }
             let (terms, dx) = try objective.evaluate(x, evaluation: curve.count + 1)
+            let bookkeepingStart = PhaseTimer.now()
             curve.append(terms)
             accepted.append(false)
             if best == nil || terms.total < best!.total { best = terms; bestX = x }
             progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, elapsedSeconds: elapsed()))
             if saveEvery > 0 && curve.count % saveEvery == 0 { intermediate(curve.count, self.image(from: bestX)) }
+            if let timer {
+                timer.add(.bookkeeping, since: bookkeepingStart)
+                timer.finishEvaluation()
+            }
+            previousEnd = PhaseTimer.now()
             return (terms.total, dx.storage)
         }
 

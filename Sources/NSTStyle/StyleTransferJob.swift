@@ -24,24 +24,26 @@ extension StyleModel {
 
     /// `prepare`, after checking that every image reaches the deepest of `layers` (each
     /// pooling halves it): an error naming the file instead of the engine's precondition.
-    /// With --normalize-vgg the statistics pass runs through every ReLU the weights have.
+    /// With --normalize-vgg the statistics pass runs through every ReLU the weights have: the
+    /// model is cut after the deepest of `layers` first (`truncated(through:)`).
     /// `contentFile` / `styleFiles` name the images in errors.
     public func prepareChecked(network options: StyleNetworkOptions, content: RGBImage, styles: [RGBImage], layers: [String],
                                contentFile: String? = nil, styleFiles: [String] = []) throws -> PreparedStyleTransfer {
+        let model = truncated(through: layers)
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
         var all = layers
-        if options.normalizeVGG, let last = architecture.layers.last(where: { $0.kind == .relu && $0.convIndex < weights.convs.count }) {
+        if options.normalizeVGG, let last = model.architecture.layers.last(where: { $0.kind == .relu && $0.convIndex < model.weights.convs.count }) {
             all.append(last.name)
         }
         var need = 1, deepest = ""
-        for l in all { let m = try architecture.minimumSide(for: l); if m > need { need = m; deepest = l } }
+        for l in all { let m = try model.architecture.minimumSide(for: l); if m > need { need = m; deepest = l } }
         let files = [contentFile] + s.indices.map { $0 < styleFiles.count ? styleFiles[$0] : nil }
         for (i, (what, image)) in ([("content", c)] + s.map({ ("style", $0) })).enumerated() where min(image.width, image.height) < need {
             throw CLIError("the \(what) image is too small", file: files[i],
                            why: "it is \(image.width)×\(image.height) at this --size/--style-scale and layer \(deepest) needs at least \(need) pixels on each side",
                            fix: "use a larger --size (or --style-scale), shallower layers, or a less elongated image", kind: .usage)
         }
-        return prepare(network: options, resizedContent: c, resizedStyles: s)
+        return model.prepare(network: options, resizedContent: c, resizedStyles: s)
     }
 
     /// What the sidecars record of the model.

@@ -21,6 +21,19 @@ public struct StyleModel: Sendable {
 
     public var architecture: VGGArchitecture { weights.architecture }
 
+    /// The model with the convolutions up to the deepest of `layers` only (canonical or Keras
+    /// names the architecture resolves; others are ignored): a network that never goes deeper
+    /// computes the same without the rest, and the normalisation pass, which runs through every
+    /// ReLU the weights have, then stops there too. Each layer's normalisation depends on the
+    /// layers before it only, so the kept ones are normalised exactly as in the whole network.
+    public func truncated(through layers: [String]) -> StyleModel {
+        let needed = layers.compactMap { try? architecture.layer(named: $0).convIndex + 1 }.max() ?? weights.convs.count
+        guard needed < weights.convs.count else { return self }
+        var out = self
+        out.weights = VGGWeights(architecture: architecture, convs: Array(weights.convs.prefix(needed)))
+        return out
+    }
+
     /// Canonical names (`conv4_2`, `relu4_2`; Keras `block4_conv2` → `relu4_2`) or the
     /// architecture's error listing the valid names.
     public func resolve(_ names: [String]) throws -> [String] {
@@ -83,27 +96,55 @@ public struct StyleModel: Sendable {
     }
 
     /// The same with images already at their run sizes (`StyleImages.prepare`).
+    /// The prepared model's weights are the network's (normalised when the options say so), so
+    /// that a caller who lets go of this model keeps one set of weights in memory, not two.
     public func prepare(network options: StyleNetworkOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
         let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
-        return PreparedStyleTransfer(model: self, network: net, networkOptions: options, content: c, styles: s)
+        var model = self
+        model.weights = VGGWeights(architecture: architecture, convs: net.convs.map { ConvParameters(weight: $0.weight, bias: $0.bias) })
+        return PreparedStyleTransfer(model: model, network: net, networkOptions: options, content: c, styles: s)
     }
 }
 
 /// A model's network with the run's images at their run sizes.
 public struct PreparedStyleTransfer {
+    /// The model, with the network's own weights (see `StyleModel.prepare`): its preprocessing
+    /// and provenance are the original model's.
     public let model: StyleModel
     public let network: VGG<Float>
     /// The options the network and the images were prepared with.
     public let networkOptions: StyleNetworkOptions
     public let content: RGBImage
     public let styles: [RGBImage]
+    /// The images' features computed so far (shared by copies of this value): every run and
+    /// scorer takes its targets from here, so each image goes through the network once.
+    let features = FeatureStore()
+
+    final class FeatureStore {
+        var value: ImageFeatures<Float>? = nil
+    }
+
+    /// Computes the features runs at these layers need (see `ImageFeatures`), unless those
+    /// computed so far cover them; a new computation covers the earlier layers too. Call it
+    /// with every layer the runs will use (as `StyleDepthExperiment` does) for one forward pass
+    /// per image in all.
+    public func prepareFeatures(contentLayers: [String], styleLayers: [String]) {
+        if let f = features.value, f.covers(contentLayers: contentLayers, styleLayers: styleLayers) { return }
+        let earlier = features.value
+        let m = model
+        features.value = ImageFeatures.compute(network: network, content: m.encode(content), styles: styles.map { m.encode($0) },
+                                               contentLayers: Array(Set(contentLayers).union(earlier?.contentLayers ?? [])).sorted(),
+                                               styleLayers: Array(Set(styleLayers).union(earlier?.styleLayers ?? [])).sorted())
+    }
 
     /// A run with these options on this network (layers must be canonical, see
     /// `StyleModel.resolve`).
     public func run(_ options: StyleRunOptions) -> StyleTransferRun<VGG<Float>> {
+        prepareFeatures(contentLayers: options.contentLayers, styleLayers: options.styleLayers)
         let m = model
         return StyleTransferRun(options: StyleTransferOptions(network: networkOptions, run: options), network: network,
-                                content: content, styles: styles, encode: { m.encode($0) }, decode: { m.decode($0) })
+                                content: content, styles: styles, encode: { m.encode($0) }, decode: { m.decode($0) },
+                                features: features.value)
     }
 
     /// Loss terms of `image` (at the content's size) against this content and these styles,

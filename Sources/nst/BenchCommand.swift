@@ -100,6 +100,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also time every size on 1 thread (BLAS and nst's own workers) and print the speed-up of all threads.")
     var compareThreads = false
 
+    @Option(name: .long, help: "What is timed: engine (bench's own iteration, above) or experiment (the style-depth experiment's objective and L-BFGS on its images, --repeat evaluations per size after --warmup, with a per-phase table, then bench's iteration on the same network and layers).")
+    var objective: BenchObjective = .engine
+
     func validate() throws {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (32...4096).contains($0!) }) else {
             throw ValidationError("--sizes \(sizeArguments.joined(separator: " ")): each size must be a whole number of pixels from 32 to 4096 (VGG16 pools 4 times before block 5; 32 px is the smallest that reaches it), e.g. --sizes 256,384,512")
@@ -114,6 +117,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if objective == .experiment { return try runExperimentObjective() }
         let (weights, modelDescription): (VGGWeights<Float>, String)
         do { (weights, modelDescription) = try Bench.weights(model: model, random: randomWeights) } catch {
             var e = ErrorReport.cliError(for: error)

@@ -18,10 +18,10 @@ extension ActivationKind: ExpressibleByArgument {}
 /// What the experiment reads and writes, and how long each run is.
 struct StyleDepthOptions: ParsableArguments {
     @Option(help: "Content image.")
-    var content: String = "Examples/images/sea-turtle.jpg"
+    var content: String = StyleDepthExperiment.defaultContentPath
 
     @Option(help: "Style image.")
-    var style: String = "Examples/images/great-wave.jpg"
+    var style: String = StyleDepthExperiment.defaultStylePath
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the images, figure, metrics and report (default: out/style-depth; out/style-grid with --grid).", valueName: "dir"))
     var output: String?
@@ -108,7 +108,6 @@ struct StyleDepthCommand: ParsableCommand {
         let folder = OutputFolder(url: URL(fileURLWithPath: setup.output ?? setup.outputDir ?? (setup.grid ? "out/style-grid" : "out/style-depth"), isDirectory: true),
                                   ownedNames: setup.grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
         try folder.check(inputs: [setup.content, setup.style].map { URL(fileURLWithPath: $0) })
-        let model = try StyleModel.load(model: engine.model, randomWeights: engine.randomWeights, seed: optimiser.seed)
         let started = Date()
 
         var options = StyleTransferOptions()
@@ -119,9 +118,14 @@ struct StyleDepthCommand: ParsableCommand {
         options.size = setup.runSize
         options.iterations = setup.runIterations
         StopSignal.install()
-        let layers = try StyleDepthExperiment.layers(of: model, contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation)
-        try MemoryEstimate.check(content: contentImage, size: setup.runSize, randomWeights: engine.randomWeights, file: setup.content)
-        let prepared = try model.prepareChecked(network: options.network, content: contentImage, styles: [styleImage], layers: layers.all)
+        // The loaded model lives in this closure only: the prepared network keeps the one set of
+        // weights the runs use.
+        let (prepared, layers) = try { () throws -> (PreparedStyleTransfer, StyleDepthExperiment.Layers) in
+            let model = try StyleModel.load(model: engine.model, randomWeights: engine.randomWeights, seed: optimiser.seed)
+            let layers = try StyleDepthExperiment.layers(of: model, contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation)
+            try MemoryEstimate.check(content: contentImage, size: setup.runSize, randomWeights: engine.randomWeights, file: setup.content)
+            return (try model.prepareChecked(network: options.network, content: contentImage, styles: [styleImage], layers: layers.all), layers)
+        }()
         if setup.grid {
             return try runGrid(StyleGrid(prepared: prepared, options: options, layers: layers,
                                          styleWeights: [options.styleWeight / 10, options.styleWeight, options.styleWeight * 10]),
@@ -134,7 +138,7 @@ struct StyleDepthCommand: ParsableCommand {
         }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
         let provenance = StyleDepthExperiment.Provenance(
             command: ["nst"] + CommandLine.arguments.dropFirst(), contentPath: setup.content, stylePath: setup.style,
-            model: model.sidecarModel, started: started)
+            model: prepared.model.sidecarModel, started: started)
         try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
 
         try StandardStreams.writeOut(outcome.metrics.table + outcome.metrics.reading + "\n"

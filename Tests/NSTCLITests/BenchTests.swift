@@ -31,6 +31,33 @@ struct BenchTests {
         #expect(object?["repeat"] as? Int == 1)
     }
 
+    /// --objective experiment: the experiment's objective on its images (from the package root),
+    /// one JSON report per size with every phase, the bench iteration beside it and their ratio.
+    @Test func experimentObjectivePrintsItsPhases() throws {
+        let r = try NSTBinary.run(["bench", "--objective", "experiment", "--random-weights", "--sizes", "64", "--repeat", "2",
+                                   "--warmup", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(reports.count == 1)
+        let report = reports[0]
+        #expect(report["width"] as? Int == 64 && report["evaluations"] as? Int == 2 && report["warmup"] as? Int == 1)
+        let phases = try #require(report["phases"] as? [String: [String: Double]])
+        #expect(Set(phases.keys) == ["vgg_forward", "vgg_backward", "gram", "losses", "optimizer", "bookkeeping"])
+        #expect((phases["vgg_forward"]?["median"] ?? 0) > 0 && (phases["vgg_backward"]?["median"] ?? 0) > 0)
+        let evaluation = try #require(report["evaluation_s"] as? [String: Double])
+        let iteration = try #require(report["bench_iteration_s"] as? [String: Double])
+        let ratio = try #require(report["ratio_to_bench"] as? Double)
+        #expect(abs(ratio - (evaluation["median"] ?? 0) / (iteration["median"] ?? 1)) <= 1e-9 * ratio)
+        let memory = try #require(report["memory"] as? [[String: Any]])
+        #expect(memory.map { $0["stage"] as? String } == ["model load", "preparation", "targets", "run"])
+        #expect(((report["peak_rss_mib"] as? Double) ?? 0) > 0 && ((report["prepare_s"] as? Double) ?? 0) > 0)
+
+        let table = try NSTBinary.run(["bench", "--objective", "experiment", "--random-weights", "--sizes", "64", "--repeat", "1",
+                                       "--warmup", "0"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("vgg_forward") && table.stdout.contains("evaluation ÷ iteration"), "\(table.stdout)")
+    }
+
     @Test func withoutAModelItSaysWhichCommandFetchesOne() throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("nst-bench-empty-\(getpid())")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
