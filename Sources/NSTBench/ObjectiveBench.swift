@@ -82,7 +82,7 @@ public enum ObjectiveBench {
             memory.append(.now("model load"))
             let layers = try StyleDepthExperiment.layers(of: model, contentLayer: "conv5_2", activation: .relu)
             t0 = Date()
-            let prepared = model.truncated(through: layers.all).prepare(options: options, content: content, styles: [style])
+            let prepared = model.truncated(through: layers.all).prepare(network: options.network, content: content, styles: [style])
             prepareSeconds = Date().timeIntervalSince(t0)
             return (prepared, layers)
         }()
@@ -90,7 +90,7 @@ public enum ObjectiveBench {
         let experiment = StyleDepthExperiment(prepared: prepared, options: options, layers: layers)
         let runOptions = experiment.options(for: .five)
         let t0 = Date()
-        let run = prepared.run(runOptions)
+        let run = prepared.run(runOptions.run)
         let targetsSeconds = Date().timeIntervalSince(t0)
         memory.append(.now("targets"))
 

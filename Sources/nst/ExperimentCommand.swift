@@ -103,13 +103,6 @@ struct StyleDepthCommand: ParsableCommand {
     @OptionGroup(title: "Engine") var engine: EngineOptions
 
     func run() throws {
-        let contentImage = try ImageIO.read(setup.content, flag: "--content")
-        let styleImage = try ImageIO.read(setup.style, flag: "--style")
-        let folder = OutputFolder(url: URL(fileURLWithPath: setup.output ?? setup.outputDir ?? (setup.grid ? "out/style-grid" : "out/style-depth"), isDirectory: true),
-                                  ownedNames: setup.grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
-        try folder.check(inputs: [setup.content, setup.style].map { URL(fileURLWithPath: $0) })
-        let started = Date()
-
         var options = StyleTransferOptions()
         options.styleWeight = StyleDepthExperiment.defaultStyleWeight
         loss.apply(to: &options)
@@ -117,52 +110,20 @@ struct StyleDepthCommand: ParsableCommand {
         engine.apply(to: &options)
         options.size = setup.runSize
         options.iterations = setup.runIterations
+        let folder = URL(fileURLWithPath: setup.output ?? setup.outputDir ?? (setup.grid ? "out/style-grid" : "out/style-depth"), isDirectory: true)
+        let job = StyleDepthJob(contentPath: setup.content, stylePath: setup.style, folder: folder, options: options,
+                                contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation, grid: setup.grid,
+                                model: engine.model, randomWeights: engine.randomWeights,
+                                command: ["nst"] + CommandLine.arguments.dropFirst())
         StopSignal.install()
-        // The loaded model lives in this closure only: the prepared network keeps the one set of
-        // weights the runs use.
-        let (prepared, layers) = try { () throws -> (PreparedStyleTransfer, StyleDepthExperiment.Layers) in
-            let model = try StyleModel.load(model: engine.model, randomWeights: engine.randomWeights, seed: optimiser.seed)
-            let layers = try StyleDepthExperiment.layers(of: model, contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation)
-            try MemoryEstimate.check(content: contentImage, size: setup.runSize, randomWeights: engine.randomWeights, file: setup.content)
-            return (try model.prepareChecked(network: options.network, content: contentImage, styles: [styleImage], layers: layers.all), layers)
-        }()
-        if setup.grid {
-            return try runGrid(StyleGrid(prepared: prepared, options: options, layers: layers,
-                                         styleWeights: [options.styleWeight / 10, options.styleWeight, options.styleWeight * 10]),
-                               folder: folder, started: started)
-        }
-        let experiment = StyleDepthExperiment(prepared: prepared, options: options, layers: layers)
-
-        guard let outcome = try experiment.run(observe: { depth, o in
-            progressObserver(label: "\(depth.rawValue) layers", o)
+        guard let written = try job.run(observe: { total, label in
+            StyleEngineCLI.observer(total: total, label: label, printEvery: engine.printEvery, options: options)
         }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
-        let provenance = StyleDepthExperiment.Provenance(
-            command: ["nst"] + CommandLine.arguments.dropFirst(), contentPath: setup.content, stylePath: setup.style,
-            model: prepared.model.sidecarModel, started: started)
-        try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
-
-        try StandardStreams.writeOut(outcome.metrics.table + outcome.metrics.reading + "\n"
-            + "Wrote \(CLIError.escaped(folder.url.path))/ in \(String(format: "%.0f", Date().timeIntervalSince(started))) s: open \(CLIError.escaped(folder.url.appendingPathComponent("report.html").path))\n")
+        try StandardStreams.writeOut(written.summary)
     }
 
-    func runGrid(_ grid: StyleGrid, folder: OutputFolder, started: Date) throws {
-        let total = grid.layers.style.count * grid.styleWeights.count
-        var done = 0
-        guard let cells = try grid.run(observe: { depth, beta, o in
-            done += 1
-            return progressObserver(label: "cell \(done)/\(total): \(depth) layers, β \(String(format: "%g", beta))", o)
-        }, shouldStop: { StopSignal.requested }) else { throw interrupted(folder) }
-        try folder.replace(with: grid.files(cells: cells, command: ["nst"] + CommandLine.arguments.dropFirst()))
-        try StandardStreams.writeOut("Wrote \(CLIError.escaped(folder.url.appendingPathComponent("grid.png").path)) (\(total) cells) in \(String(format: "%.0f", Date().timeIntervalSince(started))) s.\n")
-    }
-
-    /// A progress bar on stderr for one run.
-    func progressObserver(label: String, _ o: StyleTransferOptions) -> StyleDepthExperiment.RunObserver {
-        StyleEngineCLI.observer(total: o.iterations, label: label, printEvery: engine.printEvery, options: o)
-    }
-
-    func interrupted(_ folder: OutputFolder) -> ExitCode {
-        StandardStreams.writeError("nst: interrupted: nothing written; \(CLIError.escaped(folder.url.path)) keeps its previous results\n")
+    func interrupted(_ folder: URL) -> ExitCode {
+        StandardStreams.writeError("nst: interrupted: nothing written; \(CLIError.escaped(folder.path)) keeps its previous results\n")
         return ExitCode(StopSignal.exitStatus)
     }
 }

@@ -57,8 +57,8 @@ import NSTVGG
         let cut = Self.model.truncated(through: layers)
         #expect(cut.weights.convs.count == 4 && Self.model.weights.convs.count == Tiny.widths.count)
         let content = Tiny.rgb(seed: 1, width: 40, height: 30), style = Tiny.rgb(seed: 2, width: 40, height: 30)
-        let whole = Self.model.prepare(options: o, content: content, styles: [style])
-        let part = cut.prepare(options: o, content: content, styles: [style])
+        let whole = Self.model.prepare(network: o.network, content: content, styles: [style])
+        let part = cut.prepare(network: o.network, content: content, styles: [style])
         let image = Tiny.rgb(seed: 3, width: 40, height: 30)
         let a = try whole.losses(of: image, contentLayers: ["relu2_2"], styleLayers: ["relu1_1", "relu2_1"])
         let b = try part.losses(of: image, contentLayers: ["relu2_2"], styleLayers: ["relu1_1", "relu2_1"])
@@ -72,7 +72,7 @@ import NSTVGG
     @Test func preparedModelHoldsTheNetworksWeights() {
         var o = TinyRun.options
         o.size = 40
-        let p = Self.model.prepare(options: o, content: Tiny.rgb(seed: 1, width: 40, height: 30), styles: [Tiny.rgb(seed: 2, width: 40, height: 30)])
+        let p = Self.model.prepare(network: o.network, content: Tiny.rgb(seed: 1, width: 40, height: 30), styles: [Tiny.rgb(seed: 2, width: 40, height: 30)])
         #expect(p.model.weights.convs.map(\.weight) == p.network.convs.map(\.weight))
         #expect(p.model.weights.convs.map(\.weight) != Self.model.weights.convs.map(\.weight))   // normalised
     }
@@ -82,7 +82,7 @@ import NSTVGG
     static func prepared() -> PreparedStyleTransfer {
         var o = TinyRun.options
         o.size = 40
-        return TruncatedModelTests.model.prepare(options: o, content: Tiny.rgb(seed: 1, width: 40, height: 30),
+        return TruncatedModelTests.model.prepare(network: o.network, content: Tiny.rgb(seed: 1, width: 40, height: 30),
                                                  styles: [Tiny.rgb(seed: 2, width: 40, height: 30), Tiny.rgb(seed: 4, width: 36, height: 30)])
     }
 
@@ -96,7 +96,7 @@ import NSTVGG
         o.styleBlendWeights = [3, 1]
         for layers in [["relu1_1"], ["relu3_1", "relu1_1"], ["relu1_1", "relu2_1", "relu3_1"]] {
             o.styleLayers = layers
-            let shared = p.run(o).objective
+            let shared = p.run(o.run).objective
             let own = StyleTransferRun(options: o, network: p.network, content: p.content, styles: p.styles,
                                        encode: { p.model.encode($0) }, decode: { p.model.decode($0) }).objective
             #expect(shared.styleTargets == own.styleTargets, "\(layers)")
@@ -111,14 +111,14 @@ import NSTVGG
         var o = TinyRun.options
         o.size = 40
         o.styleLayers = ["relu1_1"]
-        _ = p.run(o)
+        _ = p.run(o.run)
         #expect(p.features.value?.styleLayers == ["relu1_1"])
         o.styleLayers = ["relu2_1"]
-        _ = p.run(o)
+        _ = p.run(o.run)
         let after = p.features.value
         #expect(after?.styleLayers == ["relu1_1", "relu2_1"] && after?.contentLayers == ["relu2_2"])
         o.styleLayers = ["relu1_1", "relu2_1"]
-        _ = p.run(o)
+        _ = p.run(o.run)
         #expect(p.features.value?.styles.map { $0.mapValues(\.gram) } == after?.styles.map { $0.mapValues(\.gram) })
     }
 }

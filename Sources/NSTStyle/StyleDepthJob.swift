@@ -1,0 +1,77 @@
+import Foundation
+import NSTFileIO
+import NSTImage
+
+/// One `nst experiment style-depth` (or its `--grid`): reads the two images, loads and
+/// prepares the model, runs the experiment with progress, and replaces the output folder
+/// with the complete set (`OutputFolder`: the new set or the previous one, never a mix).
+public struct StyleDepthJob {
+    public var contentPath: String
+    public var stylePath: String
+    public var folder: OutputFolder
+    /// Size, iterations, weights and optimiser; the layers come from `contentLayer`/`activation`.
+    public var options: StyleTransferOptions
+    public var contentLayer: String
+    public var activation: ActivationKind
+    /// Gatys et al.'s Fig. 3 (`StyleGrid`) instead of the two runs.
+    public var grid: Bool
+    public var model: String?
+    public var randomWeights: Bool
+    /// Recorded in the sidecars and metrics.
+    public var command: [String]
+
+    public init(contentPath: String, stylePath: String, folder: URL, options: StyleTransferOptions, contentLayer: String,
+                activation: ActivationKind, grid: Bool, model: String?, randomWeights: Bool, command: [String]) {
+        self.contentPath = contentPath; self.stylePath = stylePath
+        self.folder = OutputFolder(url: folder, ownedNames: grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
+        self.options = options; self.contentLayer = contentLayer; self.activation = activation; self.grid = grid
+        self.model = model; self.randomWeights = randomWeights; self.command = command
+    }
+
+    /// What the caller prints once the folder is written.
+    public struct Written {
+        /// The experiment's table, its reading and where the report is; or the grid's line.
+        public var summary: String
+    }
+
+    /// Runs it. `observe(total, label)` watches each run; nil when `shouldStop` stopped it
+    /// (then nothing was written and the folder keeps its previous set).
+    public func run(observe: @escaping (Int, String) -> StyleDepthExperiment.RunObserver,
+                    shouldStop: @escaping () -> Bool) throws -> Written? {
+        let contentImage = try ImageIO.read(contentPath, flag: "--content")
+        let styleImage = try ImageIO.read(stylePath, flag: "--style")
+        try folder.check(inputs: [contentPath, stylePath].map { URL(fileURLWithPath: $0) })
+        let started = Date()
+        // The loaded model lives in this closure only: the prepared network keeps the one set of
+        // weights the runs use.
+        let (prepared, layers) = try { () throws -> (PreparedStyleTransfer, StyleDepthExperiment.Layers) in
+            let model = try StyleModel.load(model: model, randomWeights: randomWeights, seed: options.seed)
+            let layers = try StyleDepthExperiment.layers(of: model, contentLayer: contentLayer, activation: activation)
+            try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: contentPath)
+            return (try model.prepareChecked(network: options.network, content: contentImage, styles: [styleImage], layers: layers.all), layers)
+        }()
+        func seconds() -> String { String(format: "%.0f", Date().timeIntervalSince(started)) }
+
+        if grid {
+            let grid = StyleGrid(prepared: prepared, options: options, layers: layers,
+                                 styleWeights: [options.styleWeight / 10, options.styleWeight, options.styleWeight * 10])
+            let total = grid.layers.style.count * grid.styleWeights.count
+            var done = 0
+            guard let cells = try grid.run(observe: { depth, beta, o in
+                done += 1
+                return observe(o.iterations, "cell \(done)/\(total): \(depth) layers, β \(String(format: "%g", beta))")
+            }, shouldStop: shouldStop) else { return nil }
+            try folder.replace(with: grid.files(cells: cells, command: command))
+            return Written(summary: "Wrote \(CLIError.escaped(folder.url.appendingPathComponent("grid.png").path)) (\(total) cells) in \(seconds()) s.\n")
+        }
+
+        let experiment = StyleDepthExperiment(prepared: prepared, options: options, layers: layers)
+        guard let outcome = try experiment.run(observe: { depth, o in observe(o.iterations, "\(depth.rawValue) layers") },
+                                               shouldStop: shouldStop) else { return nil }
+        let provenance = StyleDepthExperiment.Provenance(command: command, contentPath: contentPath, stylePath: stylePath,
+                                                         model: prepared.model.sidecarModel, started: started)
+        try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
+        return Written(summary: outcome.metrics.table + outcome.metrics.reading + "\n"
+            + "Wrote \(CLIError.escaped(folder.url.path))/ in \(seconds()) s: open \(CLIError.escaped(folder.url.appendingPathComponent("report.html").path))\n")
+    }
+}
