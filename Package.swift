@@ -20,6 +20,7 @@
 //   measurements    NSTBench → NSTStyle, NSTWeights (the speed and memory figures of `nst bench`,
 //                   the experiment objective's per-phase times among them)
 //   the CLI         nst → every module (thin: parse, call one library function, print);
+//                   NSTStyleFlags → NSTStyle, ArgumentParser (the style-transfer flags, grouped);
 //                   NSTVersion (the version it prints; no dependencies)
 //
 // Each target declares exactly the modules its files import, transitive ones included
@@ -89,9 +90,14 @@ let package = Package(
         .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula", "NSTFileIO"]),
         .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom", "NSTImage", "NSTStyle"]),
         .target(name: "NSTVersion"),
+        // The style-transfer commands' flags, grouped as the paper's concepts, and the
+        // StyleTransferOptions they give.
+        .target(name: "NSTStyleFlags", dependencies: [
+            "NSTStyle", "NSTVGG", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
-            "NSTStyle", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
+            "NSTStyle", "NSTStyleFlags", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -107,6 +113,7 @@ let package = Package(
         .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
         .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz", "NSTCheckGrader"]),
+        .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleFlags"]),
         .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),
         // End-to-end: runs the built `nst` binary as a user would (and checks the docs' links).
         .testTarget(name: "NSTCLITests", dependencies: ["nst"]),

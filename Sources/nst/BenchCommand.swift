@@ -5,6 +5,7 @@ import NSTLayers
 import NSTStyle
 import NSTTerminal
 import NSTVGG
+import NSTStyleFlags
 import NSTWeights
 
 /// `nst bench`: the engine's speed next to the machine's BLAS peak, measured in the same run.
