@@ -4,7 +4,7 @@
 // engine (VGG on OpenBLAS) in one command-line tool.
 //
 // Modules depend one way:
-//   _CBLAS, _CMalloc → NSTTensor → NSTLayers → NSTVGG → NSTStyle
+//   _CBLAS, _CMalloc, _CBF16GEMM → NSTTensor → NSTLayers → NSTVGG → NSTStyle
 //   NSTGradCheck (finite differences; no dependencies)
 //   NSTWeights (safetensors / ONNX / HDF5 readers, the model store and installer; no BLAS)
 //   NSTFileIO (files written whole or not at all, checked standard streams, CLIError; alone)
@@ -64,7 +64,12 @@ let package = Package(
 
         .systemLibrary(name: "_CMalloc", path: "Sources/_CMalloc"),   // libc's <malloc.h>
 
-        .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc"]),
+        // The bf16 GEMM (AVX512-BF16, fp32 accumulation) behind `--precision bf16`: C with
+        // intrinsics, each kernel compiled for AVX512-BF16 on its own (the target runs on any
+        // x86-64 CPU and checks the CPU before use). Optimised in every build: at -O0 the
+        // intrinsics would keep every accumulator in memory.
+        .target(name: "_CBF16GEMM", path: "Sources/_CBF16GEMM", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "_CBF16GEMM"]),
         .target(name: "NSTGradCheck"),
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
         .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib"]),
@@ -125,6 +130,6 @@ if fuzzing {
     ]
 }
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "_CBF16GEMM" {
     target.swiftSettings = (target.swiftSettings ?? []) + engineSettings
 }
