@@ -1,5 +1,6 @@
 import Foundation
 import NSTTensor
+import NSTLayers
 import NSTImage
 import NSTVGG
 
@@ -61,6 +62,8 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     /// With normalizeVGG: each filter is divided by max(m, floor · the layer's average m).
     public var normalizeFloor: Double = 0.1
     public var normalizeGradients: Bool = false
+    /// The convolutions' GEMM arithmetic (see `Precision`); the CLI records the one that ran.
+    public var precision: Precision = .auto
 
     public init() {}
 
@@ -68,11 +71,11 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     public var network: StyleNetworkOptions {
         get {
             StyleNetworkOptions(size: size, styleScale: styleScale, pooling: pooling, normalizeVGG: normalizeVGG,
-                                normalizeFloor: normalizeFloor)
+                                normalizeFloor: normalizeFloor, precision: precision)
         }
         set {
             size = newValue.size; styleScale = newValue.styleScale; pooling = newValue.pooling
-            normalizeVGG = newValue.normalizeVGG; normalizeFloor = newValue.normalizeFloor
+            normalizeVGG = newValue.normalizeVGG; normalizeFloor = newValue.normalizeFloor; precision = newValue.precision
         }
     }
 
@@ -92,10 +95,11 @@ public struct StyleNetworkOptions: Codable, Sendable, Equatable {
     public var pooling: Pooling
     public var normalizeVGG: Bool
     public var normalizeFloor: Double
+    public var precision: Precision
 
-    public init(size: Int, styleScale: Double, pooling: Pooling, normalizeVGG: Bool, normalizeFloor: Double) {
+    public init(size: Int, styleScale: Double, pooling: Pooling, normalizeVGG: Bool, normalizeFloor: Double, precision: Precision = .auto) {
         self.size = size; self.styleScale = styleScale; self.pooling = pooling
-        self.normalizeVGG = normalizeVGG; self.normalizeFloor = normalizeFloor
+        self.normalizeVGG = normalizeVGG; self.normalizeFloor = normalizeFloor; self.precision = precision
     }
 
     /// "name: this vs other" for every option that differs, e.g. ["pooling: avg vs max"].
@@ -107,6 +111,7 @@ public struct StyleNetworkOptions: Codable, Sendable, Equatable {
         compare("pooling", pooling, other.pooling)
         compare("normalizeVGG", normalizeVGG, other.normalizeVGG)
         compare("normalizeFloor", normalizeFloor, other.normalizeFloor)
+        compare("precision", precision, other.precision)
         return out
     }
 }

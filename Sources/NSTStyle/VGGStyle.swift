@@ -85,6 +85,7 @@ public struct StyleModel: Sendable {
     /// The same with images already at their run sizes (`StyleImages.prepare`).
     public func prepare(options: StyleTransferOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
         let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
+        net.workspace.precision = options.precision
         return PreparedStyleTransfer(model: self, network: net, networkOptions: options.network, content: c, styles: s)
     }
 }

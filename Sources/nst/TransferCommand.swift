@@ -72,6 +72,8 @@ struct StyleTuningOptions: ParsableArguments {
     @Flag(name: .customLong("random-weights"), help: .hidden)
     var randomWeights = false
 
+    @OptionGroup var engine: PrecisionOptions
+
     func validate() throws {
         for (name, v) in [("--content-weight", contentWeight), ("--style-weight", styleWeight ?? 0), ("--tv-weight", tvWeight)] {
             guard v.isFinite && v >= 0 else { throw ValidationError("\(name) must be a finite number ≥ 0 (got \(v)).") }
@@ -100,6 +102,7 @@ struct StyleTuningOptions: ParsableArguments {
         o.normalizeVGG = normalizeVGG
         o.normalizeGradients = normalizeGradients
         o.normalizeFloor = normalizeFloor
+        o.precision = engine.effective { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     }
 }
 

@@ -1,0 +1,23 @@
+import ArgumentParser
+import NSTLayers
+
+extension Precision: ExpressibleByArgument {}
+
+/// `--precision`, shared by the commands that run the engine (transfer, the experiment, bench).
+struct PrecisionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        Arithmetic of the convolutions' matrix products: fp32 (the reference), bf16 (inputs rounded \
+        to bf16, sums in fp32: about twice as fast on CPUs with AVX512-BF16; fp32 elsewhere, with a \
+        note) or auto (fp32 for now). See docs/precision.md.
+        """, valueName: "fp32|bf16|auto"))
+    var precision: Precision = .auto
+
+    /// The precision that runs on this CPU, after a note on standard error when bf16 was asked
+    /// for and cannot run.
+    func effective(note: (String) -> Void) -> Precision {
+        if let reason = precision.unavailableReason {
+            note("nst: --precision bf16: \(reason); running fp32")
+        }
+        return precision.effective
+    }
+}
