@@ -95,6 +95,11 @@ OPTIONS:
                           the last). (default: 10)
   --model <model>         Model: a .safetensors path or an installed model's name (default: the
                           installed vgg16).
+  --precision <fp32|bf16|auto>
+                          Arithmetic of the convolutions' matrix products: fp32 (the reference),
+                          bf16 (inputs rounded to bf16, sums in fp32: about twice as fast on CPUs
+                          with AVX512-BF16; fp32 elsewhere, with a note) or auto (fp32 for now).
+                          See docs/precision.md. (values: fp32, bf16, auto; default: auto)
   -h, --help              Show help information.
 """#
 
@@ -191,6 +196,11 @@ OPTIONS:
                           the last). (default: 10)
   --model <model>         Model: a .safetensors path or an installed model's name (default: the
                           installed vgg16).
+  --precision <fp32|bf16|auto>
+                          Arithmetic of the convolutions' matrix products: fp32 (the reference),
+                          bf16 (inputs rounded to bf16, sums in fp32: about twice as fast on CPUs
+                          with AVX512-BF16; fp32 elsewhere, with a note) or auto (fp32 for now).
+                          See docs/precision.md. (values: fp32, bf16, auto; default: auto)
   -h, --help              Show help information.
 """#
 
