@@ -7,8 +7,9 @@ extension Precision: ExpressibleByArgument {}
 struct PrecisionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         Arithmetic of the convolutions' matrix products: fp32 (the reference), bf16 (inputs rounded \
-        to bf16, sums in fp32: about twice as fast on CPUs with AVX512-BF16; fp32 elsewhere, with a \
-        note) or auto (fp32 for now). See docs/precision.md.
+        to bf16, sums in fp32: about twice as fast on CPUs with AVX512-BF16, fp32 elsewhere; \
+        experimental: L-BFGS does not yet descend with it on the default convolutions) or auto \
+        (fp32). See docs/precision.md.
         """, valueName: "fp32|bf16|auto"))
     var precision: Precision = .auto
 

@@ -98,8 +98,9 @@ OPTIONS:
   --precision <fp32|bf16|auto>
                           Arithmetic of the convolutions' matrix products: fp32 (the reference),
                           bf16 (inputs rounded to bf16, sums in fp32: about twice as fast on CPUs
-                          with AVX512-BF16; fp32 elsewhere, with a note) or auto (fp32 for now).
-                          See docs/precision.md. (values: fp32, bf16, auto; default: auto)
+                          with AVX512-BF16, fp32 elsewhere; experimental: L-BFGS does not yet
+                          descend with it on the default convolutions) or auto (fp32). See
+                          docs/precision.md. (values: fp32, bf16, auto; default: auto)
   -h, --help              Show help information.
 """#
 
@@ -199,8 +200,9 @@ OPTIONS:
   --precision <fp32|bf16|auto>
                           Arithmetic of the convolutions' matrix products: fp32 (the reference),
                           bf16 (inputs rounded to bf16, sums in fp32: about twice as fast on CPUs
-                          with AVX512-BF16; fp32 elsewhere, with a note) or auto (fp32 for now).
-                          See docs/precision.md. (values: fp32, bf16, auto; default: auto)
+                          with AVX512-BF16, fp32 elsewhere; experimental: L-BFGS does not yet
+                          descend with it on the default convolutions) or auto (fp32). See
+                          docs/precision.md. (values: fp32, bf16, auto; default: auto)
   -h, --help              Show help information.
 """#
 
