@@ -5,7 +5,8 @@
 //
 // Modules depend one way (A → B: A uses B; each target's `dependencies` below is the exact
 // list, and docs/modules.md draws the whole graph):
-//   the engine      NSTStyle → NSTVGG → NSTLayers → NSTTensor → _CBLAS (OpenBLAS), NSTRandom
+//   the engine      NSTStyle → NSTVGG → NSTLayers → NSTTensor → _CBLAS (OpenBLAS), NSTRandom,
+//                   _CBF16GEMM (the bf16 GEMM behind --precision bf16)
 //                   (NSTStyle also → NSTWeights, NSTImage, NSTFileIO: the model, the images
 //                   and the files of one `nst transfer`)
 //                   NSTVGG → NSTWeights (safetensors / ONNX / HDF5 readers, the model store
@@ -72,8 +73,13 @@ let package = Package(
 
         .systemLibrary(name: "_CMalloc", path: "Sources/_CMalloc"),   // libc's <malloc.h>
 
+        // The bf16 GEMM (AVX512-BF16, fp32 accumulation) behind `--precision bf16`: C with
+        // intrinsics, each kernel compiled for AVX512-BF16 on its own (the target runs on any
+        // x86-64 CPU and checks the CPU before use). Optimised in every build: at -O0 the
+        // intrinsics would keep every accumulator in memory.
+        .target(name: "_CBF16GEMM", path: "Sources/_CBF16GEMM", exclude: ["README.md"], cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "NSTRandom"),
-        .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "NSTRandom"]),
+        .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "_CBF16GEMM", "NSTRandom"]),
         .target(name: "NSTGradCheck"),
         .target(name: "NSTLayers", dependencies: ["NSTTensor"]),
         .target(name: "NSTWeights", dependencies: ["_CHDF5", "_CZlib", "NSTFileIO"]),
@@ -93,7 +99,7 @@ let package = Package(
         // The style-transfer commands' flags, grouped as the paper's concepts, and the
         // StyleTransferOptions they give.
         .target(name: "NSTStyleFlags", dependencies: [
-            "NSTStyle", "NSTVGG", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NSTStyle", "NSTVGG", "NSTLayers", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nst", dependencies: [
             "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
@@ -145,7 +151,7 @@ if fuzzing {
 // whose folders hold only a module map and a header) has a README.md for contributors: what
 // the module is, what to read first, why it depends on what it does. It is documentation,
 // not a source or resource of the target, so SwiftPM is told to leave it alone.
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "_CBF16GEMM" {
     target.swiftSettings = (target.swiftSettings ?? []) + engineSettings
     if target.path == nil && target.type != .test {
         target.exclude.append("README.md")

@@ -24,6 +24,8 @@ public struct BenchSettings: Sendable {
     public var compareIm2col: Bool
     /// Also time every size on one worker.
     public var compareThreads: Bool
+    /// The convolutions' GEMM arithmetic (the precision that runs: `Precision.effective`).
+    public var precision: Precision = .fp32
 
     public init(sizes: [Int], repetitions: Int = 10, warmup: Int = 2, layer: String = "conv5_2", pooling: Pooling,
                 rooflineSize: Int = 2048, algorithm: ConvAlgorithm = .auto, winogradTile: Int = 0,
@@ -118,6 +120,7 @@ public struct BenchReport: Encodable {
     public var roofline_gflops: Double, roofline_gflops_1thread: Double, threads: Int, blas_kernels: String
     public var model: String, layer: String, pooling: String, `repeat`: Int, warmup: Int
     public var conv_algorithm: String, winograd_tile: Int, scaling_exponent: Double?
+    public var precision: String
     public var sizes: [SizeResult.JSON]
 }
 
@@ -152,6 +155,8 @@ public enum Bench {
 
         net.workspace.algorithm = settings.algorithm
         net.workspace.winogradTile = settings.winogradTile
+        net.workspace.precision = settings.precision
+        log("precision: \(settings.precision.rawValue) GEMMs in the convolutions")
         let timer = SizeTimer(net: net, styleLayers: styleLayers, deepest: deepest, probe: probe,
                               warmup: settings.warmup, repetitions: settings.repetitions, progress: output.progress)
         var results: [SizeResult] = []
@@ -214,7 +219,7 @@ public enum Bench {
                            blas_kernels: BLASRuntime.coreName, model: modelDescription, layer: deepest,
                            pooling: settings.pooling.rawValue, repeat: settings.repetitions, warmup: settings.warmup,
                            conv_algorithm: settings.algorithm.rawValue, winograd_tile: settings.winogradTile,
-                           scaling_exponent: exponent, sizes: results.map { $0.json() })
+                           scaling_exponent: exponent, precision: settings.precision.rawValue, sizes: results.map { $0.json() })
     }
 
     /// Least-squares slope of log(seconds) against log(pixels), from two distinct sizes up:

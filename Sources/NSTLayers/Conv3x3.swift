@@ -26,6 +26,15 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// The algorithm of every convolution run with this workspace (default: `NST_CONV_ALGORITHM`
     /// or `.auto`). Change it between passes, not during one.
     public var algorithm: ConvAlgorithm = .environmentDefault
+    /// The arithmetic of every convolution GEMM run with this workspace, forward and input
+    /// gradient, Winograd and im2col (default: `NST_PRECISION` or `.auto`, which is fp32).
+    /// bf16 runs only in `Float` networks on CPUs with AVX512-BF16 (`Precision.effective`);
+    /// it packs each layer's GEMM weights to bf16 once, on first use (half their fp32 size per
+    /// direction). Change it between passes, not during one.
+    public var precision: Precision = .environmentDefault
+
+    /// Whether the GEMMs run in bf16: asked for, this CPU has it, and the scalars are Float.
+    @inlinable public var runsBF16: Bool { Scalar.self == Float.self && precision.effective == .bf16 }
     /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, 6, or 0 = per layer:
     /// - both channel counts ≤ 256: F(6×6) on maps of ≥ 4096 pixels (VGG's blocks 1–3), F(4×4)
     ///   on smaller ones, where 6-pixel tiles would be mostly padding;
@@ -86,15 +95,48 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
 public final class DerivedWeights<Scalar: TensorScalar>: @unchecked Sendable {
     @usableFromInline let lock = WeightLock()
     @usableFromInline var cache: [Int: Tensor<Scalar>] = [:]
+    /// bf16 packs of GEMM weights (see `Conv3x3.bf16Packs`), by their own keys.
+    @usableFromInline var packs: [Int: [BF16PackedMatrix]] = [:]
     @usableFromInline init() {}
 
     @inlinable
     func get(key: Int, _ make: () -> Tensor<Scalar>) -> Tensor<Scalar> {
         lock.lock(); defer { lock.unlock() }
+        return DerivedWeights.value(in: &cache, key: key, make)
+    }
+
+    /// Made outside the lock (the lock is not reentrant, and a pack is made from other derived
+    /// weights); if two threads make the same pack at once, the first stored is kept.
+    @inlinable
+    func packed(key: Int, _ make: () -> [BF16PackedMatrix]) -> [BF16PackedMatrix] {
+        lock.lock()
+        if let p = packs[key] { lock.unlock(); return p }
+        lock.unlock()
+        let made = make()
+        lock.lock(); defer { lock.unlock() }
+        return DerivedWeights.value(in: &packs, key: key) { made }
+    }
+
+    /// The fp32 derived weights of `key` if they are already computed (nothing is computed).
+    @inlinable
+    func existing(key: Int) -> Tensor<Scalar>? {
+        lock.lock(); defer { lock.unlock() }
+        return cache[key]
+    }
+
+    /// cache[key], made and stored first if absent (the caller holds the lock).
+    @inlinable
+    static func value<T>(in cache: inout [Int: T], key: Int, _ make: () -> T) -> T {
         if let t = cache[key] { return t }
         let t = make()
         cache[key] = t
         return t
+    }
+
+    /// Bytes of the bf16 packs held.
+    public var packedBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return packs.values.joined().reduce(0) { $0 + $1.bytes }
     }
 }
 
@@ -165,6 +207,50 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
             let widest = max(inChannels, outChannels)
             if widest > 256 { return pixels >= 1024 ? .f4 : .f2 }
             return pixels >= 4096 ? .f6 : .f4
+        }
+    }
+
+    /// The bf16 packs of this layer's GEMM weights for `key` (see `BF16Key`), made by `make`
+    /// from fp32 weights on first use, when `workspace` runs bf16; nil when it runs fp32.
+    @inlinable
+    func bf16Packs(_ workspace: ConvWorkspace<Scalar>, _ key: Int, _ make: () -> [BF16PackedMatrix]) -> [BF16PackedMatrix]? {
+        workspace.runsBF16 ? derived.packed(key: key, make) : nil
+    }
+
+    /// Keys of the bf16 packs: each GEMM's A, per path and direction.
+    @usableFromInline enum BF16Key {
+        /// W [O, 9C] (im2col forward), W' [C, 9·O] (im2col backward by the flipped
+        /// convolution), Wᵀ [9C, O] (im2col backward by GEMM + col2im).
+        @inlinable static var im2colForward: Int { 1 }
+        @inlinable static var im2colFlipped: Int { 2 }
+        @inlinable static var im2colTransposed: Int { 3 }
+        /// U[ξ] [O, C] (Winograd forward) and U[ξ]ᵀ [C, O] (its adjoint), per tile size m.
+        @inlinable static func winograd(_ m: Int, adjoint: Bool) -> Int { (adjoint ? 200 : 100) + m }
+    }
+
+    /// One bf16 pack of a [rows, depth] (or, `transposed`, [depth, rows]) matrix of Float.
+    @inlinable
+    static func pack(_ w: Tensor<Scalar>, offset: Int = 0, transposed: Bool, rows: Int, depth: Int) -> BF16PackedMatrix {
+        w.storage.withUnsafeBufferPointer { p in
+            BF16PackedMatrix(transposed: transposed, rows: rows, depth: depth, a: Conv3x3.floats(p.baseAddress! + offset),
+                             lda: transposed ? rows : depth)
+        }
+    }
+
+    /// `p` as Float (only where Scalar is Float: bf16 runs only then).
+    @inlinable @inline(__always)
+    static func floats(_ p: UnsafePointer<Scalar>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+
+    /// The per-ξ bf16 packs of U[ξ] (or U[ξ]ᵀ for the adjoint), when `workspace` runs bf16.
+    /// U is taken from the fp32 cache if an fp32 pass computed it, else computed and dropped.
+    @inlinable
+    func winogradPacks(_ t: WinogradTransform, adjoint: Bool, workspace: ConvWorkspace<Scalar>) -> [BF16PackedMatrix]? {
+        bf16Packs(workspace, BF16Key.winograd(t.m, adjoint: adjoint)) {
+            let u = derived.existing(key: t.m) ?? t.transformedWeights(weight)
+            let o = outChannels, c = inChannels
+            return (0..<(t.alpha * t.alpha)).map { xi in
+                Conv3x3.pack(u, offset: xi * o * c, transposed: adjoint, rows: adjoint ? c : o, depth: adjoint ? o : c)
+            }
         }
     }
 
@@ -244,10 +330,15 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     func run(_ x: Tensor<Scalar>, inputReLU: Bool, relu: Bool, into y: inout Tensor<Scalar>, rectified: UnsafeMutablePointer<Scalar>?,
              mask: UnsafeMutablePointer<UInt8>?, workspace: ConvWorkspace<Scalar>) {
         if let t = winogradTransform(workspace, pixels: x.shape[1] * x.shape[2]) {
-            Conv3x3.winogradConvolve(x, inputReLU: inputReLU, transformed: winogradWeight(t), transform: t, bias: bias, relu: relu,
+            let packs = winogradPacks(t, adjoint: false, workspace: workspace)
+            Conv3x3.winogradConvolve(x, inputReLU: inputReLU, transformed: packs == nil ? winogradWeight(t) : nil,
+                                     packed: packs, transform: t, bias: bias, relu: relu,
                                      into: &y, rectified: rectified, mask: mask, workspace: workspace)
         } else {
-            Conv3x3.convolve(x, inputReLU: inputReLU, weights: weight, bias: bias, relu: relu,
+            let packs = bf16Packs(workspace, BF16Key.im2colForward) {
+                [Conv3x3.pack(weight, transposed: false, rows: outChannels, depth: 9 * inChannels)]
+            }
+            Conv3x3.convolve(x, inputReLU: inputReLU, weights: weight, packed: packs?[0], bias: bias, relu: relu,
                              into: &y, rectified: rectified, mask: mask, workspace: workspace)
         }
     }
@@ -270,15 +361,23 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                      "Conv3x3 backward expects dY [\(outChannels), H, W], got \(dY.shape)")
         var dX = Tensor<Scalar>(uninitializedShape: [inChannels, dY.shape[1], dY.shape[2]])   // every path writes all of dX
         if let t = winogradTransform(workspace, pixels: dY.shape[1] * dY.shape[2]) {
-            Conv3x3.winogradConvolveAdjoint(dY, transformed: winogradWeight(t), transform: t, reluMask: reluMask, addend: addend,
+            let packs = winogradPacks(t, adjoint: true, workspace: workspace)
+            Conv3x3.winogradConvolveAdjoint(dY, transformed: packs == nil ? winogradWeight(t) : nil,
+                                            packed: packs, transform: t, reluMask: reluMask, addend: addend,
                                             into: &dX, workspace: workspace)
             return dX
         }
         if inChannels < outChannels {
-            Conv3x3.transposedConvolve(dY, reluMask: reluMask, addend: addend, weights: weight, into: &dX, workspace: workspace)
+            let packs = bf16Packs(workspace, BF16Key.im2colTransposed) {
+                [Conv3x3.pack(weight, transposed: true, rows: 9 * inChannels, depth: outChannels)]
+            }
+            Conv3x3.transposedConvolve(dY, reluMask: reluMask, addend: addend, weights: weight, packed: packs?[0], into: &dX, workspace: workspace)
         } else {
             let dY = reluMask == nil && addend == nil ? dY : ReLU.backward(dY, mask: reluMask, plus: addend)
-            Conv3x3.convolve(dY, weights: backwardWeight, bias: nil, relu: false, into: &dX, workspace: workspace)
+            let packs = bf16Packs(workspace, BF16Key.im2colFlipped) {
+                [Conv3x3.pack(backwardWeight, transposed: false, rows: inChannels, depth: 9 * outChannels)]
+            }
+            Conv3x3.convolve(dY, weights: backwardWeight, packed: packs?[0], bias: nil, relu: false, into: &dX, workspace: workspace)
         }
         return dX
     }
@@ -314,10 +413,18 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
 
     /// A band's GEMM (row-major, BLAS's arguments): split among the workers (`shared`) or on
     /// the calling one.
+    /// With `packed` (op(A) in bf16, Scalar Float), the bf16 GEMM instead.
     @inlinable @inline(__always)
-    static func bandGemm(shared: Bool, transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Scalar>, lda: Int,
+    static func bandGemm(shared: Bool, transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Scalar>, lda: Int, packed: BF16PackedMatrix? = nil,
                          b: UnsafePointer<Scalar>, ldb: Int, beta: Scalar, c: UnsafeMutablePointer<Scalar>, ldc: Int) {
-        if shared {
+        if let packed {
+            let fb = floats(b), fc = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
+            if shared {
+                packed.parallelGemm(n: n, b: fb, ldb: ldb, beta: Float(beta), c: fc, ldc: ldc)
+            } else {
+                packed.gemm(n: n, b: fb, ldb: ldb, beta: Float(beta), c: fc, ldc: ldc)
+            }
+        } else if shared {
             Scalar.parallelGemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         } else {
             Scalar.gemm(transA: transA, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -346,7 +453,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     /// by parity (bands of one parity never share a row, each having ≥ 2), shared bands in order.
     @inlinable
     public static func transposedConvolve(_ dY: Tensor<Scalar>, reluMask: ReLUMask? = nil, addend: Tensor<Scalar>? = nil,
-                                          weights: Tensor<Scalar>, into dX: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
+                                          weights: Tensor<Scalar>, packed: BF16PackedMatrix? = nil, into dX: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
         let o = dY.shape[0], h = dY.shape[1], w = dY.shape[2], c = weights.shape[1]
         precondition(weights.shape == [o, c, 3, 3] && dX.shape == [c, h, w])
         precondition(reluMask.map { $0.shape == dY.shape } ?? true && addend.map { $0.shape == dY.shape } ?? true,
@@ -382,7 +489,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                     band = UnsafePointer(formed); ldb = n
                 }
                 // dcols[9C, n] = W[O, 9C]ᵀ · dY'_band[O, n]
-                bandGemm(shared: shared, transA: true, m: k, n: n, k: o, a: wp, lda: k, b: band, ldb: ldb, beta: 0, c: cols, ldc: n)
+                bandGemm(shared: shared, transA: true, m: k, n: n, k: o, a: wp, lda: k, packed: packed, b: band, ldb: ldb, beta: 0, c: cols, ldc: n)
                 split(c, costPerItem: 9 * n, shared: shared) { range in
                     for ci in range { col2imChannel(cols, ci, height: h, width: w, firstRow: y0, rows: rows, into: xp) }
                 }
@@ -435,7 +542,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     /// values. With `inputReLU`, max(x, 0) is convolved. Each band: im2col, the bias, one GEMM,
     /// the mask and the ReLU while the band's output is in cache.
     @inlinable
-    public static func convolve(_ x: Tensor<Scalar>, inputReLU: Bool = false, weights: Tensor<Scalar>, bias: Tensor<Scalar>?, relu: Bool,
+    public static func convolve(_ x: Tensor<Scalar>, inputReLU: Bool = false, weights: Tensor<Scalar>, packed: BF16PackedMatrix? = nil, bias: Tensor<Scalar>?, relu: Bool,
                                 into y: inout Tensor<Scalar>, rectified: UnsafeMutablePointer<Scalar>? = nil,
                                 mask: UnsafeMutablePointer<UInt8>? = nil, workspace: ConvWorkspace<Scalar>) {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2], o = weights.shape[0]
@@ -463,7 +570,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
                     }
                 }
                 // Y_band[O, n] (row stride H·W) = W[O, 9C] · cols[9C, n] (+ bias)
-                bandGemm(shared: shared, transA: false, m: o, n: n, k: k, a: wp, lda: k,
+                bandGemm(shared: shared, transA: false, m: o, n: n, k: k, a: wp, lda: k, packed: packed,
                          b: UnsafePointer(cols), ldb: n, beta: biasValues.isEmpty ? 0 : 1, c: band, ldc: plane)
                 if relu || mask != nil {
                     split(o, costPerItem: n, shared: shared) { range in

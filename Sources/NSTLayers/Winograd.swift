@@ -393,7 +393,9 @@ extension Conv3x3 {
     /// when `rectified` is given, y keeps the pre-activation and `rectified` (same shape) gets
     /// max(y, 0); `mask` (when given) gets the ReLU's mask [y > 0], with or without `relu`, in
     /// the same pass. With `inputReLU`, max(x, 0) is convolved (rectified as rows are read).
-    /// x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten).
+    /// x [C,H,W], u = transformed weights [α², O, C], y [O,H,W] (overwritten). With `packed`
+    /// (Scalar Float: U[ξ] [O, C] per ξ in bf16, see `Conv3x3.winogradPacks`) the GEMMs run
+    /// in bf16 and u may be nil.
     ///
     /// Per band of T tiles (rows of tiles, see `winogradPlan`):
     /// (1) per input channel: V[ξ][c][t] = (Bᵀ d_t B)[ξ], ξ = i·α + k (i along y, k along x):
@@ -403,13 +405,15 @@ extension Conv3x3 {
     /// (2) per ξ: the GEMM M[ξ] = U[ξ]·V[ξ];
     /// (3) per output channel: Y = Aᵀ M A (+ bias, ReLU), along x then y, interleaved into y.
     @inlinable
-    public static func winogradConvolve(_ x: Tensor<Scalar>, inputReLU: Bool = false, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
+    public static func winogradConvolve(_ x: Tensor<Scalar>, inputReLU: Bool = false, transformed u: Tensor<Scalar>?,
+                                        packed: [BF16PackedMatrix]? = nil, transform t: WinogradTransform,
                                         bias: Tensor<Scalar>?, relu: Bool, into y: inout Tensor<Scalar>,
                                         rectified: UnsafeMutablePointer<Scalar>? = nil, mask: UnsafeMutablePointer<UInt8>? = nil,
                                         workspace: ConvWorkspace<Scalar>) {
         let c = x.shape[0], h = x.shape[1], w = x.shape[2]
-        let m = t.m, a = t.alpha, a2 = a * a, o = u.shape[1]
-        precondition(u.shape == [a2, o, c] && y.shape == [o, h, w])
+        let m = t.m, a = t.alpha, a2 = a * a, o = u?.shape[1] ?? packed?.first?.rows ?? 0
+        precondition((u?.shape == [a2, o, c] || packed.map { $0.count == a2 && $0[0].rows == o && $0[0].depth == c } == true)
+                     && y.shape == [o, h, w])
         if h * w == 0 || o == 0 { return }
         let tilesX = (w + m - 1) / m, tilesY = (h + m - 1) / m
         let plan = winogradPlan(t, c: c, o: o, tilesX: tilesX, tilesY: tilesY,
@@ -421,10 +425,11 @@ extension Conv3x3 {
         let buffer = workspace.scratch(sets * bandScalars + plan.workers * rowScalars)
         let rowBuffers = buffer + sets * bandScalars
         let biasValues = bias?.storage ?? []
+        let weights = u?.storage ?? []
         x.storage.withUnsafeBufferPointer { xb in
-        u.storage.withUnsafeBufferPointer { ub in
+        weights.withUnsafeBufferPointer { ub in
         y.storage.withUnsafeMutableBufferPointer { yb in
-            let xp = xb.baseAddress!, up = ub.baseAddress!, yp = yb.baseAddress!
+            let xp = xb.baseAddress!, up = ub.baseAddress, yp = yb.baseAddress!
             // (1) V[ξ][ci][t] for the band's tile rows ty0..<ty0 + rowsT
             func transformInput(_ ci: Int, ty0: Int, rowsT: Int, v: UnsafeMutablePointer<Scalar>, rows split: UnsafeMutablePointer<Scalar>) {
                 let tiles = rowsT * tilesX, ts = tiles + skew, vs = c * tiles + skew
@@ -459,9 +464,9 @@ extension Conv3x3 {
             }
             // (2) M[ξ][O, T] = U[ξ][O, C] · V[ξ][C, T]
             func multiply(_ xi: Int, tiles: Int, v: UnsafeMutablePointer<Scalar>, mm: UnsafeMutablePointer<Scalar>) {
-                Scalar.gemm(transA: false, transB: false, m: o, n: tiles, k: c,
-                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(v + xi * (c * tiles + skew)), ldb: tiles,
-                            beta: 0, c: mm + xi * (o * tiles + skew), ldc: tiles)
+                bandGemm(shared: false, transA: false, m: o, n: tiles, k: c, a: up.map { $0 + xi * o * c } ?? UnsafePointer(v), lda: c,
+                         packed: packed?[xi], b: UnsafePointer(v + xi * (c * tiles + skew)), ldb: tiles,
+                         beta: 0, c: mm + xi * (o * tiles + skew), ldc: tiles)
             }
             // (3) Q[i][s][t] = Σ_j Aᵀ[s,j] M[i·α+j], then Y[r][s][t] = Σ_i Aᵀ[r,i] Q[i][s][t]
             func transformOutput(_ oi: Int, ty0: Int, rowsT: Int, mm: UnsafeMutablePointer<Scalar>, rows q: UnsafeMutablePointer<Scalar>) {
@@ -513,7 +518,8 @@ extension Conv3x3 {
     /// convolution's own output fused into the read of dY (each optional, same shape as dY):
     /// dM = A dY' Aᵀ per output tile, dV[ξ] = U[ξ]ᵀ · dM[ξ], dX += B dV Bᵀ overlap-added onto
     /// the α×α input patches (neighbouring patches share 2 rows/columns).
-    /// dY [O,H,W], u [α², O, C], dX [C,H,W] (overwritten).
+    /// dY [O,H,W], u [α², O, C], dX [C,H,W] (overwritten). With `packed` (Scalar Float:
+    /// U[ξ]ᵀ [C, O] per ξ in bf16) the GEMMs run in bf16 and u may be nil.
     ///
     /// The bands are planned and shared as in the forward pass, with the phases (1) per output
     /// channel dM, (2) per ξ dV's GEMM, (3) per input channel the overlap-add. A band's patches
@@ -523,12 +529,14 @@ extension Conv3x3 {
     /// and the even bands run, then the odd ones: bands of one parity never share a row (each
     /// owns at least 2).
     @inlinable
-    public static func winogradConvolveAdjoint(_ dY: Tensor<Scalar>, transformed u: Tensor<Scalar>, transform t: WinogradTransform,
+    public static func winogradConvolveAdjoint(_ dY: Tensor<Scalar>, transformed u: Tensor<Scalar>?,
+                                               packed: [BF16PackedMatrix]? = nil, transform t: WinogradTransform,
                                                reluMask: ReLUMask? = nil, addend: Tensor<Scalar>? = nil,
                                                into dX: inout Tensor<Scalar>, workspace: ConvWorkspace<Scalar>) {
         let o = dY.shape[0], h = dY.shape[1], w = dY.shape[2]
-        let m = t.m, a = t.alpha, a2 = a * a, c = u.shape[2]
-        precondition(u.shape == [a2, o, c] && dX.shape == [c, h, w])
+        let m = t.m, a = t.alpha, a2 = a * a, c = u?.shape[2] ?? packed?.first?.rows ?? 0
+        precondition((u?.shape == [a2, o, c] || packed.map { $0.count == a2 && $0[0].rows == c && $0[0].depth == o } == true)
+                     && dX.shape == [c, h, w])
         precondition(reluMask.map { $0.shape == dY.shape } ?? true && addend.map { $0.shape == dY.shape } ?? true,
                      "Winograd adjoint: mask/addend shapes must match dY \(dY.shape)")
         if h * w == 0 || c == 0 { return }
@@ -542,12 +550,13 @@ extension Conv3x3 {
         let buffer = workspace.scratch(sets * bandScalars + plan.workers * rowScalars)
         let rowBuffers = buffer + sets * bandScalars
         let mask = reluMask?.positive ?? [], extra = addend?.storage ?? []
+        let weights = u?.storage ?? []
         dY.storage.withUnsafeBufferPointer { db in
-        u.storage.withUnsafeBufferPointer { ub in
+        weights.withUnsafeBufferPointer { ub in
         mask.withUnsafeBufferPointer { maskBuffer in
         extra.withUnsafeBufferPointer { extraBuffer in
         dX.storage.withUnsafeMutableBufferPointer { xb in
-            let dp = db.baseAddress!, up = ub.baseAddress!, xp = xb.baseAddress!
+            let dp = db.baseAddress!, up = ub.baseAddress, xp = xb.baseAddress!
             // (An empty array's baseAddress need not be nil: test the optionals themselves.)
             let maskp = reluMask == nil ? nil : maskBuffer.baseAddress, extrap = addend == nil ? nil : extraBuffer.baseAddress
             // (1) D[r][s][t] = dY'[yTop + r][t·m + s]; E[i] = Σ_r Aᵀ[r,i] D[r]; dM[i·α + j] = Σ_s Aᵀ[s,j] E[i][s]
@@ -576,9 +585,9 @@ extension Conv3x3 {
             }
             // (2) dV[ξ][C, T] = U[ξ][O, C]ᵀ · dM[ξ][O, T]
             func multiply(_ xi: Int, tiles: Int, dm: UnsafeMutablePointer<Scalar>, dv: UnsafeMutablePointer<Scalar>) {
-                Scalar.gemm(transA: true, transB: false, m: c, n: tiles, k: o,
-                            alpha: 1, a: up + xi * o * c, lda: c, b: UnsafePointer(dm + xi * (o * tiles + skew)), ldb: tiles,
-                            beta: 0, c: dv + xi * (c * tiles + skew), ldc: tiles)
+                bandGemm(shared: false, transA: true, m: c, n: tiles, k: o, a: up.map { $0 + xi * o * c } ?? UnsafePointer(dm), lda: c,
+                         packed: packed?[xi], b: UnsafePointer(dm + xi * (o * tiles + skew)), ldb: tiles,
+                         beta: 0, c: dv + xi * (c * tiles + skew), ldc: tiles)
             }
             // (3) R[i][l] = Σ_k Bᵀ[k,l] dV[i·α + k]; P[j][l] = Σ_i Bᵀ[i,j] R[i][l]; overlap-add P onto
             //     dX's plane ci, after zeroing its rows `fresh`

@@ -1,5 +1,6 @@
 import Foundation
 import NSTTensor
+import NSTLayers
 import NSTImage
 import NSTVGG
 import NSTRandom
@@ -71,11 +72,16 @@ public struct StyleNetworkOptions: Codable, Sendable, Equatable {
     public var normalizeVGG: Bool = true
     /// With normalizeVGG: each filter is divided by max(m, floor · the layer's average m).
     public var normalizeFloor: Double = 0.1
+    /// The arithmetic of the convolutions' matrix products (`ConvWorkspace.precision`):
+    /// fp32, or bf16 inputs with fp32 sums where the CPU has AVX512-BF16 (docs/precision.md);
+    /// the CLI records the one that ran.
+    public var precision: Precision = .auto
 
     public init() {}
-    public init(size: Int, styleScale: Double, pooling: Pooling, normalizeVGG: Bool, normalizeFloor: Double) {
+    public init(size: Int, styleScale: Double, pooling: Pooling, normalizeVGG: Bool, normalizeFloor: Double,
+                precision: Precision = .auto) {
         self.size = size; self.styleScale = styleScale; self.pooling = pooling
-        self.normalizeVGG = normalizeVGG; self.normalizeFloor = normalizeFloor
+        self.normalizeVGG = normalizeVGG; self.normalizeFloor = normalizeFloor; self.precision = precision
     }
 
     /// "name: this vs other" for every option that differs, e.g. ["pooling: avg vs max"].
@@ -87,6 +93,7 @@ public struct StyleNetworkOptions: Codable, Sendable, Equatable {
         compare("pooling", pooling, other.pooling)
         compare("normalizeVGG", normalizeVGG, other.normalizeVGG)
         compare("normalizeFloor", normalizeFloor, other.normalizeFloor)
+        compare("precision", precision, other.precision)
         return out
     }
 }

@@ -100,6 +100,7 @@ public struct StyleModel: Sendable {
     /// that a caller who lets go of this model keeps one set of weights in memory, not two.
     public func prepare(network options: StyleNetworkOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
         let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
+        net.workspace.precision = options.precision
         var model = self
         model.weights = VGGWeights(architecture: architecture, convs: net.convs.map { ConvParameters(weight: $0.weight, bias: $0.bias) })
         return PreparedStyleTransfer(model: model, network: net, networkOptions: options, content: c, styles: s)

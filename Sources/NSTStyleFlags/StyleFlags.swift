@@ -114,6 +114,9 @@ public struct EngineOptions: ParsableArguments {
           help: ArgumentHelp("Random VGG16-shaped weights with ⅛ of the channels (from --seed), for tests without a model; the images are not art.", visibility: .hidden))
     public var randomWeights = false
 
+    /// Experimental (docs/precision.md), so shown by --help-hidden only.
+    @OptionGroup(visibility: .hidden) public var arithmetic: PrecisionOptions
+
     public func validate() throws {
         guard styleScale.isFinite && styleScale > 0 && styleScale <= 8 else { throw ValidationError("--style-scale must be in (0, 8] (got \(styleScale)).") }
         guard normalizeFloor.isFinite && normalizeFloor >= 0 && normalizeFloor <= 1 else { throw ValidationError("--normalize-floor must be in [0, 1] (got \(normalizeFloor)).") }
@@ -126,6 +129,8 @@ public struct EngineOptions: ParsableArguments {
         o.styleScale = styleScale
         o.normalizeVGG = normalizeVGG
         o.normalizeFloor = normalizeFloor
+        // The precision that will run, so the sidecar records it.
+        o.precision = arithmetic.effective { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     }
 }
 

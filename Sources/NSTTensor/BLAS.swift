@@ -59,32 +59,42 @@ extension Double: TensorScalar {
     }
 }
 
+/// How a GEMM's C (m×n) is cut among `Parallel`'s workers: its columns (or its rows, when it
+/// has more rows than columns) in contiguous chunks, one per worker. Products under 4 M
+/// multiply-adds stay whole.
+public enum GemmSplit {
+    /// Runs body(rows, columns) on each part concurrently; the parts tile 0..<m × 0..<n.
+    /// Chunk edges fall on multiples of 16 columns, or of `rowQuantum` rows.
+    @inlinable
+    public static func forEachPart(m: Int, n: Int, k: Int, rowQuantum: Int = 16, _ body: (Range<Int>, Range<Int>) -> Void) {
+        let splitColumns = n >= m
+        let extent = splitColumns ? n : m, quantum = splitColumns ? 16 : rowQuantum
+        let chunks = m * n * k < 4 << 20 ? 1 : min(Parallel.workers, max(1, extent / quantum))
+        Parallel.forRanges(chunks, costPerItem: 1 << 20) { range in
+            for chunk in range {
+                // Every chunk but the last fills whole vectors (or panels).
+                let lo = extent * chunk / chunks / quantum * quantum
+                let hi = chunk + 1 == chunks ? extent : extent * (chunk + 1) / chunks / quantum * quantum
+                if lo >= hi { continue }
+                if splitColumns { body(0..<m, lo..<hi) } else { body(lo..<hi, 0..<n) }
+            }
+        }
+    }
+}
+
 extension TensorScalar {
-    /// The same product as `gemm`, split over `Parallel`'s workers: C's columns (or its rows,
-    /// when it has more rows than columns) in contiguous chunks, each a single-threaded GEMM on
-    /// its own part of C. Products under 4 M multiply-adds run as one call.
+    /// The same product as `gemm`, split over `Parallel`'s workers by `GemmSplit`, each part a
+    /// single-threaded GEMM on its own part of C.
     @inlinable
     public static func parallelGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                                     alpha: Self, a: UnsafePointer<Self>, lda: Int,
                                     b: UnsafePointer<Self>, ldb: Int,
                                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int) {
-        let splitColumns = n >= m
-        let extent = splitColumns ? n : m
-        let chunks = m * n * k < 4 << 20 ? 1 : min(Parallel.workers, max(1, extent / 16))
-        Parallel.forRanges(chunks, costPerItem: 1 << 20) { range in
-            for chunk in range {
-                // Chunk edges on multiples of 16 so every chunk but the last fills whole vectors.
-                let lo = extent * chunk / chunks / 16 * 16
-                let hi = chunk + 1 == chunks ? extent : extent * (chunk + 1) / chunks / 16 * 16
-                if lo >= hi { continue }
-                if splitColumns {
-                    gemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
-                         b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
-                } else {
-                    gemm(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
-                         a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
-                }
-            }
+        GemmSplit.forEachPart(m: m, n: n, k: k) { rows, columns in
+            let i = rows.lowerBound, j = columns.lowerBound
+            gemm(transA: transA, transB: transB, m: rows.count, n: columns.count, k: k, alpha: alpha,
+                 a: transA ? a + i : a + i * lda, lda: lda, b: transB ? b + j * ldb : b + j, ldb: ldb,
+                 beta: beta, c: c + i * ldc + j, ldc: ldc)
         }
     }
 }

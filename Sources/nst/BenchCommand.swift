@@ -104,6 +104,11 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "What is timed: engine (bench's own iteration, above) or experiment (the style-depth experiment's objective and L-BFGS on its images, --repeat evaluations per size after --warmup, with a per-phase table, then bench's iteration on the same network and layers).")
     var objective: BenchObjective = .engine
 
+    @OptionGroup var arithmetic: PrecisionOptions
+
+    @Flag(name: .long, help: "First time sgemm against the bf16 GEMM on the Winograd GEMM shapes of each size (1 and 2 threads) and print them.")
+    var comparePrecision = false
+
     func validate() throws {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (32...4096).contains($0!) }) else {
             throw ValidationError("--sizes \(sizeArguments.joined(separator: " ")): each size must be a whole number of pixels from 32 to 4096 (VGG16 pools 4 times before block 5; 32 px is the smallest that reaches it), e.g. --sizes 256,384,512")
@@ -125,10 +130,11 @@ struct BenchCommand: ParsableCommand {
             e.fix = "run `\(ModelStore.fetchCommand)`, or `nst bench --random-weights` to time random weights of the same shapes"
             throw e
         }
-        let settings = BenchSettings(
+        var settings = BenchSettings(
             sizes: sizes.compactMap { $0 }, repetitions: repetitions, warmup: warmup, layer: layer, pooling: pooling,
             rooflineSize: rooflineSize, algorithm: convAlgorithm.algorithm, winogradTile: winogradTile,
             compareIm2col: compareIm2col, compareThreads: compareThreads)
+        settings.precision = arithmetic.effective { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         // With --json, stdout carries only the JSON: the summary lines go to stderr.
         let output = BenchOutput(
             log: { line in if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) } },
@@ -137,6 +143,13 @@ struct BenchCommand: ParsableCommand {
                 let bar = ProgressBar(total: total, label: label)
                 return ({ done, seconds in bar.update(done, values: [("iteration_s", seconds)]) }, { bar.finish() })
             })
+        if comparePrecision {
+            let deepest = try weights.architecture.resolve(layer)
+            for size in sizes.compactMap({ $0 }) {
+                PrecisionProbe.report(weights.architecture, through: deepest, width: size, height: max(1, size * 3 / 4),
+                                      threadCounts: [1, 2], log: output.log)
+            }
+        }
         let report = try Bench.run(weights: weights, modelDescription: modelDescription, settings: settings, output: output)
         if json { try printJSON(report) }
     }

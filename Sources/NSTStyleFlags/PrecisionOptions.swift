@@ -1,0 +1,26 @@
+import ArgumentParser
+import NSTLayers
+
+extension Precision: ExpressibleByArgument {}
+
+/// `--precision`, shared by the commands that run the engine (transfer, the experiment, bench).
+public struct PrecisionOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: ArgumentHelp("""
+        Arithmetic of the convolutions' matrix products: fp32 (the reference), bf16 (inputs rounded \
+        to bf16, sums in fp32: about twice as fast on CPUs with AVX512-BF16, fp32 elsewhere; \
+        experimental: L-BFGS does not yet descend with it on the default convolutions) or auto \
+        (fp32). See docs/precision.md.
+        """, valueName: "fp32|bf16|auto"))
+    public var precision: Precision = .auto
+
+    /// The precision that runs on this CPU, after a note on standard error when bf16 was asked
+    /// for and cannot run.
+    public func effective(note: (String) -> Void) -> Precision {
+        if let reason = precision.unavailableReason {
+            note("nst: --precision bf16: \(reason); running fp32")
+        }
+        return precision.effective
+    }
+}
