@@ -9,8 +9,8 @@ public struct PrecisionOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("""
         Arithmetic of the convolutions' matrix products: fp32 (the reference), bf16 (inputs rounded \
-        to bf16, sums in fp32: about twice as fast on CPUs with AVX512-BF16, fp32 elsewhere; \
-        experimental: L-BFGS does not yet descend with it on the default convolutions) or auto \
+        to bf16, sums in fp32: the products about twice as fast on CPUs with AVX512-BF16, fp32 elsewhere; \
+        experimental: L-BFGS ends well above fp32's loss with it on the default convolutions) or auto \
         (fp32). See docs/precision.md.
         """, valueName: "fp32|bf16|auto"))
     public var precision: Precision = .auto

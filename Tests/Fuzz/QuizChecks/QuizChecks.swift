@@ -21,9 +21,13 @@ struct NoFormulas: FormulaGrader {
 public let fuzzGrader = QuizGrader(formula: NoFormulas())
 
 /// A diagnostic names the input, points at a line inside it (or one past its end, for
-/// "unterminated"), and says what is wrong and how to fix it.
+/// "unterminated"), and says what is wrong and how to fix it. Lines end as the parsers end
+/// them: at \n, \r\n (one break) or a lone \r.
 public func checkDiagnostic(_ d: FileDiagnostic, in bytes: [UInt8]) {
-    let lines = bytes.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+    var lines = 1
+    for (i, b) in bytes.enumerated() where b == 0x0A || (b == 0x0D && (i + 1 == bytes.count || bytes[i + 1] != 0x0A)) {
+        lines += 1
+    }
     precondition(d.location.file == fuzzFile, "file name lost: \(d)")
     precondition(d.location.line >= 1 && d.location.line <= lines + 1, "line out of range: \(d)")
     precondition(d.location.column >= 1, "column out of range: \(d)")
