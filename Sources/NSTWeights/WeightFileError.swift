@@ -18,20 +18,7 @@ public struct WeightFileError: Error, LocalizedError, CustomStringConvertible, E
     /// `s` with control characters and line/paragraph separators written as Swift escapes
     /// (`\n`, `\u{1B}`): names read from a file (a tensor, a zip member) may hold a newline,
     /// and the message must stay one line whatever the file holds.
-    static func oneLine(_ s: String) -> String {
-        func breaks(_ u: Unicode.Scalar) -> Bool {
-            switch u.properties.generalCategory {
-            case .control, .lineSeparator, .paragraphSeparator: return true
-            default: return false
-            }
-        }
-        guard s.unicodeScalars.contains(where: breaks) else { return s }
-        var out = String.UnicodeScalarView()
-        for u in s.unicodeScalars {
-            if breaks(u) { out.append(contentsOf: u.escaped(asASCII: true).unicodeScalars) } else { out.append(u) }
-        }
-        return String(out)
-    }
+    static func oneLine(_ s: String) -> String { CLIError.escaped(s) }
 
     public var description: String { "\(file): \(problem)" }
     public var errorDescription: String? { description }
