@@ -108,10 +108,10 @@ public struct AnswerText: Sendable {
     /// The sentences without structure: two or more words and no function word, or eight or
     /// more where fewer than one word in eight is one (each as the indices of its words).
     public func unstructuredSentences() -> [Range<Int>] {
+        guard !words.isEmpty else { return [] }   // "@", "…": an answer with no words
         var out: [Range<Int>] = []
         var start = 0
-        for i in 1...max(1, words.count) where i == words.count || words[i].sentence != words[start].sentence {
-            guard start < words.count else { break }
+        for i in 1...words.count where i == words.count || words[i].sentence != words[start].sentence {
             let n = i - start
             let f = (start..<i).filter { Self.functionWords.contains(words[$0].text) }.count
             if (n >= 2 && f == 0) || (n >= 8 && Double(f) / Double(n) < 0.125) { out.append(start..<i) }

@@ -214,7 +214,7 @@ extension StyleDepthExperiment {
             let sidecar = TransferSidecar(command: p.command, content: p.contentPath, styles: [p.stylePath],
                                           output: folder.appendingPathComponent(png).path, options: r.options,
                                           model: p.model, result: r.result, started: p.started)
-            files.append(("layers-\(r.depth.key).json", Array(try JSONOutput.encode(sidecar)) + [0x0A]))
+            files.append(("layers-\(r.depth.key).json", Array(try JSONOutput.fileBytes(sidecar))))
         }
         let figure = StyleDepthReport.figure(content: prepared.content, style: prepared.styles[0],
                                              layers3: outcome.run(.three).result.image, layers5: outcome.run(.five).result.image)
@@ -222,7 +222,7 @@ extension StyleDepthExperiment {
         let curves = StyleDepthReport.curves(metrics)
         files.append(("figure.png", figurePNG))
         files.append(("curves.svg", Array(curves.utf8)))
-        files.append(("metrics.json", Array(try JSONOutput.encode(metrics)) + [0x0A]))
+        files.append(("metrics.json", Array(try JSONOutput.fileBytes(metrics))))
         files.append(("report.html", Array(StyleDepthReport.html(metrics: metrics, figurePNG: figurePNG, curvesSVG: curves).utf8)))
         return files
     }

@@ -117,7 +117,7 @@ extension StyleGrid {
         let png = try ImageIO.encodePNG(Self.figure(cells, columns: styleWeights.count), path: "grid.png")
         let record = Record(command: command.map(shellQuoted).joined(separator: " "), options: options,
                             contentLayer: StyleDepthExperiment.label(ofBlob: layers.content), cells: cells.map(\.cell))
-        return [("grid.png", png), ("grid.json", Array(try JSONOutput.encode(record)) + [0x0A])]
+        return [("grid.png", png), ("grid.json", Array(try JSONOutput.fileBytes(record)))]
     }
 }
 

@@ -116,6 +116,20 @@ import NSTCheckGrader
         #expect(o.fraction == 1 && !o.keywordList)
     }
 
+    /// Found by the answers fuzzer: an answer of punctuation alone has no words, and reading its
+    /// sentences indexed past the end.
+    @Test(arguments: ["@", "…", "— ?!", "(( ))", ""])
+    func anAnswerWithNoWordsEarnsNothingAndReadsNoSentences(_ answer: String) {
+        #expect(AnswerText(answer).unstructuredSentences().isEmpty)
+        let o = RubricMatcher.judge(answer, rubric: rubric)
+        #expect(o.fraction == 0 && o.matched.isEmpty && o.wordCount == 0, "\(answer): \(o)")
+        let grader = QuizGrader(formula: KeyEqualityGrader.forShippedBank())
+        let bank = BankParser().parse(contentsOf: Paths.bank).bank!
+        for q in bank.questions where q.kind == .text {
+            #expect(grader.grade(q, answer: answer).score == 0, "question \(q.number): \(answer)")
+        }
+    }
+
     @Test func feedbackNamesIdeasByTheirLabels() {
         let grader = QuizGrader(formula: KeyEqualityGrader.forShippedBank())
         let bank = BankParser().parse(contentsOf: Paths.bank).bank!
