@@ -111,34 +111,24 @@ public enum ImageIO {
     /// without reading: directories, FIFOs, devices and sockets (opened non-blocking, so a
     /// FIFO without a writer cannot hang us), and files over `limits.maxFileBytes`.
     static func readFile(_ filePath: String, shownAs path: String, limits: ImageLimits) throws -> [UInt8] {
-        let fd = open(filePath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw ImageError(path: path, kind: .isDirectory)
-        case S_IFIFO: throw ImageError(path: path, kind: .notRegularFile("a FIFO (named pipe)"))
-        case S_IFCHR: throw ImageError(path: path, kind: .notRegularFile("a character device"))
-        case S_IFBLK: throw ImageError(path: path, kind: .notRegularFile("a block device"))
-        case S_IFSOCK: throw ImageError(path: path, kind: .notRegularFile("a socket"))
-        default: throw ImageError(path: path, kind: .notRegularFile("not a regular file"))
+        let file: RegularFile
+        switch RegularFile.open(filePath) {
+        case .success(let f): file = f
+        case .failure(.notRegular(.folder)): throw ImageError(path: path, kind: .isDirectory)
+        case .failure(.notRegular(let kind)): throw ImageError(path: path, kind: .notRegularFile(kind.description))
+        case .failure(.cannotOpen(let e)): throw ImageError(path: path, kind: .cannotOpen(String(cString: strerror(e))))
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         // The first 16 bytes alone decide the format (ImageFormat.sniff), so they come first.
         var want = 16
         while true {
-            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, min(want, $0.count)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ImageError(path: path, kind: .cannotOpen(systemError()))
-            }
+            let n = chunk.withUnsafeMutableBytes { file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min(want, $0.count)])) }
+            if n < 0 { throw ImageError(path: path, kind: .cannotOpen(systemError())) }
             if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
             if want == 16 && (bytes.count >= 16 || n == 0) {
                 _ = try readableFormat(bytes, path: path)
-                let declared = Int(st.st_size)
+                let declared = file.size
                 if declared > limits.maxFileBytes {
                     throw ImageError(path: path, kind: .fileTooLarge(bytes: declared, limit: limits.maxFileBytes))
                 }
@@ -327,7 +317,3 @@ public enum ImageIO {
     }
 }
 
-/// read(2) under a name that does not clash with `ImageIO.read`.
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    read(fd, buffer, count)
-}

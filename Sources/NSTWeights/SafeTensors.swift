@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 /// A tensor read from a weight file: its dtype as stored (e.g. "F32", "F16"), its shape, and its
 /// values converted to Float in row-major order (`values.count == shape.reduce(1, *)`).
@@ -79,24 +80,20 @@ public struct SafeTensorsFile: Equatable, Sendable {
     public static func read(_ url: URL) throws -> SafeTensorsFile {
         let file = url.path
         func fail(_ problem: String) -> WeightFileError { WeightFileError(file: file, problem) }
-        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            throw fail(errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
+        let handle: RegularFile
+        switch RegularFile.open(file) {
+        case .success(let f): handle = f
+        case .failure(.cannotOpen(let e)):
+            throw fail(e == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(e))))")
+        case .failure(.notRegular(.folder)): throw fail("is a directory, not a file")
+        case .failure(.notRegular(let kind)): throw fail("is \(kind.description), not a regular file; give a .safetensors file")
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw fail("cannot be read (\(String(cString: strerror(errno))))") }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw fail("is a directory, not a file")
-        default: throw fail("is not a regular file (a FIFO, device or socket); give a .safetensors file")
-        }
-        let size = Int(st.st_size)
+        let size = handle.size
         func readRange(_ offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
             var done = 0
             while done < buffer.count {
-                let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-                if n < 0 { if errno == EINTR { continue }; throw fail("cannot be read (\(String(cString: strerror(errno))))") }
+                let n = handle.read(at: offset + done, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                if n < 0 { throw fail("cannot be read (\(String(cString: strerror(errno))))") }
                 if n == 0 { throw fail("ends at byte \(offset + done) while reading: the file is truncated or changed while being read") }
                 done += n
             }

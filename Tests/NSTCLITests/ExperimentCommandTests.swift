@@ -144,8 +144,13 @@ struct ExperimentCommandTests {
         // complete set, never a mix.
         let f = try TransferFixture()
         let out = URL(fileURLWithPath: f.path("out"))
+        // One clean run: the first complete set, and how long a whole run takes here, so the
+        // signals land anywhere from start-up to past the last rename whatever the machine's speed.
+        let started = Date()
         #expect(try NSTBinary.run(arguments(f, out: out, iterations: 4)).status == 0)
+        let runMicroseconds = UInt32(min(Date().timeIntervalSince(started), 60) * 1_000_000)
         var rng = SystemRandomNumberGenerator()
+        var kept = 0, replaced = 0
         for round in 1...50 {
             let before = snapshot(out)
             let p = Process()
@@ -154,7 +159,7 @@ struct ExperimentCommandTests {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            usleep(UInt32.random(in: 0...400_000, using: &rng))
+            usleep(UInt32.random(in: 0...(runMicroseconds + runMicroseconds / 5), using: &rng))
             let signal = [SIGINT, SIGTERM, SIGKILL].randomElement(using: &rng)!
             kill(p.processIdentifier, signal)
             p.waitUntilExit()
@@ -163,7 +168,12 @@ struct ExperimentCommandTests {
             let same = Self.files.filter { after[$0] == before[$0] }
             // metrics.json records the time, so a new set differs from the old in every file.
             #expect(same.count == Self.files.count || same.isEmpty, "round \(round), signal \(signal): a mix, unchanged \(same)")
+            if same.count == Self.files.count { kept += 1 } else if same.isEmpty { replaced += 1 }
         }
+        // Both outcomes happened, so the signals did land before and after the commit (a run
+        // that always finished first, or never got far, would test nothing).
+        #expect(kept > 0 && replaced > 0, "kept the old set \(kept) times, replaced it \(replaced) times")
+        print("experiment, fifty signals: kept the old set \(kept) times, replaced it \(replaced) times; a run takes \(runMicroseconds / 1000) ms")
     }
 }
 

@@ -397,7 +397,7 @@ final class LiveProcess: @unchecked Sendable {
     @Test func devicesAndFIFOsAreNamedForWhatTheyAre() throws {
         let dir = QuizCLI.tempDir()
         let zero = try QuizCLI.run(["bank", "lint", "/dev/zero"], state: dir)
-        #expect(zero.status == 1 && zero.stderr.contains("it is a device, not a regular file") && !zero.stderr.contains("permission"), "\(zero.stderr)")
+        #expect(zero.status == 1 && zero.stderr.contains("it is a character device, not a regular file") && !zero.stderr.contains("permission"), "\(zero.stderr)")
         let fifo = dir.appendingPathComponent("bank.fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
         let r = try QuizCLI.run(["quiz", "--bank", fifo, "--list"], state: dir)

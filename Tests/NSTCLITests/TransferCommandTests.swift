@@ -490,6 +490,8 @@ struct ShellRun {
         let last = try ShellRun.run(Self.args(f, iterations: 1), in: f.dir)
         #expect(last.status == 0)
         #expect(Self.leftovers(f).isEmpty, "\(Self.leftovers(f))")
+        // Signals landed both before the commit and after it; otherwise the test tested nothing.
+        #expect(outcomes.keys.contains { $0.hasSuffix("/old") } && outcomes.keys.contains { $0.hasSuffix("/new") }, "\(outcomes)")
         print("fifty signals: \(outcomes.sorted { $0.key < $1.key }) in \(Int(Date().timeIntervalSince(started))) s")
     }
 }
