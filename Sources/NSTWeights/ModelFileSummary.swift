@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 extension ModelImport {
     /// The kinds of weight file `nst model import` reads.
@@ -17,9 +18,10 @@ extension ModelImport {
         case "keras": return .keras
         default: break
         }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw WeightFileError(file: file, "no such file or not readable") }
-        defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 9))
+        let handle = try openWeightFile(url.path, shownAs: file)
+        var head = [UInt8](repeating: 0, count: 9)
+        let n = head.withUnsafeMutableBytes { handle.read(at: 0, into: $0) }
+        head = Array(head.prefix(max(0, n)))
         if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .kerasH5 }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .keras }      // "PK": a zip
         if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }

@@ -80,14 +80,7 @@ public struct SafeTensorsFile: Equatable, Sendable {
     public static func read(_ url: URL) throws -> SafeTensorsFile {
         let file = url.path
         func fail(_ problem: String) -> WeightFileError { WeightFileError(file: file, problem) }
-        let handle: RegularFile
-        switch RegularFile.open(file) {
-        case .success(let f): handle = f
-        case .failure(.cannotOpen(let e)):
-            throw fail(e == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(e))))")
-        case .failure(.notRegular(.folder)): throw fail("is a directory, not a file")
-        case .failure(.notRegular(let kind)): throw fail("is \(kind.description), not a regular file; give a .safetensors file")
-        }
+        let handle = try openWeightFile(file)
         let size = handle.size
         func readRange(_ offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
             var done = 0

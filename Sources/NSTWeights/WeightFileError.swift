@@ -24,20 +24,30 @@ public struct WeightFileError: Error, LocalizedError, CustomStringConvertible, E
     public var errorDescription: String? { description }
 }
 
-/// Reads a whole file for parsing. Large files are memory-mapped (no copy into the heap);
-/// a missing or unreadable file becomes a `WeightFileError` naming it.
+/// Opens a weight file (or a wheel) the user named, as a regular file only: a FIFO or device
+/// is refused as what it is instead of blocking or reading without end.
+func openWeightFile(_ path: String, shownAs shown: String? = nil) throws -> RegularFile {
+    let name = shown ?? path
+    switch RegularFile.open(path) {
+    case .success(let file): return file
+    case .failure(.cannotOpen(let e)):
+        throw WeightFileError(file: name, e == ENOENT ? "no such file" : "cannot be read (\(RegularFile.errorText(e)))")
+    case .failure(.notRegular(.folder)): throw WeightFileError(file: name, "is a directory, not a file")
+    case .failure(.notRegular(let kind)): throw WeightFileError(file: name, "is \(kind.description), not a regular file; give a weight file")
+    }
+}
+
+/// Reads a whole file for parsing, memory-mapped (no copy into the heap; the mapping lives
+/// as long as the Data); a missing or unreadable file becomes a `WeightFileError` naming it.
 func readFileBytes(_ url: URL) throws -> Data {
     let path = url.path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw WeightFileError(file: path, "no such file")
+    let file = try openWeightFile(path)
+    guard file.size > 0 else { return Data() }
+    guard let base = mmap(nil, file.size, PROT_READ, MAP_PRIVATE, file.descriptor, 0), base != MAP_FAILED else {
+        throw WeightFileError(file: path, "cannot be read (\(RegularFile.errorText(errno)))")
     }
-    if isDirectory.boolValue { throw WeightFileError(file: path, "is a directory, not a file") }
-    do {
-        return try Data(contentsOf: url, options: .alwaysMapped)
-    } catch {
-        throw WeightFileError(file: path, "cannot be read (\(error.localizedDescription))")
-    }
+    let size = file.size
+    return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, _ in munmap(pointer, size) })
 }
 
 /// Atomic file replacement through NSTFileIO's one-file transaction: the bytes go to a

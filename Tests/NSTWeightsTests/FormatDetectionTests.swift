@@ -31,7 +31,7 @@ import Testing
             "\(error)".hasPrefix("notes: unknown format") && "\(error)".contains("--format")
         }
         #expect { try ModelImport.detectFormat(URL(fileURLWithPath: "/nonexistent/w"), file: "/nonexistent/w") } throws: { error in
-            "\(error)" == "/nonexistent/w: no such file or not readable"
+            "\(error)" == "/nonexistent/w: no such file"
         }
     }
 }

@@ -197,4 +197,26 @@ func parseProblem(_ data: Data) -> String {
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(throws: WeightFileError(file: dir.path, "is a directory, not a file")) { try SafeTensorsFile.read(dir) }
     }
+
+    /// A FIFO with no writer would block a plain open, and /dev/zero never ends: every reader
+    /// of weight files refuses both at once, naming what they are.
+    @Test func fifosAndDevicesAreRefusedByEveryReader() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("w.onnx")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let fifoProblem = WeightFileError(file: fifo.path, "is a FIFO (named pipe), not a regular file; give a weight file")
+        #expect(throws: fifoProblem) { try SafeTensorsFile.read(fifo) }
+        #expect(throws: fifoProblem) { try ONNXModel.read(fifo) }
+        // Without a known extension the format is read from the first bytes.
+        let unnamed = dir.appendingPathComponent("weights")
+        #expect(mkfifo(unnamed.path, 0o600) == 0)
+        #expect(throws: WeightFileError(file: "weights", "is a FIFO (named pipe), not a regular file; give a weight file")) {
+            try ModelImport.detectFormat(unnamed, file: "weights")
+        }
+        let zero = URL(fileURLWithPath: "/dev/zero")
+        #expect(throws: WeightFileError(file: zero.path, "is a character device, not a regular file; give a weight file")) {
+            try ZipArchive(zero)
+        }
+    }
 }
