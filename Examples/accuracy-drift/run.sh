@@ -15,7 +15,7 @@
 #   env: NST (default: nst on PATH), EVALUATIONS (100),
 #        WEIGHTS (default: 1 0.999999 1.000001 1.000002 0.999998 1.000003 0.999997 1.000004),
 #        CONFIGS (default: auto; each of auto, f2, f4, f6 — f<m> = Winograd F(m×m) for every
-#        layer of 16 channels or more — or bf16 = auto with --precision bf16),
+#        layer of 16 channels or more — or bf16 / bf16-backward = auto with that --precision),
 #        REFERENCE (the configuration the others are paired with; default im2col),
 #        CONTENT, STYLE (default: Examples/images/),
 #        CONTENT_LAYERS (relu5_2, the experiment's; relu4_2 is nst transfer's default),
@@ -43,8 +43,8 @@ run() {  # run <config> <weight>: one transfer, its sidecar in $OUT/<config>-<we
         im2col) algorithm=im2col ;;
         auto) ;;
         f2|f4|f6) tile=${config#f} ;;
-        bf16) precision=bf16 ;;
-        *) echo "run.sh: unknown configuration '$config' (use im2col, auto, f2, f4, f6 or bf16)" >&2; exit 2 ;;
+        bf16|bf16-backward) precision=$config ;;
+        *) echo "run.sh: unknown configuration '$config' (use im2col, auto, f2, f4, f6, bf16 or bf16-backward)" >&2; exit 2 ;;
     esac
     local log=$OUT/$config-$weight.log
     # shellcheck disable=SC2086  # TRANSFER_FLAGS is a list of flags

@@ -12,10 +12,11 @@
 # with AVX512-BF16 (elsewhere bf16 runs as fp32 and every ratio is 1: check the logs' note).
 #
 # Usage: NST=path/to/nst bash run.sh [SIZE=384]
-#   env: as accuracy-drift's, with EVALUATIONS (300) and WEIGHTS (1 0.999999 1.000001 1.000002).
+#   env: as accuracy-drift's, with EVALUATIONS (300), WEIGHTS (1 0.999999 1.000001 1.000002)
+#        and CONFIGS (bf16; or bf16-backward, or both: "bf16 bf16-backward").
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export EVALUATIONS=${EVALUATIONS:-300}
 export WEIGHTS=${WEIGHTS:-1 0.999999 1.000001 1.000002}
-export REFERENCE=auto CONFIGS=bf16
+export REFERENCE=auto CONFIGS=${CONFIGS:-bf16}
 exec bash "$HERE/../accuracy-drift/run.sh" "$@"

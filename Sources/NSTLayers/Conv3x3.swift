@@ -27,14 +27,18 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// or `.auto`). Change it between passes, not during one.
     public var algorithm: ConvAlgorithm = .environmentDefault
     /// The arithmetic of every convolution GEMM run with this workspace, forward and input
-    /// gradient, Winograd and im2col (default: `NST_PRECISION` or `.auto`, which is fp32).
+    /// gradient, Winograd and im2col (default: `NST_PRECISION` or `.auto`, which is fp32;
+    /// `.bf16Backward` keeps the forward GEMMs in fp32).
     /// bf16 runs only in `Float` networks on CPUs with AVX512-BF16 (`Precision.effective`);
     /// it packs each layer's GEMM weights to bf16 once, on first use (half their fp32 size per
     /// direction). Change it between passes, not during one.
     public var precision: Precision = .environmentDefault
 
-    /// Whether the GEMMs run in bf16: asked for, this CPU has it, and the scalars are Float.
-    @inlinable public var runsBF16: Bool { Scalar.self == Float.self && precision.effective == .bf16 }
+    /// Whether the forward (`backward` false) or backward GEMMs run in bf16: asked for, this CPU
+    /// has it, and the scalars are Float.
+    @inlinable public func runsBF16(backward: Bool) -> Bool {
+        Scalar.self == Float.self && precision.effective.usesBF16(backward: backward)
+    }
     /// Winograd output tile m for `.winograd`/`.auto`: 2, 4, 6, or 0 = per layer:
     /// - both channel counts ≤ 256: F(6×6) on maps of ≥ 4096 pixels (VGG's blocks 1–3), F(4×4)
     ///   on smaller ones, where 6-pixel tiles would be mostly padding;
@@ -214,7 +218,7 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
     /// from fp32 weights on first use, when `workspace` runs bf16; nil when it runs fp32.
     @inlinable
     func bf16Packs(_ workspace: ConvWorkspace<Scalar>, _ key: Int, _ make: () -> [BF16PackedMatrix]) -> [BF16PackedMatrix]? {
-        workspace.runsBF16 ? derived.packed(key: key, make) : nil
+        workspace.runsBF16(backward: BF16Key.isBackward(key)) ? derived.packed(key: key, make) : nil
     }
 
     /// Keys of the bf16 packs: each GEMM's A, per path and direction.
@@ -226,6 +230,10 @@ public struct Conv3x3<Scalar: TensorScalar>: Sendable {
         @inlinable static var im2colTransposed: Int { 3 }
         /// U[ξ] [O, C] (Winograd forward) and U[ξ]ᵀ [C, O] (its adjoint), per tile size m.
         @inlinable static func winograd(_ m: Int, adjoint: Bool) -> Int { (adjoint ? 200 : 100) + m }
+        /// Whether `key`'s GEMM belongs to the backward pass (the input gradient).
+        @inlinable static func isBackward(_ key: Int) -> Bool {
+            key == im2colFlipped || key == im2colTransposed || key >= 200
+        }
     }
 
     /// One bf16 pack of a [rows, depth] (or, `transposed`, [depth, rows]) matrix of Float.

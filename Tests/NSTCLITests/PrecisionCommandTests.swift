@@ -23,17 +23,20 @@ import Testing
     @Test func transferRecordsThePrecisionThatRan() throws {
         let f = try TransferFixture()
         let fp32 = try firstLoss(f, "fp32", name: "fp32"), bf16 = try firstLoss(f, "bf16", name: "bf16")
-        let auto = try firstLoss(f, "auto", name: "auto")
+        let auto = try firstLoss(f, "auto", name: "auto"), mixed = try firstLoss(f, "bf16-backward", name: "mixed")
         #expect(fp32.recorded == "fp32" && auto.recorded == "fp32")
         #expect(auto.total == fp32.total, "auto runs fp32")
+        // The first loss comes from a forward pass alone, which bf16-backward runs in fp32.
+        #expect(mixed.total == fp32.total, "bf16-backward's forward pass is fp32's")
         if Self.cpuHasBF16 {
-            #expect(bf16.recorded == "bf16")
+            #expect(bf16.recorded == "bf16" && mixed.recorded == "bf16-backward")
             // The same first evaluation, in bf16: close to fp32's, and not equal to it.
             let relative = abs(bf16.total - fp32.total) / fp32.total
             #expect(relative > 0 && relative < 0.05, "bf16 \(bf16.total) against fp32 \(fp32.total)")
         } else {
             print("bf16 transfer checks skipped: /proc/cpuinfo lists no avx512_bf16")
             #expect(bf16.recorded == "fp32" && bf16.stderr.contains("--precision bf16") && bf16.stderr.contains("running fp32"))
+            #expect(mixed.recorded == "fp32" && mixed.stderr.contains("--precision bf16-backward") && mixed.stderr.contains("running fp32"))
         }
     }
 

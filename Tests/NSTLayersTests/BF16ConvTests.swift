@@ -51,7 +51,7 @@ struct BF16ConvTests {
                 return ws
             }
             let fp32 = workspace(.fp32), bf16 = workspace(.bf16)
-            #expect(bf16.runsBF16 && !fp32.runsBF16)
+            #expect(bf16.runsBF16(backward: false) && bf16.runsBF16(backward: true) && !fp32.runsBF16(backward: false) && !fp32.runsBF16(backward: true))
             let y32 = conv.forward(x, workspace: fp32), y16 = conv.forward(x, workspace: bf16)
             let d32 = conv.backward(dY, workspace: fp32), d16 = conv.backward(dY, workspace: bf16)
             let label = "\(algorithm) F(\(tile)) shared \(String(describing: shared)) \(c)→\(o) \(h)×\(w)"
@@ -86,12 +86,40 @@ struct BF16ConvTests {
         check(algorithm: .winograd, tile: tile, shared: shared)
     }
 
+    /// bf16-backward: the forward pass is fp32's to the bit, the input gradient bf16's to the bit,
+    /// on every path (im2col both ways, Winograd at each tile size).
+    @Test(arguments: [(ConvAlgorithm.im2col, 0), (.winograd, 2), (.winograd, 4), (.winograd, 6)])
+    func bf16BackwardIsFP32ForwardAndBF16Backward(algorithm: ConvAlgorithm, tile: Int) throws {
+        guard BF16.isSupported else { print("bf16 convolution tests skipped: \(BF16.unsupportedReason ?? "")"); return }
+        var rng = SplitMix64(seed: 78)
+        for (c, o, h, w) in Self.shapes {
+            let x = Tensor<Float>.uniform([c, h, w], in: -1...1, using: &rng)
+            let weight = Tensor<Float>.uniform([o, c, 3, 3], in: -0.3...0.3, using: &rng), bias = Tensor<Float>.uniform([o], using: &rng)
+            let dY = Tensor<Float>.uniform([o, h, w], using: &rng)
+            var forward: [Precision: [Float]] = [:], backward: [Precision: [Float]] = [:]
+            for p in [Precision.fp32, .bf16, .bf16Backward] {
+                // A layer of its own per precision, so no pack or transform is shared.
+                let conv = Conv3x3<Float>(weight: weight, bias: bias)
+                let ws = ConvWorkspace<Float>(maxScalars: 1 << 16)
+                ws.algorithm = algorithm; ws.winogradTile = tile; ws.precision = p
+                forward[p] = conv.forward(x, workspace: ws).storage
+                backward[p] = conv.backward(dY, workspace: ws).storage
+            }
+            let label = "\(algorithm) F(\(tile)) \(c)→\(o) \(h)×\(w)"
+            #expect(forward[.bf16Backward] == forward[.fp32] && forward[.bf16] != forward[.fp32], "\(label) forward")
+            #expect(backward[.bf16Backward] == backward[.bf16] && backward[.bf16] != backward[.fp32], "\(label) backward")
+        }
+    }
+
     /// A Double network never runs bf16, whatever it asks for; fp32 and auto never do.
     @Test func onlyFloatRunsBF16() {
         let ws = ConvWorkspace<Double>()
         ws.precision = .bf16
-        #expect(!ws.runsBF16)
+        #expect(!ws.runsBF16(backward: false) && !ws.runsBF16(backward: true))
         #expect(Precision.fp32.effective == .fp32 && Precision.auto.effective == .fp32)
         #expect(Precision.bf16.effective == (BF16.isSupported ? .bf16 : .fp32))
+        #expect(Precision.bf16Backward.effective == (BF16.isSupported ? .bf16Backward : .fp32))
+        ws.precision = .bf16Backward
+        #expect(!ws.runsBF16(backward: false) && !ws.runsBF16(backward: true))
     }
 }
