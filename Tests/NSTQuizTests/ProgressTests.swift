@@ -181,10 +181,14 @@ import Foundation
     }
 
     @Test func missingImagesSayHowToMakeThem() {
-        let store = ProgressStore(url: Paths.tempDir().appendingPathComponent("p.json"))
-        let (s, c) = session([], store: store, only: [12])
+        // An empty folder of its own: the bank's default (out/style-depth, under the working
+        // directory) holds the images once the experiment has been run in this checkout.
+        let empty = Paths.tempDir()
+        let store = ProgressStore(url: empty.appendingPathComponent("state/p.json"))
+        let c = ScriptedConsole([])
+        let s = QuizSession(bank: bank, grader: grader, store: store, console: c, options: .init(only: [12], imagesDirectory: empty.path))
         _ = s.run()
-        #expect(c.text.contains("The images for “first” and “second” are not generated yet (looked in out/style-depth)."))
+        #expect(c.text.contains("The images for “first” and “second” are not generated yet (looked in \(empty.path))."), "\(c.text)")
         #expect(!c.text.contains("layers-5"))  // the file names would give the answer away
         #expect(c.text.contains("nst experiment style-depth"))
     }
