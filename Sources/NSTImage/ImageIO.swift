@@ -105,7 +105,7 @@ public enum ImageIO {
 
     // MARK: - Files
 
-    static func systemError() -> String { String(cString: strerror(errno)) }
+    static func systemError(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
 
     /// The whole file, read only after its first bytes say it is a PNG or JPEG. Refused
     /// without reading: directories, FIFOs, devices and sockets (opened non-blocking, so a
@@ -116,7 +116,7 @@ public enum ImageIO {
         case .success(let f): file = f
         case .failure(.notRegular(.folder)): throw ImageError(path: path, kind: .isDirectory)
         case .failure(.notRegular(let kind)): throw ImageError(path: path, kind: .notRegularFile(kind.description))
-        case .failure(.cannotOpen(let e)): throw ImageError(path: path, kind: .cannotOpen(String(cString: strerror(e))))
+        case .failure(.cannotOpen(let e)): throw ImageError(path: path, kind: .cannotOpen(systemError(e)))
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 20)

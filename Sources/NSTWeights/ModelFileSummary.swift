@@ -19,9 +19,9 @@ extension ModelImport {
         default: break
         }
         let handle = try openWeightFile(url.path, shownAs: file)
-        var head = [UInt8](repeating: 0, count: 9)
-        let n = head.withUnsafeMutableBytes { handle.read(at: 0, into: $0) }
-        head = Array(head.prefix(max(0, n)))
+        var first9 = [UInt8](repeating: 0, count: 9)
+        let n = first9.withUnsafeMutableBytes { handle.read(at: 0, into: $0) }
+        let head = first9.prefix(max(0, n))
         if head.starts(with: [0x89, 0x48, 0x44, 0x46]) { return .kerasH5 }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .keras }      // "PK": a zip
         if head.count == 9, head[8] == UInt8(ascii: "{") { return .safetensors }

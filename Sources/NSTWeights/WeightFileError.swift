@@ -42,11 +42,11 @@ func openWeightFile(_ path: String, shownAs shown: String? = nil) throws -> Regu
 func readFileBytes(_ url: URL) throws -> Data {
     let path = url.path
     let file = try openWeightFile(path)
-    guard file.size > 0 else { return Data() }
-    guard let base = mmap(nil, file.size, PROT_READ, MAP_PRIVATE, file.descriptor, 0), base != MAP_FAILED else {
+    let size = file.size
+    guard size > 0 else { return Data() }
+    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, file.descriptor, 0), base != MAP_FAILED else {
         throw WeightFileError(file: path, "cannot be read (\(RegularFile.errorText(errno)))")
     }
-    let size = file.size
     return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, _ in munmap(pointer, size) })
 }
 
