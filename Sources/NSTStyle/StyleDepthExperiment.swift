@@ -1,5 +1,6 @@
 import Foundation
 import NSTImage
+import NSTWeights
 
 /// Which activation a layer name such as conv4_1 means in the experiment.
 public enum ActivationKind: String, Codable, Sendable, CaseIterable {
@@ -210,10 +211,12 @@ extension StyleDepthExperiment {
         metrics.command = p.command.map(shellQuoted).joined(separator: " ")
         for r in outcome.runs {
             let png = "layers-\(r.depth.key).png"
-            files.append((png, try ImageIO.encodePNG(r.result.image, path: png)))
-            let sidecar = TransferSidecar(command: p.command, content: p.contentPath, styles: [p.stylePath],
+            let pngBytes = try ImageIO.encodePNG(r.result.image, path: png)
+            files.append((png, pngBytes))
+            var sidecar = TransferSidecar(command: p.command, content: p.contentPath, styles: [p.stylePath],
                                           output: folder.appendingPathComponent(png).path, options: r.options,
                                           model: p.model, result: r.result, started: p.started)
+            sidecar.imageSHA256 = SHA256.hex(Data(pngBytes))
             files.append(("layers-\(r.depth.key).json", Array(try JSONOutput.fileBytes(sidecar))))
         }
         let figure = StyleDepthReport.figure(content: prepared.content, style: prepared.styles[0],

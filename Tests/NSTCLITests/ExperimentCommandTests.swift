@@ -26,6 +26,27 @@ struct ExperimentCommandTests {
         return out
     }
 
+    /// Every file of the folder, by name: its inode number. The files of a new set are created
+    /// while the old set's files still exist, so on one file system every new file has an inode
+    /// number no file of the old set has — unlike the bytes, which may happen to repeat (a
+    /// 32 px image the optimiser barely moved encodes the same under two seeds).
+    func inodes(_ dir: URL) -> [String: UInt64] {
+        var out: [String: UInt64] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] {
+            var st = stat()
+            if stat(dir.appendingPathComponent(name).path, &st) == 0 { out[name] = UInt64(st.st_ino) }
+        }
+        return out
+    }
+
+    /// Whether each image's sidecar records that image's SHA-256 (the pair was written together).
+    func sidecarsMatchTheirImages(_ files: [String: Data]) -> Bool {
+        ["3", "5"].allSatisfy { key in
+            guard let png = files["layers-\(key).png"] else { return false }
+            return json(files["layers-\(key).json"])["image_sha256"] as? String == sha256Hex(png)
+        }
+    }
+
     func json(_ data: Data?) -> [String: Any] {
         data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
     }
@@ -71,6 +92,7 @@ struct ExperimentCommandTests {
             #expect(zip(evaluations, evaluations.dropFirst()).allSatisfy { $0 < $1 })
             #expect(zip(totals, totals.dropFirst()).allSatisfy { $0 > $1 }, "\(totals)")
         }
+        #expect(sidecarsMatchTheirImages(files))
         // The sidecars mark the rejected trials instead of hiding them.
         let sidecar = json(files["layers-5.json"])
         #expect((sidecar["curve"] as? [[String: Any]])?.allSatisfy { $0["accepted"] is Bool } == true)
@@ -152,7 +174,7 @@ struct ExperimentCommandTests {
         var rng = SystemRandomNumberGenerator()
         var kept = 0, replaced = 0
         for round in 1...50 {
-            let before = snapshot(out)
+            let before = snapshot(out), beforeInodes = inodes(out)
             let p = Process()
             p.executableURL = NSTBinary.url
             p.arguments = arguments(f, out: out, iterations: 4, seed: round)
@@ -163,11 +185,13 @@ struct ExperimentCommandTests {
             let signal = [SIGINT, SIGTERM, SIGKILL].randomElement(using: &rng)!
             kill(p.processIdentifier, signal)
             p.waitUntilExit()
-            let after = snapshot(out)
+            let after = snapshot(out), afterInodes = inodes(out)
             #expect(after.keys.sorted() == Self.files, "round \(round): \(after.keys.sorted())")
-            let same = Self.files.filter { after[$0] == before[$0] }
-            // metrics.json records the time, so a new set differs from the old in every file.
+            // The same file (by inode) as before, or a file of the new set: all one or all the other.
+            let same = Self.files.filter { afterInodes[$0] != nil && afterInodes[$0] == beforeInodes[$0] }
             #expect(same.count == Self.files.count || same.isEmpty, "round \(round), signal \(signal): a mix, unchanged \(same)")
+            #expect(same.count < Self.files.count || after == before, "round \(round): a kept file changed")
+            #expect(sidecarsMatchTheirImages(after), "round \(round), signal \(signal): an image and its sidecar from different runs")
             if same.count == Self.files.count { kept += 1 } else if same.isEmpty { replaced += 1 }
         }
         // Both outcomes happened, so the signals did land before and after the commit (a run
