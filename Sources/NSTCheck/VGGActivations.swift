@@ -138,10 +138,11 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
             return out
         }
         let F = crop(generated, x: x0, y: y0), P = crop(content, x: x0, y: y0), S = crop(style, x: sx, y: sy)
+        // Divided, not multiplied by 1/scale: v·(1/v) can round to 1 − 2⁻⁵³, v/v is exactly 1.
         let scale = Double(P.storage.map(abs).max() ?? 0)
-        let s = scale > 0 ? 1 / scale : 1
+        let s = scale > 0 ? scale : 1
         func double(_ t: Tensor<Float>) -> Tensor<Double> {
-            Tensor<Double>(shape: t.shape, storage: t.storage.map { Double($0) * s })
+            Tensor<Double>(shape: t.shape, storage: t.storage.map { Double($0) / s })
         }
         return DrawFeatures(layer: layer, generated: double(F), content: double(P), style: double(S))
     }

@@ -184,6 +184,17 @@ struct DocLinkTests {
         #expect(MarkdownLinks.anchor("`nst check`: check a gradient you derived") == "nst-check-check-a-gradient-you-derived")
     }
 
+    /// Every dated file of docs/measurements/ is listed in that folder's README, so no
+    /// measurement is out of reach of the index.
+    @Test func everyMeasurementIsIndexed() throws {
+        let folder = MarkdownLinks.root.appendingPathComponent("docs/measurements")
+        let index = try String(contentsOf: folder.appendingPathComponent("README.md"), encoding: .utf8)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".md") && $0 != "README.md" }
+        #expect(files.count >= 10, "\(files)")
+        let unlisted = files.filter { !index.contains("](\($0))") }.sorted()
+        #expect(unlisted.isEmpty, "docs/measurements/README.md does not list \(unlisted)")
+    }
+
     /// `nst --version` prints the version CHANGELOG.md's newest release heading names.
     @Test func versionMatchesTheChangelog() throws {
         let r = try NSTBinary.run(["--version"])

@@ -70,6 +70,57 @@ enum PackageGraph {
     }
 }
 
+extension PackageGraph {
+    /// The dependency block of docs/modules.md (the fenced block after "## Dependencies, one
+    /// way"): `A → B, C` lines, continued on indented lines; a line without an arrow lists
+    /// modules with no dependencies; text in parentheses is commentary.
+    static func documentedDependencies(moduleMap markdown: String) -> [String: Set<String>] {
+        guard let heading = markdown.range(of: "## Dependencies, one way"),
+              let open = markdown.range(of: "```\n", range: heading.upperBound..<markdown.endIndex),
+              let close = markdown.range(of: "```", range: open.upperBound..<markdown.endIndex) else { return [:] }
+        func names(_ list: Substring) -> [String] {
+            list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        var result: [String: Set<String>] = [:]
+        var current: String?
+        for line in markdown[open.upperBound..<close.lowerBound].split(separator: "\n") {
+            let text = line.replacing(/\([^)]*\)/, with: "")
+            if let arrow = text.firstIndex(of: "→") {
+                let name = text[..<arrow].trimmingCharacters(in: .whitespaces)
+                result[name] = Set(names(text[text.index(after: arrow)...]))
+                current = name
+            } else if text.first == " ", let name = current {
+                result[name, default: []].formUnion(names(text[...]))
+            } else {
+                for name in names(text[...]) { result[name] = [] }
+                current = nil
+            }
+        }
+        return result
+    }
+
+    /// The modules named at the start of the bullets of a module README's "## Dependencies"
+    /// section, before the dash (`- \`NSTVGG\` and \`NSTWeights\` — why`); nil when the
+    /// README has no such section.
+    static func documentedDependencies(moduleREADME markdown: String) -> Set<String>? {
+        guard let heading = markdown.range(of: "\n## Dependencies\n") else { return nil }
+        let section = markdown[heading.upperBound...].split(separator: "\n## ", maxSplits: 1).first ?? ""
+        var names: Set<String> = []
+        for line in section.split(separator: "\n") where line.hasPrefix("- `") {
+            let head = line.split(separator: " — ", maxSplits: 1).first ?? line
+            for (i, part) in head.split(separator: "`", omittingEmptySubsequences: false).enumerated() where i % 2 == 1 {
+                names.insert(String(part))
+            }
+        }
+        return names
+    }
+
+    /// The library and executable targets whose dependencies the docs must state.
+    static func documentedTargets(_ declared: [String: Set<String>]) -> [String] {
+        declared.keys.filter { ($0.hasPrefix("NST") || $0 == "nst") && !$0.hasSuffix("Tests") }.sorted()
+    }
+}
+
 @Suite("Package.swift against the imports")
 struct PackageGraphTests {
     @Test func everyTargetDeclaresExactlyWhatItImports() throws {
@@ -97,6 +148,42 @@ struct PackageGraphTests {
         }
         // The check can fail: the bridge to the checker does link the engine.
         #expect(closure("NSTCheckGrader").contains("_CBLAS"))
+    }
+
+    /// docs/modules.md and each module's README say what Package.swift declares, so a
+    /// newcomer's map cannot drift from the build.
+    @Test func theModuleMapAndTheModuleREADMEsStateTheDeclaredDependencies() throws {
+        let declared = PackageGraph.declaredDependencies(try String(contentsOf: PackageGraph.root.appendingPathComponent("Package.swift"), encoding: .utf8))
+        let map = PackageGraph.documentedDependencies(
+            moduleMap: try String(contentsOf: PackageGraph.root.appendingPathComponent("docs/modules.md"), encoding: .utf8))
+        let targets = PackageGraph.documentedTargets(declared)
+        #expect(targets.count >= 18, "\(targets)")
+        for target in targets {
+            #expect(map[target] == declared[target], "docs/modules.md: \(target) → \(map[target]?.sorted() ?? []), Package.swift: \(declared[target]?.sorted() ?? [])")
+            let readme = PackageGraph.root.appendingPathComponent("Sources/\(target)/README.md")
+            let listed = PackageGraph.documentedDependencies(moduleREADME: try String(contentsOf: readme, encoding: .utf8))
+            #expect(listed == nil || listed == declared[target],
+                    "Sources/\(target)/README.md lists \(listed?.sorted() ?? []), Package.swift declares \(declared[target]?.sorted() ?? [])")
+        }
+        #expect(Set(map.keys) == Set(targets), "docs/modules.md names \(Set(map.keys).symmetricDifference(targets).sorted()) that are not targets, or misses them")
+    }
+
+    @Test func theModuleMapParserReadsContinuationsAndCommentary() {
+        let markdown = """
+        ## Dependencies, one way
+
+        ```
+        A, B        (no dependencies)
+
+        C (the tool) → A, B   (a note, with a comma)
+                       D
+        E → A
+        ```
+        """
+        #expect(PackageGraph.documentedDependencies(moduleMap: markdown) == ["A": [], "B": [], "C": ["A", "B", "D"], "E": ["A"]])
+        let readme = "# X\n\n## Dependencies\n\n- `A` — why, unlike `Z`.\n  more\n- `B` and `C` — why.\n\n## Design notes\n\n- `D` — not a dependency.\n"
+        #expect(PackageGraph.documentedDependencies(moduleREADME: readme) == ["A", "B", "C"])
+        #expect(PackageGraph.documentedDependencies(moduleREADME: "# X\n") == nil)
     }
 
     @Test func theParserSeesDependenciesAndProducts() {
