@@ -243,7 +243,7 @@ public struct LBFGS<S: TensorScalar> {
         while evaluations < maxEvaluations {
             if VectorLoops.maxMagnitude(g) <= gradientTolerance { return stop(.gradientTolerance) }
             work.projectGradient(g, at: x, bounds: bounds)
-            if bounds != nil && work.gHat.allSatisfy({ abs($0) <= gradientTolerance }) { return stop(.gradientTolerance) }
+            if bounds != nil && work.gHat.allSatisfy({ abs(Double($0)) <= gradientTolerance }) { return stop(.gradientTolerance) }
             work.twoLoopDirection(bounded: bounds != nil)
             // The quasi-Newton step is tried at t = lr; with no history, or when the
             // direction is not a descent direction, steepest descent at Torch's first step.
@@ -323,11 +323,11 @@ struct LBFGSWorkspace<S: TensorScalar> {
     /// The pair being formed. When the history is full, the oldest pair's buffers become the
     /// next sNew/yNew.
     var sNew: [S], yNew: [S]
-    /// ĝ: the gradient, zero where a bound holds the coordinate (see `projectGradient`).
-    var gHat: [Double]
-    /// H ĝ, from the two-loop recursion.
-    var q: [Double]
-    /// The search direction d, and the slope ĝᵀd along it.
+    /// ĝ: the gradient, zero where a bound holds the coordinate (see `projectGradient`); in S,
+    /// which holds the gradient's values exactly.
+    var gHat: [S]
+    /// The search direction d (the two-loop recursion computes H ĝ in this buffer, then
+    /// negates it), and the slope ĝᵀd along it.
     var d: [Double]
     var slope = 0.0
     /// The trial point x + t d.
@@ -339,7 +339,7 @@ struct LBFGSWorkspace<S: TensorScalar> {
         let n = x.count
         self.historySize = historySize
         sNew = [S](repeating: 0, count: n); yNew = sNew
-        gHat = [Double](repeating: 0, count: n); q = gHat; d = gHat
+        gHat = [S](repeating: 0, count: n); d = [Double](repeating: 0, count: n)
         xNew = x
         alpha = [Double](repeating: 0, count: historySize)
     }
@@ -347,7 +347,7 @@ struct LBFGSWorkspace<S: TensorScalar> {
     /// ĝ ← g, with the coordinates held at a bound by the gradient (x at lo and g > 0, or at
     /// hi and g < 0) set to 0: they are fixed for this iteration, the direction does not move them.
     mutating func projectGradient(_ g: [S], at x: [S], bounds: Bounds<S>?) {
-        for j in 0..<gHat.count { gHat[j] = Double(g[j]) }
+        gHat.withUnsafeMutableBufferPointer { gHat in g.withUnsafeBufferPointer { _ = gHat.update(fromContentsOf: $0) } }
         guard let bounds else { return }
         for b in 0..<bounds.lower.count {
             for j in (b * bounds.blockSize)..<((b + 1) * bounds.blockSize) where bounds.holds(x[j], g[j], block: b) { gHat[j] = 0 }
@@ -355,22 +355,23 @@ struct LBFGSWorkspace<S: TensorScalar> {
     }
 
     /// The two-loop recursion (see `LBFGS`): q ← H ĝ, then d ← −q (0 on held coordinates when
-    /// `bounded`) and `slope` ← ĝᵀd.
+    /// `bounded`) and `slope` ← ĝᵀd. q is computed in d's buffer (one vector of n Doubles
+    /// fewer), then negated in place.
     mutating func twoLoopDirection(bounded: Bool) {
-        q.withUnsafeMutableBufferPointer { q in gHat.withUnsafeBufferPointer { _ = q.update(fromContentsOf: $0) } }   // q's own buffer, no copy-on-write
+        for j in 0..<d.count { d[j] = Double(gHat[j]) }   // q ← ĝ
         for i in stride(from: s.count - 1, through: 0, by: -1) {
-            let a = rho[i] * VectorLoops.dot(s[i], q)
+            let a = rho[i] * VectorLoops.dot(s[i], d)
             alpha[i] = a
-            VectorLoops.axpy(-a, y[i], &q)
+            VectorLoops.axpy(-a, y[i], &d)
         }
         if let sl = s.last, let yl = y.last {
-            VectorLoops.scale(&q, by: VectorLoops.dot(sl, yl) / VectorLoops.dot(yl, yl))   // H₀ = γ I
+            VectorLoops.scale(&d, by: VectorLoops.dot(sl, yl) / VectorLoops.dot(yl, yl))   // H₀ = γ I
         }
         for i in 0..<s.count {
-            let b = rho[i] * VectorLoops.dot(y[i], q)
-            VectorLoops.axpy(alpha[i] - b, s[i], &q)
+            let b = rho[i] * VectorLoops.dot(y[i], d)
+            VectorLoops.axpy(alpha[i] - b, s[i], &d)
         }
-        for j in 0..<d.count { d[j] = gHat[j] != 0 || !bounded ? -q[j] : 0 }
+        for j in 0..<d.count { d[j] = gHat[j] != 0 || !bounded ? -d[j] : 0 }   // d ← −q
         slope = VectorLoops.dot(gHat, d)
     }
 
@@ -380,7 +381,7 @@ struct LBFGSWorkspace<S: TensorScalar> {
     mutating func steepestDescent(learningRate: Double) -> Double {
         s.removeAll(); y.removeAll(); rho.removeAll()
         var l1 = 0.0
-        for j in 0..<d.count { d[j] = -gHat[j]; l1 += abs(gHat[j]) }
+        for j in 0..<d.count { d[j] = -Double(gHat[j]); l1 += abs(Double(gHat[j])) }
         slope = -VectorLoops.dot(gHat, gHat)
         return learningRate * min(1, 1 / max(l1, 1e-300))
     }
