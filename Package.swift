@@ -102,7 +102,7 @@ let package = Package(
             "NSTStyle", "NSTVGG", "NSTLayers", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nst", dependencies: [
-            "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
+            "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
             "NSTStyle", "NSTStyleFlags", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -49,12 +49,25 @@ public struct OutputFolder: Sendable {
                                fix: "choose an empty or new folder with --output", kind: .usage)
             }
         }
+        try checkWritable()
         let folder = url.resolvingSymlinksInPath().path + "/"
         for input in inputs where input.standardizedFileURL.resolvingSymlinksInPath().path.hasPrefix(folder) {
             throw CLIError("cannot use the output folder", file: url.path,
                            why: "it contains the input \(input.path), which replacing the folder would delete",
                            fix: "choose another --output", kind: .usage)
         }
+    }
+
+    /// Proves, before the long work, that the new set can be staged: the nearest existing
+    /// folder above `url` must let nst create (and remove) a folder in it.
+    func checkWritable() throws(CLIError) {
+        var parent = url.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: parent.path) && parent.path != "/" { parent = parent.deletingLastPathComponent() }
+        let probe = parent.appendingPathComponent("\(stagingPrefix)\(getpid())-\(OutputTransaction.randomHex())")
+        guard mkdir(probe.path, 0o700) == 0 else {
+            throw CLIError.io("cannot write the output folder \(CLIError.escaped(url.path))", file: parent.path, errno: errno)
+        }
+        rmdir(probe.path)
     }
 
     /// Replaces the folder's contents with `files` (name → bytes) as one step.
@@ -68,14 +81,16 @@ public struct OutputFolder: Sendable {
         precondition(files.allSatisfy { ownedNames.contains($0.name) }, "a file outside ownedNames")
         try check(inputs: [])
         let parent = url.deletingLastPathComponent()
-        do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw CLIError.foundation(error, what: "cannot create the output folder")
-        }
+        try OutputTransaction.createFolders(parent.path)
         let staging = parent.appendingPathComponent("\(stagingPrefix)\(getpid())-\(OutputTransaction.randomHex())")
-        guard mkdir(staging.path, 0o700) == 0 else { throw CLIError.io("cannot write the output", file: staging.path, errno: errno) }
+        guard mkdir(staging.path, 0o700) == 0 else { throw CLIError.io("cannot write into the output folder's parent", file: parent.path, errno: errno) }
         var done = false
         defer { if !done { try? FileManager.default.removeItem(at: staging) } }
-        for file in files { try Self.writeNew(file.bytes, to: staging.appendingPathComponent(file.name)) }
+        for file in files {
+            // Errors name the file as the user will find it, never the hidden staging folder.
+            do { try Self.writeNew(file.bytes, to: staging.appendingPathComponent(file.name)) }
+            catch { var e = error; e.file = url.appendingPathComponent(file.name).path; throw e }
+        }
         chmod(staging.path, 0o755)
         if !FileManager.default.fileExists(atPath: url.path) {
             guard rename(staging.path, url.path) == 0 else { throw CLIError.io("cannot put the output in place", file: url.path, errno: errno) }

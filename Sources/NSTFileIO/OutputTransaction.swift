@@ -20,16 +20,20 @@ import Darwin
 ///   `.<name>.nst-tmp-<pid>-<64 random bits>` and opened `O_CREAT|O_EXCL|O_NOFOLLOW` (a
 ///   planted file or symlink makes it fail; it is never followed or truncated), then
 ///   fsyncs it. The targets are not touched.
-/// - `commit` makes the set change: with two or more files it first writes a journal
-///   `.nst-commit-<pid>-<random>` (the list of temp → target renames, fsynced and renamed
-///   into place: the commit point), then renames each temp file over its target, fsyncs
-///   the folders and removes the journal. A crash before the journal exists leaves every
-///   old file; a crash after it is completed by `recover`, which every later transaction
-///   writing into that folder runs first — so a SIGKILL between two renames can leave a
-///   mixed set only until the next nst run that writes there.
+/// - `commit` makes the set change: with two or more files (which must share a folder) it
+///   first writes a journal `.nst-commit-<pid>-<random>` (the temp → target renames as names
+///   in that folder, mode 0600, fsynced and renamed into place: the commit point), then
+///   renames each temp file over its target, fsyncs the folder and removes the journal. A
+///   crash before the journal exists leaves every old file; a crash after it is completed by
+///   `recover`, which every later transaction writing into that folder runs first — so a
+///   SIGKILL between two renames can leave a mixed set only until the next nst run that
+///   writes there. `recover` replays only journals that pass `CommitJournal`'s trust rule
+///   (the user's own, in the folder they name, renaming only nst's temp files onto siblings).
 /// - Every failure (and `rollback`, and deinit without commit) removes the temp files.
 /// - A target that is the same file as an input (same device and inode, so symlinks and
-///   hard links count), or a folder, is refused before anything is written.
+///   hard links count, or the same resolved path), a folder, a name longer than the file
+///   system allows (255 bytes) or a path longer than PATH_MAX is refused before anything is
+///   written.
 /// Errors are `CLIError`: kind `.usage` for a target that is an input, `.io` otherwise.
 /// Not thread-safe: one transaction belongs to one thread.
 public final class OutputTransaction {
@@ -61,13 +65,7 @@ public final class OutputTransaction {
     public func prepareTargets(_ targets: [String]) throws(CLIError) {
         try checkTargets(targets)
         for dir in Set(targets.map(Self.folder(of:))) {
-            do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            } catch {
-                var e = CLIError.foundation(error, what: "cannot create the output folder")
-                e.file = dir
-                throw e
-            }
+            try Self.createFolders(dir)
             let probe = Self.tempPath(for: dir + "/probe")
             let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw CLIError.io("cannot write into the output folder", file: dir, errno: errno) }
@@ -97,6 +95,7 @@ public final class OutputTransaction {
         let temp = Self.tempPath(for: target)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
         guard fd >= 0 else { let e = errno; rollback(); throw CLIError.io("cannot write the output", file: target, errno: e) }
+        TemporaryFiles.register(temp)
         staged.append(Staged(temp: temp, target: target))
         var code = FaultInjection.hits(.write) ? ENOSPC : Self.writeAll(fd, bytes, pieceDelayMs: pieceDelayMs)
         if code == 0 { code = FaultInjection.hits(.fsync) ? EIO : (fsync(fd) == 0 ? 0 : errno) }
@@ -111,6 +110,10 @@ public final class OutputTransaction {
     /// Renames every staged file into place (see the type's contract).
     public func commit() throws(CLIError) {
         precondition(!committed, "commit twice")
+        try TemporaryFiles.whileCommitting { () throws(CLIError) in try renameIntoPlace() }
+    }
+
+    private func renameIntoPlace() throws(CLIError) {
         var journal: String? = nil
         if staged.count > 1 {
             do { journal = try writeJournal() } catch { rollback(); throw error }
@@ -125,11 +128,13 @@ public final class OutputTransaction {
                 }
                 // Past the first rename the set is half new: leave the journal and the temp
                 // files, so the next run completes it, and say so.
+                for rest in staged { TemporaryFiles.unregister(rest.temp) }
                 staged = []
                 throw CLIError("cannot put the output in place", file: s.target, why: String(cString: strerror(failed)),
                                fix: "the other files of the set are already new; run the command again to complete or redo it",
                                kind: .io)
             }
+            TemporaryFiles.unregister(s.temp)
             if FaultInjection.hits(.killAfterRename) { kill(getpid(), SIGKILL) }
         }
         for dir in Set(staged.map { Self.folder(of: $0.target) }) { Self.syncFolder(dir) }
@@ -140,25 +145,28 @@ public final class OutputTransaction {
 
     /// Removes every staged temp file; the targets keep their previous contents.
     public func rollback() {
-        for s in staged { unlink(s.temp) }
+        for s in staged { unlink(s.temp); TemporaryFiles.unregister(s.temp) }
         staged = []
     }
 
     // MARK: - Journal and recovery
 
-    private static let journalPrefix = ".nst-commit-"
-
-    /// The journal lists `temp NUL target NUL` pairs, absolute paths, and is itself
-    /// written to a temp name and renamed into place.
+    /// Writes the journal (`CommitJournal`: temp → target name pairs in the targets' one
+    /// folder, mode 0600), itself to a temp name renamed into place: the commit point.
     private func writeJournal() throws(CLIError) -> String {
         let dir = Self.folder(of: staged[0].target)
-        let name = Self.journalPrefix + "\(getpid())-\(Self.randomHex())"
+        guard staged.allSatisfy({ Self.folder(of: $0.target) == dir }) else {
+            rollback()
+            throw CLIError("cannot write the output", file: staged[0].target,
+                           why: "the files of one set must share a folder", fix: "write them into one folder", kind: .usage)
+        }
+        let name = CommitJournal.prefix + "\(getpid())-\(Self.randomHex())"
         let path = dir + "/" + name
-        var bytes: [UInt8] = []
-        for s in staged { bytes += Array(Self.absolute(s.temp).utf8) + [0] + Array(Self.absolute(s.target).utf8) + [0] }
+        let bytes = CommitJournal.encode(staged.map { (Self.name(of: $0.temp), Self.name(of: $0.target)) })
         let temp = path + ".tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CLIError.io("cannot write the output", file: staged[0].target, errno: errno) }
+        fchmod(fd, 0o600)   // whatever the umask: the trust rule wants no group or other write bit
         var code = StandardStreams.writeAll(fd, bytes)
         if code == 0 && fsync(fd) != 0 { code = errno }
         close(fd)
@@ -168,32 +176,12 @@ public final class OutputTransaction {
         return path
     }
 
-    /// Completes the commits of processes that died between their renames, and removes
-    /// the temp files of processes that died before committing. Journals and temp files of
-    /// running processes are left alone.
+    /// Completes the commits of processes that died between their renames, when their
+    /// journal passes `CommitJournal`'s trust rule (anything else is left alone, with a warning
+    /// on standard error), and removes the temp files of processes that died before
+    /// committing. Journals and temp files of running processes are left alone.
     public static func recover(folder: String) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names where name.hasPrefix(journalPrefix) && !name.hasSuffix(".tmp") {
-            guard let pid = Self.pid(in: name, after: journalPrefix), !isAlive(pid) else { continue }
-            let path = folder + "/" + name
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            let fields = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            var i = 0
-            while i + 1 < fields.count {
-                if access(fields[i], F_OK) == 0 { rename(fields[i], fields[i + 1]) }
-                i += 2
-            }
-            unlink(path)
-        }
-        for name in names {
-            let isTemp = (name.hasPrefix(".") && name.contains(".nst-tmp-")) || (name.hasPrefix(journalPrefix) && name.hasSuffix(".tmp"))
-            guard isTemp else { continue }
-            let marker = name.hasPrefix(journalPrefix) ? journalPrefix : ".nst-tmp-"
-            guard let pid = Self.pid(in: name, after: marker), !isAlive(pid) else { continue }
-            // A temp file a journal still names was renamed above or is gone; what is left is waste.
-            unlink(folder + "/" + name)
-        }
-        syncFolder(folder)
+        CommitJournal.recover(folder: folder) { _ = StandardStreams.writeError("nst: warning: \($0)\n") }
     }
 
     // MARK: - Helpers
@@ -212,8 +200,17 @@ public final class OutputTransaction {
     }
 
     private func checkTarget(_ target: String) throws(CLIError) {
+        try Self.checkName(target)
         var st = stat()
-        guard stat(target, &st) == 0 else { return }   // does not exist yet: cannot be an input
+        guard stat(target, &st) == 0 else {
+            // Does not exist yet, so it is no input's inode; an input may still sit at the
+            // same resolved path through a dangling link in between (it cannot be read then).
+            if let resolved = Self.resolvedPath(target), let input = inputs.first(where: { Self.resolvedPath($0.name) == resolved }) {
+                throw CLIError("refusing to write over an input", file: target, why: "it is the same file as the input \(input.name)",
+                               fix: "choose another output path", kind: .usage)
+            }
+            return
+        }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             throw CLIError("cannot write the output", file: target, why: "it is a folder", fix: "give a file name, not a folder", kind: .usage)
         }
@@ -222,6 +219,59 @@ public final class OutputTransaction {
                            why: "it is the same file as the input \(input.name)",
                            fix: "choose another output path", kind: .usage)
         }
+    }
+
+    /// Creates `path` and its missing parents (mode 0777 less the umask). The error names the
+    /// part of the path that failed and why, in the system's words: a part that is a file, a
+    /// folder nst may not write into.
+    public static func createFolders(_ path: String) throws(CLIError) {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += "/" + part
+            if mkdir(prefix, 0o777) == 0 { continue }
+            let code = errno
+            var st = stat()
+            if code == EEXIST, stat(prefix, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { continue }
+            let shown = path.hasPrefix("/") ? prefix : String(prefix.dropFirst(2))
+            if code == EEXIST || code == ENOTDIR {
+                throw CLIError("cannot create the folder \(CLIError.escaped(path))", file: shown, why: "it is a file, not a folder",
+                               fix: "move the file or choose another folder", kind: .io)
+            }
+            throw CLIError.io("cannot create the folder \(CLIError.escaped(path))", file: shown, errno: code)
+        }
+    }
+
+    /// The longest file name (bytes) nst writes: NAME_MAX on Linux file systems.
+    public static let maxNameBytes = 255
+
+    /// Refuses a path whose file name or whole length the file system would refuse, so a
+    /// run fails before its work rather than after it.
+    public static func checkName(_ target: String) throws(CLIError) {
+        let fileName = name(of: target)
+        if fileName.utf8.count > maxNameBytes {
+            throw CLIError("cannot write the output", file: target,
+                           why: "its file name is \(fileName.utf8.count) bytes long, and file systems allow \(maxNameBytes)",
+                           fix: "choose a shorter name", kind: .usage)
+        }
+        if target.utf8.count >= Int(PATH_MAX) {
+            throw CLIError("cannot write the output", file: String(target.prefix(80)) + "…",
+                           why: "the path is \(target.utf8.count) bytes long, and the system allows \(PATH_MAX - 1)",
+                           fix: "choose a shorter path", kind: .usage)
+        }
+    }
+
+    /// The canonical path of `path`'s folder joined with its name (the file itself need not
+    /// exist), or nil when the folder does not exist.
+    static func resolvedPath(_ path: String) -> String? {
+        guard let dir = realpath(folder(of: path), nil) else { return nil }
+        defer { free(dir) }
+        let n = name(of: path)
+        guard n != "." && n != ".." else { return nil }
+        var resolved = String(cString: dir) + "/" + n
+        if let full = realpath(resolved, nil) { resolved = String(cString: full); free(full) }
+        return resolved
     }
 
     private static func fileID(_ path: String) -> (device: UInt64, inode: UInt64)? {
@@ -236,8 +286,16 @@ public final class OutputTransaction {
 
     /// How this process's temp files for `target` begin (file names, beside the target).
     public static func temporaryNamePrefix(for target: String) -> String {
-        "." + String((target as NSString).lastPathComponent.prefix(100)) + ".nst-tmp-\(getpid())-"
+        temporaryNamePrefix(forName: name(of: target), pid: getpid())
     }
+
+    /// The temp-name prefix of the file name `name` in process `pid`: `.<name, cut to 100
+    /// characters>.nst-tmp-<pid>-`, so a temp name stays far below NAME_MAX.
+    static func temporaryNamePrefix(forName name: String, pid: pid_t) -> String {
+        "." + String(name.prefix(100)) + ".nst-tmp-\(pid)-"
+    }
+
+    static func name(of path: String) -> String { (path as NSString).lastPathComponent }
 
     static func folder(of path: String) -> String {
         let d = (path as NSString).deletingLastPathComponent

@@ -80,8 +80,11 @@ public struct AnswersBatch: Sendable {
     /// where needed (RFC 4180), with a header row: the shape Moodle's and Canvas's grade
     /// imports map column by column.
     public func csv(bank: Bank) -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        // A cell a spreadsheet would read as a formula (=, +, -, @, tab or CR first: OWASP's
+        // CSV-injection list) gets a leading apostrophe, so it is shown as text.
+        func field(_ raw: String) -> String {
+            let s = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
+            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var rows = [(["Student", "File"] + bank.questions.map { "Q\($0.number) (\(Report.fmt($0.points)))" }
                      + ["Total (\(Report.fmt(bank.maxScore)))", "Needs review"]).map(field).joined(separator: ",")]
@@ -138,6 +141,23 @@ extension AnswersBatch {
         if !reports.isEmpty { parts.append(reports.map { $0.text() }.joined(separator: "\n\n")) }
         if !single { parts.append("\n" + summary()) }
         return parts.isEmpty ? nil : parts.joined(separator: "\n")
+    }
+
+    /// Refuses, before any grading, a gradebook path that is one of the files the batch
+    /// reads (an answers file, one inside a given folder, or the bank) or that the file
+    /// system cannot name.
+    public static func checkGradebook(_ path: String, answers: [String], bank: Bank) throws(CLIError) {
+        var inputs = [bank.file]
+        for a in answers {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: a, isDirectory: &isDir), isDir.boolValue {
+                inputs += ((try? FileManager.default.contentsOfDirectory(atPath: a)) ?? []).map { (a as NSString).appendingPathComponent($0) }
+            } else {
+                inputs.append(a)
+            }
+        }
+        do { try OutputTransaction(inputs: inputs).checkTargets([path]) }
+        catch { var e = error; e.what = e.what == "refusing to write over an input" ? "refusing to write the gradebook over an input" : "cannot write the gradebook"; throw e }
     }
 
     /// Writes the gradebook (`csv(bank:)`) whole or not at all.

@@ -1,4 +1,5 @@
 import Foundation
+import NSTTensor
 
 /// How much memory a style-transfer run needs, and how much the machine has.
 ///
@@ -47,6 +48,7 @@ public enum AvailableMemory {
     public static func bytes(environment: [String: String] = ProcessInfo.processInfo.environment) -> Double? {
         if let fake = environment["NST_TEST_MEMINFO"] { return memAvailable(in: (try? String(contentsOfFile: fake, encoding: .utf8)) ?? "") }
         var found: [Double] = []
+        if let room = addressSpaceRoom() { found.append(room) }
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8), let m = memAvailable(in: text) { found.append(m) }
         if let limit = number(at: "/sys/fs/cgroup/memory.max"), let used = number(at: "/sys/fs/cgroup/memory.current") {
             found.append(max(0, limit - used))
@@ -63,6 +65,30 @@ public enum AvailableMemory {
             return unit == "kb" ? kb * 1024 : kb
         }
         return nil
+    }
+
+    /// What an address-space limit (`ulimit -v`, RLIMIT_AS) leaves for the run: the limit,
+    /// less what the process has mapped already, less OpenBLAS's work buffers (one per
+    /// thread that calls it, `BLASRuntime.workBufferBytes` each); nil without a limit. Virtual
+    /// memory, not resident: reserved thread stacks and mapped libraries count against it.
+    public static func addressSpaceRoom() -> Double? {
+        guard let limit = BLASRuntime.addressSpaceLimit else { return nil }
+        let mapped = number(at: "/proc/self/statm", field: 0).map { $0 * Double(sysconf(Int32(_SC_PAGESIZE))) } ?? 0
+        let buffers = Double(BLASRuntime.workBufferBytes * Parallel.workers)
+        return max(0, Double(limit) - mapped - buffers)
+    }
+
+    /// Whether an address-space limit is what bounds `bytes()`.
+    public static var isBoundByAddressSpace: Bool {
+        guard let room = addressSpaceRoom() else { return false }
+        return room <= (bytes(environment: [:]) ?? .infinity)
+    }
+
+    /// Field `field` of a file of space-separated numbers.
+    static func number(at path: String, field: Int) -> Double? {
+        guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let fields = s.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        return field < fields.count ? Double(fields[field]) : nil
     }
 
     /// A file holding one number ("max" means no limit: nil).

@@ -66,7 +66,9 @@ extension MemoryEstimate {
         let fits = largestSide(fitting: available, aspect: Double(short) / Double(long), channelFraction: fraction)
         throw CLIError("not enough memory for --size \(size)", file: file,
                        why: "a \(w)×\(h) run needs about \(describe(need)) and \(describe(available)) is available",
-                       fix: fits.map { "use --size \($0) or less, or free some memory" } ?? "free some memory")
+                       fix: AvailableMemory.isBoundByAddressSpace
+                        ? "raise the address-space limit (ulimit -v)" + (fits.map { " or use --size \($0) or less" } ?? "")
+                        : fits.map { "use --size \($0) or less, or free some memory" } ?? "free some memory")
     }
 }
 
@@ -113,9 +115,13 @@ public struct StyleTransferJob {
         public var observe: (Int, String) -> StyleDepthExperiment.RunObserver
         /// Called once everything is prepared, just before the first evaluation.
         public var beforeRun: () -> Void
+        /// Told each failure that does not end the run (an intermediate image not written).
+        public var warn: (String) -> Void
         public init(shouldStop: @escaping () -> Bool, stopBeforeRun: @escaping ([String]) throws -> Void,
-                    observe: @escaping (Int, String) -> StyleDepthExperiment.RunObserver, beforeRun: @escaping () -> Void = {}) {
+                    observe: @escaping (Int, String) -> StyleDepthExperiment.RunObserver, beforeRun: @escaping () -> Void = {},
+                    warn: @escaping (String) -> Void = { _ = StandardStreams.writeError("nst: warning: \($0)\n") }) {
             self.shouldStop = shouldStop; self.stopBeforeRun = stopBeforeRun; self.observe = observe; self.beforeRun = beforeRun
+            self.warn = warn
         }
     }
 
@@ -130,14 +136,21 @@ public struct StyleTransferJob {
         var options = options
         let outputURL = URL(fileURLWithPath: output)
         let sidecarPath = TransferSidecar.url(forImage: outputURL).relativePath
-        let outputs = OutputTransaction(inputs: [content] + styles)
-        try outputs.checkTargets([output, sidecarPath])
+        // The plan: every file written (image, sidecar, each intermediate) is checked against
+        // every file read (the images and the weight file) and against the file system's name
+        // limits before any work.
+        let intermediatePath = { (n: Int) in "\(outputURL.deletingPathExtension().path)_\(n).png" }
+        let intermediates = saveEvery > 0 && options.iterations >= saveEvery
+            ? stride(from: saveEvery, through: options.iterations, by: saveEvery).map(intermediatePath) : []
+        let modelFile = randomWeights ? nil : (try? ModelStore.resolve(model))?.path
+        let outputs = OutputTransaction(inputs: [content] + styles + (modelFile.map { [$0] } ?? []))
+        try outputs.checkTargets([output, sidecarPath] + intermediates)
 
         let started = Date()
         let contentImage = try ImageIO.read(content, flag: "--content")
         let styleImages = try styles.map { try ImageIO.read($0, flag: "--style") }
         try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: content)
-        try outputs.prepareTargets([output, sidecarPath])
+        try outputs.prepareTargets([output, sidecarPath] + intermediates)
         let stopped = { if hooks.shouldStop() { try hooks.stopBeforeRun([output, sidecarPath]) } }
         try stopped()
         let model = try StyleModel.load(model: model, randomWeights: randomWeights, seed: options.seed)
@@ -156,7 +169,9 @@ public struct StyleTransferJob {
             result = try prepared.run(options.run).run(
                 saveEvery: saveEvery, progress: observer.progress, shouldStop: hooks.shouldStop,
                 intermediate: { n, image in
-                    try? ImageIO.writePNG(image, to: URL(fileURLWithPath: "\(outputURL.deletingPathExtension().path)_\(n).png"))
+                    do { try ImageIO.writePNG(image, to: URL(fileURLWithPath: intermediatePath(n))) } catch {
+                        hooks.warn("the intermediate image after \(n) evaluations was not written: \(error)")
+                    }
                 })
         }
 

@@ -35,8 +35,46 @@ public enum BLASRuntime {
     private static let singleThreaded: Bool = {
         _ = configured
         openblas_set_num_threads(1)
+        refuseIfTheWorkBuffersCannotBeMapped()
         return true
     }()
+
+    /// The address-space limit (`ulimit -v`, RLIMIT_AS) in bytes; nil when there is none.
+    public static var addressSpaceLimit: UInt64? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }   // RLIM_INFINITY
+        return UInt64(limit.rlim_cur)
+    }
+
+    /// Under an address-space limit the worker threads OpenBLAS starts when the library loads
+    /// can spin for ever mapping a work buffer that does not fit, and exit then waits for them.
+    /// With OPENBLAS_NUM_THREADS=1 set before the library loads it starts none (the engine
+    /// makes OpenBLAS single-threaded anyway): so, under a limit, this runs the program again
+    /// with it set. Call it first thing in `main`; it returns when there is nothing to do.
+    public static func restartWithoutWorkerThreadsUnderAnAddressSpaceLimit() {
+        guard addressSpaceLimit != nil, getenv("OPENBLAS_NUM_THREADS").map({ String(cString: $0) }) != "1" else { return }
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // exec failed (no /proc): carry on; the engine's own checks still refuse what cannot fit.
+    }
+
+    /// The work buffer OpenBLAS maps for each thread that calls it (BUFFER_SIZE of Debian's
+    /// x86-64 build: 32 << 22 bytes).
+    public static let workBufferBytes = 128 << 20
+
+    /// Under an address-space limit (`ulimit -v`) OpenBLAS retries a work buffer it cannot map
+    /// for ever, at full CPU, inside the first BLAS call. So before that call, map what it
+    /// will need (a buffer for each of the engine's threads) and give it back; when that
+    /// fails, stop with one line that says why, instead of spinning.
+    static func refuseIfTheWorkBuffersCannotBeMapped() {
+        guard let limit = addressSpaceLimit else { return }
+        let bytes = workBufferBytes * Parallel.workers
+        let probe = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        if let probe, probe != MAP_FAILED { munmap(probe, bytes); return }
+        let message = "nst: error: not enough address space for OpenBLAS's work buffers (\(bytes >> 20) MiB) under the limit of \(limit >> 20) MiB; raise the address-space limit (ulimit -v)\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        _exit(1)
+    }
 
     private static let configured: String? = {
         if getenv("OPENBLAS_CORETYPE") != nil { return nil }

@@ -22,9 +22,13 @@ public enum HDF5File {
     /// Every floating-point dataset, by its full path without the leading "/". Datasets of
     /// other types (strings, integers) are skipped.
     public static func readFloatDatasets(_ url: URL) throws -> [String: NamedTensor] {
-        let path = url.path
+        try readFloatDatasets(bytes: readFileBytes(url), file: url.path)
+    }
+
+    /// The same, from the bytes of an HDF5 file held in memory (libhdf5's core driver opens
+    /// a copy of them as a file image; nothing is written to disk). `file` names it in errors.
+    public static func readFloatDatasets(bytes: Data, file path: String) throws -> [String: NamedTensor] {
         func fail(_ p: String) -> WeightFileError { WeightFileError(file: path, p) }
-        let bytes = try readFileBytes(url)
         // Check the signature ourselves first: libhdf5 is not meant for hostile input.
         var found = false
         var offset = 0
@@ -43,7 +47,15 @@ public enum HDF5File {
             _ = H5dont_atexit()
             _ = H5open()
             H5Eset_auto2(0, nil, nil)                       // no error stacks on stderr
-            let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
+            let access = H5Pcreate(nst_hdf5_file_access_class())
+            guard access >= 0 else { throw fail("HDF5 library cannot start reading it") }
+            defer { H5Pclose(access) }
+            // The core driver without a backing store: the image is read from memory only.
+            guard H5Pset_fapl_core(access, 1 << 20, false) >= 0,
+                  bytes.withUnsafeBytes({ H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) }) >= 0 else {
+                throw fail("HDF5 library cannot hold it in memory")
+            }
+            let file = H5Fopen("nst-memory-image.h5", 0 /* H5F_ACC_RDONLY */, access)
             guard file >= 0 else { throw fail("HDF5 library cannot open it (truncated or corrupt)") }
             defer { H5Fclose(file) }
 
@@ -102,28 +114,28 @@ extension ModelImport {
     /// transposed from HWIO to OIHW. keras.applications VGG expects Caffe preprocessing (BGR
     /// 0–255 minus the ImageNet mean), which is written into the metadata.
     public static func fromKerasH5(_ url: URL, architecture: VGGLayout? = nil) throws -> Result {
-        let datasets = try HDF5File.readFloatDatasets(url)
-        let tensors = try vggTensors(from: datasets.filter { kerasConvName($0.key) != nil && !$0.key.hasPrefix("optimizer_weights") }, layout: .hwio, architecture: architecture, file: url.path)
-        let check = try VGGLayout.check(tensors, architecture: architecture, file: url.path)
-        let metadata = ModelMetadata.caffe(architecture: check.architecture, source: "\(url.lastPathComponent) (Keras HDF5)", license: vggLicense)
+        var result = try fromKerasDatasets(HDF5File.readFloatDatasets(url), architecture: architecture, file: url.path)
+        result.file.metadata["source"] = "\(url.lastPathComponent) (Keras HDF5)"
+        return result
+    }
+
+    private static func fromKerasDatasets(_ datasets: [String: NamedTensor], architecture: VGGLayout?, file: String) throws -> Result {
+        let tensors = try vggTensors(from: datasets.filter { kerasConvName($0.key) != nil && !$0.key.hasPrefix("optimizer_weights") }, layout: .hwio, architecture: architecture, file: file)
+        let check = try VGGLayout.check(tensors, architecture: architecture, file: file)
+        let metadata = ModelMetadata.caffe(architecture: check.architecture, source: "(Keras HDF5)", license: vggLicense)
         return Result(file: SafeTensorsFile(metadata: metadata.dictionary, tensors: tensors), check: check)
     }
 
     /// A Keras 3 `.keras` archive: a zip holding `config.json`, `metadata.json` and
-    /// `model.weights.h5`. The weights member is extracted to a temporary file (libhdf5 reads
-    /// files, not memory) and imported as `fromKerasH5` does.
+    /// `model.weights.h5`. The weights member is inflated in memory (its HDF5 signature is
+    /// checked on the first bytes, before the rest is inflated) and imported as
+    /// `fromKerasH5` does; nothing is written to a temporary file.
     public static func fromKerasArchive(_ url: URL, architecture: VGGLayout? = nil) throws -> Result {
-        let weights = try ZipArchive(url).extract("model.weights.h5")
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("nst-keras-\(getpid())-\(UInt32.random(in: 0 ... .max)).weights.h5")
-        try AtomicFile.write(weights, to: temp)
-        defer { try? FileManager.default.removeItem(at: temp) }
-        do {
-            var result = try fromKerasH5(temp, architecture: architecture)
-            result.file.metadata["source"] = "\(url.lastPathComponent) (Keras archive)"
-            return result
-        } catch let error as WeightFileError {
-            // Name the archive the user gave, not the temporary file.
-            throw WeightFileError(file: "\(url.path)!model.weights.h5", error.problem)
-        }
+        let weights = try ZipArchive(url).extract("model.weights.h5", expectingPrefix: HDF5File.signature)
+        let member = "\(url.path)!model.weights.h5"    // errors name the archive the user gave
+        let datasets = try HDF5File.readFloatDatasets(bytes: weights, file: member)
+        var result = try fromKerasDatasets(datasets, architecture: architecture, file: member)
+        result.file.metadata["source"] = "\(url.lastPathComponent) (Keras archive)"
+        return result
     }
 }

@@ -37,17 +37,28 @@ func openWeightFile(_ path: String, shownAs shown: String? = nil) throws -> Regu
     }
 }
 
-/// Reads a whole file for parsing, memory-mapped (no copy into the heap; the mapping lives
-/// as long as the Data); a missing or unreadable file becomes a `WeightFileError` naming it.
+/// Reads a whole file for parsing, with read(2) into memory: a mapping would turn a file that
+/// shrinks while it is read (another process truncating it) into SIGBUS, while read simply
+/// returns less. A file whose length changes while it is read, or a missing or unreadable
+/// one, becomes a `WeightFileError` naming it.
 func readFileBytes(_ url: URL) throws -> Data {
     let path = url.path
     let file = try openWeightFile(path)
     let size = file.size
     guard size > 0 else { return Data() }
-    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, file.descriptor, 0), base != MAP_FAILED else {
-        throw WeightFileError(file: path, "cannot be read (\(RegularFile.errorText(errno)))")
+    var data = Data(count: size)
+    var offset = 0
+    while offset < size {
+        let n = data.withUnsafeMutableBytes { file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[offset...])) }
+        if n < 0 { throw WeightFileError(file: path, "cannot be read (\(RegularFile.errorText(errno)))") }
+        if n == 0 { throw WeightFileError(file: path, "became shorter while it was read (\(offset) of \(size) bytes); is another program writing it?") }
+        offset += n
     }
-    return Data(bytesNoCopy: base, count: size, deallocator: .custom { pointer, _ in munmap(pointer, size) })
+    var probe: UInt8 = 0
+    if withUnsafeMutableBytes(of: &probe, { file.read(at: size, into: $0) }) > 0 {
+        throw WeightFileError(file: path, "became longer while it was read; is another program writing it?")
+    }
+    return data
 }
 
 /// Atomic file replacement through NSTFileIO's one-file transaction: the bytes go to a
@@ -56,10 +67,8 @@ func readFileBytes(_ url: URL) throws -> Data {
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw WeightFileError(file: directory.path, "cannot create this directory (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
+        do { try OutputTransaction.createFolders(directory.path) } catch {
+            throw WeightFileError(file: error.file ?? directory.path, "cannot create the folder \(directory.path): \(error.why)")
         }
         do {
             try OutputTransaction.write([UInt8](data), to: url.path, permissions: 0o644)

@@ -30,6 +30,12 @@ public struct ZipArchive {
     /// Largest member extracted (1 GiB): the model is 65 MB; this stops a zip bomb.
     public static let maxMemberBytes = 1 << 30
 
+    /// Largest ratio of a member's size to its compressed size, above `ratioFloorBytes`.
+    /// Weights are nearly incompressible (about 1.1 : 1); deflate reaches at most about
+    /// 1032 : 1, which only a bomb or a file of zeros comes near.
+    public static let maxCompressionRatio = 100
+    public static let ratioFloorBytes = 16 << 20
+
     public init(_ url: URL) throws {
         try self.init(data: readFileBytes(url), file: url.path)
     }
@@ -81,13 +87,20 @@ public struct ZipArchive {
     }
 
     /// The uncompressed bytes of member `name`, verified against its size and CRC-32.
-    public func extract(_ name: String) throws -> Data {
+    /// Refused before inflating: a declared size above `maxMemberBytes`, or above
+    /// `maxCompressionRatio` × the compressed size (past `ratioFloorBytes`). With
+    /// `expectingPrefix`, the first bytes are inflated and compared before any memory is
+    /// set aside for the rest.
+    public func extract(_ name: String, expectingPrefix prefix: [UInt8] = []) throws -> Data {
         func fail(_ p: String) -> WeightFileError { WeightFileError(file: file, "member \"\(name)\": \(p)") }
         guard let entry = entries.first(where: { $0.name == name }) else {
             throw WeightFileError(file: file, "has no member \"\(name)\" (\(entries.count) members)")
         }
         guard entry.flags & 1 == 0 else { throw fail("is encrypted") }
         guard entry.uncompressedSize <= ZipArchive.maxMemberBytes else { throw fail("\(entry.uncompressedSize) bytes is more than the \(ZipArchive.maxMemberBytes)-byte limit") }
+        guard entry.uncompressedSize <= max(ZipArchive.ratioFloorBytes, entry.compressedSize.multipliedReportingOverflow(by: ZipArchive.maxCompressionRatio).partialValue) else {
+            throw fail("declares \(entry.uncompressedSize) bytes from \(entry.compressedSize) compressed, more than \(ZipArchive.maxCompressionRatio) : 1 (a zip bomb, or not a weight file)")
+        }
         let local = entry.localHeaderOffset
         guard local <= data.count - 30, u32(local) == 0x0403_4B50 else { throw fail("local header at offset \(local) is missing or corrupt") }
         let start = local + 30 + Int(u16(local + 26)) + Int(u16(local + 28))
@@ -98,8 +111,13 @@ public struct ZipArchive {
         switch entry.method {
         case 0:
             guard entry.compressedSize == entry.uncompressedSize else { throw fail("stored member sizes disagree") }
+            guard compressed.starts(with: prefix) else { throw fail("does not begin as expected (not the kind of file it should be)") }
             output = Data(compressed)
         case 8:
+            if !prefix.isEmpty {
+                let head = try inflateRaw(compressed, expectedSize: min(prefix.count, entry.uncompressedSize), fail: fail, prefixOnly: true)
+                guard head.elementsEqual(prefix) else { throw fail("does not begin as expected (not the kind of file it should be)") }
+            }
             output = try inflateRaw(compressed, expectedSize: entry.uncompressedSize, fail: fail)
         default:
             throw fail("compression method \(entry.method) is not supported (only stored and deflate)")
@@ -113,8 +131,9 @@ public struct ZipArchive {
 
     /// Raw deflate (no zlib header: window bits −15) into exactly `expectedSize` bytes. The
     /// buffer has one spare byte so a stream longer than recorded is caught, not truncated.
-    private func inflateRaw(_ input: Data, expectedSize: Int, fail: (String) -> WeightFileError) throws -> Data {
-        var output = Data(count: expectedSize + 1)
+    /// `prefixOnly`: just the first `expectedSize` bytes of a longer stream.
+    private func inflateRaw(_ input: Data, expectedSize: Int, fail: (String) -> WeightFileError, prefixOnly: Bool = false) throws -> Data {
+        var output = Data(count: prefixOnly ? expectedSize : expectedSize + 1)
         var stream = z_stream()
         guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw fail("zlib cannot start inflating") }
         defer { inflateEnd(&stream) }
@@ -127,6 +146,10 @@ public struct ZipArchive {
                 stream.avail_out = uInt(outRaw.count)
                 return inflate(&stream, Z_FINISH)
             }
+        }
+        if prefixOnly {
+            guard Int(stream.total_out) == expectedSize else { throw fail("compressed data ends early or is corrupt") }
+            return output
         }
         guard Int(stream.total_out) <= expectedSize else { throw fail("inflates to more than the \(expectedSize) bytes the archive records") }
         guard status == Z_STREAM_END else { throw fail(status == Z_BUF_ERROR ? "compressed data ends early (truncated)" : "compressed data is corrupt (zlib error \(status))") }

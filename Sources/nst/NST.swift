@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTFileIO
+import NSTTensor
 import NSTVersion
 
 @main
@@ -32,6 +33,7 @@ struct NST: ParsableCommand {
     /// `nst: error: …` (see `CLIError`) and exit 1 (runtime), 64 (usage) or 74 (I/O).
     /// Help and `--version`-style clean exits keep ArgumentParser's own output.
     static func main() {
+        BLASRuntime.restartWithoutWorkerThreadsUnderAnAddressSpaceLimit()
         StandardStreams.prepareProcess()
         let arguments = CommandLineRepair.negativeNumbersJoined(Array(CommandLine.arguments.dropFirst()))
         if let unknown = CommandLineRepair.unknownSubcommand(arguments, known: subcommandNames) { report(unknown) }

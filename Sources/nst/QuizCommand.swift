@@ -118,6 +118,10 @@ struct QuizCommand: ParsableCommand {
         let grader = QuizGrader(formula: CheckerGrader())
 
         if !answers.isEmpty {
+            if let csv {
+                try AnswersBatch.checkGradebook(csv, answers: answers, bank: loadedBank)
+                TemporaryFiles.removeOnInterrupt(message: "interrupted; the gradebook was not written")
+            }
             let batch = AnswersBatch.grade(paths: answers, bank: loadedBank, grader: grader, maxBytes: maxBankBytes)
             let single = answers.count == 1 && !BankLocator.isDirectory(answers[0])
             if single, let failure = batch.failures.first { throw failure }

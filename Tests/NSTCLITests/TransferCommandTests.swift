@@ -368,6 +368,78 @@ struct ShellRun {
 
     /// SIGKILL between the two renames: the image is new, the sidecar old, and a journal
     /// says so; the next run writing into the folder completes the set first.
+    /// Every file a run would write is checked against every file it reads before any work:
+    /// an intermediate named like the content image, and a sidecar named like the weights.
+    @Test func intermediatesAndSidecarsNeverReplaceAnInput() throws {
+        let f = try TransferFixture()
+        let content = f.path("out_2.png")
+        try FileManager.default.copyItem(atPath: f.content, toPath: content)
+        let original = try Data(contentsOf: URL(fileURLWithPath: content))
+        let r = try NSTBinary.run(["transfer", "--content", content, "--style", f.style, "--output", f.path("out.png"),
+                                   "--random-weights", "--size", "32", "--iterations", "4", "--save-every", "2"])
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.contains("refusing to write over an input (\(content))"), "\(r.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: content)) == original)
+        #expect(!FileManager.default.fileExists(atPath: f.path("out.png")), "the run went ahead")
+
+        let weights = f.path("w.json")
+        try Data("{\"weights\": true}".utf8).write(to: URL(fileURLWithPath: weights))
+        let m = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--output", f.path("w.png"),
+                                   "--model", weights, "--size", "32", "--iterations", "2"])
+        #expect(m.status == 64, "\(m.stderr)")
+        #expect(m.stderr.contains("refusing to write over an input (\(weights))"), "\(m.stderr)")
+        #expect(try String(contentsOfFile: weights, encoding: .utf8) == "{\"weights\": true}")
+    }
+
+    /// A name the file system cannot hold (the sidecar's, or an intermediate's, one byte too
+    /// long) is refused before the run, leaving nothing behind.
+    @Test(arguments: [(251, 0), (250, 2)])
+    func aNameTooLongForTheFileSystemIsRefusedBeforeTheRun(stemBytes: Int, saveEvery: Int) throws {
+        let f = try TransferFixture()
+        let name = String(repeating: "a", count: stemBytes) + ".png"
+        let r = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "--output", f.path(name),
+                                   "--random-weights", "--size", "32", "--iterations", "4", "--save-every", "\(saveEvery)"])
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.contains("bytes long, and file systems allow 255; choose a shorter name"), "\(r.stderr)")
+        #expect(!r.stderr.contains("evaluations"), "the run went ahead: \(r.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: f.dir.path).filter { !["content.png", "style.png", "style2.png"].contains($0) }
+        #expect(left.isEmpty, "\(left)")
+    }
+
+    /// `nst ARGS` under `ulimit -v kib`, killed after 60 s: (status, stderr). Status 137 means
+    /// it hung.
+    static func underAddressSpaceLimit(kib: Int, _ args: [String]) throws -> (status: Int32, stderr: String) {
+        let p = Process()
+        let err = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "ulimit -v \(kib) && exec timeout -s KILL 60 \"$0\" \"$@\"", NSTBinary.url.path] + args
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_NUM_THREADS"] = nil
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    /// Under an address-space limit OpenBLAS retries a work buffer it cannot map for ever, at
+    /// full CPU: nst must finish (or refuse with one line) instead.
+    @Test func anAddressSpaceLimitIsRefusedInOneLineNotAHang() throws {
+        let f = try TransferFixture()
+        let version = try Self.underAddressSpaceLimit(kib: 200_000, ["--version"])
+        #expect(version.status == 0, "\(version)")
+        let run = try Self.underAddressSpaceLimit(kib: 400_000, ["transfer", "--content", f.content, "--style", f.style,
+                                                                "--output", f.path("out.png"), "--random-weights", "--size", "32", "--iterations", "2"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.hasPrefix("nst: error: not enough memory for --size 32") && run.stderr.contains("raise the address-space limit (ulimit -v)"), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        let check = try Self.underAddressSpaceLimit(kib: 300_000, ["check", "--target", "style-layer", "--answer", "(G - A)*F/(N^2*M^2)"])
+        // With fewer cores the buffers may fit and the check runs: either way, no hang.
+        #expect(check.status == 0 || (check.status == 1 && check.stderr.contains("raise the address-space limit (ulimit -v)")), "\(check)")
+    }
+
     @Test func aCrashBetweenTheRenamesIsCompletedByTheNextRun() throws {
         let f = try TransferFixture()
         _ = try Self.oldSet(f)

@@ -20,6 +20,20 @@ private struct Scratch {
     }
     /// Every entry of the folder (hidden ones included).
     var entries: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() }
+
+    /// Renames this process's journal and temp files, and the names inside the journal, to a
+    /// pid that is not running: what a writer killed mid-commit leaves.
+    func pretendWriterDied() throws {
+        let live = "-\(getpid())-", dead = "-999999999-"
+        for e in entries where e.contains(live) {
+            if e.hasPrefix(".nst-commit-") {
+                var bytes = try #require(FileManager.default.contents(atPath: path(e)))
+                bytes = Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: live, with: dead).utf8)
+                try bytes.write(to: URL(fileURLWithPath: path(e)))
+            }
+            try FileManager.default.moveItem(atPath: path(e), toPath: path(e.replacingOccurrences(of: live, with: dead)))
+        }
+    }
 }
 
 @Suite(.serialized) struct OutputTransactionTests {
@@ -86,13 +100,88 @@ private struct Scratch {
         #expect(s.read("a.png") == "new png" && s.read("a.json") == "old json")
         #expect(s.entries.contains { $0.hasPrefix(".nst-commit-") })
         // Our own journal is left alone while we live; pretend we died by renaming its pid.
-        for e in s.entries where e.hasPrefix(".nst-commit-") {
-            let dead = e.replacingOccurrences(of: "-\(getpid())-", with: "-999999999-")
-            try FileManager.default.moveItem(atPath: s.path(e), toPath: s.path(dead))
-        }
         OutputTransaction.recover(folder: s.dir)
+        #expect(s.read("a.json") == "old json", "a living writer's journal was replayed")
+        try s.pretendWriterDied()
+        var warnings: [String] = []
+        CommitJournal.recover(folder: s.dir) { warnings.append($0) }
+        #expect(warnings.isEmpty, "\(warnings)")
         #expect(s.read("a.png") == "new png" && s.read("a.json") == "new json")
         #expect(s.entries == ["a.json", "a.png"], "\(s.entries)")
+    }
+
+    /// A journal of a half-done commit in `s`, written by a dead writer, ready to be replayed.
+    private func halfDoneCommit(_ s: Scratch) throws {
+        FaultInjection.reset("rename:2")
+        defer { FaultInjection.reset("") }
+        let tx = OutputTransaction()
+        try tx.stage(Array("new png".utf8), at: s.path("a.png"))
+        try tx.stage(Array("new json".utf8), at: s.path("a.json"))
+        #expect(throws: CLIError.self) { try tx.commit() }
+        try s.pretendWriterDied()
+    }
+
+    @Test func theJournalNamesFilesInItsFolderOnlyAndIsPrivate() throws {
+        let s = try Scratch()
+        try halfDoneCommit(s)
+        let journal = try #require(s.entries.first { $0.hasPrefix(".nst-commit-") })
+        let bytes = try #require(FileManager.default.contents(atPath: s.path(journal)))
+        #expect(!bytes.contains(UInt8(ascii: "/")), "a journal holds names, not paths")
+        var st = stat()
+        #expect(stat(s.path(journal), &st) == 0 && st.st_mode & 0o777 == 0o600)
+    }
+
+    /// Each way a journal can be untrustworthy: it is left alone (and so is every file it
+    /// names), with a warning that names it.
+    @Test(arguments: ["absolute paths", "not a temp name", "another pid's temp", "outside the folder", "group-writable",
+                      "another user's", "a symlink", "a folder as target", "torn", "two links"])
+    func anUntrustworthyJournalIsLeftAloneWithAWarning(plant: String) throws {
+        let s = try Scratch()
+        let outside = try Scratch()
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: s.path("thesis.txt")))
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: s.path("junk.txt")))
+        let dead = "999999999"
+        let temp = ".thesis.txt.nst-tmp-\(dead)-0123456789abcdef"
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: s.path(temp)))
+        let journal = s.path(".nst-commit-\(dead)-fedcba9876543210")
+        func pairs(_ p: [(String, String)]) -> Data { Data(p.flatMap { Array($0.0.utf8) + [0] + Array($0.1.utf8) + [0] }) }
+        var content = pairs([(temp, "thesis.txt")])
+        switch plant {
+        case "absolute paths": content = pairs([(s.path("junk.txt"), s.path("thesis.txt"))])
+        case "not a temp name": content = pairs([("junk.txt", "thesis.txt")])
+        case "another pid's temp":
+            let other = ".thesis.txt.nst-tmp-999999998-0123456789abcdef"
+            try Data("junk".utf8).write(to: URL(fileURLWithPath: s.path(other)))
+            content = pairs([(other, "thesis.txt")])
+        case "outside the folder": content = pairs([(temp, "../" + (outside.dir as NSString).lastPathComponent + "/a.png")])
+        case "torn": content = Data(Array(temp.utf8) + [0] + Array("thesis".utf8))
+        case "a folder as target":
+            try FileManager.default.createDirectory(atPath: s.path("dir"), withIntermediateDirectories: false)
+            let t = ".dir.nst-tmp-\(dead)-0123456789abcdef"
+            try Data("junk".utf8).write(to: URL(fileURLWithPath: s.path(t)))
+            content = pairs([(t, "dir")])
+        default: break
+        }
+        if plant == "a symlink" {
+            let real = outside.path("journal")
+            try content.write(to: URL(fileURLWithPath: real))
+            chmod(real, 0o600)
+            try FileManager.default.createSymbolicLink(atPath: journal, withDestinationPath: real)
+        } else {
+            try content.write(to: URL(fileURLWithPath: journal))
+            chmod(journal, plant == "group-writable" ? 0o620 : 0o600)
+        }
+        if plant == "two links" { #expect(link(journal, outside.path("second-link")) == 0) }
+        if plant == "another user's" {
+            try #require(geteuid() == 0, "changing a file's owner needs root (CI runs as root)")
+            #expect(chown(journal, 65534, 65534) == 0)
+        }
+        var warnings: [String] = []
+        CommitJournal.recover(folder: s.dir) { warnings.append($0) }
+        #expect(s.read("thesis.txt") == "precious", "\(plant): a file nst did not write was replaced")
+        #expect(outside.read("a.png") == "old png", "\(plant): a file outside the folder was replaced")
+        #expect(warnings.count == 1 && warnings[0].contains(".nst-commit-\(dead)-fedcba9876543210"), "\(plant): \(warnings)")
+        #expect(s.entries.contains((journal as NSString).lastPathComponent), "\(plant): the journal itself was removed")
     }
 
     @Test func recoveryRemovesTempFilesOfDeadProcessesOnly() throws {

@@ -108,4 +108,30 @@ import Foundation
         #expect(rows[2].hasPrefix("\"bob, jr\",") && rows[2].hasSuffix(",0,no"))
         #expect(batch.summary() == "Graded 2 files; 1 could not be read; 1 needs review.")
     }
+
+    /// OWASP's CSV-injection list: a cell that begins with =, +, -, @, tab or CR is read by a
+    /// spreadsheet as a formula, so it is written with a leading apostrophe.
+    @Test(arguments: ["=HYPERLINK(\"evil.example\";\"x\")+cmd", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+    func aStudentNameThatLooksLikeAFormulaIsWrittenAsText(name: String) throws {
+        let dir = Paths.tempDir()
+        try Data("== answer 2 ==\nF - P\n".utf8).write(to: dir.appendingPathComponent(name + ".answers"))
+        let batch = AnswersBatch.grade(paths: [dir.path], bank: bank, grader: grader, maxBytes: 1 << 20)
+        let csv = batch.csv(bank: bank)
+        let row = csv.components(separatedBy: "\r\n")[1...].joined(separator: "\r\n")
+        #expect(row.hasPrefix("'" + name.prefix(1)) || row.hasPrefix("\"'" + name.prefix(1)), "\(row)")
+        for cell in [",=", ",+", ",-", ",@", ",\t", ",\""] where cell != ",\"" {
+            #expect(!row.contains(cell), "a cell starts with \(cell.dropFirst()): \(row)")
+        }
+    }
+
+    @Test func aGradebookOverAnAnswersFileOrTheBankIsRefused() throws {
+        let dir = Paths.tempDir()
+        let answers = dir.appendingPathComponent("bob.answers").path
+        try Data("== answer 2 ==\nF - P\n".utf8).write(to: URL(fileURLWithPath: answers))
+        for target in [answers, bank.file] {
+            #expect(throws: (any Error).self) { try AnswersBatch.checkGradebook(target, answers: [answers], bank: bank) }
+        }
+        #expect(throws: (any Error).self) { try AnswersBatch.checkGradebook(answers, answers: [dir.path], bank: bank) }
+        try AnswersBatch.checkGradebook(dir.appendingPathComponent("grades.csv").path, answers: [dir.path], bank: bank)
+    }
 }

@@ -186,6 +186,53 @@ func expectFixtureValues(_ file: SafeTensorsFile, architecture: VGGLayout, sourc
         }
     }
 
+    /// A one-member zip, made by hand: `payload` is the member's data as stored in the
+    /// archive; the sizes are whatever the archive should claim.
+    static func handmadeZip(member: String, method: UInt16, payload: [UInt8], uncompressedSize: UInt32) -> Data {
+        func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func le32(_ v: UInt32) -> [UInt8] { le16(UInt16(v & 0xFFFF)) + le16(UInt16(v >> 16)) }
+        let name = Array(member.utf8)
+        let local = le32(0x0403_4B50) + le16(20) + le16(0) + le16(method) + le16(0) + le16(0) + le32(0)
+            + le32(UInt32(payload.count)) + le32(uncompressedSize) + le16(UInt16(name.count)) + le16(0) + name
+        let central = le32(0x0201_4B50) + le16(20) + le16(20) + le16(0) + le16(method) + le16(0) + le16(0) + le32(0)
+            + le32(UInt32(payload.count)) + le32(uncompressedSize) + le16(UInt16(name.count)) + le16(0) + le16(0)
+            + le16(0) + le16(0) + le32(0) + le32(0) + name
+        let eocd = le32(0x0605_4B50) + le16(0) + le16(0) + le16(1) + le16(1) + le32(UInt32(central.count))
+            + le32(UInt32(local.count + payload.count)) + le16(0)
+        return Data(local + payload + central + eocd)
+    }
+
+    /// Raw deflate made of one final stored block: valid input for inflate.
+    static func storedDeflate(_ bytes: [UInt8]) -> [UInt8] {
+        let n = UInt16(bytes.count), inverse = ~n
+        return [0x01, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(inverse & 0xFF), UInt8(inverse >> 8)] + bytes
+    }
+
+    @Test func aZipBombIsRefusedBeforeAnythingIsInflated() throws {
+        // 1 KiB that claims 512 MiB: beyond the ratio limit, refused from the directory alone.
+        let bomb = Self.handmadeZip(member: "model.weights.h5", method: 8, payload: [UInt8](repeating: 0, count: 1024),
+                                    uncompressedSize: 512 << 20)
+        do {
+            _ = try ZipArchive(data: bomb, file: "bomb.keras").extract("model.weights.h5")
+            Issue.record("a zip bomb was inflated")
+        } catch let error as WeightFileError {
+            #expect(error.problem.contains("more than 100 : 1"), "\(error)")
+        }
+    }
+
+    @Test func aMemberThatIsNotWhatItShouldBeIsRefusedOnItsFirstBytes() throws {
+        let text = Array("this is no HDF5 file".utf8) + [UInt8](repeating: 0x20, count: 200)
+        for (method, payload) in [(UInt16(0), text), (UInt16(8), Self.storedDeflate(text))] {
+            let zip = Self.handmadeZip(member: "model.weights.h5", method: method, payload: payload, uncompressedSize: UInt32(text.count))
+            do {
+                _ = try ZipArchive(data: zip, file: "x.keras").extract("model.weights.h5", expectingPrefix: HDF5File.signature)
+                Issue.record("method \(method): a member without the HDF5 signature was extracted")
+            } catch let error as WeightFileError {
+                #expect(error.problem.contains("does not begin as expected"), "method \(method): \(error)")
+            }
+        }
+    }
+
     @Test func installFromAWheelVerifiesBothChecksums() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
