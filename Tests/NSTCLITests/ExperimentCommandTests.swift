@@ -143,8 +143,19 @@ struct ExperimentCommandTests {
         let stderr = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
         #expect(p.terminationStatus != 0 && p.terminationStatus < 128, "status \(p.terminationStatus): \(stderr.suffix(500))")
         #expect(stderr.contains("File too large"), "\(stderr.suffix(500))")
+        #expect(!stderr.contains(".out.new-") && stderr.contains(out.path + "/"), "the error names the staging folder, not the user's: \(stderr.suffix(500))")
         #expect(snapshot(out) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.dir.path).filter { $0.hasPrefix(".out") }.isEmpty)
+    }
+
+    /// A folder nst cannot write into is refused before the run (root may write anywhere
+    /// but /proc, so the test uses a folder there).
+    @Test func anUnwritableOutputFolderIsRefusedBeforeRunning() throws {
+        let f = try TransferFixture()
+        let out = URL(fileURLWithPath: "/proc/nst-experiment-\(getpid())")
+        let r = try NSTBinary.run(arguments(f, out: out, iterations: 2))
+        #expect(r.status != 0 && r.stderr.hasPrefix("nst: error: cannot write the output folder \(out.path) (/proc)"), "\(r.stderr)")
+        #expect(!r.stderr.contains("label=3_layers") && !r.stderr.contains(".new-"), "\(r.stderr)")
     }
 
     @Test func refusesAFolderWithOtherFilesBeforeRunning() throws {

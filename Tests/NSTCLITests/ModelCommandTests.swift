@@ -40,6 +40,31 @@ import Testing
         if let text { #expect(r.stderr.contains(text), "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
     }
 
+    /// A cache "folder" that is a file: the error says so in one line, in plain words.
+    @Test func aCacheFolderThatIsAFileIsNamedAsSuch() throws {
+        var box = try Sandbox()
+        defer { box.remove() }
+        let file = box.dir.appendingPathComponent("cache-file")
+        try Data("x".utf8).write(to: file)
+        box.environment["XDG_CACHE_HOME"] = file.path
+        let r = try box.run(["model", "import", fixture("tiny_vgg16.onnx")])
+        expectOneLineError(r, naming: file.path, "it is a file, not a folder")
+        #expect(!r.stderr.contains("NSCocoaErrorDomain") && !r.stderr.contains("error 512"), "\(r.stderr)")
+    }
+
+    /// Importing a .keras archive writes nothing outside the model cache.
+    @Test func aKerasImportLeavesNothingInTheTemporaryFolder() throws {
+        var box = try Sandbox()
+        defer { box.remove() }
+        let tmp = box.dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        box.environment["TMPDIR"] = tmp.path
+        let r = try box.run(["model", "import", fixture("tiny_vgg16.keras"), "--name", "k"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: box.models.path).filter { $0.hasPrefix(".") }.isEmpty)
+    }
+
     @Test func commandsNeedingAModelNameTheFetchCommand() throws {
         let box = try Sandbox()
         defer { box.remove() }

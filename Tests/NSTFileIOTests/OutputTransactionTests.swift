@@ -184,6 +184,38 @@ private struct Scratch {
         #expect(s.entries.contains((journal as NSString).lastPathComponent), "\(plant): the journal itself was removed")
     }
 
+    /// The temp files an interrupt would remove are exactly those staged and not yet renamed
+    /// into place or rolled back.
+    @Test func stagedTempFilesAreRegisteredUntilCommittedOrRolledBack() throws {
+        let s = try Scratch()
+        let tx = OutputTransaction()
+        try tx.stage(Array("new".utf8), at: s.path("a.png"))
+        let temp = try #require(s.entries.first { $0.contains(".nst-tmp-") })
+        #expect(TemporaryFiles.registered.contains(s.path(temp)))
+        try tx.commit()
+        #expect(!TemporaryFiles.registered.contains(s.path(temp)))
+        let other = OutputTransaction()
+        try other.stage(Array("newer".utf8), at: s.path("a.json"))
+        let temp2 = try #require(s.entries.first { $0.contains(".nst-tmp-") })
+        other.rollback()
+        #expect(!TemporaryFiles.registered.contains(s.path(temp2)))
+    }
+
+    /// Temp-file clean-up never removes what is not a regular file of the user's with nst's
+    /// exact temp pattern.
+    @Test func recoveryRemovesOnlyTheUsersOwnTempFiles() throws {
+        let s = try Scratch()
+        let theirs = s.path(".a.png.nst-tmp-999999999-0123456789abcdef")
+        try Data("theirs".utf8).write(to: URL(fileURLWithPath: theirs))
+        try #require(geteuid() == 0, "changing a file's owner needs root (CI runs as root)")
+        #expect(chown(theirs, 65534, 65534) == 0)
+        let near = s.path(".a.png.nst-tmp-999999999-0123456789abcdeg")
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: near))
+        OutputTransaction.recover(folder: s.dir)
+        #expect(s.read(".a.png.nst-tmp-999999999-0123456789abcdef") == "theirs")
+        #expect(s.read(".a.png.nst-tmp-999999999-0123456789abcdeg") == "mine")
+    }
+
     @Test func recoveryRemovesTempFilesOfDeadProcessesOnly() throws {
         let s = try Scratch()
         FileManager.default.createFile(atPath: s.path(".a.png.nst-tmp-999999999-0123456789abcdef"), contents: Data("x".utf8))
