@@ -103,6 +103,8 @@ extension ModelImport {
         let (result, kind) = try load(URL(fileURLWithPath: file), file: file, format: format, architecture: architecture)
         let modelName = name ?? result.check.architecture.rawValue
         let destination = ModelStore.url(forName: modelName)
+        do { try OutputTransaction(inputs: [file]).checkTargets([destination.path]) }
+        catch { var e = error; if e.kind == .usage { e.fix = "it is installed already; import another file, or give another --name" }; throw e }
         if FileManager.default.fileExists(atPath: destination.path), !force {
             throw CLIError("a model named \"\(modelName)\" is already installed", file: destination.path, why: "",
                            fix: "choose another --name, or pass --force to replace it")

@@ -52,6 +52,18 @@ import Testing
         #expect(!r.stderr.contains("NSCocoaErrorDomain") && !r.stderr.contains("error 512"), "\(r.stderr)")
     }
 
+    /// Importing an installed model onto itself is refused before anything is written.
+    @Test func anImportOntoItsOwnSourceIsRefused() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        #expect(try box.run(["model", "import", fixture("tiny_vgg16.onnx"), "--name", "t"]).status == 0)
+        let installed = box.models.appendingPathComponent("t.safetensors").path
+        let before = try Data(contentsOf: URL(fileURLWithPath: installed))
+        let r = try box.run(["model", "import", installed, "--name", "t", "--force"])
+        #expect(r.status == 64 && r.stderr.contains("refusing to write over an input"), "\(r.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: installed)) == before)
+    }
+
     /// Importing a .keras archive writes nothing outside the model cache.
     @Test func aKerasImportLeavesNothingInTheTemporaryFolder() throws {
         var box = try Sandbox()
