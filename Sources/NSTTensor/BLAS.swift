@@ -2,7 +2,7 @@ import _CBLAS
 
 /// A scalar the engine computes in: `Float` (fast path, `cblas_sgemm`) or `Double`
 /// (gradient checks, `cblas_dgemm`). Layer code is written once, generic over it.
-public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable where Self.RawSignificand: FixedWidthInteger {
+public protocol TensorScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable where Self.RawSignificand: FixedWidthInteger {
     /// C ← α·op(A)·op(B) + β·C, row-major, with op(X) = X or Xᵀ.
     /// A is m×k after op, B is k×n after op, C is m×n; `lda`, `ldb`, `ldc` are row strides.
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

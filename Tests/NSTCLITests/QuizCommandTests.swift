@@ -269,7 +269,8 @@ final class LiveProcess: @unchecked Sendable {
             let feedback = (qs[n]?["feedback"] as? String) ?? ""
             #expect(feedback.contains("w₁ is the weight of layer 1") && feedback.contains("M×N"))
         }
-        #expect(((qs[7]?["feedback"] as? String) ?? "").contains("escapes the −η"))
+        let q7Feedback = (qs[7]?["feedback"] as? String) ?? ""
+        #expect(q7Feedback.contains("escapes the −η"))
         // The worded ones: suggested scores; Q4 and Q8 partial and marked for review.
         for n in [1, 2, 3, 9, 10, 11, 12] { #expect(qs[n]?["verdict"] as? String == "correct", "Q\(n)") }
         for n in [4, 8] {

@@ -467,7 +467,7 @@ struct ShellRun {
     /// without Foundation's error text.
     @Test func anUnwritableOutputFolderFailsBeforeTheRun() throws {
         let f = try TransferFixture()
-        FileManager.default.createFile(atPath: f.path("afile"), contents: Data())
+        _ = FileManager.default.createFile(atPath: f.path("afile"), contents: Data())
         for (output, folder) in [("/proc/nst-no-such/out.png", "/proc/nst-no-such"), ("/proc/out.png", "/proc"),
                                  (f.path("afile/out.png"), f.path("afile"))] {
             let r = try NSTBinary.run(Self.args(f).map { $0 == f.path("out.png") ? output : $0 })

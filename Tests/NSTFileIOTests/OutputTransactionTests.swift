@@ -218,9 +218,9 @@ private struct Scratch {
 
     @Test func recoveryRemovesTempFilesOfDeadProcessesOnly() throws {
         let s = try Scratch()
-        FileManager.default.createFile(atPath: s.path(".a.png.nst-tmp-999999999-0123456789abcdef"), contents: Data("x".utf8))
-        FileManager.default.createFile(atPath: s.path(".a.png.nst-tmp-\(getpid())-0123456789abcdef"), contents: Data("x".utf8))
-        FileManager.default.createFile(atPath: s.path("notes.nst-tmp-1.txt"), contents: Data("mine".utf8))
+        _ = FileManager.default.createFile(atPath: s.path(".a.png.nst-tmp-999999999-0123456789abcdef"), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: s.path(".a.png.nst-tmp-\(getpid())-0123456789abcdef"), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: s.path("notes.nst-tmp-1.txt"), contents: Data("mine".utf8))
         OutputTransaction.recover(folder: s.dir)
         #expect(s.entries == [".a.png.nst-tmp-\(getpid())-0123456789abcdef", "a.json", "a.png", "notes.nst-tmp-1.txt"])
     }
