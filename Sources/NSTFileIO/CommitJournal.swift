@@ -14,9 +14,11 @@ import Darwin
 ///
 /// **The trust rule.** `recover(folder:)` replays a journal only when every one of these holds;
 /// anything else is left where it is, untouched, with a warning on standard error:
-/// - its writer (the pid in its name) is no longer running;
-/// - it is a regular file (not a link), with one link, owned by the user running nst, and not
-///   writable by its group or by others;
+/// - its writer is no longer running: the pid in its name is not a live process here, and no
+///   process holds the `flock` its writer keeps on it while committing (so a writer in another
+///   pid namespace that shares the folder counts as alive);
+/// - it is a regular file (not a link), owned by the user running nst, and not writable by
+///   its group or by others;
 /// - it is at most 64 KiB and parses into whole pairs;
 /// - every target is a plain name (no `/`, not `.` or `..`), so it names a file in the
 ///   journal's own folder;
@@ -26,7 +28,9 @@ import Darwin
 /// - every target that exists is not a folder.
 /// All names are resolved against a descriptor of the folder opened once (`renameat`), so no
 /// path outside the folder is ever touched. Temp files of dead writers are removed only when
-/// their name has the exact pattern and they are regular files owned by the user.
+/// their name has the exact pattern, they are regular files owned by the user, no process
+/// holds their `flock` (a writer keeps one on each until it commits), and no journal of the
+/// same writer was left alone.
 ///
 /// What this trusts: the file owner and mode the kernel reports, and that no other process of
 /// the same user forges journals (such a process can already write every file nst could).
@@ -75,7 +79,6 @@ enum CommitJournal {
         guard (st.st_mode & S_IFMT) == S_IFREG else { return .failure(.init("it is not a regular file")) }
         guard st.st_uid == geteuid() else { return .failure(.init("it belongs to another user (uid \(st.st_uid))")) }
         guard st.st_mode & 0o022 == 0 else { return .failure(.init("others can write it (mode \(String(st.st_mode & 0o777, radix: 8)))")) }
-        guard st.st_nlink == 1 else { return .failure(.init("it has \(st.st_nlink) links")) }
         guard Int(st.st_size) <= maxBytes else { return .failure(.init("it is larger than a journal can be")) }
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         guard bytes.isEmpty || pread(fd, &bytes, bytes.count, 0) == bytes.count else { return .failure(.init("it cannot be read")) }
@@ -118,16 +121,20 @@ enum CommitJournal {
         defer { close(folderFD) }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         var changed = false
+        var leftAlone: Set<pid_t> = []   // writers whose journal was not replayed: their temp files stay
         for name in names.sorted() {
             guard let pid = writerPID(ofJournalNamed: name), !OutputTransaction.isAlive(pid) else { continue }
             let fd = openat(folderFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else {
+                leftAlone.insert(pid)
                 warn("left alone \(CLIError.escaped(folder + "/" + name)): it cannot be opened as a commit journal")
                 continue
             }
             defer { close(fd) }
+            if isLocked(fd) { continue }   // its writer is committing, seen from another pid namespace
             switch trustedPairs(fd: fd, pid: pid, folderFD: folderFD) {
             case .failure(let why):
+                leftAlone.insert(pid)
                 warn("left alone \(CLIError.escaped(folder + "/" + name)), which looks like an interrupted nst commit: \(why.reason); remove it if you do not know where it came from")
             case .success(let pairs):
                 for p in pairs where faccessat(folderFD, p.temp, F_OK, AT_SYMLINK_NOFOLLOW) == 0 {
@@ -139,12 +146,22 @@ enum CommitJournal {
         }
         for name in names {
             let pid = writerPID(ofTempNamed: name) ?? writerPID(ofJournalNamed: name, temporary: true)
-            guard let pid, !OutputTransaction.isAlive(pid) else { continue }
+            guard let pid, !OutputTransaction.isAlive(pid), !leftAlone.contains(pid) else { continue }
+            let fd = openat(folderFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
             var st = stat()
-            guard fstatat(folderFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == geteuid() else { continue }
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == geteuid(), !isLocked(fd) else { continue }
             unlinkat(folderFD, name, 0)
             changed = true
         }
         if changed { fsync(folderFD) }
+    }
+
+    /// Whether another open file description holds a `flock` on `fd`'s file (its writer is
+    /// alive, whatever its pid says). Takes and drops an exclusive lock when none does.
+    static func isLocked(_ fd: Int32) -> Bool {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { flock(fd, LOCK_UN); return false }
+        return errno == EWOULDBLOCK
     }
 }

@@ -32,8 +32,14 @@ public struct OutputFolder: Sendable {
     }
 
     public func check(inputs: [URL]) throws(CLIError) {
+        try OutputTransaction.checkName(url.path)
         recover()
         let fm = FileManager.default
+        var own = stat()
+        if lstat(url.path, &own) == 0, (own.st_mode & S_IFMT) == S_IFLNK {
+            throw CLIError("cannot use the output folder", file: url.path, why: "it is a symbolic link, and the whole folder is replaced",
+                           fix: "give the folder it points to (\(CLIError.escaped(url.resolvingSymlinksInPath().path))) with --output", kind: .usage)
+        }
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {
             guard isDir.boolValue else {
@@ -42,7 +48,12 @@ public struct OutputFolder: Sendable {
             }
             let entries: [String]
             do { entries = try fm.contentsOfDirectory(atPath: url.path) } catch { throw CLIError.foundation(error, what: "cannot read the output folder") }
-            let foreign = entries.filter { !ownedNames.contains($0) }.sorted()
+            // An entry with an owned name counts as nst's only when it is a regular file: a
+            // folder or link named figure.png is the user's, and would go with the old set.
+            let foreign = entries.filter { name in
+                var st = stat()
+                return !ownedNames.contains(name) || lstat(url.appendingPathComponent(name).path, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG
+            }.sorted()
             if !foreign.isEmpty {
                 throw CLIError("cannot use the output folder", file: url.path,
                                why: "it holds files this command did not write (\(foreign.prefix(3).joined(separator: ", "))\(foreign.count > 3 ? ", …" : "")), and the whole folder is replaced",
@@ -84,6 +95,11 @@ public struct OutputFolder: Sendable {
         try OutputTransaction.createFolders(parent.path)
         let staging = parent.appendingPathComponent("\(stagingPrefix)\(getpid())-\(OutputTransaction.randomHex())")
         guard mkdir(staging.path, 0o700) == 0 else { throw CLIError.io("cannot write into the output folder's parent", file: parent.path, errno: errno) }
+        // Held until the swap is done: another nst (in another pid namespace too) sees the
+        // staging folder is in use and leaves it.
+        let stagingLock = open(staging.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if stagingLock >= 0 { flock(stagingLock, LOCK_SH) }
+        defer { if stagingLock >= 0 { close(stagingLock) } }
         var done = false
         defer { if !done { try? FileManager.default.removeItem(at: staging) } }
         for file in files {
@@ -110,10 +126,12 @@ public struct OutputFolder: Sendable {
     }
 
     /// Where the old set waits while the non-exchanging path swaps folders.
-    var backupURL: URL { url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).old") }
+    var backupURL: URL { url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent.prefix(100)).old") }
 
     /// Staging folders are named `.NAME.new-PID-RANDOM`.
-    var stagingPrefix: String { ".\(url.lastPathComponent).new-" }
+    /// (The name is cut to 100 characters, so a folder name up to the file system's limit
+    /// still has a staging name that fits.)
+    var stagingPrefix: String { ".\(url.lastPathComponent.prefix(100)).new-" }
 
     /// Puts back a previous set left aside by a process that died mid-swap, and removes the
     /// staging folders of writers that are no longer running.
@@ -124,9 +142,15 @@ public struct OutputFolder: Sendable {
         }
         let parent = url.deletingLastPathComponent()
         for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(stagingPrefix) {
-            if let pid = OutputTransaction.pid(in: name, after: stagingPrefix), !OutputTransaction.isAlive(pid) {
-                try? fm.removeItem(at: parent.appendingPathComponent(name))
-            }
+            guard let pid = OutputTransaction.pid(in: name, after: stagingPrefix), !OutputTransaction.isAlive(pid) else { continue }
+            // Only the user's own folders, and only when no writer holds their lock.
+            let path = parent.appendingPathComponent(name).path
+            let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            var st = stat()
+            let mine = fstat(fd, &st) == 0 && st.st_uid == geteuid() && !CommitJournal.isLocked(fd)
+            close(fd)
+            if mine { try? fm.removeItem(atPath: path) }
         }
     }
 

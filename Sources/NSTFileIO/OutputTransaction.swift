@@ -37,7 +37,10 @@ import Darwin
 /// Errors are `CLIError`: kind `.usage` for a target that is an input, `.io` otherwise.
 /// Not thread-safe: one transaction belongs to one thread.
 public final class OutputTransaction {
-    private struct Staged { let temp: String; let target: String }
+    /// A staged file: its temp path, its target, and the temp file's descriptor, held open
+    /// with a shared `flock` until the commit or the rollback, so another nst (in another pid
+    /// namespace too) can tell it is still being written.
+    private struct Staged { let temp: String; let target: String; let lock: Int32 }
     private struct FileID: Equatable { let device: UInt64; let inode: UInt64; let name: String }
 
     private let inputs: [FileID]
@@ -95,11 +98,11 @@ public final class OutputTransaction {
         let temp = Self.tempPath(for: target)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
         guard fd >= 0 else { let e = errno; rollback(); throw CLIError.io("cannot write the output", file: target, errno: e) }
+        flock(fd, LOCK_SH)
         TemporaryFiles.register(temp)
-        staged.append(Staged(temp: temp, target: target))
+        staged.append(Staged(temp: temp, target: target, lock: fd))
         var code = FaultInjection.hits(.write) ? ENOSPC : Self.writeAll(fd, bytes, pieceDelayMs: pieceDelayMs)
         if code == 0 { code = FaultInjection.hits(.fsync) ? EIO : (fsync(fd) == 0 ? 0 : errno) }
-        if close(fd) != 0 && code == 0 { code = errno }
         if code != 0 { rollback(); throw CLIError.io("cannot write the output", file: target, errno: code) }
     }
 
@@ -114,7 +117,13 @@ public final class OutputTransaction {
     }
 
     private func renameIntoPlace() throws(CLIError) {
-        var journal: String? = nil
+        // One commit into a folder at a time, across processes: two runs writing the same set
+        // each leave it whole, the later one winning.
+        let folderLock = open(Self.folder(of: staged.first?.target ?? "."), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folderLock >= 0 { flock(folderLock, LOCK_EX) }
+        defer { if folderLock >= 0 { close(folderLock) } }
+        var journal: (path: String, lock: Int32)? = nil
+        defer { if let journal { close(journal.lock) } }
         if staged.count > 1 {
             do { journal = try writeJournal() } catch { rollback(); throw error }
         }
@@ -122,13 +131,13 @@ public final class OutputTransaction {
             let failed = FaultInjection.hits(.rename) ? EIO : (rename(s.temp, s.target) == 0 ? 0 : errno)
             if failed != 0 {
                 if i == 0 || journal == nil {
-                    if let journal { unlink(journal) }
+                    if let journal { unlink(journal.path) }
                     rollback()
                     throw CLIError.io("cannot put the output in place", file: s.target, errno: failed)
                 }
                 // Past the first rename the set is half new: leave the journal and the temp
                 // files, so the next run completes it, and say so.
-                for rest in staged { TemporaryFiles.unregister(rest.temp) }
+                for rest in staged { TemporaryFiles.unregister(rest.temp); close(rest.lock) }
                 staged = []
                 throw CLIError("cannot put the output in place", file: s.target, why: String(cString: strerror(failed)),
                                fix: "the other files of the set are already new; run the command again to complete or redo it",
@@ -138,14 +147,15 @@ public final class OutputTransaction {
             if FaultInjection.hits(.killAfterRename) { kill(getpid(), SIGKILL) }
         }
         for dir in Set(staged.map { Self.folder(of: $0.target) }) { Self.syncFolder(dir) }
-        if let journal { unlink(journal); Self.syncFolder(Self.folder(of: journal)) }
+        if let journal { unlink(journal.path); Self.syncFolder(Self.folder(of: journal.path)) }
+        for s in staged { close(s.lock) }
         committed = true
         staged = []
     }
 
     /// Removes every staged temp file; the targets keep their previous contents.
     public func rollback() {
-        for s in staged { unlink(s.temp); TemporaryFiles.unregister(s.temp) }
+        for s in staged { unlink(s.temp); TemporaryFiles.unregister(s.temp); close(s.lock) }
         staged = []
     }
 
@@ -153,7 +163,7 @@ public final class OutputTransaction {
 
     /// Writes the journal (`CommitJournal`: temp → target name pairs in the targets' one
     /// folder, mode 0600), itself to a temp name renamed into place: the commit point.
-    private func writeJournal() throws(CLIError) -> String {
+    private func writeJournal() throws(CLIError) -> (path: String, lock: Int32) {
         let dir = Self.folder(of: staged[0].target)
         guard staged.allSatisfy({ Self.folder(of: $0.target) == dir }) else {
             rollback()
@@ -167,13 +177,13 @@ public final class OutputTransaction {
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CLIError.io("cannot write the output", file: staged[0].target, errno: errno) }
         fchmod(fd, 0o600)   // whatever the umask: the trust rule wants no group or other write bit
+        flock(fd, LOCK_SH)  // held until the journal is removed: its writer is alive
         var code = StandardStreams.writeAll(fd, bytes)
         if code == 0 && fsync(fd) != 0 { code = errno }
-        close(fd)
         if code == 0 && rename(temp, path) != 0 { code = errno }
-        if code != 0 { unlink(temp); throw CLIError.io("cannot write the output", file: staged[0].target, errno: code) }
+        if code != 0 { close(fd); unlink(temp); throw CLIError.io("cannot write the output", file: staged[0].target, errno: code) }
         Self.syncFolder(dir)
-        return path
+        return (path, fd)
     }
 
     /// Completes the commits of processes that died between their renames, when their
@@ -219,6 +229,26 @@ public final class OutputTransaction {
                            why: "it is the same file as the input \(input.name)",
                            fix: "choose another output path", kind: .usage)
         }
+        // A new file is renamed into place, which would replace a device, FIFO, socket or
+        // symbolic link itself (`--csv /dev/null` as root would remove /dev/null): refused.
+        var own = stat()
+        if lstat(target, &own) == 0, (own.st_mode & S_IFMT) != S_IFREG {
+            let kind = (own.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : Self.kindName(own.st_mode)
+            throw CLIError("refusing to replace \(kind)", file: target,
+                           why: "nst writes a new file and renames it over the path, which would replace \(kind) itself",
+                           fix: (own.st_mode & S_IFMT) == S_IFLNK ? "give the path the link points to, or another output path" : "give a regular file's path",
+                           kind: .usage)
+        }
+    }
+
+    static func kindName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
     }
 
     /// Creates `path` and its missing parents (mode 0777 less the umask). The error names the
@@ -255,9 +285,11 @@ public final class OutputTransaction {
                            why: "its file name is \(fileName.utf8.count) bytes long, and file systems allow \(maxNameBytes)",
                            fix: "choose a shorter name", kind: .usage)
         }
-        if target.utf8.count >= Int(PATH_MAX) {
+        // The temp file beside the target has the longer path (its name is at most 134 bytes).
+        let longest = max(target.utf8.count, tempPath(for: target).utf8.count)
+        if longest >= Int(PATH_MAX) {
             throw CLIError("cannot write the output", file: String(target.prefix(80)) + "…",
-                           why: "the path is \(target.utf8.count) bytes long, and the system allows \(PATH_MAX - 1)",
+                           why: "with the temp file written beside it the path is \(longest) bytes long, and the system allows \(PATH_MAX - 1)",
                            fix: "choose a shorter path", kind: .usage)
         }
     }

@@ -81,7 +81,8 @@ public struct AnswersBatch: Sendable {
     /// imports map column by column.
     public func csv(bank: Bank) -> String {
         // A cell a spreadsheet would read as a formula (=, +, -, @, tab or CR first: OWASP's
-        // CSV-injection list) gets a leading apostrophe, so it is shown as text.
+        // CSV-injection list) gets a leading apostrophe, so it is shown as text; a cell with a
+        // separator of any locale (, or ;) is quoted.
         func field(_ raw: String) -> String {
             let s = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
             return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s

@@ -5,30 +5,30 @@ import NSTTensor
 ///
 /// The model: peak resident memory grows linearly with the generated image's pixel count,
 ///
-///     peak(P) = base + perPixel · P · channelFraction
+///     peak(P) = (base + perPixel · P) · channelFraction
 ///
 /// fitted through two measured peaks of `nst transfer` with the default five style layers
 /// on the installed VGG16, content 480×360 resized to longest side 1024 (786 432 px) and
 /// 2048 (3 145 728 px): 1.66 GB and 4.87 GB (1 GB = 10⁹ bytes). That gives
 /// perPixel = 3.21 GB / 2 359 296 px ≈ 1361 bytes per pixel and base ≈ 0.59 GB (the
-/// weights, the runtime and the fixed buffers). `channelFraction` scales the per-pixel
-/// term for narrower networks (activations are proportional to the channel count): 1 for
-/// VGG16, ⅛ for `--random-weights`. That scaling is an assumption, not a measurement; the
-/// estimate is used only to refuse sizes that clearly cannot fit.
+/// weights, the runtime and the fixed buffers). `channelFraction` scales both terms for
+/// narrower networks (activations are proportional to the channel count, the weights to its
+/// square): 1 for VGG16, ⅛ for `--random-weights`. That scaling is an assumption, not a
+/// measurement; the estimate is used only to refuse sizes that clearly cannot fit.
 public enum MemoryEstimate {
     public static let baseBytes: Double = 0.59e9
     public static let bytesPerPixel: Double = (4.87e9 - 1.66e9) / Double(2048 * 1536 - 1024 * 768)
 
     /// Estimated peak bytes for a `width × height` generated image.
     public static func peakBytes(width: Int, height: Int, channelFraction: Double = 1) -> Double {
-        baseBytes + bytesPerPixel * Double(width) * Double(height) * channelFraction
+        (baseBytes + bytesPerPixel * Double(width) * Double(height)) * channelFraction
     }
 
     /// The largest longest side (in pixels, a multiple of 16, at least 16) whose estimate
     /// fits in `available` bytes, for an image of aspect `shortSide / longSide` (≤ 1);
     /// nil when not even 16 fits.
     public static func largestSide(fitting available: Double, aspect: Double, channelFraction: Double = 1) -> Int? {
-        let pixels = (available - baseBytes) / (bytesPerPixel * channelFraction)
+        let pixels = (available / channelFraction - baseBytes) / bytesPerPixel
         guard pixels > 0, aspect > 0 else { return nil }
         let side = Int((pixels / aspect).squareRoot()) / 16 * 16
         return side >= 16 ? side : nil

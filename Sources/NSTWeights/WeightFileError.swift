@@ -67,13 +67,8 @@ func readFileBytes(_ url: URL) throws -> Data {
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let directory = url.deletingLastPathComponent()
-        do { try OutputTransaction.createFolders(directory.path) } catch {
-            throw WeightFileError(file: error.file ?? directory.path, "cannot create the folder \(directory.path): \(error.why)")
-        }
-        do {
-            try OutputTransaction.write([UInt8](data), to: url.path, permissions: 0o644)
-        } catch {
-            throw WeightFileError(file: error.file ?? url.path, "\(error.what): \(error.why)")
-        }
+        // A failed write is the output's problem, not the weights': the I/O error as it is (exit 74).
+        try OutputTransaction.createFolders(directory.path)
+        try OutputTransaction.write([UInt8](data), to: url.path, permissions: 0o644)
     }
 }

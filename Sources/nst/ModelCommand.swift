@@ -139,7 +139,7 @@ extension ModelCommand {
         func validate() throws {
             if let name {
                 guard !name.isEmpty, !name.hasPrefix("."), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-                    throw ValidationError("--name \"\(name)\": use letters, digits, '-', '_' and '.', not starting with '.'")
+                    throw ValidationError("--name \"\(CLIError.escaped(name))\": use letters, digits, '-', '_' and '.', not starting with '.'")
                 }
             }
         }

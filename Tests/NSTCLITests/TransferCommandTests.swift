@@ -517,8 +517,8 @@ struct ShellRun {
         let env = ProcessInfo.processInfo.environment.merging(["NST_TEST_MEMINFO": meminfo]) { $1 }
         let big = try NSTBinary.run(Self.args(f) + ["--size", "4096"], environment: env)
         #expect(big.status == 1)
-        // --random-weights: ⅛ of the per-pixel term. 4096×3072: 0.59 GB + 12.6 M px × 1361 B / 8.
-        #expect(big.stderr == "nst: error: not enough memory for --size 4096 (\(f.content)): a 4096×3072 run needs about 2.7 GB and 717 MB is available; use --size 992 or less, or free some memory\n", "\(big.stderr)")
+        // --random-weights: ⅛ of the whole estimate. 4096×3072: (0.59 GB + 12.6 M px × 1361 B) / 8.
+        #expect(big.stderr == "nst: error: not enough memory for --size 4096 (\(f.content)): a 4096×3072 run needs about 2.2 GB and 717 MB is available; use --size 2240 or less, or free some memory\n", "\(big.stderr)")
         #expect(!FileManager.default.fileExists(atPath: f.path("out.png")))
         let small = try NSTBinary.run(Self.args(f, iterations: 1), environment: env)
         #expect(small.status == 0, "\(small.stderr)")
