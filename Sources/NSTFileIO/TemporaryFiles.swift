@@ -32,6 +32,15 @@ public enum TemporaryFiles {
     /// The registered temp files (for tests).
     static var registered: Set<String> { lock.lock(); defer { lock.unlock() }; return paths }
 
+    /// Removes every registered temp file (waiting for a commit under way to finish, and
+    /// letting none start), prints `nst: <message>` and exits with `status`.
+    public static func removeAllAndExit(message: String, status: Int32) -> Never {
+        lock.lock()                       // held until exit: no commit starts or half-runs
+        for p in paths { unlink(p) }
+        _ = StandardStreams.writeError("nst: \(message)\n")
+        _exit(status)
+    }
+
     /// From now on SIGINT and SIGTERM remove every registered temp file, print
     /// `nst: <message>` on standard error and exit with 128 + signal (130, 143).
     public static func removeOnInterrupt(message: String) {
@@ -45,12 +54,7 @@ public enum TemporaryFiles {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)          // delivered to the dispatch source instead
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                lock.lock()               // held until exit: no commit starts or half-runs
-                for p in paths { unlink(p) }
-                _ = StandardStreams.writeError("nst: \(message)\n")
-                _exit(128 + sig)
-            }
+            source.setEventHandler { removeAllAndExit(message: message, status: 128 + sig) }
             source.resume()
             sources.append(source)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 import NSTTensor
 
 /// How much memory a style-transfer run needs, and how much the machine has.
@@ -71,11 +72,26 @@ public enum AvailableMemory {
     /// less what the process has mapped already, less OpenBLAS's work buffers (one per
     /// thread that calls it, `BLASRuntime.workBufferBytes` each); nil without a limit. Virtual
     /// memory, not resident: reserved thread stacks and mapped libraries count against it.
-    public static func addressSpaceRoom() -> Double? {
+    /// `withBLASBuffers: false` for work that does no matrix product (reading weight files).
+    public static func addressSpaceRoom(withBLASBuffers: Bool = true) -> Double? {
         guard let limit = BLASRuntime.addressSpaceLimit else { return nil }
         let mapped = number(at: "/proc/self/statm", field: 0).map { $0 * Double(sysconf(Int32(_SC_PAGESIZE))) } ?? 0
-        let buffers = Double(BLASRuntime.workBufferBytes * Parallel.workers)
+        let buffers = withBLASBuffers ? Double(BLASRuntime.workBufferBytes * Parallel.workers) : 0
         return max(0, Double(limit) - mapped - buffers)
+    }
+
+    /// Refuses, in one line, to read a weight file of `path`'s size that cannot be held
+    /// `copies` times over under an address-space limit (`model info` reads a file's values
+    /// once; `model import` holds its bytes, the parsed values and the bytes it writes: 3).
+    /// Without this, a failed allocation ends the process with a trap.
+    public static func checkRoomToRead(_ path: String, copies: Int) throws {
+        guard let room = addressSpaceRoom(withBLASBuffers: false),
+              let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int else { return }
+        let need = Double(copies) * Double(size) + 32e6
+        guard need > room else { return }
+        throw CLIError("not enough address space to read the weights", file: path,
+                       why: "about \(MemoryEstimate.describe(need)) is needed and the address-space limit (ulimit -v) leaves \(MemoryEstimate.describe(room))",
+                       fix: "raise the limit", kind: .runtime)
     }
 
     /// Whether an address-space limit is what bounds `bytes()`.

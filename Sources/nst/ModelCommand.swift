@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTFileIO
+import NSTStyle
 import NSTTerminal
 import NSTWeights
 
@@ -146,6 +147,7 @@ extension ModelCommand {
 
         func run() throws {
             TemporaryFiles.removeOnInterrupt(message: "interrupted; nothing was installed (an installed model is left as it was)")
+            try AvailableMemory.checkRoomToRead(file, copies: 3)
             let installed = try ModelImport.install(file, name: name, format: format.format, architecture: architecture, force: force)
             if let note = installed.note { StandardStreams.writeError(note + "\n") }
             print(installed.lines.joined(separator: "\n"))
@@ -179,6 +181,7 @@ extension ModelCommand {
 
         func run() throws {
             let url = try ModelStore.resolve(model)
+            try AvailableMemory.checkRoomToRead(url.path, copies: 1)
             let s = try ModelFileSummary(url: url, checksum: true)
             let isDefault = ModelStore.defaultModel()?.standardizedFileURL == url.standardizedFileURL
             if json { return try printJSON(s.report(isDefault: isDefault)) }

@@ -64,6 +64,26 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: installed)) == before)
     }
 
+    /// Under an address-space limit too small to hold the model three times over, import
+    /// refuses in one line instead of dying in an allocation.
+    @Test func anImportUnderATightAddressSpaceLimitIsOneLine() throws {
+        let box = try Sandbox()
+        defer { box.remove() }
+        let model = box.dir.appendingPathComponent("big.onnx").path   // 100 MB, sparse: only its size matters
+        #expect(FileManager.default.createFile(atPath: model, contents: nil) && truncate(model, 100_000_000) == 0)
+        let p = Process()
+        let err = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v 250000 && exec timeout -s KILL 60 \"$0\" model import \"$1\" --name x", NSTBinary.url.path, model]
+        p.environment = box.environment
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1 && text.hasPrefix("nst: error: not enough address space to read the weights") && text.split(separator: "\n").count == 1, "\(p.terminationStatus): \(text)")
+    }
+
     /// Importing a .keras archive writes nothing outside the model cache.
     @Test func aKerasImportLeavesNothingInTheTemporaryFolder() throws {
         var box = try Sandbox()
@@ -257,7 +277,7 @@ import Testing
         p.waitUntilExit()
         seen += err.fileHandleForReading.readDataToEndOfFile()
         let stderr = String(decoding: seen, as: UTF8.self)
-        #expect(p.terminationStatus == 1, "\(stderr)")
+        #expect(p.terminationStatus == 130, "\(stderr)")
         #expect(Date().timeIntervalSince(start) < 10)          // did not wait for the 30 s "download"
         #expect(stderr.contains("interrupted; nothing was installed"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
@@ -286,3 +306,4 @@ func sha256sum(_ url: URL) -> String {
     p.waitUntilExit()
     return String(String(decoding: data, as: UTF8.self).prefix(64))
 }
+
