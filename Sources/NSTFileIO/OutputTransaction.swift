@@ -113,15 +113,24 @@ public final class OutputTransaction {
     /// Renames every staged file into place (see the type's contract).
     public func commit() throws(CLIError) {
         precondition(!committed, "commit twice")
+        guard !staged.isEmpty else { committed = true; return }
+        // One commit into a folder at a time, across processes: two runs writing the same set
+        // each leave it whole, the later one winning.
+        let folderLock = open(Self.folder(of: staged.first?.target ?? "."), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if folderLock >= 0 { close(folderLock) } }
+        if folderLock >= 0 && !Self.lockWithin(folderLock, seconds: Self.folderLockSeconds) {
+            let target = staged[0].target
+            rollback()
+            throw CLIError("cannot put the output in place", file: target,
+                           why: "another process has held the folder's lock for \(Self.folderLockSeconds) s (another nst writing there, or a program holding a flock on the folder)",
+                           fix: "wait for it to finish and run the command again", kind: .io)
+        }
+        // (The folder lock is taken first, outside the clean-up lock, so Ctrl-C is never held
+        // up by a wait for another writer.)
         try TemporaryFiles.whileCommitting { () throws(CLIError) in try renameIntoPlace() }
     }
 
     private func renameIntoPlace() throws(CLIError) {
-        // One commit into a folder at a time, across processes: two runs writing the same set
-        // each leave it whole, the later one winning.
-        let folderLock = open(Self.folder(of: staged.first?.target ?? "."), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folderLock >= 0 { flock(folderLock, LOCK_EX) }
-        defer { if folderLock >= 0 { close(folderLock) } }
         var journal: (path: String, lock: Int32)? = nil
         defer { if let journal { close(journal.lock) } }
         if staged.count > 1 {
@@ -270,6 +279,21 @@ public final class OutputTransaction {
                                fix: "move the file or choose another folder", kind: .io)
             }
             throw CLIError.io("cannot create the folder \(CLIError.escaped(path))", file: shown, errno: code)
+        }
+    }
+
+    /// How long a commit waits for another writer's lock on the folder (a commit holds it for
+    /// a few renames; a lock held longer is not nst's).
+    nonisolated(unsafe) static var folderLockSeconds = 30   // (tests shorten it)
+
+    /// Takes an exclusive `flock` on `fd`, trying for up to `seconds`; false if it could not.
+    static func lockWithin(_ fd: Int32, seconds: Int) -> Bool {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds) * 1_000_000_000
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            if errno != EWOULDBLOCK && errno != EINTR { return true }   // no locking here (some network file systems): go on
+            if DispatchTime.now().uptimeNanoseconds >= deadline { return false }
+            usleep(20_000)
         }
     }
 

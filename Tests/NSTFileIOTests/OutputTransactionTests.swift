@@ -202,6 +202,26 @@ private struct Scratch {
         #expect(warnings.isEmpty && s.read("a.json") == "new json" && s.entries == ["a.json", "a.png"], "\(s.entries)")
     }
 
+    /// A folder lock held by someone else delays a commit, never hangs it: after the wait the
+    /// commit fails, naming the cause, and leaves the old set and no temp file.
+    @Test func aFolderLockHeldForeverEndsTheCommitWithAnError() throws {
+        let s = try Scratch()
+        let holder = open(s.dir, O_RDONLY | O_DIRECTORY)
+        defer { close(holder) }
+        #expect(flock(holder, LOCK_EX) == 0)
+        OutputTransaction.folderLockSeconds = 1
+        defer { OutputTransaction.folderLockSeconds = 30 }
+        let tx = OutputTransaction()
+        try tx.stage(Array("new png".utf8), at: s.path("a.png"))
+        do {
+            try tx.commit()
+            Issue.record("committed while another process held the folder's lock")
+        } catch {
+            #expect(error.kind == .io && error.why.contains("held the folder's lock"), "\(error)")
+        }
+        #expect(s.read("a.png") == "old png" && s.entries == ["a.json", "a.png"], "\(s.entries)")
+    }
+
     /// Outputs that exist but are not regular files are refused, never renamed over.
     @Test func aDeviceFIFOOrSymlinkAtTheOutputIsRefused() throws {
         let s = try Scratch()
