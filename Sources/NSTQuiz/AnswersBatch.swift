@@ -16,7 +16,14 @@ public struct AnswersBatch: Sendable {
         for path in paths {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-                let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".answers") }.sorted()
+                let listing: [String]
+                do { listing = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
+                    failures.append(FileDiagnostic(SourceLocation(file: path, line: 0, column: 0),
+                                                   "the folder cannot be listed (\(CLIError.foundation(error).why))",
+                                                   fix: "check its permissions"))
+                    continue
+                }
+                let names = listing.filter { $0.hasSuffix(".answers") }.sorted()
                 if names.isEmpty {
                     failures.append(FileDiagnostic(SourceLocation(file: path, line: 0, column: 0), "the folder holds no .answers files",
                                                    fix: "name answers files like student-17.answers"))
