@@ -78,7 +78,7 @@ enum CommitJournal {
         guard fstat(fd, &st) == 0 else { return .failure(.init("it cannot be examined")) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { return .failure(.init("it is not a regular file")) }
         guard st.st_uid == geteuid() else { return .failure(.init("it belongs to another user (uid \(st.st_uid))")) }
-        guard st.st_mode & 0o022 == 0 else { return .failure(.init("others can write it (mode \(String(st.st_mode & 0o777, radix: 8)))")) }
+        guard st.st_mode & 0o022 == 0 else { return .failure(.init("its group or others can write it (mode \(String(st.st_mode & 0o777, radix: 8)))")) }
         guard Int(st.st_size) <= maxBytes else { return .failure(.init("it is larger than a journal can be")) }
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         guard bytes.isEmpty || pread(fd, &bytes, bytes.count, 0) == bytes.count else { return .failure(.init("it cannot be read")) }

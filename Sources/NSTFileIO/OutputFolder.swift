@@ -33,12 +33,24 @@ public struct OutputFolder: Sendable {
 
     public func check(inputs: [URL]) throws(CLIError) {
         try OutputTransaction.checkName(url.path)
+        // The longest path written: a file of the set inside the staging folder beside `url`.
+        let longestName = ownedNames.map(\.utf8.count).max() ?? 0
+        let stagingPath = url.deletingLastPathComponent().path.utf8.count + 1 + stagingPrefix.utf8.count + 10 + 1 + 16 + 1 + longestName
+        if max(stagingPath, url.path.utf8.count + 1 + longestName) >= Int(PATH_MAX) {
+            throw CLIError("cannot use the output folder", file: String(url.path.prefix(80)) + "…",
+                           why: "with the files written inside it, the paths would be longer than the system allows (\(PATH_MAX - 1) bytes)",
+                           fix: "choose a shorter path", kind: .usage)
+        }
         recover()
         let fm = FileManager.default
         var own = stat()
         if lstat(url.path, &own) == 0, (own.st_mode & S_IFMT) == S_IFLNK {
-            throw CLIError("cannot use the output folder", file: url.path, why: "it is a symbolic link, and the whole folder is replaced",
-                           fix: "give the folder it points to (\(CLIError.escaped(url.resolvingSymlinksInPath().path))) with --output", kind: .usage)
+            var target = stat()
+            let dangling = stat(url.path, &target) != 0
+            throw CLIError("cannot use the output folder", file: url.path,
+                           why: dangling ? "it is a dangling symbolic link" : "it is a symbolic link, and the whole folder is replaced",
+                           fix: dangling ? "remove the link or give another --output" : "give the folder it points to (\(CLIError.escaped(url.resolvingSymlinksInPath().path))) with --output",
+                           kind: .usage)
         }
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDir) {

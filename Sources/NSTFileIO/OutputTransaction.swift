@@ -220,32 +220,35 @@ public final class OutputTransaction {
 
     private func checkTarget(_ target: String) throws(CLIError) {
         try Self.checkName(target)
-        var st = stat()
-        guard stat(target, &st) == 0 else {
+        var own = stat()
+        guard lstat(target, &own) == 0 else {
             // Does not exist yet, so it is no input's inode; an input may still sit at the
-            // same resolved path through a dangling link in between (it cannot be read then).
+            // same resolved path through a link in between (it cannot be read then).
             if let resolved = Self.resolvedPath(target), let input = inputs.first(where: { Self.resolvedPath($0.name) == resolved }) {
                 throw CLIError("refusing to write over an input", file: target, why: "it is the same file as the input \(input.name)",
                                fix: "choose another output path", kind: .usage)
             }
             return
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
+        var st = stat()
+        let followed = stat(target, &st) == 0
+        if followed && (st.st_mode & S_IFMT) == S_IFDIR {
             throw CLIError("cannot write the output", file: target, why: "it is a folder", fix: "give a file name, not a folder", kind: .usage)
         }
-        if let input = inputs.first(where: { $0.device == UInt64(st.st_dev) && $0.inode == UInt64(st.st_ino) }) {
+        if followed, let input = inputs.first(where: { $0.device == UInt64(st.st_dev) && $0.inode == UInt64(st.st_ino) }) {
             throw CLIError("refusing to write over an input", file: target,
                            why: "it is the same file as the input \(input.name)",
                            fix: "choose another output path", kind: .usage)
         }
         // A new file is renamed into place, which would replace a device, FIFO, socket or
-        // symbolic link itself (`--csv /dev/null` as root would remove /dev/null): refused.
-        var own = stat()
-        if lstat(target, &own) == 0, (own.st_mode & S_IFMT) != S_IFREG {
-            let kind = (own.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : Self.kindName(own.st_mode)
+        // symbolic link (dangling or not) itself: `--csv /dev/null` as root would remove
+        // /dev/null. Refused.
+        if (own.st_mode & S_IFMT) != S_IFREG {
+            let isLink = (own.st_mode & S_IFMT) == S_IFLNK
+            let kind = isLink ? (followed ? "a symbolic link" : "a dangling symbolic link") : Self.kindName(own.st_mode)
             throw CLIError("refusing to replace \(kind)", file: target,
                            why: "nst writes a new file and renames it over the path, which would replace \(kind) itself",
-                           fix: (own.st_mode & S_IFMT) == S_IFLNK ? "give the path the link points to, or another output path" : "give a regular file's path",
+                           fix: isLink ? "give the path the link points to, or another output path" : "give a regular file's path",
                            kind: .usage)
         }
     }
@@ -283,8 +286,10 @@ public final class OutputTransaction {
     }
 
     /// How long a commit waits for another writer's lock on the folder (a commit holds it for
-    /// a few renames; a lock held longer is not nst's).
-    nonisolated(unsafe) static var folderLockSeconds = 30   // (tests shorten it)
+    /// a few renames; a lock held longer is not nst's). Anyone who can read the folder can
+    /// hold a `flock` on it: that delays a commit by this long and makes it fail, never hang.
+    /// It is shorter than `StopSignal.graceSeconds`, so an interrupted run still saves.
+    nonisolated(unsafe) static var folderLockSeconds = 10   // (tests shorten it)
 
     /// Takes an exclusive `flock` on `fd`, trying for up to `seconds`; false if it could not.
     static func lockWithin(_ fd: Int32, seconds: Int) -> Bool {

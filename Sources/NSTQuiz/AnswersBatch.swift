@@ -92,7 +92,7 @@ public struct AnswersBatch: Sendable {
         // separator of any locale (, or ;) is quoted.
         func field(_ raw: String) -> String {
             let s = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
-            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            return s.contains(where: { $0 == "," || $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var rows = [(["Student", "File"] + bank.questions.map { "Q\($0.number) (\(Report.fmt($0.points)))" }
                      + ["Total (\(Report.fmt(bank.maxScore)))", "Needs review"]).map(field).joined(separator: ",")]

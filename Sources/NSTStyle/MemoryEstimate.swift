@@ -81,13 +81,14 @@ public enum AvailableMemory {
     }
 
     /// Refuses, in one line, to read a weight file of `path`'s size that cannot be held
-    /// `copies` times over under an address-space limit (`model info` reads a file's values
-    /// once; `model import` holds its bytes, the parsed values and the bytes it writes: 3).
+    /// `copies` times over, with room for the runtime, under an address-space limit (`model
+    /// info` reads a file's values once and checksums it in pieces: 1; `model import` holds its
+    /// bytes, the parsed values and the bytes it writes, with some more: 4).
     /// Without this, a failed allocation ends the process with a trap.
     public static func checkRoomToRead(_ path: String, copies: Int) throws {
         guard let room = addressSpaceRoom(withBLASBuffers: false),
               let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int else { return }
-        let need = Double(copies) * Double(size) + 32e6
+        let need = Double(copies) * Double(size) + 96e6
         guard need > room else { return }
         throw CLIError("not enough address space to read the weights", file: path,
                        why: "about \(MemoryEstimate.describe(need)) is needed and the address-space limit (ulimit -v) leaves \(MemoryEstimate.describe(room))",

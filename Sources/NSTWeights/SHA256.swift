@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 /// SHA-256 (FIPS 180-4), used to verify downloaded weights and to report a model's checksum.
 /// Streaming: `update` any number of times, then `finalize`. Kept instead of swift-crypto's
@@ -101,8 +102,19 @@ public struct SHA256 {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Lower-case hex digest of a file (memory-mapped, not copied).
+    /// Lower-case hex digest of a file, read in 1 MiB pieces (a file of any size costs 1 MiB).
     public static func hex(ofFile url: URL) throws -> String {
-        try hex(readFileBytes(url))
+        let file = try openWeightFile(url.path)
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { file.read(at: offset, into: $0) }
+            if n < 0 { throw WeightFileError(file: url.path, "cannot be read (\(RegularFile.errorText(errno)))") }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            offset += n
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -147,7 +147,7 @@ extension ModelCommand {
 
         func run() throws {
             TemporaryFiles.removeOnInterrupt(message: "interrupted; nothing was installed (an installed model is left as it was)")
-            try AvailableMemory.checkRoomToRead(file, copies: 3)
+            try AvailableMemory.checkRoomToRead(file, copies: 4)
             let installed = try ModelImport.install(file, name: name, format: format.format, architecture: architecture, force: force)
             if let note = installed.note { StandardStreams.writeError(note + "\n") }
             print(installed.lines.joined(separator: "\n"))

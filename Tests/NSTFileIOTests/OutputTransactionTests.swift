@@ -227,7 +227,8 @@ private struct Scratch {
         let s = try Scratch()
         #expect(mkfifo(s.path("fifo.csv"), 0o644) == 0)
         try FileManager.default.createSymbolicLink(atPath: s.path("link.png"), withDestinationPath: s.path("a.png"))
-        var devices = ["fifo.csv": "a FIFO", "link.png": "a symbolic link"]
+        try FileManager.default.createSymbolicLink(atPath: s.path("dangling.png"), withDestinationPath: s.path("nowhere/x.png"))
+        var devices = ["fifo.csv": "a FIFO", "link.png": "a symbolic link", "dangling.png": "a dangling symbolic link"]
         if geteuid() == 0, mknod(s.path("null.json"), S_IFCHR | 0o666, dev_t(0x103)) == 0 { devices["null.json"] = "a character device" }
         for (name, kind) in devices {
             do {

@@ -124,6 +124,16 @@ import Foundation
         }
     }
 
+    /// A `;` is the separator in some locales: a cell holding one is quoted, so `a;=1+1`
+    /// cannot become a formula cell there.
+    @Test func aCellWithASemicolonIsQuoted() throws {
+        let dir = Paths.tempDir()
+        try Data("== answer 2 ==\nF - P\n".utf8).write(to: dir.appendingPathComponent("a;=1+1.answers"))
+        let batch = AnswersBatch.grade(paths: [dir.path], bank: bank, grader: grader, maxBytes: 1 << 20)
+        let row = batch.csv(bank: bank).components(separatedBy: "\r\n")[1]
+        #expect(row.hasPrefix("\"a;=1+1\","), "\(row)")
+    }
+
     @Test func aGradebookOverAnAnswersFileOrTheBankIsRefused() throws {
         let dir = Paths.tempDir()
         let answers = dir.appendingPathComponent("bob.answers").path
