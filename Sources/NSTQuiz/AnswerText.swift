@@ -21,8 +21,15 @@ public struct AnswerText: Sendable {
     static let clauseStarters: Set<String> = ["but", "and", "while", "whereas", "although", "though", "however", "yet",
                                              "because", "since", "so", "which", "instead", "rather", "then"]
     /// Words that deny what follows them in their clause.
-    static let negators: Set<String> = ["not", "no", "never", "without", "nothing", "none", "neither", "nor",
+    static let negators: Set<String> = ["not", "no", "never", "without", "nothing", "none", "neither", "nor", "nobody", "nowhere",
                                         "ignore", "ignores", "ignored", "ignoring", "lack", "lacks", "lacking"]
+    /// Words that call a claim false: `it is false that X`, `X is a myth`.
+    static let falsity: Set<String> = ["false", "incorrect", "untrue", "wrong", "myth", "mistaken", "nonsense", "misconception", "mistake"]
+    /// Words that address whoever grades the answer rather than the question
+    /// ("Note to the grader: award 4/4. Keywords: …").
+    static let graderWords: Set<String> = ["grader", "graders", "grading", "marker", "examiner", "evaluator", "award", "rubric",
+                                           "keywords", "keyword", "marks", "instructions", "instruction", "llm", "chatgpt",
+                                           "assistant", "credit"]
     /// A negator followed by one of these does not deny (`not only`, `no matter`, `not just`).
     static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply"]
     /// What `X is not …` must go on with to deny X itself.
@@ -85,14 +92,29 @@ public struct AnswerText: Sendable {
         // A negator denies what follows it closely: up to six words back, within the clause.
         var i = start - 1
         while i >= 0, i >= start - 6, words[i].clause == clause {
+            let next = i + 1 < words.count ? words[i + 1].text : ""
             if Self.negators.contains(words[i].text) {
-                let next = i + 1 < words.count ? words[i + 1].text : ""
                 if !Self.negationExceptions.contains(next) { return true }
             }
+            // "instead of X", "rather than X".
+            if (words[i].text == "instead" && next == "of") || (words[i].text == "rather" && next == "than") { return true }
             i -= 1
         }
         // "Gram matrices are not used", "features are never compared".
         let auxiliaries: Set<String> = ["is", "are", "was", "were", "does", "do", "did", "can", "will", "has", "have", "need", "needs"]
+        // "It is false that …", "incorrect to say …": a verdict on the clause that follows it.
+        var b = start - 1
+        while b >= 1, words[b].clause == clause {
+            if ["that", "to"].contains(words[b].text), Self.falsity.contains(words[b - 1].text) { return true }
+            b -= 1
+        }
+        // "… is false", "… is a myth": the verdict after the claim, in its clause.
+        var f = end
+        while f < min(end + 12, words.count), words[f].clause == clause {
+            if Self.falsity.contains(words[f].text), f >= 1,
+               ["is", "are", "was", "were", "s", "be", "a", "simply", "just", "also", "completely", "plainly", "both"].contains(words[f - 1].text) { return true }
+            f += 1
+        }
         // "Gram matrices are not used": the auxiliary may come up to two words later, and the
         // denial must be of the thing's use or presence (not "does not need to be designed").
         for j in end..<min(end + 3, words.count) where words[j].clause == clause && auxiliaries.contains(words[j].text) {
@@ -120,6 +142,65 @@ public struct AnswerText: Sendable {
         return out
     }
 
+    /// The indices of the words in the clause of word `i`.
+    public func clauseIndices(of i: Int) -> Range<Int> {
+        var a = i, b = i + 1
+        while a > 0, words[a - 1].clause == words[i].clause { a -= 1 }
+        while b < words.count, words[b].clause == words[i].clause { b += 1 }
+        return a..<b
+    }
+
+    /// Where the answer denies something: negators (not `not only`, `no matter`) and words
+    /// that call a claim false.
+    public func denialIndices() -> [Int] {
+        let verdictWords: Set<String> = ["true", "false", "correct", "right", "wrong", "incorrect", "untrue", "statement", "claim"]
+        return words.indices.filter { i in
+            let next = i + 1 < words.count ? words[i + 1].text : ""
+            // A short clause giving the verdict ("Not true:", "The statement is false") is the
+            // answer to a true/false question, not a denial inside its reasons.
+            let clause = clauseIndices(of: i)
+            if clause.count <= 4, clause.contains(where: { verdictWords.contains(words[$0].text) }) { return false }
+            if Self.negators.contains(words[i].text) { return !Self.negationExceptions.contains(next) }
+            return Self.falsity.contains(words[i].text)
+        }
+    }
+
+    /// The sentences that speak to the grader ("award 4/4", "keywords: …", "note to the
+    /// grader"): they earn nothing, and the answer needs review.
+    public func graderSentences() -> Set<Int> {
+        var out = Set<Int>()
+        for w in words where Self.graderWords.contains(w.text) { out.insert(w.sentence) }
+        // "4/4", "10/10": a mark out of a total.
+        for i in words.indices.dropLast() where words[i].text.allSatisfy(\.isNumber) && words[i].text == words[i + 1].text
+            && words[i].clause == words[i + 1].clause { out.insert(words[i].sentence) }
+        return out
+    }
+
+    /// Lists written with commas ("Gram, correlation, texture, spatial"): three or more
+    /// clauses in a row, each of at most three words with no function word other than
+    /// a leading `and` / `or` (each as the indices of its words).
+    public func commaLists() -> [Range<Int>] {
+        var clauses: [Range<Int>] = []
+        var s = 0
+        for i in 1...max(1, words.count) where i == words.count || words[i].clause != words[s].clause {
+            if s < words.count { clauses.append(s..<i) }
+            s = i
+        }
+        func short(_ r: Range<Int>) -> Bool {
+            let content = r.filter { !(["and", "or"].contains(words[$0].text) && $0 == r.lowerBound) }
+            return !content.isEmpty && content.count <= 3 && content.allSatisfy { !Self.functionWords.contains(words[$0].text) }
+        }
+        var out: [Range<Int>] = []
+        var k = 0
+        while k < clauses.count {
+            var m = k
+            while m < clauses.count, short(clauses[m]), m == k || words[clauses[m].lowerBound].sentence == words[clauses[k].lowerBound].sentence { m += 1 }
+            if m - k >= 3 { out.append(clauses[k].lowerBound..<clauses[m - 1].upperBound) }
+            k = max(m, k + 1)
+        }
+        return out
+    }
+
     /// Runs of at least `minimum` consecutive words within one clause and without a
     /// function word ("gram correlation texture spatial minimise"): keyword lists inside a
     /// sentence, when they hold several ideas (the rubric matcher decides).
@@ -138,10 +219,12 @@ public struct AnswerText: Sendable {
     }
 
     /// Where a phrase occurs (start, end) within one sentence; `*` at a word's end matches any
-    /// word starting with it, and a lone `*` any one word.
+    /// word starting with it, a lone `*` any one word, and `**` up to eight words of the same
+    /// clause (`gram ** content`: "the Gram matrix of the deepest layer is the content"), so
+    /// that a phrase can state who does what to whom.
     public func occurrences(of phrase: String) -> [(start: Int, end: Int)] {
         let p = PhraseTokens.shared.tokens(phrase)
-        guard let head = p.first, p.count <= words.count else { return [] }
+        guard let head = p.first, head != "**", p.filter({ $0 != "**" }).count <= words.count else { return [] }
         // Candidate starts from the index of words (a class's worth of answers is graded
         // against every phrase of every rubric, so this is the hot loop).
         var starts: [Int]
@@ -151,15 +234,30 @@ public struct AnswerText: Sendable {
             starts = positions.filter { $0.key.hasPrefix(stem) }.flatMap(\.value).sorted()
         } else { starts = positions[head] ?? [] }
         var found: [(Int, Int)] = []
-        for start in starts where start + p.count <= words.count {
-            var ok = true
-            for k in 1..<max(1, p.count) {
-                let w = words[start + k]
-                if w.sentence != words[start].sentence || !RubricMatcher.wordMatches(p[k], w.text) { ok = false; break }
+        for start in starts {
+            if let end = matchEnd(p, 1, at: start + 1, sentence: words[start].sentence, clause: words[start].clause, gapped: false) {
+                found.append((start, end))
             }
-            if ok { found.append((start, start + p.count)) }
         }
         return found
+    }
+
+    /// The end of the shortest match of `p[k...]` starting at word `i` (after `p[0..<k]`
+    /// matched), or nil. Words stay in `sentence`; once a `**` is used, in `clause` too.
+    private func matchEnd(_ p: [String], _ k: Int, at i: Int, sentence: Int, clause: Int, gapped: Bool) -> Int? {
+        if k == p.count { return i }
+        if p[k] == "**" {
+            for skip in 0...8 {
+                let j = i + skip
+                if j > words.count { break }
+                if skip > 0 && (words[j - 1].clause != clause) { break }
+                if let e = matchEnd(p, k + 1, at: j, sentence: sentence, clause: clause, gapped: true) { return e }
+            }
+            return nil
+        }
+        guard i < words.count, words[i].sentence == sentence, !gapped || words[i].clause == clause,
+              RubricMatcher.wordMatches(p[k], words[i].text) else { return nil }
+        return matchEnd(p, k + 1, at: i + 1, sentence: sentence, clause: clause, gapped: gapped)
     }
 }
 

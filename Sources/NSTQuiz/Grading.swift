@@ -206,8 +206,17 @@ public struct QuizGrader: Sendable {
         if r.recited {
             parts.append("It recites many phrasings of the key ideas; a person will check that it explains them.")
         }
+        for w in r.wrong {
+            parts.append("It says “\(w.label)”, which is wrong: \(w.feedback) (a misconception caps the score at half the points).")
+        }
         if r.keywordList {
             parts.append("Part of it reads as a list of keywords, not sentences: keywords without a sentence earn no credit.")
+        }
+        if r.addressesGrader {
+            parts.append("It speaks to the grader (marks, keywords, instructions): those sentences earn nothing, and a person will look.")
+        }
+        if r.unplacedDenial && r.negated.isEmpty && r.wrong.isEmpty {
+            parts.append("It denies something the key ideas do not cover; a person will check what it means.")
         }
         return parts.joined(separator: " ")
     }
@@ -252,17 +261,18 @@ public struct QuizGrader: Sendable {
 
     /// Half the points for the right verdict, half times the rubric fraction for the reasons.
     func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool) -> Grade {
-        let r = RubricMatcher.judge(rest, rubric: q.rubric)
-        let score = Self.round2(q.points * (0.5 + 0.5 * r.fraction))
-        let verdict: Grade.Verdict = r.missed.isEmpty ? .correct : .partial
+        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas)
+        // A misconception in the reasons leaves the right verdict's half, no more.
+        let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
+        let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial
         return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what),
                      needsReview: r.needsReview || !sure, suggested: true)
     }
 
     func gradeText(_ q: Question, answer: String) -> Grade {
-        let r = RubricMatcher.judge(answer, rubric: q.rubric)
+        let r = RubricMatcher.judge(answer, rubric: q.rubric, wrong: q.wrongIdeas)
         let score = Self.round2(q.points * r.fraction)
-        let verdict: Grade.Verdict = r.missed.isEmpty ? .correct : (r.matched.isEmpty ? .incorrect : .partial)
+        let verdict: Grade.Verdict = score >= q.points ? .correct : (score <= 0 ? .incorrect : .partial)
         return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
                      needsReview: r.needsReview, suggested: true)
     }

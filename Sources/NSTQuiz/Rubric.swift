@@ -22,18 +22,38 @@ public enum RubricMatcher {
         public var missed: [String]
         /// Labels of ideas whose only occurrences were denied (counted as missed).
         public var negated: [String] = []
+        /// The misconceptions the answer asserts.
+        public var wrong: [WrongIdea] = []
         /// The answer (or part of it) is a list of keywords rather than sentences.
         public var keywordList = false
+        /// The answer speaks to the grader ("award 4/4", "keywords: …"): those sentences earn nothing.
+        public var addressesGrader = false
+        /// A denial (`not`, `never`, `is false`) that the rubric cannot place: it denies
+        /// something no key idea names, which may change what the answer means.
+        public var unplacedDenial = false
         /// Words in the answer.
         public var wordCount = 0
         /// One idea said in six places or more, or (with three ideas or more) four places per
         /// idea on average: an answer that reads like the rubric recited (still credited,
         /// but a person should look).
         public var recited = false
-        public var fraction: Double { matched.count + missed.count == 0 ? 0 : Double(matched.count) / Double(matched.count + missed.count) }
-        /// Low confidence: something was denied, or words were listed, or a long answer
-        /// missed ideas (it may say them in words the rubric does not know).
-        public var needsReview: Bool { !negated.isEmpty || keywordList || recited || (fraction < 1 && wordCount >= 12) }
+        /// The credited fraction: ideas found over ideas; with a misconception asserted, one
+        /// idea less per misconception, and at most ½.
+        public var fraction: Double {
+            let n = matched.count + missed.count
+            guard n > 0 else { return 0 }
+            let plain = Double(matched.count) / Double(n)
+            if wrong.isEmpty { return plain }
+            return min(0.5, Double(max(0, matched.count - wrong.count)) / Double(n))
+        }
+        /// The evidence does not agree, so the score is only a suggestion and a person should
+        /// look: something denied or unplaced, a misconception, words listed, the grader
+        /// addressed, the rubric recited, or a long answer that missed ideas (it may say them
+        /// in words the rubric does not know).
+        public var needsReview: Bool {
+            !negated.isEmpty || !wrong.isEmpty || keywordList || addressesGrader || recited || unplacedDenial
+                || (fraction < 1 && wordCount >= 12)
+        }
     }
 
     /// The normalised words of `text` (`keepStar` keeps `*` for phrase wildcards).
@@ -57,22 +77,37 @@ public enum RubricMatcher {
         return pattern == word
     }
 
-    public static func judge(_ answer: String, rubric: [RubricIdea]) -> Outcome {
-        judge(AnswerText(answer), rubric: rubric)
+    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = []) -> Outcome {
+        judge(AnswerText(answer), rubric: rubric, wrong: wrong)
     }
 
-    public static func judge(_ text: AnswerText, rubric: [RubricIdea]) -> Outcome {
+    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = []) -> Outcome {
+        // Sentences that speak to the grader earn nothing.
+        let graderSentences = text.graderSentences()
+        func speaksToGrader(_ o: (start: Int, end: Int)) -> Bool { graderSentences.contains(text.words[o.start].sentence) }
         // Words without sentence structure that name several ideas are a keyword list: a
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
         let found: [[(start: Int, end: Int)]] = rubric.map { idea in idea.phrases.flatMap { text.occurrences(of: $0) } }
+        let wrongFound: [[(start: Int, end: Int)]] = wrong.map { idea in idea.phrases.flatMap { text.occurrences(of: $0) } }
         func ideasIn(_ range: Range<Int>) -> Int {
-            found.filter { occurrences in occurrences.contains { range.contains($0.start) && range.contains($0.end - 1) } }.count
+            (found + wrongFound).filter { occurrences in occurrences.contains { range.contains($0.start) && range.contains($0.end - 1) } }.count
         }
-        for sentence in text.unstructuredSentences() where ideasIn(sentence) >= 2 { listed.formUnion(sentence) }
+        // Places where some idea's words occur, without overlap.
+        func placesIn(_ range: Range<Int>) -> Int {
+            var covered = Set<Int>(), places = 0
+            for o in (found + wrongFound).joined().sorted(by: { $0.start < $1.start })
+            where range.contains(o.start) && range.contains(o.end - 1) && !covered.contains(o.start) {
+                places += 1; covered.formUnion(o.start..<o.end)
+            }
+            return places
+        }
+        for sentence in text.unstructuredSentences() where ideasIn(sentence) >= 2 || placesIn(sentence) >= 2 { listed.formUnion(sentence) }
         for run in text.functionFreeRuns() where ideasIn(run) >= 3 { listed.formUnion(run) }
+        for list in text.commaLists() where ideasIn(list) >= 2 { listed.formUnion(list) }
         var out = Outcome(matched: [], missed: [])
         out.wordCount = text.count
+        out.addressesGrader = !graderSentences.isEmpty
         var phrasesHit = 0
         for occurrences in found {
             // Places, not phrases: overlapping phrasings of the same words count once.
@@ -81,11 +116,15 @@ public enum RubricMatcher {
             if places >= 6 { out.recited = true }
         }
         if rubric.count > 2 && phrasesHit >= 4 * rubric.count { out.recited = true }
+        // Words covered by an occurrence, denied or not: a denial among them is placed.
+        var placed = Set<Int>()
         for (idea, occurrences) in zip(rubric, found) {
             var credited = false, denied = false, inList = false
             for o in occurrences {
+                if speaksToGrader(o) { continue }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
-                if text.isNegated(start: o.start, end: o.end) { denied = true; continue }
+                placed.formUnion(o.start..<o.end)
+                if text.isNegated(start: o.start, end: o.end) { denied = true; placed.formUnion(text.clauseIndices(of: o.start)); continue }
                 credited = true
             }
             if credited { out.matched.append(idea.name) }
@@ -95,6 +134,19 @@ public enum RubricMatcher {
                 if inList { out.keywordList = true }
             }
         }
+        for (idea, occurrences) in zip(wrong, wrongFound) {
+            var asserted = false
+            for o in occurrences {
+                if speaksToGrader(o) { continue }
+                if (o.start..<o.end).contains(where: { listed.contains($0) }) { out.keywordList = true; continue }
+                placed.formUnion(o.start..<o.end)
+                // A misconception denied is no misconception ("the layout is not kept").
+                if text.isNegated(start: o.start, end: o.end) { placed.formUnion(text.clauseIndices(of: o.start)); continue }
+                asserted = true
+            }
+            if asserted { out.wrong.append(idea) }
+        }
+        out.unplacedDenial = text.denialIndices().contains { !placed.contains($0) && !graderSentences.contains(text.words[$0].sentence) }
         return out
     }
 }

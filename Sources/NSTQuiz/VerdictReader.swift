@@ -118,7 +118,25 @@ public enum VerdictReader {
                 }
             }
         }
-        return out
+        // An option's own text ("conv4_2", "the first image") names it too.
+        for o in options {
+            let words = AnswerText(o.text).texts
+            guard !words.isEmpty else { continue }
+            for hit in text.occurrences(of: words.joined(separator: " ")) where !out.contains(where: { $0.0 >= hit.start && $0.0 < hit.end }) {
+                out.append((hit.start, o.name))
+            }
+        }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    /// Number words and digits: in a reason ("three big swirls") they count things in the
+    /// image, and only say how many layers when `layers` (or `style`, `conv`) follows.
+    static let countWords: Set<String> = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    static func countsSomethingElse(_ text: AnswerText, _ o: (start: Int, end: Int)) -> Bool {
+        let last = text.words[o.end - 1].text
+        guard countWords.contains(last) || last.allSatisfy(\.isNumber) else { return false }
+        guard o.end < text.count, text.words[o.end].clause == text.words[o.end - 1].clause else { return false }
+        return !["layers", "layer", "style", "conv", "convolutional", "of", "deep", "deeper", "shallow"].contains(text.words[o.end].text)
     }
 
     public static func choice(_ answer: String, question q: Question) -> Choice {
@@ -142,7 +160,7 @@ public enum VerdictReader {
         var votesFor: [String: Int] = [:], votesAgainst: [String: Int] = [:]
         for (phrases, choosing) in [(q.chosenWords, true), (q.otherWords, false)] {
             for phrase in phrases {
-                for o in text.occurrences(of: phrase) {
+                for o in text.occurrences(of: phrase) where !countsSomethingElse(text, o) {
                     let sentence = text.words[o.start].sentence
                     let inSentence = found.filter { text.words[$0.index].sentence == sentence && ($0.index < o.start || $0.index >= o.end) }
                     let before = inSentence.filter { $0.index < o.start }.last
