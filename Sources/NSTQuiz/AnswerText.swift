@@ -36,7 +36,9 @@ public struct AnswerText: Sendable {
     static let denialsOfUse: Set<String> = ["used", "needed", "required", "involved", "computed", "compared", "captured",
                                             "considered", "minimised", "minimized", "reduced", "optimised", "optimized", "kept",
                                             "matched", "trained", "pretrained", "present", "there", "part", "relevant", "important",
-                                            "use", "need", "matter", "matters", "exist", "appear", "count", "change", "changed"]
+                                            "use", "need", "matter", "matters", "exist", "appear", "count", "change", "changed",
+                                            "see", "cover", "capture", "add", "give", "produce", "carry", "contain", "include",
+                                            "keep", "store", "record", "make", "help", "work", "describe", "come", "learn"]
     /// Words that give a sentence its structure (articles, pronouns, auxiliaries,
     /// prepositions, conjunctions). A run of words with none of them is a keyword list.
     static let functionWords: Set<String> = [
@@ -62,7 +64,8 @@ public struct AnswerText: Sendable {
             guard !current.isEmpty else { return }
             if pendingSentence { sentence += 1; clause += 1 } else if pendingClause { clause += 1 }
             pendingClause = false; pendingSentence = false
-            if Self.clauseStarters.contains(current), let last = words.last, last.clause == clause { clause += 1 }
+            // "not because …", "not since …": the negation is of the clause that follows.
+            if Self.clauseStarters.contains(current), let last = words.last, last.clause == clause, last.text != "not" { clause += 1 }
             words.append(Word(text: current, clause: clause, sentence: sentence))
             current = ""
         }
@@ -129,14 +132,14 @@ public struct AnswerText: Sendable {
 
     /// The sentences without structure: two or more words and no function word, or eight or
     /// more where fewer than one word in eight is one (each as the indices of its words).
-    public func unstructuredSentences() -> [Range<Int>] {
+    public func unstructuredSentences(minimum: Int = 2) -> [Range<Int>] {
         guard !words.isEmpty else { return [] }   // "@", "…": an answer with no words
         var out: [Range<Int>] = []
         var start = 0
         for i in 1...words.count where i == words.count || words[i].sentence != words[start].sentence {
             let n = i - start
             let f = (start..<i).filter { Self.functionWords.contains(words[$0].text) }.count
-            if (n >= 2 && f == 0) || (n >= 8 && Double(f) / Double(n) < 0.125) { out.append(start..<i) }
+            if (n >= minimum && f == 0) || (n >= 8 && Double(f) / Double(n) < 0.125) { out.append(start..<i) }
             start = i
         }
         return out
@@ -180,10 +183,11 @@ public struct AnswerText: Sendable {
     /// clauses in a row, each of at most three words with no function word other than
     /// a leading `and` / `or` (each as the indices of its words).
     public func commaLists() -> [Range<Int>] {
+        guard !words.isEmpty else { return [] }
         var clauses: [Range<Int>] = []
         var s = 0
-        for i in 1...max(1, words.count) where i == words.count || words[i].clause != words[s].clause {
-            if s < words.count { clauses.append(s..<i) }
+        for i in 1...words.count where i == words.count || words[i].clause != words[s].clause {
+            clauses.append(s..<i)
             s = i
         }
         func short(_ r: Range<Int>) -> Bool {

@@ -226,6 +226,7 @@ public struct QuizGrader: Sendable {
     func gradeTrueFalse(_ q: Question, answer: String) -> Grade {
         let read = VerdictReader.trueFalse(answer)
         guard let value = read.value else {
+            if !read.conflicting, let nothing = saysNothing(q, answer) { return nothing }
             let why = read.conflicting ? "It seems to say both true and false." : "It does not say whether the statement is true or false."
             return Grade(score: 0, max: q.points, verdict: .review,
                          feedback: "\(why) Needs review; to be read automatically, start with `answer: true` or `answer: false`.",
@@ -242,6 +243,7 @@ public struct QuizGrader: Sendable {
     func gradeChoice(_ q: Question, answer: String) -> Grade {
         let read = VerdictReader.choice(answer, question: q)
         guard !read.chosen.isEmpty else {
+            if !read.conflicting, let nothing = saysNothing(q, answer) { return nothing }
             let why = read.conflicting ? "It seems to choose more than one way." : "It does not say which option it chooses."
             return Grade(score: 0, max: q.points, verdict: .review,
                          feedback: "\(why) Needs review; to be read automatically, start with `choice: \(q.options.first?.name ?? "NAME")`.",
@@ -257,6 +259,19 @@ public struct QuizGrader: Sendable {
             return Grade(score: q.points, max: q.points, verdict: .correct, feedback: "Yes, \(read.chosen.joined(separator: " and ")).", needsReview: !sure)
         }
         return withRubric(q, prefix: "Yes, \(read.chosen.joined(separator: " and ")).", rest: read.explanation, what: "justification", sure: sure)
+    }
+
+    /// A short answer with no verdict and no word of any key or wrong idea ("Maybe.", "I
+    /// cannot see the images"): a sure 0, since there is nothing a person could credit.
+    /// Longer answers without a verdict still go to review (they may say it in other words).
+    func saysNothing(_ q: Question, _ answer: String) -> Grade? {
+        let text = AnswerText(answer)
+        let r = RubricMatcher.judge(text, rubric: q.rubric, wrong: q.wrongIdeas)
+        guard text.count < 12, r.matched.isEmpty, r.negated.isEmpty, !r.keywordList, r.wrong.isEmpty, !r.addressesGrader,
+              VerdictReader.mentions(text, options: q.options).isEmpty else { return nil }
+        return Grade(score: 0, max: q.points, verdict: .incorrect,
+                     feedback: "It gives no verdict and none of the key ideas. (To be read automatically, start with `\(q.kind == .choice ? "choice: \(q.options.first?.name ?? "NAME")" : "answer: true")`.)",
+                     suggested: true)
     }
 
     /// Half the points for the right verdict, half times the rubric fraction for the reasons.

@@ -50,10 +50,21 @@ public enum RubricMatcher {
         /// look: something denied or unplaced, a misconception, words listed, the grader
         /// addressed, the rubric recited, or a long answer that missed ideas (it may say them
         /// in words the rubric does not know).
+        ///
+        /// An answer that earns nothing because everything it names is denied or listed, and
+        /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
         public var needsReview: Bool {
-            !negated.isEmpty || !wrong.isEmpty || keywordList || addressesGrader || recited || unplacedDenial
-                || (fraction < 1 && wordCount >= 12)
+            if !wrong.isEmpty || addressesGrader || recited { return true }
+            let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
+            // Only denials and lists: nothing to credit, whatever else it says.
+            let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
+            // A long answer that misses much may say it in words the rubric does not know.
+            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied && fraction < 0.6)
         }
+        /// Words outside keyword lists and sentences addressed to the grader.
+        public var sentenceWords = 0
+        /// Labels of the ideas of which the answer says nothing at all (not even denied or listed).
+        public var absent: [String] = []
     }
 
     /// The normalised words of `text` (`keepStar` keeps `*` for phrase wildcards).
@@ -102,7 +113,13 @@ public enum RubricMatcher {
             }
             return places
         }
-        for sentence in text.unstructuredSentences() where ideasIn(sentence) >= 2 || placesIn(sentence) >= 2 { listed.formUnion(sentence) }
+        // Fragments in a row ("Forward pass. Activations. Gram matrices.") are one list.
+        var fragments: [Range<Int>] = []
+        for sentence in text.unstructuredSentences(minimum: 1) {
+            if let last = fragments.last, last.upperBound == sentence.lowerBound { fragments[fragments.count - 1] = last.lowerBound..<sentence.upperBound }
+            else { fragments.append(sentence) }
+        }
+        for run in fragments where ideasIn(run) >= 2 || placesIn(run) >= 3 { listed.formUnion(run) }
         for run in text.functionFreeRuns() where ideasIn(run) >= 3 { listed.formUnion(run) }
         for list in text.commaLists() where ideasIn(list) >= 2 { listed.formUnion(list) }
         var out = Outcome(matched: [], missed: [])
@@ -118,6 +135,7 @@ public enum RubricMatcher {
         if rubric.count > 2 && phrasesHit >= 4 * rubric.count { out.recited = true }
         // Words covered by an occurrence, denied or not: a denial among them is placed.
         var placed = Set<Int>()
+        var creditedWords = Set<Int>()
         for (idea, occurrences) in zip(rubric, found) {
             var credited = false, denied = false, inList = false
             for o in occurrences {
@@ -126,12 +144,14 @@ public enum RubricMatcher {
                 placed.formUnion(o.start..<o.end)
                 if text.isNegated(start: o.start, end: o.end) { denied = true; placed.formUnion(text.clauseIndices(of: o.start)); continue }
                 credited = true
+                creditedWords.formUnion(o.start..<o.end)
             }
             if credited { out.matched.append(idea.name) }
             else {
                 out.missed.append(idea.name)
                 if denied { out.negated.append(idea.name) }
                 if inList { out.keywordList = true }
+                if !denied && !inList { out.absent.append(idea.name) }
             }
         }
         for (idea, occurrences) in zip(wrong, wrongFound) {
@@ -146,7 +166,14 @@ public enum RubricMatcher {
             }
             if asserted { out.wrong.append(idea) }
         }
-        out.unplacedDenial = text.denialIndices().contains { !placed.contains($0) && !graderSentences.contains(text.words[$0].sentence) }
+        // A denial the rubric cannot place, in a clause where an idea was credited: the
+        // negation's scope may reach that idea in a way the matcher does not see.
+        out.unplacedDenial = text.denialIndices().contains { d in
+            guard !placed.contains(d), !graderSentences.contains(text.words[d].sentence) else { return false }
+            let clause = text.clauseIndices(of: d)
+            return creditedWords.contains { clause.contains($0) }
+        }
+        out.sentenceWords = text.words.indices.filter { !listed.contains($0) && !graderSentences.contains(text.words[$0].sentence) }.count
         return out
     }
 }

@@ -58,6 +58,13 @@ public enum VerdictReader {
             if word == "true" { value = true } else if word == "false" || word == "untrue" { value = false }
             else if ["wrong", "incorrect"].contains(word), i >= 2, ["is", "s"].contains(w[i - 1]),
                     ["statement", "claim", "it", "this", "that"].contains(w[i - 2]) { value = false }
+            // A bare verdict opening the answer: "Wrong.", "Correct statement.", "Yes, …", "No, …".
+            if value == nil, i == 0, i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
+                || (i + 2 >= w.count || text.words[i + 2].clause != text.words[i].clause) && ["statement", "claim"].contains(w[i + 1]) {
+                if ["yes", "correct", "right", "agreed", "indeed"].contains(word) { value = true }
+                if ["no", "wrong", "incorrect", "nope"].contains(word) { value = false }
+                if value != nil { strong.append(value!); i += 1; continue }
+            }
             guard var v = value else { i += 1; continue }
             // "true or false", "true/false": the question's words, not an answer.
             if (word == "true" && i + 2 < w.count && ["or", "and"].contains(w[i + 1]) && w[i + 2] == "false")
@@ -92,7 +99,8 @@ public enum VerdictReader {
 
     // MARK: choice
 
-    static let ordinals: [[String]] = [["first", "1st", "former"], ["second", "2nd", "latter"], ["third", "3rd"], ["fourth", "4th"]]
+    /// How an answer may name an option by its place (images are shown one above the other).
+    static let ordinals: [[String]] = [["first", "1st", "former", "upper", "top"], ["second", "2nd", "latter", "lower", "bottom"], ["third", "3rd"], ["fourth", "4th"]]
     static let cardinals = ["one", "two", "three", "four"]
     static let numberWords: Set<String> = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
     static let leadingFiller: Set<String> = ["the", "a", "an", "i", "d", "would", "say", "think", "my", "answer", "is", "it", "s",
@@ -194,7 +202,10 @@ public enum VerdictReader {
         }
         if !leading.isEmpty {
             // Only the leading word: plain when it stands alone ("First." / "first, because").
-            let alone = j + 1 >= w.count || text.words[j + 1].clause != text.words[j].clause || leading.count > 1
+            // "The first one.", "the first image, because": the option's noun may follow.
+            var end = j + 1
+            if end < w.count, ["one", "image", "picture", "option"].contains(w[end]), text.words[end].clause == text.words[j].clause { end += 1 }
+            let alone = end >= w.count || text.words[end].clause != text.words[j].clause || leading.count > 1
             return Choice(chosen: leading, explanation: answer, explicit: false, sure: alone, conflicting: false)
         }
         return Choice(chosen: [], explanation: answer, explicit: false, sure: false, conflicting: false)
