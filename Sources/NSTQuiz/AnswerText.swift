@@ -31,7 +31,9 @@ public struct AnswerText: Sendable {
                                            "keywords", "keyword", "marks", "instructions", "instruction", "llm", "chatgpt",
                                            "assistant", "credit"]
     /// A negator followed by one of these does not deny (`not only`, `no matter`, `not just`).
-    static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply"]
+    /// (`not sure`, `no doubt`, `not 100 % certain` hedge; they do not deny.)
+    static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply", "sure", "certain", "confident",
+                                                  "positive", "doubt", "know", "remember", "100"]
     /// What `X is not …` must go on with to deny X itself.
     static let denialsOfUse: Set<String> = ["used", "needed", "required", "involved", "computed", "compared", "captured",
                                             "considered", "minimised", "minimized", "reduced", "optimised", "optimized", "kept",

@@ -147,8 +147,29 @@ public enum VerdictReader {
         return !["layers", "layer", "style", "conv", "convolutional", "of", "deep", "deeper", "shallow"].contains(text.words[o.end].text)
     }
 
+    /// Options named by capital letters in their order ("B, not A", "option C"): a capital
+    /// A–D standing alone before punctuation or the end, or after `option`, becomes the
+    /// option's name. (A capital starting a sentence, "A deeper layer", is a word.)
+    static func lettersAsOptions(_ answer: String, names: [String]) -> String {
+        guard names.count >= 2 else { return answer }
+        let chars = Array(answer)
+        var out = ""
+        for (i, c) in chars.enumerated() {
+            guard let k = "ABCD".firstIndex(of: c).map({ "ABCD".distance(from: "ABCD".startIndex, to: $0) }), k < names.count,
+                  i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber) else { out.append(c); continue }
+            let after = chars[(i + 1)...].first { $0 != " " }
+            let before = String(chars[..<i]).lowercased().trimmingCharacters(in: .whitespaces)
+            let alone = after == nil || ",.;:)!?".contains(after!)
+            let named = before.hasSuffix("option") || before.hasSuffix("image") || before.hasSuffix("picture")
+            if (i + 1 >= chars.count || !(chars[i + 1].isLetter || chars[i + 1].isNumber)) && (alone || named) { out += names[k] }
+            else { out.append(c) }
+        }
+        return out
+    }
+
     public static func choice(_ answer: String, question q: Question) -> Choice {
         let names = q.options.map(\.name)
+        let answer = q.options.contains(where: { $0.name.count == 1 }) ? answer : lettersAsOptions(answer, names: names)
         if let e = explicitLine(answer, names: ["choice", "answer"]) {
             let chosen = e.value.split(separator: " ").map(String.init).filter { names.contains($0) }
             let ordinal = ordinals.firstIndex { $0.contains(e.value) }.flatMap { $0 < names.count ? names[$0] : nil }
