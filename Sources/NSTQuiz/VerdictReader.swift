@@ -105,7 +105,7 @@ public enum VerdictReader {
     static let numberWords: Set<String> = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
     static let leadingFiller: Set<String> = ["the", "a", "an", "i", "d", "would", "say", "think", "my", "answer", "is", "it", "s",
                                              "option", "image", "picture", "choose", "pick", "guess", "go", "with", "for", "m", "choice",
-                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely", "number"]
+                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely", "number", "one", "on"]
 
     /// Indices where each option is mentioned: its name, its ordinal (`first`, `1st`),
     /// `image 1`, `image one`; not `first 3 layers` (an ordinal of layers, not of images).
@@ -199,6 +199,11 @@ public enum VerdictReader {
                     if says { votesFor[m.option, default: 0] += 1 } else { votesAgainst[m.option, default: 0] += 1 }
                 }
             }
+        }
+        // "Not the second one", "B, not A": an option named right after `not` is rejected.
+        for m in found where m.index >= 1 {
+            let lookBack = (max(0, m.index - 2)..<m.index).filter { text.words[$0].clause == text.words[m.index].clause }
+            if lookBack.contains(where: { ["not", "never"].contains(w[$0]) }) { votesAgainst[m.option, default: 0] += 1 }
         }
         if q.options.count == 2 {
             for (o, n) in votesAgainst { let other = names.first { $0 != o }!; votesFor[other, default: 0] += n }
