@@ -32,6 +32,15 @@ import Foundation
         #expect(c.text.contains("Yes, first."))
     }
 
+    /// An option named by its letter, its place or its text at `answer>` is taken, not met
+    /// with "Which option?".
+    @Test(arguments: ["A", "the upper one", "the first image"])
+    func choiceTakesAnOptionsLetterPlaceOrText(_ line: String) {
+        let (s, c, _) = session([line, "Deeper layers see larger patches, so bigger swirls.", "", ""], only: [12])
+        #expect(s.run() == .finished)
+        #expect(!c.text.contains("Which option?") && c.text.contains("Yes, first."), "\(line)")
+    }
+
     @Test func multiLineTextEndsWithAnEmptyLine() {
         let (s, c, store) = session(["It measures the difference between the feature maps", "of the generated image and the photograph,",
                                      "and the optimiser minimises it.", "", ""], only: [1])
