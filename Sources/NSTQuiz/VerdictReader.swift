@@ -59,10 +59,15 @@ public enum VerdictReader {
             else if ["wrong", "incorrect"].contains(word), i >= 2, ["is", "s"].contains(w[i - 1]),
                     ["statement", "claim", "it", "this", "that"].contains(w[i - 2]) { value = false }
             // A bare verdict opening the answer: "Wrong.", "Correct statement.", "Yes, …", "No, …".
+            // "I agree: …", "I disagree, …": the opening words say how the claim is judged.
+            if value == nil, i == 1, w[0] == "i", ["agree", "disagree"].contains(word),
+               i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause {
+                strong.append(word == "agree"); i += 1; continue
+            }
             if value == nil, i == 0, i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
                 || (i + 2 >= w.count || text.words[i + 2].clause != text.words[i].clause) && ["statement", "claim"].contains(w[i + 1]) {
-                if ["yes", "correct", "right", "agreed", "indeed"].contains(word) { value = true }
-                if ["no", "wrong", "incorrect", "nope"].contains(word) { value = false }
+                if ["yes", "correct", "right", "agreed", "indeed", "agree"].contains(word) { value = true }
+                if ["no", "wrong", "incorrect", "nope", "disagree"].contains(word) { value = false }
                 if value != nil { strong.append(value!); i += 1; continue }
             }
             guard var v = value else { i += 1; continue }
@@ -79,7 +84,8 @@ public enum VerdictReader {
                 || (i == 1 && ["not"].contains(w[0]))
             let endsClause = i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
             if next == "that" || next == "for" { i += 1; continue }  // "it is true that…", "true for…"
-            if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
+            if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2)
+                || ["statement", "claim"].contains(next) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
                 || (i == 0) {
                 strong.append(v)
             } else {
