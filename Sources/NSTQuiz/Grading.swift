@@ -210,7 +210,8 @@ public struct QuizGrader: Sendable {
             parts.append("It says “\(w.label)”, which is wrong: \(w.feedback) (a misconception caps the score at half the points).")
         }
         if r.keywordList {
-            parts.append("Part of it reads as a list of keywords, not sentences: keywords without a sentence earn no credit.")
+            parts.append("Part of it reads as a list of keywords, not sentences: keywords without a sentence earn no credit"
+                         + (r.terseNotes ? " (it may be terse notes: a person will look)." : "."))
         }
         if r.addressesGrader {
             parts.append("It speaks to the grader (marks, keywords, instructions): those sentences earn nothing, and a person will look.")

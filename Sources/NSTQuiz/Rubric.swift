@@ -26,6 +26,9 @@ public enum RubricMatcher {
         public var wrong: [WrongIdea] = []
         /// The answer (or part of it) is a list of keywords rather than sentences.
         public var keywordList = false
+        /// A list that is not only keywords: terse notes may be a real answer, so the 0 its
+        /// listed words earn is only a suggestion.
+        public var terseNotes = false
         /// The answer speaks to the grader ("award 4/4", "keywords: …"): those sentences earn nothing.
         public var addressesGrader = false
         /// A denial (`not`, `never`, `is false`) that the rubric cannot place: it denies
@@ -54,7 +57,7 @@ public enum RubricMatcher {
         /// An answer that earns nothing because everything it names is denied or listed, and
         /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
         public var needsReview: Bool {
-            if !wrong.isEmpty || addressesGrader || recited { return true }
+            if !wrong.isEmpty || addressesGrader || recited || terseNotes { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
             let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
@@ -66,6 +69,19 @@ public enum RubricMatcher {
         /// Labels of the ideas of which the answer says nothing at all (not even denied or listed).
         public var absent: [String] = []
     }
+
+    /// Nouns of the subject that keyword lists are made of besides the rubric's own words
+    /// ("Gram *matrix*", "several *layers*", "content *loss*"). Verbs and links are not among
+    /// them, so that terse notes ("Gram matrices drop layout, keep texture") still read as
+    /// notes, not as a list.
+    static let listNouns: Set<String> = ["matrix", "matrices", "layer", "layers", "map", "maps", "loss", "losses", "image", "images",
+        "feature", "features", "style", "content", "network", "networks", "pixel", "pixels", "photo", "photograph", "painting",
+        "cnn", "vgg", "pass", "scale", "structure", "structures", "deep", "shallow", "spatial", "layout", "position", "positions",
+        "target", "iteration", "iterations", "gradient", "weights", "training", "pretrained", "imagenet", "statistics", "texture",
+        "textures", "colour", "colours", "color", "colors", "correlation", "correlations", "activation", "activations", "filter",
+        "filters", "channel", "channels", "crest", "crests", "swirls", "field", "fields", "receptive", "large", "larger", "small",
+        "fine", "several", "multiple", "any", "single", "once", "every", "each", "no", "frozen", "fixed", "brush", "strokes",
+        "true", "false", "first", "second"]
 
     /// The normalised words of `text` (`keepStar` keeps `*` for phrase wildcards).
     public static func tokens(_ text: String, keepStar: Bool = false) -> [String] {
@@ -119,10 +135,31 @@ public enum RubricMatcher {
             if let last = fragments.last, last.upperBound == sentence.lowerBound { fragments[fragments.count - 1] = last.lowerBound..<sentence.upperBound }
             else { fragments.append(sentence) }
         }
-        for run in fragments where ideasIn(run) >= 2 || placesIn(run) >= 3 { listed.formUnion(run) }
-        for run in text.functionFreeRuns() where ideasIn(run) >= 3 { listed.formUnion(run) }
-        for list in text.commaLists() where ideasIn(list) >= 2 { listed.formUnion(list) }
+        // Words that some idea's phrasing covers: in a list of keywords nearly all are; in
+        // terse notes ("Gram matrices drop layout, keep texture") verbs and links are not.
+        var covered = Set(text.words.indices.filter { Self.listNouns.contains(text.words[$0].text) || text.words[$0].text.allSatisfy(\.isNumber) })
+        for o in (found + wrongFound).joined() { covered.formUnion(o.start..<o.end) }
         var out = Outcome(matched: [], missed: [])
+        // A list is plainly keywords (a sure 0) when its items are one or two words and
+        // three in four are the subject's words, or, without separators, every word is one.
+        // Otherwise it may be terse notes, and its 0 is only a suggestion.
+        func list(_ range: Range<Int>, items: Bool) {
+            listed.formUnion(range)
+            let share = Double(range.filter { covered.contains($0) }.count) / Double(range.count)
+            var pieces: [Int: Int] = [:]
+            for i in range where !["and", "or"].contains(text.words[i].text) {
+                pieces[items ? text.words[i].clause : 0, default: 0] += 1
+            }
+            let plain = items ? share >= 0.75 && pieces.values.allSatisfy { $0 <= 2 } : share == 1
+            if !plain { out.terseNotes = true }
+        }
+        for run in fragments where ideasIn(run) >= 2 || placesIn(run) >= 3 {
+            // One fragment is a sentence without separators; several are items.
+            let sentences = Set(run.map { text.words[$0].sentence }).count
+            list(run, items: sentences > 1 || text.commaLists().contains { $0.overlaps(run) })
+        }
+        for run in text.functionFreeRuns() where ideasIn(run) >= 3 { list(run, items: false) }
+        for l in text.commaLists() where ideasIn(l) >= 2 { list(l, items: true) }
         out.wordCount = text.count
         out.addressesGrader = !graderSentences.isEmpty
         var phrasesHit = 0

@@ -169,6 +169,13 @@ import NSTCheckGrader
         #expect(o.fraction == 0 && o.keywordList && !o.needsReview, "\(answer): \(o)")
     }
 
+    /// Terse notes without function words earn nothing as a list, but their 0 is only a
+    /// suggestion: verbs and links show they may be a real answer.
+    @Test func terseNotesAreForReview() {
+        let o = RubricMatcher.judge("Gram matrices get compared, differences get reduced.", rubric: rubric)
+        #expect(o.fraction == 0 && o.keywordList && o.terseNotes && o.needsReview, "\(o)")
+    }
+
     @Test func aSentenceWithTheSameWordsEarnsFullCredit() {
         let o = RubricMatcher.judge("It compares the Gram matrices and the optimiser minimises the difference.", rubric: rubric)
         #expect(o.fraction == 1 && !o.keywordList && !o.needsReview)
