@@ -14,6 +14,8 @@ public struct AnswerText: Sendable {
         public var sentence: Int
     }
     public private(set) var words: [Word] = []
+    /// The sentences that end with `?`.
+    public private(set) var questions: Set<Int> = []
     /// Where each word occurs.
     private var positions: [String: [Int]] = [:]
 
@@ -76,7 +78,9 @@ public struct AnswerText: Sendable {
             flush()
             switch ch {
             // A line break is a space: answers files wrap sentences over lines.
-            case ".", ";", "!", "?": if !words.isEmpty { pendingSentence = true }
+            case ".", ";", "!", "?":
+                if !words.isEmpty { pendingSentence = true }
+                if ch == "?", let last = words.last { questions.insert(last.sentence) }
             case ",", ":", "(", ")", "—", "–", "[", "]": if !words.isEmpty { pendingClause = true }
             default: break
             }
@@ -86,6 +90,65 @@ public struct AnswerText: Sendable {
     }
 
     public var count: Int { words.count }
+
+    /// Verbs that report what someone else holds ("some people *think* …", "textbooks *say* …").
+    static let reportingVerbs: Set<String> = ["say", "says", "said", "claim", "claims", "claimed", "think", "thinks", "believe",
+                                              "believes", "argue", "argues", "assume", "assumes", "insist", "insists", "suggest",
+                                              "suggests", "write", "writes", "wrote", "maintain", "maintains", "reckon", "reckons"]
+    /// Who such a verb reports: anyone but the one answering (or the paper, which the answer may quote).
+    static let reporters: Set<String> = ["people", "some", "many", "others", "someone", "somebody", "friend", "friends", "textbook",
+                                         "textbooks", "critics", "critic", "tutorial", "tutorials", "they", "he", "she", "students",
+                                         "teacher", "teachers", "experts", "folks", "sources", "blogs", "blog", "books", "articles",
+                                         "classmate", "classmates", "colleague", "colleagues", "internet", "websites", "commenters"]
+    /// Words between a reporter and its verb ("people *often* say").
+    static let reportingAdverbs: Set<String> = ["often", "usually", "sometimes", "also", "may", "might", "will", "would", "still",
+                                                "commonly", "always", "wrongly", "mistakenly", "falsely", "even", "do", "does"]
+    /// Words that start the answer's own view again after a reported or supposed claim.
+    static let contrasts: Set<String> = ["but", "however", "yet", "whereas", "although", "though", "actually", "really", "instead"]
+
+    /// The words the answer does not assert as its own: questions ("Does it compare features?"),
+    /// claims it reports ("some people think X, but …", "my friend claims X"), words it
+    /// mentions rather than uses ("the word *features* appears …", "the terms X come from"),
+    /// and suppositions ("hypothetically, if it compared …, it would …"). A reported, mentioned
+    /// or supposed claim runs from its marker to the end of the sentence or to the next clause
+    /// that turns against it (`but`, `however`, `actually` …).
+    public func unassertedIndices() -> Set<Int> {
+        var out = Set<Int>()
+        func claim(from start: Int) {
+            var i = start
+            let sentence = words[start].sentence
+            while i < words.count, words[i].sentence == sentence {
+                if i > start, Self.contrasts.contains(words[i].text), words[i - 1].clause != words[i].clause { break }
+                out.insert(i); i += 1
+            }
+        }
+        for i in words.indices where questions.contains(words[i].sentence) { out.insert(i) }
+        for i in words.indices {
+            let w = words[i].text
+            let prev = i >= 1 && words[i - 1].sentence == words[i].sentence ? words[i - 1].text : ""
+            let next = i + 1 < words.count && words[i + 1].sentence == words[i].sentence ? words[i + 1].text : ""
+            if Self.reportingVerbs.contains(w) {
+                // The reporter, skipping adverbs: "people often say", "my friend claims".
+                var j = i - 1
+                while j >= 0, words[j].sentence == words[i].sentence, Self.reportingAdverbs.contains(words[j].text) { j -= 1 }
+                let reported = j >= 0 && words[j].sentence == words[i].sentence && Self.reporters.contains(words[j].text)
+                // "it is said that", "it is often claimed".
+                let passive = ["said", "claimed", "believed", "argued", "assumed", "thought"].contains(w)
+                    && (["is", "was", "often", "commonly", "widely", "sometimes"].contains(prev))
+                if reported || passive { claim(from: j >= 0 && reported ? j : i) }
+            }
+            if w == "according", next == "to" { claim(from: i) }
+            // Mention, not use: "the word features", "the terms content target …".
+            if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon"].contains(w),
+               ["the", "these", "those", "such"].contains(prev) || w.hasPrefix("buzz") { claim(from: i) }
+            // Suppositions: "hypothetically", "suppose", "imagine", and "if …, it would …".
+            if ["hypothetically", "suppose", "supposing", "imagine", "pretend", "pretending"].contains(w) { claim(from: i) }
+            if w == "if", words[i...].prefix { $0.sentence == words[i].sentence }.contains(where: { $0.text == "would" }) {
+                claim(from: i)
+            }
+        }
+        return out
+    }
     public var texts: [String] { words.map(\.text) }
 
     /// Whether the words at `index` are denied within their clause: a negator earlier in

@@ -203,6 +203,10 @@ public struct QuizGrader: Sendable {
         if !r.negated.isEmpty {
             parts.append("It denies \(r.negated.map { "“\($0)”" }.joined(separator: ", ")) (a negated idea earns no credit).")
         }
+        if r.unasserted {
+            parts.append("Some of its key words are in a question, a claim it reports (“some people think …”), a word it mentions or a supposition, "
+                         + "not said as its own: they earn no credit, and a person will look.")
+        }
         if r.recited {
             parts.append("It recites many phrasings of the key ideas; a person will check that it explains them.")
         }
@@ -235,8 +239,10 @@ public struct QuizGrader: Sendable {
         }
         let word = value ? "true" : "false"
         guard word == q.answers.first else {
-            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: "The statement is \(q.answers.first ?? "?"), not \(word).",
-                         needsReview: !read.explicit && !read.sure)
+            let sure = read.explicit || read.sure
+            return Grade(score: 0, max: q.points, verdict: sure ? .incorrect : .review,
+                         feedback: "The statement is \(q.answers.first ?? "?"), not \(word)." + (sure ? "" : " (The verdict was not plain: needs review.)"),
+                         needsReview: !sure)
         }
         return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure)
     }
@@ -252,14 +258,19 @@ public struct QuizGrader: Sendable {
         }
         let sure = read.explicit || read.sure
         guard Set(read.chosen) == Set(q.answers) else {
-            return Grade(score: 0, max: q.points, verdict: .incorrect,
-                         feedback: "The right answer is \(q.answers.joined(separator: " and ")), not \(read.chosen.joined(separator: " and ")).",
+            return Grade(score: 0, max: q.points, verdict: sure ? .incorrect : .review,
+                         feedback: "The right answer is \(q.answers.joined(separator: " and ")), not \(read.chosen.joined(separator: " and "))."
+                             + (sure ? "" : " (The choice was not plain: needs review.)"),
                          needsReview: !sure)
         }
         if q.rubric.isEmpty {
             return Grade(score: q.points, max: q.points, verdict: .correct, feedback: "Yes, \(read.chosen.joined(separator: " and ")).", needsReview: !sure)
         }
-        return withRubric(q, prefix: "Yes, \(read.chosen.joined(separator: " and ")).", rest: read.explanation, what: "justification", sure: sure)
+        // Where the reasons name an option not chosen: what they deny of it speaks for the choice.
+        let rejected = Set(VerdictReader.mentions(AnswerText(read.explanation), options: q.options)
+            .filter { !read.chosen.contains($0.option) }.map(\.index))
+        return withRubric(q, prefix: "Yes, \(read.chosen.joined(separator: " and ")).", rest: read.explanation, what: "justification", sure: sure,
+                          rejected: rejected)
     }
 
     /// A short answer with no verdict and no word of any key or wrong idea ("Maybe.", "I
@@ -276,8 +287,8 @@ public struct QuizGrader: Sendable {
     }
 
     /// Half the points for the right verdict, half times the rubric fraction for the reasons.
-    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool) -> Grade {
-        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas)
+    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool, rejected: Set<Int> = []) -> Grade {
+        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected)
         // A misconception in the reasons leaves the right verdict's half, no more.
         let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
         let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial

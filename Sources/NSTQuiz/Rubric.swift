@@ -34,6 +34,10 @@ public enum RubricMatcher {
         /// A denial (`not`, `never`, `is false`) that the rubric cannot place: it denies
         /// something no key idea names, which may change what the answer means.
         public var unplacedDenial = false
+        /// An idea or misconception occurs only where the answer does not assert it: in a
+        /// question, a claim it reports ("some people think …"), a word it mentions, or a
+        /// supposition. It is not credited (nor charged), and a person should look.
+        public var unasserted = false
         /// Words in the answer.
         public var wordCount = 0
         /// One idea said in six places or more, or (with three ideas or more) four places per
@@ -57,7 +61,7 @@ public enum RubricMatcher {
         /// An answer that earns nothing because everything it names is denied or listed, and
         /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
         public var needsReview: Bool {
-            if !wrong.isEmpty || addressesGrader || recited || terseNotes { return true }
+            if !wrong.isEmpty || addressesGrader || recited || terseNotes || unasserted { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
             let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
@@ -83,6 +87,10 @@ public enum RubricMatcher {
         "fine", "several", "multiple", "any", "single", "once", "every", "each", "no", "frozen", "fixed", "brush", "strokes",
         "true", "false", "first", "second"]
 
+    /// Words that, inside a wrong idea's `**` gap, deny the relation the phrase claims.
+    static let gapDenials: Set<String> = AnswerText.negators.union(["regardless", "irrespective", "independent", "independently",
+                                                                     "invariant", "instead", "rather", "except"])
+
     /// The normalised words of `text` (`keepStar` keeps `*` for phrase wildcards).
     public static func tokens(_ text: String, keepStar: Bool = false) -> [String] {
         let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: Locale(identifier: "en_US_POSIX"))
@@ -104,11 +112,14 @@ public enum RubricMatcher {
         return pattern == word
     }
 
-    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = []) -> Outcome {
-        judge(AnswerText(answer), rubric: rubric, wrong: wrong)
+    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
+        judge(AnswerText(answer), rubric: rubric, wrong: wrong, rejected: rejected)
     }
 
-    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = []) -> Outcome {
+    /// `rejected`: where the answer names an option it did not choose (a choice question's
+    /// reasons). A key idea denied of that option ("the second *lacks* the large curls") is
+    /// said in favour of the chosen one, and is credited.
+    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
         // Sentences that speak to the grader earn nothing.
         let graderSentences = text.graderSentences()
         func speaksToGrader(_ o: (start: Int, end: Int)) -> Bool { graderSentences.contains(text.words[o.start].sentence) }
@@ -159,7 +170,13 @@ public enum RubricMatcher {
             list(run, items: sentences > 1 || text.commaLists().contains { $0.overlaps(run) })
         }
         for run in text.functionFreeRuns() where ideasIn(run) >= 3 { list(run, items: false) }
-        for l in text.commaLists() where ideasIn(l) >= 2 { list(l, items: true) }
+        // A sentence that is nothing but a comma list ("Start, target, each step, content
+        // loss.") is keywords even when it names one idea.
+        func wholeSentence(_ r: Range<Int>) -> Bool {
+            (r.lowerBound == 0 || text.words[r.lowerBound - 1].sentence != text.words[r.lowerBound].sentence)
+                && (r.upperBound == text.count || text.words[r.upperBound].sentence != text.words[r.upperBound - 1].sentence)
+        }
+        for l in text.commaLists() where ideasIn(l) >= 2 || (ideasIn(l) >= 1 && wholeSentence(l)) { list(l, items: true) }
         out.wordCount = text.count
         out.addressesGrader = !graderSentences.isEmpty
         var phrasesHit = 0
@@ -172,17 +189,26 @@ public enum RubricMatcher {
         if rubric.count > 2 && phrasesHit >= 4 * rubric.count { out.recited = true }
         // Words covered by an occurrence, denied or not: a denial among them is placed.
         var placed = Set<Int>()
+        let unasserted = text.unassertedIndices()
+        // An occurrence in a sentence that names a rejected option before it, with no other
+        // option named in between.
+        func saidOfRejected(_ start: Int) -> Bool {
+            guard let r = rejected.filter({ $0 < start && text.words[$0].sentence == text.words[start].sentence }).max() else { return false }
+            return !text.words[r + 1..<start].contains { ["first", "second", "1", "2", "former", "latter", "upper", "lower", "top", "bottom"].contains($0.text) }
+        }
         var creditedWords = Set<Int>()
         for (idea, occurrences) in zip(rubric, found) {
-            var credited = false, denied = false, inList = false
+            var credited = false, denied = false, inList = false, onlyUnasserted = false
             for o in occurrences {
                 if speaksToGrader(o) { continue }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
                 placed.formUnion(o.start..<o.end)
-                if text.isNegated(start: o.start, end: o.end) { denied = true; placed.formUnion(text.clauseIndices(of: o.start)); continue }
+                if unasserted.contains(o.start) { onlyUnasserted = true; continue }
+                if text.isNegated(start: o.start, end: o.end), !saidOfRejected(o.start) { denied = true; placed.formUnion(text.clauseIndices(of: o.start)); continue }
                 credited = true
                 creditedWords.formUnion(o.start..<o.end)
             }
+            if onlyUnasserted && !credited { out.unasserted = true }
             if credited { out.matched.append(idea.name) }
             else {
                 out.missed.append(idea.name)
@@ -197,6 +223,10 @@ public enum RubricMatcher {
                 if speaksToGrader(o) { continue }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { out.keywordList = true; continue }
                 placed.formUnion(o.start..<o.end)
+                if unasserted.contains(o.start) { out.unasserted = true; continue }
+                // A denial inside the phrase's gap turns it round: "captures texture *regardless
+                // of* position" does not claim the position is captured.
+                if (o.start + 1..<o.end).contains(where: { Self.gapDenials.contains(text.words[$0].text) }) { continue }
                 // A misconception denied is no misconception ("the layout is not kept").
                 if text.isNegated(start: o.start, end: o.end) { placed.formUnion(text.clauseIndices(of: o.start)); continue }
                 asserted = true

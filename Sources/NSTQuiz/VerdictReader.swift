@@ -64,6 +64,12 @@ public enum VerdictReader {
                i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause {
                 strong.append(word == "agree"); i += 1; continue
             }
+            // "That's right, …", "This is wrong.": a short opening clause judging the claim.
+            if value == nil, i == 2, ["that", "this", "it"].contains(w[0]), ["s", "is"].contains(w[1]),
+               ["right", "correct", "wrong", "incorrect"].contains(word),
+               i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause, text.words[0].clause == text.words[i].clause {
+                strong.append(["right", "correct"].contains(word)); i += 1; continue
+            }
             if value == nil, i == 0, i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
                 || (i + 2 >= w.count || text.words[i + 2].clause != text.words[i].clause) && ["statement", "claim"].contains(w[i + 1]) {
                 if ["yes", "correct", "right", "agreed", "indeed", "agree"].contains(word) { value = true }
@@ -83,6 +89,9 @@ public enum VerdictReader {
             let sentenceStart = i == 0 || text.words[i - 1].sentence != text.words[i].sentence
                 || (i == 1 && ["not"].contains(w[0]))
             let endsClause = i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
+            // "It is not true that you need …": the claim that follows is denied, which says
+            // how the statement is judged only in passing (a person should look).
+            if next == "that", before == "not", word == "true" { medium.append(false); i += 1; continue }
             if next == "that" || next == "for" { i += 1; continue }  // "it is true that…", "true for…"
             if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2)
                 || ["statement", "claim"].contains(next) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
