@@ -122,7 +122,18 @@ public struct AnswerText: Sendable {
                 out.insert(i); i += 1
             }
         }
-        for i in words.indices where questions.contains(words[i].sentence) { out.insert(i) }
+        // A question asks, unless it is a hedged claim ("Maybe it is used in every
+        // iteration?", "I think it measures …, and maybe the optimiser reduces that?"): one
+        // with a hedge that does not open with an auxiliary or a question word.
+        let interrogatives: Set<String> = ["is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
+                                           "has", "have", "must", "may", "might", "what", "why", "how", "which", "who", "where", "when"]
+        let hedges: Set<String> = ["maybe", "perhaps", "probably", "possibly", "presumably", "think", "guess", "believe", "suppose"]
+        for q in questions {
+            let ws = words.indices.filter { words[$0].sentence == q }
+            guard let first = ws.first else { continue }
+            let hedged = ws.contains { hedges.contains(words[$0].text) } && !interrogatives.contains(words[first].text)
+            if !hedged { out.formUnion(ws) }
+        }
         for i in words.indices {
             let w = words[i].text
             let prev = i >= 1 && words[i - 1].sentence == words[i].sentence ? words[i - 1].text : ""
@@ -142,7 +153,8 @@ public struct AnswerText: Sendable {
             if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon"].contains(w),
                ["the", "these", "those", "such"].contains(prev) || w.hasPrefix("buzz") { claim(from: i) }
             // Suppositions: "hypothetically", "suppose", "imagine", and "if …, it would …".
-            if ["hypothetically", "suppose", "supposing", "imagine", "pretend", "pretending"].contains(w) { claim(from: i) }
+            // ("I suppose …" hedges the answer's own claim.)
+            if ["hypothetically", "suppose", "supposing", "imagine", "pretend", "pretending"].contains(w), !["i", "we"].contains(prev) { claim(from: i) }
             if w == "if", words[i...].prefix { $0.sentence == words[i].sentence }.contains(where: { $0.text == "would" }) {
                 claim(from: i)
             }
