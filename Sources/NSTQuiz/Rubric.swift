@@ -38,6 +38,10 @@ public enum RubricMatcher {
         /// question, a claim it reports ("some people think …"), a word it mentions, or a
         /// supposition. It is not credited (nor charged), and a person should look.
         public var unasserted = false
+        /// The answer denies a misconception ("it is a myth that the painting has to be in
+        /// the training data"): that says a key idea in other words, so a score short of full
+        /// is only a suggestion.
+        public var deniedMisconception = false
         /// Words in the answer.
         public var wordCount = 0
         /// One idea said in six places or more, or (with three ideas or more) four places per
@@ -62,6 +66,7 @@ public enum RubricMatcher {
         /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
         public var needsReview: Bool {
             if !wrong.isEmpty || addressesGrader || recited || terseNotes || unasserted { return true }
+            if deniedMisconception && !missed.isEmpty && !matched.isEmpty { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
             let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
@@ -228,7 +233,9 @@ public enum RubricMatcher {
                 // of* position" does not claim the position is captured.
                 if (o.start + 1..<o.end).contains(where: { Self.gapDenials.contains(text.words[$0].text) }) { continue }
                 // A misconception denied is no misconception ("the layout is not kept").
-                if text.isNegated(start: o.start, end: o.end) { placed.formUnion(text.clauseIndices(of: o.start)); continue }
+                if text.isNegated(start: o.start, end: o.end) {
+                    placed.formUnion(text.clauseIndices(of: o.start)); out.deniedMisconception = true; continue
+                }
                 asserted = true
             }
             if asserted { out.wrong.append(idea) }
