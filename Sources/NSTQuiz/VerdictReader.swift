@@ -133,7 +133,9 @@ public enum VerdictReader {
                 var aliases: Set<String> = [o.name]
                 if k < ordinals.count { aliases.formUnion(ordinals[k]) }
                 if aliases.contains(w[i]) {
-                    if numberWords.contains(next) || next.allSatisfy(\.isNumber) && !next.isEmpty { continue }
+                    // ("The first. Layers conv4_1 …": a word in the next clause counts nothing.)
+                    let sameClause = i + 1 < w.count && text.words[i + 1].clause == text.words[i].clause
+                    if sameClause && (numberWords.contains(next) || next.allSatisfy(\.isNumber) && !next.isEmpty) { continue }
                     out.append((i, o.name))
                 } else if w[i] == String(k + 1) || (k < cardinals.count && w[i] == cardinals[k]),
                           i > 0, ["image", "picture", "option", "number", "no"].contains(w[i - 1]) {
@@ -240,6 +242,19 @@ public enum VerdictReader {
         }
         if favoured.count > 1 {
             return Choice(chosen: [], explanation: answer, explicit: false, sure: false, conflicting: true)
+        }
+        // A conclusion ("So: picture 1.", "Therefore the first one."): a sentence opening with
+        // `so`, `therefore`, `hence`, `thus` that names one option and nothing else.
+        let conclusion: String? = {
+            guard let lastSentence = text.words.last?.sentence else { return nil }
+            let ws = text.words.indices.filter { text.words[$0].sentence == lastSentence }
+            guard let first = ws.first, ["so", "therefore", "hence", "thus"].contains(w[first]) else { return nil }
+            let named = found.filter { ws.contains($0.index) }
+            guard named.count == 1, ws.dropFirst().allSatisfy({ $0 == named[0].index || leadingFiller.contains(w[$0]) }) else { return nil }
+            return named[0].option
+        }()
+        if let c = conclusion, favoured.isEmpty || favoured == [c] {
+            return Choice(chosen: [c], explanation: answer, explicit: false, sure: leading.isEmpty || leading == [c], conflicting: false)
         }
         if !leading.isEmpty {
             // Only the leading word: plain when it stands alone ("First." / "first, because").
