@@ -99,10 +99,10 @@ public struct AnswerText: Sendable {
     static let reporters: Set<String> = ["people", "some", "many", "others", "someone", "somebody", "friend", "friends", "textbook",
                                          "textbooks", "critics", "critic", "tutorial", "tutorials", "they", "he", "she", "students",
                                          "teacher", "teachers", "experts", "folks", "sources", "blogs", "blog", "books", "articles",
-                                         "classmate", "classmates", "colleague", "colleagues", "internet", "websites", "commenters"]
+                                         "classmate", "classmates", "colleague", "colleagues", "internet", "websites", "commenters", "one", "somebody"]
     /// Words between a reporter and its verb ("people *often* say").
     static let reportingAdverbs: Set<String> = ["often", "usually", "sometimes", "also", "may", "might", "will", "would", "still",
-                                                "commonly", "always", "wrongly", "mistakenly", "falsely", "even", "do", "does"]
+                                                "commonly", "always", "wrongly", "mistakenly", "falsely", "even", "do", "does", "could", "can"]
     /// Words that start the answer's own view again after a reported or supposed claim.
     static let contrasts: Set<String> = ["but", "however", "yet", "whereas", "although", "though", "actually", "really", "instead"]
 
@@ -149,6 +149,9 @@ public struct AnswerText: Sendable {
                 if reported || passive { claim(from: j >= 0 && reported ? j : i) }
             }
             if w == "according", next == "to" { claim(from: i) }
+            // "A common misconception is that X", "the myth is that X".
+            if ["myth", "misconception", "mistake", "fallacy", "belief"].contains(w), ["is", "was"].contains(next),
+               i + 2 < words.count, words[i + 2].text == "that" { claim(from: i) }
             // Mention, not use: "the word features", "the terms content target …".
             if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon"].contains(w),
                ["the", "these", "those", "such"].contains(prev) || w.hasPrefix("buzz") { claim(from: i) }
