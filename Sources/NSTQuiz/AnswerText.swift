@@ -99,7 +99,8 @@ public struct AnswerText: Sendable {
     static let reporters: Set<String> = ["people", "some", "many", "others", "someone", "somebody", "friend", "friends", "textbook",
                                          "textbooks", "critics", "critic", "tutorial", "tutorials", "they", "he", "she", "students",
                                          "teacher", "teachers", "experts", "folks", "sources", "blogs", "blog", "books", "articles",
-                                         "classmate", "classmates", "colleague", "colleagues", "internet", "websites", "commenters", "one", "somebody"]
+                                         "classmate", "classmates", "colleague", "colleagues", "internet", "websites", "commenters", "one", "somebody", "wikipedia", "reddit", "professor", "lecturer",
+                                         "instructor", "everyone", "everybody"]
     /// Words between a reporter and its verb ("people *often* say").
     static let reportingAdverbs: Set<String> = ["often", "usually", "sometimes", "also", "may", "might", "will", "would", "still",
                                                 "commonly", "always", "wrongly", "mistakenly", "falsely", "even", "do", "does", "could", "can"]
@@ -145,8 +146,17 @@ public struct AnswerText: Sendable {
                 let reported = j >= 0 && words[j].sentence == words[i].sentence && Self.reporters.contains(words[j].text)
                 // "it is said that", "it is often claimed".
                 let passive = ["said", "claimed", "believed", "argued", "assumed", "thought"].contains(w)
-                    && (["is", "was", "often", "commonly", "widely", "sometimes"].contains(prev))
-                if reported || passive { claim(from: j >= 0 && reported ? j : i) }
+                    && (["is", "was", "been", "often", "commonly", "widely", "sometimes"].contains(prev))
+                // "I used to think X, but …".
+                let former = prev == "to" && i >= 2 && words[i - 2].text == "used"
+                if reported || passive || former { claim(from: j >= 0 && reported ? j : i) }
+                // "X, or so they say.", "X, people claim.": the report closes the sentence.
+                let closes = i + 1 >= words.count || words[i + 1].sentence != words[i].sentence
+                if (reported || passive) && closes {
+                    var k = i
+                    while k > 0, words[k - 1].sentence == words[i].sentence { k -= 1 }
+                    claim(from: k)
+                }
             }
             if w == "according", next == "to" { claim(from: i) }
             // "A common misconception is that X", "the myth is that X".
@@ -158,9 +168,15 @@ public struct AnswerText: Sendable {
             // Suppositions: "hypothetically", "suppose", "imagine", and "if …, it would …".
             // ("I suppose …" hedges the answer's own claim.)
             if ["hypothetically", "suppose", "supposing", "imagine", "pretend", "pretending"].contains(w), !["i", "we"].contains(prev) { claim(from: i) }
-            if w == "if", words[i...].prefix { $0.sentence == words[i].sentence }.contains(where: { $0.text == "would" }) {
-                claim(from: i)
+            // "If it compared …, it would …", "It would compare … if it were …": the whole sentence.
+            if w == "if" {
+                let sentence = words.indices.filter { words[$0].sentence == words[i].sentence }
+                if sentence.contains(where: { words[$0].text == "would" }), let first = sentence.first { claim(from: first) }
             }
+        }
+        // "Just kidding": what came before is taken back.
+        if let k = words.firstIndex(where: { ["kidding", "joking", "jk"].contains($0.text) }) {
+            out.formUnion(words.indices.filter { words[$0].sentence < words[k].sentence || ($0 < k && words[$0].clause < words[k].clause) })
         }
         return out
     }

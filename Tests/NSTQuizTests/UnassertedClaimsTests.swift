@@ -21,6 +21,10 @@ import Foundation
         "Compared features? Minimised? Neither.",
         "Hypothetically, if it compared the features and was minimised, it would keep the content; there is no such loss.",
         "The words compares, features and minimised appear in the paper; it is about colour.",
+        "It compares the features and is minimised, or so they say.",
+        "It would compare the features and be minimised if it were the content loss, but it is not.",
+        "I used to think it compares the features and is minimised, but it crops the photo.",
+        "It compares the features and is minimised. Just kidding: it crops the photo.",
     ])
     func notTheAnswersOwnClaim(_ answer: String) {
         let o = RubricMatcher.judge(answer, rubric: rubric, wrong: wrong)
