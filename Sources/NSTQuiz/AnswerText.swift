@@ -103,7 +103,7 @@ public struct AnswerText: Sendable {
                                          "instructor", "everyone", "everybody"]
     /// Words between a reporter and its verb ("people *often* say").
     static let reportingAdverbs: Set<String> = ["often", "usually", "sometimes", "also", "may", "might", "will", "would", "still",
-                                                "commonly", "always", "wrongly", "mistakenly", "falsely", "even", "do", "does", "could", "can"]
+                                                "commonly", "always", "wrongly", "mistakenly", "falsely", "even", "do", "does", "could"]
     /// Words that start the answer's own view again after a reported or supposed claim.
     static let contrasts: Set<String> = ["but", "however", "yet", "whereas", "although", "though", "actually", "really", "instead"]
 
@@ -139,7 +139,8 @@ public struct AnswerText: Sendable {
             let w = words[i].text
             let prev = i >= 1 && words[i - 1].sentence == words[i].sentence ? words[i - 1].text : ""
             let next = i + 1 < words.count && words[i + 1].sentence == words[i].sentence ? words[i + 1].text : ""
-            if Self.reportingVerbs.contains(w) {
+            // ("Think of it as an anchor": a figure of speech, not a report.)
+            if Self.reportingVerbs.contains(w), !(["think", "thinks"].contains(w) && next == "of") {
                 // The reporter, skipping adverbs: "people often say", "my friend claims".
                 var j = i - 1
                 while j >= 0, words[j].sentence == words[i].sentence, Self.reportingAdverbs.contains(words[j].text) { j -= 1 }

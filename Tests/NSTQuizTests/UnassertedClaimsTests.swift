@@ -37,6 +37,8 @@ import Foundation
         "I think it compares the features, and maybe it is minimised?",
         "Maybe it compares the features and is then minimised?",
         "I suppose it compares the features and is minimised.",
+        "One can think of it this way: it compares the features and is minimised.",
+        "Think of it as a distance: it compares the features and is minimised.",
     ])
     func hedgedClaimsCount(_ answer: String) {
         #expect(RubricMatcher.judge(answer, rubric: rubric, wrong: wrong).fraction == 1)
