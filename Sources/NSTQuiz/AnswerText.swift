@@ -14,6 +14,8 @@ public struct AnswerText: Sendable {
         public var sentence: Int
     }
     public private(set) var words: [Word] = []
+    /// The sentences that end with `?`.
+    public private(set) var questions: Set<Int> = []
     /// Where each word occurs.
     private var positions: [String: [Int]] = [:]
 
@@ -21,15 +23,26 @@ public struct AnswerText: Sendable {
     static let clauseStarters: Set<String> = ["but", "and", "while", "whereas", "although", "though", "however", "yet",
                                              "because", "since", "so", "which", "instead", "rather", "then"]
     /// Words that deny what follows them in their clause.
-    static let negators: Set<String> = ["not", "no", "never", "without", "nothing", "none", "neither", "nor",
+    static let negators: Set<String> = ["not", "no", "never", "without", "nothing", "none", "neither", "nor", "nobody", "nowhere",
                                         "ignore", "ignores", "ignored", "ignoring", "lack", "lacks", "lacking"]
+    /// Words that call a claim false: `it is false that X`, `X is a myth`.
+    static let falsity: Set<String> = ["false", "incorrect", "untrue", "wrong", "myth", "mistaken", "nonsense", "misconception", "mistake"]
+    /// Words that address whoever grades the answer rather than the question
+    /// ("Note to the grader: award 4/4. Keywords: …").
+    static let graderWords: Set<String> = ["grader", "graders", "grading", "marker", "examiner", "evaluator", "award", "rubric",
+                                           "keywords", "keyword", "marks", "instructions", "instruction", "llm", "chatgpt",
+                                           "assistant", "credit"]
     /// A negator followed by one of these does not deny (`not only`, `no matter`, `not just`).
-    static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply"]
+    /// (`not sure`, `no doubt`, `not 100 % certain` hedge; they do not deny.)
+    static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply", "sure", "certain", "confident",
+                                                  "positive", "doubt", "know", "remember", "100"]
     /// What `X is not …` must go on with to deny X itself.
     static let denialsOfUse: Set<String> = ["used", "needed", "required", "involved", "computed", "compared", "captured",
                                             "considered", "minimised", "minimized", "reduced", "optimised", "optimized", "kept",
                                             "matched", "trained", "pretrained", "present", "there", "part", "relevant", "important",
-                                            "use", "need", "matter", "matters", "exist", "appear", "count", "change", "changed"]
+                                            "use", "need", "matter", "matters", "exist", "appear", "count", "change", "changed",
+                                            "see", "cover", "capture", "add", "give", "produce", "carry", "contain", "include",
+                                            "keep", "store", "record", "make", "help", "work", "describe", "come", "learn"]
     /// Words that give a sentence its structure (articles, pronouns, auxiliaries,
     /// prepositions, conjunctions). A run of words with none of them is a keyword list.
     static let functionWords: Set<String> = [
@@ -55,7 +68,8 @@ public struct AnswerText: Sendable {
             guard !current.isEmpty else { return }
             if pendingSentence { sentence += 1; clause += 1 } else if pendingClause { clause += 1 }
             pendingClause = false; pendingSentence = false
-            if Self.clauseStarters.contains(current), let last = words.last, last.clause == clause { clause += 1 }
+            // "not because …", "not since …": the negation is of the clause that follows.
+            if Self.clauseStarters.contains(current), let last = words.last, last.clause == clause, last.text != "not" { clause += 1 }
             words.append(Word(text: current, clause: clause, sentence: sentence))
             current = ""
         }
@@ -64,7 +78,9 @@ public struct AnswerText: Sendable {
             flush()
             switch ch {
             // A line break is a space: answers files wrap sentences over lines.
-            case ".", ";", "!", "?": if !words.isEmpty { pendingSentence = true }
+            case ".", ";", "!", "?":
+                if !words.isEmpty { pendingSentence = true }
+                if ch == "?", let last = words.last { questions.insert(last.sentence) }
             case ",", ":", "(", ")", "—", "–", "[", "]": if !words.isEmpty { pendingClause = true }
             default: break
             }
@@ -74,6 +90,97 @@ public struct AnswerText: Sendable {
     }
 
     public var count: Int { words.count }
+
+    /// Verbs that report what someone else holds ("some people *think* …", "textbooks *say* …").
+    static let reportingVerbs: Set<String> = ["say", "says", "said", "claim", "claims", "claimed", "think", "thinks", "believe",
+                                              "believes", "argue", "argues", "assume", "assumes", "insist", "insists", "suggest",
+                                              "suggests", "write", "writes", "wrote", "maintain", "maintains", "reckon", "reckons"]
+    /// Who such a verb reports: anyone but the one answering (or the paper, which the answer may quote).
+    static let reporters: Set<String> = ["people", "some", "many", "others", "someone", "somebody", "friend", "friends", "textbook",
+                                         "textbooks", "critics", "critic", "tutorial", "tutorials", "they", "he", "she", "students",
+                                         "teacher", "teachers", "experts", "folks", "sources", "blogs", "blog", "books", "articles",
+                                         "classmate", "classmates", "colleague", "colleagues", "internet", "websites", "commenters", "one", "somebody", "wikipedia", "reddit", "professor", "lecturer",
+                                         "instructor", "everyone", "everybody"]
+    /// Words between a reporter and its verb ("people *often* say").
+    static let reportingAdverbs: Set<String> = ["often", "usually", "sometimes", "also", "may", "might", "will", "would", "still",
+                                                "commonly", "always", "wrongly", "mistakenly", "falsely", "even", "do", "does", "could"]
+    /// Words that start the answer's own view again after a reported or supposed claim.
+    static let contrasts: Set<String> = ["but", "however", "yet", "whereas", "although", "though", "actually", "really", "instead"]
+
+    /// The words the answer does not assert as its own: questions ("Does it compare features?"),
+    /// claims it reports ("some people think X, but …", "my friend claims X"), words it
+    /// mentions rather than uses ("the word *features* appears …", "the terms X come from"),
+    /// and suppositions ("hypothetically, if it compared …, it would …"). A reported, mentioned
+    /// or supposed claim runs from its marker to the end of the sentence or to the next clause
+    /// that turns against it (`but`, `however`, `actually` …).
+    public func unassertedIndices() -> Set<Int> {
+        var out = Set<Int>()
+        func claim(from start: Int) {
+            var i = start
+            let sentence = words[start].sentence
+            while i < words.count, words[i].sentence == sentence {
+                if i > start, Self.contrasts.contains(words[i].text), words[i - 1].clause != words[i].clause { break }
+                out.insert(i); i += 1
+            }
+        }
+        // A question asks, unless it is a hedged claim ("Maybe it is used in every
+        // iteration?", "I think it measures …, and maybe the optimiser reduces that?"): one
+        // with a hedge that does not open with an auxiliary or a question word.
+        let interrogatives: Set<String> = ["is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
+                                           "has", "have", "must", "may", "might", "what", "why", "how", "which", "who", "where", "when"]
+        let hedges: Set<String> = ["maybe", "perhaps", "probably", "possibly", "presumably", "think", "guess", "believe", "suppose"]
+        for q in questions {
+            let ws = words.indices.filter { words[$0].sentence == q }
+            guard let first = ws.first else { continue }
+            let hedged = ws.contains { hedges.contains(words[$0].text) } && !interrogatives.contains(words[first].text)
+            if !hedged { out.formUnion(ws) }
+        }
+        for i in words.indices {
+            let w = words[i].text
+            let prev = i >= 1 && words[i - 1].sentence == words[i].sentence ? words[i - 1].text : ""
+            let next = i + 1 < words.count && words[i + 1].sentence == words[i].sentence ? words[i + 1].text : ""
+            // ("Think of it as an anchor": a figure of speech, not a report.)
+            if Self.reportingVerbs.contains(w), !(["think", "thinks"].contains(w) && next == "of") {
+                // The reporter, skipping adverbs: "people often say", "my friend claims".
+                var j = i - 1
+                while j >= 0, words[j].sentence == words[i].sentence, Self.reportingAdverbs.contains(words[j].text) { j -= 1 }
+                let reported = j >= 0 && words[j].sentence == words[i].sentence && Self.reporters.contains(words[j].text)
+                // "it is said that", "it is often claimed".
+                let passive = ["said", "claimed", "believed", "argued", "assumed", "thought"].contains(w)
+                    && (["is", "was", "been", "often", "commonly", "widely", "sometimes"].contains(prev))
+                // "I used to think X, but …".
+                let former = prev == "to" && i >= 2 && words[i - 2].text == "used"
+                if reported || passive || former { claim(from: j >= 0 && reported ? j : i) }
+                // "X, or so they say.", "X, people claim.": the report closes the sentence.
+                let closes = i + 1 >= words.count || words[i + 1].sentence != words[i].sentence
+                if (reported || passive) && closes {
+                    var k = i
+                    while k > 0, words[k - 1].sentence == words[i].sentence { k -= 1 }
+                    claim(from: k)
+                }
+            }
+            if w == "according", next == "to" { claim(from: i) }
+            // "A common misconception is that X", "the myth is that X".
+            if ["myth", "misconception", "mistake", "fallacy", "belief"].contains(w), ["is", "was"].contains(next),
+               i + 2 < words.count, words[i + 2].text == "that" { claim(from: i) }
+            // Mention, not use: "the word features", "the terms content target …".
+            if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon"].contains(w),
+               ["the", "these", "those", "such"].contains(prev) || w.hasPrefix("buzz") { claim(from: i) }
+            // Suppositions: "hypothetically", "suppose", "imagine", and "if …, it would …".
+            // ("I suppose …" hedges the answer's own claim.)
+            if ["hypothetically", "suppose", "supposing", "imagine", "pretend", "pretending"].contains(w), !["i", "we"].contains(prev) { claim(from: i) }
+            // "If it compared …, it would …", "It would compare … if it were …": the whole sentence.
+            if w == "if" {
+                let sentence = words.indices.filter { words[$0].sentence == words[i].sentence }
+                if sentence.contains(where: { words[$0].text == "would" }), let first = sentence.first { claim(from: first) }
+            }
+        }
+        // "Just kidding": what came before is taken back.
+        if let k = words.firstIndex(where: { ["kidding", "joking", "jk"].contains($0.text) }) {
+            out.formUnion(words.indices.filter { words[$0].sentence < words[k].sentence || ($0 < k && words[$0].clause < words[k].clause) })
+        }
+        return out
+    }
     public var texts: [String] { words.map(\.text) }
 
     /// Whether the words at `index` are denied within their clause: a negator earlier in
@@ -85,14 +192,29 @@ public struct AnswerText: Sendable {
         // A negator denies what follows it closely: up to six words back, within the clause.
         var i = start - 1
         while i >= 0, i >= start - 6, words[i].clause == clause {
+            let next = i + 1 < words.count ? words[i + 1].text : ""
             if Self.negators.contains(words[i].text) {
-                let next = i + 1 < words.count ? words[i + 1].text : ""
                 if !Self.negationExceptions.contains(next) { return true }
             }
+            // "instead of X", "rather than X".
+            if (words[i].text == "instead" && next == "of") || (words[i].text == "rather" && next == "than") { return true }
             i -= 1
         }
         // "Gram matrices are not used", "features are never compared".
         let auxiliaries: Set<String> = ["is", "are", "was", "were", "does", "do", "did", "can", "will", "has", "have", "need", "needs"]
+        // "It is false that …", "incorrect to say …": a verdict on the clause that follows it.
+        var b = start - 1
+        while b >= 1, words[b].clause == clause {
+            if ["that", "to"].contains(words[b].text), Self.falsity.contains(words[b - 1].text) { return true }
+            b -= 1
+        }
+        // "… is false", "… is a myth": the verdict after the claim, in its clause.
+        var f = end
+        while f < min(end + 12, words.count), words[f].clause == clause {
+            if Self.falsity.contains(words[f].text), f >= 1,
+               ["is", "are", "was", "were", "s", "be", "a", "simply", "just", "also", "completely", "plainly", "both"].contains(words[f - 1].text) { return true }
+            f += 1
+        }
         // "Gram matrices are not used": the auxiliary may come up to two words later, and the
         // denial must be of the thing's use or presence (not "does not need to be designed").
         for j in end..<min(end + 3, words.count) where words[j].clause == clause && auxiliaries.contains(words[j].text) {
@@ -107,15 +229,75 @@ public struct AnswerText: Sendable {
 
     /// The sentences without structure: two or more words and no function word, or eight or
     /// more where fewer than one word in eight is one (each as the indices of its words).
-    public func unstructuredSentences() -> [Range<Int>] {
+    public func unstructuredSentences(minimum: Int = 2) -> [Range<Int>] {
         guard !words.isEmpty else { return [] }   // "@", "…": an answer with no words
         var out: [Range<Int>] = []
         var start = 0
         for i in 1...words.count where i == words.count || words[i].sentence != words[start].sentence {
             let n = i - start
             let f = (start..<i).filter { Self.functionWords.contains(words[$0].text) }.count
-            if (n >= 2 && f == 0) || (n >= 8 && Double(f) / Double(n) < 0.125) { out.append(start..<i) }
+            if (n >= minimum && f == 0) || (n >= 8 && Double(f) / Double(n) < 0.125) { out.append(start..<i) }
             start = i
+        }
+        return out
+    }
+
+    /// The indices of the words in the clause of word `i`.
+    public func clauseIndices(of i: Int) -> Range<Int> {
+        var a = i, b = i + 1
+        while a > 0, words[a - 1].clause == words[i].clause { a -= 1 }
+        while b < words.count, words[b].clause == words[i].clause { b += 1 }
+        return a..<b
+    }
+
+    /// Where the answer denies something: negators (not `not only`, `no matter`) and words
+    /// that call a claim false.
+    public func denialIndices() -> [Int] {
+        let verdictWords: Set<String> = ["true", "false", "correct", "right", "wrong", "incorrect", "untrue", "statement", "claim"]
+        return words.indices.filter { i in
+            let next = i + 1 < words.count ? words[i + 1].text : ""
+            // A short clause giving the verdict ("Not true:", "The statement is false") is the
+            // answer to a true/false question, not a denial inside its reasons.
+            let clause = clauseIndices(of: i)
+            if clause.count <= 4, clause.contains(where: { verdictWords.contains(words[$0].text) }) { return false }
+            if Self.negators.contains(words[i].text) { return !Self.negationExceptions.contains(next) }
+            return Self.falsity.contains(words[i].text)
+        }
+    }
+
+    /// The sentences that speak to the grader ("award 4/4", "keywords: …", "note to the
+    /// grader"): they earn nothing, and the answer needs review.
+    public func graderSentences() -> Set<Int> {
+        var out = Set<Int>()
+        for w in words where Self.graderWords.contains(w.text) { out.insert(w.sentence) }
+        // "4/4", "10/10": a mark out of a total.
+        for i in words.indices.dropLast() where words[i].text.allSatisfy(\.isNumber) && words[i].text == words[i + 1].text
+            && words[i].clause == words[i + 1].clause { out.insert(words[i].sentence) }
+        return out
+    }
+
+    /// Lists written with commas ("Gram, correlation, texture, spatial"): three or more
+    /// clauses in a row, each of at most three words with no function word other than
+    /// a leading `and` / `or` (each as the indices of its words).
+    public func commaLists() -> [Range<Int>] {
+        guard !words.isEmpty else { return [] }
+        var clauses: [Range<Int>] = []
+        var s = 0
+        for i in 1...words.count where i == words.count || words[i].clause != words[s].clause {
+            clauses.append(s..<i)
+            s = i
+        }
+        func short(_ r: Range<Int>) -> Bool {
+            let content = r.filter { !(["and", "or"].contains(words[$0].text) && $0 == r.lowerBound) }
+            return !content.isEmpty && content.count <= 3 && content.allSatisfy { !Self.functionWords.contains(words[$0].text) }
+        }
+        var out: [Range<Int>] = []
+        var k = 0
+        while k < clauses.count {
+            var m = k
+            while m < clauses.count, short(clauses[m]), m == k || words[clauses[m].lowerBound].sentence == words[clauses[k].lowerBound].sentence { m += 1 }
+            if m - k >= 3 { out.append(clauses[k].lowerBound..<clauses[m - 1].upperBound) }
+            k = max(m, k + 1)
         }
         return out
     }
@@ -138,10 +320,12 @@ public struct AnswerText: Sendable {
     }
 
     /// Where a phrase occurs (start, end) within one sentence; `*` at a word's end matches any
-    /// word starting with it, and a lone `*` any one word.
+    /// word starting with it, a lone `*` any one word, and `**` up to eight words of the same
+    /// clause (`gram ** content`: "the Gram matrix of the deepest layer is the content"), so
+    /// that a phrase can state who does what to whom.
     public func occurrences(of phrase: String) -> [(start: Int, end: Int)] {
         let p = PhraseTokens.shared.tokens(phrase)
-        guard let head = p.first, p.count <= words.count else { return [] }
+        guard let head = p.first, head != "**", p.filter({ $0 != "**" }).count <= words.count else { return [] }
         // Candidate starts from the index of words (a class's worth of answers is graded
         // against every phrase of every rubric, so this is the hot loop).
         var starts: [Int]
@@ -151,15 +335,30 @@ public struct AnswerText: Sendable {
             starts = positions.filter { $0.key.hasPrefix(stem) }.flatMap(\.value).sorted()
         } else { starts = positions[head] ?? [] }
         var found: [(Int, Int)] = []
-        for start in starts where start + p.count <= words.count {
-            var ok = true
-            for k in 1..<max(1, p.count) {
-                let w = words[start + k]
-                if w.sentence != words[start].sentence || !RubricMatcher.wordMatches(p[k], w.text) { ok = false; break }
+        for start in starts {
+            if let end = matchEnd(p, 1, at: start + 1, sentence: words[start].sentence, clause: words[start].clause, gapped: false) {
+                found.append((start, end))
             }
-            if ok { found.append((start, start + p.count)) }
         }
         return found
+    }
+
+    /// The end of the shortest match of `p[k...]` starting at word `i` (after `p[0..<k]`
+    /// matched), or nil. Words stay in `sentence`; once a `**` is used, in `clause` too.
+    private func matchEnd(_ p: [String], _ k: Int, at i: Int, sentence: Int, clause: Int, gapped: Bool) -> Int? {
+        if k == p.count { return i }
+        if p[k] == "**" {
+            for skip in 0...8 {
+                let j = i + skip
+                if j > words.count { break }
+                if skip > 0 && (words[j - 1].clause != clause) { break }
+                if let e = matchEnd(p, k + 1, at: j, sentence: sentence, clause: clause, gapped: true) { return e }
+            }
+            return nil
+        }
+        guard i < words.count, words[i].sentence == sentence, !gapped || words[i].clause == clause,
+              RubricMatcher.wordMatches(p[k], words[i].text) else { return nil }
+        return matchEnd(p, k + 1, at: i + 1, sentence: sentence, clause: clause, gapped: gapped)
     }
 }
 

@@ -25,6 +25,17 @@ public struct RubricIdea: Sendable, Equatable, Codable {
     public init(phrases: [String], label: String? = nil) { self.phrases = phrases; self.label = label }
 }
 
+/// A misconception a worded question expects (`wrong:` in a bank): asserted in an answer
+/// (not denied, not merely listed), it caps the score at half the points, is named in the
+/// feedback with `feedback`, and sends the grade to review.
+public struct WrongIdea: Sendable, Equatable, Codable {
+    public var label: String
+    public var phrases: [String]
+    /// What to tell the student (why it is wrong).
+    public var feedback: String
+    public init(label: String, phrases: [String], feedback: String) { self.label = label; self.phrases = phrases; self.feedback = feedback }
+}
+
 /// An anticipated wrong formula and what to tell the student about it.
 /// `symbol` → `replacement`: the answer uses a wrong symbol (`w_1` for `w`); the message is
 /// shown and the checker grades the answer with the symbol replaced, so its own diagnosis
@@ -108,6 +119,8 @@ public struct Question: Sendable, Codable {
     /// choice: option name → description shown to the student.
     public var options: [ChoiceOption]
     public var rubric: [RubricIdea]
+    /// Misconceptions the answer may assert (worded questions).
+    public var wrongIdeas: [WrongIdea]
     public var images: [ImageAttachment]
     /// Where the `== question N ==` header is.
     public var location: SourceLocation
@@ -116,7 +129,7 @@ public struct Question: Sendable, Codable {
         self.number = number; self.kind = kind; self.location = location
         title = ""; points = 1; prompt = ""; hints = []; model = ""; explanation = ""; printedKeyError = ""
         mistakes = []; forbidden = []; chosenWords = []; otherWords = []; tests = []
-        attempts = kind == .formula ? 3 : 1; answers = []; options = []; rubric = []; images = []
+        attempts = kind == .formula ? 3 : 1; answers = []; options = []; rubric = []; wrongIdeas = []; images = []
     }
 }
 

@@ -98,14 +98,17 @@ public struct BankParser {
         public var bank: Bank?
         public var diagnostics: [FileDiagnostic]
         public var errors: [FileDiagnostic] { diagnostics.filter { $0.severity == .error } }
+        /// With errors: the questions that were read without one (so that lint can still
+        /// check their keys and tests, and report every error in one pass).
+        public var readable: Bank? = nil
     }
 
     static let bankFields = ["title", "id"]
     static let questionFields = ["kind", "title", "points", "prompt", "hint", "model", "explanation",
                                  "printed-key-error", "seed-note", "target", "key", "attempts", "answer", "option",
-                                 "rubric", "image", "test", "mistake", "forbid", "chosen-words", "other-words"]
+                                 "rubric", "wrong", "image", "test", "mistake", "forbid", "chosen-words", "other-words"]
     /// Fields that may appear more than once in a question.
-    static let repeatable: Set<String> = ["hint", "answer", "option", "rubric", "image", "test", "mistake", "forbid"]
+    static let repeatable: Set<String> = ["hint", "answer", "option", "rubric", "wrong", "image", "test", "mistake", "forbid"]
 
     public func parse(contentsOf url: URL, displayName: String? = nil) -> Result {
         let name = displayName ?? url.path
@@ -315,7 +318,9 @@ private struct ParseState {
             if let question = build(number: n, header: q.header, fields: q.fields) { bank.questions.append(question) }
         }
         let hasErrors = diagnostics.contains { $0.severity == .error }
-        return BankParser.Result(bank: hasErrors ? nil : bank, diagnostics: diagnostics)
+        var result = BankParser.Result(bank: hasErrors ? nil : bank, diagnostics: diagnostics)
+        if hasErrors && !bank.questions.isEmpty { result.readable = bank }
+        return result
     }
 
     mutating func build(number: Int, header: SourceLocation, fields: [RawField]) -> Question? {
@@ -343,9 +348,9 @@ private struct ParseState {
                                        "printed-key-error", "seed-note", "image", "test"]
             switch kind {
             case .formula: return common.union(["target", "key", "attempts", "mistake", "forbid"])
-            case .truefalse: return common.union(["answer", "rubric"])
-            case .choice: return common.union(["answer", "option", "rubric", "chosen-words", "other-words"])
-            case .text: return common.union(["rubric"])
+            case .truefalse: return common.union(["answer", "rubric", "wrong"])
+            case .choice: return common.union(["answer", "option", "rubric", "wrong", "chosen-words", "other-words"])
+            case .text: return common.union(["rubric", "wrong"])
             }
         }()
         for f in fields where !allowed.contains(f.name) {
@@ -431,29 +436,24 @@ private struct ParseState {
                     error(vl.line, vl.column, "an image is `label | path`", fix: "write e.g. `image: first | out/style-depth/layers-5.png`"); continue
                 }
                 q.images.append(ImageAttachment(label: parts[0].text, path: parts[1].text))
-            case "rubric":
-                let parts = splitBar(v)
-                if let empty = parts.first(where: { $0.text.isEmpty }) {
-                    error(vl.line, vl.column + empty.offset, "empty phrase in a rubric idea",
-                          fix: "write phrases separated by `|`, e.g. `rubric: minimi* | reduce | lower`"); continue
-                }
-                if parts.contains(where: { RubricMatcher.tokens($0.text).isEmpty }) {
-                    error(vl.line, vl.column, "a rubric phrase has no letters or digits", fix: "write words, e.g. `rubric: gram matri* | correlation*`"); continue
-                }
-                q.rubric.append(RubricIdea(phrases: parts.map(\.text)))
-                if let eq = parts[0].text.firstIndex(of: "=") {
-                    let label = parts[0].text[..<eq].trimmingCharacters(in: .whitespaces)
-                    let first = parts[0].text[parts[0].text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-                    guard !label.isEmpty, !first.isEmpty, !RubricMatcher.tokens(first).isEmpty else {
-                        q.rubric.removeLast()
-                        error(vl.line, vl.column, "a rubric idea is `label = phrase | phrase …`", fix: "write e.g. `rubric: a squared error = squar* | sum of squares`"); continue
-                    }
-                    q.rubric[q.rubric.count - 1] = RubricIdea(phrases: [first] + parts.dropFirst().map(\.text), label: label)
+            case "rubric", "wrong":
+                // A block holds one idea per line (blank lines and `#` comments skipped).
+                let lines = v.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                for (k, line) in lines.enumerated() {
+                    let text = line.trimmingCharacters(in: .whitespaces)
+                    if text.isEmpty || text.hasPrefix("#") { continue }
+                    let at = lines.count > 1 ? SourceLocation(file: vl.file, line: vl.line + k, column: 1 + line.prefix { $0 == " " || $0 == "\t" }.count) : vl
+                    if f.name == "rubric" { if let idea = parseIdea(text, at: at) { q.rubric.append(idea) } }
+                    else if let w = parseWrongIdea(text, at: at) { q.wrongIdeas.append(w) }
                 }
             default: break
             }
         }
         // What each kind needs.
+        if kind == .formula || kind == .choice && q.rubric.isEmpty, !q.wrongIdeas.isEmpty, let f = fields.first(where: { $0.name == "wrong" }) {
+            error(f.location.line, f.location.column, "`wrong:` needs key ideas to cap: question \(number) has no `rubric:`",
+                  fix: "add `rubric:` lines, or remove the `wrong:` lines")
+        }
         if q.prompt.isEmpty { error(header.line, header.column, "question \(number) has no `prompt:`", fix: "add `prompt: \"\"\"`, the question's text, and a closing `\"\"\"`") }
         switch kind {
         case .formula:
@@ -477,6 +477,47 @@ private struct ParseState {
             if q.rubric.isEmpty { error(header.line, header.column, "text question \(number) has an empty rubric", fix: "add `rubric:` lines, one key idea each, synonyms separated by `|`") }
         }
         return diagnostics.filter({ $0.severity == .error }).count == errorsBefore ? q : nil
+    }
+
+    /// One key idea: `label = phrase | phrase …` (or bare phrases).
+    mutating func parseIdea(_ v: String, at vl: SourceLocation) -> RubricIdea? {
+        let parts = splitBar(v)
+        if let empty = parts.first(where: { $0.text.isEmpty }) {
+            error(vl.line, vl.column + empty.offset, "empty phrase in a rubric idea",
+                  fix: "write phrases separated by `|`, e.g. `rubric: minimi* | reduce | lower`"); return nil
+        }
+        if parts.contains(where: { RubricMatcher.tokens($0.text).isEmpty }) {
+            error(vl.line, vl.column, "a rubric phrase has no letters or digits", fix: "write words, e.g. `rubric: gram matri* | correlation*`"); return nil
+        }
+        if let bad = parts.first(where: { $0.text.hasPrefix("**") || $0.text.hasSuffix("**") }) {
+            error(vl.line, vl.column + bad.offset, "`**` (a gap of words) must stand between two words of a phrase",
+                  fix: "write e.g. `gram ** content`"); return nil
+        }
+        guard let eq = parts[0].text.firstIndex(of: "=") else { return RubricIdea(phrases: parts.map(\.text)) }
+        let label = parts[0].text[..<eq].trimmingCharacters(in: .whitespaces)
+        let first = parts[0].text[parts[0].text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        guard !label.isEmpty, !first.isEmpty, !RubricMatcher.tokens(first).isEmpty else {
+            error(vl.line, vl.column, "a rubric idea is `label = phrase | phrase …`", fix: "write e.g. `rubric: a squared error = squar* | sum of squares`"); return nil
+        }
+        return RubricIdea(phrases: [first] + parts.dropFirst().map(\.text), label: label)
+    }
+
+    /// A misconception: `label = phrase | phrase … => feedback`.
+    mutating func parseWrongIdea(_ v: String, at vl: SourceLocation) -> WrongIdea? {
+        let fix = "write e.g. `wrong: the loss is maximised = maximi* | increas* ** loss => the optimiser lowers the loss`"
+        guard let arrow = v.range(of: "=>", options: .backwards) else {
+            error(vl.line, vl.column, "a wrong idea is `label = phrase | phrase … => feedback`: the `=> feedback` is missing", fix: fix); return nil
+        }
+        let feedback = v[arrow.upperBound...].trimmingCharacters(in: .whitespaces)
+        let ideaText = String(v[..<arrow.lowerBound]).trimmingCharacters(in: .whitespaces)
+        guard !feedback.isEmpty else {
+            error(vl.line, vl.column + v.distance(from: v.startIndex, to: arrow.lowerBound), "a wrong idea's feedback after `=>` is empty", fix: fix); return nil
+        }
+        guard ideaText.contains("="), let idea = parseIdea(ideaText, at: vl), let label = idea.label else {
+            if !ideaText.contains("=") { error(vl.line, vl.column, "a wrong idea needs a label: `label = phrase | phrase … => feedback`", fix: fix) }
+            return nil
+        }
+        return WrongIdea(label: label, phrases: idea.phrases, feedback: feedback)
     }
 
     /// Splits `a | b | c`, keeping each part's column offset from the value's start.

@@ -203,11 +203,25 @@ public struct QuizGrader: Sendable {
         if !r.negated.isEmpty {
             parts.append("It denies \(r.negated.map { "“\($0)”" }.joined(separator: ", ")) (a negated idea earns no credit).")
         }
+        if r.unasserted {
+            parts.append("Some of its key words are in a question, a claim it reports (“some people think …”), a word it mentions or a supposition, "
+                         + "not said as its own: they earn no credit, and a person will look.")
+        }
         if r.recited {
             parts.append("It recites many phrasings of the key ideas; a person will check that it explains them.")
         }
+        for w in r.wrong {
+            parts.append("It says “\(w.label)”, which is wrong: \(w.feedback) (a misconception caps the score at half the points).")
+        }
         if r.keywordList {
-            parts.append("Part of it reads as a list of keywords, not sentences: keywords without a sentence earn no credit.")
+            parts.append("Part of it reads as a list of keywords, not sentences: keywords without a sentence earn no credit"
+                         + (r.terseNotes ? " (it may be terse notes: a person will look)." : "."))
+        }
+        if r.addressesGrader {
+            parts.append("It speaks to the grader (marks, keywords, instructions): those sentences earn nothing, and a person will look.")
+        }
+        if r.unplacedDenial && r.negated.isEmpty && r.wrong.isEmpty {
+            parts.append("It denies something the key ideas do not cover; a person will check what it means.")
         }
         return parts.joined(separator: " ")
     }
@@ -217,6 +231,7 @@ public struct QuizGrader: Sendable {
     func gradeTrueFalse(_ q: Question, answer: String) -> Grade {
         let read = VerdictReader.trueFalse(answer)
         guard let value = read.value else {
+            if !read.conflicting, let nothing = saysNothing(q, answer) { return nothing }
             let why = read.conflicting ? "It seems to say both true and false." : "It does not say whether the statement is true or false."
             return Grade(score: 0, max: q.points, verdict: .review,
                          feedback: "\(why) Needs review; to be read automatically, start with `answer: true` or `answer: false`.",
@@ -224,8 +239,10 @@ public struct QuizGrader: Sendable {
         }
         let word = value ? "true" : "false"
         guard word == q.answers.first else {
-            return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: "The statement is \(q.answers.first ?? "?"), not \(word).",
-                         needsReview: !read.explicit && !read.sure)
+            let sure = read.explicit || read.sure
+            return Grade(score: 0, max: q.points, verdict: sure ? .incorrect : .review,
+                         feedback: "The statement is \(q.answers.first ?? "?"), not \(word)." + (sure ? "" : " (The verdict was not plain: needs review.)"),
+                         needsReview: !sure)
         }
         return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure)
     }
@@ -233,6 +250,7 @@ public struct QuizGrader: Sendable {
     func gradeChoice(_ q: Question, answer: String) -> Grade {
         let read = VerdictReader.choice(answer, question: q)
         guard !read.chosen.isEmpty else {
+            if !read.conflicting, let nothing = saysNothing(q, answer) { return nothing }
             let why = read.conflicting ? "It seems to choose more than one way." : "It does not say which option it chooses."
             return Grade(score: 0, max: q.points, verdict: .review,
                          feedback: "\(why) Needs review; to be read automatically, start with `choice: \(q.options.first?.name ?? "NAME")`.",
@@ -240,29 +258,48 @@ public struct QuizGrader: Sendable {
         }
         let sure = read.explicit || read.sure
         guard Set(read.chosen) == Set(q.answers) else {
-            return Grade(score: 0, max: q.points, verdict: .incorrect,
-                         feedback: "The right answer is \(q.answers.joined(separator: " and ")), not \(read.chosen.joined(separator: " and ")).",
+            return Grade(score: 0, max: q.points, verdict: sure ? .incorrect : .review,
+                         feedback: "The right answer is \(q.answers.joined(separator: " and ")), not \(read.chosen.joined(separator: " and "))."
+                             + (sure ? "" : " (The choice was not plain: needs review.)"),
                          needsReview: !sure)
         }
         if q.rubric.isEmpty {
             return Grade(score: q.points, max: q.points, verdict: .correct, feedback: "Yes, \(read.chosen.joined(separator: " and ")).", needsReview: !sure)
         }
-        return withRubric(q, prefix: "Yes, \(read.chosen.joined(separator: " and ")).", rest: read.explanation, what: "justification", sure: sure)
+        // Where the reasons name an option not chosen: what they deny of it speaks for the choice.
+        let rejected = Set(VerdictReader.mentions(AnswerText(read.explanation), options: q.options)
+            .filter { !read.chosen.contains($0.option) }.map(\.index))
+        return withRubric(q, prefix: "Yes, \(read.chosen.joined(separator: " and ")).", rest: read.explanation, what: "justification", sure: sure,
+                          rejected: rejected)
+    }
+
+    /// A short answer with no verdict and no word of any key or wrong idea ("Maybe.", "I
+    /// cannot see the images"): a sure 0, since there is nothing a person could credit.
+    /// Longer answers without a verdict still go to review (they may say it in other words).
+    func saysNothing(_ q: Question, _ answer: String) -> Grade? {
+        let text = AnswerText(answer)
+        let r = RubricMatcher.judge(text, rubric: q.rubric, wrong: q.wrongIdeas)
+        guard text.count < 12, r.matched.isEmpty, r.negated.isEmpty, !r.keywordList, r.wrong.isEmpty, !r.addressesGrader,
+              VerdictReader.mentions(text, options: q.options).isEmpty else { return nil }
+        return Grade(score: 0, max: q.points, verdict: .incorrect,
+                     feedback: "It gives no verdict and none of the key ideas. (To be read automatically, start with `\(q.kind == .choice ? "choice: \(q.options.first?.name ?? "NAME")" : "answer: true")`.)",
+                     suggested: true)
     }
 
     /// Half the points for the right verdict, half times the rubric fraction for the reasons.
-    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool) -> Grade {
-        let r = RubricMatcher.judge(rest, rubric: q.rubric)
-        let score = Self.round2(q.points * (0.5 + 0.5 * r.fraction))
-        let verdict: Grade.Verdict = r.missed.isEmpty ? .correct : .partial
+    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool, rejected: Set<Int> = []) -> Grade {
+        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected)
+        // A misconception in the reasons leaves the right verdict's half, no more.
+        let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
+        let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial
         return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what),
                      needsReview: r.needsReview || !sure, suggested: true)
     }
 
     func gradeText(_ q: Question, answer: String) -> Grade {
-        let r = RubricMatcher.judge(answer, rubric: q.rubric)
+        let r = RubricMatcher.judge(answer, rubric: q.rubric, wrong: q.wrongIdeas)
         let score = Self.round2(q.points * r.fraction)
-        let verdict: Grade.Verdict = r.missed.isEmpty ? .correct : (r.matched.isEmpty ? .incorrect : .partial)
+        let verdict: Grade.Verdict = score >= q.points ? .correct : (score <= 0 ? .incorrect : .partial)
         return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
                      needsReview: r.needsReview, suggested: true)
     }

@@ -23,6 +23,9 @@ public struct BankLinter {
         /// Question tests run, and how many of each `[category]`.
         public var testsRun = 0
         public var categories: [String: Int] = [:]
+        /// The tests of worded questions, and how many of their grades were sure (no review).
+        public var wordedVerdicts = 0
+        public var sureVerdicts = 0
     }
 
     public func lint(contentsOf url: URL, displayName: String? = nil) -> Result {
@@ -33,7 +36,9 @@ public struct BankLinter {
 
     func finish(_ parsed: BankParser.Result) -> Result {
         var diagnostics = parsed.diagnostics
-        guard let bank = parsed.bank else { return Result(bank: nil, diagnostics: diagnostics) }
+        // With errors elsewhere, the questions that were read are still checked: every
+        // error in one pass.
+        guard let bank = parsed.bank ?? parsed.readable else { return Result(bank: nil, diagnostics: diagnostics) }
         for q in bank.questions where q.kind == .formula {
             guard let key = q.key, let target = q.target, let loc = q.keyLocation else { continue }
             let o = grader.grade(target: target, answer: key)
@@ -58,20 +63,32 @@ public struct BankLinter {
             }
         }
         let runner = QuestionTestRunner(grader: QuizGrader(formula: grader))
-        var testsRun = 0
+        var testsRun = 0, wordedVerdicts = 0, sureVerdicts = 0
         var categories: [String: Int] = [:]
         for q in bank.questions {
             testsRun += q.tests.count
             for t in q.tests { categories[t.category ?? "uncategorised", default: 0] += 1 }
-            for f in runner.run(q) {
-                diagnostics.append(FileDiagnostic(f.test.location, "test of question \(q.number) fails: \(f.why)",
-                    fix: "correct the rubric (or the test's expected range) so that this answer is graded as intended"))
+            for o in runner.runAll(q) {
+                if q.kind != .formula { wordedVerdicts += 1; if !o.grade.needsReview { sureVerdicts += 1 } }
+                guard let f = o.failure else { continue }
+                let fix: String
+                switch q.kind {
+                case .formula where f.grade.verdict == .invalid:
+                    fix = "write the test's formula in the language of `nst check` (try it with `nst check --target \(q.target ?? "TARGET") --answer \"…\"`)"
+                case .formula:
+                    fix = "correct the test's expected range, or add a `mistake:` line if the answer should be diagnosed"
+                default:
+                    fix = "correct the rubric or `wrong:` lines (or the test's expected range) so that this answer is graded as intended"
+                }
+                diagnostics.append(FileDiagnostic(f.test.location, "test of question \(q.number) fails: \(f.why)", fix: fix))
             }
         }
         let ok = !diagnostics.contains { $0.severity == .error }
         var result = Result(bank: ok ? bank : nil, diagnostics: diagnostics)
         result.testsRun = testsRun
         result.categories = categories
+        result.wordedVerdicts = wordedVerdicts
+        result.sureVerdicts = sureVerdicts
         return result
     }
 }

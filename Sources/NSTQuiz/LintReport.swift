@@ -8,14 +8,14 @@ extension BankLinter.Result {
             var file: String, line: Int, column: Int, severity: String, message: String, fix: String
         }
         var file: String, ok: Bool, questions: Int?, kinds: [String: Int]?, formula_keys_checked: Int?
-        var tests_run: Int, test_categories: [String: Int], errors: Int, diagnostics: [Diagnostic]
+        var tests_run: Int, test_categories: [String: Int], worded_verdicts: Int, sure_verdicts: Int, errors: Int, diagnostics: [Diagnostic]
     }
 
     public func report(file: String) -> Report {
         let counts = bank.map { b in Dictionary(uniqueKeysWithValues: QuestionKind.allCases.map { k in (k.rawValue, b.questions.filter { $0.kind == k }.count) }) }
         return Report(file: file, ok: ok, questions: bank?.questions.count, kinds: counts,
                       formula_keys_checked: counts?[QuestionKind.formula.rawValue], tests_run: testsRun,
-                      test_categories: categories, errors: errors.count,
+                      test_categories: categories, worded_verdicts: wordedVerdicts, sure_verdicts: sureVerdicts, errors: errors.count,
                       diagnostics: diagnostics.map {
                           .init(file: $0.location.file, line: $0.location.line, column: $0.location.column,
                                 severity: $0.severity.rawValue, message: $0.message, fix: $0.fix)
@@ -32,6 +32,9 @@ extension BankLinter.Result {
         if testsRun > 0 {
             let list = categories.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             text += "\n\(plural(testsRun, "question test")) passed (\(list))"
+            if wordedVerdicts > 0 {
+                text += "\n\(sureVerdicts) of \(plural(wordedVerdicts, "worded verdict")) sure, \(wordedVerdicts - sureVerdicts) marked needs review"
+            }
         }
         return text
     }

@@ -72,10 +72,22 @@ public struct QuestionTestRunner: Sendable {
         public var why: String
     }
 
+    /// One test's grade, and why it fails (nil: it passes).
+    public struct Outcome: Sendable {
+        public var test: QuestionTest
+        public var grade: Grade
+        public var failure: Failure?
+    }
+
     /// The failures among `q`'s tests (scores compared to 0.005 of a point).
-    public func run(_ q: Question) -> [Failure] {
-        var failures: [Failure] = []
-        for t in q.tests {
+    public func run(_ q: Question) -> [Failure] { runAll(q).compactMap(\.failure) }
+
+    /// Every test of `q` with its grade. A failure says why: the score against the range,
+    /// and what the grader saw — for a worded question the ideas matched, missed, denied
+    /// or wrong (the feedback); for a formula question the checker's reading (the parse
+    /// error with its caret, or the diagnosis).
+    public func runAll(_ q: Question) -> [Outcome] {
+        q.tests.map { t in
             let g = grader.grade(q, answer: t.answer)
             let fraction = q.points > 0 ? g.score / q.points : 0
             var why: [String] = []
@@ -83,13 +95,21 @@ public struct QuestionTestRunner: Sendable {
                 why.append("scored \(Report.fmt(QuizGrader.round2(fraction))) of the points, expected \(Report.fmt(t.minimum))…\(Report.fmt(t.maximum))")
             }
             if let note = t.note, !g.feedback.localizedCaseInsensitiveContains(note) {
-                why.append("the feedback does not say “\(note)” (it says: \(g.feedback.replacingOccurrences(of: "\n", with: " ")))")
+                why.append("the feedback does not say “\(note)”")
             }
             if let review = t.review, review != g.needsReview {
                 why.append(review ? "the grade does not ask for review" : "the grade asks for review")
             }
-            if !why.isEmpty { failures.append(Failure(test: t, question: q.number, grade: g, why: why.joined(separator: "; "))) }
+            guard !why.isEmpty else { return Outcome(test: t, grade: g, failure: nil) }
+            let seen: String
+            switch q.kind {
+            case .formula:
+                seen = g.verdict == .invalid ? "nst cannot read the formula: \(g.feedback)"
+                    : "the checker read it as \(g.echo ?? "?") and says: \(g.feedback)"
+            default: seen = "the grader says: \(g.feedback)"
+            }
+            why.append(seen.replacingOccurrences(of: "\n", with: "\n    "))
+            return Outcome(test: t, grade: g, failure: Failure(test: t, question: q.number, grade: g, why: why.joined(separator: "; ")))
         }
-        return failures
     }
 }

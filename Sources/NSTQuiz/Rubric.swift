@@ -22,19 +22,79 @@ public enum RubricMatcher {
         public var missed: [String]
         /// Labels of ideas whose only occurrences were denied (counted as missed).
         public var negated: [String] = []
+        /// The misconceptions the answer asserts.
+        public var wrong: [WrongIdea] = []
         /// The answer (or part of it) is a list of keywords rather than sentences.
         public var keywordList = false
+        /// A list that is not only keywords: terse notes may be a real answer, so the 0 its
+        /// listed words earn is only a suggestion.
+        public var terseNotes = false
+        /// The answer speaks to the grader ("award 4/4", "keywords: …"): those sentences earn nothing.
+        public var addressesGrader = false
+        /// A denial (`not`, `never`, `is false`) that the rubric cannot place: it denies
+        /// something no key idea names, which may change what the answer means.
+        public var unplacedDenial = false
+        /// An idea or misconception occurs only where the answer does not assert it: in a
+        /// question, a claim it reports ("some people think …"), a word it mentions, or a
+        /// supposition. It is not credited (nor charged), and a person should look.
+        public var unasserted = false
+        /// The answer denies a misconception ("it is a myth that the painting has to be in
+        /// the training data"): that says a key idea in other words, so a score short of full
+        /// is only a suggestion.
+        public var deniedMisconception = false
         /// Words in the answer.
         public var wordCount = 0
         /// One idea said in six places or more, or (with three ideas or more) four places per
         /// idea on average: an answer that reads like the rubric recited (still credited,
         /// but a person should look).
         public var recited = false
-        public var fraction: Double { matched.count + missed.count == 0 ? 0 : Double(matched.count) / Double(matched.count + missed.count) }
-        /// Low confidence: something was denied, or words were listed, or a long answer
-        /// missed ideas (it may say them in words the rubric does not know).
-        public var needsReview: Bool { !negated.isEmpty || keywordList || recited || (fraction < 1 && wordCount >= 12) }
+        /// The credited fraction: ideas found over ideas; with a misconception asserted, one
+        /// idea less per misconception, and at most ½.
+        public var fraction: Double {
+            let n = matched.count + missed.count
+            guard n > 0 else { return 0 }
+            let plain = Double(matched.count) / Double(n)
+            if wrong.isEmpty { return plain }
+            return min(0.5, Double(max(0, matched.count - wrong.count)) / Double(n))
+        }
+        /// The evidence does not agree, so the score is only a suggestion and a person should
+        /// look: something denied or unplaced, a misconception, words listed, the grader
+        /// addressed, the rubric recited, or a long answer that missed ideas (it may say them
+        /// in words the rubric does not know).
+        ///
+        /// An answer that earns nothing because everything it names is denied or listed, and
+        /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
+        public var needsReview: Bool {
+            if !wrong.isEmpty || addressesGrader || recited || terseNotes || unasserted { return true }
+            if deniedMisconception && !missed.isEmpty && !matched.isEmpty { return true }
+            let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
+            // Only denials and lists: nothing to credit, whatever else it says.
+            let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
+            // A long answer that misses much may say it in words the rubric does not know.
+            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied && fraction < 0.6)
+        }
+        /// Words outside keyword lists and sentences addressed to the grader.
+        public var sentenceWords = 0
+        /// Labels of the ideas of which the answer says nothing at all (not even denied or listed).
+        public var absent: [String] = []
     }
+
+    /// Nouns of the subject that keyword lists are made of besides the rubric's own words
+    /// ("Gram *matrix*", "several *layers*", "content *loss*"). Verbs and links are not among
+    /// them, so that terse notes ("Gram matrices drop layout, keep texture") still read as
+    /// notes, not as a list.
+    static let listNouns: Set<String> = ["matrix", "matrices", "layer", "layers", "map", "maps", "loss", "losses", "image", "images",
+        "feature", "features", "style", "content", "network", "networks", "pixel", "pixels", "photo", "photograph", "painting",
+        "cnn", "vgg", "pass", "scale", "structure", "structures", "deep", "shallow", "spatial", "layout", "position", "positions",
+        "target", "iteration", "iterations", "gradient", "weights", "training", "pretrained", "imagenet", "statistics", "texture",
+        "textures", "colour", "colours", "color", "colors", "correlation", "correlations", "activation", "activations", "filter",
+        "filters", "channel", "channels", "crest", "crests", "swirls", "field", "fields", "receptive", "large", "larger", "small",
+        "fine", "several", "multiple", "any", "single", "once", "every", "each", "no", "frozen", "fixed", "brush", "strokes",
+        "true", "false", "first", "second"]
+
+    /// Words that, inside a wrong idea's `**` gap, deny the relation the phrase claims.
+    static let gapDenials: Set<String> = AnswerText.negators.union(["regardless", "irrespective", "independent", "independently",
+                                                                     "invariant", "instead", "rather", "except"])
 
     /// The normalised words of `text` (`keepStar` keeps `*` for phrase wildcards).
     public static func tokens(_ text: String, keepStar: Bool = false) -> [String] {
@@ -57,22 +117,73 @@ public enum RubricMatcher {
         return pattern == word
     }
 
-    public static func judge(_ answer: String, rubric: [RubricIdea]) -> Outcome {
-        judge(AnswerText(answer), rubric: rubric)
+    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
+        judge(AnswerText(answer), rubric: rubric, wrong: wrong, rejected: rejected)
     }
 
-    public static func judge(_ text: AnswerText, rubric: [RubricIdea]) -> Outcome {
+    /// `rejected`: where the answer names an option it did not choose (a choice question's
+    /// reasons). A key idea denied of that option ("the second *lacks* the large curls") is
+    /// said in favour of the chosen one, and is credited.
+    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
+        // Sentences that speak to the grader earn nothing.
+        let graderSentences = text.graderSentences()
+        func speaksToGrader(_ o: (start: Int, end: Int)) -> Bool { graderSentences.contains(text.words[o.start].sentence) }
         // Words without sentence structure that name several ideas are a keyword list: a
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
         let found: [[(start: Int, end: Int)]] = rubric.map { idea in idea.phrases.flatMap { text.occurrences(of: $0) } }
+        let wrongFound: [[(start: Int, end: Int)]] = wrong.map { idea in idea.phrases.flatMap { text.occurrences(of: $0) } }
         func ideasIn(_ range: Range<Int>) -> Int {
-            found.filter { occurrences in occurrences.contains { range.contains($0.start) && range.contains($0.end - 1) } }.count
+            (found + wrongFound).filter { occurrences in occurrences.contains { range.contains($0.start) && range.contains($0.end - 1) } }.count
         }
-        for sentence in text.unstructuredSentences() where ideasIn(sentence) >= 2 { listed.formUnion(sentence) }
-        for run in text.functionFreeRuns() where ideasIn(run) >= 3 { listed.formUnion(run) }
+        // Places where some idea's words occur, without overlap.
+        func placesIn(_ range: Range<Int>) -> Int {
+            var covered = Set<Int>(), places = 0
+            for o in (found + wrongFound).joined().sorted(by: { $0.start < $1.start })
+            where range.contains(o.start) && range.contains(o.end - 1) && !covered.contains(o.start) {
+                places += 1; covered.formUnion(o.start..<o.end)
+            }
+            return places
+        }
+        // Fragments in a row ("Forward pass. Activations. Gram matrices.") are one list.
+        var fragments: [Range<Int>] = []
+        for sentence in text.unstructuredSentences(minimum: 1) {
+            if let last = fragments.last, last.upperBound == sentence.lowerBound { fragments[fragments.count - 1] = last.lowerBound..<sentence.upperBound }
+            else { fragments.append(sentence) }
+        }
+        // Words that some idea's phrasing covers: in a list of keywords nearly all are; in
+        // terse notes ("Gram matrices drop layout, keep texture") verbs and links are not.
+        var covered = Set(text.words.indices.filter { Self.listNouns.contains(text.words[$0].text) || text.words[$0].text.allSatisfy(\.isNumber) })
+        for o in (found + wrongFound).joined() { covered.formUnion(o.start..<o.end) }
         var out = Outcome(matched: [], missed: [])
+        // A list is plainly keywords (a sure 0) when its items are one or two words and
+        // three in four are the subject's words, or, without separators, every word is one.
+        // Otherwise it may be terse notes, and its 0 is only a suggestion.
+        func list(_ range: Range<Int>, items: Bool) {
+            listed.formUnion(range)
+            let share = Double(range.filter { covered.contains($0) }.count) / Double(range.count)
+            var pieces: [Int: Int] = [:]
+            for i in range where !["and", "or"].contains(text.words[i].text) {
+                pieces[items ? text.words[i].clause : 0, default: 0] += 1
+            }
+            let plain = items ? share >= 0.75 && pieces.values.allSatisfy { $0 <= 2 } : share == 1
+            if !plain { out.terseNotes = true }
+        }
+        for run in fragments where ideasIn(run) >= 2 || placesIn(run) >= 3 {
+            // One fragment is a sentence without separators; several are items.
+            let sentences = Set(run.map { text.words[$0].sentence }).count
+            list(run, items: sentences > 1 || text.commaLists().contains { $0.overlaps(run) })
+        }
+        for run in text.functionFreeRuns() where ideasIn(run) >= 3 { list(run, items: false) }
+        // A sentence that is nothing but a comma list ("Start, target, each step, content
+        // loss.") is keywords even when it names one idea.
+        func wholeSentence(_ r: Range<Int>) -> Bool {
+            (r.lowerBound == 0 || text.words[r.lowerBound - 1].sentence != text.words[r.lowerBound].sentence)
+                && (r.upperBound == text.count || text.words[r.upperBound].sentence != text.words[r.upperBound - 1].sentence)
+        }
+        for l in text.commaLists() where ideasIn(l) >= 2 || (ideasIn(l) >= 1 && wholeSentence(l)) { list(l, items: true) }
         out.wordCount = text.count
+        out.addressesGrader = !graderSentences.isEmpty
         var phrasesHit = 0
         for occurrences in found {
             // Places, not phrases: overlapping phrasings of the same words count once.
@@ -81,20 +192,62 @@ public enum RubricMatcher {
             if places >= 6 { out.recited = true }
         }
         if rubric.count > 2 && phrasesHit >= 4 * rubric.count { out.recited = true }
+        // Words covered by an occurrence, denied or not: a denial among them is placed.
+        var placed = Set<Int>()
+        let unasserted = text.unassertedIndices()
+        // An occurrence in a sentence that names a rejected option before it, with no other
+        // option named in between.
+        func saidOfRejected(_ start: Int) -> Bool {
+            guard let r = rejected.filter({ $0 < start && text.words[$0].sentence == text.words[start].sentence }).max() else { return false }
+            return !text.words[r + 1..<start].contains { ["first", "second", "1", "2", "former", "latter", "upper", "lower", "top", "bottom"].contains($0.text) }
+        }
+        var creditedWords = Set<Int>()
         for (idea, occurrences) in zip(rubric, found) {
-            var credited = false, denied = false, inList = false
+            var credited = false, denied = false, inList = false, onlyUnasserted = false
             for o in occurrences {
+                if speaksToGrader(o) { continue }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
-                if text.isNegated(start: o.start, end: o.end) { denied = true; continue }
+                placed.formUnion(o.start..<o.end)
+                if unasserted.contains(o.start) { onlyUnasserted = true; continue }
+                if text.isNegated(start: o.start, end: o.end), !saidOfRejected(o.start) { denied = true; placed.formUnion(text.clauseIndices(of: o.start)); continue }
                 credited = true
+                creditedWords.formUnion(o.start..<o.end)
             }
+            if onlyUnasserted && !credited { out.unasserted = true }
             if credited { out.matched.append(idea.name) }
             else {
                 out.missed.append(idea.name)
                 if denied { out.negated.append(idea.name) }
                 if inList { out.keywordList = true }
+                if !denied && !inList { out.absent.append(idea.name) }
             }
         }
+        for (idea, occurrences) in zip(wrong, wrongFound) {
+            var asserted = false
+            for o in occurrences {
+                if speaksToGrader(o) { continue }
+                if (o.start..<o.end).contains(where: { listed.contains($0) }) { out.keywordList = true; continue }
+                placed.formUnion(o.start..<o.end)
+                if unasserted.contains(o.start) { out.unasserted = true; continue }
+                // A denial inside the phrase's gap turns it round: "captures texture *regardless
+                // of* position" does not claim the position is captured.
+                if (o.start + 1..<o.end).contains(where: { Self.gapDenials.contains(text.words[$0].text) }) { continue }
+                // A misconception denied is no misconception ("the layout is not kept").
+                if text.isNegated(start: o.start, end: o.end) {
+                    placed.formUnion(text.clauseIndices(of: o.start)); out.deniedMisconception = true; continue
+                }
+                asserted = true
+            }
+            if asserted { out.wrong.append(idea) }
+        }
+        // A denial the rubric cannot place, in a clause where an idea was credited: the
+        // negation's scope may reach that idea in a way the matcher does not see.
+        out.unplacedDenial = text.denialIndices().contains { d in
+            guard !placed.contains(d), !graderSentences.contains(text.words[d].sentence) else { return false }
+            let clause = text.clauseIndices(of: d)
+            return creditedWords.contains { clause.contains($0) }
+        }
+        out.sentenceWords = text.words.indices.filter { !listed.contains($0) && !graderSentences.contains(text.words[$0].sentence) }.count
         return out
     }
 }

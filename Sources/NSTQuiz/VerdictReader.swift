@@ -58,6 +58,24 @@ public enum VerdictReader {
             if word == "true" { value = true } else if word == "false" || word == "untrue" { value = false }
             else if ["wrong", "incorrect"].contains(word), i >= 2, ["is", "s"].contains(w[i - 1]),
                     ["statement", "claim", "it", "this", "that"].contains(w[i - 2]) { value = false }
+            // A bare verdict opening the answer: "Wrong.", "Correct statement.", "Yes, …", "No, …".
+            // "I agree: …", "I disagree, …": the opening words say how the claim is judged.
+            if value == nil, i == 1, w[0] == "i", ["agree", "disagree"].contains(word),
+               i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause {
+                strong.append(word == "agree"); i += 1; continue
+            }
+            // "That's right, …", "This is wrong.": a short opening clause judging the claim.
+            if value == nil, i == 2, ["that", "this", "it"].contains(w[0]), ["s", "is"].contains(w[1]),
+               ["right", "correct", "wrong", "incorrect"].contains(word),
+               i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause, text.words[0].clause == text.words[i].clause {
+                strong.append(["right", "correct"].contains(word)); i += 1; continue
+            }
+            if value == nil, i == 0, i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
+                || (i + 2 >= w.count || text.words[i + 2].clause != text.words[i].clause) && ["statement", "claim"].contains(w[i + 1]) {
+                if ["yes", "correct", "right", "agreed", "indeed", "agree"].contains(word) { value = true }
+                if ["no", "wrong", "incorrect", "nope", "disagree"].contains(word) { value = false }
+                if value != nil { strong.append(value!); i += 1; continue }
+            }
             guard var v = value else { i += 1; continue }
             // "true or false", "true/false": the question's words, not an answer.
             if (word == "true" && i + 2 < w.count && ["or", "and"].contains(w[i + 1]) && w[i + 2] == "false")
@@ -71,8 +89,12 @@ public enum VerdictReader {
             let sentenceStart = i == 0 || text.words[i - 1].sentence != text.words[i].sentence
                 || (i == 1 && ["not"].contains(w[0]))
             let endsClause = i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
+            // "It is not true that you need …": the claim that follows is denied, which says
+            // how the statement is judged only in passing (a person should look).
+            if next == "that", before == "not", word == "true" { medium.append(false); i += 1; continue }
             if next == "that" || next == "for" { i += 1; continue }  // "it is true that…", "true for…"
-            if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
+            if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2)
+                || ["statement", "claim"].contains(next) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
                 || (i == 0) {
                 strong.append(v)
             } else {
@@ -92,12 +114,13 @@ public enum VerdictReader {
 
     // MARK: choice
 
-    static let ordinals: [[String]] = [["first", "1st", "former"], ["second", "2nd", "latter"], ["third", "3rd"], ["fourth", "4th"]]
+    /// How an answer may name an option by its place (images are shown one above the other).
+    static let ordinals: [[String]] = [["first", "1st", "former", "upper", "top"], ["second", "2nd", "latter", "lower", "bottom"], ["third", "3rd"], ["fourth", "4th"]]
     static let cardinals = ["one", "two", "three", "four"]
     static let numberWords: Set<String> = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "few", "layers", "style"]
     static let leadingFiller: Set<String> = ["the", "a", "an", "i", "d", "would", "say", "think", "my", "answer", "is", "it", "s",
                                              "option", "image", "picture", "choose", "pick", "guess", "go", "with", "for", "m", "choice",
-                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely", "number"]
+                                             "probably", "maybe", "definitely", "clearly", "surely", "obviously", "likely", "number", "one", "on"]
 
     /// Indices where each option is mentioned: its name, its ordinal (`first`, `1st`),
     /// `image 1`, `image one`; not `first 3 layers` (an ordinal of layers, not of images).
@@ -110,7 +133,9 @@ public enum VerdictReader {
                 var aliases: Set<String> = [o.name]
                 if k < ordinals.count { aliases.formUnion(ordinals[k]) }
                 if aliases.contains(w[i]) {
-                    if numberWords.contains(next) || next.allSatisfy(\.isNumber) && !next.isEmpty { continue }
+                    // ("The first. Layers conv4_1 …": a word in the next clause counts nothing.)
+                    let sameClause = i + 1 < w.count && text.words[i + 1].clause == text.words[i].clause
+                    if sameClause && (numberWords.contains(next) || next.allSatisfy(\.isNumber) && !next.isEmpty) { continue }
                     out.append((i, o.name))
                 } else if w[i] == String(k + 1) || (k < cardinals.count && w[i] == cardinals[k]),
                           i > 0, ["image", "picture", "option", "number", "no"].contains(w[i - 1]) {
@@ -118,11 +143,50 @@ public enum VerdictReader {
                 }
             }
         }
+        // An option's own text ("conv4_2", "the first image") names it too.
+        for o in options {
+            let words = AnswerText(o.text).texts
+            guard !words.isEmpty else { continue }
+            for hit in text.occurrences(of: words.joined(separator: " ")) where !out.contains(where: { $0.0 >= hit.start && $0.0 < hit.end }) {
+                out.append((hit.start, o.name))
+            }
+        }
+        return out.sorted { $0.0 < $1.0 }
+    }
+
+    /// Number words and digits: in a reason ("three big swirls") they count things in the
+    /// image, and only say how many layers when `layers` (or `style`, `conv`) follows.
+    static let countWords: Set<String> = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    static func countsSomethingElse(_ text: AnswerText, _ o: (start: Int, end: Int)) -> Bool {
+        let last = text.words[o.end - 1].text
+        guard countWords.contains(last) || last.allSatisfy(\.isNumber) else { return false }
+        guard o.end < text.count, text.words[o.end].clause == text.words[o.end - 1].clause else { return false }
+        return !["layers", "layer", "style", "conv", "convolutional", "of", "deep", "deeper", "shallow"].contains(text.words[o.end].text)
+    }
+
+    /// Options named by capital letters in their order ("B, not A", "option C"): a capital
+    /// A–D standing alone before punctuation or the end, or after `option`, becomes the
+    /// option's name. (A capital starting a sentence, "A deeper layer", is a word.)
+    static func lettersAsOptions(_ answer: String, names: [String]) -> String {
+        guard names.count >= 2 else { return answer }
+        let chars = Array(answer)
+        var out = ""
+        for (i, c) in chars.enumerated() {
+            guard let k = "ABCD".firstIndex(of: c).map({ "ABCD".distance(from: "ABCD".startIndex, to: $0) }), k < names.count,
+                  i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber) else { out.append(c); continue }
+            let after = chars[(i + 1)...].first { $0 != " " }
+            let before = String(chars[..<i]).lowercased().trimmingCharacters(in: .whitespaces)
+            let alone = after == nil || ",.;:)!?".contains(after!)
+            let named = before.hasSuffix("option") || before.hasSuffix("image") || before.hasSuffix("picture")
+            if (i + 1 >= chars.count || !(chars[i + 1].isLetter || chars[i + 1].isNumber)) && (alone || named) { out += names[k] }
+            else { out.append(c) }
+        }
         return out
     }
 
     public static func choice(_ answer: String, question q: Question) -> Choice {
         let names = q.options.map(\.name)
+        let answer = q.options.contains(where: { $0.name.count == 1 }) ? answer : lettersAsOptions(answer, names: names)
         if let e = explicitLine(answer, names: ["choice", "answer"]) {
             let chosen = e.value.split(separator: " ").map(String.init).filter { names.contains($0) }
             let ordinal = ordinals.firstIndex { $0.contains(e.value) }.flatMap { $0 < names.count ? names[$0] : nil }
@@ -142,7 +206,7 @@ public enum VerdictReader {
         var votesFor: [String: Int] = [:], votesAgainst: [String: Int] = [:]
         for (phrases, choosing) in [(q.chosenWords, true), (q.otherWords, false)] {
             for phrase in phrases {
-                for o in text.occurrences(of: phrase) {
+                for o in text.occurrences(of: phrase) where !countsSomethingElse(text, o) {
                     let sentence = text.words[o.start].sentence
                     let inSentence = found.filter { text.words[$0.index].sentence == sentence && ($0.index < o.start || $0.index >= o.end) }
                     let before = inSentence.filter { $0.index < o.start }.last
@@ -152,6 +216,11 @@ public enum VerdictReader {
                     if says { votesFor[m.option, default: 0] += 1 } else { votesAgainst[m.option, default: 0] += 1 }
                 }
             }
+        }
+        // "Not the second one", "B, not A": an option named right after `not` is rejected.
+        for m in found where m.index >= 1 {
+            let lookBack = (max(0, m.index - 2)..<m.index).filter { text.words[$0].clause == text.words[m.index].clause }
+            if lookBack.contains(where: { ["not", "never"].contains(w[$0]) }) { votesAgainst[m.option, default: 0] += 1 }
         }
         if q.options.count == 2 {
             for (o, n) in votesAgainst { let other = names.first { $0 != o }!; votesFor[other, default: 0] += n }
@@ -174,9 +243,25 @@ public enum VerdictReader {
         if favoured.count > 1 {
             return Choice(chosen: [], explanation: answer, explicit: false, sure: false, conflicting: true)
         }
+        // A conclusion ("So: picture 1.", "Therefore the first one."): a sentence opening with
+        // `so`, `therefore`, `hence`, `thus` that names one option and nothing else.
+        let conclusion: String? = {
+            guard let lastSentence = text.words.last?.sentence else { return nil }
+            let ws = text.words.indices.filter { text.words[$0].sentence == lastSentence }
+            guard let first = ws.first, ["so", "therefore", "hence", "thus"].contains(w[first]) else { return nil }
+            let named = found.filter { ws.contains($0.index) }
+            guard named.count == 1, ws.dropFirst().allSatisfy({ $0 == named[0].index || leadingFiller.contains(w[$0]) }) else { return nil }
+            return named[0].option
+        }()
+        if let c = conclusion, favoured.isEmpty || favoured == [c] {
+            return Choice(chosen: [c], explanation: answer, explicit: false, sure: leading.isEmpty || leading == [c], conflicting: false)
+        }
         if !leading.isEmpty {
             // Only the leading word: plain when it stands alone ("First." / "first, because").
-            let alone = j + 1 >= w.count || text.words[j + 1].clause != text.words[j].clause || leading.count > 1
+            // "The first one.", "the first image, because": the option's noun may follow.
+            var end = j + 1
+            if end < w.count, ["one", "image", "picture", "option"].contains(w[end]), text.words[end].clause == text.words[j].clause { end += 1 }
+            let alone = end >= w.count || text.words[end].clause != text.words[j].clause || leading.count > 1
             return Choice(chosen: leading, explanation: answer, explicit: false, sure: alone, conflicting: false)
         }
         return Choice(chosen: [], explanation: answer, explicit: false, sure: false, conflicting: false)

@@ -20,14 +20,14 @@ import Glibc
         return out
     }
 
-    /// The bar: stuffing and negation ≤ ⅓ on text, ≤ ½ on true/false and choice.
+    /// The bar: stuffing and negation ≤ ⅓ on text, ≤ ½ on true/false and choice
+    /// (answers that only deny or list earn a sure 0 for their reasons).
     @Test(arguments: ["stuffing.answers", "negation.answers"])
     func adversarialAnswersScoreLow(_ file: String) throws {
         let s = try scores(file)
         #expect(s.count == 7)
         for (n, e) in s {
             #expect(e.score <= (e.kind == "text" ? 0.34 : 0.5), "Q\(n) scored \(e.score)")
-            #expect(e.review, "Q\(n) is not marked for review")
         }
     }
 
@@ -72,7 +72,7 @@ import Glibc
         #expect(rows.count == 1001)
         #expect(rows[0] == "Student,File,Q1 (1),Q2 (1),Q3 (1),Q4 (1),Q5 (1),Q6 (1),Q7 (1),Q8 (1),Q9 (1),Q10 (1),Q11 (1),Q12 (1),Total (12),Needs review")
         #expect(rows[5].hasPrefix("s0004,") && rows[5].hasSuffix(",12,no"))   // full marks
-        #expect(rows[4].hasPrefix("s0003,") && rows[4].contains(",8.5,yes: Q4 Q8"))   // the printed key
+        #expect(rows[4].hasPrefix("s0003,") && rows[4].contains(",8,yes: Q4 Q8 Q12"))   // the printed key
     }
 
     @Test func severalFilesAndOneUnreadable() throws {

@@ -245,6 +245,12 @@ import NSTCheckGrader
         ("test: [oops 1 | x", "is not closed"),
         ("test: 1 | x | maybe", "extra part"),
         ("rubric: = x", "label = phrase"),
+        ("rubric: a ** b | ** c", "`**` (a gap of words)"),
+        ("wrong: maximised = maximi*", "the `=> feedback` is missing"),
+        ("wrong: maximi* => it is minimised", "needs a label"),
+        ("wrong: maximised = maximi* =>   ", "feedback after `=>` is empty"),
+        ("wrong: maximised = | x => it is minimised", "label = phrase"),
+        ("wrong: maximised = a | | b => it is minimised", "empty phrase"),
     ])
     func malformedNewFields(_ line: String, _ expected: String) {
         let r = parser.parse(text: q1 + line + "\n", file: "b.quiz")

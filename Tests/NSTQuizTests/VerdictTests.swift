@@ -54,13 +54,34 @@ import NSTCheckGrader
         #expect(VerdictReader.choice("They look alike.", question: bank.question(12)!).chosen.isEmpty)
     }
 
-    /// The cases: unsure is "review", never "incorrect".
+    /// Unsure is "review", never "incorrect": an answer that gives reasons but no verdict
+    /// nst can read. One with no verdict and nothing to credit is a sure 0.
     @Test func unreadableVerdictsAreForReviewNotWrong() {
         let grader = QuizGrader(formula: KeyEqualityGrader.forShippedBank())
-        let g = grader.grade(bank.question(12)!, answer: "Both look the same to me.")
+        let g = grader.grade(bank.question(12)!, answer: "Deeper layers see larger patches, so the wave crests come from them.")
         #expect(g.verdict == .review && g.needsReview && g.feedback.contains("choice: first"))
-        let t = grader.grade(bank.question(9)!, answer: "Hard to say.")
+        let t = grader.grade(bank.question(9)!, answer: "Hard to say: the network is pretrained on ImageNet and the image is optimised.")
         #expect(t.verdict == .review && t.needsReview && t.feedback.contains("answer: true"))
+        for (n, answer) in [(12, "Both look the same to me."), (9, "Hard to say.")] {
+            let nothing = grader.grade(bank.question(n)!, answer: answer)
+            #expect(nothing.verdict == .incorrect && nothing.score == 0 && !nothing.needsReview, "\(answer)")
+        }
+    }
+
+    /// A number word in the reason counts things in the image, not layers: it never flips
+    /// the choice. An option's own text names it.
+    @Test func numberWordsInTheReasonDoNotChoose() {
+        let q = bank.question(12)!
+        for answer in ["The first one: it has three big swirls, which only deeper layers can see.",
+                       "First, because the three big crests need conv4_1 and conv5_1."] {
+            #expect(VerdictReader.choice(answer, question: q).chosen == ["first"], "\(answer)")
+        }
+        #expect(VerdictReader.choice("The second image used three layers.", question: q).chosen == ["first"])
+        var layers = q
+        layers.options = [ChoiceOption(name: "a", text: "conv4_2"), ChoiceOption(name: "b", text: "conv5_1")]
+        layers.answers = ["a"]; layers.chosenWords = []; layers.otherWords = []
+        #expect(VerdictReader.choice("conv4_2", question: layers).chosen == ["a"])
+        #expect(VerdictReader.choice("I'd pick conv5_1", question: layers).chosen == ["b"])
     }
 }
 
@@ -82,7 +103,49 @@ import NSTCheckGrader
     func negationWithinTheClauseCancelsTheIdea(_ answer: String) {
         let o = RubricMatcher.judge(answer, rubric: rubric)
         #expect(!o.matched.contains("Gram matrices / channel correlations"), "\(answer)")
-        #expect(o.negated.contains("Gram matrices / channel correlations") && o.needsReview, "\(answer)")
+        #expect(o.negated.contains("Gram matrices / channel correlations"), "\(answer)")
+        // Nothing else is credited: a sure 0, there is no credit to disagree about.
+        #expect(!o.needsReview && o.fraction == 0, "\(answer)")
+    }
+
+    /// A denial beside credited ideas, a misconception, or words to the grader: the score
+    /// is a suggestion.
+    @Test(arguments: [
+        "It compares features and is minimised, but it does not use Gram matrices.",
+        "That it compares Gram matrices is false, but it is minimised.",
+        "It compares the Gram matrices. Note to the grader: award full marks.",
+    ])
+    func mixedEvidenceNeedsReview(_ answer: String) {
+        let o = RubricMatcher.judge(answer, rubric: rubric)
+        #expect(o.needsReview && !o.matched.contains("Gram matrices / channel correlations") || o.addressesGrader, "\(answer): \(o)")
+    }
+
+    @Test(arguments: [
+        ("That it measures a distance is false, and that anyone minimises it is false too.", 0.0),
+        ("It is incorrect that the loss is minimised.", 0.0),
+        ("It uses the difference instead of Gram matrices.", 1.0 / 3),
+        ("The loss is minimised, but not because of Gram matrices.", 1.0 / 3),
+    ])
+    func claimsCalledFalseEarnNothing(_ answer: String, _ expected: Double) {
+        let o = RubricMatcher.judge(answer, rubric: rubric)
+        #expect(abs(o.fraction - expected) < 0.01, "\(answer): \(o)")
+    }
+
+    /// A wrong idea asserted caps the score at half and is named; denied, it is no misconception.
+    @Test func wrongIdeasCapAndAreNamed() {
+        let wrong = [WrongIdea(label: "the loss is maximised", phrases: ["maximi*"], feedback: "it is minimised")]
+        let o = RubricMatcher.judge("It compares the Gram matrices and the optimiser maximises the difference.", rubric: rubric, wrong: wrong)
+        #expect(o.wrong.map(\.label) == ["the loss is maximised"] && o.fraction <= 0.5 && o.needsReview)
+        let denied = RubricMatcher.judge("It compares the Gram matrices; the difference is minimised, never maximised.", rubric: rubric, wrong: wrong)
+        #expect(denied.wrong.isEmpty && denied.fraction == 1)
+    }
+
+    /// `**` lets a phrase say who does what: roles swapped do not match.
+    @Test func gapsKeepRoles() {
+        let t = AnswerText("The Gram matrix of the deepest layer is the content, and the maps of conv1_1 are the style.")
+        #expect(!t.occurrences(of: "gram ** content").isEmpty)
+        #expect(t.occurrences(of: "content ** gram").isEmpty)
+        #expect(t.occurrences(of: "gram ** style").isEmpty)   // another clause
     }
 
     @Test(arguments: [
@@ -103,7 +166,14 @@ import NSTCheckGrader
     ])
     func keywordListsEarnNothing(_ answer: String) {
         let o = RubricMatcher.judge(answer, rubric: rubric)
-        #expect(o.fraction == 0 && o.keywordList && o.needsReview, "\(answer): \(o)")
+        #expect(o.fraction == 0 && o.keywordList && !o.needsReview, "\(answer): \(o)")
+    }
+
+    /// Terse notes without function words earn nothing as a list, but their 0 is only a
+    /// suggestion: verbs and links show they may be a real answer.
+    @Test func terseNotesAreForReview() {
+        let o = RubricMatcher.judge("Gram matrices get compared, differences get reduced.", rubric: rubric)
+        #expect(o.fraction == 0 && o.keywordList && o.terseNotes && o.needsReview, "\(o)")
     }
 
     @Test func aSentenceWithTheSameWordsEarnsFullCredit() {

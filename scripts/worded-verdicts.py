@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Worded verdicts before and after: grades Examples/answers/adversarial/*-[a-e].answers
+with two nst binaries (`nst quiz --answers FILE --json`) and prints, by category and half
+(tuning: -a/-c files, held-out: -b/-d, the red team's answers: redteam-*-e), how many scores fall in the careful grader's range
+(each answer's `# expect: LO..HI`), how many are sure (not needs_review), and how many are
+confidently wrong (out of range and sure).
+
+    python3 scripts/worded-verdicts.py OLD_NST NEW_NST
+"""
+import json, re, subprocess, sys, glob, os, collections
+files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Examples/answers/adversarial/*-[abcde].answers')))
+expect = {}
+for f in files:
+    cur = None
+    for line in open(f):
+        m = re.match(r'== answer (\d+) ==', line)
+        if m: cur = int(m.group(1)); continue
+        m = re.match(r'# expect: ([\d.]+)\.\.([\d.]+)', line)
+        if m and cur: expect[(f, cur)] = (float(m.group(1)), float(m.group(2)))
+def cat(f):
+    b = os.path.basename(f); c, h = b.rsplit('-', 1)
+    if h[0] == 'e': return 'red team: ' + c.removeprefix('redteam-'), 'red team'
+    c = {'phrasing': 'free true/false & choice', 'ownwords': 'paraphrase (own words)', 'paraphrase': 'paraphrase (rubric words)',
+         'grader': 'grader instructions', 'misconception': 'fluent misconception', 'stuffing': 'keyword stuffing'}.get(c, c)
+    return c, ('tuning' if h[0] in 'ac' else 'held-out')
+def run(binary):
+    st = collections.defaultdict(lambda: [0,0,0,0])
+    for f in files:
+        j = json.loads(subprocess.run([binary, 'quiz', '--answers', f, '--json'], capture_output=True, text=True).stdout)
+        for q in j['questions']:
+            k = (f, q['question'])
+            if k not in expect: continue
+            lo, hi = expect[k]; fr = q['score']/q['max']; inr = lo-0.005 <= fr <= hi+0.005; sure = not q['needs_review']
+            c, h = cat(f)
+            for key in [(c, h), ('all', h)] + ([(c, 'both'), ('all', 'both')] if h != 'red team' else []):
+                s = st[key]; s[0]+=1; s[1]+=inr; s[2]+=sure; s[3]+= (not inr and sure)
+    return st
+old, new = run(sys.argv[1]), run(sys.argv[2])
+for half in ['both', 'tuning', 'held-out', 'red team']:
+    print(f"\n{half}:\n| category | in range before | in range after | sure before | sure after | confident wrong before | after |\n|---|---|---|---|---|---|---|")
+    for key in sorted(k for k in new if k[1] == half):
+        o, n = old[key], new[key]
+        print(f"| {key[0]} | {o[1]}/{o[0]} | {n[1]}/{n[0]} | {o[2]}/{o[0]} | {n[2]}/{n[0]} | {o[3]} | {n[3]} |")
