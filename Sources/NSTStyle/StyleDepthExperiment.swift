@@ -31,9 +31,15 @@ public struct StyleDepthExperiment {
     /// are clearly restyled, the turtle stays easy to recognise, and the 5-layer image shows
     /// crests and swirls the 3-layer one lacks (docs/measurements/2026-12-02-style-depth-sweep.md).
     public static let defaultStyleWeight = 1e7
-    /// The images the experiment restyles unless given others (paths from the package's root).
-    public static let defaultContentPath = "Examples/images/sea-turtle.jpg"
-    public static let defaultStylePath = "Examples/images/great-wave.jpg"
+    /// The images the experiment restyles unless given others: built into nst
+    /// (`ExampleImage`), so the experiment runs from any folder.
+    public static let defaultContent = ImageInput.builtIn(.seaTurtle)
+    public static let defaultStyle = ImageInput.builtIn(.greatWave)
+    /// Where the experiment writes unless told otherwise: `style-depth` (or `style-grid`)
+    /// in nst's per-user data folder (`UserDataFolder`), where question 12 looks first.
+    public static func defaultOutputFolder(dataFolder: URL, grid: Bool) -> URL {
+        dataFolder.appendingPathComponent(grid ? "style-grid" : "style-depth", isDirectory: true)
+    }
     public static let credits = "Sea turtle: photograph by P. Lindgren, CC BY-SA 3.0 (Wikimedia Commons). The Great Wave off Kanagawa: Katsushika Hokusai, public domain."
 
     /// The two runs: how many of the five style layers each matches.

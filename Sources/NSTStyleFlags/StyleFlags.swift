@@ -237,13 +237,13 @@ extension ActivationKind: ExpressibleByArgument {}
 public struct StyleDepthOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: "Content image.")
-    public var content: String = StyleDepthExperiment.defaultContentPath
+    @Option(help: ArgumentHelp("Content image (default: the sea turtle built into nst).", valueName: "image"))
+    public var content: String?
 
-    @Option(help: "Style image.")
-    public var style: String = StyleDepthExperiment.defaultStylePath
+    @Option(help: ArgumentHelp("Style image (default: the Great Wave built into nst).", valueName: "image"))
+    public var style: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the images, figure, metrics and report (default: out/style-depth; out/style-grid with --grid).", valueName: "dir"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the images, figure, metrics and report (default: ~/.local/share/nst/style-depth, where `nst quiz` finds them; …/style-grid with --grid).", valueName: "dir"))
     public var output: String?
 
     @Option(name: .customLong("output-dir"), help: ArgumentHelp("The former name of --output.", valueName: "dir", visibility: .hidden))
@@ -318,8 +318,14 @@ extension StyleTransferOptions {
 }
 
 extension StyleDepthOptions {
-    /// The output folder: --output, its former name, or the default for the kind of run.
-    public var outputFolder: URL {
-        URL(fileURLWithPath: output ?? outputDir ?? (grid ? "out/style-grid" : "out/style-depth"), isDirectory: true)
+    /// The output folder: --output, its former name, or the default for the kind of run in
+    /// nst's per-user data folder (`dataFolder`: `UserDataFolder.url`).
+    public func outputFolder(dataFolder: URL) -> URL {
+        if let given = output ?? outputDir { return URL(fileURLWithPath: given, isDirectory: true) }
+        return StyleDepthExperiment.defaultOutputFolder(dataFolder: dataFolder, grid: grid)
     }
+
+    /// The two images: the files given, or the ones built into nst.
+    public var contentInput: ImageInput { content.map(ImageInput.file) ?? StyleDepthExperiment.defaultContent }
+    public var styleInput: ImageInput { style.map(ImageInput.file) ?? StyleDepthExperiment.defaultStyle }
 }

@@ -5,6 +5,7 @@ import NSTCheckGrader
 import NSTTerminal
 import NSTImage
 import NSTFileIO
+import NSTStyle
 
 struct QuizCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,7 +70,7 @@ struct QuizCommand: ParsableCommand {
     @Flag(name: .long, help: "With --reset: do not ask.")
     var yes = false
 
-    @Option(name: .long, help: ArgumentHelp("Where question 12's images are, if not in out/style-depth.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The folder of question 12's images (a run's folder or its parent), if not the one `nst experiment style-depth` writes by default.", valueName: "dir"))
     var images: String?
 
     @Option(name: .long, parsing: .upToNextOption,
@@ -105,6 +106,11 @@ struct QuizCommand: ParsableCommand {
         if yes && !reset { throw ValidationError("--yes goes with --reset.") }
         if seed != nil && !shuffle { throw ValidationError("--seed goes with --shuffle.") }
         if maxBankBytes < 1 { throw ValidationError("--max-bank-bytes must be positive.") }
+    }
+
+    /// Where `nst experiment style-depth` writes by default: question 12 looks there first.
+    var defaultImagesFolder: URL {
+        StyleDepthExperiment.defaultOutputFolder(dataFolder: UserDataFolder.url(environment: ProcessInfo.processInfo.environment), grid: false)
     }
 
     func run() throws {
@@ -146,13 +152,22 @@ struct QuizCommand: ParsableCommand {
             return
         }
         let console = StandardConsole()
+        if let images {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: images, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CLIError("--images: no such folder", file: images, why: FileManager.default.fileExists(atPath: images) ? "it is a file" : "it does not exist",
+                               fix: "give the folder `nst experiment style-depth` wrote (its -o) or the folder above it, or leave out --images to look in \(CLIError.escaped(defaultImagesFolder.path))",
+                               kind: .usage)
+            }
+        }
         var shuffleSeed: UInt64?
         if shuffle {
             shuffleSeed = seed ?? UInt64.random(in: 0...999_999)
             if seed == nil { console.write("Shuffled with seed \(shuffleSeed!) (repeat the order with --shuffle --seed \(shuffleSeed!)).") }
         }
         let session = QuizSession(bank: loadedBank, grader: grader, store: store, console: console,
-                                  options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images),
+                                  options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images,
+                                                defaultImageFolders: [UserDataFolder.url(environment: ProcessInfo.processInfo.environment).path]),
                                   renderImages: QuizImages.render, pretty: CheckerGrader.pretty)
         if review { _ = session.review(); return }
         if list { console.write(session.list()); return }

@@ -87,19 +87,24 @@ interrupted or failed run leaves the previous set untouched):
   metrics.json   E_l of the photo and of both images, content loss
   report.html    all of it in one page
 and prints the table, one sentence that reads it, and the report's
-path. Images: Examples/images/ (credits in its README.md).
+path. The default folder, ~/.local/share/nst/style-depth (under
+$XDG_DATA_HOME if set), is where `nst quiz` looks for question 12's
+images. The two images are built into nst, so it runs from any folder
+(files and credits: Examples/images/ in the source).
 
 Examples:
   nst experiment style-depth
+  nst experiment style-depth --size 192          a quarter of the pixels
   nst experiment style-depth --style-weight 1e6 -o out/b1e6
 
 USAGE: nst experiment style-depth <options>
 
 EXPERIMENT:
-  --content <content>     Content image. (default: Examples/images/sea-turtle.jpg)
-  --style <style>         Style image. (default: Examples/images/great-wave.jpg)
+  --content <image>       Content image (default: the sea turtle built into nst).
+  --style <image>         Style image (default: the Great Wave built into nst).
   -o, --output <dir>      Folder for the images, figure, metrics and report (default:
-                          out/style-depth; out/style-grid with --grid).
+                          ~/.local/share/nst/style-depth, where `nst quiz` finds them; …/style-grid
+                          with --grid).
   --content-layers <layer>
                           The content layer (one: block5_conv2 in the TensorFlow tutorial).
   --activation <activation>
