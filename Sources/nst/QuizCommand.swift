@@ -168,7 +168,7 @@ struct QuizCommand: ParsableCommand {
         let session = QuizSession(bank: loadedBank, grader: grader, store: store, console: console,
                                   options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images,
                                                 defaultImageFolders: [UserDataFolder.url(environment: ProcessInfo.processInfo.environment).path]),
-                                  renderImages: QuizImages.render, pretty: CheckerGrader.pretty)
+                                  renderImages: QuizImages.forThisTerminal().render, pretty: CheckerGrader.pretty)
         if review { _ = session.review(); return }
         if list { console.write(session.list()); return }
         _ = session.run()
@@ -176,23 +176,49 @@ struct QuizCommand: ParsableCommand {
     }
 }
 
-/// Question 12's images: drawn side by side in the terminal (NSTTerminal's half-block
-/// renderer, as `nst show` does) when standard output is one; else one line per image with
-/// its path, which is also the fallback for an image that cannot be read.
-enum QuizImages {
-    static func render(_ images: [ImageAttachment]) -> String {
+/// Question 12's images. In a terminal with a graphics protocol (kitty, iTerm2, sixel:
+/// `TerminalImageProtocol.detect`), each image pixel for pixel; elsewhere in text cells, both
+/// whole and then enlarged where they differ most (`ImageComparison.cells`). Then each image's
+/// `file://` link, to open it at full size. Not on a terminal: one line per image with its
+/// path, which is also the fallback for an image that cannot be read.
+struct QuizImages {
+    var graphics: TerminalImageProtocol
+    var mode: TerminalColorMode
+    var width: Int
+
+    /// What the environment says about the terminal (read here, in the command line only).
+    static func forThisTerminal() -> QuizImages {
+        let environment = ProcessInfo.processInfo.environment
+        return QuizImages(graphics: .detect(environment: environment), mode: Terminal.colorMode(environment: environment),
+                          width: min(Terminal.width(environment: environment), 160))
+    }
+
+    func render(_ images: [ImageAttachment]) -> String {
         guard Terminal.isTTY(STDOUT_FILENO) else { return QuizSession.imagePaths(images) }
-        var items: [(image: RGBImage, label: String)] = []
+        var items: [(image: RGBImage, label: String, png: [UInt8])] = []
         var unreadable: [String] = []
         for a in images {
-            do { items.append((try ImageIO.read(URL(fileURLWithPath: a.path)), a.label)) }
-            catch { unreadable.append("  [\(a.label)] \(a.path): \(error)") }
+            do {
+                let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: a.path)))
+                items.append((try ImageIO.decode(bytes, path: a.path).image, a.label, bytes))
+            } catch { unreadable.append("  [\(a.label)] \(a.path): \(error)") }
         }
-        let renderer = TerminalImageRenderer(mode: Terminal.colorMode())
-        let width = min(Terminal.width(), 160)
-        var out = renderer.renderSideBySide(items, width: width, maxRows: 24)
+        var out = ""
+        switch graphics {
+        case .cells:
+            out = ImageComparison.cells(items.map { ($0.image, $0.label) }, width: width, mode: mode)
+        case .kitty, .iterm2, .sixel:
+            for item in items {
+                switch graphics {
+                case .kitty: out += TerminalGraphics.kitty(png: item.png)
+                case .iterm2: out += TerminalGraphics.iterm2(png: item.png, name: item.label + ".png")
+                default: out += TerminalGraphics.sixel(item.image)
+                }
+                out += "[\(item.label)] \(item.image.width)×\(item.image.height), full size\n"
+            }
+        }
         if out.hasSuffix("\n") { out.removeLast() }
-        let paths = QuizSession.imagePaths(images)
-        return ([out, paths] + unreadable).filter { !$0.isEmpty }.joined(separator: "\n")
+        let links = images.map { "  [\($0.label)] \(URL(fileURLWithPath: $0.path).absoluteString)" }.joined(separator: "\n")
+        return ([out, "Open them at full size:", links] + unreadable).filter { !$0.isEmpty }.joined(separator: "\n")
     }
 }
