@@ -54,6 +54,15 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     }
 
     public func layerWeights() -> [String: Double] { run.layerWeights() }
+
+    /// These options with the layers named as the command line names them (conv4_2 for
+    /// relu4_2 under `.relu`): how sidecars and metrics.json record them, beside `activation`.
+    public var named: StyleTransferOptions {
+        var o = self
+        o.run.contentLayers = run.contentLayers.map(run.activation.label(ofBlob:))
+        o.run.styleLayers = run.styleLayers.map(run.activation.label(ofBlob:))
+        return o
+    }
 }
 
 /// The options a prepared network fixes: the images' run sizes and the network itself.
@@ -100,8 +109,12 @@ public struct StyleNetworkOptions: Codable, Sendable, Equatable {
 
 /// The options each run on a prepared network consumes.
 public struct StyleRunOptions: Codable, Sendable, Equatable {
+    /// The layers as the network names them (relu4_2 = conv4_2's rectified output); files
+    /// name them in `activation`'s convention (`named`).
     public var contentLayers: [String] = ["relu4_2"]
     public var styleLayers: [String] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+    /// What a layer name such as conv4_2 meant on the command line, recorded with the names.
+    public var activation: ActivationKind = .relu
     /// w_l, one per style layer; nil = 1 for every layer.
     public var styleLayerWeights: [Double]? = nil
     /// α

@@ -142,8 +142,8 @@ public struct StyleTransferJob {
         try stopped()
         let model = try StyleModel.load(model: model, randomWeights: randomWeights, seed: options.seed)
         try stopped()
-        options.contentLayers = try model.resolve(options.contentLayers)
-        options.styleLayers = try model.resolve(options.styleLayers)
+        options.contentLayers = try model.resolve(options.contentLayers, activation: options.activation)
+        options.styleLayers = try model.resolve(options.styleLayers, activation: options.activation)
         let prepared = try model.prepareChecked(network: options.network, content: contentImage, styles: styleImages,
                                                 layers: options.contentLayers + options.styleLayers,
                                                 contentFile: content, styleFiles: styles)

@@ -170,11 +170,14 @@ public struct LayerOptions: ParsableArguments {
     public init() {}
 
     @Option(name: .customLong("content-layers"),
-            help: ArgumentHelp("Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 = before; Keras block4_conv2 means relu4_2).", valueName: "layers"))
-    public var contentLayers: String = StyleTransferOptions().contentLayers.joined(separator: ",")
+            help: ArgumentHelp("Comma-separated content layers (see --activation).", valueName: "layers"))
+    public var contentLayers: String = StyleTransferOptions().named.contentLayers.joined(separator: ",")
 
     @Option(name: .customLong("style-layers"), help: ArgumentHelp("Comma-separated style layers.", valueName: "layers"))
-    public var styleLayers: String = StyleTransferOptions().styleLayers.joined(separator: ",")
+    public var styleLayers: String = StyleTransferOptions().named.styleLayers.joined(separator: ",")
+
+    @Option(help: activationHelp)
+    public var activation: ActivationKind = .relu
 
     @Option(name: .customLong("style-layer-weights"),
             help: ArgumentHelp("w_l, comma-separated, one per style layer (default: 1 each).", valueName: "weights", visibility: .hidden))
@@ -233,6 +236,9 @@ public struct TransferImageOptions: ParsableArguments {
 
 extension ActivationKind: ExpressibleByArgument {}
 
+/// --activation, the same in `transfer` and the experiment.
+let activationHelp = ArgumentHelp("What conv4_2 means: relu = its rectified output, as in the paper; conv = before the ReLU.")
+
 /// What the experiment reads and writes, and how long each run is.
 public struct StyleDepthOptions: ParsableArguments {
     public init() {}
@@ -258,7 +264,7 @@ public struct StyleDepthOptions: ParsableArguments {
     /// --content-layers, or its former name; conv5_2 by default.
     public var runContentLayer: String { contentLayers ?? contentLayer ?? "conv5_2" }
 
-    @Option(help: "What a layer name means: relu = the rectified output (Gatys' Caffe model, Keras' blockN_convM), conv = before the ReLU.")
+    @Option(help: activationHelp)
     public var activation: ActivationKind = .relu
 
     @Option(help: ArgumentHelp("Longest side of the images, in pixels (default: \(Self.defaultSize); \(Self.gridSize) with --grid).", valueName: "pixels"))
@@ -297,7 +303,8 @@ extension StyleTransferOptions {
         engine.apply(to: &self)
         self.size = images.size
         self.iterations = images.iterations
-        self.contentLayers = commaList(layers.contentLayers)
+        self.activation = layers.activation
+        self.contentLayers = commaList(layers.contentLayers)   // resolved against the model in `activation`'s convention
         self.styleLayers = commaList(layers.styleLayers)
         self.styleLayerWeights = try layers.styleLayerWeights.map { try commaNumbers($0, flag: "--style-layer-weights") }
         self.styleBlendWeights = try images.styleBlendWeights.map { try commaNumbers($0, flag: "--style-blend-weights") }
@@ -314,6 +321,7 @@ extension StyleTransferOptions {
         engine.apply(to: &self)
         self.size = experiment.runSize
         self.iterations = experiment.runIterations
+        self.activation = experiment.activation
     }
 }
 

@@ -30,10 +30,12 @@ IMAGES:
 
 LAYERS:
   --content-layers <layers>
-                          Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 =
-                          before; Keras block4_conv2 means relu4_2). (default: relu4_2)
+                          Comma-separated content layers (see --activation). (default: conv4_2)
   --style-layers <layers> Comma-separated style layers. (default:
-                          relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)
+                          conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)
+  --activation <activation>
+                          What conv4_2 means: relu = its rectified output, as in the paper; conv =
+                          before the ReLU. (values: relu, conv; default: relu)
 
 LOSS:
   --content-weight <α>    α: weight of the content loss ½Σ(F−P)². (default: 1.0)
@@ -108,9 +110,8 @@ EXPERIMENT:
   --content-layers <layer>
                           The content layer (one: block5_conv2 in the TensorFlow tutorial).
   --activation <activation>
-                          What a layer name means: relu = the rectified output (Gatys' Caffe model,
-                          Keras' blockN_convM), conv = before the ReLU. (values: relu, conv;
-                          default: relu)
+                          What conv4_2 means: relu = its rectified output, as in the paper; conv =
+                          before the ReLU. (values: relu, conv; default: relu)
   --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
   --iterations <n>        Optimiser evaluations per run, one VGG forward+backward each (default:
                           250; 100 per cell with --grid).
