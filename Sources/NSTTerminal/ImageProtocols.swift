@@ -100,14 +100,26 @@ public enum TerminalGraphics {
 /// Two images that differ, shown so a person can tell them apart: each whole, side by side,
 /// then an enlarged view of the band where they differ most.
 public enum ImageComparison {
-    /// The horizontal band, a third of the height, in which the images differ most (mean
-    /// absolute difference per channel, the images compared at the first one's size):
-    /// (y, height) in the first image's rows. The top third when there is one image.
+    /// The horizontal band, a third of the height, in which the images differ most in their
+    /// large shapes: the images are compared at an eighth of the first one's size, where
+    /// fine texture (which both may share in different arrangements) has averaged out, by
+    /// the mean absolute difference per channel. Returns (y, height) in the first image's
+    /// rows; the top third when there is one image.
     public static func differingBand(_ images: [RGBImage]) -> (y: Int, height: Int) {
-        guard let first = images.first, first.height >= 3 else { return (0, images.first?.height ?? 0) }
-        let band = max(1, first.height / 3)
+        guard let full = images.first, full.height >= 3 else { return (0, images.first?.height ?? 0) }
+        let band = max(1, full.height / 3)
         guard images.count >= 2 else { return (0, band) }
-        let others = images.dropFirst().map { $0.width == first.width && $0.height == first.height ? $0 : $0.resized(width: first.width, height: first.height) }
+        let w = max(1, full.width / 8), h = max(3, full.height / 8)
+        let coarse = images.map { $0.resized(width: w, height: h) }
+        let y = coarseBand(coarse)
+        return (min(full.height - band, Int((Double(y) * Double(full.height) / Double(h)).rounded())), band)
+    }
+
+    /// The start row of the third of the height where `images` (all one size) differ most.
+    static func coarseBand(_ images: [RGBImage]) -> Int {
+        let first = images[0]
+        let band = max(1, first.height / 3)
+        let others = images.dropFirst()
         var rowDifference = [Double](repeating: 0, count: first.height)
         for y in 0..<first.height {
             var sum = 0.0
@@ -123,7 +135,7 @@ public enum ImageComparison {
             if y > 0 { window += rowDifference[y + band - 1] - rowDifference[y - 1] }
             if window > best.total + 1e-9 { best = (y, window) }
         }
-        return (best.y, band)
+        return best.y
     }
 
     /// In text cells: the whole images side by side (at most `maxRows` rows), then the band

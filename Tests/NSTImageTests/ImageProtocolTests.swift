@@ -100,7 +100,7 @@ import NSTTerminal
         let plain = image(30, 30, marked: 0..<0)
         #expect(ImageComparison.differingBand([plain, image(30, 30, marked: 0..<10)]) == (0, 10))
         #expect(ImageComparison.differingBand([plain, image(30, 30, marked: 20..<30)]) == (20, 10))
-        #expect(ImageComparison.differingBand([image(30, 30, marked: 12..<18), plain]).y == 8)   // 8 is the first band that holds 12..<18
+        #expect(ImageComparison.differingBand([image(30, 30, marked: 12..<18), plain]) == (10, 10))   // the middle third
         #expect(ImageComparison.differingBand([plain]) == (0, 10))
         let text = ImageComparison.cells([(plain, "first"), (image(30, 30, marked: 0..<10), "second")], width: 60, mode: .truecolor)
         #expect(text.contains("Enlarged: the top third of each image, where they differ most.") && text.contains("[second] top third"))
