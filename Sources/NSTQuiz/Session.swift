@@ -22,8 +22,11 @@ public final class StandardConsole: QuizConsole {
     let reader: BoundedLineReader
     /// Line editing and history (libedit) when standard input is a terminal.
     let editor: LineEditor?
-    public init(echoInput: Bool = isatty(0) == 0, maxLineBytes: Int = 64 * 1024, maxTotalBytes: Int = 16 << 20) {
+    /// The terminal's width, to wrap what is written at spaces (`TextWrap`); nil: unwrapped.
+    let wrapWidth: Int?
+    public init(echoInput: Bool = isatty(0) == 0, maxLineBytes: Int = 64 * 1024, maxTotalBytes: Int = 16 << 20, wrapWidth: Int? = nil) {
         self.echoInput = echoInput
+        self.wrapWidth = wrapWidth
         reader = BoundedLineReader(fd: 0, maxLineBytes: maxLineBytes, maxTotalBytes: maxTotalBytes)
         editor = isatty(0) != 0 ? LineEditor.make() : nil
     }
@@ -39,7 +42,7 @@ public final class StandardConsole: QuizConsole {
         if echoInput { writeOut((line ?? "") + "\n") }
         return line
     }
-    public func write(_ text: String) { writeOut(text + "\n") }
+    public func write(_ text: String) { writeOut((wrapWidth.map { TextWrap.wrap(text, width: $0) } ?? text) + "\n") }
     public func warn(_ text: String) { writeAll(2, text + "\n") }
     func writeOut(_ text: String) { writeAll(1, text) }
     /// A failed write (a closed stdout) is ignored here: the quiz's state is saved

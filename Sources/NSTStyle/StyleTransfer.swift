@@ -154,7 +154,11 @@ public struct StyleProgress: Sendable {
     /// 1-based evaluation number and the budget.
     public var evaluation: Int
     public var total: Int
+    /// This evaluation's terms: a line-search trial's may be far above the iterate's.
     public var terms: LossTerms
+    /// The lowest loss so far: the image the run would write now (with L-BFGS's line
+    /// search, the accepted iterate's), which progress lines print.
+    public var best: LossTerms
     public var elapsedSeconds: Double
     public var secondsPerEvaluation: Double { elapsedSeconds / Double(max(evaluation, 1)) }
     public var etaSeconds: Double { secondsPerEvaluation * Double(max(total - evaluation, 0)) }
@@ -316,7 +320,7 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
             curve.append(terms)
             accepted.append(false)
             if best == nil || terms.total < best!.total { best = terms; bestX = x }
-            progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, elapsedSeconds: elapsed()))
+            progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, best: best!, elapsedSeconds: elapsed()))
             if saveEvery > 0 && curve.count % saveEvery == 0 { intermediate(curve.count, self.image(from: bestX)) }
             if let timer {
                 timer.add(.bookkeeping, since: bookkeepingStart)

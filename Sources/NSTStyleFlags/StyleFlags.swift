@@ -145,11 +145,6 @@ public func validateSizeAndIterations(size: Int, iterations: Int) throws {
     guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1 (got \(iterations)).") }
 }
 
-/// 1e7 for 10 000 000 (a power of ten), the shortest decimal otherwise: how help prints weights.
-public func powerOfTen(_ v: Double) -> String {
-    let e = log10(v)
-    return v > 0 && e == e.rounded() ? "1e\(Int(e))" : String(format: "%g", v)
-}
 
 /// "a,b, c" → ["a", "b", "c"]
 public func commaList(_ s: String) -> [String] {

@@ -151,7 +151,8 @@ struct QuizCommand: ParsableCommand {
             print("Progress for \(loadedBank.id) cleared (\(store.url.path)).")
             return
         }
-        let console = StandardConsole()
+        // In a terminal, text is wrapped to its width at spaces (never mid-word).
+        let console = StandardConsole(wrapWidth: Terminal.isTTY(STDOUT_FILENO) ? Terminal.width() : nil)
         if let images {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: images, isDirectory: &isFolder), isFolder.boolValue else {
