@@ -54,8 +54,12 @@ struct FirstHourTests {
     }
 
     @Test func progressLinesShowTheAcceptedLoss() throws {
+        // The experiment's images at 48 px: a run long enough for the line search to reject
+        // a trial whose loss is above the iterate's.
         let f = try TransferFixture()
-        let r = try NSTBinary.run(["transfer", "--content", f.content, "--style", f.style, "-o", f.path("p.png"), "--random-weights",
+        let images = PackageGraph.root.appendingPathComponent("Examples/images")
+        let r = try NSTBinary.run(["transfer", "--content", images.appendingPathComponent("sea-turtle.jpg").path,
+                                   "--style", images.appendingPathComponent("great-wave.jpg").path, "-o", f.path("p.png"), "--random-weights",
                                    "--size", "48", "--iterations", "30", "--print-every", "1", "--seed", "0"])
         #expect(r.status == 0, "\(r.stderr)")
         let losses = r.stderr.split(separator: "\n").compactMap { line in
