@@ -2,12 +2,13 @@
 public enum TextWrap {
     /// Each line of `text` longer than `width` characters broken at spaces into lines of at
     /// most `width`, each continuation indented as its line was. A word longer than the width
-    /// gets a line of its own, whole. Lines holding an escape sequence (images, colours) and
-    /// lines that fit are left as they are.
+    /// gets a line of its own, whole. Lines holding an escape sequence (images, colours) or a
+    /// link (`://`, which must stay on one line to be opened), and lines that fit, are left
+    /// as they are.
     public static func wrap(_ text: String, width: Int) -> String {
         guard width > 0 else { return text }
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            guard line.count > width, !line.contains("\u{1B}") else { return String(line) }
+            guard line.count > width, !line.contains("\u{1B}"), !line.contains("://") else { return String(line) }
             let indent = String(line.prefix { $0 == " " })
             var out: [String] = []
             var current = ""

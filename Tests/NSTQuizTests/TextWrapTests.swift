@@ -14,6 +14,8 @@ import NSTQuiz
     @Test func linesWithEscapesAreLeftAlone() {
         let image = "\u{1B}[38;5;1m▀▀▀▀ ▀▀▀▀ ▀▀▀▀\u{1B}[0m"
         #expect(TextWrap.wrap(image, width: 4) == image)
+        let link = "  [first] file:///home/someone/.local/state/nst/images/neural-style-transfer-first.png"
+        #expect(TextWrap.wrap(link, width: 40) == link)
     }
 
     @Test func everyWordSurvives() {
