@@ -8,7 +8,7 @@ public enum TextWrap {
     public static func wrap(_ text: String, width: Int) -> String {
         guard width > 0 else { return text }
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            guard line.count > width, !line.contains("\u{1B}"), !line.contains("://") else { return String(line) }
+            guard line.count > width, !line.contains("\u{1B}"), line.firstRange(of: "://") == nil else { return String(line) }
             let indent = String(line.prefix { $0 == " " })
             var out: [String] = []
             var current = ""
