@@ -8,7 +8,8 @@
 //   the engine      NSTStyle → NSTVGG → NSTLayers → NSTTensor → _CBLAS (OpenBLAS), NSTRandom,
 //                   _CBF16GEMM (the bf16 GEMM behind --precision bf16)
 //                   (NSTStyle also → NSTWeights, NSTImage, NSTFileIO: the model, the images
-//                   and the files of one `nst transfer`)
+//                   and the files of one `nst transfer`; _CExampleImages: the experiment's
+//                   two images, built in)
 //                   NSTVGG → NSTWeights (safetensors / ONNX / HDF5 readers, the model store
 //                   and installer; no BLAS)
 //   the checker     NSTCheck → NSTFormula (the formula language; knows nothing of BLAS),
@@ -78,6 +79,9 @@ let package = Package(
         // x86-64 CPU and checks the CPU before use). Optimised in every build: at -O0 the
         // intrinsics would keep every accumulator in memory.
         .target(name: "_CBF16GEMM", path: "Sources/_CBF16GEMM", exclude: ["README.md"], cSettings: [.unsafeFlags(["-O3"])]),
+        // The experiment's two example images, assembled into the binary (.incbin) so an
+        // installed nst runs the experiment from any folder; NSTStyle's ExampleImage reads them.
+        .target(name: "_CExampleImages", exclude: ["sea-turtle.jpg", "great-wave.jpg"], cSettings: [.headerSearchPath(".")]),
         .target(name: "NSTRandom"),
         .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "_CBF16GEMM", "NSTRandom"]),
         .target(name: "NSTGradCheck"),
@@ -86,7 +90,7 @@ let package = Package(
         .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion", "_CExampleImages"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom"]),

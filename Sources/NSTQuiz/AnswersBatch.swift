@@ -146,7 +146,9 @@ extension AnswersBatch {
     public func output(json: Bool, single: Bool) -> String? {
         if json { return single ? reports.first?.json() : self.json() }
         var parts: [String] = []
-        if !reports.isEmpty { parts.append(reports.map { $0.text() }.joined(separator: "\n\n")) }
+        // Several files: each report is headed by its file, so every block says whose it is.
+        let texts = reports.map { single ? $0.text() : "── \(CLIError.escaped($0.answers)) ──\n" + $0.text() }
+        if !texts.isEmpty { parts.append(texts.joined(separator: "\n\n")) }
         if !single { parts.append("\n" + summary()) }
         return parts.isEmpty ? nil : parts.joined(separator: "\n")
     }

@@ -22,8 +22,11 @@ public final class StandardConsole: QuizConsole {
     let reader: BoundedLineReader
     /// Line editing and history (libedit) when standard input is a terminal.
     let editor: LineEditor?
-    public init(echoInput: Bool = isatty(0) == 0, maxLineBytes: Int = 64 * 1024, maxTotalBytes: Int = 16 << 20) {
+    /// The terminal's width, to wrap what is written at spaces (`TextWrap`); nil: unwrapped.
+    let wrapWidth: Int?
+    public init(echoInput: Bool = isatty(0) == 0, maxLineBytes: Int = 64 * 1024, maxTotalBytes: Int = 16 << 20, wrapWidth: Int? = nil) {
         self.echoInput = echoInput
+        self.wrapWidth = wrapWidth
         reader = BoundedLineReader(fd: 0, maxLineBytes: maxLineBytes, maxTotalBytes: maxTotalBytes)
         editor = isatty(0) != 0 ? LineEditor.make() : nil
     }
@@ -39,7 +42,7 @@ public final class StandardConsole: QuizConsole {
         if echoInput { writeOut((line ?? "") + "\n") }
         return line
     }
-    public func write(_ text: String) { writeOut(text + "\n") }
+    public func write(_ text: String) { writeOut((wrapWidth.map { TextWrap.wrap(text, width: $0) } ?? text) + "\n") }
     public func warn(_ text: String) { writeAll(2, text + "\n") }
     func writeOut(_ text: String) { writeAll(1, text) }
     /// A failed write (a closed stdout) is ignored here: the quiz's state is saved
@@ -109,8 +112,12 @@ public final class QuizSession {
         public var shuffleSeed: UInt64? = nil
         /// Where question images are looked for instead of the folder the bank names.
         public var imagesDirectory: String? = nil
-        public init(only: [Int]? = nil, shuffleSeed: UInt64? = nil, imagesDirectory: String? = nil) {
+        /// Without `imagesDirectory`: folders looked in before the path the bank names (the
+        /// folder the experiment writes by default).
+        public var defaultImageFolders: [String] = []
+        public init(only: [Int]? = nil, shuffleSeed: UInt64? = nil, imagesDirectory: String? = nil, defaultImageFolders: [String] = []) {
             self.only = only; self.shuffleSeed = shuffleSeed; self.imagesDirectory = imagesDirectory
+            self.defaultImageFolders = defaultImageFolders
         }
     }
     public enum Outcome: Equatable { case finished, quit, inputEnded }
@@ -315,7 +322,7 @@ public final class QuizSession {
         if !q.options.isEmpty {
             for o in q.options { console.write("  \(o.name): \(o.text)") }
         }
-        if !q.images.isEmpty { console.write(imagesText(q.images.map(locate))) }
+        if !q.images.isEmpty { console.write(imagesText(q.images)) }
         console.write(instructions(q))
         let s = progress[q.number]
         if s.hintsShown > 0 {
@@ -324,24 +331,43 @@ public final class QuizSession {
         if s.attempts > 0 { console.write("(\(s.attempts) of \(q.attempts) attempts used before.)") }
     }
 
-    /// An image looked for in `--images DIR` (by its file name) when given.
-    func locate(_ image: ImageAttachment) -> ImageAttachment {
-        guard let dir = options.imagesDirectory else { return image }
+    /// The paths an image may be at, in the order they are tried: in each folder looked in
+    /// (`--images DIR`, else the default folders), by its file name, directly or in a
+    /// subfolder named as the bank's (so DIR may be the run's folder or its parent); then,
+    /// without `--images`, the path the bank names.
+    func candidates(_ image: ImageAttachment) -> [String] {
         let name = (image.path as NSString).lastPathComponent
-        return ImageAttachment(label: image.label, path: (dir as NSString).appendingPathComponent(name))
+        let subfolder = ((image.path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        let folders = options.imagesDirectory.map { [$0] } ?? options.defaultImageFolders
+        var paths = folders.flatMap { dir in
+            [(dir as NSString).appendingPathComponent(name)]
+                + (subfolder.isEmpty ? [] : [((dir as NSString).appendingPathComponent(subfolder) as NSString).appendingPathComponent(name)])
+        }
+        if options.imagesDirectory == nil { paths.append(image.path) }
+        return paths
     }
 
-    /// The images that exist are rendered; missing ones are named, with the command that makes them.
+    /// The image at the first of its candidate paths that exists (nil when none does).
+    func locate(_ image: ImageAttachment) -> ImageAttachment? {
+        candidates(image).first { FileManager.default.fileExists(atPath: $0) }.map { ImageAttachment(label: image.label, path: $0) }
+    }
+
+    /// The images that exist are rendered; missing ones are named, with the folders looked in
+    /// and the command that makes them.
     func imagesText(_ images: [ImageAttachment]) -> String {
-        let present = images.filter { FileManager.default.fileExists(atPath: $0.path) }
-        let missing = images.filter { !FileManager.default.fileExists(atPath: $0.path) }
+        let present = images.compactMap(locate)
+        let missing = images.filter { locate($0) == nil }
         var out: [String] = []
         if !present.isEmpty { out.append(renderImages(present.map(blindCopy))) }
         if !missing.isEmpty {
             // The paths are not printed: their names (layers-5.png …) would give the answer away.
-            let folders = Set(missing.map { ($0.path as NSString).deletingLastPathComponent }).sorted()
+            var folders: [String] = []
+            for path in missing.flatMap(candidates) {
+                let folder = (path as NSString).deletingLastPathComponent
+                if !folders.contains(folder) { folders.append(folder) }
+            }
             out.append("The images for \(missing.map { "“\($0.label)”" }.joined(separator: " and ")) are not generated yet (looked in \(folders.joined(separator: ", "))).")
-            out.append("Make them with `nst experiment style-depth` (see its --help; run it from this folder), or point to where they are with `nst quiz --images DIR`; then come back: type skip for now.")
+            out.append("Make them with `nst experiment style-depth` (from any folder; see its --help), or point to where they are with `nst quiz --images DIR`; then come back: type skip for now.")
         }
         return out.joined(separator: "\n")
     }

@@ -284,9 +284,9 @@ public enum StyleDepthReport {
         <h1>Style depth: first 3 vs all 5 style layers</h1>
         <p>The sea turtle restyled with the Great Wave twice, with everything identical but the style layers:
         conv1_1–conv3_1 (first 3) or conv1_1–conv5_1 (all 5). Content layer \(esc(m.contentLayer)).
-        \(m.width)×\(m.height) px, \(m.runs["3"]?.evaluations ?? 0) evaluations per run, α = \(o.contentWeight), β = \(o.styleWeight),
+        \(m.width)×\(m.height) px, \(m.runs["3"]?.evaluations ?? 0) evaluations per run, α = \(String(format: "%g", o.contentWeight)), β = \(powerOfTen(o.styleWeight)),
         \(m.normalizeVGG ? "normalised VGG" : "VGG as trained"), \(o.pooling.rawValue) pooling, start: \(o.initMode.rawValue).
-        Layer names are the paper's; each means the layer's rectified output.</p>
+        Layer names are the paper's; each means the layer's \(o.activation == .relu ? "rectified output" : "output before the ReLU (--activation conv)").</p>
         <img alt="content, style, first 3 and all 5 style layers side by side" src="data:image/png;base64,\(Data(figurePNG).base64EncodedString())">
         <p class="reading">\(esc(m.reading))</p>
         <h2>Style loss E_l against the painting</h2>
@@ -306,4 +306,11 @@ public enum StyleDepthReport {
 
         """
     }
+}
+
+/// 1e7 for 10 000 000 (a power of ten), the shortest decimal otherwise: how help and the
+/// report print weights for people.
+public func powerOfTen(_ v: Double) -> String {
+    let e = log10(v)
+    return v > 0 && e == e.rounded() ? "1e\(Int(e))" : String(format: "%g", v)
 }

@@ -54,7 +54,7 @@ public struct TransferSidecar: Codable, Sendable {
         self.content = content
         self.styles = styles
         self.output = output
-        self.options = options
+        self.options = options.named   // layer names as the command line gives them
         learningRate = options.effectiveLearningRate
         seed = options.seed
         self.model = model
@@ -68,7 +68,8 @@ public struct TransferSidecar: Codable, Sendable {
         curve = zip(result.curve, result.accepted).enumerated().map { i, point in
             let (t, accepted) = point
             return CurvePoint(evaluation: i + 1, total: t.total, content: t.contentSum, style: t.styleSum, tv: t.tv,
-                              styleLayers: t.style, accepted: accepted)
+                              styleLayers: Dictionary(uniqueKeysWithValues: t.style.map { (options.activation.label(ofBlob: $0.key), $0.value) }),
+                              accepted: accepted)
         }
     }
 

@@ -2,12 +2,30 @@ import Foundation
 import NSTImage
 import NSTWeights
 
-/// Which activation a layer name such as conv4_1 means in the experiment.
+/// Which activation a layer name such as conv4_1 means, in every command (`--activation`),
+/// sidecar and metrics file. The paper's convention is the default: Gatys et al. name the
+/// rectified outputs conv1_1 …, so conv4_1 means relu4_1 (their Caffe blobs; Keras'
+/// block4_conv1 is the same map). `reluB_I` is accepted as an explicit name of the rectified
+/// output either way.
 public enum ActivationKind: String, Codable, Sendable, CaseIterable {
     /// The rectified output (relu4_1): Gatys' Caffe blobs and Keras' block4_conv1 are this.
     case relu
     /// The convolution's output before the ReLU.
     case conv
+
+    /// The network's own name of the map `name` means: conv4_1 → relu4_1 with `.relu`;
+    /// any other name (relu4_1, pool3, block4_conv1) unchanged.
+    public func blob(_ name: String) -> String {
+        let s = name.trimmingCharacters(in: .whitespaces)
+        return self == .relu && s.lowercased().hasPrefix("conv") ? "relu" + s.dropFirst(4) : name
+    }
+
+    /// The name of network blob `blob` in this convention (the inverse of `blob(_:)`):
+    /// relu4_1 → conv4_1 with `.relu`; unchanged with `.conv` (where conv4_1 is the
+    /// pre-activation and relu4_1 says the rectified map explicitly).
+    public func label(ofBlob blob: String) -> String {
+        self == .relu && blob.hasPrefix("relu") ? "conv" + blob.dropFirst(4) : blob
+    }
 }
 
 /// The quiz's question 12 as one library call: restyle the content image twice with the
@@ -31,9 +49,15 @@ public struct StyleDepthExperiment {
     /// are clearly restyled, the turtle stays easy to recognise, and the 5-layer image shows
     /// crests and swirls the 3-layer one lacks (docs/measurements/2026-12-02-style-depth-sweep.md).
     public static let defaultStyleWeight = 1e7
-    /// The images the experiment restyles unless given others (paths from the package's root).
-    public static let defaultContentPath = "Examples/images/sea-turtle.jpg"
-    public static let defaultStylePath = "Examples/images/great-wave.jpg"
+    /// The images the experiment restyles unless given others: built into nst
+    /// (`ExampleImage`), so the experiment runs from any folder.
+    public static let defaultContent = ImageInput.builtIn(.seaTurtle)
+    public static let defaultStyle = ImageInput.builtIn(.greatWave)
+    /// Where the experiment writes unless told otherwise: `style-depth` (or `style-grid`)
+    /// in nst's per-user data folder (`UserDataFolder`), where question 12 looks first.
+    public static func defaultOutputFolder(dataFolder: URL, grid: Bool) -> URL {
+        dataFolder.appendingPathComponent(grid ? "style-grid" : "style-depth", isDirectory: true)
+    }
     public static let credits = "Sea turtle: photograph by P. Lindgren, CC BY-SA 3.0 (Wikimedia Commons). The Great Wave off Kanagawa: Katsushika Hokusai, public domain."
 
     /// The two runs: how many of the five style layers each matches.
@@ -75,11 +99,8 @@ public struct StyleDepthExperiment {
     /// maps conv names to the rectified blobs when it is `.relu`. Throws the architecture's
     /// error (listing the valid names) for an unknown layer.
     public static func layers(of model: StyleModel, contentLayer: String, activation: ActivationKind) throws -> Layers {
-        func blob(_ name: String) -> String {
-            activation == .relu && name.hasPrefix("conv") ? "relu" + name.dropFirst(4) : name
-        }
-        return Layers(content: try model.resolve([blob(try model.resolve([contentLayer])[0])])[0],
-                      style: try model.resolve(layerLabels.map(blob)))
+        Layers(content: try model.resolve([contentLayer], activation: activation)[0],
+               style: try model.resolve(layerLabels, activation: activation))
     }
 
     public init(prepared: PreparedStyleTransfer, options: StyleTransferOptions, layers: Layers) {
@@ -156,20 +177,13 @@ public struct StyleDepthExperiment {
         }
         let photo = try styleLoss(of: prepared.content)
         // The settings as the report names them: the 5-layer run's, in the paper's layer names.
-        var named = options(for: .five)
-        named.contentLayers = named.contentLayers.map(Self.label(ofBlob:))
-        named.styleLayers = named.styleLayers.map(Self.label(ofBlob:))
+        let named = options(for: .five).named
         return StyleDepthMetrics(
             runs: scored, contentImage: .init(styleLoss: photo.style),
-            contentLayer: Self.label(ofBlob: contentLayer), evaluationLayers: Self.layerLabels,
+            contentLayer: options.activation.label(ofBlob: contentLayer), evaluationLayers: Self.layerLabels,
             normalizeVGG: options.normalizeVGG, size: options.size,
             width: prepared.content.width, height: prepared.content.height,
             options: named, totalSeconds: totalSeconds)
-    }
-
-    /// relu5_2 → conv5_2: the experiment reports in the paper's names.
-    static func label(ofBlob name: String) -> String {
-        name.hasPrefix("relu") ? "conv" + name.dropFirst(4) : name
     }
 }
 

@@ -6,8 +6,8 @@ import NSTImage
 /// prepares the model, runs the experiment with progress, and replaces the output folder
 /// with the complete set (`OutputFolder`: the new set or the previous one, never a mix).
 public struct StyleDepthJob {
-    public var contentPath: String
-    public var stylePath: String
+    public var content: ImageInput
+    public var style: ImageInput
     public var folder: OutputFolder
     /// Size, iterations, weights and optimiser; the layers come from `contentLayer`/`activation`.
     public var options: StyleTransferOptions
@@ -20,9 +20,9 @@ public struct StyleDepthJob {
     /// Recorded in the sidecars and metrics.
     public var command: [String]
 
-    public init(contentPath: String, stylePath: String, folder: URL, options: StyleTransferOptions, contentLayer: String,
+    public init(content: ImageInput, style: ImageInput, folder: URL, options: StyleTransferOptions, contentLayer: String,
                 activation: ActivationKind, grid: Bool, model: String?, randomWeights: Bool, command: [String]) {
-        self.contentPath = contentPath; self.stylePath = stylePath
+        self.content = content; self.style = style
         self.folder = OutputFolder(url: folder, ownedNames: grid ? StyleGrid.outputNames : StyleDepthExperiment.outputNames)
         self.options = options; self.contentLayer = contentLayer; self.activation = activation; self.grid = grid
         self.model = model; self.randomWeights = randomWeights; self.command = command
@@ -38,16 +38,16 @@ public struct StyleDepthJob {
     /// (then nothing was written and the folder keeps its previous set).
     public func run(observe: @escaping (Int, String) -> StyleDepthExperiment.RunObserver,
                     shouldStop: @escaping () -> Bool) throws -> Written? {
-        let contentImage = try ImageIO.read(contentPath, flag: "--content")
-        let styleImage = try ImageIO.read(stylePath, flag: "--style")
-        try folder.check(inputs: [contentPath, stylePath].map { URL(fileURLWithPath: $0) })
+        let contentImage = try content.read(flag: "--content")
+        let styleImage = try style.read(flag: "--style")
+        try folder.check(inputs: [content, style].compactMap(\.fileURL))
         let started = Date()
         // The loaded model lives in this closure only: the prepared network keeps the one set of
         // weights the runs use.
         let (prepared, layers) = try { () throws -> (PreparedStyleTransfer, StyleDepthExperiment.Layers) in
             let model = try StyleModel.load(model: model, randomWeights: randomWeights, seed: options.seed)
             let layers = try StyleDepthExperiment.layers(of: model, contentLayer: contentLayer, activation: activation)
-            try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: contentPath)
+            try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: content.name)
             return (try model.prepareChecked(network: options.network, content: contentImage, styles: [styleImage], layers: layers.all), layers)
         }()
         func seconds() -> String { String(format: "%.0f", Date().timeIntervalSince(started)) }
@@ -68,7 +68,7 @@ public struct StyleDepthJob {
         let experiment = StyleDepthExperiment(prepared: prepared, options: options, layers: layers)
         guard let outcome = try experiment.run(observe: { depth, o in observe(o.iterations, "\(depth.rawValue) layers") },
                                                shouldStop: shouldStop) else { return nil }
-        let provenance = StyleDepthExperiment.Provenance(command: command, contentPath: contentPath, stylePath: stylePath,
+        let provenance = StyleDepthExperiment.Provenance(command: command, contentPath: content.name, stylePath: style.name,
                                                          model: prepared.model.sidecarModel, started: started)
         try folder.replace(with: experiment.files(of: outcome, folder: folder.url, provenance: provenance))
         return Written(summary: outcome.metrics.table + outcome.metrics.reading + "\n"

@@ -116,7 +116,7 @@ extension StyleGrid {
     public func files(cells: [(cell: Cell, image: RGBImage)], command: [String]) throws -> [(name: String, bytes: [UInt8])] {
         let png = try ImageIO.encodePNG(Self.figure(cells, columns: styleWeights.count), path: "grid.png")
         let record = Record(command: command.map(shellQuoted).joined(separator: " "), options: options,
-                            contentLayer: StyleDepthExperiment.label(ofBlob: layers.content), cells: cells.map(\.cell))
+                            contentLayer: options.activation.label(ofBlob: layers.content), cells: cells.map(\.cell))
         return [("grid.png", png), ("grid.json", Array(try JSONOutput.fileBytes(record)))]
     }
 }

@@ -54,6 +54,15 @@ public struct StyleTransferOptions: Codable, Sendable, Equatable {
     }
 
     public func layerWeights() -> [String: Double] { run.layerWeights() }
+
+    /// These options with the layers named as the command line names them (conv4_2 for
+    /// relu4_2 under `.relu`): how sidecars and metrics.json record them, beside `activation`.
+    public var named: StyleTransferOptions {
+        var o = self
+        o.run.contentLayers = run.contentLayers.map(run.activation.label(ofBlob:))
+        o.run.styleLayers = run.styleLayers.map(run.activation.label(ofBlob:))
+        return o
+    }
 }
 
 /// The options a prepared network fixes: the images' run sizes and the network itself.
@@ -100,8 +109,12 @@ public struct StyleNetworkOptions: Codable, Sendable, Equatable {
 
 /// The options each run on a prepared network consumes.
 public struct StyleRunOptions: Codable, Sendable, Equatable {
+    /// The layers as the network names them (relu4_2 = conv4_2's rectified output); files
+    /// name them in `activation`'s convention (`named`).
     public var contentLayers: [String] = ["relu4_2"]
     public var styleLayers: [String] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+    /// What a layer name such as conv4_2 meant on the command line, recorded with the names.
+    public var activation: ActivationKind = .relu
     /// w_l, one per style layer; nil = 1 for every layer.
     public var styleLayerWeights: [Double]? = nil
     /// α
@@ -141,7 +154,11 @@ public struct StyleProgress: Sendable {
     /// 1-based evaluation number and the budget.
     public var evaluation: Int
     public var total: Int
+    /// This evaluation's terms: a line-search trial's may be far above the iterate's.
     public var terms: LossTerms
+    /// The lowest loss so far: the image the run would write now (with L-BFGS's line
+    /// search, the accepted iterate's), which progress lines print.
+    public var best: LossTerms
     public var elapsedSeconds: Double
     public var secondsPerEvaluation: Double { elapsedSeconds / Double(max(evaluation, 1)) }
     public var etaSeconds: Double { secondsPerEvaluation * Double(max(total - evaluation, 0)) }
@@ -303,7 +320,7 @@ public final class StyleTransferRun<Net: FeatureNetwork> where Net.Scalar == Flo
             curve.append(terms)
             accepted.append(false)
             if best == nil || terms.total < best!.total { best = terms; bestX = x }
-            progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, elapsedSeconds: elapsed()))
+            progress(StyleProgress(evaluation: curve.count, total: self.options.iterations, terms: terms, best: best!, elapsedSeconds: elapsed()))
             if saveEvery > 0 && curve.count % saveEvery == 0 { intermediate(curve.count, self.image(from: bestX)) }
             if let timer {
                 timer.add(.bookkeeping, since: bookkeepingStart)

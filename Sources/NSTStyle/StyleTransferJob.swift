@@ -73,10 +73,11 @@ extension MemoryEstimate {
 }
 
 extension StyleProgress {
-    /// The values shown after every evaluation: weighted total and weighted terms.
+    /// The values shown after every evaluation: the weighted total and terms of the lowest
+    /// loss so far (`best`), never a rejected line-search trial's.
     public func displayValues(_ o: StyleTransferOptions) -> [(String, Double)] {
-        let content = o.contentWeight * terms.contentSum, tv = o.tvWeight * terms.tv
-        return [("loss", terms.total), ("content", content), ("style", terms.total - content - tv), ("tv", tv)]
+        let content = o.contentWeight * best.contentSum, tv = o.tvWeight * best.tv
+        return [("loss", best.total), ("content", content), ("style", best.total - content - tv), ("tv", tv)]
     }
 }
 
@@ -155,8 +156,8 @@ public struct StyleTransferJob {
         try stopped()
         let model = try StyleModel.load(model: model, randomWeights: randomWeights, seed: options.seed)
         try stopped()
-        options.contentLayers = try model.resolve(options.contentLayers)
-        options.styleLayers = try model.resolve(options.styleLayers)
+        options.contentLayers = try model.resolve(options.contentLayers, activation: options.activation)
+        options.styleLayers = try model.resolve(options.styleLayers, activation: options.activation)
         let prepared = try model.prepareChecked(network: options.network, content: contentImage, styles: styleImages,
                                                 layers: options.contentLayers + options.styleLayers,
                                                 contentFile: content, styleFiles: styles)

@@ -40,6 +40,15 @@ public struct StyleModel: Sendable {
         try names.map { try architecture.resolve($0) }
     }
 
+    /// The canonical names of layers given in `activation`'s convention (conv4_2 → relu4_2
+    /// under `.relu`: `ActivationKind.blob`); an unknown layer's error names it as given.
+    public func resolve(_ names: [String], activation: ActivationKind) throws -> [String] {
+        try names.map { name in
+            do { return try architecture.resolve(activation.blob(name)) }
+            catch VGGError.unknownLayer(_, let architecture, let valid) { throw VGGError.unknownLayer(name, architecture: architecture, valid: valid) }
+        }
+    }
+
     public func encode(_ image: RGBImage) -> Tensor<Float> {
         preprocessing.tensor(fromRGB: image.pixels, width: image.width, height: image.height)
     }

@@ -145,11 +145,6 @@ public func validateSizeAndIterations(size: Int, iterations: Int) throws {
     guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1 (got \(iterations)).") }
 }
 
-/// 1e7 for 10 000 000 (a power of ten), the shortest decimal otherwise: how help prints weights.
-public func powerOfTen(_ v: Double) -> String {
-    let e = log10(v)
-    return v > 0 && e == e.rounded() ? "1e\(Int(e))" : String(format: "%g", v)
-}
 
 /// "a,b, c" → ["a", "b", "c"]
 public func commaList(_ s: String) -> [String] {
@@ -170,11 +165,14 @@ public struct LayerOptions: ParsableArguments {
     public init() {}
 
     @Option(name: .customLong("content-layers"),
-            help: ArgumentHelp("Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 = before; Keras block4_conv2 means relu4_2).", valueName: "layers"))
-    public var contentLayers: String = StyleTransferOptions().contentLayers.joined(separator: ",")
+            help: ArgumentHelp("Comma-separated content layers (see --activation).", valueName: "layers"))
+    public var contentLayers: String = StyleTransferOptions().named.contentLayers.joined(separator: ",")
 
     @Option(name: .customLong("style-layers"), help: ArgumentHelp("Comma-separated style layers.", valueName: "layers"))
-    public var styleLayers: String = StyleTransferOptions().styleLayers.joined(separator: ",")
+    public var styleLayers: String = StyleTransferOptions().named.styleLayers.joined(separator: ",")
+
+    @Option(help: activationHelp)
+    public var activation: ActivationKind = .relu
 
     @Option(name: .customLong("style-layer-weights"),
             help: ArgumentHelp("w_l, comma-separated, one per style layer (default: 1 each).", valueName: "weights", visibility: .hidden))
@@ -233,17 +231,20 @@ public struct TransferImageOptions: ParsableArguments {
 
 extension ActivationKind: ExpressibleByArgument {}
 
+/// --activation, the same in `transfer` and the experiment.
+let activationHelp = ArgumentHelp("What conv4_2 means: relu = its rectified output, as in the paper; conv = before the ReLU.")
+
 /// What the experiment reads and writes, and how long each run is.
 public struct StyleDepthOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: "Content image.")
-    public var content: String = StyleDepthExperiment.defaultContentPath
+    @Option(help: ArgumentHelp("Content image (default: the sea turtle built into nst).", valueName: "image"))
+    public var content: String?
 
-    @Option(help: "Style image.")
-    public var style: String = StyleDepthExperiment.defaultStylePath
+    @Option(help: ArgumentHelp("Style image (default: the Great Wave built into nst).", valueName: "image"))
+    public var style: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the images, figure, metrics and report (default: out/style-depth; out/style-grid with --grid).", valueName: "dir"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the images, figure, metrics and report (default: ~/.local/share/nst/style-depth, where `nst quiz` finds them; …/style-grid with --grid).", valueName: "dir"))
     public var output: String?
 
     @Option(name: .customLong("output-dir"), help: ArgumentHelp("The former name of --output.", valueName: "dir", visibility: .hidden))
@@ -258,7 +259,7 @@ public struct StyleDepthOptions: ParsableArguments {
     /// --content-layers, or its former name; conv5_2 by default.
     public var runContentLayer: String { contentLayers ?? contentLayer ?? "conv5_2" }
 
-    @Option(help: "What a layer name means: relu = the rectified output (Gatys' Caffe model, Keras' blockN_convM), conv = before the ReLU.")
+    @Option(help: activationHelp)
     public var activation: ActivationKind = .relu
 
     @Option(help: ArgumentHelp("Longest side of the images, in pixels (default: \(Self.defaultSize); \(Self.gridSize) with --grid).", valueName: "pixels"))
@@ -297,7 +298,8 @@ extension StyleTransferOptions {
         engine.apply(to: &self)
         self.size = images.size
         self.iterations = images.iterations
-        self.contentLayers = commaList(layers.contentLayers)
+        self.activation = layers.activation
+        self.contentLayers = commaList(layers.contentLayers)   // resolved against the model in `activation`'s convention
         self.styleLayers = commaList(layers.styleLayers)
         self.styleLayerWeights = try layers.styleLayerWeights.map { try commaNumbers($0, flag: "--style-layer-weights") }
         self.styleBlendWeights = try images.styleBlendWeights.map { try commaNumbers($0, flag: "--style-blend-weights") }
@@ -314,12 +316,19 @@ extension StyleTransferOptions {
         engine.apply(to: &self)
         self.size = experiment.runSize
         self.iterations = experiment.runIterations
+        self.activation = experiment.activation
     }
 }
 
 extension StyleDepthOptions {
-    /// The output folder: --output, its former name, or the default for the kind of run.
-    public var outputFolder: URL {
-        URL(fileURLWithPath: output ?? outputDir ?? (grid ? "out/style-grid" : "out/style-depth"), isDirectory: true)
+    /// The output folder: --output, its former name, or the default for the kind of run in
+    /// nst's per-user data folder (`dataFolder`: `UserDataFolder.url`).
+    public func outputFolder(dataFolder: URL) -> URL {
+        if let given = output ?? outputDir { return URL(fileURLWithPath: given, isDirectory: true) }
+        return StyleDepthExperiment.defaultOutputFolder(dataFolder: dataFolder, grid: grid)
     }
+
+    /// The two images: the files given, or the ones built into nst.
+    public var contentInput: ImageInput { content.map(ImageInput.file) ?? StyleDepthExperiment.defaultContent }
+    public var styleInput: ImageInput { style.map(ImageInput.file) ?? StyleDepthExperiment.defaultStyle }
 }

@@ -12,8 +12,8 @@ enum BenchObjective: String, ExpressibleByArgument, CaseIterable {
 extension BenchCommand {
     /// `nst bench --objective experiment`: `ObjectiveBench` at each size, its table (or JSON).
     func runExperimentObjective() throws {
-        let content = try ImageIO.read(StyleDepthExperiment.defaultContentPath, flag: "--content")
-        let style = try ImageIO.read(StyleDepthExperiment.defaultStylePath, flag: "--style")
+        let content = try StyleDepthExperiment.defaultContent.read(flag: "--content")
+        let style = try StyleDepthExperiment.defaultStyle.read(flag: "--style")
         var reports: [ObjectivePhaseReport] = []
         for size in sizes.compactMap({ $0 }) {
             let report = try ObjectiveBench.run(

@@ -72,6 +72,13 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
+    /// The check could not be set up: the error's line, then exit 3 (as --help and
+    /// docs/checker.md say), so a script never takes it for an incorrect answer (1).
+    func cannotSetUp(_ error: CLIError) throws -> Never {
+        StandardStreams.writeError(error.description + "\n")
+        throw ExitCode(3)
+    }
+
     func run() throws {
         var options = CheckOptions(seed: seed, draws: draws, layer: layer)
         var activations: (any ActivationSource)?
@@ -80,11 +87,11 @@ struct CheckCommand: ParsableCommand {
                 do {
                     activations = try VGGActivations(modelURL: model, layer: layer)
                 } catch {
-                    if bindings == .model { throw CLIError("cannot use the model", file: model.path, why: "\(error)", fix: "run `\(ModelStore.fetchCommand)` again, or use --bindings random") }
+                    if bindings == .model { try cannotSetUp(CLIError("cannot use the model", file: model.path, why: "\(error)", fix: "run `\(ModelStore.fetchCommand)` again, or use --bindings random")) }
                     options.bindingsNote = "the model could not be used: \(error)"
                 }
             } else if bindings == .model {
-                throw CLIError("no model installed", why: "--bindings model needs one", fix: "run `\(ModelStore.fetchCommand)`, or use --bindings random")
+                try cannotSetUp(CLIError("no model installed", why: "--bindings model needs one", fix: "run `\(ModelStore.fetchCommand)`, or use --bindings random"))
             } else {
                 options.bindingsNote = "no model installed (`\(ModelStore.fetchCommand)` installs one)"
             }

@@ -32,7 +32,12 @@ enum ErrorReport {
     static func usage(_ message: String, subcommand: String?) -> CLIError {
         var text = message.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
-        if let nl = text.firstIndex(of: "\n") { text = String(text[..<nl]) }
+        // One line: ArgumentParser lists the valid values below "Please provide one of the
+        // following:", one "- value" line each; they are kept, separated by commas.
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = lines.dropFirst().filter { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+        text = lines.first ?? ""
+        if !values.isEmpty { text += " " + values.joined(separator: ", ") }
         return CLIError("invalid command line", why: text, fix: "see `nst \(subcommand.map { $0 + " " } ?? "")--help`", kind: .usage)
     }
 
@@ -68,13 +73,32 @@ enum CommandLineRepair {
         s.count > 1 && s.hasPrefix("-") && Double(s) != nil
     }
 
-    /// `nst trasnfer` → "unknown command 'trasnfer'; did you mean transfer?" (exit 64), by the
-    /// edit distance the bank parser's suggestions use.
-    static func unknownSubcommand(_ args: [String], known: [String]) -> CLIError? {
-        guard let first = args.first, !first.hasPrefix("-"), !known.contains(first), first != "help" else { return nil }
-        let best = known.map { ($0, editDistance($0, first)) }.min { $0.1 < $1.1 }
-        let fix = best.map { $0.1 <= max(2, first.count / 3) ? "did you mean `nst \($0.0)`?" : "" } ?? ""
-        return CLIError("unknown command '\(first)'", why: "nst has \(known.joined(separator: ", "))",
-                        fix: fix.isEmpty ? "see `nst --help`" : fix, kind: .usage)
+    /// An unknown command at any level, with the nearest known one by the edit distance the
+    /// bank parser's suggestions use (exit 64): `nst trasnfer`, `nst experiment style-dept`,
+    /// `nst model fecth`, `nst help trasnfer` → "unknown command 'trasnfer'; did you mean
+    /// `nst transfer`?". Under a command with a default subcommand (`nst model` is `nst model
+    /// info`) a word may be that subcommand's argument (a model's name), so only a near miss
+    /// of a subcommand's name is refused there.
+    static func unknownSubcommand(_ args: [String], root: ParsableCommand.Type) -> CLIError? {
+        var rest = args[...]
+        let help = rest.first == "help"
+        if help { rest = rest.dropFirst() }
+        var command = root
+        var path = [root.configuration.commandName ?? "nst"]
+        while let word = rest.first, !word.hasPrefix("-") {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty else { return nil }
+            if let next = subcommands.first(where: { $0._commandName == word }) {
+                command = next; path.append(word); rest = rest.dropFirst(); continue
+            }
+            let known = subcommands.map { $0._commandName }
+            let best = known.map { ($0, editDistance($0, word)) }.min { $0.1 < $1.1 }
+            let near = best.flatMap { $0.1 <= max(2, word.count / 3) ? $0.0 : nil }
+            if command.configuration.defaultSubcommand != nil && !help && near == nil { return nil }
+            let place = path.joined(separator: " ")
+            return CLIError("unknown command '\(word)'", why: "\(place) has \(known.joined(separator: ", "))",
+                            fix: near.map { "did you mean `\(place) \($0)`?" } ?? "see `\(place) --help`", kind: .usage)
+        }
+        return nil
     }
 }

@@ -36,10 +36,14 @@ struct StyleDepthCommand: ParsableCommand {
           metrics.json   E_l of the photo and of both images, content loss
           report.html    all of it in one page
         and prints the table, one sentence that reads it, and the report's
-        path. Images: Examples/images/ (credits in its README.md).
+        path. The default folder, ~/.local/share/nst/style-depth (under
+        $XDG_DATA_HOME if set), is where `nst quiz` looks for question 12's
+        images. The two images are built into nst, so it runs from any folder
+        (files and credits: Examples/images/ in the source).
 
         Examples:
           nst experiment style-depth
+          nst experiment style-depth --size 192          a quarter of the pixels
           nst experiment style-depth --style-weight 1e6 -o out/b1e6
         """
     )
@@ -51,8 +55,8 @@ struct StyleDepthCommand: ParsableCommand {
 
     func run() throws {
         let options = StyleTransferOptions(experiment: setup, loss: loss, optimiser: optimiser, engine: engine)
-        let folder = setup.outputFolder
-        let job = StyleDepthJob(contentPath: setup.content, stylePath: setup.style, folder: folder, options: options,
+        let folder = setup.outputFolder(dataFolder: UserDataFolder.url(environment: ProcessInfo.processInfo.environment))
+        let job = StyleDepthJob(content: setup.contentInput, style: setup.styleInput, folder: folder, options: options,
                                 contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation, grid: setup.grid,
                                 model: engine.model, randomWeights: engine.randomWeights,
                                 command: ["nst"] + CommandLine.arguments.dropFirst())

@@ -36,7 +36,7 @@ struct NST: ParsableCommand {
         BLASRuntime.restartWithoutWorkerThreadsUnderAnAddressSpaceLimit()
         StandardStreams.prepareProcess()
         let arguments = CommandLineRepair.negativeNumbersJoined(Array(CommandLine.arguments.dropFirst()))
-        if let unknown = CommandLineRepair.unknownSubcommand(arguments, known: subcommandNames) { report(unknown) }
+        if let unknown = CommandLineRepair.unknownSubcommand(arguments, root: NST.self) { report(unknown) }
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

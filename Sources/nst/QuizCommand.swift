@@ -5,6 +5,7 @@ import NSTCheckGrader
 import NSTTerminal
 import NSTImage
 import NSTFileIO
+import NSTStyle
 
 struct QuizCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,7 +70,7 @@ struct QuizCommand: ParsableCommand {
     @Flag(name: .long, help: "With --reset: do not ask.")
     var yes = false
 
-    @Option(name: .long, help: ArgumentHelp("Where question 12's images are, if not in out/style-depth.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The folder of question 12's images (a run's folder or its parent), if not the one `nst experiment style-depth` writes by default.", valueName: "dir"))
     var images: String?
 
     @Option(name: .long, parsing: .upToNextOption,
@@ -105,6 +106,11 @@ struct QuizCommand: ParsableCommand {
         if yes && !reset { throw ValidationError("--yes goes with --reset.") }
         if seed != nil && !shuffle { throw ValidationError("--seed goes with --shuffle.") }
         if maxBankBytes < 1 { throw ValidationError("--max-bank-bytes must be positive.") }
+    }
+
+    /// Where `nst experiment style-depth` writes by default: question 12 looks there first.
+    var defaultImagesFolder: URL {
+        StyleDepthExperiment.defaultOutputFolder(dataFolder: UserDataFolder.url(environment: ProcessInfo.processInfo.environment), grid: false)
     }
 
     func run() throws {
@@ -149,15 +155,25 @@ struct QuizCommand: ParsableCommand {
             print("Progress for \(loadedBank.id) cleared (\(store.url.path)).")
             return
         }
-        let console = StandardConsole()
+        // In a terminal, text is wrapped to its width at spaces (never mid-word).
+        let console = StandardConsole(wrapWidth: Terminal.isTTY(STDOUT_FILENO) ? Terminal.width() : nil)
+        if let images {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: images, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CLIError("--images: no such folder", file: images, why: FileManager.default.fileExists(atPath: images) ? "it is a file" : "it does not exist",
+                               fix: "give the folder `nst experiment style-depth` wrote (its -o) or the folder above it, or leave out --images to look in \(CLIError.escaped(defaultImagesFolder.path))",
+                               kind: .usage)
+            }
+        }
         var shuffleSeed: UInt64?
         if shuffle {
             shuffleSeed = seed ?? UInt64.random(in: 0...999_999)
             if seed == nil { console.write("Shuffled with seed \(shuffleSeed!) (repeat the order with --shuffle --seed \(shuffleSeed!)).") }
         }
         let session = QuizSession(bank: loadedBank, grader: grader, store: store, console: console,
-                                  options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images),
-                                  renderImages: QuizImages.render, pretty: CheckerGrader.pretty)
+                                  options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images,
+                                                defaultImageFolders: [UserDataFolder.url(environment: ProcessInfo.processInfo.environment).path]),
+                                  renderImages: QuizImages.forThisTerminal().render, pretty: CheckerGrader.pretty)
         if review { _ = session.review(); return }
         if list { console.write(session.list()); return }
         _ = session.run()
@@ -165,23 +181,49 @@ struct QuizCommand: ParsableCommand {
     }
 }
 
-/// Question 12's images: drawn side by side in the terminal (NSTTerminal's half-block
-/// renderer, as `nst show` does) when standard output is one; else one line per image with
-/// its path, which is also the fallback for an image that cannot be read.
-enum QuizImages {
-    static func render(_ images: [ImageAttachment]) -> String {
+/// Question 12's images. In a terminal with a graphics protocol (kitty, iTerm2, sixel:
+/// `TerminalImageProtocol.detect`), each image pixel for pixel; elsewhere in text cells, both
+/// whole and then enlarged where they differ most (`ImageComparison.cells`). Then each image's
+/// `file://` link, to open it at full size. Not on a terminal: one line per image with its
+/// path, which is also the fallback for an image that cannot be read.
+struct QuizImages {
+    var graphics: TerminalImageProtocol
+    var mode: TerminalColorMode
+    var width: Int
+
+    /// What the environment says about the terminal (read here, in the command line only).
+    static func forThisTerminal() -> QuizImages {
+        let environment = ProcessInfo.processInfo.environment
+        return QuizImages(graphics: .detect(environment: environment), mode: Terminal.colorMode(environment: environment),
+                          width: min(Terminal.width(environment: environment), 160))
+    }
+
+    func render(_ images: [ImageAttachment]) -> String {
         guard Terminal.isTTY(STDOUT_FILENO) else { return QuizSession.imagePaths(images) }
-        var items: [(image: RGBImage, label: String)] = []
+        var items: [(image: RGBImage, label: String, png: [UInt8])] = []
         var unreadable: [String] = []
         for a in images {
-            do { items.append((try ImageIO.read(URL(fileURLWithPath: a.path)), a.label)) }
-            catch { unreadable.append("  [\(a.label)] \(a.path): \(error)") }
+            do {
+                let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: a.path)))
+                items.append((try ImageIO.decode(bytes, path: a.path).image, a.label, bytes))
+            } catch { unreadable.append("  [\(a.label)] \(a.path): \(error)") }
         }
-        let renderer = TerminalImageRenderer(mode: Terminal.colorMode())
-        let width = min(Terminal.width(), 160)
-        var out = renderer.renderSideBySide(items, width: width, maxRows: 24)
+        var out = ""
+        switch graphics {
+        case .cells:
+            out = ImageComparison.cells(items.map { ($0.image, $0.label) }, width: width, mode: mode)
+        case .kitty, .iterm2, .sixel:
+            for item in items {
+                switch graphics {
+                case .kitty: out += TerminalGraphics.kitty(png: item.png)
+                case .iterm2: out += TerminalGraphics.iterm2(png: item.png, name: item.label + ".png")
+                default: out += TerminalGraphics.sixel(item.image)
+                }
+                out += "[\(item.label)] \(item.image.width)×\(item.image.height), full size\n"
+            }
+        }
         if out.hasSuffix("\n") { out.removeLast() }
-        let paths = QuizSession.imagePaths(images)
-        return ([out, paths] + unreadable).filter { !$0.isEmpty }.joined(separator: "\n")
+        let links = images.map { "  [\($0.label)] \(URL(fileURLWithPath: $0.path).absoluteString)" }.joined(separator: "\n")
+        return ([out, "Open them at full size:", links] + unreadable).filter { !$0.isEmpty }.joined(separator: "\n")
     }
 }

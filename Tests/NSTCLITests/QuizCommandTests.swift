@@ -182,8 +182,9 @@ final class LiveProcess: @unchecked Sendable {
           --reset                 Forget the saved progress for this bank (asks first),
                                   then exit.
           --yes                   With --reset: do not ask.
-          --images <dir>          Where question 12's images are, if not in
-                                  out/style-depth.
+          --images <dir>          The folder of question 12's images (a run's folder or
+                                  its parent), if not the one `nst experiment
+                                  style-depth` writes by default.
           --answers <file>        Grade answers files (or every .answers file in a
                                   folder) instead of asking; no progress is saved.
           --json                  With --answers: print the report as JSON.

@@ -30,10 +30,12 @@ IMAGES:
 
 LAYERS:
   --content-layers <layers>
-                          Comma-separated content layers (relu4_2 = after the ReLU, conv4_2 =
-                          before; Keras block4_conv2 means relu4_2). (default: relu4_2)
+                          Comma-separated content layers (see --activation). (default: conv4_2)
   --style-layers <layers> Comma-separated style layers. (default:
-                          relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)
+                          conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)
+  --activation <activation>
+                          What conv4_2 means: relu = its rectified output, as in the paper; conv =
+                          before the ReLU. (values: relu, conv; default: relu)
 
 LOSS:
   --content-weight <α>    α: weight of the content loss ½Σ(F−P)². (default: 1.0)
@@ -87,25 +89,29 @@ interrupted or failed run leaves the previous set untouched):
   metrics.json   E_l of the photo and of both images, content loss
   report.html    all of it in one page
 and prints the table, one sentence that reads it, and the report's
-path. Images: Examples/images/ (credits in its README.md).
+path. The default folder, ~/.local/share/nst/style-depth (under
+$XDG_DATA_HOME if set), is where `nst quiz` looks for question 12's
+images. The two images are built into nst, so it runs from any folder
+(files and credits: Examples/images/ in the source).
 
 Examples:
   nst experiment style-depth
+  nst experiment style-depth --size 192          a quarter of the pixels
   nst experiment style-depth --style-weight 1e6 -o out/b1e6
 
 USAGE: nst experiment style-depth <options>
 
 EXPERIMENT:
-  --content <content>     Content image. (default: Examples/images/sea-turtle.jpg)
-  --style <style>         Style image. (default: Examples/images/great-wave.jpg)
+  --content <image>       Content image (default: the sea turtle built into nst).
+  --style <image>         Style image (default: the Great Wave built into nst).
   -o, --output <dir>      Folder for the images, figure, metrics and report (default:
-                          out/style-depth; out/style-grid with --grid).
+                          ~/.local/share/nst/style-depth, where `nst quiz` finds them; …/style-grid
+                          with --grid).
   --content-layers <layer>
                           The content layer (one: block5_conv2 in the TensorFlow tutorial).
   --activation <activation>
-                          What a layer name means: relu = the rectified output (Gatys' Caffe model,
-                          Keras' blockN_convM), conv = before the ReLU. (values: relu, conv;
-                          default: relu)
+                          What conv4_2 means: relu = its rectified output, as in the paper; conv =
+                          before the ReLU. (values: relu, conv; default: relu)
   --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
   --iterations <n>        Optimiser evaluations per run, one VGG forward+backward each (default:
                           250; 100 per cell with --grid).

@@ -188,7 +188,7 @@ import Foundation
         let c = ScriptedConsole([])
         let s = QuizSession(bank: bank, grader: grader, store: store, console: c, options: .init(only: [12], imagesDirectory: empty.path))
         _ = s.run()
-        #expect(c.text.contains("The images for “first” and “second” are not generated yet (looked in \(empty.path))."), "\(c.text)")
+        #expect(c.text.contains("The images for “first” and “second” are not generated yet (looked in \(empty.path), \(empty.path)/style-depth)."), "\(c.text)")
         #expect(!c.text.contains("layers-5"))  // the file names would give the answer away
         #expect(c.text.contains("nst experiment style-depth"))
     }

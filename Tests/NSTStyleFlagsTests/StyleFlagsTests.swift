@@ -15,7 +15,10 @@ import NSTStyleFlags
         let o = try transferOptions([])
         var expected = StyleTransferOptions()
         expected.precision = o.precision
-        #expect(o == expected)
+        // The flags keep the names as given (conv4_2, the paper's), which the job resolves in
+        // --activation's convention: named as files record them, the same options.
+        #expect(o.named == expected.named)
+        #expect(o.contentLayers == ["conv4_2"] && o.activation == .relu)
         // --precision auto is recorded as the precision that runs: fp32 today.
         #expect(o.precision.rawValue == "fp32")
     }
@@ -39,11 +42,16 @@ import NSTStyleFlags
         let o = StyleTransferOptions(experiment: try .parse([]), loss: try .parse([]), optimiser: try .parse([]), engine: try .parse([]))
         #expect(o.styleWeight == StyleDepthExperiment.defaultStyleWeight && o.size == 384 && o.iterations == 250)
         let grid = try StyleDepthOptions.parse(["--grid"])
-        #expect(grid.runSize == 128 && grid.runIterations == 100 && grid.outputFolder.path.hasSuffix("out/style-grid"))
+        #expect(grid.runSize == 128 && grid.runIterations == 100 && grid.outputFolder(dataFolder: URL(fileURLWithPath: "/data/nst")).path == "/data/nst/style-grid")
         let given = StyleTransferOptions(experiment: try .parse(["--size", "200"]), loss: try .parse(["--style-weight", "5"]),
                                          optimiser: try .parse([]), engine: try .parse([]))
         #expect(given.size == 200 && given.styleWeight == 5)
-        #expect(try StyleDepthOptions.parse(["--output-dir", "x"]).outputFolder.lastPathComponent == "x")
+        #expect(try StyleDepthOptions.parse(["--output-dir", "x"]).outputFolder(dataFolder: URL(fileURLWithPath: "/data/nst")).lastPathComponent == "x")
+        #expect(try StyleDepthOptions.parse([]).outputFolder(dataFolder: URL(fileURLWithPath: "/data/nst")).path == "/data/nst/style-depth")
+        // Without --content / --style, the images built into nst; with them, the files.
+        let defaults = try StyleDepthOptions.parse([])
+        #expect(defaults.contentInput == .builtIn(.seaTurtle) && defaults.styleInput == .builtIn(.greatWave))
+        #expect(try StyleDepthOptions.parse(["--content", "a.png"]).contentInput == .file("a.png"))
     }
 
     /// Each bad value is refused naming its flag (malformed input never reaches a run).
