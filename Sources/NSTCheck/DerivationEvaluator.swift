@@ -268,6 +268,15 @@ struct DerivationEvaluator {
             var out = values
             for i in 0..<r { for j in 0..<c { out[j * r + i] = values[i * c + j] } }
             return .matrix(rows: c, cols: r, out)
+        case .entry(let x, let a, let b):
+            guard case .matrix(let r, let c, let values) = try eval(x, env) else {
+                throw Unfit(kind: .shape, message: "an entry (…)[\(a),\(b)] of a scalar")
+            }
+            let i = try index(a, env), j = try index(b, env)
+            guard i < r && j < c else {
+                throw Unfit(kind: .index, message: "the entry [\(a),\(b)] is outside the \(r)×\(c) matrix")
+            }
+            return .scalar(values[i * c + j])
         case .power(let b, let x):
             guard case .scalar(let base) = try eval(b, env), case .scalar(let exponent) = try eval(x, env) else {
                 throw Unfit(kind: .shape, message: "a power of a matrix (powers are of scalars; for a matrix write its entries)")

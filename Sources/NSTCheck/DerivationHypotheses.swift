@@ -37,6 +37,7 @@ extension DerivationExpression {
         case .negate(let e): n = .negate(e.replacing(f))
         case .power(let b, let x): n = .power(b.replacing(f), x.replacing(f))
         case .transpose(let e): n = .transpose(e.replacing(f))
+        case .entry(let e, let a, let b): n = .entry(e.replacing(f), a, b)
         case .sum(let ix, let body): n = .sum(ix, body.replacing(f))
         case .layerSum(let v, let body): n = .layerSum(v, body.replacing(f))
         case .derivative(let q, let body): n = .derivative(with: q, of: body.replacing(f))
@@ -143,6 +144,9 @@ enum RowEdits {
                         }
                     }
                 }
+            case .layerSum(_, let body):
+                out.append(RowEdit(kind: .extraTerm, message: "it keeps the sum over l ∈ L, which adds the other layers' terms: once the derivative picks layer l, only layer l's term remains", structural: false,
+                                   apply: at(n.id) { _ in body }))
             case .delta(let a, let b):
                 for (position, current) in [a, b].enumerated() {
                     for name in indexNames.sorted() where name != current {
@@ -168,9 +172,45 @@ enum RowEdits {
             default: break
             }
         }
+        // One index written for another throughout the row (i for i*, i and j swapped).
+        let free = row.freeIndices
+        var renamings: [([String: String], String)] = []
+        let names = indexNames.sorted()
+        if free.contains("i") || free.contains("j") { renamings.append((["i": "i*", "j": "j*"], "i, j where i*, j* belong")) }
+        renamings.append((["i*": "j*", "j*": "i*"], "i* and j* swapped"))
+        renamings.append((["i": "j", "j": "i"], "i and j swapped"))
+        for a in names { for b in names where a != b { renamings.append(([a: b], "\(a) where \(b) belongs")) } }
+        for (map, text) in renamings {
+            out.append(RowEdit(kind: .index, message: "it writes \(text)", structural: false, apply: { tree in rename(tree, map) }))
+        }
         out += regroupings(row)
         out.append(RowEdit(kind: .transposed, message: "", structural: true, transposes: true))
         return out
+    }
+
+    /// The tree with indices renamed by `map` wherever they are free (not bound by a sum).
+    static func rename(_ e: DerivationExpression, _ map: [String: String]) -> DerivationExpression {
+        func r(_ x: String) -> String { map[x] ?? x }
+        switch e.node {
+        case .quantity(var q):
+            q.indices = q.indices.map(r)
+            return e.with(.quantity(q))
+        case .delta(let a, let b): return e.with(.delta(r(a), r(b)))
+        case .entry(let x, let a, let b): return e.with(.entry(rename(x, map), r(a), r(b)))
+        case .sum(let ix, let body):
+            var inner = map
+            for i in ix { inner[i] = nil }
+            return e.with(.sum(ix, rename(body, inner)))
+        case .derivative(var q, let body):
+            q.indices = q.indices.map(r)
+            return e.with(.derivative(with: q, of: rename(body, map)))
+        case .number: return e
+        case .binary(let op, let a, let b): return e.with(.binary(op, rename(a, map), rename(b, map)))
+        case .negate(let x): return e.with(.negate(rename(x, map)))
+        case .power(let a, let b): return e.with(.power(rename(a, map), rename(b, map)))
+        case .transpose(let x): return e.with(.transpose(rename(x, map)))
+        case .layerSum(let v, let body): return e.with(.layerSum(v, rename(body, map)))
+        }
     }
 
     /// Parentheses a minus (or a factor) should have covered: for a term s·f₁⋯f_j·(rest) followed

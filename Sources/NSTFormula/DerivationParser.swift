@@ -835,6 +835,28 @@ struct RowParser {
             case .superscript(let n):
                 advance()
                 e = try make(.power(e, try make(.number(Double(n)), t)), t)
+            case .underscore, .lbrack:
+                // ((G − A)F)_{i^*j^*}, (…)[i*,j*]: an entry of a matrix expression.
+                let mark = current
+                let group: [DToken]
+                if kind == .lbrack {
+                    advance()
+                    var g: [DToken] = []
+                    while kind != .rbrack {
+                        if case .end = kind { throw fail("'[' is not closed", fix: "write (…)[i,j]", at: mark) }
+                        g.append(current); advance()
+                    }
+                    advance()
+                    group = g
+                } else {
+                    advance()
+                    group = try rawGroup()
+                }
+                let ix = try indices(group, of: "(…)")
+                guard ix.count == 2 else {
+                    throw fail("an entry takes two indices, not \(ix.count)", fix: "write ((G^l - A^l) F^l)_{i^*j^*}", at: mark)
+                }
+                e = try make(.entry(e, ix[0], ix[1]), mark)
             case .caret:
                 let caret = current
                 advance()

@@ -16,6 +16,8 @@ public struct DerivationExpression: Sendable {
         /// base ^ exponent, both scalars.
         case power(DerivationExpression, DerivationExpression)
         case transpose(DerivationExpression)
+        /// The entry (a, b) of a matrix expression: ((G − A)·F)_{i*j*}.
+        case entry(DerivationExpression, String, String)
         /// Σ over the named indices; their ranges follow from where the body uses them.
         case sum([String], DerivationExpression)
         /// Σ_{l∈L}: the body for each layer of L, with the named layer variable bound to it.
@@ -64,6 +66,7 @@ public struct DerivationExpression: Sendable {
         case .delta(let a, let b): free.formUnion([a, b])
         case .binary(_, let l, let r), .power(let l, let r): absorb(l); absorb(r)
         case .negate(let e), .transpose(let e): absorb(e)
+        case .entry(let e, let a, let b): absorb(e); free.formUnion([a, b])
         case .sum(let indices, let body): absorb(body); free.subtract(indices)
         case .layerSum(let v, let body): absorb(body); layers.remove(v)
         case .derivative(let q, let body):
@@ -83,7 +86,7 @@ public struct DerivationExpression: Sendable {
         switch node {
         case .number, .quantity, .delta: return []
         case .binary(_, let l, let r), .power(let l, let r): return [l, r]
-        case .negate(let e), .transpose(let e), .sum(_, let e), .layerSum(_, let e), .derivative(_, let e): return [e]
+        case .negate(let e), .transpose(let e), .entry(let e, _, _), .sum(_, let e), .layerSum(_, let e), .derivative(_, let e): return [e]
         }
     }
 
@@ -252,7 +255,7 @@ extension DerivationExpression {
         case .negate: return 3
         case .sum, .layerSum, .derivative: return 2
         case .power: return 4
-        case .transpose: return 5
+        case .transpose, .entry: return 5
         case .number(let v): return v < 0 ? 3 : 6
         case .quantity(let q): return q.step == nil ? 6 : 6
         case .delta: return 6
@@ -290,6 +293,7 @@ extension DerivationExpression {
             }
             return wrap(b, 5) + "^" + wrap(x, 5)
         case .transpose(let e): return wrap(e, 5) + "ᵀ"
+        case .entry(let e, let a, let b): return "(" + e.display + ")[\(a),\(b)]"
         case .sum(let indices, let body): return "Σ_{\(indices.joined(separator: ","))} " + wrap(body, 2)
         case .layerSum(let v, let body): return "Σ_{\(v)∈L} " + wrap(body, 2)
         case .derivative(let q, let body):
