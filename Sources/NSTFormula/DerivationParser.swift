@@ -81,7 +81,8 @@ public enum DerivationParser {
                 throw source.error(row: number, at: eq, "row \(number) has nothing after '='", fix: "write the row's expression after =")
             }
             let expression = try parseExpression(source, right, row: number, limits: limits, ids: ids)
-            rows.append(DerivationRow(number: number, line: source.lines[span.lowerBound], text: source.text(span).trimmingCharacters(),
+            let firstVisible = span.first { !source.isBlank($0..<($0 + 1)) } ?? span.lowerBound
+            rows.append(DerivationRow(number: number, line: source.lines[firstVisible], text: source.text(span).trimmingCharacters(),
                                       lhs: lhs, expression: expression))
         }
         return Derivation(notation: notation, rows: rows)
