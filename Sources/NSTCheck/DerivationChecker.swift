@@ -336,10 +336,12 @@ public struct DerivationChecker: Sendable {
     /// Names what is wrong with `row` (values `values`) as against `before`.
     func diagnose(_ row: DerivationExpression, _ values: RowValues, against before: [[Double]], slack: [Double]?,
                   quantityTerms: CheckTarget?, draws: [DerivationDraw]) -> [Diagnosis] {
-        // 1. Edits that undo a slip.
-        let edits = RowEdits.candidates(row)
+        // 1. Edits that undo a slip — unless the row is the row before with its sign flipped,
+        //    which the numbers name best (an edit such as A for G would only restate it).
+        let negated = values.values.map { v in Self.difference(v.map { $0.map { -$0 } }, before, absolute: slack) <= Self.exactTolerance } ?? false
+        let edits = negated ? [] : RowEdits.candidates(row)
         var evaluations = 0
-        let budget = 600
+        let budget = 1500
         func works(_ chosen: [RowEdit]) -> Bool {
             evaluations += 1
             var tree = row

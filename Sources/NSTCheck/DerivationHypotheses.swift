@@ -183,7 +183,23 @@ enum RowEdits {
         for (map, text) in renamings {
             out.append(RowEdit(kind: .index, message: "it writes \(text)", structural: false, apply: { tree in rename(tree, map) }))
         }
+        // One symbol for another throughout the row (α and β swapped, P for F everywhere).
+        for (a, b) in [(Quantity.Name.alpha, Quantity.Name.beta), (.F, .P), (.G, .A), (.N, .M), (.alpha, .eta), (.beta, .eta)] {
+            let used = Set(nodes.compactMap { n -> Quantity.Name? in if case .quantity(let q) = n.node { return q.name }; return nil })
+            guard used.contains(a) || used.contains(b) else { continue }
+            for map in [[a: b, b: a], [a: b], [b: a]] where map.keys.allSatisfy(used.contains) {
+                let text = map.count == 2 ? "\(a.rawValue) and \(b.rawValue) swapped" : "\(map.first!.key.rawValue) where \(map.first!.value.rawValue) belongs"
+                out.append(RowEdit(kind: .wrongSymbol, message: "it writes \(text) throughout", structural: false, apply: { tree in
+                    tree.replacing { n in
+                        guard case .quantity(var q) = n.node, let to = map[q.name] else { return nil }
+                        q.name = to
+                        return n.with(.quantity(q))
+                    }
+                }))
+            }
+        }
         out += regroupings(row)
+        out += denominators(row)
         out.append(RowEdit(kind: .transposed, message: "", structural: true, transposes: true))
         return out
     }
@@ -211,6 +227,33 @@ enum RowEdits {
         case .transpose(let x): return e.with(.transpose(rename(x, map)))
         case .layerSum(let v, let body): return e.with(.layerSum(v, rename(body, map)))
         }
+    }
+
+    /// Parentheses a denominator should have had: a / b·c read as a / (b·c) (1/N²M² written
+    /// in a line), in a term of the row.
+    static func denominators(_ row: DerivationExpression) -> [RowEdit] {
+        var out: [RowEdit] = []
+        let terms = row.signedTerms
+        for (k, t) in terms.enumerated() {
+            let fs = t.term.factors.factors
+            for (q, f) in fs.enumerated() {
+                guard case .binary(.divide, _, let den) = f.node, q + 1 < fs.count else { continue }
+                for p in (q + 1)..<fs.count {
+                    let moved = fs[(q + 1)...p].map(short).joined(separator: "·")
+                    out.append(RowEdit(kind: .parentheses, message: "parentheses are missing around the denominator: \(moved) belongs under \(short(den)), not beside the fraction", structural: true, apply: { tree in
+                        var terms = tree.signedTerms
+                        guard terms.count == row.signedTerms.count else { return tree }
+                        let (sign, fs) = terms[k].term.factors
+                        guard fs.count > p, case .binary(.divide, let num, let den) = fs[q].node else { return tree }
+                        let grouped = fs[q].with(.binary(.divide, num, product([den] + Array(fs[(q + 1)...p]), like: tree)))
+                        let newFactors = Array(fs[0..<q]) + [grouped] + Array(fs[(p + 1)...])
+                        terms[k] = (terms[k].sign * sign, product(newFactors, like: tree))
+                        return sum(terms, like: tree)
+                    }))
+                }
+            }
+        }
+        return out
     }
 
     /// Parentheses a minus (or a factor) should have covered: for a term s·f₁⋯f_j·(rest) followed

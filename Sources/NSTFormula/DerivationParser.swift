@@ -442,8 +442,11 @@ struct DerivationLexer {
                 return
             }
             if Self.naming.contains(name) {
-                let text = try argument().filter { !$0.isWhitespace }
+                let raw = try argument()
+                let text = raw.filter { !$0.isWhitespace }
                 if text.isEmpty { return }
+                // \text{(by eq. 6)}: a remark, not a name.
+                if name.hasPrefix("text") && (raw.contains(" ") || !text.unicodeScalars.allSatisfy({ isLetter($0) })) { return }
                 if text.unicodeScalars.allSatisfy({ isLetter($0) }) {
                     add(.word(text.count == 1 || Self.words.contains(text) ? text : text))
                     return
@@ -837,7 +840,14 @@ struct RowParser {
                 advance()
                 e = try make(.power(e, try make(.number(Double(n)), t)), t)
             case .underscore, .lbrack:
-                // ((G − A)F)_{i^*j^*}, (…)[i*,j*]: an entry of a matrix expression.
+                // ((G − A)F)_{i^*j^*}, (…)[i*,j*]: an entry of a matrix expression. A bracket
+                // is an entry only right after a closing bracket (no space): `(…)[i,j]`;
+                // otherwise it opens a group multiplied in, as in `w_l \left[ … \right]`.
+                if kind == .lbrack {
+                    let previous = tokens[max(0, position - 1)]
+                    let closes = previous.kind == .rparen || previous.kind == .rbrack || previous.kind == .rbrace
+                    if !(closes && previous.index + 1 == current.index) { return e }
+                }
                 let mark = current
                 let group: [DToken]
                 if kind == .lbrack {
@@ -1108,7 +1118,7 @@ struct RowParser {
                 layer = try layerOrFail(g, w)
             }
             for g in sups {
-                if w == "E", layer == nil, let l = Self.isLayerToken(g), l == .variable("l") { layer = l; continue }
+                if layer == nil, let l = Self.isLayerToken(g), l == .variable("l") { layer = l; continue }
                 powers.append(try subparse(g, what: "exponent"))
             }
             let name: Quantity.Name = w == "E" ? .styleLayer : Quantity.Name(rawValue: w)!
