@@ -36,7 +36,8 @@ struct Unfit: Error {
 /// take their values from the engine (`DerivationLayer`). A derivative ∂(e)/∂X_{rc} is exact:
 /// e is evaluated with dual numbers seeded at X_{rc}, and the losses' own derivatives come
 /// from the engine's backward passes. A derivative's variable with layer l always means the
-/// differentiated layer, also inside Σ_{l∈L}.
+/// differentiated layer, also inside Σ_{l∈L} (a variable of another layer name, F^{l'} in
+/// Σ_{l'∈L}, follows its sum).
 struct DerivationEvaluator {
     let draw: DerivationDraw
     /// Read an M×N matrix row as its transpose (a hypothesis of the diagnosis).
@@ -175,7 +176,7 @@ struct DerivationEvaluator {
             case .G: storage = d.G.storage
             default: storage = d.A.storage
             }
-            if q.step == 1 {
+            if q.step == 1 && q.name == .F {
                 // (F)^{t+1} = F − η·∂L_total/∂F, from the engine's gradients.
                 if seed != nil { throw Unfit(kind: .evaluation, message: "a derivative of F after the step") }
                 let update = (0..<(d.n * d.m)).map { k in
@@ -317,7 +318,7 @@ struct DerivationEvaluator {
         case .derivative(let q, let body):
             // The variable's layer l is the differentiated layer, also inside Σ_{l∈L}.
             let l: Int
-            if case .number? = q.layer { l = try layer(q.layer, env) } else { l = draw.star }
+            if q.layer == .variable("l") || q.layer == nil { l = draw.star } else { l = try layer(q.layer, env) }
             let d = draw.layers[l]
             let (rows, cols) = q.name == .F || q.name == .P ? (d.n, d.m) : (d.n, d.n)
             let r: Int, c: Int

@@ -475,6 +475,8 @@ struct RowParser {
     /// Index variables bound by enclosing sums (their count is limited).
     var boundIndices = 0
     var inDerivative = false
+    /// Layer variables bound by enclosing Σ_{k∈L} (besides l).
+    var layerVariables: Set<String> = []
 
     init(tokens: [DToken], source: Source, row: Int, limits: DerivationLimits, ids: IDCounter) {
         self.tokens = tokens
@@ -739,11 +741,15 @@ struct RowParser {
         } else {
             throw fail("a sum needs its indices", fix: "write \\sum_{i,j} …, \\sum_{l \\in L} … (plain: sum(i, j: …), sum(l: …))")
         }
-        if names == ["l"] || names.first == "l" && names.count == 1 {
+        if names.count == 1, let name = names.first, name == "l" || name == "l'" || name.hasPrefix("layer:") {
+            let variable = name.hasPrefix("layer:") ? String(name.dropFirst(6)) : name
+            let saved = layerVariables
+            layerVariables.insert(variable)
+            defer { layerVariables = saved }
             let body = plainBody ? try parsePlainSumBody() : try parseOperand()
-            return try make(.layerSum("l", body), t)
+            return try make(.layerSum(variable, body), t)
         }
-        if names.contains("l") {
+        if names.contains(where: { $0.hasPrefix("l") }) {
             throw fail("a sum over layers and indices at once", fix: "write \\sum_{l \\in L} \\sum_{i,j} …", at: t)
         }
         boundIndices += names.count
@@ -768,8 +774,15 @@ struct RowParser {
         while k < group.count {
             switch group[k].kind {
             case .word("in"):
-                // l ∈ L: the set's name follows.
+                // k ∈ L: a sum over layers, whatever the variable's name.
+                if let last = names.last, !last.hasPrefix("l") { names[names.count - 1] = "layer:" + last }
                 k += 2
+            case .word("l") where k + 1 < group.count && group[k + 1].kind == .prime:
+                names.append("l'")
+                k += 2
+            case .word("l") where k + 2 < group.count && group[k + 1].kind == .caret && group[k + 2].kind == .prime:
+                names.append("l'")
+                k += 3
             case .word(let w) where w.count == 1 && w >= "a" && w <= "z":
                 if k + 1 < group.count, group[k + 1].kind == .caret || group[k + 1].kind == .star {
                     throw fail("a sum over the starred index \(w)*", fix: "i* and j* are the entry being differentiated, never summed; sum over i, j or k", at: group[k])
@@ -822,6 +835,7 @@ struct RowParser {
         p.depth = depth
         p.inDerivative = inDerivative
         p.boundIndices = boundIndices
+        p.layerVariables = layerVariables
         _ = first
         return try p.parseAll()
     }
@@ -890,7 +904,7 @@ struct RowParser {
     mutating func applySuperscript(_ e: DerivationExpression, _ group: [DToken], _ caret: DToken) throws(DerivationError) -> DerivationExpression {
         if Self.isTranspose(group) { return try make(.transpose(e), caret) }
         if let step = Self.stepOf(group) {
-            guard case .quantity(var q) = e.node, q.name == .F else {
+            guard case .quantity(var q) = e.node, q.name.isMatrix else {
                 throw fail("^t and ^{t+1} mark the step of F, not of \(e.display)", fix: "write (F_{i^*j^*}^l)^{t+1} for F after the step", at: caret)
             }
             q.step = step
@@ -984,10 +998,14 @@ struct RowParser {
 
     static let symbolNames: Set<String> = ["F", "P", "G", "A", "N", "M", "w", "E", "L", "alpha", "beta", "eta", "delta"]
 
-    static func isLayerToken(_ g: [DToken]) -> LayerReference? {
+    /// A layer script: `l`, `l'` (`l^\prime`), a layer variable a Σ_{k∈L} binds, or a number.
+    func isLayerToken(_ g: [DToken]) -> LayerReference? {
+        if g.count == 2, g[0].kind == .word("l"), g[1].kind == .prime { return .variable("l'") }
+        if g.count == 3, g[0].kind == .word("l"), g[1].kind == .caret, g[2].kind == .prime { return .variable("l'") }
         guard g.count == 1 else { return nil }
         switch g[0].kind {
         case .word("l"): return .variable("l")
+        case .word(let v) where layerVariables.contains(v): return .variable(v)
         case .number(let v, let text) where v >= 1 && v <= 99 && v == v.rounded() && !text.contains("."): return .number(Int(v))
         default: return nil
         }
@@ -1042,7 +1060,7 @@ struct RowParser {
                 advance()
                 let g = try rawGroup()
                 subs.append(g)
-                if Self.isLayerToken(g) == nil { sawIndices = true }
+                if isLayerToken(g) == nil { sawIndices = true }
             case .caret:
                 let caret = current
                 let save = position
@@ -1079,7 +1097,7 @@ struct RowParser {
         var powers: [DerivationExpression] = []
         var quantity: Quantity
         func layerOrFail(_ g: [DToken], _ symbol: String) throws(DerivationError) -> LayerReference {
-            if let l = Self.isLayerToken(g) { return l }
+            if let l = isLayerToken(g) { return l }
             throw fail("expected a layer (l or a number) as the script of \(symbol)", fix: "write \(symbol)_l", at: g.first ?? t)
         }
         switch w {
@@ -1087,7 +1105,7 @@ struct RowParser {
             var layer: LayerReference?
             var idx: [String]?
             for g in subs {
-                if let l = Self.isLayerToken(g), layer == nil { layer = l; continue }
+                if let l = isLayerToken(g), layer == nil { layer = l; continue }
                 if idx != nil { throw fail("\(w) has two index subscripts", fix: "write \(w)_{ij}^l", at: g.first ?? t) }
                 idx = try indices(g, of: w)
             }
@@ -1100,7 +1118,7 @@ struct RowParser {
                     throw fail("a star on \(w)", fix: "stars mark the indices i* and j*: write \(w)_{i^*j^*}^l", at: g[0])
                 }
                 _ = supFirstOrder[k]
-                if let l = Self.isLayerToken(g), layer == nil {
+                if let l = isLayerToken(g), layer == nil {
                     layer = l
                 } else {
                     powers.append(try subparse(g, what: "exponent"))
@@ -1118,7 +1136,7 @@ struct RowParser {
                 layer = try layerOrFail(g, w)
             }
             for g in sups {
-                if layer == nil, let l = Self.isLayerToken(g), l == .variable("l") { layer = l; continue }
+                if layer == nil, let l = isLayerToken(g), case .variable = l { layer = l; continue }
                 powers.append(try subparse(g, what: "exponent"))
             }
             let name: Quantity.Name = w == "E" ? .styleLayer : Quantity.Name(rawValue: w)!
@@ -1137,7 +1155,7 @@ struct RowParser {
                     if rest.count >= 1, rest[0].kind == .underscore { rest.removeFirst() }
                 }
                 if rest.isEmpty { continue }
-                guard let l = Self.isLayerToken(rest), layer == nil else {
+                guard let l = isLayerToken(rest), layer == nil else {
                     if kindWord != nil, layer != nil {
                         powers.append(try subparse(rest, what: "exponent")); continue
                     }

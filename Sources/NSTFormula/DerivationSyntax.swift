@@ -143,7 +143,8 @@ public struct Quantity: Sendable, Hashable {
     public var layer: LayerReference?
     /// Two indices for an entry of a matrix, else none.
     public var indices: [String]
-    /// For F: 0 for (F)^t (the current value, the same as F), 1 for (F)^{t+1} (after one step).
+    /// 0 for (X)^t (the current value, the same as X), 1 for (X)^{t+1}: F after one step (the
+    /// other matrices do not change in a step).
     public var step: Int?
 
     public init(_ name: Name, layer: LayerReference? = nil, indices: [String] = [], step: Int? = nil) {
