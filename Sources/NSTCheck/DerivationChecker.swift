@@ -341,16 +341,25 @@ public struct DerivationChecker: Sendable {
         let negated = values.values.map { v in Self.difference(v.map { $0.map { -$0 } }, before, absolute: slack) <= Self.exactTolerance } ?? false
         let edits = negated ? [] : RowEdits.candidates(row)
         var evaluations = 0
-        let budget = 1500
+        let budget = 800
+        var tried = Set<String>()
         func works(_ chosen: [RowEdit]) -> Bool {
-            evaluations += 1
             var tree = row
             // Edits of single nodes first, then the regrouping of the row's terms.
             for e in chosen where !e.transposes && e.kind != .parentheses { tree = e.apply(tree) }
             for e in chosen where e.kind == .parentheses { tree = e.apply(tree) }
             let transposes = chosen.contains { $0.transposes }
-            guard case .values(let v) = Self.evaluate(tree, draws, acceptTransposed: transposes) else { return false }
-            return Self.difference(v, before, absolute: slack) <= Self.exactTolerance
+            // An edit that changes nothing, or a tree already tried, costs no evaluation.
+            let key = (transposes ? "ᵀ " : "") + tree.display
+            if tried.contains(key) || (tree.display == row.display && !transposes) { return false }
+            tried.insert(key)
+            evaluations += 1
+            // Draw by draw: most edits fail on the first.
+            for (i, d) in draws.enumerated() {
+                guard case .values(let v) = Self.evaluate(tree, [d], acceptTransposed: transposes),
+                      Self.difference(v, [before[i]], absolute: slack.map { [$0[i]] }) <= Self.exactTolerance else { return false }
+            }
+            return true
         }
         let structural = edits.indices.filter { edits[$0].structural }
         var found: [RowEdit]?

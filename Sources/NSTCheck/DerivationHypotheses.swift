@@ -144,6 +144,18 @@ enum RowEdits {
                         }
                     }
                 }
+            case .sum(let names, let body):
+                // A sum over an index that should have stayed the free entry (Σ_i … for i*).
+                for name in names {
+                    for star in ["i*", "j*"] {
+                        let rest = names.filter { $0 != name }
+                        out.append(RowEdit(kind: .index, message: "it sums over \(name) where the entry's own index \(star) belongs (a free index summed)", structural: false,
+                                           apply: at(n.id) { e in
+                                               let renamed = rename(body, [name: star])
+                                               return rest.isEmpty ? renamed : e.with(.sum(rest, renamed))
+                                           }))
+                    }
+                }
             case .layerSum(_, let body):
                 out.append(RowEdit(kind: .extraTerm, message: "it keeps the sum over l ∈ L, which adds the other layers' terms: once the derivative picks layer l, only layer l's term remains", structural: false,
                                    apply: at(n.id) { _ in body }))

@@ -131,6 +131,11 @@ struct CheckCommand: ParsableCommand {
             if let model = ModelStore.defaultModel() {
                 do {
                     activations = try VGGActivations(modelURL: model, layer: layer)
+                } catch let error as CheckSetupError {
+                    // A layer the installed model does not have is the user's to fix, never a
+                    // quiet switch to random data.
+                    throw CLIError("cannot check at --layer \(layer)", file: model.path, why: error.description,
+                                   fix: "choose a layer of the installed model (relu1_1 … relu5_3 for VGG16), or use --bindings random")
                 } catch {
                     if bindings == .model { throw CLIError("cannot use the model", file: model.path, why: "\(error)", fix: "run `\(ModelStore.fetchCommand)` again, or use --bindings random") }
                     options.bindingsNote = "the model could not be used: \(error)"
