@@ -425,7 +425,9 @@ public struct DerivationChecker: Sendable {
         func values(_ e: DerivationExpression, _ label: String) -> [[Double]]? {
             do { return matrix(try DerivationEvaluator(draw: draw).row(e), 2, 3) } catch {
                 notes.append("\(label): \(error.message)")
-                if let t = try? DerivationEvaluator(draw: draw, acceptTransposed: true).row(e) {
+                // An M×N matrix row is shown as it is; a row that mixes entries with it has no value.
+                if error.kind == .transposed, !e.freeIndices.contains("i*"), !e.freeIndices.contains("j*"),
+                   let t = try? DerivationEvaluator(draw: draw, acceptTransposed: true).row(e) {
                     // Show the M×N value as it is.
                     let n = 2, m = 3
                     return (0..<m).map { j in (0..<n).map { i in t[i * m + j] } }

@@ -593,7 +593,9 @@ struct RowParser {
     /// Whether the current token opens an operator that applies to the rest of the product.
     func atOperator() -> Bool {
         switch kind {
-        case .sum: return true
+        case .sum, .word("sum"):
+            // sum(i, j: …) is closed by its parenthesis, a factor like any other.
+            return peek() != .lparen
         case .frac:
             // \frac{\partial}{\partial X}
             if peek() == .lbrace, peek(2) == .partial, peek(3) == .rbrace { return true }
@@ -602,8 +604,6 @@ struct RowParser {
             return peek() == .slash || peek() == .underscore
         case .word("d"):
             return peek() == .slash
-        case .word("sum"):
-            return true
         default: return false
         }
     }
