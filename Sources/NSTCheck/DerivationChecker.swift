@@ -215,6 +215,19 @@ public struct DerivationChecker: Sendable {
             report.diagnosis = [Diagnosis(kind: .parseError, message: error.description)]
             return report
         }
+        // Bounded cost: each row's evaluation, at the draws' largest sizes, must stay within
+        // `maxRowCost` operations (an index sum multiplies its body's cost by its range).
+        for row in derivation.rows {
+            for e in [row.lhs, row.expression].compactMap({ $0 }) {
+                let cost = Self.cost(e)
+                if cost > Self.maxRowCost {
+                    let message = "row \(row.number) costs about \(Checker.short(cost)) operations to evaluate at the draws' sizes; the limit is \(Checker.short(Self.maxRowCost)): fewer nested sums or matrix products inside sums"
+                    report.message = message
+                    report.diagnosis = [Diagnosis(kind: .evaluationError, message: message)]
+                    return report
+                }
+            }
+        }
         let lhs = derivation.lhs
         report.quantity = lhs.display
         let named = Self.quantityNamed(by: lhs)
@@ -333,6 +346,37 @@ public struct DerivationChecker: Sendable {
         return report
     }
 
+    /// Operations a row's evaluation may cost (see `cost(_:)`).
+    static let maxRowCost = 2e7
+
+    /// An upper estimate of the operations of evaluating `e` at every entry (i*, j*), with
+    /// every size at the draws' largest (7) and every unindexed matrix taken as a matrix.
+    static func cost(_ e: DerivationExpression) -> Double {
+        let s = 7.0
+        func mayBeMatrix(_ e: DerivationExpression) -> Bool {
+            switch e.node {
+            case .quantity(let q): return q.name.isMatrix && q.indices.isEmpty
+            case .entry, .number, .delta: return false
+            default: return e.children.contains(where: mayBeMatrix)
+            }
+        }
+        func walk(_ e: DerivationExpression) -> Double {
+            switch e.node {
+            case .number, .delta: return 1
+            case .quantity(let q): return q.name.isMatrix && q.indices.isEmpty ? s * s : 3
+            case .binary(let op, let l, let r):
+                let both = mayBeMatrix(l) && mayBeMatrix(r)
+                return walk(l) + walk(r) + (op == .multiply && both ? s * s * s : s * s)
+            case .negate(let x), .transpose(let x), .entry(let x, _, _), .derivative(_, let x): return walk(x) + s * s
+            case .power(let b, let x): return walk(b) + walk(x) + 1
+            case .sum(let names, let body): return pow(s, Double(names.count)) * (walk(body) + 1)
+            case .layerSum(_, let body): return 3 * (walk(body) + 1)
+            }
+        }
+        let entries = e.freeIndices.contains("i*") || e.freeIndices.contains("j*") ? s * s : 1
+        return entries * walk(e)
+    }
+
     /// Names what is wrong with `row` (values `values`) as against `before`.
     func diagnose(_ row: DerivationExpression, _ values: RowValues, against before: [[Double]], slack: [Double]?,
                   quantityTerms: CheckTarget?, draws: [DerivationDraw]) -> [Diagnosis] {
@@ -341,7 +385,8 @@ public struct DerivationChecker: Sendable {
         let negated = values.values.map { v in Self.difference(v.map { $0.map { -$0 } }, before, absolute: slack) <= Self.exactTolerance } ?? false
         let edits = negated ? [] : RowEdits.candidates(row)
         var evaluations = 0
-        let budget = 800
+        // Edits are tried within a budget of operations as well as of evaluations.
+        let budget = max(20, min(800, Int(4e8 / max(1, Self.cost(row) * Double(draws.count)))))
         var tried = Set<String>()
         func works(_ chosen: [RowEdit]) -> Bool {
             var tree = row
@@ -364,7 +409,10 @@ public struct DerivationChecker: Sendable {
         let structural = edits.indices.filter { edits[$0].structural }
         var found: [RowEdit]?
         search: do {
-            for e in edits where works([e]) { found = [e]; break search }
+            for e in edits {
+                if evaluations > 2 * budget { break search }
+                if works([e]) { found = [e]; break search }
+            }
             for a in structural {
                 for b in edits.indices where b != a && !(edits[b].structural && b < a) {
                     if evaluations > budget { break search }

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import NSTCheck
+import NSTFormula
 
 /// `DerivationChecker`: the quiz key's derivations (the results issue 27 requires), their
 /// corrections, and adversarial derivations (Examples/derivations/adversarial/expected.tsv).
@@ -132,6 +133,15 @@ struct DerivationTests {
         let unknown = DerivationChecker().check("F[i*,j*] = P[i*,j*]")
         #expect(unknown.verdict == .invalid)
         #expect(unknown.message.contains("does not name a quantity"))
+    }
+
+    @Test("a derivation too costly to evaluate is refused before any evaluation")
+    func costBound() {
+        let heavy = "dE_l/dF[i*,j*] = F[i*,j*]\n= sum(i, j, k, m: ((G*G*G*F)[i,j])*((A*A*A*F)[k,m]))\n"
+        let report = DerivationChecker().check(heavy)
+        #expect(report.verdict == .invalid)
+        #expect(report.message.contains("the limit is"), "\(report.message)")
+        #expect(DerivationChecker.cost(try! DerivationParser.parse(heavy).rows[1].expression) > DerivationChecker.maxRowCost)
     }
 
     @Test("the draws: three layers, l not the first, N ≠ M, odd and even sizes, distinct weights none near 1")
