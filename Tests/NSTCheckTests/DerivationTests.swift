@@ -137,7 +137,7 @@ struct DerivationTests {
 
     @Test("a derivation too costly to evaluate is refused before any evaluation")
     func costBound() {
-        let heavy = "dE_l/dF[i*,j*] = F[i*,j*]\n= sum(i, j, k, m: ((G*G*G*F)[i,j])*((A*A*A*F)[k,m]))\n"
+        let heavy = "dE_l/dF[i*,j*] = F[i*,j*]\n= sum(i, j, k, m: ((G*G*G*F)[i,j])*((A*A*A*F)[k,m])*F[i*,j*])\n"
         let report = DerivationChecker().check(heavy)
         #expect(report.verdict == .invalid)
         #expect(report.message.contains("the limit is"), "\(report.message)")
