@@ -383,12 +383,16 @@ public struct DerivationChecker: Sendable {
         // 1. Edits that undo a slip — unless the row is the row before with its sign flipped,
         //    which the numbers name best (an edit such as A for G would only restate it).
         let negated = values.values.map { v in Self.difference(v.map { $0.map { -$0 } }, before, absolute: slack) <= Self.exactTolerance } ?? false
-        let edits = negated ? [] : RowEdits.candidates(row)
+        // The few structural edits first: a costly row's budget may not reach the many others.
+        let candidates = negated ? [] : RowEdits.candidates(row)
+        let edits = candidates.filter(\.structural) + candidates.filter { !$0.structural }
         var evaluations = 0
         // Edits are tried within a budget of operations as well as of evaluations.
         let budget = max(20, min(800, Int(4e8 / max(1, Self.cost(row) * Double(draws.count)))))
         var tried = Set<String>()
         func works(_ chosen: [RowEdit]) -> Bool {
+            // One regrouping at a time: two would regroup what the first regrouped.
+            if chosen.filter({ $0.kind == .parentheses }).count > 1 { return false }
             var tree = row
             // Edits of single nodes first, then the regrouping of the row's terms.
             for e in chosen where !e.transposes && e.kind != .parentheses { tree = e.apply(tree) }
@@ -428,6 +432,18 @@ public struct DerivationChecker: Sendable {
                 }
             }
         }
+        // Several edits together against one factor the numbers name cleanly: the simpler
+        // reading wins (a dropped η is a scale, not a regrouping and a swapped symbol).
+        if let found, found.count >= 2, !found.contains(where: { $0.kind == .layerWeight || $0.transposes }),
+           let numeric = numericDiagnosis(row, values, against: before, quantityTerms: quantityTerms, draws: draws),
+           !numeric.isEmpty, numeric.allSatisfy({ [.sign, .scale, .missingTerm, .extraTerm].contains($0.kind) && !$0.message.contains("not a simple product") && !$0.message.contains("changes from draw to draw") && !$0.message.contains("≈") }) {
+            return numeric
+        }
+        if let found, let first = found.first?.yieldsTo,
+           case let yielding = found.dropFirst().reduce(first, { $0.intersection($1.yieldsTo) }), !yielding.isEmpty, let numeric = numericDiagnosis(row, values, against: before, quantityTerms: quantityTerms, draws: draws),
+           !numeric.isEmpty, numeric.allSatisfy({ yielding.contains($0.kind) && !$0.message.contains("not a simple product") && !$0.message.contains("changes from draw to draw") }) {
+            return numeric
+        }
         if let found {
             return found.sorted { $0.priority < $1.priority }.map { e in
                 if e.transposes {
@@ -437,11 +453,18 @@ public struct DerivationChecker: Sendable {
             }
         }
         // 2. From the numbers, with the diagnosis of `nst check`.
+        return numericDiagnosis(row, values, against: before, quantityTerms: quantityTerms, draws: draws) ?? []
+    }
+
+    /// The diagnosis of `nst check` (`Checker.diagnose`) of the row's values against `before`,
+    /// split into the quantity's terms when `quantityTerms` is given.
+    func numericDiagnosis(_ row: DerivationExpression, _ values: RowValues, against before: [[Double]],
+                          quantityTerms: CheckTarget?, draws: [DerivationDraw]) -> [Diagnosis]? {
         if case .unfit(let u, let transposed) = values, transposed == nil {
             let kind: DiagnosisKind = u.kind == .index ? .index : u.kind == .layer ? .index : u.kind == .evaluation ? .evaluationError : .shape
             return [Diagnosis(kind: kind, message: u.message)]
         }
-        guard let answers = values.comparable else { return [] }
+        guard let answers = values.comparable else { return nil }
         let checkDraws = draws.map(\.checkDraw)
         let terms: [[Term]] = checkDraws.indices.map { i in
             if let t = quantityTerms { return t.terms(checkDraws[i]) }

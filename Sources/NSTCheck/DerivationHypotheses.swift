@@ -11,6 +11,11 @@ struct RowEdit {
     var structural: Bool
     /// Reads an M×N row as its transpose instead of editing the tree.
     var transposes: Bool = false
+    /// The names from the numbers that read the slip better than this edit does: a swapped
+    /// symbol that only flips a sign is a sign; a term that escaped a positive factor only
+    /// lost that factor, a scale. When every edit found yields to the numbers' names, those
+    /// are given instead.
+    var yieldsTo: Set<DiagnosisKind> = []
     var apply: (DerivationExpression) -> DerivationExpression = { $0 }
 
     /// Order of the names in a report: the slips of notation first, the shape last.
@@ -125,8 +130,10 @@ enum RowEdits {
                     fixed.name = other
                     if !other.isPerLayer { fixed.layer = nil } else if fixed.layer == nil { fixed.layer = .variable("l") }
                     if !other.isMatrix { fixed.indices = [] }
-                    out.append(RowEdit(kind: .wrongSymbol, message: "it writes \(q.display) where \(fixed.display) belongs", structural: false,
-                                       apply: at(n.id) { $0.with(.quantity(fixed)) }))
+                    var edit = RowEdit(kind: .wrongSymbol, message: "it writes \(q.display) where \(fixed.display) belongs", structural: false,
+                                       apply: at(n.id) { $0.with(.quantity(fixed)) })
+                    edit.yieldsTo = [.sign]
+                    out.append(edit)
                 }
                 if q.indices.count == 2 {
                     if q.indices[0] != q.indices[1] {
@@ -201,7 +208,7 @@ enum RowEdits {
             guard used.contains(a) || used.contains(b) else { continue }
             for map in [[a: b, b: a], [a: b], [b: a]] where map.keys.allSatisfy(used.contains) {
                 let text = map.count == 2 ? "\(a.rawValue) and \(b.rawValue) swapped" : "\(map.first!.key.rawValue) where \(map.first!.value.rawValue) belongs"
-                out.append(RowEdit(kind: .wrongSymbol, message: "it writes \(text) throughout", structural: false, apply: { tree in
+                out.append(RowEdit(kind: .wrongSymbol, message: "it writes \(text) throughout", structural: false, yieldsTo: [.sign], apply: { tree in
                     tree.replacing { n in
                         guard case .quantity(var q) = n.node, let to = map[q.name] else { return nil }
                         q.name = to
@@ -271,9 +278,33 @@ enum RowEdits {
     /// Parentheses a minus (or a factor) should have covered: for a term s·f₁⋯f_j·(rest) followed
     /// by terms t₁ … t_p, the reading s·f₁⋯f_j·(rest ± t₁ … ± t_p).
     static func regroupings(_ row: DerivationExpression) -> [RowEdit] {
-        let terms = row.signedTerms
+        // The row's own sum, and every sum inside it (in brackets, under a factor).
+        var out: [RowEdit] = []
+        for node in row.allNodes {
+            let isSum: Bool
+            switch node.node {
+            case .binary(.add, _, _), .binary(.subtract, _, _): isSum = true
+            default: isSum = false
+            }
+            guard isSum || node.id == row.id else { continue }
+            // Only maximal sums: a sum inside a sum is part of its terms.
+            if node.id != row.id, row.allNodes.contains(where: { parent in
+                switch parent.node {
+                case .binary(.add, let l, let r), .binary(.subtract, let l, let r): return l.id == node.id || r.id == node.id
+                case .negate(let x): return x.id == node.id && row.id != parent.id
+                default: return false
+                }
+            }) { continue }
+            out += regroupings(of: node, in: row)
+        }
+        return out
+    }
+
+    static func regroupings(of sub: DerivationExpression, in row: DerivationExpression) -> [RowEdit] {
+        let terms = sub.signedTerms
         guard terms.count >= 2 else { return [] }
         var out: [RowEdit] = []
+        let id = sub.id
         for k in 0..<(terms.count - 1) {
             let (innerSign, fs) = terms[k].term.factors
             let sign = terms[k].sign * innerSign
@@ -284,16 +315,23 @@ enum RowEdits {
                     let escaped = terms[(k + 1)...p].map { ($0.sign < 0 ? "− " : "+ ") + short($0.term) }.joined(separator: " ")
                     let restText = short(product(Array(fs[j...]), like: row))
                     let message = "parentheses are missing: \(escaped) escaped the \(prefixText) in front of \(restText); \(prefixText)·(\(restText) \(escaped)) would follow from the row before"
-                    out.append(RowEdit(kind: .parentheses, message: message, structural: true, apply: { tree in
-                        let terms = tree.signedTerms
-                        guard terms.count > p else { return tree }
-                        let (innerSign, fs) = terms[k].term.factors
-                        guard fs.count > j else { return tree }
-                        let rest: DerivationExpression = fs.count - j >= 1 ? product(Array(fs[j...]), like: tree) : tree.with(.number(1))
-                        let grouped = sum([(1, rest)] + terms[(k + 1)...p].map { ($0.sign, $0.term) }, like: tree)
-                        let term = j == 0 ? grouped : product(Array(fs[0..<j]) + [grouped], like: tree)
-                        return sum(Array(terms[0..<k]) + [(terms[k].sign * innerSign, term)] + Array(terms[(p + 1)...]), like: tree)
-                    }))
+                    var edit = RowEdit(kind: .parentheses, message: message, structural: true, apply: { tree in
+                        tree.replacing { node in
+                            guard node.id == id else { return nil }
+                            let terms = node.signedTerms
+                            guard terms.count > p else { return node }
+                            let (innerSign, fs) = terms[k].term.factors
+                            guard fs.count > j else { return node }
+                            let rest = product(Array(fs[j...]), like: node)
+                            let grouped = sum([(1, rest)] + terms[(k + 1)...p].map { ($0.sign, $0.term) }, like: node)
+                            let term = j == 0 ? grouped : product(Array(fs[0..<j]) + [grouped], like: node)
+                            return sum(Array(terms[0..<k]) + [(terms[k].sign * innerSign, term)] + Array(terms[(p + 1)...]), like: node)
+                        }
+                    })
+                    // A term that escaped a minus changed its sign; one that escaped a positive
+                    // factor only lost the factor, which the numbers may name as a scale.
+                    edit.yieldsTo = sign > 0 ? [.sign, .scale] : []
+                    out.append(edit)
                 }
             }
         }
