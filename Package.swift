@@ -141,6 +141,7 @@ if fuzzing {
         .target(name: "ImageChecks", dependencies: ["FuzzDriver", "NSTImage"], path: "Tests/Fuzz/ImageChecks"),
         .target(name: "QuizChecks", dependencies: ["FuzzDriver", "NSTQuiz"], path: "Tests/Fuzz/QuizChecks"),
         fuzzTarget("formula", ["NSTFormula"]),
+        fuzzTarget("derivation", ["NSTFormula"]),
         fuzzTarget("bank", ["QuizChecks", "NSTQuiz"]),
         fuzzTarget("answers", ["QuizChecks", "NSTQuiz"]),
         fuzzTarget("safetensors", ["NSTWeights"]),

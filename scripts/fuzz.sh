@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [TARGET…] [--seconds N] [--jobs J]
 #
-# TARGET: formula bank answers safetensors onnx zip png jpeg (default: all), N seconds each
+# TARGET: formula derivation bank answers safetensors onnx zip png jpeg (default: all), N seconds each
 # (default 600), J targets at a time (default 1). The targets are declared in Package.swift
 # only under NST_FUZZ=1 (a plain `swift build`/`swift test` never builds them); here they are
 # built with -sanitize=fuzzer,address under the scratch path .build-fuzz/ (git-ignored), and
@@ -17,7 +17,7 @@
 # Exits 1 if a target did not build, did not run, or crashed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(formula bank answers safetensors onnx zip png jpeg)
+all=(formula derivation bank answers safetensors onnx zip png jpeg)
 seconds=600
 jobs=1
 targets=()

@@ -56,10 +56,11 @@ struct Draw {
         return out
     }
 
-    /// Seeded random non-negative features: ReLU of uniform noise on [−½, 1], about a third zero,
-    /// as a ReLU layer's output is (so a mask by F > 0 shows).
+    /// Seeded random non-negative features: ReLU of uniform noise on [−½, 1½], about a quarter
+    /// zero, as a ReLU layer's output is (so a mask by F > 0 shows), and a quarter above 1 (so
+    /// relu(F.*F − F) is not 0).
     static func features(_ n: Int, _ m: Int, using rng: inout SplitMix64) -> Tensor<Double> {
-        var t = Tensor<Double>.uniform([n, m], in: -0.5...1, using: &rng)
+        var t = Tensor<Double>.uniform([n, m], in: -0.5...1.5, using: &rng)
         for i in 0..<t.count { t.storage[i] = max(0, t.storage[i]) }
         return t
     }

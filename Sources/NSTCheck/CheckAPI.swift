@@ -56,6 +56,14 @@ public enum DiagnosisKind: String, Codable, Sendable, CaseIterable {
     /// The answer hard-codes a size (a number equal to N, M, N², M² or N·M) or compares a
     /// size with a constant (step(M − 50)): the draws cannot vouch for it at every size.
     case hardCoded = "hard_coded"
+    /// A derivation's row uses a wrong index: i and j swapped, i for i*, a free index summed.
+    case index
+    /// A derivation's row uses another layer's weight (w_1 where w_l belongs).
+    case layerWeight = "layer_weight"
+    /// A derivation's row dropped parentheses: a term escaped a minus or a factor.
+    case parentheses
+    /// A derivation's row writes one symbol for another (P for F, A for G, α for β).
+    case wrongSymbol = "wrong_symbol"
     /// A custom loss is not differentiable at some drawn entries (a relu/step kink there);
     /// those entries are not compared.
     case notDifferentiable = "not_differentiable"

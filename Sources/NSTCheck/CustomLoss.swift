@@ -117,6 +117,39 @@ struct CustomLoss {
     struct Differences {
         /// The derivative at each of `indices`; nil where the loss is not differentiable.
         var values: [Double?]
+        /// A bound on each value's rounding error (see `roundingScale`).
+        var errors: [Double] = []
+    }
+
+    /// The loss evaluated on magnitudes: every binding by its absolute values, every − as +,
+    /// every negation dropped, relu of a magnitude, step as 1. Each rounding of the loss's
+    /// evaluation is at most u times the magnitude it is made at, and these magnitudes add up
+    /// to at most this value times the length of the longest sum (the sizes), so
+    /// u·(n + m + 8)·4 times it bounds the rounding of one evaluation of the loss.
+    func roundingScale(_ e: Expression, _ bindings: [String: Value]) -> Double {
+        func magnitude(_ e: Expression) -> Expression {
+            let n: Expression.Node
+            switch e.node {
+            case .number(let v, let text): n = .number(abs(v), text: text)
+            case .symbol: return e
+            case .negate(let x): return magnitude(x)
+            case .binary(let op, let l, let r): n = .binary(op == .subtract ? .add : op, magnitude(l), magnitude(r))
+            case .power(let b, let x): n = .power(magnitude(b), x)
+            case .transpose(let x): n = .transpose(magnitude(x))
+            case .call(.step, _): n = .number(1, text: "1")
+            case .call(let f, let x): n = .call(f, magnitude(x))
+            }
+            return Expression(n, column: e.column)
+        }
+        var absolute = bindings
+        for (k, v) in bindings {
+            switch v {
+            case .scalar(let x): absolute[k] = .scalar(abs(x))
+            case .matrix(let m): absolute[k] = .matrix(m.map(abs))
+            }
+        }
+        guard case .scalar(let x)? = try? Formula.evaluate(magnitude(e), bindings: absolute, input: input), x.isFinite else { return .infinity }
+        return x
     }
 
     /// ∂(varying part)/∂variable at `indices` of the variable's values `x`, as laid out in
@@ -146,6 +179,9 @@ struct CustomLoss {
             return evaluate(e, b)
         }
         let (f0, kinks0) = at(X.values)
+        let sizes = Double(X.rows + X.cols + 8)
+        let rounding = 4 * sizes * Double.ulpOfOne * roundingScale(e, bindings)
+        var errors: [Double] = []
         let rms = (X.values.reduce(0) { $0 + $1 * $1 } / Double(max(X.values.count, 1))).squareRoot()
         var point = X.values
         var out: [Double?] = []
@@ -171,7 +207,9 @@ struct CustomLoss {
                 s /= 1000
             }
             out.append(result)
+            // Eight evaluations, each rounded by at most `rounding`, weighted (4·2/2s + 2/4s)/3 ≤ 1.5/s.
+            errors.append(1.5 * rounding / s)
         }
-        return Differences(values: out)
+        return Differences(values: out, errors: errors)
     }
 }

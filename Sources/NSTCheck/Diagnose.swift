@@ -134,6 +134,16 @@ extension Checker {
                 out.append(Diagnosis(kind: .missingTerm, message: "the answer lacks the gradient's term \(term)"))
                 continue
             }
+            if let own, own.indices.allSatisfy({ i in
+                let e = own[i][index], d = coefficients[i]
+                return e != 0 && abs(d + 2 * e) <= 1e-6 * max(abs(d), abs(e))
+            }) {
+                // +2·P where the gradient has −P: the answer has +P, the term's sign flipped.
+                let e = own.map { $0[index] }
+                let term = Factor.match(e, atomValues: atomValues).map { f in "\(f.sign < 0 ? "−" : "+")\(f.isOne ? "" : "\(f.magnitudeText)·")\(name)" } ?? name
+                out.append(Diagnosis(kind: .sign, message: "the term \(term) of the gradient has the wrong sign in the answer"))
+                continue
+            }
             if let f = Factor.match(coefficients, atomValues: atomValues) {
                 let times = f.isOne ? "" : "\(f.magnitudeText)·"
                 out.append(Diagnosis(kind: .extraTerm, message: "the answer has an extra term \(f.sign < 0 ? "−" : "+")\(times)\(name) that the gradient does not have"))

@@ -15,14 +15,32 @@ enum HardCoding {
         var stack = [e]
         while let x = stack.popLast() {
             stack.append(contentsOf: x.children)
-            guard case .call(let f, let argument) = x.node, f == .relu || f == .step, !argument.symbols.isEmpty,
-                  (try? Formula.inferShape(argument, symbols: symbols, input: input))?.isScalar == true else { continue }
+            // (−1)^M: the parity of a size, which the draws may not vary.
+            if case .power(let base, let exponent) = x.node, exponent.symbols.contains(where: { $0 == "N" || $0 == "M" }),
+               isNegativeConstant(base) {
+                return FormulaError(.shape, "\(x.unicode) depends on whether \(exponent.unicode) is odd or even, which the gradient does not: write the formula without it", column: x.column, input: input)
+            }
+            guard case .call(let f, let argument) = x.node, f == .relu || f == .step, !argument.symbols.isEmpty else { continue }
+            // relu((M − 1000)·F), step((N·M − 10⁵)·F): a size compared inside a matrix.
+            if argument.symbols.contains(where: { $0 == "N" || $0 == "M" }) {
+                return FormulaError(.shape, "\(f.rawValue)(\(argument.unicode)) compares sizes (N, M) inside a \(f.rawValue), so the answer changes at sizes the draws may never reach; the gradient has no such comparison: write the formula without it", column: x.column, input: input)
+            }
+            guard (try? Formula.inferShape(argument, symbols: symbols, input: input))?.isScalar == true else { continue }
             return FormulaError(.shape, "\(f.rawValue)(\(argument.unicode)) compares a scalar with 0, so the answer changes at some size or weight the draws may never reach; the gradient has no such comparison: write the formula without it", column: x.column, input: input)
         }
         return nil
     }
 
-    /// Numbers in the formula equal to N, M, N², M², N·M or N²·M² in some draw.
+    static func isNegativeConstant(_ e: Expression) -> Bool {
+        switch e.node {
+        case .number(let v, _): return v < 0
+        case .negate(let x): if case .number(let v, _) = x.node { return v > 0 }; return false
+        default: return false
+        }
+    }
+
+    /// Numbers in the formula equal to N, M, N², M², N·M or N²·M² in some draw, or to their
+    /// reciprocals (0.000244140625 = 1/64²).
     static func literalSizes(_ e: Expression, draws: [Draw]) -> [LiteralSize] {
         var out: [LiteralSize] = []
         var seen = Set<String>()
@@ -30,9 +48,14 @@ enum HardCoding {
         var literals: [(Double, String)] = []
         while let x = stack.popLast() {
             stack.append(contentsOf: x.children.reversed())
-            if case .number(let v, let text) = x.node, v >= 10, v == v.rounded(), !seen.contains(text) {
-                seen.insert(text)
-                literals.append((v, text))
+            if case .number(let v, let text) = x.node, !seen.contains(text) {
+                if v >= 10, v == v.rounded() {
+                    seen.insert(text)
+                    literals.append((v, text))
+                } else if v > 0, v < 0.1, (1 / v).rounded() >= 10, abs(1 / v - (1 / v).rounded()) <= 1e-9 * (1 / v) {
+                    seen.insert(text)
+                    literals.append(((1 / v).rounded(), text))
+                }
             }
         }
         for (v, text) in literals {
@@ -48,7 +71,9 @@ enum HardCoding {
                 let whereText = layers.isEmpty ? "" : " at \(layers.joined(separator: ", "))"
                 let every = matching.count == draws.count
                 let drawsText = every ? "here\(whereText)" : "in draw\(matching.count > 1 ? "s" : "") \(matching.map { String($0 + 1) }.joined(separator: ", "))\(whereText) only"
-                out.append(LiteralSize(message: "you wrote \(text); that is \(name) \(drawsText): write \(ascii)", everyDraw: every))
+                let reciprocal = (Double(text) ?? v) < 1
+                out.append(LiteralSize(message: reciprocal ? "you wrote \(text); that is 1/\(name) \(drawsText): write 1/\(ascii.contains("*") ? "(\(ascii))" : ascii)"
+                                                           : "you wrote \(text); that is \(name) \(drawsText): write \(ascii)", everyDraw: every))
                 break
             }
         }

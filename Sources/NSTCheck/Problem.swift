@@ -21,6 +21,11 @@ struct Problem {
     var sourceDetail: String
     /// Notes that go with any verdict (entries left out where a custom loss has a kink).
     var notes: [Diagnosis] = []
+    /// A bound on the reference's rounding error at each checked entry (nil: negligible); an
+    /// answer within it of the reference is not held to be wrong by it.
+    var slack: ((Int) -> [Double])? = nil
+    /// The largest relative error judged correct, when the reference sets it (else the options').
+    var tolerance: Double? = nil
 
     /// A problem that can only report invalid input (its loss did not parse, say).
     static func invalidShell(target: String, draws: [Draw], epsilon: Double, source: BindingsSource, detail: String) -> Problem {
@@ -36,7 +41,7 @@ struct Problem {
                     expectedShape: expected(0).description, echo: echo, message: message, errorRendering: rendering,
                     worst: worst, reference: referenceDescription, target: target, bindings: source,
                     bindingsDetail: sourceDetail, seed: options.seed, draws: draws.count, epsilon: epsilon,
-                    dtype: "Double", tolerance: options.tolerance, checkedEntries: draws.isEmpty ? 0 : sample(0).count)
+                    dtype: "Double", tolerance: tolerance ?? options.tolerance, checkedEntries: draws.isEmpty ? 0 : sample(0).count)
     }
 
     func invalid(answer: String, kind: DiagnosisKind, message: String, rendering: String?, echo: String = "",
@@ -142,16 +147,19 @@ extension Checker {
             let r = references[i], a = answers[i]
             let scale = max(r.map(abs).max() ?? 0, 1e-300)
             let cols = columns(p.expected(i))
+            let slack = p.slack?(i)
             for k in r.indices {
-                let err = abs(a[k] - r[k]) / max(abs(a[k]) + abs(r[k]), Self.relativeFloor * scale)
+                // The reference's own rounding (a bound, when known) is not the answer's error.
+                let err = max(0, abs(a[k] - r[k]) - (slack?[k] ?? 0)) / max(abs(a[k]) + abs(r[k]), Self.relativeFloor * scale)
                 if err > maxRel || worst == nil {
                     maxRel = max(maxRel, err)
                     worst = WorstEntry(draw: i + 1, row: p.sample(i)[k] / cols, column: p.sample(i)[k] % cols, answer: a[k], reference: r[k])
                 }
             }
         }
-        if !transposed && maxRel <= options.tolerance {
-            return p.report(.correct, message: "agrees with \(p.referenceDescription) to \(Self.short(maxRel)) (≤ \(Self.short(options.tolerance))) on \(p.draws.count) draws",
+        let tolerance = p.tolerance ?? options.tolerance
+        if !transposed && maxRel <= tolerance {
+            return p.report(.correct, message: "agrees with \(p.referenceDescription) to \(Self.short(maxRel)) (≤ \(Self.short(tolerance))) on \(p.draws.count) draws",
                             diagnosis: notes, echo: echo, shape: shape.description, maxRel: maxRel, worst: worst, options: options)
         }
         // 4. Diagnose from the numbers.
@@ -162,7 +170,7 @@ extension Checker {
         diagnosis += literalSizes.map { Diagnosis(kind: .hardCoded, message: $0.message) }
         diagnosis += Self.diagnose(p, answers: answers, full: full, transposedAlready: transposed)
         if diagnosis.isEmpty {
-            diagnosis.append(Diagnosis(kind: .unexplained, message: "the answer matches every term of the gradient with coefficient 1 to within 10⁻⁶, but not to the tolerance \(options.tolerance): it differs from the gradient by less than the diagnosis can resolve"))
+            diagnosis.append(Diagnosis(kind: .unexplained, message: "the answer matches every term of the gradient with coefficient 1 to within 10⁻⁶, but not to the tolerance \(tolerance): it differs from the gradient by less than the diagnosis can resolve"))
         }
         diagnosis += notes
         var kinds: [String] = []

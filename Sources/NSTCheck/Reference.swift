@@ -80,9 +80,8 @@ extension LossDifferences {
     static func engine(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> (content: [Double], style: [Double]) {
         let shape = F.shape
         func derivative(_ f: ([Double]) -> Double) -> [Double] {
-            let d1 = GradCheck.numericalGradient(at: F.storage, epsilon: s, f)
-            let d2 = GradCheck.numericalGradient(at: F.storage, epsilon: 2 * s, f)
-            return (0..<F.count).map { (4 * d1[$0]! - d2[$0]!) / 3 }
+            let d = GradCheck.richardsonGradient(at: F.storage, step: s, f)
+            return (0..<F.count).map { d[$0]! }
         }
         return (derivative { ContentLoss.forward(Tensor(shape: shape, storage: $0), P) },
                 derivative { StyleLoss.forward(Tensor(shape: shape, storage: $0), A) })

@@ -15,7 +15,8 @@ import NSTRandom
 /// channels (`partner`), so N changes between draws and a formula that hard-codes N fails;
 /// draw d uses crops of (a + d mod 3) × (a + 1 + d mod 3) positions (a = 4 on blocks 1–3, 2 deeper), so
 /// M changes too. The three feature matrices are scaled by one common factor so the largest
-/// content activation is 1; scaling changes no formula.
+/// content activation is 3/2 (not 1, so P.*P − P is not ≤ 0 everywhere); scaling changes no
+/// formula.
 public final class VGGActivations: ActivationSource, @unchecked Sendable {
     let network: VGG<Float>
     let preprocessing: Preprocessing
@@ -31,7 +32,10 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
     /// From weights in memory (tests use `VGGWeights.random`); `modelName` goes in the description.
     public init(weights: VGGWeights<Float>, preprocessing: Preprocessing, layer name: String, modelName: String) throws {
         let architecture = weights.architecture
-        let layer = try architecture.layer(named: name)
+        let layer: VGGLayer
+        do { layer = try architecture.layer(named: name) } catch {
+            throw CheckSetupError("--layer \(name) is not a layer of \(architecture.rawValue.uppercased()) (\(modelName)): \(error)")
+        }
         guard layer.convIndex < weights.convs.count else {
             throw CheckSetupError("layer \(layer.name) is deeper than the \(weights.convs.count) convolutions of \(modelName)")
         }
@@ -54,7 +58,7 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
         if let partner { factors[partner.name] = factor(partner) }
         self.factors = factors
         let layers = partner.map { "\(layer.name) (odd draws) and \($0.name) (even draws)" } ?? layer.name
-        description = "\(architecture.rawValue.uppercased()) \(layers) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1"
+        description = "\(architecture.rawValue.uppercased()) \(layers) activations (\(modelName)) of seeded synthetic images, scaled so the largest content activation is 1.5"
     }
 
     /// From a model file (see NSTWeights / `nst model fetch`), loaded without the SHA-256 of the
@@ -138,11 +142,12 @@ public final class VGGActivations: ActivationSource, @unchecked Sendable {
             return out
         }
         let F = crop(generated, x: x0, y: y0), P = crop(content, x: x0, y: y0), S = crop(style, x: sx, y: sy)
-        // Divided, not multiplied by 1/scale: v·(1/v) can round to 1 − 2⁻⁵³, v/v is exactly 1.
+        // Divided, not multiplied by 1/scale: v·(1/v) can round to 1 − 2⁻⁵³, v/v is exactly 1
+        // (and 1·1.5 exactly 1.5).
         let scale = Double(P.storage.map(abs).max() ?? 0)
         let s = scale > 0 ? scale : 1
         func double(_ t: Tensor<Float>) -> Tensor<Double> {
-            Tensor<Double>(shape: t.shape, storage: t.storage.map { Double($0) / s })
+            Tensor<Double>(shape: t.shape, storage: t.storage.map { Double($0) / s * 1.5 })
         }
         return DrawFeatures(layer: layer, generated: double(F), content: double(P), style: double(S))
     }

@@ -17,6 +17,8 @@ public struct CheckerGrader: FormulaGrader {
             return FormulaOutcome(verdict: .invalid, diagnoses: [], echo: "",
                                   message: "unknown target `\(target)` (targets: \(Self.targets.joined(separator: ", ")))")
         }
+        // A formula has no '=': an answer with one is a derivation, checked row by row.
+        if answer.contains("=") { return gradeDerivation(t, answer) }
         let r = checker.check(target: t, answer: answer)
         let verdict: FormulaOutcome.Verdict
         switch r.verdict {
@@ -30,6 +32,23 @@ public struct CheckerGrader: FormulaGrader {
                               diagnoses: r.diagnosis.map { .init(kind: $0.kind.rawValue, message: $0.message) },
                               echo: r.echo, message: message,
                               column: verdict == .invalid ? Self.column(in: r.message) : nil)
+    }
+
+    /// A derivation (LHS = e1 = … = en, LaTeX or plain; docs/derivations.md) scores as its
+    /// final row would: correct when e_n is the quantity asked. The feedback names the first
+    /// wrong row and its diagnosis, also when later rows undo the mistake.
+    func gradeDerivation(_ target: CheckTarget, _ answer: String) -> FormulaOutcome {
+        let r = DerivationChecker(options: DerivationOptions(seed: checker.options.seed, target: target)).check(answer)
+        let echo = r.steps.map { "row \($0.line): \($0.readAs)" }.joined(separator: "\n")
+        let diagnoses = r.diagnosis.map { FormulaOutcome.Diagnosis(kind: $0.kind.rawValue, message: $0.message) }
+        guard r.verdict != .invalid else {
+            return FormulaOutcome(verdict: .invalid, diagnoses: diagnoses, echo: echo,
+                                  message: r.errorRendering.flatMap { $0.isEmpty ? nil : $0 } ?? r.message)
+        }
+        let finalRight = r.steps.last?.equalsQuantity == true
+        let message = r.verdict == .correct ? r.message
+            : (finalRight ? "the final row is right, but " : "") + "row \(r.firstWrongLine ?? 1) is the first wrong one: " + r.message
+        return FormulaOutcome(verdict: finalRight ? .correct : .incorrect, diagnoses: diagnoses, echo: echo, message: message)
     }
 
     public func parts(of answer: String) -> FormulaParts? {

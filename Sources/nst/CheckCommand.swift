@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NSTCheck
 import NSTFileIO
+import NSTQuiz
 import NSTVGG
 import NSTWeights
 
@@ -28,7 +29,10 @@ struct CheckCommand: ParsableCommand {
 
     // `.unconditional`: the value may start with a minus (--answer -P+F, --answer "-(P - F)").
     @Option(parsing: .unconditional, help: ArgumentHelp("Your formula, in the language above (- reads it from standard input).", valueName: "formula"))
-    var answer: String
+    var answer: String?
+
+    @Option(help: ArgumentHelp("A derivation to check row by row: LHS = e1 then = e_k a line, or a LaTeX aligned block (- reads standard input; see docs/derivations.md).", valueName: "file"))
+    var derivation: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("A custom scalar loss to differentiate instead of a target.", valueName: "formula"))
     var loss: String?
@@ -52,6 +56,18 @@ struct CheckCommand: ParsableCommand {
     var bindings: BindingsChoice = .auto
 
     func validate() throws {
+        if derivation != nil {
+            if answer != nil || loss != nil || wrt != nil {
+                throw ValidationError("--derivation checks a whole derivation; give it without --answer, --loss or --wrt.")
+            }
+            guard (1...10).contains(draws) else {
+                throw ValidationError("--draws must be between 1 and 10 with --derivation (got \(draws)).")
+            }
+            return
+        }
+        if answer == nil {
+            throw ValidationError("Give --answer FORMULA (with --target or --loss), or --derivation FILE.")
+        }
         if target == nil && loss == nil {
             throw ValidationError("Give --target T (one of \(CheckTarget.allCases.map(\.rawValue).joined(separator: ", "))) or --loss EXPR --wrt X.")
         }
@@ -79,13 +95,54 @@ struct CheckCommand: ParsableCommand {
         throw ExitCode(3)
     }
 
+    /// The most bytes of a derivation read (the parser's own limit is in characters).
+    static let maxDerivationBytes = 80_000
+
+    func runDerivation(_ path: String) throws {
+        let text: String
+        let limit = DerivationOptions().limits.maxLength
+        if path == "-" {
+            guard let read = StandardStreams.readInput(maxScalars: limit) else {
+                StandardStreams.writeError("nst: error: the derivation on standard input holds more than \(limit) characters (the limit is \(limit)); shorten it\n")
+                throw ExitCode(2)
+            }
+            text = read
+        } else {
+            switch BoundedFile.read(path, maxBytes: Self.maxDerivationBytes) {
+            case .success(let data):
+                guard let s = String(data: data, encoding: .utf8) else {
+                    throw CLIError("cannot read the derivation", file: path, why: "it is not UTF-8 text", fix: "save it as UTF-8 text")
+                }
+                text = s
+            case .failure(let problem):
+                throw CLIError("cannot read the derivation", file: path, why: problem.message,
+                               fix: problem.tooLarge ? "a derivation is a few rows: shorten it" : "check the path")
+            }
+        }
+        let checker = DerivationChecker(options: DerivationOptions(seed: seed, draws: draws, target: target))
+        let report = checker.check(text)
+        try StandardStreams.writeOut((json ? report.json : report.text) + "\n")
+        switch report.verdict {
+        case .correct: return
+        case .incorrect: throw ExitCode(1)
+        case .invalid: throw ExitCode(2)
+        }
+    }
+
     func run() throws {
+        if let derivation { return try runDerivation(derivation) }
+        guard let answer else { throw ExitCode(2) }
         var options = CheckOptions(seed: seed, draws: draws, layer: layer)
         var activations: (any ActivationSource)?
         if bindings != .random {
             if let model = ModelStore.defaultModel() {
                 do {
                     activations = try VGGActivations(modelURL: model, layer: layer)
+                } catch let error as CheckSetupError {
+                    // A layer the installed model does not have is the user's to fix, never a
+                    // quiet switch to random data.
+                    try cannotSetUp(CLIError("cannot check at --layer \(layer)", file: model.path, why: error.description,
+                                             fix: "choose a layer of the installed model (relu1_1 … relu5_3 for VGG16), or use --bindings random"))
                 } catch {
                     if bindings == .model { try cannotSetUp(CLIError("cannot use the model", file: model.path, why: "\(error)", fix: "run `\(ModelStore.fetchCommand)` again, or use --bindings random")) }
                     options.bindingsNote = "the model could not be used: \(error)"

@@ -241,11 +241,21 @@ struct CheckCommandTests {
           --answer "F - eta*(alpha*(F - P) + beta*w*(G - A)*F/(N^2*M^2))"
       nst check --loss "sum((F - P).*(F - P))/2" --wrt F --answer "F - P"
 
+    DERIVATIONS (--derivation FILE, - for standard input)
+      A chain LHS = e1 = e2 = …, checked row by row; the first wrong row is named.
+      The quiz's LaTeX, pasted as is:
+        $$\\begin{aligned} LHS &= e1 \\\\ &= e2 \\\\ … \\end{aligned}$$
+      or a plain file, LHS = e1 on the first line and = e_k on each further line:
+        dE_l/dF[i*,j*] = d/dF[i*,j*] (sum(i, j: (G[i,j] - A[i,j])^2) / (4*N^2*M^2))
+        = ((G - A)*F)[i*,j*] / (N^2*M^2)
+      nst check --derivation Examples/derivations/q6-total.tex
+      Notation and what is compared: docs/derivations.md.
+
     The answer is compared with central differences of the engine's own loss on
     several seeded draws; exit status 0 correct, 1 incorrect, 2 invalid input,
     3 the check could not be set up (e.g. --bindings model with no model).
 
-    USAGE: nst check [--target <target>] --answer <formula> [--loss <formula>] [--wrt <symbol>] [--json] [--seed <seed>] [--draws <draws>] [--layer <layer>] [--bindings <bindings>]
+    USAGE: nst check [--target <target>] [--answer <formula>] [--derivation <file>] [--loss <formula>] [--wrt <symbol>] [--json] [--seed <seed>] [--draws <draws>] [--layer <layer>] [--bindings <bindings>]
 
     OPTIONS:
       --target <target>       The quantity your answer is (see TARGETS). (values:
@@ -253,6 +263,9 @@ struct CheckCommandTests {
                               style-total, total, update)
       --answer <formula>      Your formula, in the language above (- reads it from
                               standard input).
+      --derivation <file>     A derivation to check row by row: LHS = e1 then = e_k
+                              a line, or a LaTeX aligned block (- reads standard
+                              input; see docs/derivations.md).
       --loss <formula>        A custom scalar loss to differentiate instead of a
                               target.
       --wrt <symbol>          With --loss: the matrix to differentiate by (F, P or

@@ -30,7 +30,7 @@ struct JudgmentTests {
         Case(target: .contentLayer, answer: "2*(F - P)", verdict: .incorrect, kinds: [.scale]),
         Case(target: .contentLayer, answer: "(F - P)/2", verdict: .incorrect, kinds: [.scale]),
         Case(target: .contentLayer, answer: "F", verdict: .incorrect, kinds: [.missingTerm]),
-        Case(target: .contentLayer, answer: "F + P", verdict: .incorrect, kinds: [.extraTerm]),
+        Case(target: .contentLayer, answer: "F + P", verdict: .incorrect, kinds: [.sign]),   // the term −P flipped
         Case(target: .contentLayer, answer: "step(F).*(F - P)", verdict: .incorrect, kinds: [.mask]),
         Case(target: .contentLayer, answer: "(F - P)'", verdict: .incorrect, kinds: [.transposed]),
         Case(target: .contentLayer, answer: "sum(F - P)", verdict: .incorrect, kinds: [.shape]),
