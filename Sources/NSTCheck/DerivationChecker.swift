@@ -117,6 +117,8 @@ public struct DerivationChecker: Sendable {
 
     /// Relative difference under which two exactly evaluated rows are equal: rounding of a
     /// few hundred operations on numbers of the row's size is far below it.
+    /// How many wrong rows are diagnosed (the first always is).
+    static let diagnosedWrongRows = 3
     static let exactTolerance = 1e-9
 
     /// The left-hand sides the quantities have: ∂X/∂F^l_{i*j*} or (F^l_{i*j*})^{t+1}.
@@ -305,9 +307,18 @@ public struct DerivationChecker: Sendable {
             steps.append(step)
         }
         // Diagnose the wrong rows: the first against the quantity (or the row before), the
-        // others against the row before.
+        // others against the row before. A diagnosis tries many edits and draws, so only the
+        // first `diagnosedWrongRows` wrong rows get one: the cost of a file stays bounded
+        // however many of its rows are wrong.
+        var diagnosedRows = 0
         for k in steps.indices where steps[k].verdict == .incorrect {
             let isFirst = steps[k].line == firstWrong
+            guard diagnosedRows < Self.diagnosedWrongRows || isFirst else {
+                let skipped = "not diagnosed: nst names the mistakes of the first \(Self.diagnosedWrongRows) wrong rows only"
+                steps[k].note = steps[k].note.map { $0 + "; " + skipped } ?? skipped
+                continue
+            }
+            diagnosedRows += 1
             var diagnosis: [Diagnosis] = []
             if k == 0, let lhsProblem { diagnosis.append(lhsProblem) }
             if k == 0 && lhsProblem != nil && rows[0].values.map({ Self.difference($0, reference, absolute: referenceSlack) <= Self.exactTolerance }) == true {

@@ -385,8 +385,6 @@ struct DerivationEvaluator {
         case (.hadamard, .matrix(let r, let c, let x), .matrix(let r2, let c2, let y)):
             guard r == r2 && c == c2 else { throw Unfit(kind: .shape, message: "an elementwise product of a \(r)×\(c) and a \(r2)×\(c2) matrix") }
             return .matrix(rows: r, cols: c, zip(x, y).map { $0 * $1 })
-        default:
-            throw Unfit(kind: .shape, message: "matrices that cannot combine")
         }
     }
 }

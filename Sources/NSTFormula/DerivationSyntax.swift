@@ -203,11 +203,11 @@ public struct DerivationLimits: Sendable {
     public var maxRows: Int
     /// Longest row, in Unicode scalars (a formula's limit).
     public var maxRowLength: Int
-    /// Deepest nesting of one row's tree.
+    /// Deepest nesting of one row's tree (a bracket pair costs about four levels).
     public var maxDepth: Int
     /// Most index variables one sum may bind, and most nested index sums.
     public var maxSumIndices: Int
-    public init(maxLength: Int = 20_000, maxRows: Int = 40, maxRowLength: Int = 2000, maxDepth: Int = 60, maxSumIndices: Int = 4) {
+    public init(maxLength: Int = 20_000, maxRows: Int = 40, maxRowLength: Int = 2000, maxDepth: Int = 250, maxSumIndices: Int = 4) {
         self.maxLength = maxLength
         self.maxRows = maxRows
         self.maxRowLength = maxRowLength

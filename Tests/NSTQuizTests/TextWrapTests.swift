@@ -26,4 +26,17 @@ import NSTQuiz
             #expect(wrapped.split(whereSeparator: { $0 == " " || $0 == "\n" }) == text.split(separator: " "), "\(width)")
         }
     }
+
+    /// Prose wrapped for a wider screen is reflowed as one paragraph, not left ragged; tables,
+    /// lists and formula displays keep their lines.
+    @Test func proseWrappedWiderIsReflowed() {
+        let bank = "At layer l of a CNN with N filters and M positions (height by width), F is the N by M\nmatrix of the generated image's responses and P that of the content photograph. The\nlayer's content loss is"
+        let lines: [String] = TextWrap.wrap(bank, width: 60).components(separatedBy: "\n")
+        #expect(lines.allSatisfy { $0.count <= 60 })
+        #expect(lines.dropLast().allSatisfy { $0.count > 45 }, "ragged: \(lines)")
+        let table = "  hint     the next hint\n  skip     leave the question for next time, it will come back again later on"
+        #expect(TextWrap.wrap(table, width: 60).hasPrefix("  hint     the next hint\n  skip"))
+        let display = "The loss is\n\n    L = 1/2 sum (F - P)^2 over every entry of the two matrices of the layer"
+        #expect(TextWrap.wrap(display, width: 40).contains("\n\n    L = 1/2"))
+    }
 }
