@@ -95,6 +95,15 @@ struct CheckCommand: ParsableCommand {
         throw ExitCode(3)
     }
 
+    /// Standard input, up to `limit` characters; more is unreadable input (exit 2).
+    static func standardInput(holding what: String, limit: Int) throws -> String {
+        guard let read = StandardStreams.readInput(maxScalars: limit) else {
+            StandardStreams.writeError("nst: error: \(what) on standard input is too long: it holds more than \(limit) characters (the limit is \(limit)); shorten it\n")
+            throw ExitCode(2)
+        }
+        return read
+    }
+
     /// The most bytes of a derivation read (the parser's own limit is in characters).
     static let maxDerivationBytes = 80_000
 
@@ -102,11 +111,7 @@ struct CheckCommand: ParsableCommand {
         let text: String
         let limit = DerivationOptions().limits.maxLength
         if path == "-" {
-            guard let read = StandardStreams.readInput(maxScalars: limit) else {
-                StandardStreams.writeError("nst: error: the derivation on standard input holds more than \(limit) characters (the limit is \(limit)); shorten it\n")
-                throw ExitCode(2)
-            }
-            text = read
+            text = try Self.standardInput(holding: "the derivation", limit: limit)
         } else {
             switch BoundedFile.read(path, maxBytes: Self.maxDerivationBytes) {
             case .success(let data):
@@ -158,11 +163,7 @@ struct CheckCommand: ParsableCommand {
         let limit = options.limits.maxLength
         let typed: String
         if answer == "-" {
-            guard let read = StandardStreams.readInput(maxScalars: limit) else {
-                StandardStreams.writeError("nst: error: the formula on standard input is too long: it holds more than \(limit) characters (the limit is \(limit)); shorten it\n")
-                throw ExitCode(2)
-            }
-            typed = read
+            typed = try Self.standardInput(holding: "the formula", limit: limit)
         } else {
             typed = answer
         }

@@ -36,15 +36,7 @@ struct AnyFolderTests {
             p.arguments = args
             p.environment = environment(extra)
             p.currentDirectoryURL = cwd
-            let out = Pipe(), err = Pipe(), inp = Pipe()
-            p.standardOutput = out; p.standardError = err; p.standardInput = inp
-            try p.run()
-            inp.fileHandleForWriting.write(Data(stdin.utf8))
-            try? inp.fileHandleForWriting.close()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return .init(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+            return try NSTBinary.capture(p, stdin: stdin)
         }
 
         /// nst under a pseudo-terminal (util-linux `script`): the transcript after `quit`.

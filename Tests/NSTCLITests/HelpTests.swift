@@ -27,10 +27,20 @@ enum NSTBinary {
         p.executableURL = url
         p.arguments = args
         if let environment { p.environment = environment }
+        let output = try capture(p, stdin: stdin)
+        // No signal is ever sent through this helper: an exit by a signal or with a status
+        // ≥ 128 is a trap (SIGILL, SIGABRT, SIGPIPE, …) or a hang, and fails the test.
+        #expect(p.terminationReason == .exit && p.terminationStatus < 128,
+                "watchdog: nst \(args.joined(separator: " ")) ended with status \(p.terminationStatus) (\(p.terminationReason == .exit ? "exit" : "signal"))")
+        return output
+    }
+
+    /// Starts `p` (set up but for its streams), writes `stdin` and closes it, and returns what
+    /// it printed once it ends. A run that takes over 10 minutes is killed.
+    static func capture(_ p: Process, stdin: String?) throws -> Output {
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out; p.standardError = err; p.standardInput = inp
         try p.run()
-        // Watchdog: a run that takes over 10 minutes is killed (and fails below).
         let watchdog = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + 600, execute: watchdog)
         if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
@@ -39,10 +49,6 @@ enum NSTBinary {
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         watchdog.cancel()
-        // No signal is ever sent through this helper: an exit by a signal or with a status
-        // ≥ 128 is a trap (SIGILL, SIGABRT, SIGPIPE, …) or a hang, and fails the test.
-        #expect(p.terminationReason == .exit && p.terminationStatus < 128,
-                "watchdog: nst \(args.joined(separator: " ")) ended with status \(p.terminationStatus) (\(p.terminationReason == .exit ? "exit" : "signal"))")
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }

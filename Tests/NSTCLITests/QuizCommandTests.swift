@@ -47,15 +47,7 @@ enum QuizCLI {
         }
         p.environment = environment(state: state, extra: extraEnv)
         if let directory { p.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out; p.standardError = err; p.standardInput = inp
-        try p.run()
-        inp.fileHandleForWriting.write(Data(stdin.utf8))
-        try? inp.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return .init(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try NSTBinary.capture(p, stdin: stdin)
     }
 
     static func progress(_ state: URL) -> [String: Any]? {
