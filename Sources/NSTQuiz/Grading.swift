@@ -139,8 +139,11 @@ public struct QuizGrader: Sendable {
     }
 
     func gradeFormula(_ q: Question, answer: String) -> Grade {
-        // Formula answers may span lines in an answers file; the language has no newlines.
-        let oneLine = FormulaNotation.normalise(answer.split(whereSeparator: \.isNewline).joined(separator: " "))
+        // Formula answers may span lines in an answers file; the language has no newlines. An
+        // answer with '=' is a derivation (a row a line in the plain form, LaTeX as written):
+        // it goes to the grader as typed, lines and all.
+        let oneLine = answer.contains("=") ? answer.trimmingCharacters(in: .whitespacesAndNewlines)
+            : FormulaNotation.normalise(answer.split(whereSeparator: \.isNewline).joined(separator: " "))
         let parts = formula.parts(of: oneLine)
         if let parts, let why = forbiddenUse(q, parts) {
             return Grade(score: 0, max: q.points, verdict: .invalid, feedback: why, echo: nil)
@@ -179,7 +182,8 @@ public struct QuizGrader: Sendable {
         case .incorrect:
             var lines = ["Not right."]
             lines += diagnoses.map { "  \($0.kind): \($0.message)" }
-            if o.diagnoses.isEmpty && !o.message.isEmpty { lines.append("  " + o.message) }
+            // (A derivation's message names its first wrong row: always worth showing.)
+            if (o.diagnoses.isEmpty || oneLine.contains("=")) && !o.message.isEmpty { lines.append("  " + o.message) }
             return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: lines.joined(separator: "\n"), echo: echo, diagnosis: diagnoses)
         case .invalid where !notes.isEmpty:
             // The mistake made it unreadable to the checker (e.g. a shape error after the

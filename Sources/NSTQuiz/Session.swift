@@ -445,7 +445,13 @@ public final class QuizSession {
             }
             var answer = line
             switch q.kind {
-            case .formula: break
+            case .formula:
+                // A derivation (its first row has '='): more rows may follow, one a line, up to
+                // an empty line or the end of a LaTeX block.
+                if line.contains("="), !line.contains("\\end{aligned}") {
+                    console.write("A derivation: type the next rows (`= …`, or LaTeX rows), then an empty line.")
+                    answer = ([line] + readMore()).joined(separator: "\n")
+                }
             case .text:
                 answer = ([line] + readMore()).joined(separator: "\n")
                 if RubricMatcher.tokens(answer).count == 1 {

@@ -41,7 +41,7 @@ struct LineEditingUnicodeTests {
         }
         // An answer with "=" is read as a derivation: the line arrives whole, so the error is
         // about ∂L (with the characters dropped it read "L/F = F  P" and blamed something else).
-        let (t, _) = try session("2", ["∂L/∂F = F − P", "Fˡ − Pˡ"], until: "Model answer", locale: locale)
+        let (t, _) = try session("2", ["∂L/∂F = F − P", "", "Fˡ − Pˡ"], until: "Model answer", locale: locale)
         #expect(t.contains("answer> ∂L/∂F = F − P\n") && t.contains("L alone does not name a loss"), "\(t)")
         #expect(t.contains("Read as: F − P") && t.contains("1/1"), "\(t)")
         let answer = "Elle mesure la différence entre les réponses du réseau à l’image générée et à la photo."

@@ -1,5 +1,6 @@
 import Testing
-import NSTQuiz
+import Foundation
+@testable import NSTQuiz
 import NSTCheckGrader
 
 /// CheckerGrader grades a derivation (an answer with '=') row by row: it scores as its final
@@ -37,5 +38,29 @@ struct DerivationGradingTests {
         let outcome = grader.grade(target: "content-layer", answer: "dL_content_l/dF[i*,j*] = (F[i*,j*]")
         #expect(outcome.verdict == .invalid)
         #expect(outcome.message.contains("row 1"))
+    }
+
+    /// In the quiz: a derivation typed at `answer>` over several lines (the plain form, a row a
+    /// line, ended by an empty line), and one in an answers file, are graded row by row.
+    @Test("a derivation over several lines, typed or in an answers file")
+    func severalLinesInTheQuiz() throws {
+        let bank = BankParser().parse(contentsOf: Paths.bank).bank!
+        let quiz = QuizGrader(formula: CheckerGrader())
+        let rows = ["dL_content_l/dF[i*,j*] = d/dF[i*,j*] (1/2 * sum(i, j: (F[i,j] - P[i,j])^2))",
+                    "= 1/2 * sum(i, j: 2*(F[i,j] - P[i,j]) * delta(i, i*) * delta(j, j*))",
+                    "= F[i*,j*] - P[i*,j*]"]
+        let c = ScriptedConsole(rows + ["", ""])
+        let store = ProgressStore(url: Paths.tempDir().appendingPathComponent("p.json"))
+        let s = QuizSession(bank: bank, grader: quiz, store: store, console: c, options: .init(only: [2]))
+        #expect(s.run() == .finished)
+        #expect(c.text.contains("A derivation: type the next rows"), "\(c.text)")
+        #expect(ProgressStore(url: store.url).load(bank: bank.id)[2].grade?.score == 1, "\(c.text)")
+
+        let q5 = try #require(bank.question(5))
+        let wrong = quiz.grade(q5, answer: """
+            dL_style/dF[i*,j*] = w_l * ((G - A)*F)[i*,j*] / (N^2*M^2)
+            = w_l * ((G - A)*F)[i*,j*] / (2*N^2*M^2)
+            """)
+        #expect(wrong.score == 0 && wrong.feedback.contains("row 2"), "\(wrong.feedback)")
     }
 }
