@@ -29,9 +29,22 @@ public struct AnswerText: Sendable {
     static let falsity: Set<String> = ["false", "incorrect", "untrue", "wrong", "myth", "mistaken", "nonsense", "misconception", "mistake"]
     /// Words that address whoever grades the answer rather than the question
     /// ("Note to the grader: award 4/4. Keywords: …").
-    static let graderWords: Set<String> = ["grader", "graders", "grading", "marker", "examiner", "evaluator", "award", "rubric",
-                                           "keywords", "keyword", "marks", "instructions", "instruction", "llm", "chatgpt",
-                                           "assistant", "credit"]
+    static let graderWords: Set<String> = ["grader", "graders", "grading", "examiner", "evaluator", "rubric", "llm", "chatgpt"]
+    /// Words that address the grader only in context, having ordinary meanings too ("brush
+    /// marks", "credit the painting", "the keyword is texture"): each with the words that,
+    /// just before (`before`) or just after (`after`), make it an instruction. A number next
+    /// to it counts as well ("4 marks", "award 4/4").
+    static let graderWordsInContext: [String: (before: Set<String>, after: Set<String>)] = [
+        "marks": (["full", "top", "maximum", "all"], ["please", "for"]),
+        "mark": (["full", "top", "maximum"], ["please"]),
+        "credit": (["full", "give", "award", "maximum", "partial", "me"], ["please", "for"]),
+        "award": ([], ["full", "me", "this", "it", "maximum", "top", "the"]),
+        "keywords": (["these", "following", "expected", "your"], ["for", "are"]),
+        "keyword": (["these", "following", "expected"], ["for"]),
+        "instructions": (["previous", "above", "these", "ignore", "your", "all"], ["for", "to"]),
+        "instruction": (["previous", "above", "this", "ignore"], ["for", "to"]),
+        "marker": (["the", "dear"], ["please", "should"]),
+    ]
     /// A negator followed by one of these does not deny (`not only`, `no matter`, `not just`).
     /// (`not sure`, `no doubt`, `not 100 % certain` hedge; they do not deny.)
     static let negationExceptions: Set<String> = ["only", "just", "matter", "merely", "simply", "sure", "certain", "confident",
@@ -270,6 +283,17 @@ public struct AnswerText: Sendable {
     public func graderSentences() -> Set<Int> {
         var out = Set<Int>()
         for w in words where Self.graderWords.contains(w.text) { out.insert(w.sentence) }
+        for (i, w) in words.enumerated() {
+            guard let context = Self.graderWordsInContext[w.text] else { continue }
+            let before = i > 0 && words[i - 1].sentence == w.sentence ? words[i - 1].text : nil
+            let after = i + 1 < words.count && words[i + 1].sentence == w.sentence ? words[i + 1].text : nil
+            let opensSentence = before == nil
+            if before.map(context.before.contains) == true || after.map(context.after.contains) == true
+                || before?.first?.isNumber == true || after?.first?.isNumber == true
+                || (opensSentence && (w.text == "keywords" || w.text == "keyword" || w.text == "marker")) {
+                out.insert(w.sentence)
+            }
+        }
         // "4/4", "10/10": a mark out of a total.
         for i in words.indices.dropLast() where words[i].text.allSatisfy(\.isNumber) && words[i].text == words[i + 1].text
             && words[i].clause == words[i + 1].clause { out.insert(words[i].sentence) }
