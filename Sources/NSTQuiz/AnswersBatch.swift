@@ -104,6 +104,15 @@ public struct AnswersBatch: Sendable {
             let review = r.questions.filter(\.needsReview).map { "Q\($0.question)" }.joined(separator: " ")
             rows.append(([student, r.answers] + scores + [Report.fmt(r.total.score), review.isEmpty ? "no" : "yes: " + review]).map(field).joined(separator: ","))
         }
+        // One row per file given: a file that could not be read has no scores, and says why.
+        for d in failures where !d.location.file.isEmpty {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: d.location.file, isDirectory: &isFolder), isFolder.boolValue { continue }
+            let name = (d.location.file as NSString).lastPathComponent
+            let student = name.hasSuffix(".answers") ? String(name.dropLast(8)) : name
+            let blanks = [String](repeating: "", count: bank.questions.count + 1)
+            rows.append(([student, d.location.file] + blanks + ["yes: could not be read (line \(d.location.line)): \(d.message)"]).map(field).joined(separator: ","))
+        }
         return rows.joined(separator: "\r\n") + "\r\n"
     }
 }

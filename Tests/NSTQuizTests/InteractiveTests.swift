@@ -116,6 +116,8 @@ import Foundation
         // "difference feature minimise": a keyword list, a sure 0.
         #expect(rows[1].hasPrefix("ann,") && rows[1].contains(",0,1,") && rows[1].hasSuffix(",1,no"))
         #expect(rows[2].hasPrefix("\"bob, jr\",") && rows[2].hasSuffix(",0,no"))
+        // The file that could not be read has its row too, with no scores and why.
+        #expect(rows[3].hasPrefix("zed,") && rows[3].contains(",yes: could not be read (line "), "\(rows)")
         #expect(batch.summary() == "Graded 2 files; 1 could not be read; 0 need review.")
     }
 
