@@ -344,6 +344,16 @@ public final class QuizSession {
                 + (subfolder.isEmpty ? [] : [((dir as NSString).appendingPathComponent(subfolder) as NSString).appendingPathComponent(name)])
         }
         if options.imagesDirectory == nil { paths.append(image.path) }
+        // `--images` may name the folder above a run's folder, whatever the run's folder is
+        // called (`-o runs/a`, then `--images runs`): its subfolders, newest first.
+        if let dir = options.imagesDirectory {
+            let fm = FileManager.default
+            let subfolders = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).map { (dir as NSString).appendingPathComponent($0) }
+                .filter { var isDir: ObjCBool = false; return fm.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue }
+            func modified(_ path: String) -> Date { ((try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast }
+            let newestFirst = subfolders.sorted { (modified($0), $1) > (modified($1), $0) }
+            paths += newestFirst.map { ($0 as NSString).appendingPathComponent(name) }.filter { !paths.contains($0) }
+        }
         return paths
     }
 

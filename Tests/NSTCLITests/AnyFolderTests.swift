@@ -114,7 +114,7 @@ struct AnyFolderTests {
         let install = try Install()
         defer { try? FileManager.default.removeItem(at: install.root) }
         let parent = install.root.appendingPathComponent("runs")
-        let run = parent.appendingPathComponent("style-depth")
+        let run = parent.appendingPathComponent("a")   // any name: `-o runs/a`
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         try TinyPNG.make(width: 8, height: 8) { _, _ in (1, 2, 3) }.write(to: run.appendingPathComponent("layers-5.png"))
         try TinyPNG.make(width: 8, height: 8) { _, _ in (4, 5, 6) }.write(to: run.appendingPathComponent("layers-3.png"))
