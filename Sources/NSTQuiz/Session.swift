@@ -115,9 +115,12 @@ public final class QuizSession {
         /// Without `imagesDirectory`: folders looked in before the path the bank names (the
         /// folder the experiment writes by default).
         public var defaultImageFolders: [String] = []
-        public init(only: [Int]? = nil, shuffleSeed: UInt64? = nil, imagesDirectory: String? = nil, defaultImageFolders: [String] = []) {
+        /// The command that continues this quiz (`nst quiz --bank FILE` for a bank of one's own).
+        public var resumeCommand = "nst quiz"
+        public init(only: [Int]? = nil, shuffleSeed: UInt64? = nil, imagesDirectory: String? = nil, defaultImageFolders: [String] = [],
+                    resumeCommand: String = "nst quiz") {
             self.only = only; self.shuffleSeed = shuffleSeed; self.imagesDirectory = imagesDirectory
-            self.defaultImageFolders = defaultImageFolders
+            self.defaultImageFolders = defaultImageFolders; self.resumeCommand = resumeCommand
         }
     }
     public enum Outcome: Equatable { case finished, quit, inputEnded }
@@ -206,7 +209,7 @@ public final class QuizSession {
     func stopMessage(_ lead: String) -> String {
         if saveFailed { return "\(lead) Progress not saved (see the error above)." }
         guard FileManager.default.fileExists(atPath: store.url.path) else { return "\(lead) Nothing answered yet, so nothing saved." }
-        return "\(lead) Progress saved to \(store.url.path); run `nst quiz` again to continue."
+        return "\(lead) Progress saved to \(store.url.path); run `\(options.resumeCommand)` again to continue."
     }
 
     public func run() -> Outcome {

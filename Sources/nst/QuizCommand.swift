@@ -172,7 +172,8 @@ struct QuizCommand: ParsableCommand {
         }
         let session = QuizSession(bank: loadedBank, grader: grader, store: store, console: console,
                                   options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images,
-                                                defaultImageFolders: [UserDataFolder.url(environment: ProcessInfo.processInfo.environment).path]),
+                                                defaultImageFolders: [UserDataFolder.url(environment: ProcessInfo.processInfo.environment).path],
+                                                resumeCommand: bank.map { "nst quiz --bank \(shellQuoted($0))" } ?? "nst quiz"),
                                   renderImages: QuizImages.forThisTerminal().render, pretty: CheckerGrader.pretty)
         if review { _ = session.review(); return }
         if list { console.write(session.list()); return }

@@ -234,6 +234,15 @@ final class LiveProcess: @unchecked Sendable {
         return out
     }
 
+    /// Quitting a quiz on a bank of one's own says how to continue that quiz, not the built-in one.
+    @Test func quittingNamesTheBankToContinueWith() throws {
+        let state = QuizCLI.tempDir()
+        let own = state.appendingPathComponent("my bank.quiz")
+        try FileManager.default.copyItem(atPath: QuizCLI.bank, toPath: own.path)
+        let r = try QuizCLI.run(["quiz", "--bank", own.path, "--only", "2,3"], stdin: "F - P\nquit\n", state: state)
+        #expect(r.stdout.contains("run `nst quiz --bank '\(own.path)'` again to continue"), "\(r.stdout)")
+    }
+
     @Test func fullMarks() throws {
         let r = try QuizCLI.run(["quiz", "--bank", QuizCLI.bank, "--answers", QuizCLI.example("full-marks.answers"), "--json"], state: QuizCLI.tempDir())
         #expect(r.status == 0, "\(r.stderr)")
