@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 import NSTRandom  // SplitMix64, the project's seeded generator
 
 /// Where a session reads answers and writes text (the terminal, a pipe, or a test).
@@ -371,7 +372,13 @@ public final class QuizSession {
         let present = images.compactMap(locate)
         let missing = images.filter { locate($0) == nil }
         var out: [String] = []
-        if !present.isEmpty { out.append(renderImages(present.map(blindCopy))) }
+        if !present.isEmpty {
+            let shown = present.compactMap(blindCopy)
+            if shown.count == present.count { out.append(renderImages(shown)) } else {
+                // Never the original paths: their names (layers-5.png …) give the answer away.
+                out.append("The images for question \(present.map { "“\($0.label)”" }.joined(separator: " and ")) cannot be shown: each must be a PNG or JPEG file of at most \(Self.maxImageBytes >> 20) MiB, and nst must be able to copy it under a neutral name into \(imagesFolder.path) or the temporary folder.")
+            }
+        }
         if !missing.isEmpty {
             // The paths are not printed: their names (layers-5.png …) would give the answer away.
             var folders: [String] = []
@@ -387,18 +394,41 @@ public final class QuizSession {
 
     /// A copy of the image named after its label only (`…/images/<bank>-first.png`), so a
     /// file name such as layers-5.png does not give the answer away when paths are printed.
-    func blindCopy(_ image: ImageAttachment) -> ImageAttachment {
+    func blindCopy(_ image: ImageAttachment) -> ImageAttachment? {
+        guard let data = Self.readImage(image.path) else { return nil }
         let ext = (image.path as NSString).pathExtension
-        let dir = store.url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("images")
         let safeLabel = String(image.label.map { $0.isLetter || $0.isNumber ? $0 : "-" })
-        let dest = dir.appendingPathComponent("\(bank.id)-\(safeLabel)" + (ext.isEmpty ? "" : "." + ext))
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: image.path))
-            try ProgressStore.writeAtomically(data, to: dest)
-            return ImageAttachment(label: image.label, path: dest.path)
-        } catch {
-            return image
+        let name = "\(bank.id)-\(safeLabel)" + (ext.isEmpty ? "" : "." + ext)
+        let dest = imagesFolder.appendingPathComponent(name)
+        if (try? ProgressStore.writeAtomically(data, to: dest)) != nil { return ImageAttachment(label: image.label, path: dest.path) }
+        // The state folder cannot take it: a private temporary folder (mkdtemp) instead.
+        var template = Array((FileManager.default.temporaryDirectory.path + "/nst-quiz-images-XXXXXX").utf8CString)
+        guard mkdtemp(&template) != nil else { return nil }
+        let temp = URL(fileURLWithPath: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)).appendingPathComponent(name)
+        return (try? ProgressStore.writeAtomically(data, to: temp)) != nil ? ImageAttachment(label: image.label, path: temp.path) : nil
+    }
+
+    /// Where question images are copied under neutral names (beside the progress folder).
+    var imagesFolder: URL { store.url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("images") }
+
+    /// The most bytes of one question image read (the experiment's are well under 1 MiB).
+    static let maxImageBytes = 64 << 20
+
+    /// The bytes of `path` when it is a regular file of at most `maxImageBytes` that begins
+    /// as a PNG or JPEG does (checked on its first bytes, before the rest is read).
+    static func readImage(_ path: String) -> Data? {
+        guard case .success(let file) = RegularFile.open(path), file.size >= 8, file.size <= maxImageBytes else { return nil }
+        var bytes = [UInt8](repeating: 0, count: file.size)
+        guard bytes.withUnsafeMutableBytes({ file.read(at: 0, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<8])) }) == 8 else { return nil }
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard bytes.prefix(8).elementsEqual(png) || bytes.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF]) else { return nil }
+        var offset = 8
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[offset...])) }
+            guard n > 0 else { return nil }
+            offset += n
         }
+        return Data(bytes)
     }
 
     /// Lines up to an empty line (or the end of input), at the continuation prompt.

@@ -110,6 +110,19 @@ struct AnyFolderTests {
         #expect(r.stderr.contains("check the path, or leave out --content to use the built-in image"), "\(r.stderr)")
     }
 
+    /// Question 12's images are read only when they are PNG or JPEG files of a sane size, and
+    /// never shown by their own paths (whose names would give the answer away).
+    @Test func imagesThatAreNotImagesAreRefusedWithoutGivingTheAnswerAway() throws {
+        let install = try Install()
+        defer { try? FileManager.default.removeItem(at: install.root) }
+        let run = install.root.appendingPathComponent("zeros")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        for name in ["layers-3.png", "layers-5.png"] { try Data(count: 4096).write(to: run.appendingPathComponent(name)) }
+        let r = try install.run(["quiz", "--only", "12", "--images", run.path], stdin: "quit\n")
+        #expect(r.status == 0 && r.stdout.contains("cannot be shown: each must be a PNG or JPEG file"), "\(r.stdout)")
+        #expect(!r.stdout.contains("layers-5") && !r.stdout.contains("layers-3"), "\(r.stdout)")
+    }
+
     @Test func imagesTakesTheRunsFolderOrItsParentAndSaysWhenThereIsNone() throws {
         let install = try Install()
         defer { try? FileManager.default.removeItem(at: install.root) }
