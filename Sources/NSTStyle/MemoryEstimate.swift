@@ -76,7 +76,7 @@ public enum AvailableMemory {
     public static func addressSpaceRoom(withBLASBuffers: Bool = true) -> Double? {
         guard let limit = BLASRuntime.addressSpaceLimit else { return nil }
         let mapped = number(at: "/proc/self/statm", field: 0).map { $0 * Double(sysconf(Int32(_SC_PAGESIZE))) } ?? 0
-        let buffers = withBLASBuffers ? Double(BLASRuntime.workBufferBytes * Parallel.workers) : 0
+        let buffers = withBLASBuffers ? Double(BLASRuntime.workBufferBytes * Parallel.available) : 0
         return max(0, Double(limit) - mapped - buffers)
     }
 

@@ -69,7 +69,7 @@ public enum GemmSplit {
     public static func forEachPart(m: Int, n: Int, k: Int, rowQuantum: Int = 16, _ body: (Range<Int>, Range<Int>) -> Void) {
         let splitColumns = n >= m
         let extent = splitColumns ? n : m, quantum = splitColumns ? 16 : rowQuantum
-        let chunks = m * n * k < 4 << 20 ? 1 : min(Parallel.workers, max(1, extent / quantum))
+        let chunks = m * n * k < 4 << 20 ? 1 : min(Parallel.available, max(1, extent / quantum))
         Parallel.forRanges(chunks, costPerItem: 1 << 20) { range in
             for chunk in range {
                 // Every chunk but the last fills whole vectors (or panels).
@@ -107,7 +107,7 @@ extension TensorScalar {
     @inlinable
     public static func parallelGram(n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, c: UnsafeMutablePointer<Self>) {
         if n == 0 { return }
-        let chunks = n * n * k < 4 << 20 ? 1 : min(Parallel.workers, max(1, k / 64))
+        let chunks = n * n * k < 4 << 20 ? 1 : min(Parallel.available, max(1, k / 64))
         let partials = UnsafeMutablePointer<Self>.allocate(capacity: max(0, chunks - 1) * n * n)
         defer { partials.deallocate() }
         Parallel.forRanges(chunks, costPerItem: 1 << 20) { range in

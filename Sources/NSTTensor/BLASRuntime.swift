@@ -51,9 +51,18 @@ public enum BLASRuntime {
     /// With OPENBLAS_NUM_THREADS=1 set before the library loads it starts none (the engine
     /// makes OpenBLAS single-threaded anyway): so, under a limit, this runs the program again
     /// with it set. Call it first thing in `main`; it returns when there is nothing to do.
+    ///
+    /// Under a limit the engine also works on one thread (`Parallel.limit = 1`): every thread
+    /// that calls OpenBLAS maps a work buffer of its own, and a second one mapped late in a
+    /// run, when the limit is nearly reached, is the allocation OpenBLAS would retry for ever.
+    /// glibc is asked for one malloc arena (`MALLOC_ARENA_MAX=1`), as each arena reserves
+    /// 64 MiB of address space.
     public static func restartWithoutWorkerThreadsUnderAnAddressSpaceLimit() {
-        guard addressSpaceLimit != nil, getenv("OPENBLAS_NUM_THREADS").map({ String(cString: $0) }) != "1" else { return }
+        guard addressSpaceLimit != nil else { return }
+        Parallel.limit = 1
+        guard getenv("OPENBLAS_NUM_THREADS").map({ String(cString: $0) }) != "1" else { return }
         setenv("OPENBLAS_NUM_THREADS", "1", 1)
+        if getenv("MALLOC_ARENA_MAX") == nil { setenv("MALLOC_ARENA_MAX", "1", 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // exec failed (no /proc): carry on; the engine's own checks still refuse what cannot fit.
     }
@@ -68,7 +77,7 @@ public enum BLASRuntime {
     /// fails, stop with one line that says why, instead of spinning.
     static func refuseIfTheWorkBuffersCannotBeMapped() {
         guard let limit = addressSpaceLimit else { return }
-        let bytes = workBufferBytes * Parallel.workers
+        let bytes = workBufferBytes * Parallel.available
         let probe = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         if let probe, probe != MAP_FAILED { munmap(probe, bytes); return }
         let message = "nst: error: not enough address space for OpenBLAS's work buffers (\(bytes >> 20) MiB) under the limit of \(limit >> 20) MiB; raise the address-space limit (ulimit -v)\n"

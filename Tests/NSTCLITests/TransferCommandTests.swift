@@ -432,11 +432,15 @@ struct ShellRun {
         let f = try TransferFixture()
         let version = try Self.underAddressSpaceLimit(kib: 200_000, ["--version"])
         #expect(version.status == 0, "\(version)")
-        let run = try Self.underAddressSpaceLimit(kib: 400_000, ["transfer", "--content", f.content, "--style", f.style,
-                                                                "--output", f.path("out.png"), "--random-weights", "--size", "32", "--iterations", "2"])
-        #expect(run.status == 1, "\(run)")
-        #expect(run.stderr.hasPrefix("nst: error: not enough memory for --size 32") && run.stderr.contains("raise the address-space limit (ulimit -v)"), "\(run.stderr)")
-        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        // Under each limit the run either finishes or is refused in one line; it never hangs
+        // (OpenBLAS retrying a buffer) or crashes. (Which one depends on what the runtime maps.)
+        for kib in [250_000, 400_000, 570_000, 650_000] {
+            let run = try Self.underAddressSpaceLimit(kib: kib, ["transfer", "--content", f.content, "--style", f.style,
+                                                                 "--output", f.path("out-\(kib).png"), "--random-weights", "--size", "32", "--iterations", "2"])
+            let refused = run.status == 1 && run.stderr.hasPrefix("nst: error: not enough memory for --size 32")
+                && run.stderr.contains("raise the address-space limit (ulimit -v)") && run.stderr.split(separator: "\n").count == 1
+            #expect(run.status == 0 || refused, "ulimit -v \(kib): \(run)")
+        }
         let check = try Self.underAddressSpaceLimit(kib: 300_000, ["check", "--target", "style-layer", "--answer", "(G - A)*F/(N^2*M^2)"])
         // With fewer cores the buffers may fit and the check runs: either way, no hang.
         #expect(check.status == 0 || (check.status == 1 && check.stderr.contains("raise the address-space limit (ulimit -v)")), "\(check)")

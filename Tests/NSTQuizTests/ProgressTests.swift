@@ -159,13 +159,16 @@ import Foundation
         #expect(c.text.contains("Question 3 · 0/1") && c.text.contains("Your answer: P") && c.text.contains("Model answer:\n  F - P"))
     }
 
+    /// What a PNG file begins with: question images must, to be shown.
+    static let pngSignature = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+
     @Test func presentImagesAreShownUnderNamesThatDoNotGiveTheAnswerAway() throws {
         let dir = Paths.tempDir()
         var b = bank
         let i = b.questions.firstIndex { $0.number == 12 }!
         for (k, name) in ["layers-5.png", "layers-3.png"].enumerated() {
             let path = dir.appendingPathComponent(name).path
-            try Data("png \(name)".utf8).write(to: URL(fileURLWithPath: path))
+            try (Self.pngSignature + Data("png \(name)".utf8)).write(to: URL(fileURLWithPath: path))
             b.questions[i].images[k].path = path
         }
         let store = ProgressStore(url: dir.appendingPathComponent("state/progress/p.json"))
@@ -176,7 +179,7 @@ import Foundation
         _ = s.run()
         #expect(shown.map(\.label) == ["first", "second"])
         #expect(shown.map { URL(fileURLWithPath: $0.path).lastPathComponent } == ["neural-style-transfer-first.png", "neural-style-transfer-second.png"])
-        #expect(try String(contentsOfFile: shown[0].path, encoding: .utf8) == "png layers-5.png")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: shown[0].path)) == Self.pngSignature + Data("png layers-5.png".utf8))
         #expect(!c.text.contains("layers-5"))
     }
 
