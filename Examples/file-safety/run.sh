@@ -53,7 +53,7 @@ before=$(ls -A ${TMPDIR:-/tmp} | grep -c nst-keras)
 say "5d 1 MB keras bomb (ulimit -v 1500000): exit" "$st: $(head -c 90 5d.err)"
 # 6a import interrupted
 M=$($N model path 2>/dev/null)
-XDG_CACHE_HOME=$W/c2 $N model import "$M" --name x >/dev/null 2>6a.err & p=$!; sleep 0.4; kill -INT $p; wait $p; st=$?
+XDG_CACHE_HOME=$W/c2 $N model import "$M" --name x >/dev/null 2>6a.err & p=$!; sleep 0.1; kill -INT $p; wait $p; st=$?
 say "6a import + SIGINT: exit, temp files left" "$st, $(ls -A $W/c2/nst/models 2>/dev/null | grep -c nst-tmp)"
 # 7a experiment in an unwritable place
 timeout -s KILL 120 $N experiment style-depth --content c.jpg --style s.jpg -o /proc/nst-repro --size 32 --iterations 2 --random-weights > 7a.out 2>&1; st=$?
