@@ -18,7 +18,7 @@ public struct CheckerGrader: FormulaGrader {
                                   message: "unknown target `\(target)` (targets: \(Self.targets.joined(separator: ", ")))")
         }
         // A formula has no '=': an answer with one is a derivation, checked row by row.
-        if answer.contains("=") { return gradeDerivation(t, answer) }
+        if FormulaNotation.isDerivation(answer) { return gradeDerivation(t, answer) }
         let r = checker.check(target: t, answer: answer)
         let verdict: FormulaOutcome.Verdict
         switch r.verdict {

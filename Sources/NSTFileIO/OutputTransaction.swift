@@ -315,7 +315,8 @@ public final class OutputTransaction {
                            fix: "choose a shorter name", kind: .usage)
         }
         // The temp file beside the target has the longer path (its name is at most 134 bytes).
-        let longest = max(target.utf8.count, tempPath(for: target).utf8.count)
+        let tempPathBytes = folder(of: target).utf8.count + 1 + temporaryNamePrefix(for: target).utf8.count + 16
+        let longest = max(target.utf8.count, tempPathBytes)
         if longest >= Int(PATH_MAX) {
             throw CLIError("cannot write the output", file: String(target.prefix(80)) + "…",
                            why: "with the temp file written beside it the path is \(longest) bytes long, and the system allows \(PATH_MAX - 1)",

@@ -97,6 +97,29 @@ public final class RegularFile {
         return .success(RegularFile(descriptor: fd, size: Int(st.st_size)))
     }
 
+    /// The whole file, read with pread(2) (not mapped: a file that shrinks while it is read is
+    /// an error, never a SIGBUS). Fails with the errno of a failed read, or with `EIO` when the
+    /// file's length changes while it is read.
+    public func readAll() -> Result<[UInt8], ReadFailure> {
+        var bytes = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        while offset < size {
+            let n = bytes.withUnsafeMutableBytes { read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[offset...])) }
+            if n < 0 { return .failure(.errno(errno)) }
+            if n == 0 { return .failure(.changed(shorter: true, readBytes: offset)) }
+            offset += n
+        }
+        var probe: UInt8 = 0
+        if withUnsafeMutableBytes(of: &probe, { read(at: size, into: $0) }) > 0 { return .failure(.changed(shorter: false, readBytes: size)) }
+        return .success(bytes)
+    }
+
+    public enum ReadFailure: Error, Sendable {
+        case errno(Int32)
+        /// The file became shorter (after `readBytes`) or longer while it was read.
+        case changed(shorter: Bool, readBytes: Int)
+    }
+
     /// Up to `buffer.count` bytes from the current position.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         while true {

@@ -29,6 +29,14 @@ public enum TemporaryFiles {
         return try body()
     }
 
+    /// A fresh folder only this user can enter (mkdtemp: a new name, mode 0700) in the
+    /// temporary folder (`$TMPDIR`), named `<prefix>XXXXXX`; nil when none can be made.
+    public static func makePrivateFolder(prefix: String) -> URL? {
+        var template = Array((FileManager.default.temporaryDirectory.path + "/" + prefix + "XXXXXX").utf8CString)
+        guard mkdtemp(&template) != nil else { return nil }
+        return URL(fileURLWithPath: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     /// The registered temp files (for tests).
     static var registered: Set<String> { lock.lock(); defer { lock.unlock() }; return paths }
 

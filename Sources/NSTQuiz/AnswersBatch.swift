@@ -11,6 +11,28 @@ public struct AnswersBatch: Sendable {
 
     /// `paths`: answers files, or folders whose `*.answers` files are graded in name order.
     public static func grade(paths: [String], bank: Bank, grader: QuizGrader, maxBytes: Int) -> AnswersBatch {
+        let (files, unreadable) = answersFiles(paths)
+        var failures = unreadable
+        let cached = QuizGrader(formula: CachingFormulaGrader(grader.formula))
+        // Files are graded in parallel (each on its own), then reported in name order.
+        let results = ResultSlots<Swift.Result<Report, FileDiagnostic>>(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            results[i] = gradeOne(files[i], bank: bank, grader: cached, maxBytes: maxBytes)
+        }
+        var reports: [Report] = []
+        for r in results.values {
+            switch r {
+            case .success(let report): reports.append(report)
+            case .failure(let d): failures.append(d)
+            case nil: break
+            }
+        }
+        return AnswersBatch(reports: reports, failures: failures)
+    }
+
+    /// The answers files `paths` name: each file as given, each folder's `*.answers` files in
+    /// name order; a folder that cannot be listed or holds none is a failure.
+    static func answersFiles(_ paths: [String]) -> (files: [String], failures: [FileDiagnostic]) {
         var files: [String] = []
         var failures: [FileDiagnostic] = []
         for path in paths {
@@ -33,22 +55,7 @@ public struct AnswersBatch: Sendable {
                 files.append(path)
             }
         }
-        let cached = QuizGrader(formula: CachingFormulaGrader(grader.formula))
-        // Files are graded in parallel (each on its own), then reported in name order.
-        let paths = files
-        let results = ResultSlots<Swift.Result<Report, FileDiagnostic>>(count: paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            results[i] = gradeOne(paths[i], bank: bank, grader: cached, maxBytes: maxBytes)
-        }
-        var reports: [Report] = []
-        for r in results.values {
-            switch r {
-            case .success(let report): reports.append(report)
-            case .failure(let d): failures.append(d)
-            case nil: break
-            }
-        }
-        return AnswersBatch(reports: reports, failures: failures)
+        return (files, failures)
     }
 
     static func gradeOne(_ file: String, bank: Bank, grader: QuizGrader, maxBytes: Int) -> Swift.Result<Report, FileDiagnostic> {
@@ -166,16 +173,7 @@ extension AnswersBatch {
     /// reads (an answers file, one inside a given folder, or the bank) or that the file
     /// system cannot name.
     public static func checkGradebook(_ path: String, answers: [String], bank: Bank) throws(CLIError) {
-        var inputs = [bank.file]
-        for a in answers {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: a, isDirectory: &isDir), isDir.boolValue {
-                inputs += ((try? FileManager.default.contentsOfDirectory(atPath: a)) ?? []).map { (a as NSString).appendingPathComponent($0) }
-            } else {
-                inputs.append(a)
-            }
-        }
-        do { try OutputTransaction(inputs: inputs).checkTargets([path]) }
+        do { try OutputTransaction(inputs: [bank.file] + answersFiles(answers).files).checkTargets([path]) }
         catch { var e = error; e.what = e.what == "refusing to write over an input" ? "refusing to write the gradebook over an input" : "cannot write the gradebook"; throw e }
     }
 

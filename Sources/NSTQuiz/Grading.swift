@@ -142,7 +142,8 @@ public struct QuizGrader: Sendable {
         // Formula answers may span lines in an answers file; the language has no newlines. An
         // answer with '=' is a derivation (a row a line in the plain form, LaTeX as written):
         // it goes to the grader as typed, lines and all.
-        let oneLine = answer.contains("=") ? answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        let isDerivation = FormulaNotation.isDerivation(answer)
+        let oneLine = isDerivation ? answer.trimmingCharacters(in: .whitespacesAndNewlines)
             : FormulaNotation.normalise(answer.split(whereSeparator: \.isNewline).joined(separator: " "))
         let parts = formula.parts(of: oneLine)
         if let parts, let why = forbiddenUse(q, parts) {
@@ -183,7 +184,7 @@ public struct QuizGrader: Sendable {
             var lines = ["Not right."]
             lines += diagnoses.map { "  \($0.kind): \($0.message)" }
             // (A derivation's message names its first wrong row: always worth showing.)
-            if (o.diagnoses.isEmpty || oneLine.contains("=")) && !o.message.isEmpty { lines.append("  " + o.message) }
+            if (o.diagnoses.isEmpty || isDerivation) && !o.message.isEmpty { lines.append("  " + o.message) }
             return Grade(score: 0, max: q.points, verdict: .incorrect, feedback: lines.joined(separator: "\n"), echo: echo, diagnosis: diagnoses)
         case .invalid where !notes.isEmpty:
             // The mistake made it unreadable to the checker (e.g. a shape error after the
@@ -314,6 +315,10 @@ public struct QuizGrader: Sendable {
 /// is about one layer l), `α_l` becomes `alpha_l`, subscript digits become `_1` (so `w₁`
 /// reads as the symbol `w_1`), and the time marks `ᵗ`, `ᵗ⁺¹` are dropped.
 public enum FormulaNotation {
+    /// Whether a formula answer is a derivation (LHS = e1 = …, checked row by row): the formula
+    /// language has no `=`, so an answer with one is.
+    public static func isDerivation(_ answer: String) -> Bool { answer.contains("=") }
+
     public static func normalise(_ formula: String) -> String {
         var s = formula
         for (greek, name) in [("α", "alpha"), ("β", "beta"), ("η", "eta")] {

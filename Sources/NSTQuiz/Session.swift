@@ -402,9 +402,7 @@ public final class QuizSession {
         let dest = imagesFolder.appendingPathComponent(name)
         if (try? ProgressStore.writeAtomically(data, to: dest)) != nil { return ImageAttachment(label: image.label, path: dest.path) }
         // The state folder cannot take it: a private temporary folder (mkdtemp) instead.
-        var template = Array((FileManager.default.temporaryDirectory.path + "/nst-quiz-images-XXXXXX").utf8CString)
-        guard mkdtemp(&template) != nil else { return nil }
-        let temp = URL(fileURLWithPath: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)).appendingPathComponent(name)
+        guard let temp = TemporaryFiles.makePrivateFolder(prefix: "nst-quiz-images-")?.appendingPathComponent(name) else { return nil }
         return (try? ProgressStore.writeAtomically(data, to: temp)) != nil ? ImageAttachment(label: image.label, path: temp.path) : nil
     }
 
@@ -418,16 +416,11 @@ public final class QuizSession {
     /// as a PNG or JPEG does (checked on its first bytes, before the rest is read).
     static func readImage(_ path: String) -> Data? {
         guard case .success(let file) = RegularFile.open(path), file.size >= 8, file.size <= maxImageBytes else { return nil }
-        var bytes = [UInt8](repeating: 0, count: file.size)
-        guard bytes.withUnsafeMutableBytes({ file.read(at: 0, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<8])) }) == 8 else { return nil }
+        var head = [UInt8](repeating: 0, count: 8)
+        guard head.withUnsafeMutableBytes({ file.read(at: 0, into: $0) }) == 8 else { return nil }
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        guard bytes.prefix(8).elementsEqual(png) || bytes.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF]) else { return nil }
-        var offset = 8
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[offset...])) }
-            guard n > 0 else { return nil }
-            offset += n
-        }
+        guard head.elementsEqual(png) || head.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF]),
+              case .success(let bytes) = file.readAll() else { return nil }
         return Data(bytes)
     }
 
@@ -491,7 +484,7 @@ public final class QuizSession {
             case .formula:
                 // A derivation (its first row has '='): more rows may follow, one a line, up to
                 // an empty line or the end of a LaTeX block.
-                if line.contains("="), !line.contains("\\end{aligned}") {
+                if FormulaNotation.isDerivation(line), !line.contains("\\end{aligned}") {
                     console.write("A derivation: type the next rows (`= …`, or LaTeX rows), then an empty line.")
                     answer = ([line] + readMore()).joined(separator: "\n")
                 }

@@ -95,12 +95,6 @@ public enum AvailableMemory {
                        fix: "raise the limit", kind: .runtime)
     }
 
-    /// Whether an address-space limit is what bounds `bytes()`.
-    public static var isBoundByAddressSpace: Bool {
-        guard let room = addressSpaceRoom() else { return false }
-        return room <= (bytes(environment: [:]) ?? .infinity)
-    }
-
     /// Field `field` of a file of space-separated numbers.
     static func number(at path: String, field: Int) -> Double? {
         guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }

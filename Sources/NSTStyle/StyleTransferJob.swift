@@ -66,7 +66,7 @@ extension MemoryEstimate {
         let fits = largestSide(fitting: available, aspect: Double(short) / Double(long), channelFraction: fraction)
         throw CLIError("not enough memory for --size \(size)", file: file,
                        why: "a \(w)×\(h) run needs about \(describe(need)) and \(describe(available)) is available",
-                       fix: AvailableMemory.isBoundByAddressSpace
+                       fix: AvailableMemory.addressSpaceRoom().map { $0 <= available } == true
                         ? "raise the address-space limit (ulimit -v)" + (fits.map { " or use --size \($0) or less" } ?? "")
                         : fits.map { "use --size \($0) or less, or free some memory" } ?? "free some memory")
     }

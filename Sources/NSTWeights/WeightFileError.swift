@@ -44,21 +44,14 @@ func openWeightFile(_ path: String, shownAs shown: String? = nil) throws -> Regu
 func readFileBytes(_ url: URL) throws -> Data {
     let path = url.path
     let file = try openWeightFile(path)
-    let size = file.size
-    guard size > 0 else { return Data() }
-    var data = Data(count: size)
-    var offset = 0
-    while offset < size {
-        let n = data.withUnsafeMutableBytes { file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[offset...])) }
-        if n < 0 { throw WeightFileError(file: path, "cannot be read (\(RegularFile.errorText(errno)))") }
-        if n == 0 { throw WeightFileError(file: path, "became shorter while it was read (\(offset) of \(size) bytes); is another program writing it?") }
-        offset += n
-    }
-    var probe: UInt8 = 0
-    if withUnsafeMutableBytes(of: &probe, { file.read(at: size, into: $0) }) > 0 {
+    switch file.readAll() {
+    case .success(let bytes): return Data(bytes)
+    case .failure(.errno(let e)): throw WeightFileError(file: path, "cannot be read (\(RegularFile.errorText(e)))")
+    case .failure(.changed(shorter: true, let n)):
+        throw WeightFileError(file: path, "became shorter while it was read (\(n) of \(file.size) bytes); is another program writing it?")
+    case .failure(.changed(shorter: false, _)):
         throw WeightFileError(file: path, "became longer while it was read; is another program writing it?")
     }
-    return data
 }
 
 /// Atomic file replacement through NSTFileIO's one-file transaction: the bytes go to a
