@@ -27,6 +27,7 @@ import sys
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from iteration_workload import TERMS  # noqa: E402
 

@@ -11,6 +11,7 @@ Usage: [ONEDNN_DEFAULT_FPMATH_MODE=BF16] tf_iteration.py [SIZE=384] [ITERATIONS=
 import os
 import sys
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iteration_workload as workload  # noqa: E402
 
