@@ -60,8 +60,9 @@ def parse_args(framework, description):
     p.add_argument("--dump", metavar="FILE.npz",
                    help="also save the last timed iteration's loss and image gradient there, for compare_outputs.py")
     a = p.parse_args()
-    if a.size < 32:
-        p.error("size must be at least 32 px (VGG16 pools 4 times before block 5)")
+    if a.size < 43:
+        p.error("size must be at least 43 px: the height (3/4 of it) must be at least 32, "
+                "since VGG16 pools 4 times before block 5 (and Keras's VGG16 refuses smaller inputs)")
     if a.iterations < 1:
         p.error("iterations must be at least 1")
     return a
