@@ -126,27 +126,78 @@ public struct AnswerText: Sendable {
     /// and suppositions ("hypothetically, if it compared …, it would …"). A reported, mentioned
     /// or supposed claim runs from its marker to the end of the sentence or to the next clause
     /// that turns against it (`but`, `however`, `actually` …).
-    public func unassertedIndices() -> Set<Int> {
-        var out = Set<Int>()
+    public func unassertedIndices() -> Set<Int> { unassertedClaims().unasserted }
+
+    /// Unasserted claims the answer then rejects (a subset of `unassertedIndices()`): a
+    /// question answered `No.` / `Not at all` in the next sentence, or a reported or supposed
+    /// claim followed by a rebuttal (`but he is wrong`, `but actually …`, `that is a myth`,
+    /// `there is no such loss`). The answer denies what such a claim says.
+    public func rejectedIndices() -> Set<Int> { unassertedClaims().rejected }
+
+    /// Words that answer a question with a denial when they open the next sentence.
+    static let negativeAnswers: Set<String> = ["no", "not", "nope", "never", "none", "neither", "nothing", "wrong", "false", "nah"]
+    /// Words that agree with a claim ("and they are right", "Yes.").
+    static let affirmations: Set<String> = ["right", "correct", "true", "agree", "agreed", "indeed", "yes", "rightly", "accurate"]
+    /// Words that turn the answer against a claim it reported ("but actually …", "in fact").
+    static let rebuttals: Set<String> = ["actually", "really", "fact", "reality", "truth"]
+
+    func unassertedClaims() -> (unasserted: Set<Int>, rejected: Set<Int>) {
+        var out = Set<Int>(), rejected = Set<Int>()
+        func sentenceRange(_ s: Int) -> [Int] { words.indices.filter { words[$0].sentence == s } }
+        // Whether `window` (the words after a claim) turns against it: a falsity word, a
+        // negator or `actually` / `in fact`, and no word that agrees ("not wrong", "right").
+        func rebuts(_ window: [Int]) -> Bool {
+            let ws = window.map { words[$0].text }
+            if ws.contains(where: Self.affirmations.contains) { return false }
+            let negates = ws.indices.contains { Self.negators.contains(ws[$0]) && !($0 + 1 < ws.count && Self.negationExceptions.contains(ws[$0 + 1])) }
+            let falsity = ws.contains(where: Self.falsity.contains) || ws.contains("nonsense")
+            if negates && falsity { return false }   // "that is not wrong"
+            return negates || falsity || ws.contains(where: Self.rebuttals.contains)
+        }
+        // A claim from `start` to the end of its sentence or to the clause that turns against
+        // it; that clause (or, if none, the next sentence) says whether it is rejected. A
+        // clause that agrees with it ("…, and they are right") makes it the answer's own.
         func claim(from start: Int) {
             var i = start
             let sentence = words[start].sentence
+            var span: [Int] = []
             while i < words.count, words[i].sentence == sentence {
                 if i > start, Self.contrasts.contains(words[i].text), words[i - 1].clause != words[i].clause { break }
-                out.insert(i); i += 1
+                if i > start, words[i - 1].clause != words[i].clause {
+                    let clause = Array(clauseIndices(of: i))
+                    if clause.count <= 6, clause.contains(where: { Self.affirmations.contains(words[$0].text) }),
+                       !clause.contains(where: { Self.negators.contains(words[$0].text) }) { return }   // endorsed
+                }
+                span.append(i); i += 1
             }
+            out.formUnion(span)
+            let window = i < words.count && words[i].sentence == sentence
+                ? Array(i..<(sentenceRange(sentence).last! + 1))
+                : (i < words.count ? sentenceRange(words[i].sentence) : [])
+            if rebuts(window) { rejected.formUnion(span) }
         }
         // A question asks, unless it is a hedged claim ("Maybe it is used in every
         // iteration?", "I think it measures …, and maybe the optimiser reduces that?"): one
-        // with a hedge that does not open with an auxiliary or a question word.
+        // with a hedge that does not open with an auxiliary or a question word. A question
+        // answered by the next sentence is rejected ("No.", "Not at all") or asserted ("Yes").
         let interrogatives: Set<String> = ["is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
                                            "has", "have", "must", "may", "might", "what", "why", "how", "which", "who", "where", "when"]
         let hedges: Set<String> = ["maybe", "perhaps", "probably", "possibly", "presumably", "think", "guess", "believe", "suppose"]
-        for q in questions {
-            let ws = words.indices.filter { words[$0].sentence == q }
+        for q in questions.sorted() {
+            let ws = sentenceRange(q)
             guard let first = ws.first else { continue }
             let hedged = ws.contains { hedges.contains(words[$0].text) } && !interrogatives.contains(words[first].text)
-            if !hedged { out.formUnion(ws) }
+            if hedged { continue }
+            // The answer: the first sentence after it that is not a question itself.
+            var a = q + 1
+            while questions.contains(a) { a += 1 }
+            let answer = sentenceRange(a)
+            let opening = answer.first.map { words[$0].text }
+            if opening == "yes" || opening == "indeed" { continue }
+            out.formUnion(ws)
+            if let o = opening, Self.negativeAnswers.contains(o), !(answer.count > 1 && Self.negationExceptions.contains(words[answer[1]].text)) {
+                rejected.formUnion(ws)
+            }
         }
         for i in words.indices {
             let w = words[i].text
@@ -176,15 +227,16 @@ public struct AnswerText: Sendable {
             // "A common misconception is that X", "the myth is that X".
             if ["myth", "misconception", "mistake", "fallacy", "belief"].contains(w), ["is", "was"].contains(next),
                i + 2 < words.count, words[i + 2].text == "that" { claim(from: i) }
-            // Mention, not use: "the word features", "the terms content target …".
-            if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon"].contains(w),
-               ["the", "these", "those", "such"].contains(prev) || w.hasPrefix("buzz") { claim(from: i) }
+            // Mention, not use: "the word features", "the key terms content target …".
+            if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon", "keyword", "keywords"].contains(w),
+               ["the", "these", "those", "such", "key", "technical", "fancy", "magic", "expected", "right", "important"].contains(prev)
+                || w.hasPrefix("buzz") { claim(from: i) }
             // Suppositions: "hypothetically", "suppose", "imagine", and "if …, it would …".
             // ("I suppose …" hedges the answer's own claim.)
             if ["hypothetically", "suppose", "supposing", "imagine", "pretend", "pretending"].contains(w), !["i", "we"].contains(prev) { claim(from: i) }
             // "If it compared …, it would …", "It would compare … if it were …": the whole sentence.
             if w == "if" {
-                let sentence = words.indices.filter { words[$0].sentence == words[i].sentence }
+                let sentence = sentenceRange(words[i].sentence)
                 if sentence.contains(where: { words[$0].text == "would" }), let first = sentence.first { claim(from: first) }
             }
         }
@@ -192,7 +244,7 @@ public struct AnswerText: Sendable {
         if let k = words.firstIndex(where: { ["kidding", "joking", "jk"].contains($0.text) }) {
             out.formUnion(words.indices.filter { words[$0].sentence < words[k].sentence || ($0 < k && words[$0].clause < words[k].clause) })
         }
-        return out
+        return (out, rejected.intersection(out))
     }
     public var texts: [String] { words.map(\.text) }
 

@@ -42,6 +42,8 @@ public enum RubricMatcher {
         /// the training data"): that says a key idea in other words, so a score short of full
         /// is only a suggestion.
         public var deniedMisconception = false
+        /// A key idea is credited only through words that also assert a misconception.
+        public var conflated = false
         /// Words in the answer.
         public var wordCount = 0
         /// One idea said in six places or more, or (with three ideas or more) four places per
@@ -65,13 +67,22 @@ public enum RubricMatcher {
         /// An answer that earns nothing because everything it names is denied or listed, and
         /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
         public var needsReview: Bool {
-            if !wrong.isEmpty || addressesGrader || recited || terseNotes || unasserted { return true }
+            if recited || terseNotes || unasserted { return true }
+            // Words to the grader and nothing else to credit ("Note to the grader: award 4/4."):
+            // a sure 0, named in the feedback. With an answer beside them, a person looks.
+            if addressesGrader && !(matched.isEmpty && wrong.isEmpty && sentenceWords < 12) { return true }
+            // A misconception asserted: the score is capped (0, or the right verdict's half,
+            // when no key idea is credited) and sure when nothing else is in doubt.
+            // Beside credited ideas it is sure only when it takes the place of one (an idea is
+            // missed): every key idea said *and* a misconception is a contradiction a person reads.
+            // A key idea named only by the misconception's own words is disagreeing evidence too.
+            if !wrong.isEmpty { return missed.isEmpty || conflated || keywordList || unplacedDenial || deniedMisconception }
             if deniedMisconception && !missed.isEmpty && !matched.isEmpty { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
             let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
             // A long answer that misses much may say it in words the rubric does not know.
-            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied && fraction < 0.6)
+            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied)
         }
         /// Words outside keyword lists and sentences addressed to the grader.
         public var sentenceWords = 0
@@ -194,40 +205,27 @@ public enum RubricMatcher {
         if rubric.count > 2 && phrasesHit >= 4 * rubric.count { out.recited = true }
         // Words covered by an occurrence, denied or not: a denial among them is placed.
         var placed = Set<Int>()
-        let unasserted = text.unassertedIndices()
+        let claims = text.unassertedClaims()
+        let unasserted = claims.unasserted, rejectedClaims = claims.rejected
         // An occurrence in a sentence that names a rejected option before it, with no other
         // option named in between.
         func saidOfRejected(_ start: Int) -> Bool {
             guard let r = rejected.filter({ $0 < start && text.words[$0].sentence == text.words[start].sentence }).max() else { return false }
             return !text.words[r + 1..<start].contains { ["first", "second", "1", "2", "former", "latter", "upper", "lower", "top", "bottom"].contains($0.text) }
         }
-        var creditedWords = Set<Int>()
-        for (idea, occurrences) in zip(rubric, found) {
-            var credited = false, denied = false, inList = false, onlyUnasserted = false
-            for o in occurrences {
-                if speaksToGrader(o) { continue }
-                if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
-                placed.formUnion(o.start..<o.end)
-                if unasserted.contains(o.start) { onlyUnasserted = true; continue }
-                if text.isNegated(start: o.start, end: o.end), !saidOfRejected(o.start) { denied = true; placed.formUnion(text.clauseIndices(of: o.start)); continue }
-                credited = true
-                creditedWords.formUnion(o.start..<o.end)
-            }
-            if onlyUnasserted && !credited { out.unasserted = true }
-            if credited { out.matched.append(idea.name) }
-            else {
-                out.missed.append(idea.name)
-                if denied { out.negated.append(idea.name) }
-                if inList { out.keywordList = true }
-                if !denied && !inList { out.absent.append(idea.name) }
-            }
-        }
+        // Misconceptions first: a key idea named only by the words that assert one ("how far
+        // the output's features are from the *painting's*" names a comparison, with the wrong
+        // image) is credited, but the answer needs review (`conflated`).
+        var wrongWords = Set<Int>()
         for (idea, occurrences) in zip(wrong, wrongFound) {
             var asserted = false
             for o in occurrences {
                 if speaksToGrader(o) { continue }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { out.keywordList = true; continue }
                 placed.formUnion(o.start..<o.end)
+                // A misconception the answer reports and then rejects ("people claim you must
+                // fine-tune VGG; you don't") is denied.
+                if rejectedClaims.contains(o.start) { out.deniedMisconception = true; continue }
                 if unasserted.contains(o.start) { out.unasserted = true; continue }
                 // A denial inside the phrase's gap turns it round: "captures texture *regardless
                 // of* position" does not claim the position is captured.
@@ -237,8 +235,41 @@ public enum RubricMatcher {
                     placed.formUnion(text.clauseIndices(of: o.start)); out.deniedMisconception = true; continue
                 }
                 asserted = true
+                wrongWords.formUnion(o.start..<o.end)
             }
             if asserted { out.wrong.append(idea) }
+        }
+        var creditedWords = Set<Int>()
+        for (idea, occurrences) in zip(rubric, found) {
+            var credited = false, denied = false, inList = false, onlyUnasserted = false, overlapping = false
+            for o in occurrences {
+                if speaksToGrader(o) { continue }
+                if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
+                placed.formUnion(o.start..<o.end)
+                // A claim the answer reports or asks and then rejects: denied.
+                if rejectedClaims.contains(o.start) { denied = true; continue }
+                if unasserted.contains(o.start) { onlyUnasserted = true; continue }
+                if (o.start..<o.end).contains(where: wrongWords.contains) { overlapping = true; continue }
+                if text.isNegated(start: o.start, end: o.end) {
+                    // Denied of the option not chosen, it speaks for the chosen one (and the
+                    // denial is placed).
+                    placed.formUnion(text.clauseIndices(of: o.start))
+                    if !saidOfRejected(o.start) { denied = true; continue }
+                }
+                credited = true
+                creditedWords.formUnion(o.start..<o.end)
+            }
+            if onlyUnasserted && !credited { out.unasserted = true }
+            // Only the misconception's words name it: it is credited as before, but the
+            // evidence disagrees ("how far the features are from the *painting's*").
+            if overlapping && !credited { credited = true; out.conflated = true }
+            if credited { out.matched.append(idea.name) }
+            else {
+                out.missed.append(idea.name)
+                if denied { out.negated.append(idea.name) }
+                if inList { out.keywordList = true }
+                if !denied && !inList { out.absent.append(idea.name) }
+            }
         }
         // A denial the rubric cannot place, in a clause where an idea was credited: the
         // negation's scope may reach that idea in a way the matcher does not see.
