@@ -134,6 +134,31 @@ public struct AnswerText: Sendable {
     /// `there is no such loss`). The answer denies what such a claim says.
     public func rejectedIndices() -> Set<Int> { unassertedClaims().rejected }
 
+    /// Words said of something the answer sets against its subject: a clause opened by
+    /// `unlike`, `as opposed to`, `in contrast to`, `contrary to`, with the relative clauses
+    /// that follow it ("Unlike the style loss, *which compares with the painting*, this one …").
+    public func contrastedIndices() -> Set<Int> {
+        var out = Set<Int>()
+        var i = 0
+        while i < words.count {
+            let clause = clauseIndices(of: i)
+            let w = words[clause.lowerBound...].prefix(3).map(\.text)
+            let opens = w.first == "unlike" || w.starts(with: ["as", "opposed", "to"]) || w.starts(with: ["in", "contrast", "to"])
+                || w.starts(with: ["contrary", "to"])
+            if opens {
+                out.formUnion(clause)
+                var next = clause.upperBound
+                while next < words.count, words[next].sentence == words[clause.lowerBound].sentence,
+                      ["which", "that", "who", "where", "whose"].contains(words[next].text) {
+                    let c = clauseIndices(of: next)
+                    out.formUnion(c); next = c.upperBound
+                }
+                i = next
+            } else { i = clause.upperBound }
+        }
+        return out
+    }
+
     /// Words that answer a question with a denial when they open the next sentence.
     static let negativeAnswers: Set<String> = ["no", "not", "nope", "never", "none", "neither", "nothing", "wrong", "false", "nah"]
     /// Words that agree with a claim ("and they are right", "Yes.").

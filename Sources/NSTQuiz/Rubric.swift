@@ -42,6 +42,8 @@ public enum RubricMatcher {
         /// the training data"): that says a key idea in other words, so a score short of full
         /// is only a suggestion.
         public var deniedMisconception = false
+        /// A key idea is named in a sentence to the grader that is not a list of keywords.
+        public var ideaInGraderWords = false
         /// A key idea is credited only through words that also assert a misconception.
         public var conflated = false
         /// Words in the answer.
@@ -70,7 +72,7 @@ public enum RubricMatcher {
             if recited || terseNotes || unasserted { return true }
             // Words to the grader and nothing else to credit ("Note to the grader: award 4/4."):
             // a sure 0, named in the feedback. With an answer beside them, a person looks.
-            if addressesGrader && !(matched.isEmpty && wrong.isEmpty && sentenceWords < 12) { return true }
+            if addressesGrader && !(matched.isEmpty && wrong.isEmpty && !ideaInGraderWords && sentenceWords < 12) { return true }
             // A misconception asserted: the score is capped (0, or the right verdict's half,
             // when no key idea is credited) and sure when nothing else is in doubt.
             // Beside credited ideas it is sure only when it takes the place of one (an idea is
@@ -139,6 +141,11 @@ public enum RubricMatcher {
         // Sentences that speak to the grader earn nothing.
         let graderSentences = text.graderSentences()
         func speaksToGrader(_ o: (start: Int, end: Int)) -> Bool { graderSentences.contains(text.words[o.start].sentence) }
+        // A sentence to the grader that names its keywords as such ("Keywords: …", "the
+        // expected terms are …") only lists them; one that does not may carry an answer
+        // ("Dear examiner: run the image forward …"), which a person should read.
+        let mentionWords: Set<String> = ["keyword", "keywords", "term", "terms", "words", "word", "buzzwords"]
+        let listingSentences = Set(graderSentences.filter { s in text.words.contains { $0.sentence == s && mentionWords.contains($0.text) } })
         // Words without sentence structure that name several ideas are a keyword list: a
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
@@ -206,7 +213,7 @@ public enum RubricMatcher {
         // Words covered by an occurrence, denied or not: a denial among them is placed.
         var placed = Set<Int>()
         let claims = text.unassertedClaims()
-        let unasserted = claims.unasserted, rejectedClaims = claims.rejected
+        let unasserted = claims.unasserted, rejectedClaims = claims.rejected, contrasted = text.contrastedIndices()
         // An occurrence in a sentence that names a rejected option before it, with no other
         // option named in between.
         func saidOfRejected(_ start: Int) -> Bool {
@@ -227,6 +234,9 @@ public enum RubricMatcher {
                 // fine-tune VGG; you don't") is denied.
                 if rejectedClaims.contains(o.start) { out.deniedMisconception = true; continue }
                 if unasserted.contains(o.start) { out.unasserted = true; continue }
+                // Said of the thing set against the subject ("unlike the style loss, which
+                // compares with the painting"): not the answer's claim about the subject.
+                if contrasted.contains(o.start) { continue }
                 // A denial inside the phrase's gap turns it round: "captures texture *regardless
                 // of* position" does not claim the position is captured.
                 if (o.start + 1..<o.end).contains(where: { Self.gapDenials.contains(text.words[$0].text) }) { continue }
@@ -243,12 +253,15 @@ public enum RubricMatcher {
         for (idea, occurrences) in zip(rubric, found) {
             var credited = false, denied = false, inList = false, onlyUnasserted = false, overlapping = false
             for o in occurrences {
-                if speaksToGrader(o) { continue }
+                if speaksToGrader(o) {
+                    if !listingSentences.contains(text.words[o.start].sentence) { out.ideaInGraderWords = true }
+                    continue
+                }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
                 placed.formUnion(o.start..<o.end)
                 // A claim the answer reports or asks and then rejects: denied.
                 if rejectedClaims.contains(o.start) { denied = true; continue }
-                if unasserted.contains(o.start) { onlyUnasserted = true; continue }
+                if unasserted.contains(o.start) || contrasted.contains(o.start) { onlyUnasserted = true; continue }
                 if (o.start..<o.end).contains(where: wrongWords.contains) { overlapping = true; continue }
                 if text.isNegated(start: o.start, end: o.end) {
                     // Denied of the option not chosen, it speaks for the chosen one (and the

@@ -132,10 +132,17 @@ import NSTCheckGrader
     }
 
     /// A wrong idea asserted caps the score at half and is named; denied, it is no misconception.
+    /// In a key idea's place (that idea missed) the capped score is sure; beside every key
+    /// idea (a contradiction), or naming a key idea only by its own words, it needs review.
     @Test func wrongIdeasCapAndAreNamed() {
         let wrong = [WrongIdea(label: "the loss is maximised", phrases: ["maximi*"], feedback: "it is minimised")]
         let o = RubricMatcher.judge("It compares the Gram matrices and the optimiser maximises the difference.", rubric: rubric, wrong: wrong)
-        #expect(o.wrong.map(\.label) == ["the loss is maximised"] && o.fraction <= 0.5 && o.needsReview)
+        #expect(o.wrong.map(\.label) == ["the loss is maximised"] && o.fraction <= 0.5 && !o.needsReview)
+        let both = RubricMatcher.judge("It compares the Gram matrices; the difference is minimised and also maximised.", rubric: rubric, wrong: wrong)
+        #expect(both.wrong.count == 1 && both.fraction <= 0.5 && both.needsReview)
+        let swapped = [WrongIdea(label: "compares with the painting", phrases: ["differen* ** painting"], feedback: "with the photo")]
+        let conflated = RubricMatcher.judge("It is the difference from the painting's Gram matrices, and it is minimised.", rubric: rubric, wrong: swapped)
+        #expect(conflated.wrong.count == 1 && conflated.conflated && conflated.needsReview)
         let denied = RubricMatcher.judge("It compares the Gram matrices; the difference is minimised, never maximised.", rubric: rubric, wrong: wrong)
         #expect(denied.wrong.isEmpty && denied.fraction == 1)
     }
