@@ -305,8 +305,10 @@ public struct QuizGrader: Sendable {
         let r = RubricMatcher.judge(answer, rubric: q.rubric, wrong: q.wrongIdeas)
         let score = Self.round2(q.points * r.fraction)
         let verdict: Grade.Verdict = score >= q.points ? .correct : (score <= 0 ? .incorrect : .partial)
+        // Off the subject altogether, with nothing credited or charged: nothing a person could credit.
+        let offSubject = r.offSubject && r.matched.isEmpty && r.wrong.isEmpty && !r.addressesGrader && !r.unasserted
         return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
-                     needsReview: r.needsReview, suggested: true)
+                     needsReview: r.needsReview && !offSubject, suggested: true)
     }
 }
 

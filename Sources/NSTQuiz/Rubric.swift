@@ -84,8 +84,21 @@ public enum RubricMatcher {
             // Only denials and lists: nothing to credit, whatever else it says.
             let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
             // A long answer that misses much may say it in words the rubric does not know.
-            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied)
+            // A long answer that misses an idea may say it in words the rubric does not know:
+            // so when it earns under 60 %, or when some of its words are left unexplained (not
+            // the rubric's, the subject's, structure or hedging).
+            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied && (fraction < 0.6 || unexplainedWords >= 3))
         }
+        /// Words that nothing accounts for: not in a key or wrong idea's phrasing, not the
+        /// subject's nouns, not structure (`AnswerText.functionWords`) or hedging
+        /// (`RubricMatcher.lightWords`), outside lists and words to the grader.
+        public var unexplainedWords = 0
+        /// No word of the answer belongs to an idea's phrasing or to the subject's vocabulary
+        /// (`RubricMatcher.listNouns`, `RubricMatcher.subjectWords`): "Pizza is my favourite food."
+        /// A text answer off the subject, with nothing credited or charged, is a sure 0 whatever
+        /// its length (`QuizGrader`); a true/false or choice reason is not judged so (a verdict's
+        /// reason may be vague and right: "one look is enough").
+        public var offSubject = false
         /// Words outside keyword lists and sentences addressed to the grader.
         public var sentenceWords = 0
         /// Labels of the ideas of which the answer says nothing at all (not even denied or listed).
@@ -104,6 +117,25 @@ public enum RubricMatcher {
         "filters", "channel", "channels", "crest", "crests", "swirls", "field", "fields", "receptive", "large", "larger", "small",
         "fine", "several", "multiple", "any", "single", "once", "every", "each", "no", "frozen", "fixed", "brush", "strokes",
         "true", "false", "first", "second"]
+
+    /// Words of the subject besides `listNouns`: an answer with none of them, and no word of
+    /// any idea, is off the subject.
+    static let subjectWords: Set<String> = ["picture", "pictures", "output", "outputs", "artwork", "art", "canvas", "result",
+        "classifier", "optimiser", "optimizer", "optimisation", "optimization", "optimise", "optimize", "gram", "layer",
+        "conv", "relu", "neural", "net", "model", "photos", "paintings", "generated", "stylised", "stylized", "transfer",
+        "wave", "waves", "turtle", "detail", "details", "shape", "shapes", "pattern", "patterns", "train", "trained",
+        "dataset", "data", "triples", "learn", "learned", "learns", "compare", "compares", "match", "matches", "minimise",
+        "minimize", "forward", "backward", "backpropagation", "derivative", "gradient", "descent", "update", "updated"]
+
+    /// Words that hedge, link or fill and say nothing of the subject ("I *think* it *just*
+    /// …", "it *gets* minimised"): they leave nothing unexplained.
+    static let lightWords: Set<String> = ["think", "believe", "guess", "suppose", "probably", "maybe", "perhaps", "possibly",
+        "likely", "sure", "certain", "fairly", "quite", "pretty", "completely", "entirely", "really", "just", "only", "also",
+        "very", "much", "basically", "mostly", "roughly", "kind", "sort", "understand", "know", "lean", "towards", "toward",
+        "say", "go", "far", "get", "gets", "got", "make", "makes", "made", "use", "uses", "used", "using", "take", "takes",
+        "yes", "true", "false", "correct", "right", "wrong", "statement", "answer", "well", "then", "here", "even", "still",
+        "both", "all", "one", "two", "some", "other", "same", "up", "out", "new", "first", "second", "image", "picture",
+        "i", "m", "ll", "ve", "re", "d", "s", "t", "t"]
 
     /// Words that, inside a wrong idea's `**` gap, deny the relation the phrase claims.
     static let gapDenials: Set<String> = AnswerText.negators.union(["regardless", "irrespective", "independent", "independently",
@@ -292,6 +324,13 @@ public enum RubricMatcher {
             return creditedWords.contains { clause.contains($0) }
         }
         out.sentenceWords = text.words.indices.filter { !listed.contains($0) && !graderSentences.contains(text.words[$0].sentence) }.count
+        out.offSubject = !text.words.indices.contains { covered.contains($0) || Self.subjectWords.contains(text.words[$0].text) }
+        out.unexplainedWords = text.words.indices.filter { i in
+            let w = text.words[i].text
+            return !listed.contains(i) && !graderSentences.contains(text.words[i].sentence) && !covered.contains(i)
+                && !AnswerText.functionWords.contains(w) && !Self.lightWords.contains(w) && !AnswerText.negators.contains(w)
+                && !w.allSatisfy(\.isNumber)
+        }.count
         return out
     }
 }
