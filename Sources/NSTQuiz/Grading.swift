@@ -298,7 +298,7 @@ public struct QuizGrader: Sendable {
         let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
         let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial
         return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what),
-                     needsReview: r.needsReview || !sure, suggested: true)
+                     needsReview: r.needsReviewBesideVerdict || !sure, suggested: true)
     }
 
     func gradeText(_ q: Question, answer: String) -> Grade {

@@ -68,6 +68,16 @@ public enum RubricMatcher {
         ///
         /// An answer that earns nothing because everything it names is denied or listed, and
         /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
+        /// `needsReview` for the reasons of a right true/false verdict or choice: with a
+        /// misconception asserted the score is the verdict's half whatever the reasons credit,
+        /// so a denied misconception beside it (which may only add credit) changes nothing.
+        public var needsReviewBesideVerdict: Bool {
+            guard !wrong.isEmpty, deniedMisconception else { return needsReview }
+            var o = self
+            o.deniedMisconception = false
+            return o.needsReview
+        }
+
         public var needsReview: Bool {
             if recited || terseNotes || unasserted { return true }
             // Words to the grader and nothing else to credit ("Note to the grader: award 4/4."):
@@ -177,7 +187,10 @@ public enum RubricMatcher {
         // expected terms are …") only lists them; one that does not may carry an answer
         // ("Dear examiner: run the image forward …"), which a person should read.
         let mentionWords: Set<String> = ["keyword", "keywords", "term", "terms", "words", "word", "buzzwords"]
-        let listingSentences = Set(graderSentences.filter { s in text.words.contains { $0.sentence == s && mentionWords.contains($0.text) } })
+        let commaListed = Set(text.commaLists().joined())
+        let listingSentences = Set(graderSentences.filter { s in
+            text.words.indices.contains { text.words[$0].sentence == s && (mentionWords.contains(text.words[$0].text) || commaListed.contains($0)) }
+        })
         // Words without sentence structure that name several ideas are a keyword list: a
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
