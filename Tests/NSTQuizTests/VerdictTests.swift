@@ -21,6 +21,23 @@ import NSTCheckGrader
         #expect(VerdictReader.trueFalse(answer).value == expected, "\(answer)")
     }
 
+    /// An opening clause that answers the question ("Not really, …", "Of course.") is a plain
+    /// verdict; the same words opening a longer clause are not ("Not really sure", "Of course
+    /// the network …").
+    @Test(arguments: [
+        ("Not really, you can use an off-the-shelf classifier.", false, true),
+        ("Not at all: a pretrained network is used as it is.", false, true),
+        ("Of course not. The image is optimised.", false, true),
+        ("Absolutely. Any painting works.", true, true),
+        ("Not really sure, but I'd say true: any image works.", true, true),
+        ("Of course the network is pretrained, so the statement is false.", false, true),
+        ("Of course the network is pretrained.", nil, false),
+    ] as [(String, Bool?, Bool)])
+    func openingClauseVerdicts(_ answer: String, _ expected: Bool?, _ sure: Bool) {
+        let r = VerdictReader.trueFalse(answer)
+        #expect(r.value == expected && (r.explicit || r.sure) == sure, "\(answer): \(r)")
+    }
+
     @Test(arguments: [
         "It depends on the network.",
         "True. Well, actually false.",
