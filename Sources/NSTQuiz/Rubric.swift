@@ -44,6 +44,9 @@ public enum RubricMatcher {
         public var deniedMisconception = false
         /// A key idea is named in a sentence to the grader that is not a list of keywords.
         public var ideaInGraderWords = false
+        /// A misconception is asserted only by one word ("maximises", "blended"), not by a
+        /// phrase that says of what: it may be said of something else, so a person looks.
+        public var wrongByOneWord = false
         /// A key idea is credited only through words that also assert a misconception.
         public var conflated = false
         /// Words in the answer.
@@ -88,7 +91,7 @@ public enum RubricMatcher {
             // Beside credited ideas it is sure only when it takes the place of one (an idea is
             // missed): every key idea said *and* a misconception is a contradiction a person reads.
             // A key idea named only by the misconception's own words is disagreeing evidence too.
-            if !wrong.isEmpty { return missed.isEmpty || conflated || keywordList || unplacedDenial || deniedMisconception }
+            if !wrong.isEmpty { return missed.isEmpty || conflated || wrongByOneWord || keywordList || unplacedDenial || deniedMisconception }
             if deniedMisconception && !missed.isEmpty && !matched.isEmpty { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
@@ -270,7 +273,7 @@ public enum RubricMatcher {
         // image) is credited, but the answer needs review (`conflated`).
         var wrongWords = Set<Int>()
         for (idea, occurrences) in zip(wrong, wrongFound) {
-            var asserted = false
+            var asserted = false, phrased = false
             for o in occurrences {
                 if speaksToGrader(o) { continue }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { out.keywordList = true; continue }
@@ -290,9 +293,13 @@ public enum RubricMatcher {
                     placed.formUnion(text.clauseIndices(of: o.start)); out.deniedMisconception = true; continue
                 }
                 asserted = true
+                if o.end - o.start >= 2 { phrased = true }
                 wrongWords.formUnion(o.start..<o.end)
             }
             if asserted { out.wrong.append(idea) }
+            // One word alone ("maximises", "blended") does not say of what: "maximises how
+            // similar the features are" is right. Only a phrase that names it makes it sure.
+            if asserted && !phrased { out.wrongByOneWord = true }
         }
         var creditedWords = Set<Int>()
         for (idea, occurrences) in zip(rubric, found) {

@@ -48,4 +48,15 @@ import Testing
         let otherThing = grade(1, "Unlike the style loss, which compares with the painting, this one compares the output with the photo.")
         #expect(otherThing.score > 0 || otherThing.needsReview, "\(otherThing.feedback)")
     }
+
+    /// A misconception named by one word alone ("maximises", "blends") may be said of
+    /// something else: a person looks. Named by a phrase that says of what, it is sure.
+    @Test func aMisconceptionByOneWordNeedsReview() {
+        let similar = grade(1, "It makes the output as faithful to the photo as possible: the optimiser maximises how similar the two images' feature maps are.")
+        #expect(similar.needsReview, "\(similar.feedback)")
+        let blends = grade(11, "The total loss blends the content term with the style term, and the photo's features enter it at every step.")
+        #expect(blends.needsReview, "\(blends.feedback)")
+        let phrased = grade(1, "It measures how far the output's features are from the photo's, and the optimiser maximises it.")
+        #expect(phrased.score <= 0.5 && !phrased.needsReview, "\(phrased.feedback)")
+    }
 }

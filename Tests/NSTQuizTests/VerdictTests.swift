@@ -152,9 +152,12 @@ import NSTCheckGrader
     /// In a key idea's place (that idea missed) the capped score is sure; beside every key
     /// idea (a contradiction), or naming a key idea only by its own words, it needs review.
     @Test func wrongIdeasCapAndAreNamed() {
-        let wrong = [WrongIdea(label: "the loss is maximised", phrases: ["maximi*"], feedback: "it is minimised")]
+        let wrong = [WrongIdea(label: "the loss is maximised", phrases: ["maximi*", "maximi* ** differen*"], feedback: "it is minimised")]
         let o = RubricMatcher.judge("It compares the Gram matrices and the optimiser maximises the difference.", rubric: rubric, wrong: wrong)
         #expect(o.wrong.map(\.label) == ["the loss is maximised"] && o.fraction <= 0.5 && !o.needsReview)
+        // One word alone does not say what is maximised: a person looks.
+        let oneWord = RubricMatcher.judge("It compares the Gram matrices and the optimiser maximises their agreement.", rubric: rubric, wrong: wrong)
+        #expect(oneWord.wrong.count == 1 && oneWord.wrongByOneWord && oneWord.needsReview)
         let both = RubricMatcher.judge("It compares the Gram matrices; the difference is minimised and also maximised.", rubric: rubric, wrong: wrong)
         #expect(both.wrong.count == 1 && both.fraction <= 0.5 && both.needsReview)
         let swapped = [WrongIdea(label: "compares with the painting", phrases: ["differen* ** painting"], feedback: "with the photo")]
