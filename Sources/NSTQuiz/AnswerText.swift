@@ -159,6 +159,39 @@ public struct AnswerText: Sendable {
         return out
     }
 
+    /// Losses an answer may name besides the question's own ("the *style* loss", "the
+    /// *content* loss").
+    static let lossNames: Set<String> = ["style", "content", "total", "pixel", "perceptual", "texture"]
+
+    /// Words said of another loss than the question's: a sentence whose subject is "the W
+    /// loss" (or "W loss") with W not among `subjectWords` (the question's title), up to a
+    /// clause that turns to something else (`while`, `but`, `whereas` …). "The style loss is
+    /// the one that matches the painting; this one compares with the photo" says nothing of
+    /// the content loss in its first sentence. Only when `subjectWords` name a loss.
+    public func otherLossIndices(subjectWords: Set<String>) -> Set<Int> {
+        guard subjectWords.contains("loss") else { return [] }
+        var out = Set<Int>()
+        var start = 0
+        while start < words.count {
+            let sentence = words[start].sentence
+            var end = start
+            while end < words.count, words[end].sentence == sentence { end += 1 }
+            var k = start
+            if words[k].text == "the", k + 1 < end { k += 1 }
+            if k + 1 < end, Self.lossNames.contains(words[k].text), !subjectWords.contains(words[k].text),
+               ["loss", "term"].contains(words[k + 1].text) {
+                var i = start
+                while i < end {
+                    if i > start, words[i - 1].clause != words[i].clause,
+                       Self.contrasts.contains(words[i].text) || ["while", "whereas", "this", "here"].contains(words[i].text) { break }
+                    out.insert(i); i += 1
+                }
+            }
+            start = end
+        }
+        return out
+    }
+
     /// Words that answer a question with a denial when they open the next sentence.
     static let negativeAnswers: Set<String> = ["no", "not", "nope", "never", "none", "neither", "nothing", "wrong", "false", "nah"]
     /// Words that agree with a claim ("and they are right", "Yes.").

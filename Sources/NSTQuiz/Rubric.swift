@@ -175,14 +175,18 @@ public enum RubricMatcher {
         return pattern == word
     }
 
-    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
-        judge(AnswerText(answer), rubric: rubric, wrong: wrong, rejected: rejected)
+    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = [],
+                             subject: String = "") -> Outcome {
+        judge(AnswerText(answer), rubric: rubric, wrong: wrong, rejected: rejected, subject: subject)
     }
 
     /// `rejected`: where the answer names an option it did not choose (a choice question's
     /// reasons). A key idea denied of that option ("the second *lacks* the large curls") is
     /// said in favour of the chosen one, and is credited.
-    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
+    /// `subject`: what the question asks about (its title); what the answer says of another
+    /// loss than the one it names is not said of it (`AnswerText.otherLossIndices`).
+    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = [],
+                             subject: String = "") -> Outcome {
         // Sentences that speak to the grader earn nothing.
         let graderSentences = text.graderSentences()
         func speaksToGrader(_ o: (start: Int, end: Int)) -> Bool { graderSentences.contains(text.words[o.start].sentence) }
@@ -261,7 +265,8 @@ public enum RubricMatcher {
         // Words covered by an occurrence, denied or not: a denial among them is placed.
         var placed = Set<Int>()
         let claims = text.unassertedClaims()
-        let unasserted = claims.unasserted, rejectedClaims = claims.rejected, contrasted = text.contrastedIndices()
+        let unasserted = claims.unasserted, rejectedClaims = claims.rejected
+        let contrasted = text.contrastedIndices().union(text.otherLossIndices(subjectWords: Set(AnswerText(subject).texts)))
         // An occurrence in a sentence that names a rejected option before it, with no other
         // option named in between.
         func saidOfRejected(_ start: Int) -> Bool {

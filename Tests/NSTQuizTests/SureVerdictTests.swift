@@ -59,4 +59,15 @@ import Testing
         let phrased = grade(1, "It measures how far the output's features are from the photo's, and the optimiser maximises it.")
         #expect(phrased.score <= 0.5 && !phrased.needsReview, "\(phrased.feedback)")
     }
+
+    /// What a sentence says of the other loss ("The style loss … the painting") is not said of
+    /// the question's; said of the question's own loss, the misconception stands.
+    @Test func theOtherLossIsNotTheSubject() {
+        let other = grade(1, "The style loss is the one that matches the painting; this one compares the output with the photo.")
+        #expect(other.score >= 0.33 && !other.feedback.contains("which is wrong"), "\(other.feedback)")
+        let own = grade(1, "The content loss compares the output's features with the painting's, and it is minimised.")
+        #expect(own.score <= 0.5 && own.feedback.contains("which is wrong"), "\(own.feedback)")
+        let style = grade(4, "The content loss keeps the layout, while the style loss matches the painting's texture through Gram matrices.")
+        #expect(!style.feedback.contains("which is wrong"), "\(style.feedback)")
+    }
 }
