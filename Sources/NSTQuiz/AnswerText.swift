@@ -253,7 +253,11 @@ public struct AnswerText: Sendable {
             let opening = answer.first.map { words[$0].text }
             if opening == "yes" || opening == "indeed" { continue }
             out.formUnion(ws)
-            if let o = opening, Self.negativeAnswers.contains(o), !(answer.count > 1 && Self.negationExceptions.contains(words[answer[1]].text)) {
+            // ("Doesn't it compare features? No, it does.": after a negative question "No" is
+            // no plain rejection; it stays for a person.)
+            let negativeQuestion = ws.contains { Self.negators.contains(words[$0].text) }
+            if let o = opening, Self.negativeAnswers.contains(o), !negativeQuestion,
+               !(answer.count > 1 && Self.negationExceptions.contains(words[answer[1]].text)) {
                 rejected.formUnion(ws)
             }
         }

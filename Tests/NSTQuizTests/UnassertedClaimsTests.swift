@@ -56,6 +56,8 @@ import Foundation
         ("Does it compare the features? Yes, and it is minimised.", 1.0, false),
         // A denial reported and rejected, then the answer's own claim: credited by the claim.
         ("Some say it does not compare the features, but that is wrong: it compares the features and is minimised.", 1.0, false),
+        // After a negative question, "No" is no plain rejection.
+        ("Doesn't it compare the features and get minimised? No, it does.", 0.0, true),
         // "Not sure" answers nothing.
         ("Does it compare the features and get minimised? Not sure.", 0.0, true),
         // A rebuttal that agrees ("that is not wrong") is no rejection.
