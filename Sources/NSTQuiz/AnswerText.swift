@@ -201,7 +201,8 @@ public struct AnswerText: Sendable {
 
     func unassertedClaims() -> (unasserted: Set<Int>, rejected: Set<Int>) {
         var out = Set<Int>(), rejected = Set<Int>()
-        func sentenceRange(_ s: Int) -> [Int] { words.indices.filter { words[$0].sentence == s } }
+        let bySentence = Dictionary(grouping: words.indices, by: { words[$0].sentence })
+        func sentenceRange(_ s: Int) -> [Int] { bySentence[s] ?? [] }
         // Whether `window` (the words after a claim) turns against it: a falsity word, a
         // negator or `actually` / `in fact`, and no word that agrees ("not wrong", "right").
         func rebuts(_ window: [Int]) -> Bool {
