@@ -317,15 +317,17 @@ public struct AnswerText: Sendable {
     public func isNegated(start: Int, end: Int) -> Bool {
         guard start < words.count else { return false }
         let clause = words[start].clause
-        // A negator denies what follows it closely: up to six words back, within the clause.
+        // A negator denies what follows it closely: up to six words back, within the clause,
+        // or ten across a coordination ("never use the final layer *or* the class scores").
         var i = start - 1
-        while i >= 0, i >= start - 6, words[i].clause == clause {
+        while i >= 0, i >= start - 10, words[i].clause == clause {
             let next = i + 1 < words.count ? words[i + 1].text : ""
-            if Self.negators.contains(words[i].text) {
+            let coordinated = (i + 1..<start).contains { ["or", "nor"].contains(words[$0].text) }
+            if Self.negators.contains(words[i].text), start - i <= 6 || coordinated {
                 if !Self.negationExceptions.contains(next) { return true }
             }
             // "instead of X", "rather than X".
-            if (words[i].text == "instead" && next == "of") || (words[i].text == "rather" && next == "than") { return true }
+            if start - i <= 6, (words[i].text == "instead" && next == "of") || (words[i].text == "rather" && next == "than") { return true }
             i -= 1
         }
         // "Gram matrices are not used", "features are never compared".

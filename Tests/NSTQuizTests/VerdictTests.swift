@@ -140,6 +140,9 @@ import NSTCheckGrader
     @Test(arguments: [
         ("That it measures a distance is false, and that anyone minimises it is false too.", 0.0),
         ("It is incorrect that the loss is minimised.", 0.0),
+        // A negation reaches across a coordination, not further.
+        ("It never uses the painting's pixels or the Gram matrices.", 0.0),
+        ("It never uses pixels; the difference of the Gram matrices is what we reduce.", 1.0),
         ("It uses the difference instead of Gram matrices.", 1.0 / 3),
         ("The loss is minimised, but not because of Gram matrices.", 1.0 / 3),
     ])
