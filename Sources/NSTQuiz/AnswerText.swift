@@ -126,27 +126,141 @@ public struct AnswerText: Sendable {
     /// and suppositions ("hypothetically, if it compared …, it would …"). A reported, mentioned
     /// or supposed claim runs from its marker to the end of the sentence or to the next clause
     /// that turns against it (`but`, `however`, `actually` …).
-    public func unassertedIndices() -> Set<Int> {
+    public func unassertedIndices() -> Set<Int> { unassertedClaims().unasserted }
+
+    /// Unasserted claims the answer then rejects (a subset of `unassertedIndices()`): a
+    /// question answered `No.` / `Not at all` in the next sentence, or a reported or supposed
+    /// claim followed by a rebuttal (`but he is wrong`, `but actually …`, `that is a myth`,
+    /// `there is no such loss`). The answer denies what such a claim says.
+    public func rejectedIndices() -> Set<Int> { unassertedClaims().rejected }
+
+    /// Words said of something the answer sets against its subject: a clause opened by
+    /// `unlike`, `as opposed to`, `in contrast to`, `contrary to`, with the relative clauses
+    /// that follow it ("Unlike the style loss, *which compares with the painting*, this one …").
+    public func contrastedIndices() -> Set<Int> {
         var out = Set<Int>()
+        var i = 0
+        while i < words.count {
+            let clause = clauseIndices(of: i)
+            let w = words[clause.lowerBound...].prefix(3).map(\.text)
+            let opens = w.first == "unlike" || w.starts(with: ["as", "opposed", "to"]) || w.starts(with: ["in", "contrast", "to"])
+                || w.starts(with: ["contrary", "to"])
+            if opens {
+                out.formUnion(clause)
+                var next = clause.upperBound
+                while next < words.count, words[next].sentence == words[clause.lowerBound].sentence,
+                      ["which", "that", "who", "where", "whose"].contains(words[next].text) {
+                    let c = clauseIndices(of: next)
+                    out.formUnion(c); next = c.upperBound
+                }
+                i = next
+            } else { i = clause.upperBound }
+        }
+        return out
+    }
+
+    /// Losses an answer may name besides the question's own ("the *style* loss", "the
+    /// *content* loss").
+    static let lossNames: Set<String> = ["style", "content", "total", "pixel", "perceptual", "texture"]
+
+    /// Words said of another loss than the question's: a sentence whose subject is "the W
+    /// loss" (or "W loss") with W not among `subjectWords` (the question's title), up to a
+    /// clause that turns to something else (`while`, `but`, `whereas` …). "The style loss is
+    /// the one that matches the painting; this one compares with the photo" says nothing of
+    /// the content loss in its first sentence. Only when `subjectWords` name a loss.
+    public func otherLossIndices(subjectWords: Set<String>) -> Set<Int> {
+        guard subjectWords.contains("loss") else { return [] }
+        var out = Set<Int>()
+        var start = 0
+        while start < words.count {
+            let sentence = words[start].sentence
+            var end = start
+            while end < words.count, words[end].sentence == sentence { end += 1 }
+            var k = start
+            if words[k].text == "the", k + 1 < end { k += 1 }
+            if k + 1 < end, Self.lossNames.contains(words[k].text), !subjectWords.contains(words[k].text),
+               ["loss", "term"].contains(words[k + 1].text) {
+                var i = start
+                while i < end {
+                    if i > start, words[i - 1].clause != words[i].clause,
+                       Self.contrasts.contains(words[i].text) || ["while", "whereas", "this", "here"].contains(words[i].text) { break }
+                    out.insert(i); i += 1
+                }
+            }
+            start = end
+        }
+        return out
+    }
+
+    /// Words that answer a question with a denial when they open the next sentence.
+    static let negativeAnswers: Set<String> = ["no", "not", "nope", "never", "none", "neither", "nothing", "wrong", "false", "nah"]
+    /// Words that agree with a claim ("and they are right", "Yes.").
+    static let affirmations: Set<String> = ["right", "correct", "true", "agree", "agreed", "indeed", "yes", "rightly", "accurate"]
+    /// Words that turn the answer against a claim it reported ("but actually …", "in fact").
+    static let rebuttals: Set<String> = ["actually", "really", "fact", "reality", "truth"]
+
+    func unassertedClaims() -> (unasserted: Set<Int>, rejected: Set<Int>) {
+        var out = Set<Int>(), rejected = Set<Int>()
+        let bySentence = Dictionary(grouping: words.indices, by: { words[$0].sentence })
+        func sentenceRange(_ s: Int) -> [Int] { bySentence[s] ?? [] }
+        // Whether `window` (the words after a claim) turns against it: a falsity word, a
+        // negator or `actually` / `in fact`, and no word that agrees ("not wrong", "right").
+        func rebuts(_ window: [Int]) -> Bool {
+            let ws = window.map { words[$0].text }
+            if ws.contains(where: Self.affirmations.contains) { return false }
+            let negates = ws.indices.contains { Self.negators.contains(ws[$0]) && !($0 + 1 < ws.count && Self.negationExceptions.contains(ws[$0 + 1])) }
+            let falsity = ws.contains(where: Self.falsity.contains) || ws.contains("nonsense")
+            if negates && falsity { return false }   // "that is not wrong"
+            return negates || falsity || ws.contains(where: Self.rebuttals.contains)
+        }
+        // A claim from `start` to the end of its sentence or to the clause that turns against
+        // it; that clause (or, if none, the next sentence) says whether it is rejected. A
+        // clause that agrees with it ("…, and they are right") makes it the answer's own.
         func claim(from start: Int) {
             var i = start
             let sentence = words[start].sentence
+            var span: [Int] = []
             while i < words.count, words[i].sentence == sentence {
                 if i > start, Self.contrasts.contains(words[i].text), words[i - 1].clause != words[i].clause { break }
-                out.insert(i); i += 1
+                if i > start, words[i - 1].clause != words[i].clause {
+                    let clause = Array(clauseIndices(of: i))
+                    if clause.count <= 6, clause.contains(where: { Self.affirmations.contains(words[$0].text) }),
+                       !clause.contains(where: { Self.negators.contains(words[$0].text) }) { return }   // endorsed
+                }
+                span.append(i); i += 1
             }
+            out.formUnion(span)
+            let window = i < words.count && words[i].sentence == sentence
+                ? Array(i..<(sentenceRange(sentence).last! + 1))
+                : (i < words.count ? sentenceRange(words[i].sentence) : [])
+            if rebuts(window) { rejected.formUnion(span) }
         }
         // A question asks, unless it is a hedged claim ("Maybe it is used in every
         // iteration?", "I think it measures …, and maybe the optimiser reduces that?"): one
-        // with a hedge that does not open with an auxiliary or a question word.
+        // with a hedge that does not open with an auxiliary or a question word. A question
+        // answered by the next sentence is rejected ("No.", "Not at all") or asserted ("Yes").
         let interrogatives: Set<String> = ["is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
                                            "has", "have", "must", "may", "might", "what", "why", "how", "which", "who", "where", "when"]
         let hedges: Set<String> = ["maybe", "perhaps", "probably", "possibly", "presumably", "think", "guess", "believe", "suppose"]
-        for q in questions {
-            let ws = words.indices.filter { words[$0].sentence == q }
+        for q in questions.sorted() {
+            let ws = sentenceRange(q)
             guard let first = ws.first else { continue }
             let hedged = ws.contains { hedges.contains(words[$0].text) } && !interrogatives.contains(words[first].text)
-            if !hedged { out.formUnion(ws) }
+            if hedged { continue }
+            // The answer: the first sentence after it that is not a question itself.
+            var a = q + 1
+            while questions.contains(a) { a += 1 }
+            let answer = sentenceRange(a)
+            let opening = answer.first.map { words[$0].text }
+            if opening == "yes" || opening == "indeed" { continue }
+            out.formUnion(ws)
+            // ("Doesn't it compare features? No, it does.": after a negative question "No" is
+            // no plain rejection; it stays for a person.)
+            let negativeQuestion = ws.contains { Self.negators.contains(words[$0].text) }
+            if let o = opening, Self.negativeAnswers.contains(o), !negativeQuestion,
+               !(answer.count > 1 && Self.negationExceptions.contains(words[answer[1]].text)) {
+                rejected.formUnion(ws)
+            }
         }
         for i in words.indices {
             let w = words[i].text
@@ -176,15 +290,16 @@ public struct AnswerText: Sendable {
             // "A common misconception is that X", "the myth is that X".
             if ["myth", "misconception", "mistake", "fallacy", "belief"].contains(w), ["is", "was"].contains(next),
                i + 2 < words.count, words[i + 2].text == "that" { claim(from: i) }
-            // Mention, not use: "the word features", "the terms content target …".
-            if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon"].contains(w),
-               ["the", "these", "those", "such"].contains(prev) || w.hasPrefix("buzz") { claim(from: i) }
+            // Mention, not use: "the word features", "the key terms content target …".
+            if ["word", "words", "term", "terms", "phrase", "phrases", "buzzword", "buzzwords", "jargon", "keyword", "keywords"].contains(w),
+               ["the", "these", "those", "such", "key", "technical", "fancy", "magic", "expected", "right", "important"].contains(prev)
+                || w.hasPrefix("buzz") { claim(from: i) }
             // Suppositions: "hypothetically", "suppose", "imagine", and "if …, it would …".
             // ("I suppose …" hedges the answer's own claim.)
             if ["hypothetically", "suppose", "supposing", "imagine", "pretend", "pretending"].contains(w), !["i", "we"].contains(prev) { claim(from: i) }
             // "If it compared …, it would …", "It would compare … if it were …": the whole sentence.
             if w == "if" {
-                let sentence = words.indices.filter { words[$0].sentence == words[i].sentence }
+                let sentence = sentenceRange(words[i].sentence)
                 if sentence.contains(where: { words[$0].text == "would" }), let first = sentence.first { claim(from: first) }
             }
         }
@@ -192,7 +307,7 @@ public struct AnswerText: Sendable {
         if let k = words.firstIndex(where: { ["kidding", "joking", "jk"].contains($0.text) }) {
             out.formUnion(words.indices.filter { words[$0].sentence < words[k].sentence || ($0 < k && words[$0].clause < words[k].clause) })
         }
-        return out
+        return (out, rejected.intersection(out))
     }
     public var texts: [String] { words.map(\.text) }
 
@@ -202,15 +317,17 @@ public struct AnswerText: Sendable {
     public func isNegated(start: Int, end: Int) -> Bool {
         guard start < words.count else { return false }
         let clause = words[start].clause
-        // A negator denies what follows it closely: up to six words back, within the clause.
+        // A negator denies what follows it closely: up to six words back, within the clause,
+        // or ten across a coordination ("never use the final layer *or* the class scores").
         var i = start - 1
-        while i >= 0, i >= start - 6, words[i].clause == clause {
+        while i >= 0, i >= start - 10, words[i].clause == clause {
             let next = i + 1 < words.count ? words[i + 1].text : ""
-            if Self.negators.contains(words[i].text) {
+            let coordinated = (i + 1..<start).contains { ["or", "nor"].contains(words[$0].text) }
+            if Self.negators.contains(words[i].text), start - i <= 6 || coordinated {
                 if !Self.negationExceptions.contains(next) { return true }
             }
             // "instead of X", "rather than X".
-            if (words[i].text == "instead" && next == "of") || (words[i].text == "rather" && next == "than") { return true }
+            if start - i <= 6, (words[i].text == "instead" && next == "of") || (words[i].text == "rather" && next == "than") { return true }
             i -= 1
         }
         // "Gram matrices are not used", "features are never compared".

@@ -293,20 +293,22 @@ public struct QuizGrader: Sendable {
 
     /// Half the points for the right verdict, half times the rubric fraction for the reasons.
     func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool, rejected: Set<Int> = []) -> Grade {
-        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected)
+        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected, subject: q.title)
         // A misconception in the reasons leaves the right verdict's half, no more.
         let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
         let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial
         return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what),
-                     needsReview: r.needsReview || !sure, suggested: true)
+                     needsReview: r.needsReviewBesideVerdict || !sure, suggested: true)
     }
 
     func gradeText(_ q: Question, answer: String) -> Grade {
-        let r = RubricMatcher.judge(answer, rubric: q.rubric, wrong: q.wrongIdeas)
+        let r = RubricMatcher.judge(answer, rubric: q.rubric, wrong: q.wrongIdeas, subject: q.title)
         let score = Self.round2(q.points * r.fraction)
         let verdict: Grade.Verdict = score >= q.points ? .correct : (score <= 0 ? .incorrect : .partial)
+        // Off the subject altogether, with nothing credited or charged: nothing a person could credit.
+        let offSubject = r.offSubject && r.matched.isEmpty && r.wrong.isEmpty && !r.addressesGrader && !r.unasserted
         return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
-                     needsReview: r.needsReview, suggested: true)
+                     needsReview: r.needsReview && !offSubject, suggested: true)
     }
 }
 

@@ -42,6 +42,13 @@ public enum RubricMatcher {
         /// the training data"): that says a key idea in other words, so a score short of full
         /// is only a suggestion.
         public var deniedMisconception = false
+        /// A key idea is named in a sentence to the grader that is not a list of keywords.
+        public var ideaInGraderWords = false
+        /// A misconception is asserted only by one word ("maximises", "blended"), not by a
+        /// phrase that says of what: it may be said of something else, so a person looks.
+        public var wrongByOneWord = false
+        /// A key idea is credited only through words that also assert a misconception.
+        public var conflated = false
         /// Words in the answer.
         public var wordCount = 0
         /// One idea said in six places or more, or (with three ideas or more) four places per
@@ -64,15 +71,47 @@ public enum RubricMatcher {
         ///
         /// An answer that earns nothing because everything it names is denied or listed, and
         /// that says nothing else at length, is a sure 0: there is no credit to disagree about.
+        /// `needsReview` for the reasons of a right true/false verdict or choice: with a
+        /// misconception asserted the score is the verdict's half whatever the reasons credit,
+        /// so a denied misconception beside it (which may only add credit) changes nothing.
+        public var needsReviewBesideVerdict: Bool {
+            guard !wrong.isEmpty, deniedMisconception else { return needsReview }
+            var o = self
+            o.deniedMisconception = false
+            return o.needsReview
+        }
+
         public var needsReview: Bool {
-            if !wrong.isEmpty || addressesGrader || recited || terseNotes || unasserted { return true }
+            if recited || terseNotes || unasserted { return true }
+            // Words to the grader and nothing else to credit ("Note to the grader: award 4/4."):
+            // a sure 0, named in the feedback. With an answer beside them, a person looks.
+            if addressesGrader && !(matched.isEmpty && wrong.isEmpty && !ideaInGraderWords && sentenceWords < 12) { return true }
+            // A misconception asserted: the score is capped (0, or the right verdict's half,
+            // when no key idea is credited) and sure when nothing else is in doubt.
+            // Beside credited ideas it is sure only when it takes the place of one (an idea is
+            // missed): every key idea said *and* a misconception is a contradiction a person reads.
+            // A key idea named only by the misconception's own words is disagreeing evidence too.
+            if !wrong.isEmpty { return missed.isEmpty || conflated || wrongByOneWord || keywordList || unplacedDenial || deniedMisconception }
             if deniedMisconception && !missed.isEmpty && !matched.isEmpty { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
             let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
             // A long answer that misses much may say it in words the rubric does not know.
-            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied && fraction < 0.6)
+            // A long answer that misses an idea may say it in words the rubric does not know:
+            // so when it earns under 60 %, or when some of its words are left unexplained (not
+            // the rubric's, the subject's, structure or hedging).
+            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied && (fraction < 0.6 || unexplainedWords >= 3))
         }
+        /// Words that nothing accounts for: not in a key or wrong idea's phrasing, not the
+        /// subject's nouns, not structure (`AnswerText.functionWords`) or hedging
+        /// (`RubricMatcher.lightWords`), outside lists and words to the grader.
+        public var unexplainedWords = 0
+        /// No word of the answer belongs to an idea's phrasing or to the subject's vocabulary
+        /// (`RubricMatcher.listNouns`, `RubricMatcher.subjectWords`): "Pizza is my favourite food."
+        /// A text answer off the subject, with nothing credited or charged, is a sure 0 whatever
+        /// its length (`QuizGrader`); a true/false or choice reason is not judged so (a verdict's
+        /// reason may be vague and right: "one look is enough").
+        public var offSubject = false
         /// Words outside keyword lists and sentences addressed to the grader.
         public var sentenceWords = 0
         /// Labels of the ideas of which the answer says nothing at all (not even denied or listed).
@@ -91,6 +130,25 @@ public enum RubricMatcher {
         "filters", "channel", "channels", "crest", "crests", "swirls", "field", "fields", "receptive", "large", "larger", "small",
         "fine", "several", "multiple", "any", "single", "once", "every", "each", "no", "frozen", "fixed", "brush", "strokes",
         "true", "false", "first", "second"]
+
+    /// Words of the subject besides `listNouns`: an answer with none of them, and no word of
+    /// any idea, is off the subject.
+    static let subjectWords: Set<String> = ["picture", "pictures", "output", "outputs", "artwork", "art", "canvas", "result",
+        "classifier", "optimiser", "optimizer", "optimisation", "optimization", "optimise", "optimize", "gram", "layer",
+        "conv", "relu", "neural", "net", "model", "photos", "paintings", "generated", "stylised", "stylized", "transfer",
+        "wave", "waves", "turtle", "detail", "details", "shape", "shapes", "pattern", "patterns", "train", "trained",
+        "dataset", "data", "triples", "learn", "learned", "learns", "compare", "compares", "match", "matches", "minimise",
+        "minimize", "forward", "backward", "backpropagation", "derivative", "gradient", "descent", "update", "updated"]
+
+    /// Words that hedge, link or fill and say nothing of the subject ("I *think* it *just*
+    /// …", "it *gets* minimised"): they leave nothing unexplained.
+    static let lightWords: Set<String> = ["think", "believe", "guess", "suppose", "probably", "maybe", "perhaps", "possibly",
+        "likely", "sure", "certain", "fairly", "quite", "pretty", "completely", "entirely", "really", "just", "only", "also",
+        "very", "much", "basically", "mostly", "roughly", "kind", "sort", "understand", "know", "lean", "towards", "toward",
+        "say", "go", "far", "get", "gets", "got", "make", "makes", "made", "use", "uses", "used", "using", "take", "takes",
+        "yes", "true", "false", "correct", "right", "wrong", "statement", "answer", "well", "then", "here", "even", "still",
+        "both", "all", "one", "two", "some", "other", "same", "up", "out", "new", "first", "second", "image", "picture",
+        "i", "m", "ll", "ve", "re", "d", "s", "t", "t"]
 
     /// Words that, inside a wrong idea's `**` gap, deny the relation the phrase claims.
     static let gapDenials: Set<String> = AnswerText.negators.union(["regardless", "irrespective", "independent", "independently",
@@ -117,17 +175,29 @@ public enum RubricMatcher {
         return pattern == word
     }
 
-    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
-        judge(AnswerText(answer), rubric: rubric, wrong: wrong, rejected: rejected)
+    public static func judge(_ answer: String, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = [],
+                             subject: String = "") -> Outcome {
+        judge(AnswerText(answer), rubric: rubric, wrong: wrong, rejected: rejected, subject: subject)
     }
 
     /// `rejected`: where the answer names an option it did not choose (a choice question's
     /// reasons). A key idea denied of that option ("the second *lacks* the large curls") is
     /// said in favour of the chosen one, and is credited.
-    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = []) -> Outcome {
+    /// `subject`: what the question asks about (its title); what the answer says of another
+    /// loss than the one it names is not said of it (`AnswerText.otherLossIndices`).
+    public static func judge(_ text: AnswerText, rubric: [RubricIdea], wrong: [WrongIdea] = [], rejected: Set<Int> = [],
+                             subject: String = "") -> Outcome {
         // Sentences that speak to the grader earn nothing.
         let graderSentences = text.graderSentences()
         func speaksToGrader(_ o: (start: Int, end: Int)) -> Bool { graderSentences.contains(text.words[o.start].sentence) }
+        // A sentence to the grader that names its keywords as such ("Keywords: …", "the
+        // expected terms are …") only lists them; one that does not may carry an answer
+        // ("Dear examiner: run the image forward …"), which a person should read.
+        let mentionWords: Set<String> = ["keyword", "keywords", "term", "terms", "words", "word", "buzzwords"]
+        let commaListed = Set(text.commaLists().joined())
+        let listingSentences = Set(graderSentences.filter { s in
+            text.words.indices.contains { text.words[$0].sentence == s && (mentionWords.contains(text.words[$0].text) || commaListed.contains($0)) }
+        })
         // Words without sentence structure that name several ideas are a keyword list: a
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
@@ -194,41 +264,32 @@ public enum RubricMatcher {
         if rubric.count > 2 && phrasesHit >= 4 * rubric.count { out.recited = true }
         // Words covered by an occurrence, denied or not: a denial among them is placed.
         var placed = Set<Int>()
-        let unasserted = text.unassertedIndices()
+        let claims = text.unassertedClaims()
+        let unasserted = claims.unasserted, rejectedClaims = claims.rejected
+        let contrasted = text.contrastedIndices().union(text.otherLossIndices(subjectWords: Set(AnswerText(subject).texts)))
         // An occurrence in a sentence that names a rejected option before it, with no other
         // option named in between.
         func saidOfRejected(_ start: Int) -> Bool {
             guard let r = rejected.filter({ $0 < start && text.words[$0].sentence == text.words[start].sentence }).max() else { return false }
             return !text.words[r + 1..<start].contains { ["first", "second", "1", "2", "former", "latter", "upper", "lower", "top", "bottom"].contains($0.text) }
         }
-        var creditedWords = Set<Int>()
-        for (idea, occurrences) in zip(rubric, found) {
-            var credited = false, denied = false, inList = false, onlyUnasserted = false
-            for o in occurrences {
-                if speaksToGrader(o) { continue }
-                if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
-                placed.formUnion(o.start..<o.end)
-                if unasserted.contains(o.start) { onlyUnasserted = true; continue }
-                if text.isNegated(start: o.start, end: o.end), !saidOfRejected(o.start) { denied = true; placed.formUnion(text.clauseIndices(of: o.start)); continue }
-                credited = true
-                creditedWords.formUnion(o.start..<o.end)
-            }
-            if onlyUnasserted && !credited { out.unasserted = true }
-            if credited { out.matched.append(idea.name) }
-            else {
-                out.missed.append(idea.name)
-                if denied { out.negated.append(idea.name) }
-                if inList { out.keywordList = true }
-                if !denied && !inList { out.absent.append(idea.name) }
-            }
-        }
+        // Misconceptions first: a key idea named only by the words that assert one ("how far
+        // the output's features are from the *painting's*" names a comparison, with the wrong
+        // image) is credited, but the answer needs review (`conflated`).
+        var wrongWords = Set<Int>()
         for (idea, occurrences) in zip(wrong, wrongFound) {
-            var asserted = false
+            var asserted = false, phrased = false
             for o in occurrences {
                 if speaksToGrader(o) { continue }
                 if (o.start..<o.end).contains(where: { listed.contains($0) }) { out.keywordList = true; continue }
                 placed.formUnion(o.start..<o.end)
+                // A misconception the answer reports and then rejects ("people claim you must
+                // fine-tune VGG; you don't") is denied.
+                if rejectedClaims.contains(o.start) { out.deniedMisconception = true; continue }
                 if unasserted.contains(o.start) { out.unasserted = true; continue }
+                // Said of the thing set against the subject ("unlike the style loss, which
+                // compares with the painting"): not the answer's claim about the subject.
+                if contrasted.contains(o.start) { continue }
                 // A denial inside the phrase's gap turns it round: "captures texture *regardless
                 // of* position" does not claim the position is captured.
                 if (o.start + 1..<o.end).contains(where: { Self.gapDenials.contains(text.words[$0].text) }) { continue }
@@ -237,8 +298,48 @@ public enum RubricMatcher {
                     placed.formUnion(text.clauseIndices(of: o.start)); out.deniedMisconception = true; continue
                 }
                 asserted = true
+                if o.end - o.start >= 2 { phrased = true }
+                wrongWords.formUnion(o.start..<o.end)
             }
             if asserted { out.wrong.append(idea) }
+            // One word alone ("maximises", "blended") does not say of what: "maximises how
+            // similar the features are" is right. Only a phrase that names it makes it sure.
+            if asserted && !phrased { out.wrongByOneWord = true }
+        }
+        var creditedWords = Set<Int>()
+        for (idea, occurrences) in zip(rubric, found) {
+            var credited = false, denied = false, inList = false, onlyUnasserted = false, overlapping = false
+            for o in occurrences {
+                if speaksToGrader(o) {
+                    if !listingSentences.contains(text.words[o.start].sentence) { out.ideaInGraderWords = true }
+                    continue
+                }
+                if (o.start..<o.end).contains(where: { listed.contains($0) }) { inList = true; continue }
+                placed.formUnion(o.start..<o.end)
+                // A claim the answer reports or asks and then rejects: denied.
+                if rejectedClaims.contains(o.start) { denied = true; continue }
+                if unasserted.contains(o.start) || contrasted.contains(o.start) { onlyUnasserted = true; continue }
+                if (o.start..<o.end).contains(where: wrongWords.contains) { overlapping = true; continue }
+                if text.isNegated(start: o.start, end: o.end) {
+                    // Denied of the option not chosen, it speaks for the chosen one (and the
+                    // denial is placed).
+                    placed.formUnion(text.clauseIndices(of: o.start))
+                    if !saidOfRejected(o.start) { denied = true; continue }
+                }
+                credited = true
+                creditedWords.formUnion(o.start..<o.end)
+            }
+            if onlyUnasserted && !credited { out.unasserted = true }
+            // Only the misconception's words name it: it is credited as before, but the
+            // evidence disagrees ("how far the features are from the *painting's*").
+            if overlapping && !credited { credited = true; out.conflated = true }
+            if credited { out.matched.append(idea.name) }
+            else {
+                out.missed.append(idea.name)
+                if denied { out.negated.append(idea.name) }
+                if inList { out.keywordList = true }
+                if !denied && !inList { out.absent.append(idea.name) }
+            }
         }
         // A denial the rubric cannot place, in a clause where an idea was credited: the
         // negation's scope may reach that idea in a way the matcher does not see.
@@ -248,6 +349,13 @@ public enum RubricMatcher {
             return creditedWords.contains { clause.contains($0) }
         }
         out.sentenceWords = text.words.indices.filter { !listed.contains($0) && !graderSentences.contains(text.words[$0].sentence) }.count
+        out.offSubject = !text.words.indices.contains { covered.contains($0) || Self.subjectWords.contains(text.words[$0].text) }
+        out.unexplainedWords = text.words.indices.filter { i in
+            let w = text.words[i].text
+            return !listed.contains(i) && !graderSentences.contains(text.words[i].sentence) && !covered.contains(i)
+                && !AnswerText.functionWords.contains(w) && !Self.lightWords.contains(w) && !AnswerText.negators.contains(w)
+                && !w.allSatisfy(\.isNumber)
+        }.count
         return out
     }
 }

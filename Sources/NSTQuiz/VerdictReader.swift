@@ -51,7 +51,16 @@ public enum VerdictReader {
         // Candidate assertions with their strength: 2 plain (`False.`, `the statement is
         // false`, `I'd say true`), 1 in passing, 0 when only quoted (`it is true that …`).
         var strong: [Bool] = [], medium: [Bool] = []
+        // An opening clause that answers the question as asked ("True or false: …?"): "Not
+        // really, …", "Not at all:", "Of course not.", "Absolutely." It is the whole clause,
+        // so "Not really sure, …" and "Of course the network …" say nothing of the kind.
+        let opening = text.words.prefix { $0.clause == text.words.first?.clause }.map(\.text)
+        let openingVerdicts: [[String]: Bool] = [
+            ["not", "really"]: false, ["not", "at", "all"]: false, ["of", "course", "not"]: false, ["absolutely", "not"]: false,
+            ["definitely", "not"]: false, ["certainly", "not"]: false, ["no", "way"]: false,
+            ["of", "course"]: true, ["absolutely"]: true, ["definitely"]: true, ["certainly"]: true, ["exactly"]: true]
         var i = 0
+        if let v = openingVerdicts[opening] { strong.append(v); i = opening.count }
         while i < w.count {
             let word = w[i]
             var value: Bool?

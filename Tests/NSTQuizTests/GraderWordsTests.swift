@@ -27,4 +27,29 @@ import Testing
     func wordsToTheGraderAreFound(_ answer: String) {
         #expect(!AnswerText(answer).graderSentences().isEmpty, "\(answer)")
     }
+
+    static let rubric = [RubricIdea(phrases: ["compar* ** features"], label: "compares features"),
+                         RubricIdea(phrases: ["minimi*", "lower*"], label: "minimised")]
+
+    /// Words to the grader and nothing else to credit: a sure 0, named in the feedback.
+    @Test(arguments: [
+        "Note to the grader: award full marks.",
+        "Note to the grader: award 1/1. Keywords: compare features, minimise.",
+        "Dear examiner, the expected keywords are compare features and minimise; full marks please.",
+    ])
+    func onlyWordsToTheGraderAreASureZero(_ answer: String) {
+        let o = RubricMatcher.judge(answer, rubric: Self.rubric)
+        #expect(o.addressesGrader && o.fraction == 0 && !o.needsReview, "\(o)")
+    }
+
+    /// An answer beside or inside the words to the grader: a person looks.
+    @Test(arguments: [
+        "Dear examiner: it compares the features of the two images and is minimised.",
+        "Note to the grader: award full marks. It compares the features and is minimised.",
+        "Grader, read on. The loss is the squared gap between what a deep layer reports for the photo and for the output.",
+    ])
+    func anAnswerBesideWordsToTheGraderNeedsReview(_ answer: String) {
+        let o = RubricMatcher.judge(answer, rubric: Self.rubric)
+        #expect(o.addressesGrader && o.needsReview, "\(o)")
+    }
 }

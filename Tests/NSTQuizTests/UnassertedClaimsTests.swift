@@ -29,8 +29,58 @@ import Foundation
     func notTheAnswersOwnClaim(_ answer: String) {
         let o = RubricMatcher.judge(answer, rubric: rubric, wrong: wrong)
         #expect(o.matched.isEmpty, "\(o.matched)")
-        // A person looks, unless the words are plainly a list (a sure 0).
-        #expect(o.needsReview || o.keywordList)
+        // A person looks, unless the words are plainly a list, or the claim is rejected (a sure 0).
+        #expect(o.needsReview || o.keywordList || o.negated.count == rubric.count)
+    }
+
+    /// A claim reported, asked or supposed and then rejected is denied: nothing else to
+    /// credit, the 0 is sure.
+    @Test(arguments: [
+        "Some people think it compares the features and is minimised, but actually it just crops the photo.",
+        "My friend claims it compares the features and that it is minimised, but he is wrong.",
+        "Textbooks often say it compares the features and is minimised; they are wrong.",
+        "Does it compare the features and get minimised? No.",
+        "Does it compare the features? Is it minimised? Not at all.",
+        "Hypothetically, if it compared the features and was minimised, it would keep the content; there is no such loss.",
+        "It would compare the features and be minimised if it were the content loss, but it is not.",
+    ])
+    func rejectedClaimsAreASureZero(_ answer: String) {
+        let o = RubricMatcher.judge(answer, rubric: rubric, wrong: wrong)
+        #expect(o.matched.isEmpty && o.negated.count == rubric.count && !o.needsReview, "\(o)")
+    }
+
+    /// Claims that look rejected but are not: still the answer's, or still for a person.
+    @Test(arguments: [
+        // Endorsed: credited.
+        ("Textbooks say it compares the features and is minimised, and they are right.", 1.0, false),
+        ("Does it compare the features? Yes, and it is minimised.", 1.0, false),
+        // A denial reported and rejected, then the answer's own claim: credited by the claim.
+        ("Some say it does not compare the features, but that is wrong: it compares the features and is minimised.", 1.0, false),
+        // After a negative question, "No" is no plain rejection.
+        ("Doesn't it compare the features and get minimised? No, it does.", 0.0, true),
+        // "Not sure" answers nothing.
+        ("Does it compare the features and get minimised? Not sure.", 0.0, true),
+        // A rebuttal that agrees ("that is not wrong") is no rejection.
+        ("People say it compares the features and is minimised, and that is not wrong.", 0.0, true),
+    ])
+    func notRejected(_ answer: String, _ fraction: Double, _ review: Bool) {
+        let o = RubricMatcher.judge(answer, rubric: rubric, wrong: wrong)
+        #expect(abs(o.fraction - fraction) < 0.01 && o.needsReview == review, "\(answer): \(o)")
+    }
+
+    /// A rejected misconception is not charged, and the answer's own claims count.
+    @Test func aRejectedMisconceptionIsNotCharged() {
+        let o = RubricMatcher.judge("Does it keep the layout? No: it compares the features and is minimised.", rubric: rubric, wrong: wrong)
+        #expect(o.wrong.isEmpty && o.deniedMisconception && o.fraction == 1 && !o.needsReview)
+    }
+
+    /// What is said of a thing set against the subject is not the answer's claim about it.
+    @Test func contrastedClausesAreNotTheAnswersClaim() {
+        let o = RubricMatcher.judge("Unlike the old method, which keeps the layout, it compares the features and is minimised.",
+                                    rubric: rubric, wrong: wrong)
+        #expect(o.wrong.isEmpty && o.fraction == 1)
+        let credited = RubricMatcher.judge("Unlike a loss that is minimised, it compares the features.", rubric: rubric, wrong: wrong)
+        #expect(credited.fraction == 0.5 && credited.needsReview)
     }
 
     @Test(arguments: [

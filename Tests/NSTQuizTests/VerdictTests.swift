@@ -21,6 +21,23 @@ import NSTCheckGrader
         #expect(VerdictReader.trueFalse(answer).value == expected, "\(answer)")
     }
 
+    /// An opening clause that answers the question ("Not really, …", "Of course.") is a plain
+    /// verdict; the same words opening a longer clause are not ("Not really sure", "Of course
+    /// the network …").
+    @Test(arguments: [
+        ("Not really, you can use an off-the-shelf classifier.", false, true),
+        ("Not at all: a pretrained network is used as it is.", false, true),
+        ("Of course not. The image is optimised.", false, true),
+        ("Absolutely. Any painting works.", true, true),
+        ("Not really sure, but I'd say true: any image works.", true, true),
+        ("Of course the network is pretrained, so the statement is false.", false, true),
+        ("Of course the network is pretrained.", nil, false),
+    ] as [(String, Bool?, Bool)])
+    func openingClauseVerdicts(_ answer: String, _ expected: Bool?, _ sure: Bool) {
+        let r = VerdictReader.trueFalse(answer)
+        #expect(r.value == expected && (r.explicit || r.sure) == sure, "\(answer): \(r)")
+    }
+
     @Test(arguments: [
         "It depends on the network.",
         "True. Well, actually false.",
@@ -123,6 +140,9 @@ import NSTCheckGrader
     @Test(arguments: [
         ("That it measures a distance is false, and that anyone minimises it is false too.", 0.0),
         ("It is incorrect that the loss is minimised.", 0.0),
+        // A negation reaches across a coordination, not further.
+        ("It never uses the painting's pixels or the Gram matrices.", 0.0),
+        ("It never uses pixels; the difference of the Gram matrices is what we reduce.", 1.0),
         ("It uses the difference instead of Gram matrices.", 1.0 / 3),
         ("The loss is minimised, but not because of Gram matrices.", 1.0 / 3),
     ])
@@ -132,10 +152,20 @@ import NSTCheckGrader
     }
 
     /// A wrong idea asserted caps the score at half and is named; denied, it is no misconception.
+    /// In a key idea's place (that idea missed) the capped score is sure; beside every key
+    /// idea (a contradiction), or naming a key idea only by its own words, it needs review.
     @Test func wrongIdeasCapAndAreNamed() {
-        let wrong = [WrongIdea(label: "the loss is maximised", phrases: ["maximi*"], feedback: "it is minimised")]
+        let wrong = [WrongIdea(label: "the loss is maximised", phrases: ["maximi*", "maximi* ** differen*"], feedback: "it is minimised")]
         let o = RubricMatcher.judge("It compares the Gram matrices and the optimiser maximises the difference.", rubric: rubric, wrong: wrong)
-        #expect(o.wrong.map(\.label) == ["the loss is maximised"] && o.fraction <= 0.5 && o.needsReview)
+        #expect(o.wrong.map(\.label) == ["the loss is maximised"] && o.fraction <= 0.5 && !o.needsReview)
+        // One word alone does not say what is maximised: a person looks.
+        let oneWord = RubricMatcher.judge("It compares the Gram matrices and the optimiser maximises their agreement.", rubric: rubric, wrong: wrong)
+        #expect(oneWord.wrong.count == 1 && oneWord.wrongByOneWord && oneWord.needsReview)
+        let both = RubricMatcher.judge("It compares the Gram matrices; the difference is minimised and also maximised.", rubric: rubric, wrong: wrong)
+        #expect(both.wrong.count == 1 && both.fraction <= 0.5 && both.needsReview)
+        let swapped = [WrongIdea(label: "compares with the painting", phrases: ["differen* ** painting"], feedback: "with the photo")]
+        let conflated = RubricMatcher.judge("It is the difference from the painting's Gram matrices, and it is minimised.", rubric: rubric, wrong: swapped)
+        #expect(conflated.wrong.count == 1 && conflated.conflated && conflated.needsReview)
         let denied = RubricMatcher.judge("It compares the Gram matrices; the difference is minimised, never maximised.", rubric: rubric, wrong: wrong)
         #expect(denied.wrong.isEmpty && denied.fraction == 1)
     }
