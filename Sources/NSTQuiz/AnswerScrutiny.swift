@@ -1,0 +1,333 @@
+import Foundation
+
+/// A second look at a worded grade: whether the claims that earned it are claims about the
+/// question's subject, made as sentences, and left standing by the answer itself.
+///
+/// The rubric matcher credits an idea where its words occur asserted. Words can occur
+/// asserted and still say nothing about the question. This pass finds the sentences whose
+/// claims do not count:
+///  - **off the subject**: the sentence speaks of things the question never mentions (its
+///    nouns are foreign to the question's own text: "my grandmother's quilts", "the zoo");
+///  - **not well formed**: a determiner with no noun after it ("the texture of *the
+///    regardless* of where", "the match of *the minimised*"), the mark of keywords strung
+///    into the shape of a sentence;
+///  - **refuted**: followed by a sentence that only calls it false ("… Wrong. It copies …");
+///  - **denied across an aside**: a clause that ends on its negation ("It is not, as one might
+///    conclude from …, comparing …") denies what follows, up to a contrast (`but`, `instead`);
+/// and, for the verdict of true/false and choice questions:
+///  - **contradictory verdicts** ("true false true false", "first or second"): no verdict;
+///  - **a choice taken back** ("choice: first / Sorry, I mean the second"), or **argued
+///    against by its own reasons** (the key ideas said of the option not chosen).
+///
+/// Contract: the grade is re-computed without the sentences that do not count, and is then a
+/// suggestion with `needsReview`; a finding that changes nothing leaves the grade as it was
+/// (sure or not), so correct, ordinary answers are not sent to review by this pass.
+struct AnswerScrutiny {
+    let grader: QuizGrader
+    let question: Question
+
+    /// One reason why part of the answer does not count, said to the student.
+    struct Finding { var note: String; var withdrawn: Set<Int> }
+
+    func review(_ graded: Grade, answer: String) -> Grade {
+        guard question.kind != .formula, graded.verdict != .unanswered else { return graded }
+        // The explicit first line (`answer: false`, `choice: first`) stays as written; the rest
+        // is scrutinised.
+        let names = question.kind == .choice ? ["choice", "answer"] : ["answer", "verdict"]
+        let lines = answer.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let explicit = question.kind != .text && VerdictReader.explicitLine(answer, names: names) != nil
+        let header = explicit ? lines.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "" : ""
+        let body = explicit ? VerdictReader.explicitLine(answer, names: names)!.rest : answer
+        let text = AnswerText(body)
+
+        if question.kind == .truefalse, !explicit, Self.contradictoryVerdicts(text) {
+            return Grade(score: 0, max: question.points, verdict: .review,
+                         feedback: "It gives both verdicts, true and false, and no reasons to choose between them: needs review. "
+                             + "To be read automatically, start with `answer: true` or `answer: false`.", needsReview: true)
+        }
+        if question.kind == .choice, let g = reviewChoice(graded, header: explicit ? header : nil, text: text) { return g }
+
+        var findings: [Finding] = []
+        if let f = refutedSentences(text) { findings.append(f) }
+        if let f = deniedAcrossAside(text) { findings.append(f) }
+        if let f = illFormedSentences(text) { findings.append(f) }
+        let subject = offSubject(text)
+        if let f = subject.strong { findings.append(f) }
+        let withdrawn = findings.reduce(into: Set<Int>()) { $0.formUnion($1.withdrawn) }
+
+        var out = graded
+        if !withdrawn.isEmpty {
+            let rest = Self.rebuild(text, without: withdrawn)
+            let regraded = grader.gradeAsWritten(question, answer: explicit ? header + "\n" + rest : rest)
+            // Nothing that earned anything was withdrawn: the grade stands as it was.
+            if regraded.score == graded.score && regraded.verdict == graded.verdict { return weakSubjectReview(graded, subject.weak) }
+            out = regraded
+            if out.verdict == .unanswered {
+                out = Grade(score: 0, max: question.points, verdict: .incorrect, feedback: "", needsReview: true, suggested: true)
+            }
+            out.feedback = ([out.feedback] + findings.map(\.note)).filter { !$0.isEmpty }.joined(separator: " ")
+            out.needsReview = true
+            out.suggested = true
+            return out
+        }
+        return weakSubjectReview(out, subject.weak)
+    }
+
+    /// Some words foreign to the question in a sentence that earned credit: the credit stands,
+    /// but a person should look.
+    func weakSubjectReview(_ g: Grade, _ weak: Finding?) -> Grade {
+        guard let weak, g.score > 0, !g.needsReview else { return g }
+        var out = g
+        out.needsReview = true
+        out.suggested = true
+        out.feedback += " " + weak.note
+        return out
+    }
+
+    // MARK: sentences that do not count
+
+    /// The word indices of sentence `s`.
+    static func sentence(_ text: AnswerText, _ s: Int) -> [Int] { text.words.indices.filter { text.words[$0].sentence == s } }
+
+    /// A sentence that only calls something false ("Wrong.", "That is not true.", "Nonsense!")
+    /// refutes the sentence before it.
+    func refutedSentences(_ text: AnswerText) -> Finding? {
+        guard let last = text.words.last?.sentence, last >= 1 else { return nil }
+        let verdictOnly: Set<String> = ["wrong", "false", "incorrect", "untrue", "nonsense", "rubbish", "nope", "no", "not", "true", "that",
+                                        "this", "is", "s", "it", "all", "completely", "totally", "simply", "plainly", "of", "course", "so",
+                                        "quite", "entirely", "really"]
+        var withdrawn = Set<Int>()
+        for s in 1...last {
+            let ws = Self.sentence(text, s)
+            let words = ws.map { text.words[$0].text }
+            guard !words.isEmpty, words.count <= 5, words.allSatisfy(verdictOnly.contains) else { continue }
+            // "Wrong.", "Not true.", "That is false." — not "True." (a verdict for, not against).
+            let denies = words.contains { ["wrong", "false", "incorrect", "untrue", "nonsense", "rubbish", "nope"].contains($0) }
+                || (words.contains("not") && words.contains("true"))
+            guard denies else { continue }
+            withdrawn.formUnion(Self.sentence(text, s - 1))
+        }
+        guard !withdrawn.isEmpty else { return nil }
+        return Finding(note: "A sentence it then calls wrong is not its claim: it earns nothing.", withdrawn: withdrawn)
+    }
+
+    /// "It is not, as one might conclude …, comparing …": a clause that ends on `not` or
+    /// `never` denies the rest of its sentence up to a contrast.
+    func deniedAcrossAside(_ text: AnswerText) -> Finding? {
+        var withdrawn = Set<Int>()
+        let w = text.words
+        for i in w.indices where ["not", "never"].contains(w[i].text) {
+            let closesClause = i + 1 < w.count && w[i + 1].clause != w[i].clause && w[i + 1].sentence == w[i].sentence
+            guard closesClause, i >= 1, !["or", "if", "whether"].contains(w[i - 1].text) else { continue }
+            var j = i + 1
+            while j < w.count, w[j].sentence == w[i].sentence {
+                if ["but", "instead", "rather", "however", "though", "although", "yet"].contains(w[j].text) && j > i + 1 { break }
+                withdrawn.insert(j); j += 1
+            }
+        }
+        guard !withdrawn.isEmpty else { return nil }
+        return Finding(note: "A negation stands before an aside (“it is not, …, X”): what follows it is denied, and earns nothing.",
+                       withdrawn: withdrawn)
+    }
+
+    /// Determiners, and what may not follow one directly: a word that never heads a noun
+    /// phrase ("the regardless", "the no"), or a participle that ends its clause or is followed
+    /// by `of` ("the match of the minimised").
+    static let determiners: Set<String> = ["the", "a", "an", "its", "their", "his", "her", "my", "our", "your", "these", "those"]
+    static let neverNominal: Set<String> = AnswerText.functionWords.union(AnswerText.negators)
+        .union(["regardless", "irrespective", "where", "when", "why", "whether", "how", "very", "too", "also", "not", "never"])
+        .subtracting(["one", "no"]).union(["no", "none"])
+
+    func illFormedSentences(_ text: AnswerText) -> Finding? {
+        let w = text.words
+        var bad = Set<Int>()
+        for i in w.indices.dropLast() where Self.determiners.contains(w[i].text) && w[i + 1].sentence == w[i].sentence {
+            let next = w[i + 1].text
+            var odd = Self.neverNominal.contains(next) && w[i + 1].clause == w[i].clause
+            if !odd, next.hasSuffix("ed"), next.count > 4 {
+                let end = i + 2 >= w.count || w[i + 2].clause != w[i + 1].clause
+                odd = end || ["of", "and", "or", "is", "are"].contains(w[i + 2].text)
+            }
+            if odd { bad.insert(w[i].sentence) }
+        }
+        guard !bad.isEmpty else { return nil }
+        let withdrawn = Set(w.indices.filter { bad.contains(w[$0].sentence) })
+        return Finding(note: "A sentence strings key words together without saying anything of them (“the … of the minimised”): it earns nothing.",
+                       withdrawn: withdrawn)
+    }
+
+    // MARK: the subject
+
+    /// The words of the question's own text (prompt, hints, ideas, misconceptions, model answer,
+    /// explanation, options): what an answer about its subject talks of.
+    static func lexicon(_ q: Question) -> Set<String> {
+        let parts = [q.title, q.prompt, q.model, q.explanation, q.printedKeyError] + q.hints
+            + q.rubric.flatMap { $0.phrases + [$0.name] } + q.wrongIdeas.flatMap { $0.phrases + [$0.label, $0.feedback] }
+            + q.options.map(\.text) + q.chosenWords + q.otherWords
+        return Set(parts.flatMap { AnswerText($0).texts })
+    }
+
+    /// Nouns of any explanation (quantities, ordinals, parts of an argument, pictures and
+    /// their parts, computation and learning): not foreign to any question.
+    static let generalNouns: Set<String> = Set("""
+        one two three four five six seven eight nine ten hundred hundreds thousand thousands dozen half pair couple few handful lot
+        bit part piece set number amount kind sort type way first second third fourth fifth sixth last next other another same whole
+        entire single answer question idea point fact case reason thing something anything everything nothing matter sense view
+        role job purpose aim goal task effect result end start beginning step stage level time moment place side term word name
+        example instance detail description summary table list order sequence process procedure method approach algorithm
+        technique trick rule version paper author authors course lecture lectures slide slides notes note textbook book instinct
+        guess opinion mind problem solution error difference change short long new old big small large little great good bad real
+        true false right wrong own main key usual normal ordinary common general simple basic different similar certain particular
+        specific exact rough fixed free full empty high low early late wide narrow broad fine coarse final initial current previous
+        original actual output input picture artwork canvas photo image painting drawing sketch scene subject object shape colour
+        color line edge region area patch window unit block value vector matrix sum product score function variable parameter data
+        dataset training learning model network net neuron layer map detector representation recogniser recognizer classifier
+        computer machine program code people person student students teacher human eye eyes world thing kind look work use run
+        pass copy version texture pattern style content loss gradient optimiser optimizer optimisation optimization statistic
+        surface arrangement placement composition structure detail meaning idea sense quality amount size scale depth strength
+        all both such much more most less enough penalty cost objective criterion subject procedure squared verdict prediction
+        label class category target reference anchor gap distance measure measurement mismatch error sum average mean total
+        """.split(whereSeparator: \.isWhitespace).map(String.init))
+
+    func known(_ w: String, _ lexicon: Set<String>) -> Bool {
+        if lexicon.contains(w) || Self.generalNouns.contains(w) || AnswerText.functionWords.contains(w) || w.count <= 2
+            || w.allSatisfy(\.isNumber) || w.contains(where: \.isNumber) { return true }
+        for suffix in ["s", "es", "ed", "d", "ing", "ly", "er", "ers"] where w.hasSuffix(suffix) && w.count > suffix.count + 2 {
+            let stem = String(w.dropLast(suffix.count))
+            if lexicon.contains(stem) || lexicon.contains(stem + "e") || Self.generalNouns.contains(stem) { return true }
+        }
+        return false
+    }
+
+    /// Words of the answer in a noun's place (after a determiner, a possessive `'s`, or `of`,
+    /// `in`, `at`) that neither the question's text nor any explanation uses: what the
+    /// sentence is about, when it is about something else.
+    func foreignNouns(_ text: AnswerText) -> [Int] {
+        let lexicon = Self.lexicon(question)
+        let w = text.words
+        let opening: Set<String> = Self.determiners.union(["this", "these", "some", "any", "each", "every", "several", "many", "s"])
+        return w.indices.filter { i in
+            guard !known(w[i].text, lexicon), i >= 1, w[i - 1].clause == w[i].clause else { return false }
+            if opening.contains(w[i - 1].text) { return true }
+            // "of cake", "in grams", "of developing" (not "… in judged terms").
+            if ["of", "in", "at"].contains(w[i - 1].text) { return !w[i].text.hasSuffix("ed") }
+            // A determiner and a foreign word or a participle between ("the camera app", "the
+            // generated report"); not "the network responds".
+            guard i >= 2, w[i - 2].clause == w[i].clause, Self.determiners.contains(w[i - 2].text) else { return false }
+            let middle = w[i - 1].text
+            return !known(middle, lexicon) || ["ed", "en", "ing"].contains { middle.hasSuffix($0) && middle.count > $0.count + 2 }
+        }
+    }
+
+    /// Strong: three foreign nouns or more, a fifth of the answer's words of substance or more:
+    /// the sentences holding them are about something else, and earn nothing. Weak: three
+    /// in a longer answer: the credit stands, but a person should look.
+    func offSubject(_ text: AnswerText) -> (strong: Finding?, weak: Finding?) {
+        let foreign = foreignNouns(text)
+        guard !foreign.isEmpty else { return (nil, nil) }
+        let substance = text.words.filter { !AnswerText.functionWords.contains($0.text) }.count
+        let distinct = Set(foreign.map { text.words[$0].text })
+        let named = distinct.sorted().prefix(4).map { "“\($0)”" }.joined(separator: ", ")
+        if distinct.count >= 3, Double(distinct.count) >= 0.2 * Double(max(substance, 1)) {
+            let sentences = Set(foreign.map { text.words[$0].sentence })
+            let withdrawn = Set(text.words.indices.filter { sentences.contains(text.words[$0].sentence) })
+            return (Finding(note: "It speaks of things the question is not about (\(named)): claims about them earn nothing, and a person will look.",
+                            withdrawn: withdrawn), nil)
+        }
+        if distinct.count >= 3 {
+            return (nil, Finding(note: "It speaks of things the question does not mention (\(named)); a person will check that its claims are about the question.",
+                                 withdrawn: []))
+        }
+        return (nil, nil)
+    }
+
+    // MARK: verdicts
+
+    /// Verdict words and nothing else ("true false true false", "false true"), both ways.
+    static func contradictoryVerdicts(_ text: AnswerText) -> Bool {
+        let filler: Set<String> = ["true", "false", "or", "and", "then", "maybe", "also", "but", "yes", "no"]
+        let w = text.texts
+        return !w.isEmpty && w.allSatisfy(filler.contains) && w.contains("true") && w.contains("false")
+            && !(w == ["true", "or", "false"])
+    }
+
+    /// Words that take a choice back ("Sorry, I mean the second", "correction: the second").
+    static let corrections: [[String]] = [["i", "mean"], ["i", "meant"], ["sorry"], ["correction"], ["scratch", "that"],
+                                          ["on", "second", "thought"], ["i", "take", "it", "back"], ["no", "wait"], ["make", "that"]]
+
+    func reviewChoice(_ graded: Grade, header: String?, text: AnswerText) -> Grade? {
+        let q = question
+        let names = q.options.map(\.name)
+        let mentions = VerdictReader.mentions(text, options: q.options)
+        let w = text.texts
+        // "first or second": two options offered as alternatives, and nothing chosen.
+        if header == nil, mentions.count >= 2, let a = mentions.first, let b = mentions.dropFirst().first, a.option != b.option,
+           b.index == a.index + 2 || (b.index == a.index + 3 && ["one", "image", "picture"].contains(w[a.index + 1])),
+           w[b.index - 1] == "or", text.count <= 6 {
+            return Grade(score: 0, max: q.points, verdict: .review,
+                         feedback: "It names two options as alternatives and chooses neither: needs review.", needsReview: true)
+        }
+        let chosen: String? = {
+            guard let header else { return nil }
+            let h = AnswerText(header).texts
+            return names.first { h.contains($0) } ?? VerdictReader.ordinals.indices.first { k in k < names.count && h.contains { VerdictReader.ordinals[k].contains($0) } }.map { names[$0] }
+        }()
+        guard let chosen else { return nil }
+        // A correction in the first sentence of the reasons, naming another option.
+        let firstSentence = Set(Self.sentence(text, 0))
+        let corrected = Self.corrections.contains { phrase in
+            w.indices.contains { i in firstSentence.contains(i) && i + phrase.count <= w.count && Array(w[i..<i + phrase.count]) == phrase }
+        }
+        if corrected, let other = mentions.first(where: { firstSentence.contains($0.index) && $0.option != chosen }) {
+            let right = q.answers.contains(other.option)
+            return Grade(score: right ? graded.score : 0, max: q.points, verdict: right ? graded.verdict : .incorrect,
+                         feedback: "It takes its choice back for \(other.option)" + (right ? "; " + graded.feedback
+                             : ", which is not right: the right answer is \(q.answers.joined(separator: " and ")). ")
+                             + " A person will check the correction.", needsReview: true, suggested: true)
+        }
+        // The key ideas said of an option not chosen (and not denied of it) argue for that option.
+        let forOther = keyIdeasSaid(text, mentions: mentions) { $0 != chosen }
+        let forChosen = keyIdeasSaid(text, mentions: mentions) { $0 == chosen }
+        if forOther > 0, forChosen == 0, graded.score > 0 {
+            return Grade(score: 0, max: q.points, verdict: .review,
+                         feedback: "It chooses \(chosen), but its reasons give the key ideas to another option: they argue against its choice. Needs review.",
+                         needsReview: true, suggested: true)
+        }
+        return nil
+    }
+
+    /// How many rubric phrases occur, not denied, in a sentence where the nearest option named
+    /// before them satisfies `which`.
+    func keyIdeasSaid(_ text: AnswerText, mentions: [(index: Int, option: String)], which: (String) -> Bool) -> Int {
+        var n = 0
+        for idea in question.rubric {
+            for phrase in idea.phrases {
+                for o in text.occurrences(of: phrase) {
+                    guard let m = mentions.filter({ $0.index < o.start && text.words[$0.index].sentence == text.words[o.start].sentence }).last,
+                          which(m.option), !text.isNegated(start: o.start, end: o.end) else { continue }
+                    n += 1
+                }
+            }
+        }
+        return n
+    }
+
+    // MARK: rebuilding the answer
+
+    /// The answer's words without `withdrawn`, with its clause and sentence breaks.
+    static func rebuild(_ text: AnswerText, without withdrawn: Set<Int>) -> String {
+        var out = ""
+        var previous: AnswerText.Word?
+        for (i, word) in text.words.enumerated() where !withdrawn.contains(i) {
+            if let p = previous {
+                if p.sentence != word.sentence { out += text.questions.contains(p.sentence) ? "? " : ". " }
+                else if p.clause != word.clause { out += ", " }
+                else { out += " " }
+            }
+            out += word.text
+            previous = word
+        }
+        if let p = previous { out += text.questions.contains(p.sentence) ? "?" : "." }
+        return out
+    }
+}
