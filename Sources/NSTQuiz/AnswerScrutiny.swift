@@ -53,6 +53,8 @@ struct AnswerScrutiny {
         if let f = illFormedSentences(text) { findings.append(f) }
         let subject = offSubject(text)
         if let f = subject.strong { findings.append(f) }
+        let swapped = swappedRoles(text)
+        if let f = swapped.finding { findings.append(f) }
         let withdrawn = findings.reduce(into: Set<Int>()) { $0.formUnion($1.withdrawn) }
 
         var out = graded
@@ -68,6 +70,12 @@ struct AnswerScrutiny {
             out.feedback = ([out.feedback] + findings.map(\.note)).filter { !$0.isEmpty }.joined(separator: " ")
             out.needsReview = true
             out.suggested = true
+            // A role swapped is a misconception: at most half, one idea less per swap.
+            if swapped.ideas > 0 {
+                let perIdea = question.points / Double(max(question.rubric.count, 1))
+                out.score = QuizGrader.round2(max(0, min(out.score, question.points / 2) - perIdea * Double(swapped.ideas)))
+                out.verdict = out.score > 0 ? .partial : .incorrect
+            }
             return out
         }
         return weakSubjectReview(out, subject.weak)
@@ -239,6 +247,42 @@ struct AnswerScrutiny {
                                  withdrawn: []))
         }
         return (nil, nil)
+    }
+
+    // MARK: roles
+
+    /// The two roles style transfer gives an image and its features.
+    static let roles = ["content", "style"]
+
+    /// Where a question has key ideas for both roles (labels naming one of them: "content from
+    /// one deep layer", "style from Gram matrices"), an idea's words said of the other role
+    /// ("for style, read conv4_2's maps") are a swap: withdrawn, and counted as a misconception.
+    /// An occurrence is said of the other role when the role words of its clause (or, with none
+    /// there, of its sentence) all name the other role.
+    func swappedRoles(_ text: AnswerText) -> (finding: Finding?, ideas: Int) {
+        func role(_ label: String) -> String? {
+            let named = Self.roles.filter { AnswerText(label).texts.contains($0) }
+            return named.count == 1 ? named[0] : nil
+        }
+        let roled = question.rubric.compactMap { idea in role(idea.name).map { (idea, $0) } }
+        guard Set(roled.map(\.1)).count == 2 else { return (nil, 0) }
+        let w = text.words
+        var withdrawn = Set<Int>(), swappedIdeas = 0
+        for (idea, own) in roled {
+            var swapped = false
+            for phrase in idea.phrases where !AnswerText(phrase).texts.contains(where: Self.roles.contains) {
+                for o in text.occurrences(of: phrase) {
+                    let inSentence = w.indices.filter { w[$0].sentence == w[o.start].sentence && Self.roles.contains(w[$0].text) && !(o.start..<o.end).contains($0) }
+                    let inClause = inSentence.filter { w[$0].clause == w[o.start].clause }
+                    let said = (inClause.isEmpty ? inSentence : inClause).map { w[$0].text }
+                    if !said.isEmpty, !said.contains(own) { swapped = true; withdrawn.formUnion(o.start..<o.end) }
+                }
+            }
+            if swapped { swappedIdeas += 1 }
+        }
+        guard swappedIdeas > 0 else { return (nil, 0) }
+        return (Finding(note: "It gives \(swappedIdeas == 1 ? "a key idea" : "key ideas") the other role (content for style, or style for content): that is a misconception, and caps the score.",
+                        withdrawn: withdrawn), swappedIdeas)
     }
 
     // MARK: verdicts
