@@ -216,6 +216,10 @@ struct AnswerScrutiny {
         let opening: Set<String> = Self.determiners.union(["this", "these", "some", "any", "each", "every", "several", "many", "s"])
         return w.indices.filter { i in
             guard !known(w[i].text, lexicon), i >= 1, w[i - 1].clause == w[i].clause else { return false }
+            // A modifier ("the *desired* content", "the *neural* style"): the noun it modifies
+            // is the one that says what the sentence is about.
+            if i + 1 < w.count, w[i + 1].clause == w[i].clause, !AnswerText.functionWords.contains(w[i + 1].text),
+               ["ed", "al", "ive", "ic", "ous", "ful", "able", "ible", "ing"].contains(where: { w[i].text.hasSuffix($0) }) { return false }
             if opening.contains(w[i - 1].text) { return true }
             // "of cake", "in grams", "of developing" (not "… in judged terms").
             if ["of", "in", "at"].contains(w[i - 1].text) { return !w[i].text.hasSuffix("ed") }
