@@ -62,7 +62,7 @@ struct AnswerScrutiny {
             let rest = Self.rebuild(text, without: withdrawn)
             let regraded = grader.gradeAsWritten(question, answer: explicit ? header + "\n" + rest : rest)
             // Nothing that earned anything was withdrawn: the grade stands as it was.
-            if regraded.score == graded.score && regraded.verdict == graded.verdict { return weakSubjectReview(graded, subject.weak) }
+            if regraded.score == graded.score && regraded.verdict == graded.verdict { return unexplainedReview(weakSubjectReview(graded, subject.weak), text) }
             out = regraded
             if out.verdict == .unanswered {
                 out = Grade(score: 0, max: question.points, verdict: .incorrect, feedback: "", needsReview: true, suggested: true)
@@ -78,7 +78,34 @@ struct AnswerScrutiny {
             }
             return out
         }
-        return weakSubjectReview(out, subject.weak)
+        return unexplainedReview(weakSubjectReview(out, subject.weak), text)
+    }
+
+    /// A short answer (under 12 words outside lists) that earns part of the points and leaves
+    /// words of substance that no key idea accounts for: those words may say a missed idea in
+    /// the student's own words ("ties the output to the photo's layout"), so its score is
+    /// only a suggestion. (Longer answers that miss much are sent to review by the matcher.)
+    func unexplainedReview(_ g: Grade, _ text: AnswerText) -> Grade {
+        guard !g.needsReview, g.score > 0, g.score < g.max, !question.rubric.isEmpty else { return g }
+        let r = RubricMatcher.judge(text, rubric: question.rubric, wrong: question.wrongIdeas)
+        guard !r.matched.isEmpty, !r.missed.isEmpty, r.wrong.isEmpty, r.negated.isEmpty, !r.keywordList, r.sentenceWords < 12 else { return g }
+        var covered = Set<Int>()
+        for phrase in question.rubric.flatMap(\.phrases) + question.wrongIdeas.flatMap(\.phrases) {
+            for o in text.occurrences(of: phrase) { covered.formUnion(o.start..<o.end) }
+        }
+        let verdictWords: Set<String> = ["true", "false", "yes", "no", "first", "second", "choice", "answer"]
+        let unexplained = text.words.indices.filter { i in
+            let t = text.words[i].text
+            return !covered.contains(i) && !AnswerText.functionWords.contains(t) && !RubricMatcher.listNouns.contains(t)
+                && !verdictWords.contains(t) && t.count > 2
+        }
+        guard unexplained.count >= 2 else { return g }
+        var out = g
+        out.needsReview = true
+        out.suggested = true
+        out.feedback += " Some of its words (" + unexplained.prefix(3).map { "“\(text.words[$0].text)”" }.joined(separator: ", ")
+            + ") may say a missed idea in other words: a person will look."
+        return out
     }
 
     /// Some words foreign to the question in a sentence that earned credit: the credit stands,
