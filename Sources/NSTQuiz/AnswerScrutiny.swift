@@ -81,17 +81,34 @@ struct AnswerScrutiny {
         return unexplainedReview(weakSubjectReview(out, subject.weak), text)
     }
 
-    /// A short answer (under 12 words outside lists) that earns part of the points and leaves
-    /// words of substance that no key idea accounts for: those words may say a missed idea in
-    /// the student's own words ("ties the output to the photo's layout"), so its score is
-    /// only a suggestion. (Longer answers that miss much are sent to review by the matcher.)
+    /// A partial score with evidence that a missed idea may be said in the student's own words
+    /// is only a suggestion: in a short answer (under 12 words outside lists), two words of
+    /// substance that no idea's phrasing accounts for ("*ties* the output to the photo's
+    /// layout"); in a longer one, a word of a missed idea's label said outside every phrasing
+    /// ("anchor the result to the *photograph*" for "compares … with the photograph").
     func unexplainedReview(_ g: Grade, _ text: AnswerText) -> Grade {
         guard !g.needsReview, g.score > 0, g.score < g.max, !question.rubric.isEmpty else { return g }
         let r = RubricMatcher.judge(text, rubric: question.rubric, wrong: question.wrongIdeas)
-        guard !r.matched.isEmpty, !r.missed.isEmpty, r.wrong.isEmpty, r.negated.isEmpty, !r.keywordList, r.sentenceWords < 12 else { return g }
+        guard !r.matched.isEmpty, !r.missed.isEmpty, r.wrong.isEmpty, r.negated.isEmpty, !r.keywordList else { return g }
         var covered = Set<Int>()
         for phrase in question.rubric.flatMap(\.phrases) + question.wrongIdeas.flatMap(\.phrases) {
             for o in text.occurrences(of: phrase) { covered.formUnion(o.start..<o.end) }
+        }
+        if r.sentenceWords >= 12 {
+            // A longer answer: it speaks, outside any idea's phrasing, of what a missed idea is
+            // about (a word of its label that is not a word of any explanation).
+            let outside = Set(text.words.indices.filter { !covered.contains($0) }.map { text.words[$0].text })
+            let missedLabels = question.rubric.filter { r.missed.contains($0.name) }.map { AnswerText($0.name).texts }
+            let spoken = missedLabels.map { label in
+                Set(label.filter { !AnswerText.functionWords.contains($0) && !known($0, []) && outside.contains($0) })
+            }
+            guard let about = spoken.first(where: { !$0.isEmpty }) else { return g }
+            var out = g
+            out.needsReview = true
+            out.suggested = true
+            out.feedback += " It speaks of " + about.sorted().prefix(3).map { "“\($0)”" }.joined(separator: ", ")
+                + " in words the key ideas do not list: it may say a missed idea in its own words, and a person will look."
+            return out
         }
         let verdictWords: Set<String> = ["true", "false", "yes", "no", "first", "second", "choice", "answer"]
         let unexplained = text.words.indices.filter { i in
