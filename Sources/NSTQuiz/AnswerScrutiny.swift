@@ -154,8 +154,9 @@ struct AnswerScrutiny {
             let words = ws.map { text.words[$0].text }
             guard !words.isEmpty, words.count <= 5, words.allSatisfy(verdictOnly.contains) else { continue }
             // "Wrong.", "Not true.", "That is false." — not "True." (a verdict for, not against).
-            let denies = words.contains { ["wrong", "false", "incorrect", "untrue", "nonsense", "rubbish", "nope"].contains($0) }
-                || (words.contains("not") && words.contains("true"))
+            // ("It is not false." affirms.)
+            let falsity = words.contains { ["wrong", "false", "incorrect", "untrue", "nonsense", "rubbish", "nope"].contains($0) }
+            let denies = falsity != words.contains("not") && (falsity || words.contains("true"))
             guard denies else { continue }
             withdrawn.formUnion(Self.sentence(text, s - 1))
         }
@@ -183,12 +184,13 @@ struct AnswerScrutiny {
     }
 
     /// Determiners, and what may not follow one directly: a word that never heads a noun
-    /// phrase ("the regardless", "the no"), or a participle that ends its clause or is followed
+    /// phrase ("the regardless", "the no"), or a participle that ends its sentence or is followed
     /// by `of` ("the match of the minimised").
     static let determiners: Set<String> = ["the", "a", "an", "its", "their", "his", "her", "my", "our", "your", "these", "those"]
+    /// (Not `while`, `so`, `then`, `before`, `after`: "a while", "the so-called", "the then-current".)
     static let neverNominal: Set<String> = AnswerText.functionWords.union(AnswerText.negators)
-        .union(["regardless", "irrespective", "where", "when", "why", "whether", "how", "very", "too", "also", "not", "never"])
-        .subtracting(["one", "no"]).union(["no", "none"])
+        .union(["regardless", "irrespective", "why"])
+        .subtracting(["while", "so", "then", "before", "after", "s", "d", "m"])
 
     func illFormedSentences(_ text: AnswerText) -> Finding? {
         let w = text.words
@@ -196,9 +198,10 @@ struct AnswerScrutiny {
         for i in w.indices.dropLast() where Self.determiners.contains(w[i].text) && w[i + 1].sentence == w[i].sentence {
             let next = w[i + 1].text
             var odd = Self.neverNominal.contains(next) && w[i + 1].clause == w[i].clause
+            // A participle with nothing after it in the sentence, or `of` ("the minimised."),
+            // not "the trained, frozen network".
             if !odd, next.hasSuffix("ed"), next.count > 4 {
-                let end = i + 2 >= w.count || w[i + 2].clause != w[i + 1].clause
-                odd = end || ["of", "and", "or", "is", "are"].contains(w[i + 2].text)
+                odd = i + 2 >= w.count || w[i + 2].sentence != w[i + 1].sentence || w[i + 2].text == "of"
             }
             if odd { bad.insert(w[i].sentence) }
         }
@@ -367,10 +370,12 @@ struct AnswerScrutiny {
         guard let chosen else { return nil }
         // A correction in the first sentence of the reasons, naming another option.
         let firstSentence = Set(Self.sentence(text, 0))
-        let corrected = Self.corrections.contains { phrase in
-            w.indices.contains { i in firstSentence.contains(i) && i + phrase.count <= w.count && Array(w[i..<i + phrase.count]) == phrase }
+        // The option must follow the correction closely ("Sorry, I mean the second").
+        let correctionEnds = Self.corrections.flatMap { phrase in
+            w.indices.filter { i in firstSentence.contains(i) && i + phrase.count <= w.count && Array(w[i..<i + phrase.count]) == phrase }
+                .map { $0 + phrase.count }
         }
-        if corrected, let other = mentions.first(where: { firstSentence.contains($0.index) && $0.option != chosen }) {
+        if let other = mentions.first(where: { m in m.option != chosen && correctionEnds.contains { m.index >= $0 && m.index <= $0 + 4 } }) {
             let right = q.answers.contains(other.option)
             return Grade(score: right ? graded.score : 0, max: q.points, verdict: right ? graded.verdict : .incorrect,
                          feedback: "It takes its choice back for \(other.option)" + (right ? "; " + graded.feedback
@@ -388,15 +393,20 @@ struct AnswerScrutiny {
         return nil
     }
 
-    /// How many rubric phrases occur, not denied, in a sentence where the nearest option named
-    /// before them satisfies `which`.
+    /// How many rubric phrases occur, not denied, said of an option that satisfies `which`: the
+    /// nearest option named before them in their sentence, in their own clause or opening the
+    /// sentence ("the second has the large crests"; not "unlike the second, it has …").
     func keyIdeasSaid(_ text: AnswerText, mentions: [(index: Int, option: String)], which: (String) -> Bool) -> Int {
         var n = 0
         for idea in question.rubric {
             for phrase in idea.phrases {
                 for o in text.occurrences(of: phrase) {
-                    guard let m = mentions.filter({ $0.index < o.start && text.words[$0.index].sentence == text.words[o.start].sentence }).last,
+                    let sentence = text.words[o.start].sentence
+                    guard let m = mentions.filter({ $0.index < o.start && text.words[$0.index].sentence == sentence }).last,
                           which(m.option), !text.isNegated(start: o.start, end: o.end) else { continue }
+                    let opensSentence = m.index == 0 || text.words[m.index - 1].sentence != sentence
+                        || (m.index >= 2 ? text.words[m.index - 2].sentence != sentence : true) && Self.determiners.contains(text.words[m.index - 1].text)
+                    guard opensSentence || text.words[m.index].clause == text.words[o.start].clause else { continue }
                     n += 1
                 }
             }
