@@ -49,7 +49,7 @@ struct AnswerScrutiny {
 
         var findings: [Finding] = []
         if let f = refutedSentences(text) { findings.append(f) }
-        if let f = deniedAcrossAside(text) { findings.append(f) }
+        if let f = deniedAcrossAside(text, raw: body) { findings.append(f) }
         if let f = illFormedSentences(text) { findings.append(f) }
         let subject = offSubject(text)
         if let f = subject.strong { findings.append(f) }
@@ -164,17 +164,25 @@ struct AnswerScrutiny {
         return Finding(note: "A sentence it then calls wrong is not its claim: it earns nothing.", withdrawn: withdrawn)
     }
 
-    /// "It is not, as one might conclude …, comparing …": a clause that ends on `not` or
-    /// `never` denies the rest of its sentence up to a contrast.
-    func deniedAcrossAside(_ text: AnswerText) -> Finding? {
+    /// "It is not, as one might conclude …, comparing … and minimised": `not` or `never` and
+    /// a comma opening an aside denies the aside and the clause after it (with the clauses
+    /// that continue it with `and`, `or`, `nor`), up to a contrast.
+    func deniedAcrossAside(_ text: AnswerText, raw: String) -> Finding? {
+        guard raw.range(of: #"\b(not|never|n't)\s*,"#, options: [.regularExpression, .caseInsensitive]) != nil else { return nil }
         var withdrawn = Set<Int>()
         let w = text.words
+        let contrasts: Set<String> = ["but", "instead", "rather", "however", "though", "although", "yet"]
         for i in w.indices where ["not", "never"].contains(w[i].text) {
             let closesClause = i + 1 < w.count && w[i + 1].clause != w[i].clause && w[i + 1].sentence == w[i].sentence
             guard closesClause, i >= 1, !["or", "if", "whether"].contains(w[i - 1].text) else { continue }
-            var j = i + 1
+            var j = i + 1, clausesStarted = 0
             while j < w.count, w[j].sentence == w[i].sentence {
-                if ["but", "instead", "rather", "however", "though", "although", "yet"].contains(w[j].text) && j > i + 1 { break }
+                if j > i + 1 && contrasts.contains(w[j].text) { break }
+                if w[j].clause != w[j - 1].clause {
+                    clausesStarted += 1
+                    // The aside, then the denied clause, then only its continuations.
+                    if clausesStarted > 2 && !["and", "or", "nor"].contains(w[j].text) { break }
+                }
                 withdrawn.insert(j); j += 1
             }
         }
