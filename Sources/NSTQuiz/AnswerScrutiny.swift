@@ -62,7 +62,7 @@ struct AnswerScrutiny {
             let rest = Self.rebuild(text, without: withdrawn)
             let regraded = grader.gradeAsWritten(question, answer: explicit ? header + "\n" + rest : rest)
             // Nothing that earned anything was withdrawn: the grade stands as it was.
-            if regraded.score == graded.score && regraded.verdict == graded.verdict { return unexplainedReview(weakSubjectReview(graded, subject.weak), text) }
+            if regraded.score == graded.score && regraded.verdict == graded.verdict && swapped.ideas == 0 { return unexplainedReview(weakSubjectReview(graded, subject.weak), text) }
             out = regraded
             if out.verdict == .unanswered {
                 out = Grade(score: 0, max: question.points, verdict: .incorrect, feedback: "", needsReview: true, suggested: true)
@@ -197,7 +197,7 @@ struct AnswerScrutiny {
     static let determiners: Set<String> = ["the", "a", "an", "its", "their", "his", "her", "my", "our", "your", "these", "those"]
     /// (Not `while`, `so`, `then`, `before`, `after`: "a while", "the so-called", "the then-current".)
     static let neverNominal: Set<String> = AnswerText.functionWords.union(AnswerText.negators)
-        .union(["regardless", "irrespective", "why"])
+        .union(["regardless", "irrespective", "why", "every", "each", "once", "any", "some"])
         .subtracting(["while", "so", "then", "before", "after", "s", "d", "m"])
 
     func illFormedSentences(_ text: AnswerText) -> Finding? {
