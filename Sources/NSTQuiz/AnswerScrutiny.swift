@@ -194,7 +194,8 @@ struct AnswerScrutiny {
     /// Determiners, and what may not follow one directly: a word that never heads a noun
     /// phrase ("the regardless", "the no"), or a participle that ends its sentence or is followed
     /// by `of` ("the match of the minimised").
-    static let determiners: Set<String> = ["the", "a", "an", "its", "their", "his", "her", "my", "our", "your", "these", "those"]
+    /// (Not `these`, `those`, `his`, `her`, which stand alone as pronouns: "those of the photo".)
+    static let determiners: Set<String> = ["the", "a", "an", "its", "their", "my", "our", "your"]
     /// (Not `while`, `so`, `then`, `before`, `after`: "a while", "the so-called", "the then-current".)
     static let neverNominal: Set<String> = AnswerText.functionWords.union(AnswerText.negators)
         .union(["regardless", "irrespective", "why", "every", "each", "once", "any", "some"])
@@ -268,7 +269,7 @@ struct AnswerScrutiny {
     func foreignNouns(_ text: AnswerText) -> [Int] {
         let lexicon = Self.lexicon(question)
         let w = text.words
-        let opening: Set<String> = Self.determiners.union(["this", "these", "some", "any", "each", "every", "several", "many", "s"])
+        let opening: Set<String> = Self.determiners.union(["his", "her", "this", "these", "those", "some", "any", "each", "every", "several", "many", "s"])
         return w.indices.filter { i in
             guard !known(w[i].text, lexicon), i >= 1, w[i - 1].clause == w[i].clause else { return false }
             // A modifier ("the *desired* content", "the *neural* style"): the noun it modifies
@@ -402,8 +403,9 @@ struct AnswerScrutiny {
     }
 
     /// How many rubric phrases occur, not denied, said of an option that satisfies `which`: the
-    /// nearest option named before them in their sentence, in their own clause or opening the
-    /// sentence ("the second has the large crests"; not "unlike the second, it has …").
+    /// nearest option named before them in their clause ("the second has the large crests";
+    /// not "unlike the second, it has …"), in a sentence that does not say of it what is said
+    /// of an option not chosen ("the second used only three layers").
     func keyIdeasSaid(_ text: AnswerText, mentions: [(index: Int, option: String)], which: (String) -> Bool) -> Int {
         var n = 0
         for idea in question.rubric {
@@ -412,9 +414,9 @@ struct AnswerScrutiny {
                     let sentence = text.words[o.start].sentence
                     guard let m = mentions.filter({ $0.index < o.start && text.words[$0.index].sentence == sentence }).last,
                           which(m.option), !text.isNegated(start: o.start, end: o.end) else { continue }
-                    let opensSentence = m.index == 0 || text.words[m.index - 1].sentence != sentence
-                        || (m.index >= 2 ? text.words[m.index - 2].sentence != sentence : true) && Self.determiners.contains(text.words[m.index - 1].text)
-                    guard opensSentence || text.words[m.index].clause == text.words[o.start].clause else { continue }
+                    guard text.words[m.index].clause == text.words[o.start].clause,
+                          !question.otherWords.contains(where: { p in text.occurrences(of: p).contains { text.words[$0.start].sentence == sentence } })
+                    else { continue }
                     n += 1
                 }
             }
