@@ -225,6 +225,11 @@ struct AnswerScrutiny {
     /// The words of the question's own text (prompt, hints, ideas, misconceptions, model answer,
     /// explanation, options): what an answer about its subject talks of.
     static func lexicon(_ q: Question) -> Set<String> {
+        let key = [q.title, q.prompt, q.model, q.explanation].joined(separator: "\u{0}")
+        return LexiconCache.shared.value(key) { words(of: q) }
+    }
+
+    static func words(of q: Question) -> Set<String> {
         let parts = [q.title, q.prompt, q.model, q.explanation, q.printedKeyError] + q.hints
             + q.rubric.flatMap { $0.phrases + [$0.name] } + q.wrongIdeas.flatMap { $0.phrases + [$0.label, $0.feedback] }
             + q.options.map(\.text) + q.chosenWords + q.otherWords
@@ -441,5 +446,19 @@ struct AnswerScrutiny {
         }
         if let p = previous { out += text.questions.contains(p.sentence) ? "?" : "." }
         return out
+    }
+}
+
+/// Question lexicons, computed once per question (a class's answers files reuse one bank).
+final class LexiconCache: @unchecked Sendable {
+    static let shared = LexiconCache()
+    private var cache: [String: Set<String>] = [:]
+    private let lock = NSLock()
+    func value(_ key: String, _ make: () -> Set<String>) -> Set<String> {
+        lock.lock(); let hit = cache[key]; lock.unlock()
+        if let hit { return hit }
+        let v = make()
+        lock.lock(); if cache.count < 10_000 { cache[key] = v }; lock.unlock()
+        return v
     }
 }
