@@ -46,6 +46,13 @@ struct AnswerScrutiny {
                              + "To be read automatically, start with `answer: true` or `answer: false`.", needsReview: true)
         }
         if question.kind == .choice, let g = reviewChoice(graded, header: explicit ? header : nil, text: text) { return g }
+        if question.kind == .truefalse, let v = restatedVerdict(text, explicit: explicit, header: header) {
+            var g = grader.gradeAsWritten(question, answer: "answer: \(v)\n" + body)
+            g.needsReview = true
+            g.suggested = true
+            g.feedback += " (The verdict was read from “" + (explicit ? "a correction" : "a denial of the other verdict") + "”: a person will check it.)"
+            return g
+        }
 
         var findings: [Finding] = []
         if let f = refutedSentences(text) { findings.append(f) }
@@ -147,7 +154,7 @@ struct AnswerScrutiny {
         guard let last = text.words.last?.sentence, last >= 1 else { return nil }
         let verdictOnly: Set<String> = ["wrong", "false", "incorrect", "untrue", "nonsense", "rubbish", "nope", "no", "not", "true", "that",
                                         "this", "is", "s", "it", "all", "completely", "totally", "simply", "plainly", "of", "course", "so",
-                                        "quite", "entirely", "really"]
+                                        "quite", "entirely", "really", "they", "are", "he", "she", "was", "were", "re"]
         var withdrawn = Set<Int>()
         for s in 1...last {
             let ws = Self.sentence(text, s)
@@ -351,6 +358,38 @@ struct AnswerScrutiny {
     }
 
     // MARK: verdicts
+
+    /// A true/false verdict the answer states other than plainly: corrected after an explicit
+    /// line ("answer: false / Actually it is true: …"), or the other verdict denied as a saying
+    /// ("I can't say it's false", "I would never say true"). Nil when there is none, or when
+    /// it agrees with the verdict already read.
+    func restatedVerdict(_ text: AnswerText, explicit: Bool, header: String) -> String? {
+        let w = text.texts
+        let verdicts: Set<String> = ["true", "false"]
+        if explicit {
+            let said = AnswerText(header).texts.first { verdicts.contains($0) }
+            let firstSentence = Set(Self.sentence(text, 0))
+            let ends = (Self.corrections + [["actually"], ["in", "fact"]]).flatMap { phrase in
+                w.indices.filter { i in firstSentence.contains(i) && i + phrase.count <= w.count && Array(w[i..<i + phrase.count]) == phrase }
+                    .map { $0 + phrase.count }
+            }
+            guard let v = w.indices.first(where: { i in verdicts.contains(w[i]) && ends.contains { i >= $0 && i <= $0 + 3 } }).map({ w[$0] }),
+                  v != said, !(w.indices.contains { w[$0] == v && $0 >= 1 && ["not", "never"].contains(w[$0 - 1]) }) else { return nil }
+            return v
+        }
+        // "can't say it's false", "would never say true", "wouldn't call it true".
+        for i in w.indices where verdicts.contains(w[i]) {
+            let window = w[max(0, i - 5)..<i]
+            guard let verb = window.lastIndex(where: { ["say", "call", "claim", "answer"].contains($0) }),
+                  w[max(0, verb - 2)..<verb].contains(where: { ["not", "never"].contains($0) }),
+                  w[verb + 1..<i].allSatisfy({ ["it", "s", "is", "that", "this", "the", "statement"].contains($0) }) else { continue }
+            let v = w[i] == "true" ? "false" : "true"
+            // Only when it is the answer's one verdict word (others are the reader's to weigh).
+            guard !w.indices.contains(where: { $0 != i && verdicts.contains(w[$0]) }) else { return nil }
+            return v
+        }
+        return nil
+    }
 
     /// Verdict words and nothing else ("true false true false", "false true"), both ways.
     static func contradictoryVerdicts(_ text: AnswerText) -> Bool {

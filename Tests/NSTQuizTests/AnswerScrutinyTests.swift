@@ -32,6 +32,9 @@ import Testing
         // Contradictory, taken back, or argued against.
         Case(question: 10, answer: "false true false true", atMost: 0),
         Case(question: 12, answer: "choice: first\nSorry, I meant the second: it has the big curls, from conv4_1 and conv5_1.", atMost: 0.25),
+        Case(question: 10, answer: "I can't call it true: a painting has to be part of ImageNet before its style can be read.", atMost: 0),
+        Case(question: 9, answer: "answer: false\nOn second thought, true: the network must first be trained on many triples.", atMost: 0),
+        Case(question: 9, answer: "People say false; they are wrong. The network has to be trained on such triples before it can stylise.", atMost: 0),
         Case(question: 12, answer: "choice: first\nThe second image has the large crests, which need the deeper layers and their larger receptive fields.", atMost: 0.25),
         // Roles swapped.
         Case(question: 8, answer: "Run it forward once; for the content take the Gram matrices of conv1_1 to conv5_1, and for the style the raw maps of conv4_2.", atMost: 0.25),
@@ -51,6 +54,7 @@ import Testing
         Case(question: 8, answer: "Pass the image forward through the trained, frozen network once; take conv4_2's feature maps for the content, and for the style compute the Gram matrices at conv1_1 to conv5_1.", atMost: 1),
         Case(question: 9, answer: "False. The weights are not, in fact, updated: VGG is pretrained on ImageNet and only the image is optimised.", atMost: 1),
         Case(question: 11, answer: "Once before optimising, to compute its feature maps as the content target, and then at every step in the content loss.", atMost: 1),
+        Case(question: 10, answer: "answer: true\nActually it is true for any painting: only its Gram statistics are needed, and nothing is trained; the image is optimised.", atMost: 1),
         Case(question: 12, answer: "choice: first\nUnlike the second, it shows the large wave crests, which need the deeper layers with larger receptive fields.", atMost: 1),
     ])
     func correctAnswersStaySure(_ c: Case) {
