@@ -1,27 +1,34 @@
 import Foundation
 
 /// A second look at a worded grade: whether the claims that earned it are claims about the
-/// question's subject, made as sentences, and left standing by the answer itself.
+/// question's subject, made as sentences, with their roles, and left standing by the answer.
 ///
 /// The rubric matcher credits an idea where its words occur asserted. Words can occur
 /// asserted and still say nothing about the question. This pass finds the sentences whose
 /// claims do not count:
-///  - **off the subject**: the sentence speaks of things the question never mentions (its
-///    nouns are foreign to the question's own text: "my grandmother's quilts", "the zoo");
+///  - **off the subject**: three nouns or more, a fifth of the answer's words of substance,
+///    that neither the question's own text nor any explanation uses ("my grandmother's
+///    quilts", "the zoo"): the sentences holding them;
 ///  - **not well formed**: a determiner with no noun after it ("the texture of *the
 ///    regardless* of where", "the match of *the minimised*"), the mark of keywords strung
 ///    into the shape of a sentence;
 ///  - **refuted**: followed by a sentence that only calls it false ("… Wrong. It copies …");
-///  - **denied across an aside**: a clause that ends on its negation ("It is not, as one might
-///    conclude from …, comparing …") denies what follows, up to a contrast (`but`, `instead`);
+///  - **denied across an aside**: `not`, a comma and an aside ("It is not, as one might
+///    conclude from …, comparing … and minimised") deny the clause after the aside;
+///  - **swapped roles**: where the key ideas name both roles (content, style), an idea said
+///    of the other role ("for style, read conv4_2's maps"), charged like a misconception;
 /// and, for the verdict of true/false and choice questions:
 ///  - **contradictory verdicts** ("true false true false", "first or second"): no verdict;
-///  - **a choice taken back** ("choice: first / Sorry, I mean the second"), or **argued
-///    against by its own reasons** (the key ideas said of the option not chosen).
+///  - **a verdict restated**: corrected after its explicit line ("choice: first / Sorry, I
+///    mean the second", "answer: false / Actually it is true"), or stated by denying the
+///    other ("I can't say it's false");
+///  - **a choice argued against by its own reasons** (the key ideas said of the other option).
 ///
 /// Contract: the grade is re-computed without the sentences that do not count, and is then a
-/// suggestion with `needsReview`; a finding that changes nothing leaves the grade as it was
-/// (sure or not), so correct, ordinary answers are not sent to review by this pass.
+/// suggestion with `needsReview`; a finding that changes no score leaves the grade as it was.
+/// Two findings only add `needsReview` to an unchanged score: a partial score where a missed
+/// idea may be said in other words (`unexplainedReview`), and a credited answer with several
+/// nouns foreign to the question (`weakSubjectReview`). No path here makes a grade sure.
 struct AnswerScrutiny {
     let grader: QuizGrader
     let question: Question
@@ -69,7 +76,9 @@ struct AnswerScrutiny {
             let rest = Self.rebuild(text, without: withdrawn)
             let regraded = grader.gradeAsWritten(question, answer: explicit ? header + "\n" + rest : rest)
             // Nothing that earned anything was withdrawn: the grade stands as it was.
-            if regraded.score == graded.score && regraded.verdict == graded.verdict && swapped.ideas == 0 { return unexplainedReview(weakSubjectReview(graded, subject.weak), text) }
+            if regraded.score == graded.score && regraded.verdict == graded.verdict && swapped.ideas == 0 {
+                return unexplainedReview(weakSubjectReview(graded, subject.weak), text)
+            }
             out = regraded
             if out.verdict == .unanswered {
                 out = Grade(score: 0, max: question.points, verdict: .incorrect, feedback: "", needsReview: true, suggested: true)
@@ -132,8 +141,8 @@ struct AnswerScrutiny {
         return out
     }
 
-    /// Some words foreign to the question in a sentence that earned credit: the credit stands,
-    /// but a person should look.
+    /// Three nouns foreign to the question or more, in an answer too long for them to make it
+    /// off the subject, beside credited ideas: the credit stands, but a person should look.
     func weakSubjectReview(_ g: Grade, _ weak: Finding?) -> Grade {
         guard let weak, g.score > 0, !g.needsReview else { return g }
         var out = g
