@@ -116,6 +116,11 @@ public struct QuizGrader: Sendable {
     public func grade(_ q: Question, answer raw: String) -> Grade {
         let answer = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if answer.isEmpty { return Grade(score: 0, max: q.points, verdict: .unanswered, feedback: "No answer.") }
+        return AnswerScrutiny(grader: self, question: q).review(gradeAsWritten(q, answer: answer), answer: answer)
+    }
+
+    /// The grade before `AnswerScrutiny` looks at what the claims are about.
+    func gradeAsWritten(_ q: Question, answer: String) -> Grade {
         switch q.kind {
         case .formula: return gradeFormula(q, answer: answer)
         case .truefalse: return gradeTrueFalse(q, answer: answer)
