@@ -121,7 +121,7 @@ let package = Package(
                                                           "NSTStyle", "NSTGradCheck", "NSTRandom"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
         .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
-        .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
+        .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz", "NSTCheckGrader"]),
         .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleFlags"]),
         .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),

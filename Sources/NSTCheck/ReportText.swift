@@ -29,7 +29,7 @@ extension CheckReport {
             return lines.joined(separator: "\n")
         }
         lines.append("Checked:  \(checkedEntries) entries × \(draws) draws against \(reference)")
-        lines.append("          eps \(Self.number(epsilon)) (Richardson-extrapolated central differences), \(dtype), seed \(seed), tolerance \(tolerance)")
+        lines.append("          eps \(Self.number(epsilon)) (Richardson-extrapolated central differences; the smallest step), \(dtype), seed \(seed), tolerance \(tolerance)")
         lines.append("Bindings: \(bindingsDetail)")
         return lines.joined(separator: "\n")
     }
