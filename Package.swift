@@ -93,7 +93,7 @@ let package = Package(
         .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion", "_CExampleImages"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
-        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom"]),
+        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom", "NSTFileIO"]),
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
         .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 extension DerivationReport {
     /// The report for a terminal: one line per row (✓ or ✗ and how nst read it), then for
@@ -55,10 +56,6 @@ extension DerivationReport {
 
     /// One JSON object (keys as `CodingKeys`), sorted keys.
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(self) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        (try? JSONFormat.string(self, .oneLine)) ?? "{}"
     }
 }

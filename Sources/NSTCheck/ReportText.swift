@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 extension CheckReport {
     /// The report for a terminal (and for plain output): how the formula was read first,
@@ -42,10 +43,7 @@ extension CheckReport {
 
     /// One JSON object (keys sorted); absent values are `null`.
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "{\"verdict\":\"invalid\"}" }
-        return String(decoding: data, as: UTF8.self)
+        (try? JSONFormat.string(self, .oneLine)) ?? "{\"verdict\":\"invalid\"}"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +56,7 @@ extension CheckReport {
         try c.encode(echo, forKey: .echo)
         try c.encode(message, forKey: .message)
         try c.encode(errorRendering, forKey: .errorRendering)
+        try c.encode(errorColumn, forKey: .errorColumn)
         try c.encode(worst, forKey: .worst)
         try c.encode(reference, forKey: .reference)
         try c.encode(target, forKey: .target)

@@ -148,8 +148,7 @@ public final class ProgressStore: @unchecked Sendable {
             p.revision = max(p.revision, other.revision)
         }
         p.revision += 1
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let enc = JSONFormat.encoder()
         let slow = ProcessInfo.processInfo.environment["NST_QUIZ_SLOW_SAVE_MS"].flatMap { Int($0) } ?? 0
         try Self.writeAtomically(try enc.encode(p), to: url, pieceDelayMs: min(max(slow, 0), 1000))
         knownRevision = p.revision

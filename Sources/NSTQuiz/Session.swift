@@ -194,9 +194,7 @@ public final class QuizSession {
                 return
             }
             do {
-                let enc = JSONEncoder()
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try ProgressStore.writeAtomically(try enc.encode(progress), to: URL(fileURLWithPath: path))
+                try ProgressStore.writeAtomically(try JSONFormat.encoder().encode(progress), to: URL(fileURLWithPath: path))
                 console.write("Progress saved to \(path). To continue from it, copy it to \(store.url.path).")
                 return
             } catch {

@@ -88,7 +88,7 @@ struct ComponentTests {
     @Test func jsonHasEveryKeyWithNullsForAbsentValues() throws {
         let report = Checker().check(target: .styleLayer, answer: "F*(G - A)")
         let object = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as! [String: Any]
-        for key in ["verdict", "max_rel_error", "diagnosis", "shape", "expected_shape", "echo", "message", "error_rendering",
+        for key in ["verdict", "max_rel_error", "diagnosis", "shape", "expected_shape", "echo", "message", "error_rendering", "error_column",
                     "worst", "reference", "target", "bindings", "bindings_detail", "seed", "draws", "eps", "dtype", "tolerance",
                     "checked_entries"] {
             #expect(object.keys.contains(key), "\(key)")
@@ -96,6 +96,9 @@ struct ComponentTests {
         #expect(object["max_rel_error"] is NSNull)
         #expect(object["verdict"] as? String == "invalid")
         #expect((object["error_rendering"] as? String)?.contains("F*(G - A)\n ^\n") == true)
+        // The column the caret marks, as data (the quiz's grader reads it, never the message).
+        #expect(report.errorColumn == 2)
+        #expect(object["error_column"] as? Int == 2)
         let decoded = try JSONDecoder().decode(CheckReport.self, from: Data(report.json.utf8))
         #expect(decoded.verdict == .invalid)
         #expect(decoded.diagnosis == report.diagnosis)
