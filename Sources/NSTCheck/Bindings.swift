@@ -19,13 +19,18 @@ struct Draw {
     /// F·Fᵀ, by the engine's Gram.forward.
     var G: Tensor<Double>
     var alpha: Double, beta: Double, w: Double, eta: Double
-    /// Indices into F's entries whose reference was differenced, sorted: all of them unless
-    /// the draw is too large to difference at every entry (see `LossDifferences.affordableEntries`).
+    /// Indices into F's entries the check compares: all of them for the targets.
     var sample: [Int]
+    /// The entries whose reference is central differences of the engine's losses, sorted: all
+    /// of them unless the draw is too large to difference at every entry (see
+    /// `LossDifferences.affordableEntries`); elsewhere it is the engine's backward passes,
+    /// which the differences vouch for where they were taken (`Checker.tolerance`).
+    var differenced: [Int]
     /// The VGG layer the features come from; nil for random features.
     var layer: String?
-    /// ∂L_content/∂F and ∂E/∂F at the entries of `sample` (NaN elsewhere), by central
-    /// differences of the engine's losses (see `LossDifferences`), and their rounding bounds.
+    /// ∂L_content/∂F and ∂E/∂F at every entry: central differences of the engine's losses at
+    /// the entries of `differenced` (see `LossDifferences`), with their rounding bounds (0
+    /// elsewhere), and ContentLoss.backward / StyleLoss.backward elsewhere.
     var contentGradient: [Double]
     var styleGradient: [Double]
     var contentError: [Double]
@@ -118,17 +123,24 @@ struct Draw {
         let entries = sample(F.count, LossDifferences.affordableEntries(n: n, m: m), using: &rng)
         let content = LossDifferences.content(F: F, P: P, entries: entries)
         let style = LossDifferences.style(F: F, A: A, entries: entries)
+        let exactContent = ContentLoss.backward(F, P).storage, exactStyle = StyleLoss.backward(F, A).storage
+        var contentGradient = exactContent, styleGradient = exactStyle
+        var contentError = [Double](repeating: 0, count: F.count), styleError = contentError
+        for k in entries {
+            contentGradient[k] = content.values[k]; contentError[k] = content.errors[k]
+            styleGradient[k] = style.values[k]; styleError[k] = style.errors[k]
+        }
         // The style gradient carries 1/(N²M²) and is orders of magnitude smaller than the
         // content gradient; as in practice (Gatys et al. use β/α ≈ 10³–10⁴), β includes a power
         // of ten that brings the two terms of ∂L_total/∂F to the same size, so an error in
         // either shows in the relative error. (A scale, so from the exact gradients.)
-        let ratio = norm(ContentLoss.backward(F, P).storage) / max(ws[2] * norm(StyleLoss.backward(F, A).storage), 1e-300)
+        let ratio = norm(exactContent) / max(ws[2] * norm(exactStyle), 1e-300)
         let balance = ratio > 0 && ratio.isFinite ? pow(10, (log10(ratio)).rounded()) : 1
         return Draw(n: n, m: m, F: F, P: P, A: A, G: Gram.forward(F),
                     alpha: ws[0], beta: ws[1] * balance, w: ws[2], eta: ws[3],
-                    sample: entries, layer: layer,
-                    contentGradient: content.values, styleGradient: style.values,
-                    contentError: content.errors, styleError: style.errors,
+                    sample: Array(0..<F.count), differenced: entries, layer: layer,
+                    contentGradient: contentGradient, styleGradient: styleGradient,
+                    contentError: contentError, styleError: styleError,
                     referenceStep: min(content.smallestStep, style.smallestStep))
     }
 }

@@ -156,7 +156,8 @@ public struct CheckOptions: Sendable {
     /// Largest relative error judged correct (CS231n's scale for Double).
     public var tolerance: Double
     /// Entries per draw above which a seeded sample of this many is checked (every entry by
-    /// default; a custom loss too costly to difference at every entry is sampled regardless).
+    /// default; a VGG layer or a custom loss too costly to difference at every entry is
+    /// sampled regardless).
     public var maxCheckedEntries: Int
     /// Where F, P, A come from. `.model` needs `modelActivations`.
     public var bindings: BindingsSource

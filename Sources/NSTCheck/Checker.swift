@@ -11,7 +11,9 @@ import NSTRandom
 ///    refuse what the draws cannot vouch for at every size: a number equal to N, M, N², M²
 ///    or N·M in every draw, a relu/step of a scalar (a comparison of sizes or weights);
 /// 2. evaluate it in Double on the draw's F, P, A, G = F·Fᵀ, N, M, α, β, w, η;
-/// 3. compare it at every entry with the reference (see `LossDifferences`, `CustomLoss`);
+/// 3. compare it at every entry with the reference (see `LossDifferences`, `CustomLoss`; a
+///    draw too large to difference at every entry is differenced at a seeded sample, and the
+///    engine's backward passes, vouched for there, stand in elsewhere);
 ///    relative error |a − r| / max(|a| + |r|, 10⁻³·max|r|) — entries below 10⁻³ of the
 ///    largest are compared on that scale, where finite differences' rounding lives;
 /// 4. correct when the largest error over all entries of all draws is ≤ the tolerance: for the
@@ -53,8 +55,7 @@ public struct Checker: Sendable {
             terms: { i in terms[i] },
             mask: { i in samples[i].map { draws[i].F.storage[$0] > 0 ? 1 : 0 } },
             dictionary: { i in Self.dictionary(draws[i], sample: samples[i]) },
-            referenceDescription: target.referenceDescription + (draws.contains { $0.sample.count < $0.F.count }
-                ? " at a seeded sample of the entries (the layer is costly to difference at every entry)" : ""),
+            referenceDescription: target.referenceDescription + Self.sampledNote(draws),
             isUpdate: target == .update,
             epsilon: draws[0].referenceStep, source: source, sourceDetail: detail,
             slack: { i in errors[i] },
@@ -76,11 +77,18 @@ public struct Checker: Sendable {
             exact.styleGradient = StyleLoss.backward(d.F, d.A).storage
             let r = target.reference(d), e = target.reference(exact), bound = target.referenceError(d)
             let scale = max(samples[i].map { abs(e[$0]) }.max() ?? 0, 1e-300)
-            for k in samples[i] {
+            for k in d.differenced {
                 gap = max(gap, max(0, abs(r[k] - e[k]) - bound[k]) / max(abs(r[k]) + abs(e[k]), relativeFloor * scale))
             }
         }
         return min(limit, max(1e-10, 1000 * gap))
+    }
+
+    /// What stands in for the differences where a draw was differenced at a sample only.
+    static func sampledNote(_ draws: [Draw]) -> String {
+        let sampled = draws.filter { $0.differenced.count < $0.F.count }
+        guard let fewest = sampled.map(\.differenced.count).min() else { return "" }
+        return " at a seeded sample of at least \(fewest) entries per large draw, and elsewhere the engine's backward passes (ContentLoss.backward, StyleLoss.backward), which agree with those differences"
     }
 
     static func sum(_ terms: [Term]) -> [Double] {

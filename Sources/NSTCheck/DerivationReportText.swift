@@ -49,9 +49,7 @@ extension DerivationReport {
     }
 
     static func number(_ x: Double) -> String {
-        if x == 0 { return "0" }
-        if abs(x) >= 1e-3 && abs(x) < 1e5 { return String(format: "%.4g", x) }
-        return String(format: "%.3e", x)
+        Checker.formatted(x, digits: 4, plain: 1e-3..<1e5, scientificDigits: 3)
     }
 
     /// One JSON object (keys as `CodingKeys`), sorted keys.

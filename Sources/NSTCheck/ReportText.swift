@@ -36,9 +36,7 @@ extension CheckReport {
     }
 
     static func number(_ x: Double) -> String {
-        if x == 0 { return "0" }
-        if abs(x) >= 1e-3 && abs(x) < 1e6 { return String(format: "%.9g", x) }
-        return String(format: "%.6e", x)
+        Checker.formatted(x, digits: 9, plain: 1e-3..<1e6, scientificDigits: 6)
     }
 
     /// One JSON object (keys sorted); absent values are `null`.

@@ -63,7 +63,7 @@ struct ComponentTests {
         for seed in [1, 2, 3] as [UInt64] {
             for index in 0..<3 {
                 let d = Draw.random(seed: seed, index: index)
-                #expect(d.sample == Array(0..<d.F.count), "small draws are differenced at every entry")
+                #expect(d.differenced == Array(0..<d.F.count), "small draws are differenced at every entry")
                 let exact = [ContentLoss.backward(d.F, d.P).storage, StyleLoss.backward(d.F, d.A).storage]
                 for (n, (mine, bound)) in [(d.contentGradient, d.contentError), (d.styleGradient, d.styleError)].enumerated() {
                     let theirs = exact[n], scale = theirs.map(abs).max()!
