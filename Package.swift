@@ -3,31 +3,36 @@
 // nst — neural style transfer, taught: a quiz, a gradient-formula checker and the real
 // engine (VGG on OpenBLAS) in one command-line tool.
 //
-// Modules depend one way (A → B: A uses B; each target's `dependencies` below is the exact
-// list, and docs/modules.md draws the whole graph):
-//   the engine      NSTStyle → NSTVGG → NSTLayers → NSTTensor → _CBLAS (OpenBLAS), NSTRandom,
-//                   _CBF16GEMM (the bf16 GEMM behind --precision bf16)
-//                   (NSTStyle also → NSTWeights, NSTImage, NSTFileIO: the model, the images
-//                   and the files of one `nst transfer`; _CExampleImages: the experiment's
-//                   two images, built in)
-//                   NSTVGG → NSTWeights (safetensors / ONNX / HDF5 readers, the model store
-//                   and installer; no BLAS)
-//   the checker     NSTCheck → NSTFormula (the formula language; knows nothing of BLAS),
-//                   NSTVGG, NSTGradCheck (finite differences; no dependencies)
-//   the quiz        NSTQuiz → NSTRandom, NSTFileIO, _CEdit (line editing); no BLAS: it grades
-//                   formulas through its FormulaGrader protocol
-//                   NSTCheckGrader → NSTQuiz, NSTCheck (NSTCheck as that grader; the CLI wires it)
-//   files, images   NSTImage (PNG / JPEG / resize) → NSTFileIO (files written whole or not at
-//                   all, checked standard streams, CLIError; alone); NSTTerminal → NSTImage
-//   measurements    NSTBench → NSTStyle, NSTWeights (the speed and memory figures of `nst bench`,
-//                   the experiment objective's per-phase times among them)
-//   the CLI         nst → every module (thin: parse, call one library function, print);
-//                   NSTStyleFlags → NSTStyle, ArgumentParser (the style-transfer flags, grouped);
-//                   NSTVersion (the version it prints; no dependencies)
+// Modules depend one way. A → B, C: A imports B and C, exactly the `dependencies` its target
+// declares below; the layering, bottom up: tensors and BLAS, layers, VGG, style transfer;
+// image I/O alone; the formula language without BLAS; the quiz reaching the checker only
+// through a protocol; the CLI on top. This list, docs/modules.md, the README's module table
+// and each module's README are tested against the targets below
+// (Tests/NSTCLITests/PackageGraphTests.swift), as is each target's list against its imports:
 //
-// Each target declares exactly the modules its files import, transitive ones included
-// (Tests/NSTCLITests/PackageGraphTests.swift checks it). Each module's folder has a README.md;
-// docs/modules.md maps them.
+//   NSTRandom, NSTGradCheck, NSTVersion, NSTFormula, NSTFileIO     (no dependencies)
+//
+//   NSTTensor       → _CBLAS, _CMalloc, _CBF16GEMM, NSTRandom
+//   NSTLayers       → NSTTensor
+//   NSTWeights      → _CHDF5, _CZlib, NSTFileIO                    (no BLAS)
+//   NSTVGG          → NSTTensor, NSTLayers, NSTWeights, NSTRandom
+//   NSTStyle        → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTImage, NSTFileIO, NSTRandom, NSTVersion,
+//                     _CExampleImages                              (the experiment's two images, built in)
+//   NSTStyleFlags   → NSTStyle, NSTVGG, NSTLayers, ArgumentParser
+//   NSTBench        → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTRandom, NSTImage, NSTStyle
+//
+//   NSTImage        → _CPNG, _CTurboJPEG, NSTFileIO                (no engine)
+//   NSTTerminal     → NSTImage
+//
+//   NSTCheck        → NSTFormula, NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTGradCheck, NSTRandom,
+//                     NSTFileIO                                    (JSONFormat, for --json)
+//   NSTQuiz         → NSTRandom, NSTFileIO, _CEdit                 (no BLAS: formulas go through FormulaGrader)
+//   NSTCheckGrader  → NSTQuiz, NSTCheck, NSTFormula, NSTFileIO     (NSTCheck as the quiz's FormulaGrader)
+//
+//   nst (the CLI)   → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTImage, NSTTerminal, NSTStyle, NSTCheck,
+//                     NSTStyleFlags, NSTQuiz, NSTCheckGrader, NSTBench, NSTVersion, NSTFileIO, ArgumentParser
+//
+// Every target in Sources/<name> has a README.md; docs/modules.md maps them.
 import PackageDescription
 
 // The engine's own loops (Winograd transforms, ReLU, pooling) are compiled for the CPU that
@@ -93,7 +98,7 @@ let package = Package(
         .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion", "_CExampleImages"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
-        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom"]),
+        .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom", "NSTFileIO"]),
         // The bank is embedded in the binary (PackageResources), so an installed nst finds it.
         .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
@@ -121,7 +126,7 @@ let package = Package(
                                                           "NSTStyle", "NSTGradCheck", "NSTRandom"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
         .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
-        .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
+        .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz", "NSTCheckGrader"]),
         .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleFlags"]),
         .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),

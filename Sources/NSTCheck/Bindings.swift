@@ -21,11 +21,22 @@ struct Draw {
     var alpha: Double, beta: Double, w: Double, eta: Double
     /// Indices into F's entries the check compares: all of them for the targets.
     var sample: [Int]
+    /// The entries whose reference is central differences of the engine's losses, sorted: all
+    /// of them unless the draw is too large to difference at every entry (see
+    /// `LossDifferences.affordableEntries`); elsewhere it is the engine's backward passes,
+    /// which the differences vouch for where they were taken (`Checker.tolerance`).
+    var differenced: [Int]
     /// The VGG layer the features come from; nil for random features.
     var layer: String?
-    /// ∂L_content/∂F and ∂E/∂F at every entry, by central differences (see `LossDifferences`).
+    /// ∂L_content/∂F and ∂E/∂F at every entry: central differences of the engine's losses at
+    /// the entries of `differenced` (see `LossDifferences`), with their rounding bounds (0
+    /// elsewhere), and ContentLoss.backward / StyleLoss.backward elsewhere.
     var contentGradient: [Double]
     var styleGradient: [Double]
+    var contentError: [Double]
+    var styleError: [Double]
+    /// The smallest step of those differences (the report's `eps`).
+    var referenceStep: Double
 
     /// Values of Factor.atoms (2, 3, N, M, α, β, w, η) in this draw.
     var atomValues: [Double] { [2, 3, Double(n), Double(m), alpha, beta, w, eta] }
@@ -104,22 +115,32 @@ struct Draw {
         return assemble(F: F, P: P, A: A, layer: nil, using: &rng)
     }
 
-    /// Completes a draw from its features: weights, the sample, the reference's differences.
+    /// Completes a draw from its features: weights, the entries to difference, the reference's differences.
     static func assemble(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>, layer: String?,
                          using rng: inout SplitMix64) -> Draw {
         let ws = weights(4, using: &rng)
-        let content = LossDifferences.content(F: F, P: P)
-        let G = Gram.forward(F)
-        let style = LossDifferences.style(F: F, G: G, A: A)
+        let n = F.shape[0], m = F.shape[1]
+        let entries = sample(F.count, LossDifferences.affordableEntries(n: n, m: m), using: &rng)
+        let content = LossDifferences.content(F: F, P: P, entries: entries)
+        let style = LossDifferences.style(F: F, A: A, entries: entries)
+        let exactContent = ContentLoss.backward(F, P).storage, exactStyle = StyleLoss.backward(F, A).storage
+        var contentGradient = exactContent, styleGradient = exactStyle
+        var contentError = [Double](repeating: 0, count: F.count), styleError = contentError
+        for k in entries {
+            contentGradient[k] = content.values[k]; contentError[k] = content.errors[k]
+            styleGradient[k] = style.values[k]; styleError[k] = style.errors[k]
+        }
         // The style gradient carries 1/(N²M²) and is orders of magnitude smaller than the
         // content gradient; as in practice (Gatys et al. use β/α ≈ 10³–10⁴), β includes a power
         // of ten that brings the two terms of ∂L_total/∂F to the same size, so an error in
-        // either shows in the relative error.
-        let ratio = norm(content) / max(ws[2] * norm(style), 1e-300)
+        // either shows in the relative error. (A scale, so from the exact gradients.)
+        let ratio = norm(exactContent) / max(ws[2] * norm(exactStyle), 1e-300)
         let balance = ratio > 0 && ratio.isFinite ? pow(10, (log10(ratio)).rounded()) : 1
-        return Draw(n: F.shape[0], m: F.shape[1], F: F, P: P, A: A, G: G,
+        return Draw(n: n, m: m, F: F, P: P, A: A, G: Gram.forward(F),
                     alpha: ws[0], beta: ws[1] * balance, w: ws[2], eta: ws[3],
-                    sample: Array(0..<F.count), layer: layer,
-                    contentGradient: content, styleGradient: style)
+                    sample: Array(0..<F.count), differenced: entries, layer: layer,
+                    contentGradient: contentGradient, styleGradient: styleGradient,
+                    contentError: contentError, styleError: styleError,
+                    referenceStep: min(content.smallestStep, style.smallestStep))
     }
 }

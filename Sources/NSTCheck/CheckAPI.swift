@@ -118,6 +118,9 @@ public struct CheckReport: Codable, Sendable {
     public var message: String
     /// The caret rendering of a parse/shape/evaluation error.
     public var errorRendering: String?
+    /// The 1-based column (Unicode scalars) of the answer at which it is invalid, when the
+    /// error points at one (nil for any other verdict, or an error of a custom loss).
+    public var errorColumn: Int?
     public var worst: WorstEntry?
     /// What the answer was compared with, e.g. "central differences of ContentLoss.forward".
     public var reference: String
@@ -136,7 +139,7 @@ public struct CheckReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case verdict, maxRelError = "max_rel_error", diagnosis, shape, expectedShape = "expected_shape",
-             echo, message, errorRendering = "error_rendering", worst, reference, target, bindings,
+             echo, message, errorRendering = "error_rendering", errorColumn = "error_column", worst, reference, target, bindings,
              bindingsDetail = "bindings_detail", seed, draws, epsilon = "eps", dtype, tolerance,
              checkedEntries = "checked_entries"
     }
@@ -153,7 +156,8 @@ public struct CheckOptions: Sendable {
     /// Largest relative error judged correct (CS231n's scale for Double).
     public var tolerance: Double
     /// Entries per draw above which a seeded sample of this many is checked (every entry by
-    /// default; a custom loss too costly to difference at every entry is sampled regardless).
+    /// default; a VGG layer or a custom loss too costly to difference at every entry is
+    /// sampled regardless).
     public var maxCheckedEntries: Int
     /// Where F, P, A come from. `.model` needs `modelActivations`.
     public var bindings: BindingsSource

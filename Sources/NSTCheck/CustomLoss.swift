@@ -1,6 +1,7 @@
 
 import NSTFormula
 import NSTTensor
+import NSTGradCheck
 
 /// Central differences of a custom loss (`nst check --loss`), written in the formula language.
 ///
@@ -8,8 +9,10 @@ import NSTTensor
 ///   differenced; a constant term (`+ 1e8`, another layer's loss) cannot change the gradient
 ///   and would only bury it in rounding.
 /// - f(x) is subtracted before differencing, and each entry's step is scaled to it:
-///   s = 10⁻² · max(|x_k|, rms(x)). The derivative is Richardson-extrapolated (exact for
-///   polynomials of degree ≤ 4 in the entry, O(s⁴) otherwise).
+///   s = 10⁻² · max(|x_k|, rms(x)). The derivative is NSTGradCheck's Richardson-extrapolated
+///   central difference (exact for polynomials of degree ≤ 4 in the entry, O(s⁴) otherwise);
+///   the loss is the user's, so it is evaluated by the formula evaluator, and the step is
+///   fixed (a custom loss need not be a polynomial).
 /// - relu and step have kinks. Every evaluation records the sign (−, 0, +) of each entry of
 ///   every relu/step argument; when a step changes that pattern it crossed a kink, and the
 ///   entry is retried with steps 10³ and 10⁶ times smaller. An entry that crosses a kink even
@@ -190,18 +193,16 @@ struct CustomLoss {
             var s = 1e-2 * max(abs(x), rms, 1e-12)
             var result: Double?
             for _ in 0..<3 {
-                var deltas: [Double] = []
                 var crossed = false
-                for step in [s, -s, 2 * s, -2 * s] {
+                let value = GradCheck.richardson(step: s) { step in
                     point[k] = x + step
                     let (f, kinks) = at(point, moved: k, by: step)
                     if kinks != kinks0 { crossed = true }
-                    deltas.append(f - f0)
+                    return f - f0
                 }
                 point[k] = x
                 if !crossed {
-                    let d1 = (deltas[0] - deltas[1]) / (2 * s), d2 = (deltas[2] - deltas[3]) / (4 * s)
-                    result = (4 * d1 - d2) / 3
+                    result = value
                     break
                 }
                 s /= 1000

@@ -129,7 +129,9 @@ struct DerivationDraw {
     var checkDraw: Draw {
         let t = target
         return Draw(n: t.n, m: t.m, F: t.F, P: t.P, A: t.A, G: t.G, alpha: alpha, beta: beta, w: t.w, eta: eta,
-                    sample: Array(0..<(t.n * t.m)), layer: nil, contentGradient: t.contentGradient, styleGradient: t.styleGradient)
+                    sample: Array(0..<(t.n * t.m)), differenced: [], layer: nil, contentGradient: t.contentGradient, styleGradient: t.styleGradient,
+                    contentError: Array(repeating: 0, count: t.n * t.m), styleError: Array(repeating: 0, count: t.n * t.m),
+                    referenceStep: 1)
     }
 
     var sizesText: String {

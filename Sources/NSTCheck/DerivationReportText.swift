@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 extension DerivationReport {
     /// The report for a terminal: one line per row (✓ or ✗ and how nst read it), then for
@@ -48,17 +49,11 @@ extension DerivationReport {
     }
 
     static func number(_ x: Double) -> String {
-        if x == 0 { return "0" }
-        if abs(x) >= 1e-3 && abs(x) < 1e5 { return String(format: "%.4g", x) }
-        return String(format: "%.3e", x)
+        Checker.formatted(x, digits: 4, plain: 1e-3..<1e5, scientificDigits: 3)
     }
 
     /// One JSON object (keys as `CodingKeys`), sorted keys.
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(self) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        (try? JSONFormat.string(self, .oneLine)) ?? "{}"
     }
 }

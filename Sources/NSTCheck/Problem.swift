@@ -36,18 +36,26 @@ struct Problem {
 
     func report(_ verdict: Verdict, message: String, diagnosis: [Diagnosis] = [], echo: String = "",
                 shape: String? = nil, maxRel: Double? = nil, worst: WorstEntry? = nil, rendering: String? = nil,
-                options: CheckOptions) -> CheckReport {
+                errorColumn: Int? = nil, options: CheckOptions) -> CheckReport {
         CheckReport(verdict: verdict, maxRelError: maxRel, diagnosis: diagnosis, shape: shape,
                     expectedShape: expected(0).description, echo: echo, message: message, errorRendering: rendering,
+                    errorColumn: errorColumn,
                     worst: worst, reference: referenceDescription, target: target, bindings: source,
                     bindingsDetail: sourceDetail, seed: options.seed, draws: draws.count, epsilon: epsilon,
                     dtype: "Double", tolerance: tolerance ?? options.tolerance, checkedEntries: draws.isEmpty ? 0 : sample(0).count)
     }
 
     func invalid(answer: String, kind: DiagnosisKind, message: String, rendering: String?, echo: String = "",
-                 options: CheckOptions = .init()) -> CheckReport {
+                 errorColumn: Int? = nil, options: CheckOptions = .init()) -> CheckReport {
         report(.invalid, message: message, diagnosis: [Diagnosis(kind: kind, message: message)],
-               echo: echo, rendering: rendering, options: options)
+               echo: echo, rendering: rendering, errorColumn: errorColumn, options: options)
+    }
+
+    /// The answer is invalid because of `error`, at its column of the answer.
+    func invalid(answer: String, kind: DiagnosisKind, error: FormulaError, echo: String = "",
+                 options: CheckOptions = .init()) -> CheckReport {
+        invalid(answer: answer, kind: kind, message: error.description, rendering: error.rendered, echo: echo,
+                errorColumn: error.column > 0 ? error.column : nil, options: options)
     }
 }
 
@@ -82,12 +90,12 @@ extension Checker {
         do {
             expression = try Formula.parse(answer, limits: options.limits)
         } catch {
-            return p.invalid(answer: answer, kind: .parseError, message: error.description, rendering: error.rendered, options: options)
+            return p.invalid(answer: answer, kind: .parseError, error: error, options: options)
         }
         do {
             shape = try Formula.inferShape(expression, symbols: symbols0, input: answer)
         } catch {
-            return p.invalid(answer: answer, kind: .shapeError, message: error.description, rendering: error.rendered,
+            return p.invalid(answer: answer, kind: .shapeError, error: error,
                              echo: Self.echo(expression, shape: nil, symbols: symbols0), options: options)
         }
         let echo = Self.echo(expression, shape: shape, symbols: symbols0)
@@ -97,7 +105,7 @@ extension Checker {
                              rendering: nil, echo: echo, options: options)
         }
         if let refusal = HardCoding.scalarComparison(expression, symbols: symbols0, input: answer) {
-            return p.invalid(answer: answer, kind: .hardCoded, message: refusal.message, rendering: refusal.rendered, echo: echo, options: options)
+            return p.invalid(answer: answer, kind: .hardCoded, error: refusal, echo: echo, options: options)
         }
         let literalSizes = HardCoding.literalSizes(expression, draws: p.draws)
         if let always = literalSizes.first(where: { $0.everyDraw }) {
@@ -109,8 +117,7 @@ extension Checker {
         var symmetry = SymmetryNotes()
         for d in p.draws {
             do { values.append(try symmetry.evaluate(expression, bindings: d.bindings, input: answer)) } catch {
-                return p.invalid(answer: answer, kind: .evaluationError, message: error.description, rendering: error.rendered,
-                                 echo: echo, options: options)
+                return p.invalid(answer: answer, kind: .evaluationError, error: error, echo: echo, options: options)
             }
         }
         let notes = p.notes + symmetry.notes

@@ -5,86 +5,68 @@ import NSTLayers
 import NSTGradCheck
 
 /// The numbers a check compares with, for the built-in targets: central differences, in
-/// Double, of the loss terms that contain the entry being moved.
+/// Double, of the engine's own losses (ContentLoss.forward and StyleLoss.forward of NSTLayers,
+/// the code `nst transfer` runs), taken by NSTGradCheck.
 ///
-/// Moving one entry F_ij by ±s changes only the terms of a loss that contain it: (F_ij − P_ij)²
-/// of the content loss, and row and column i of G = F·Fᵀ in the style loss. Each difference
-/// L(F ± s·e_ij) − L(F) is computed from those changed terms alone, as Σ δ·(2d + δ) over the
-/// changed residuals d (the difference of two squares, with no large sum subtracted from
-/// another), so rounding stays at the size of the gradient entry whatever the layer, and
-/// other layers' terms (constant in Fˡ) never enter. The derivative is Richardson-extrapolated,
-/// (4·D(s) − D(2s)) / 3 with D(s) = (ΔL(+s) − ΔL(−s)) / 2s, which cancels the s² term and so
-/// is exact up to rounding for these losses (quadratic and quartic in each entry) with s = 1.
-/// Tests compare these differences with central differences of the engine's own
-/// ContentLoss.forward and StyleLoss.forward (the code `nst transfer` runs).
+/// Each loss is a polynomial of degree ≤ 4 in each entry of F (quadratic for the content
+/// loss, quartic for the style loss), so the Richardson-extrapolated difference
+/// (4·D(s) − D(2s))/3 is exact up to rounding whatever the step, and the step is chosen for
+/// rounding alone (`GradCheck.richardson(steps:_:)`): a difference of two whole losses rounds
+/// at about |L|·u, and a step large enough that L itself changes by about its size brings that
+/// down to the size of the gradient entry. Each entry comes with its rounding bound, which
+/// the comparison allows for. Other layers' terms (constant in Fˡ) never enter.
 enum LossDifferences {
-    static let step = 1.0
-
-    static func richardson(_ delta: (Double) -> Double, _ s: Double) -> Double {
-        let d1 = (delta(s) - delta(-s)) / (2 * s)
-        let d2 = (delta(2 * s) - delta(-2 * s)) / (4 * s)
-        return (4 * d1 - d2) / 3
+    /// The steps tried, smallest first: rms(F) times 1, 8, 64, … (the search stops at the
+    /// first whose rounding bound is worse than the one before; the best is within a factor
+    /// of about 8 of the optimum).
+    static func steps(_ F: Tensor<Double>) -> [Double] {
+        let rms = (F.storage.reduce(0) { $0 + $1 * $1 } / Double(max(F.count, 1))).squareRoot()
+        let unit = rms > 0 && rms.isFinite ? rms : 1
+        return (0..<8).map { unit * pow(8, Double($0)) }
     }
 
-    /// ∂/∂F of ½ Σ (F − P)² (eq. 1) at every entry.
-    static func content(F: Tensor<Double>, P: Tensor<Double>, step s: Double = step) -> [Double] {
-        (0..<F.count).map { k in
-            let d = F.storage[k] - P.storage[k]
-            return richardson({ δ in 0.5 * δ * (2 * d + δ) }, s)
-        }
+    /// Evaluations of both losses per differenced entry, about (four per step, three or four
+    /// steps), and the operations of one evaluation of both (Gram: N²·M, the sums: N² + N·M).
+    static let evaluationsPerEntry = 16.0
+    static func evaluationCost(n: Int, m: Int) -> Double { Double(n * n * m + n * n + n * m) }
+
+    /// Operations a draw may spend on its differences; above it a seeded sample of entries is
+    /// differenced (and checked), at least `minimumEntries` of them.
+    static let budgetPerDraw = 4e8
+    static let minimumEntries = 48
+
+    /// How many of a draw's N·M entries to difference.
+    static func affordableEntries(n: Int, m: Int) -> Int {
+        max(minimumEntries, Int(budgetPerDraw / (evaluationsPerEntry * evaluationCost(n: n, m: m))))
     }
 
-    /// ∂/∂F of Σ (G − A)² / (4N²M²) (eq. 4) at every entry.
-    static func style(F: Tensor<Double>, G: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> [Double] {
-        let n = F.shape[0], m = F.shape[1]
-        var D = G.storage
-        for k in D.indices { D[k] -= A.storage[k] }
-        let scale = 1 / (4 * Double(n * n) * Double(m * m))
-        let steps = [s, -s, 2 * s, -2 * s]
-        var out = [Double](repeating: 0, count: n * m)
-        D.withUnsafeBufferPointer { D in
-            F.storage.withUnsafeBufferPointer { f in
-                for i in 0..<n {
-                    for j in 0..<m {
-                        // Moving F_ij by δ changes G_ib = G_bi by δ·F_bj (b ≠ i) and G_ii by 2δ·F_ij + δ²;
-                        // ΔL = Σ over the changed entries of g·(2·(G − A) + g), for the four steps at once
-                        // (row i and column i of G change alike: 2g·(D_ib + D_bi + g)).
-                        var sums = (0.0, 0.0, 0.0, 0.0)
-                        for b in 0..<n where b != i {
-                            let fb = f[b * m + j]
-                            let d = D[i * n + b] + D[b * n + i]
-                            let g1 = steps[0] * fb, g2 = steps[1] * fb, g3 = steps[2] * fb, g4 = steps[3] * fb
-                            sums.0 += 2 * g1 * (d + g1)
-                            sums.1 += 2 * g2 * (d + g2)
-                            sums.2 += 2 * g3 * (d + g3)
-                            sums.3 += 2 * g4 * (d + g4)
-                        }
-                        let fij = f[i * m + j], dii = D[i * n + i]
-                        func diagonal(_ δ: Double) -> Double { let g = δ * (2 * fij + δ); return g * (2 * dii + g) }
-                        let delta = [sums.0 + diagonal(steps[0]), sums.1 + diagonal(steps[1]),
-                                     sums.2 + diagonal(steps[2]), sums.3 + diagonal(steps[3])].map { $0 * scale }
-                        let d1 = (delta[0] - delta[1]) / (2 * s), d2 = (delta[2] - delta[3]) / (4 * s)
-                        out[i * m + j] = (4 * d1 - d2) / 3
-                    }
-                }
-            }
-        }
+    /// The derivatives of one loss at a draw's differenced entries, as arrays over every entry
+    /// of F (NaN at the entries not differenced), with their rounding bounds and the smallest
+    /// step taken.
+    struct Differences {
+        var values: [Double]
+        var errors: [Double]
+        var smallestStep: Double
+    }
+
+    /// ∂/∂F of `loss` at `entries` of F, from the engine's loss.
+    static func differences(F: Tensor<Double>, entries: [Int], _ loss: (Tensor<Double>) -> Double) -> Differences {
+        let shape = F.shape
+        let d = GradCheck.richardsonGradient(at: F.storage, steps: steps(F), indices: entries) { loss(Tensor(shape: shape, storage: $0)) }
+        var out = Differences(values: [Double](repeating: .nan, count: F.count), errors: [Double](repeating: .nan, count: F.count),
+                              smallestStep: d.values.map(\.step).min() ?? steps(F)[0])
+        for (k, e) in d { out.values[k] = e.value; out.errors[k] = e.roundingError }
         return out
     }
-}
 
-extension LossDifferences {
-    /// Central differences (Richardson-extrapolated, step `s`) of the engine's own
-    /// ContentLoss.forward and StyleLoss.forward over the whole loss, at every entry: what
-    /// `content` and `style` must agree with (tests), at a cost of four whole losses per entry.
-    static func engine(F: Tensor<Double>, P: Tensor<Double>, A: Tensor<Double>, step s: Double = step) -> (content: [Double], style: [Double]) {
-        let shape = F.shape
-        func derivative(_ f: ([Double]) -> Double) -> [Double] {
-            let d = GradCheck.richardsonGradient(at: F.storage, step: s, f)
-            return (0..<F.count).map { d[$0]! }
-        }
-        return (derivative { ContentLoss.forward(Tensor(shape: shape, storage: $0), P) },
-                derivative { StyleLoss.forward(Tensor(shape: shape, storage: $0), A) })
+    /// ∂L_content/∂F (eq. 1) at `entries`, from ContentLoss.forward.
+    static func content(F: Tensor<Double>, P: Tensor<Double>, entries: [Int]) -> Differences {
+        differences(F: F, entries: entries) { ContentLoss.forward($0, P) }
+    }
+
+    /// ∂E/∂F (eq. 4) at `entries`, from StyleLoss.forward.
+    static func style(F: Tensor<Double>, A: Tensor<Double>, entries: [Int]) -> Differences {
+        differences(F: F, entries: entries) { StyleLoss.forward($0, A) }
     }
 }
 
@@ -98,12 +80,12 @@ extension CheckTarget {
     /// What the reference is, for the report.
     var referenceDescription: String {
         switch self {
-        case .contentLayer: return "central differences of ½ Σ (F − P)² at every entry (eq. 1)"
-        case .contentTotal: return "central differences of the terms of Σ_l L_content^l that contain Fˡ (eq. 2)"
-        case .styleLayer: return "central differences of Σ (G − A)² / (4N²M²) at every entry (eq. 4)"
-        case .styleTotal: return "central differences of the terms of Σ_l w_l E_l that contain Fˡ (eq. 5)"
-        case .total: return "central differences of the terms of α·L_content + β·L_style that contain Fˡ (eq. 7)"
-        case .update: return "F − η·(central differences of the terms of L_total that contain Fˡ) (eqs. 7, 8)"
+        case .contentLayer: return "central differences of the engine's content loss ½ Σ (F − P)² (eq. 1)"
+        case .contentTotal: return "central differences of the engine's content loss of layer l, the only term of Σ_l L_content^l that contains Fˡ (eq. 2)"
+        case .styleLayer: return "central differences of the engine's style loss Σ (G − A)² / (4N²M²) (eq. 4)"
+        case .styleTotal: return "central differences of w_l times the engine's style loss of layer l, the only term of Σ_l w_l E_l that contains Fˡ (eq. 5)"
+        case .total: return "central differences of the engine's α·L_content + β·w·E of layer l, the terms of L_total that contain Fˡ (eq. 7)"
+        case .update: return "F − η·(central differences of the engine's losses of layer l in L_total) (eqs. 7, 8)"
         }
     }
 
@@ -123,6 +105,18 @@ extension CheckTarget {
             return [Term(name: "the current F", values: d.F.storage),
                     Term(name: "the content term", values: d.contentGradient.map { -d.eta * d.alpha * $0 }),
                     Term(name: "the style term", values: d.styleGradient.map { -d.eta * d.beta * d.w * $0 })]
+        }
+    }
+
+    /// A bound on the rounding of the reference at every entry: the terms' bounds, weighted.
+    func referenceError(_ d: Draw) -> [Double] {
+        switch self {
+        case .contentLayer, .contentTotal: return d.contentError
+        case .styleLayer: return d.styleError
+        case .styleTotal: return d.styleError.map { d.w * $0 }
+        case .total, .update:
+            let scale = self == .update ? d.eta : 1
+            return zip(d.contentError, d.styleError).map { scale * (d.alpha * $0 + d.beta * d.w * $1) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 extension CheckReport {
     /// The report for a terminal (and for plain output): how the formula was read first,
@@ -29,23 +30,18 @@ extension CheckReport {
             return lines.joined(separator: "\n")
         }
         lines.append("Checked:  \(checkedEntries) entries × \(draws) draws against \(reference)")
-        lines.append("          eps \(Self.number(epsilon)) (Richardson-extrapolated central differences), \(dtype), seed \(seed), tolerance \(tolerance)")
+        lines.append("          eps \(Self.number(epsilon)) (Richardson-extrapolated central differences; the smallest step), \(dtype), seed \(seed), tolerance \(tolerance)")
         lines.append("Bindings: \(bindingsDetail)")
         return lines.joined(separator: "\n")
     }
 
     static func number(_ x: Double) -> String {
-        if x == 0 { return "0" }
-        if abs(x) >= 1e-3 && abs(x) < 1e6 { return String(format: "%.9g", x) }
-        return String(format: "%.6e", x)
+        Checker.formatted(x, digits: 9, plain: 1e-3..<1e6, scientificDigits: 6)
     }
 
     /// One JSON object (keys sorted); absent values are `null`.
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "{\"verdict\":\"invalid\"}" }
-        return String(decoding: data, as: UTF8.self)
+        (try? JSONFormat.string(self, .oneLine)) ?? "{\"verdict\":\"invalid\"}"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +54,7 @@ extension CheckReport {
         try c.encode(echo, forKey: .echo)
         try c.encode(message, forKey: .message)
         try c.encode(errorRendering, forKey: .errorRendering)
+        try c.encode(errorColumn, forKey: .errorColumn)
         try c.encode(worst, forKey: .worst)
         try c.encode(reference, forKey: .reference)
         try c.encode(target, forKey: .target)

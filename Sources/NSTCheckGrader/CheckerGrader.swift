@@ -31,7 +31,7 @@ public struct CheckerGrader: FormulaGrader {
         return FormulaOutcome(verdict: verdict,
                               diagnoses: r.diagnosis.map { .init(kind: $0.kind.rawValue, message: $0.message) },
                               echo: r.echo, message: message,
-                              column: verdict == .invalid ? Self.column(in: r.message) : nil)
+                              column: verdict == .invalid ? r.errorColumn : nil)
     }
 
     /// A derivation (LHS = e1 = … = en, LaTeX or plain; docs/derivations.md) scores as its
@@ -81,15 +81,6 @@ public struct CheckerGrader: FormulaGrader {
             }
         }
         return rewrite(e).ascii
-    }
-
-    /// The column of a formula error, from its message (`column 26: unknown symbol …`, the
-    /// form NSTFormula's FormulaError prints).
-    static func column(in message: String) -> Int? {
-        guard message.hasPrefix("column ") else { return nil }
-        let digits = message.dropFirst(7).prefix { $0.isNumber }
-        guard let n = Int(digits), message.dropFirst(7 + digits.count).hasPrefix(":") else { return nil }
-        return n
     }
 
     /// A formula in the language, shown as Unicode maths (`(G − A)·F / (N²·M²)`); the text

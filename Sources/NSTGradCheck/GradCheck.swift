@@ -19,42 +19,96 @@ public enum GradCheck {
         }
     }
 
-    /// The numerical gradient of `f` at `x` over `indices` (all entries when nil).
+    /// The central difference (g(s) − g(−s)) / (2s) of `along`, a function of the step taken
+    /// along one entry (g(δ) = f(x + δ·e_i), or f(x + δ·e_i) − f(x): a constant cancels).
+    /// Every finite difference of the project is this one.
+    public static func centralDifference(step s: Double, _ along: (Double) -> Double) -> Double {
+        (along(s) - along(-s)) / (2 * s)
+    }
+
+    /// The Richardson-extrapolated central difference (4·D(s) − D(2s)) / 3 along one entry,
+    /// D(h) = `centralDifference(step: h, along)`: the h² term of the truncation error cancels,
+    /// so for a function that is a polynomial of degree ≤ 4 in the entry (the style and content
+    /// losses are) the result is exact up to rounding, whatever the step.
+    public static func richardson(step s: Double, _ along: (Double) -> Double) -> Double {
+        (4 * centralDifference(step: s, along) - centralDifference(step: 2 * s, along)) / 3
+    }
+
+    /// A Richardson derivative and a bound on its rounding error (`roundingBound` of the
+    /// largest |g| among the four points it was taken from).
+    public struct Estimate: Sendable {
+        public var value: Double
+        public var roundingError: Double
+        public var step: Double
+    }
+
+    /// `richardson(step:_:)` with the step, of `steps` (ascending), whose rounding bound is
+    /// the smallest. For a function that is a polynomial of degree ≤ 4 in the entry every step
+    /// gives the same derivative up to rounding, so the step is chosen for rounding alone: the
+    /// bound falls as 1/s while |g| stays near g(0) and rises once the polynomial's higher
+    /// terms make |g| grow faster than s, so the search stops at the first step that is worse.
+    /// Only for such functions (elsewhere a large step is a truncation error).
+    public static func richardson(steps: [Double], _ along: (Double) -> Double) -> Estimate {
+        precondition(!steps.isEmpty, "richardson: no steps")
+        var best: Estimate?
+        for s in steps {
+            var size = 0.0
+            let value = richardson(step: s) { δ in
+                let g = along(δ)
+                size = max(size, abs(g))
+                return g
+            }
+            let estimate = Estimate(value: value, roundingError: roundingBound(value: size, step: s), step: s)
+            if let b = best, !(estimate.roundingError < b.roundingError) { break }
+            best = estimate
+        }
+        return best!
+    }
+
+    /// The numerical gradient of `f` at `x` over `indices` (all entries when nil): one central
+    /// difference of step `epsilon` per entry.
     public static func numericalGradient(at x: [Double], epsilon: Double = 1e-6,
                                          indices: [Int]? = nil,
                                          _ f: ([Double]) -> Double) -> [Int: Double] {
-        var point = x
-        var out: [Int: Double] = [:]
-        for i in indices ?? Array(x.indices) {
-            let saved = point[i]
-            point[i] = saved + epsilon
-            let plus = f(point)
-            point[i] = saved - epsilon
-            let minus = f(point)
-            point[i] = saved
-            out[i] = (plus - minus) / (2 * epsilon)
-        }
-        return out
+        gradient(at: x, indices: indices, f) { centralDifference(step: epsilon, $0) }
     }
 
-    /// The Richardson-extrapolated central difference (4·D(s) − D(2s)) / 3 at every entry of
-    /// `indices` (all when nil), with D(h) the central difference of step h: the s² term of
-    /// the truncation error cancels, so for a function that is a polynomial of degree ≤ 4 in
-    /// each entry (the style and content losses are) the result is exact up to rounding,
-    /// whatever the step. Rounding: each difference of f carries about |f|·u (u = 2⁻⁵³), so an
-    /// entry is accurate to about `roundingBound(f(x), step:)`.
+    /// `richardson(step:_:)` at every entry of `indices` (all when nil). Rounding: each entry
+    /// is accurate to about `roundingBound(f(x), step:)`.
     public static func richardsonGradient(at x: [Double], step: Double, indices: [Int]? = nil,
                                           _ f: ([Double]) -> Double) -> [Int: Double] {
-        let d1 = numericalGradient(at: x, epsilon: step, indices: indices, f)
-        let d2 = numericalGradient(at: x, epsilon: 2 * step, indices: indices, f)
-        var out: [Int: Double] = [:]
-        for (i, a) in d1 { out[i] = (4 * a - d2[i]!) / 3 }
-        return out
+        gradient(at: x, indices: indices, f) { richardson(step: step, $0) }
     }
 
-    /// A bound on the rounding error of `richardsonGradient` for a function whose values near
-    /// x are of size |value|: eight evaluations, each rounded to |value|·u, combined with
-    /// weights of total size (4·2/2 + 2/4)/3 / step ≈ 1.5/step; a factor 16 of margin covers the
+    /// `richardson(steps:_:)` at every entry of `indices` (all when nil), with each entry's
+    /// rounding bound: for functions that are polynomials of degree ≤ 4 in each entry (whole
+    /// losses, whose rounding at a fixed step can exceed a small entry of their gradient).
+    public static func richardsonGradient(at x: [Double], steps: [Double], indices: [Int]? = nil,
+                                          _ f: ([Double]) -> Double) -> [Int: Estimate] {
+        gradient(at: x, indices: indices, f) { richardson(steps: steps, $0) }
+    }
+
+    /// `derivative` of f along each entry of `indices` in turn, the others held at x.
+    static func gradient<T>(at x: [Double], indices: [Int]?, _ f: ([Double]) -> Double,
+                            _ derivative: ((Double) -> Double) -> T) -> [Int: T] {
+        withoutActuallyEscaping(f) { f in
+            var point = x
+            var out: [Int: T] = [:]
+            for i in indices ?? Array(x.indices) {
+                let saved = point[i]
+                out[i] = derivative { δ in
+                    point[i] = saved + δ
+                    return f(point)
+                }
+                point[i] = saved
+            }
+            return out
+        }
+    }
+
+    /// A bound on the rounding error of `richardson(step:_:)` for a function whose values near
+    /// x are of size |value|: four evaluations, each rounded to |value|·u, combined with
+    /// weights of total size (4·2/2 + 2/4)/3 / step = 1.5/step; a factor 16 of margin covers the
     /// rounding inside f's own sums.
     public static func roundingBound(value: Double, step: Double) -> Double {
         16 * 1.5 * abs(value) * Double.ulpOfOne / step

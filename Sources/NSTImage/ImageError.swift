@@ -69,9 +69,10 @@ public struct ImageError: Error, LocalizedError, CustomStringConvertible, Equata
 /// the dimensions declared in the file's header, before any pixel memory is allocated.
 ///
 /// Defaults: 16384 pixels per side, 50 megapixels (600 MB as Float RGB), 256 MB per file.
-/// `ImageLimits.default` also reads the environment variables `NST_MAX_IMAGE_SIDE`,
-/// `NST_MAX_IMAGE_PIXELS` and `NST_MAX_IMAGE_BYTES`, so every command that reads images
-/// can have its limits raised without a flag of its own.
+/// `ImageLimits.default` is what every read uses unless given other limits: the built-in
+/// ones until the program sets it once at start (nst sets it from the environment variables
+/// `NST_MAX_IMAGE_SIDE`, `NST_MAX_IMAGE_PIXELS` and `NST_MAX_IMAGE_BYTES`, `fromEnvironment`),
+/// so every command that reads images can have its limits raised without a flag of its own.
 public struct ImageLimits: Equatable, Sendable {
     public var maxSide: Int
     public var maxPixels: Int
@@ -87,12 +88,10 @@ public struct ImageLimits: Equatable, Sendable {
     public static let pixelsVariable = "NST_MAX_IMAGE_PIXELS"
     public static let bytesVariable = "NST_MAX_IMAGE_BYTES"
 
-    /// The built-in defaults, overridden by the environment variables above when they
-    /// hold a positive integer.
-    public static var `default`: ImageLimits {
-        fromEnvironment(ProcessInfo.processInfo.environment)
-    }
+    /// The limits of every read not given others (see above). Set once, before any read.
+    nonisolated(unsafe) public static var `default` = ImageLimits()
 
+    /// The built-in limits, each overridden by its variable above when it holds a positive integer.
     public static func fromEnvironment(_ env: [String: String]) -> ImageLimits {
         var l = ImageLimits()
         func positive(_ key: String) -> Int? {

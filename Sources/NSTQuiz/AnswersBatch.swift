@@ -77,10 +77,7 @@ public struct AnswersBatch: Sendable {
 
     public func json() -> String {
         struct All: Codable { var reports: [Report]; var unreadable: [String] }
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let all = All(reports: reports, unreadable: failures.map(\.description))
-        return String(decoding: (try? enc.encode(all)) ?? Data("{}".utf8), as: UTF8.self)
+        return (try? JSONFormat.string(All(reports: reports, unreadable: failures.map(\.description)))) ?? "{}"
     }
 
     public func summary() -> String {

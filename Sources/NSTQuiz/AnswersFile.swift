@@ -1,4 +1,5 @@
 import Foundation
+import NSTFileIO
 
 /// A student's answers, one entry per question number (format in docs/quiz.md):
 ///
@@ -111,9 +112,7 @@ public struct Report: Sendable, Codable {
     }
 
     public func json() -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? enc.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+        (try? JSONFormat.string(self)) ?? "{}"
     }
 
     /// One block per question, then the total: readable and still easy to grep.

@@ -50,10 +50,10 @@ public struct AnticipatedMistake: Sendable, Equatable, Codable {
     }
 }
 
-/// A question test (`test:` in the bank): an answer and the score it must get, as a
+/// An expected grade (`test:` in the bank, a "question test"): a sample answer and the score it must get, as a
 /// fraction of the question's points, optionally with words the feedback must contain
 /// and whether the grade must (or must not) ask for review. `nst bank lint` runs them.
-public struct QuestionTest: Sendable, Equatable, Codable {
+public struct ExpectedGrade: Sendable, Equatable, Codable {
     public var category: String?
     public var answer: String
     public var minimum: Double
@@ -106,7 +106,7 @@ public struct Question: Sendable, Codable {
     public var chosenWords: [String]
     public var otherWords: [String]
     /// The question's tests, run by `nst bank lint`.
-    public var tests: [QuestionTest]
+    public var tests: [ExpectedGrade]
     /// formula: the NSTCheck target and the key formula in the formula language.
     public var target: String?
     public var key: String?

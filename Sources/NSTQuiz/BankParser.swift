@@ -393,7 +393,7 @@ private struct ParseState {
             case "forbid":
                 for part in splitBar(v) where !part.text.isEmpty { q.forbidden.append(part.text) }
             case "test":
-                switch QuestionTestSyntax.parse(v, location: vl) {
+                switch ExpectedGradeSyntax.parse(v, location: vl) {
                 case .success(let t): q.tests.append(t)
                 case .failure(let d): diagnostics.append(d)
                 }

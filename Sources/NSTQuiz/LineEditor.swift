@@ -4,12 +4,9 @@ import _CEdit
 /// Line editing and history at the quiz prompt, through libedit's readline interface:
 /// arrows move within the line, Up recalls an earlier answer (the previous attempt), and
 /// a pasted line arrives whole. Used only when standard input is a terminal; pipes and
-/// files are read plainly (`BoundedLineReader`). `NST_NO_LINE_EDITING=1` turns it off.
+/// files are read plainly (`BoundedLineReader`). `StandardConsole(lineEditing: false)` turns
+/// it off (nst: NST_NO_LINE_EDITING=1).
 final class LineEditor {
-    static func make(environment: [String: String] = ProcessInfo.processInfo.environment) -> LineEditor? {
-        environment["NST_NO_LINE_EDITING"] == "1" ? nil : LineEditor()
-    }
-
     /// libedit decodes what is typed by the C library's character type (LC_CTYPE), which is
     /// "C" (ASCII) until the program sets it: every byte of a non-ASCII character would be
     /// dropped (N² read as N, ∂L/∂F as L/F). So LC_CTYPE is taken from the environment, as

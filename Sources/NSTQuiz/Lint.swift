@@ -62,7 +62,7 @@ public struct BankLinter {
                     fix: "write the wrong formula in the language of `nst check`, or `symbol -> symbol` for a wrong symbol"))
             }
         }
-        let runner = QuestionTestRunner(grader: QuizGrader(formula: grader))
+        let runner = ExpectedGradeCheck(grader: QuizGrader(formula: grader))
         var testsRun = 0, wordedVerdicts = 0, sureVerdicts = 0
         var categories: [String: Int] = [:]
         for q in bank.questions {

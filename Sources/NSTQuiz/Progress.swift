@@ -82,10 +82,17 @@ public final class ProgressStore: @unchecked Sendable {
     public let url: URL
     public private(set) var warnings: [String] = []
     private var knownRevision: Int = 0
+    /// A pause after each piece of a save (`OutputTransaction.stage`): 0 but in the test that
+    /// kills a save half-way (nst passes NST_QUIZ_SLOW_SAVE_MS, at most 1000).
+    public let pieceDelayMs: Int
 
-    public init(url: URL) { self.url = url }
+    public init(url: URL, pieceDelayMs: Int = 0) {
+        self.url = url
+        self.pieceDelayMs = min(max(pieceDelayMs, 0), 1000)
+    }
 
-    public static func stateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    /// The state folder the environment (XDG_STATE_HOME, HOME) names.
+    public static func stateDirectory(environment: [String: String]) -> URL {
         if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
             return URL(fileURLWithPath: xdg).appendingPathComponent("nst")
         }
@@ -93,8 +100,9 @@ public final class ProgressStore: @unchecked Sendable {
         return URL(fileURLWithPath: home).appendingPathComponent(".local/state/nst")
     }
 
-    public static func forBank(_ id: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> ProgressStore {
-        ProgressStore(url: stateDirectory(environment: environment).appendingPathComponent("progress").appendingPathComponent(id + ".json"))
+    public static func forBank(_ id: String, environment: [String: String], pieceDelayMs: Int = 0) -> ProgressStore {
+        ProgressStore(url: stateDirectory(environment: environment).appendingPathComponent("progress").appendingPathComponent(id + ".json"),
+                      pieceDelayMs: pieceDelayMs)
     }
 
     func warn(_ s: String) { warnings.append(s) }
@@ -148,10 +156,8 @@ public final class ProgressStore: @unchecked Sendable {
             p.revision = max(p.revision, other.revision)
         }
         p.revision += 1
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let slow = ProcessInfo.processInfo.environment["NST_QUIZ_SLOW_SAVE_MS"].flatMap { Int($0) } ?? 0
-        try Self.writeAtomically(try enc.encode(p), to: url, pieceDelayMs: min(max(slow, 0), 1000))
+        let enc = JSONFormat.encoder()
+        try Self.writeAtomically(try enc.encode(p), to: url, pieceDelayMs: pieceDelayMs)
         knownRevision = p.revision
         return p
     }
@@ -168,7 +174,7 @@ public final class ProgressStore: @unchecked Sendable {
     /// Writes `data` whole or not at all (NSTFileIO's one-file transaction: a private temp
     /// file beside `url`, fsynced, renamed over it, the folder fsynced), creating the folder
     /// first. The file is readable by its owner only. `pieceDelayMs`: see
-    /// `OutputTransaction.stage` (the SIGKILL test sets it through NST_QUIZ_SLOW_SAVE_MS).
+    /// `OutputTransaction.stage` (see `ProgressStore.pieceDelayMs`).
     public static func writeAtomically(_ data: Data, to url: URL, pieceDelayMs: Int = 0) throws {
         try makeDirectories(url.deletingLastPathComponent().path)
         do {

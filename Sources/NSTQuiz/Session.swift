@@ -25,11 +25,13 @@ public final class StandardConsole: QuizConsole {
     let editor: LineEditor?
     /// The terminal's width, to wrap what is written at spaces (`TextWrap`); nil: unwrapped.
     let wrapWidth: Int?
-    public init(echoInput: Bool = isatty(0) == 0, maxLineBytes: Int = 64 * 1024, maxTotalBytes: Int = 16 << 20, wrapWidth: Int? = nil) {
+    /// `lineEditing`: libedit at a terminal's prompt (false: plain reads everywhere).
+    public init(echoInput: Bool = isatty(0) == 0, maxLineBytes: Int = 64 * 1024, maxTotalBytes: Int = 16 << 20, wrapWidth: Int? = nil,
+                lineEditing: Bool = true) {
         self.echoInput = echoInput
         self.wrapWidth = wrapWidth
         reader = BoundedLineReader(fd: 0, maxLineBytes: maxLineBytes, maxTotalBytes: maxTotalBytes)
-        editor = isatty(0) != 0 ? LineEditor.make() : nil
+        editor = lineEditing && isatty(0) != 0 ? LineEditor() : nil
     }
     public func readLine(prompt: String) -> String? {
         if let editor { return editor.readLine(prompt: prompt) }
@@ -194,9 +196,7 @@ public final class QuizSession {
                 return
             }
             do {
-                let enc = JSONEncoder()
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try ProgressStore.writeAtomically(try enc.encode(progress), to: URL(fileURLWithPath: path))
+                try ProgressStore.writeAtomically(try JSONFormat.encoder().encode(progress), to: URL(fileURLWithPath: path))
                 console.write("Progress saved to \(path). To continue from it, copy it to \(store.url.path).")
                 return
             } catch {

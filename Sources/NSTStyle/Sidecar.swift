@@ -87,10 +87,7 @@ public struct TransferSidecar: Codable, Sendable {
 /// target, fsynced, renamed into place; errors are one-line `CLIError`s).
 public enum JSONOutput {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        enc.keyEncodingStrategy = .convertToSnakeCase
-        return try enc.encode(value)
+        try JSONFormat.encoder(.pretty, snakeCaseKeys: true).encode(value)
     }
 
     /// The file's bytes: the JSON and a final newline.

@@ -24,6 +24,10 @@ public enum BLASRuntime {
     /// What `configure()` did: nil when OpenBLAS's own choice was kept.
     public static var override: String? { configured }
 
+    /// Whether the user chose OpenBLAS's kernels (OPENBLAS_CORETYPE): then `configure()`
+    /// keeps them. The program sets it from its environment before the first BLAS call.
+    nonisolated(unsafe) public static var userChoseCoreType = false
+
     /// Runs once; every GEMM entry point calls it. Besides the kernel choice it makes OpenBLAS
     /// single-threaded: the engine splits its own work over the cores (`Parallel`,
     /// `TensorScalar.parallelGemm`), so OpenBLAS's worker threads would only spin (sched_yield)
@@ -57,12 +61,13 @@ public enum BLASRuntime {
     /// run, when the limit is nearly reached, is the allocation OpenBLAS would retry for ever.
     /// glibc is asked for one malloc arena (`MALLOC_ARENA_MAX=1`), as each arena reserves
     /// 64 MiB of address space.
-    public static func restartWithoutWorkerThreadsUnderAnAddressSpaceLimit() {
+    /// `environment`: the process's, as the program read it.
+    public static func restartWithoutWorkerThreadsUnderAnAddressSpaceLimit(environment: [String: String]) {
         guard addressSpaceLimit != nil else { return }
         Parallel.limit = 1
-        guard getenv("OPENBLAS_NUM_THREADS").map({ String(cString: $0) }) != "1" else { return }
+        guard environment["OPENBLAS_NUM_THREADS"] != "1" else { return }
         setenv("OPENBLAS_NUM_THREADS", "1", 1)
-        if getenv("MALLOC_ARENA_MAX") == nil { setenv("MALLOC_ARENA_MAX", "1", 1) }
+        if environment["MALLOC_ARENA_MAX"] == nil { setenv("MALLOC_ARENA_MAX", "1", 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // exec failed (no /proc): carry on; the engine's own checks still refuse what cannot fit.
     }
@@ -86,7 +91,7 @@ public enum BLASRuntime {
     }
 
     private static let configured: String? = {
-        if getenv("OPENBLAS_CORETYPE") != nil { return nil }
+        if userChoseCoreType { return nil }
         guard let name = openblas_get_corename(), String(cString: name).lowercased() == "prescott" else { return nil }
         let flags = cpuFlags()
         guard ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) else { return nil }

@@ -28,7 +28,7 @@ public enum Terminal {
 
     /// Usable width in columns: the terminal's (stdout, then stderr), else `$COLUMNS`,
     /// else 80.
-    public static func width(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+    public static func width(environment: [String: String]) -> Int {
         if let s = size(STDOUT_FILENO) ?? size(STDERR_FILENO) { return s.columns }
         if let c = environment["COLUMNS"].flatMap({ Int($0) }), c > 0 { return c }
         return 80
@@ -36,7 +36,7 @@ public enum Terminal {
 
     /// Truecolour when `$COLORTERM` says `truecolor` or `24bit` (the convention terminals
     /// use to announce it), otherwise the 256-colour palette, which nearly every terminal has.
-    public static func colorMode(environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalColorMode {
+    public static func colorMode(environment: [String: String]) -> TerminalColorMode {
         let c = (environment["COLORTERM"] ?? "").lowercased()
         return c == "truecolor" || c == "24bit" ? .truecolor : .ansi256
     }

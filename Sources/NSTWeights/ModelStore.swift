@@ -14,13 +14,14 @@ public enum ModelStore {
     /// File name of the default model.
     public static let defaultModelName = "vgg16"
 
-    public static var cacheDirectory: URL {
-        cacheDirectory(environment: ProcessInfo.processInfo.environment)
-    }
+    /// Where models are installed and looked for unless a folder is given: `~/.cache/nst/models`
+    /// until the program sets it once at start (nst sets it to `cacheDirectory(environment:)`
+    /// of its environment, so XDG_CACHE_HOME is followed). Set once, before any use.
+    nonisolated(unsafe) public static var cacheDirectory = URL(fileURLWithPath: NSHomeDirectory())
+        .appendingPathComponent(".cache/nst/models", isDirectory: true)
 
-    /// The cache directory a given environment selects (tests pass their own instead of
-    /// changing the process environment, which other tests read concurrently).
-    static func cacheDirectory(environment: [String: String]) -> URL {
+    /// The cache directory a given environment (XDG_CACHE_HOME, HOME) selects.
+    public static func cacheDirectory(environment: [String: String]) -> URL {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
             return URL(fileURLWithPath: xdg).appendingPathComponent("nst/models", isDirectory: true)
         }

@@ -112,25 +112,12 @@ public struct ONNXModel: Sendable {
                 try r.expect(wire, .lengthDelimited, field: "TensorProto.raw_data", at: offset)
                 raw = try r.lengthDelimited()
             case 4:
-                switch wire {
-                case .fixed32: floatData.append(Float(bitPattern: try r.fixed32()))
-                case .lengthDelimited:
-                    let range = try r.lengthDelimited()
-                    guard range.count % 4 == 0 else { throw ProtoReader.Failure(offset: offset, message: "packed float_data of \(range.count) bytes is not a multiple of 4") }
-                    var inner = ProtoReader(r.bytes, range: range)
-                    floatData.reserveCapacity(floatData.count + range.count / 4)
-                    while !inner.isAtEnd { floatData.append(Float(bitPattern: try inner.fixed32())) }
-                default: try r.expect(wire, .lengthDelimited, field: "TensorProto.float_data", at: offset)
+                try r.repeatedFixed(wire, single: .fixed32, width: 4, into: &floatData, field: "TensorProto.float_data", at: offset) {
+                    Float(bitPattern: try $0.fixed32())
                 }
             case 10:
-                switch wire {
-                case .fixed64: doubleData.append(Double(bitPattern: try r.fixed64()))
-                case .lengthDelimited:
-                    let range = try r.lengthDelimited()
-                    guard range.count % 8 == 0 else { throw ProtoReader.Failure(offset: offset, message: "packed double_data of \(range.count) bytes is not a multiple of 8") }
-                    var inner = ProtoReader(r.bytes, range: range)
-                    while !inner.isAtEnd { doubleData.append(Double(bitPattern: try inner.fixed64())) }
-                default: try r.expect(wire, .lengthDelimited, field: "TensorProto.double_data", at: offset)
+                try r.repeatedFixed(wire, single: .fixed64, width: 8, into: &doubleData, field: "TensorProto.double_data", at: offset) {
+                    Double(bitPattern: try $0.fixed64())
                 }
             case 5: try r.repeatedVarint(wire, into: &int32Data, field: "TensorProto.int32_data", at: offset)
             case 14:

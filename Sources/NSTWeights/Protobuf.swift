@@ -134,6 +134,25 @@ struct ProtoReader {
         }
     }
 
+    /// A repeated fixed-width field (float_data, double_data): packed (one length-delimited run
+    /// of `width`-byte values) or one value per field occurrence, of wire type `single`.
+    /// Appends what `read` reads of each value to `values`.
+    mutating func repeatedFixed<T>(_ wire: WireType, single: WireType, width: Int, into values: inout [T], field: String, at offset: Int,
+                                   _ read: (inout ProtoReader) throws -> T) throws {
+        switch wire {
+        case single: values.append(try read(&self))
+        case .lengthDelimited:
+            let range = try lengthDelimited()
+            guard range.count % width == 0 else {
+                throw Failure(offset: offset, message: "packed \(field) of \(range.count) bytes is not a multiple of \(width)")
+            }
+            var inner = ProtoReader(bytes, range: range)
+            values.reserveCapacity(values.count + range.count / width)
+            while !inner.isAtEnd { values.append(try read(&inner)) }
+        default: try expect(wire, .lengthDelimited, field: field, at: offset)
+        }
+    }
+
     /// A repeated varint field (int64 dims, int32 data): packed (one length-delimited run) or
     /// one value per field occurrence. Appends to `values`.
     mutating func repeatedVarint(_ wire: WireType, into values: inout [UInt64], field: String, at offset: Int) throws {

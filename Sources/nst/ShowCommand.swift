@@ -84,13 +84,13 @@ struct ShowCommand: ParsableCommand {
         limits.maxPixels = maxImagePixels
 
         let mode: TerminalColorMode = switch colors {
-        case .auto: Terminal.colorMode()
+        case .auto: Terminal.colorMode(environment: ProcessEnvironment.values)
         case .truecolor: .truecolor
         case .ansi256: .ansi256
         }
         let maxRows = rows ?? Terminal.size(STDOUT_FILENO).map { max(4, $0.rows - 3) }
         let (out, failures) = ImageShow.render(paths: images, limits: limits, draw: draw == .always || (draw == .auto && Terminal.isTTY(STDOUT_FILENO)),
-                                               mode: mode, width: width ?? Terminal.width(), maxRows: maxRows)
+                                               mode: mode, width: width ?? Terminal.width(environment: ProcessEnvironment.values), maxRows: maxRows)
         for error in failures { StandardStreams.writeError(ErrorReport.cliError(for: error).description + "\n") }
         try StandardStreams.writeOut(out, readerMayStop: true)
         if !failures.isEmpty { throw ExitCode(1) }

@@ -115,6 +115,28 @@ extension PackageGraph {
         return names
     }
 
+    /// The dependency block of Package.swift's header comment: its lines indented by three
+    /// spaces after `//`, in docs/modules.md's syntax.
+    static func documentedDependencies(manifestHeader manifest: String) -> [String: Set<String>] {
+        let header = manifest.components(separatedBy: "import PackageDescription").first ?? ""
+        let block = header.split(separator: "\n").filter { $0.hasPrefix("//   ") }.map { $0.dropFirst(5) }.joined(separator: "\n")
+        return documentedDependencies(moduleMap: "## Dependencies, one way\n```\n\(block)\n```\n")
+    }
+
+    /// The modules of the first column of the first Markdown table after `heading` whose
+    /// header row starts with `| module |` (`` `NSTTensor` `` or `[NSTTensor](…)`).
+    static func tableModules(_ markdown: String, after heading: String) -> [String] {
+        guard let h = markdown.range(of: heading),
+              let table = markdown.range(of: "| module |", range: h.upperBound..<markdown.endIndex) else { return [] }
+        var names: [String] = []
+        for line in markdown[table.lowerBound...].split(separator: "\n").dropFirst(2) {
+            guard line.hasPrefix("|") else { break }
+            let cell = line.split(separator: "|", omittingEmptySubsequences: false)[1]
+            if let name = cell.firstMatch(of: /[`\[]([A-Za-z_][A-Za-z0-9_]*)[`\]]/)?.1 { names.append(String(name)) }
+        }
+        return names
+    }
+
     /// The library and executable targets whose dependencies the docs must state.
     static func documentedTargets(_ declared: [String: Set<String>]) -> [String] {
         declared.keys.filter { ($0.hasPrefix("NST") || $0 == "nst") && !$0.hasSuffix("Tests") }.sorted()
@@ -162,10 +184,31 @@ struct PackageGraphTests {
             #expect(map[target] == declared[target], "docs/modules.md: \(target) → \(map[target]?.sorted() ?? []), Package.swift: \(declared[target]?.sorted() ?? [])")
             let readme = PackageGraph.root.appendingPathComponent("Sources/\(target)/README.md")
             let listed = PackageGraph.documentedDependencies(moduleREADME: try String(contentsOf: readme, encoding: .utf8))
-            #expect(listed == nil || listed == declared[target],
-                    "Sources/\(target)/README.md lists \(listed?.sorted() ?? []), Package.swift declares \(declared[target]?.sorted() ?? [])")
+            #expect(listed == declared[target],
+                    "Sources/\(target)/README.md lists \(listed?.sorted() ?? []) under ## Dependencies, Package.swift declares \(declared[target]?.sorted() ?? [])")
         }
         #expect(Set(map.keys) == Set(targets), "docs/modules.md names \(Set(map.keys).symmetricDifference(targets).sorted()) that are not targets, or misses them")
+    }
+
+    /// Package.swift's header comment lists each target's dependencies as its target does,
+    /// and the module tables of the README and docs/modules.md name every target once: a
+    /// new module needs its lines in each, and a removed one leaves none behind.
+    @Test func theManifestHeaderAndTheModuleTablesAgreeWithTheTargets() throws {
+        let manifest = try String(contentsOf: PackageGraph.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let declared = PackageGraph.declaredDependencies(manifest)
+        let targets = PackageGraph.documentedTargets(declared)
+        let header = PackageGraph.documentedDependencies(manifestHeader: manifest)
+        for target in targets {
+            #expect(header[target] == declared[target], "Package.swift's header: \(target) → \(header[target]?.sorted() ?? []), its target: \(declared[target]?.sorted() ?? [])")
+        }
+        #expect(Set(header.keys) == Set(targets), "Package.swift's header names \(Set(header.keys).symmetricDifference(targets).sorted()) that are not targets, or misses them")
+        let readme = try String(contentsOf: PackageGraph.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let map = try String(contentsOf: PackageGraph.root.appendingPathComponent("docs/modules.md"), encoding: .utf8)
+        for (name, listed) in [("README.md", PackageGraph.tableModules(readme, after: "The modules depend one way")),
+                               ("docs/modules.md", PackageGraph.tableModules(map, after: "## The modules"))] {
+            #expect(listed.count == Set(listed).count, "\(name)'s module table names a module twice: \(listed)")
+            #expect(Set(listed) == Set(targets), "\(name)'s module table: \(Set(listed).symmetricDifference(targets).sorted()) differ from the targets")
+        }
     }
 
     @Test func theModuleMapParserReadsContinuationsAndCommentary() {
@@ -184,6 +227,10 @@ struct PackageGraphTests {
         let readme = "# X\n\n## Dependencies\n\n- `A` — why, unlike `Z`.\n  more\n- `B` and `C` — why.\n\n## Design notes\n\n- `D` — not a dependency.\n"
         #expect(PackageGraph.documentedDependencies(moduleREADME: readme) == ["A", "B", "C"])
         #expect(PackageGraph.documentedDependencies(moduleREADME: "# X\n") == nil)
+        let manifest = "// swift-tools-version: 6.0\n// A → B: prose, not the block\n//\n//   A, B   (none)\n//   C → A,\n//       B\n//\n// more prose\nimport PackageDescription\n//   D → A\n"
+        #expect(PackageGraph.documentedDependencies(manifestHeader: manifest) == ["A": [], "B": [], "C": ["A", "B"]])
+        let table = "## The modules\n\n| module | what |\n|---|---|\n| [A](a.md) | x |\n| `B` | y, `C` |\n\nafter\n| `D` | z |\n"
+        #expect(PackageGraph.tableModules(table, after: "## The modules") == ["A", "B"])
     }
 
     @Test func theParserSeesDependenciesAndProducts() {

@@ -37,7 +37,7 @@ private struct Scratch {
 }
 
 @Suite(.serialized) struct OutputTransactionTests {
-    init() { FaultInjection.reset("") }
+    init() { FaultInjection.install("") }
 
     @Test func commitReplacesTheWholeSetAndLeavesNoTempFile() throws {
         let s = try Scratch()
@@ -64,8 +64,8 @@ private struct Scratch {
     @Test(arguments: ["write:1", "write:2", "fsync:2", "rename:1"])
     func aFailureAnywhereBeforeTheFirstRenameKeepsTheOldSet(fault: String) throws {
         let s = try Scratch()
-        FaultInjection.reset(fault)
-        defer { FaultInjection.reset("") }
+        FaultInjection.install(fault)
+        defer { FaultInjection.install("") }
         let tx = OutputTransaction()
         #expect(throws: CLIError.self) {
             try tx.stage(Array("new png".utf8), at: s.path("a.png"))
@@ -78,8 +78,8 @@ private struct Scratch {
 
     @Test func aFullDiskIsAnIOErrorNamingTheFileAndTheFix() throws {
         let s = try Scratch()
-        FaultInjection.reset("write:1")
-        defer { FaultInjection.reset("") }
+        FaultInjection.install("write:1")
+        defer { FaultInjection.install("") }
         do {
             try OutputTransaction().stage(Array("x".utf8), at: s.path("a.png"))
             Issue.record("no error")
@@ -91,12 +91,12 @@ private struct Scratch {
 
     @Test func aFailedSecondRenameLeavesAJournalThatTheNextTransactionCompletes() throws {
         let s = try Scratch()
-        FaultInjection.reset("rename:2")
+        FaultInjection.install("rename:2")
         let tx = OutputTransaction()
         try tx.stage(Array("new png".utf8), at: s.path("a.png"))
         try tx.stage(Array("new json".utf8), at: s.path("a.json"))
         #expect(throws: CLIError.self) { try tx.commit() }
-        FaultInjection.reset("")
+        FaultInjection.install("")
         #expect(s.read("a.png") == "new png" && s.read("a.json") == "old json")
         #expect(s.entries.contains { $0.hasPrefix(".nst-commit-") })
         // Our own journal is left alone while we live; pretend we died by renaming its pid.
@@ -112,8 +112,8 @@ private struct Scratch {
 
     /// A journal of a half-done commit in `s`, written by a dead writer, ready to be replayed.
     private func halfDoneCommit(_ s: Scratch) throws {
-        FaultInjection.reset("rename:2")
-        defer { FaultInjection.reset("") }
+        FaultInjection.install("rename:2")
+        defer { FaultInjection.install("") }
         let tx = OutputTransaction()
         try tx.stage(Array("new png".utf8), at: s.path("a.png"))
         try tx.stage(Array("new json".utf8), at: s.path("a.json"))

@@ -1,6 +1,10 @@
 import Foundation
 
-/// `test:` lines of a bank (docs/quiz.md, "Question tests"):
+// A bank's `test:` lines are part of the bank, not of nst's test suite: each is a sample answer
+// with the grade it must get, which `nst bank lint` grades and compares (docs/quiz.md,
+// "Question tests"). This file reads them and checks them.
+
+/// The syntax of a bank's `test:` line (docs/quiz.md, "Question tests"):
 ///
 ///     test: [category] RANGE | ANSWER [| note: WORDS] [| review | sure]
 ///
@@ -8,8 +12,8 @@ import Foundation
 /// `0..0.33`, `>=0.67` or `<=0.5`. In ANSWER, `\n` is a line break (for `choice: first\n…`).
 /// `note:` words must occur in the feedback; `review` / `sure` require the grade to ask
 /// (or not ask) for review.
-enum QuestionTestSyntax {
-    static func parse(_ value: String, location: SourceLocation) -> Result<QuestionTest, FileDiagnostic> {
+enum ExpectedGradeSyntax {
+    static func parse(_ value: String, location: SourceLocation) -> Result<ExpectedGrade, FileDiagnostic> {
         let fix = "write e.g. `test: [negation] 0..0.33 | Style is not captured by Gram matrices.`"
         var rest = Substring(value)
         var category: String?
@@ -29,7 +33,7 @@ enum QuestionTestSyntax {
                                            fix: "write a fraction of the points: `1`, `0..0.33`, `>=0.67` or `<=0.5`"))
         }
         let answer = parts[1].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\\n", with: "\n")
-        var test = QuestionTest(category: category, answer: answer, minimum: range.0, maximum: range.1, note: nil, review: nil, location: location)
+        var test = ExpectedGrade(category: category, answer: answer, minimum: range.0, maximum: range.1, note: nil, review: nil, location: location)
         for extra in parts.dropFirst(2) {
             let e = extra.trimmingCharacters(in: .whitespaces)
             if e.hasPrefix("note:") { test.note = e.dropFirst(5).trimmingCharacters(in: .whitespaces) }
@@ -60,13 +64,13 @@ enum QuestionTestSyntax {
     }
 }
 
-/// Runs a question's tests through the grader.
-public struct QuestionTestRunner: Sendable {
+/// Grades each of a question's sample answers and compares the grade with the one expected.
+public struct ExpectedGradeCheck: Sendable {
     public var grader: QuizGrader
     public init(grader: QuizGrader) { self.grader = grader }
 
     public struct Failure: Sendable {
-        public var test: QuestionTest
+        public var test: ExpectedGrade
         public var question: Int
         public var grade: Grade
         public var why: String
@@ -74,7 +78,7 @@ public struct QuestionTestRunner: Sendable {
 
     /// One test's grade, and why it fails (nil: it passes).
     public struct Outcome: Sendable {
-        public var test: QuestionTest
+        public var test: ExpectedGrade
         public var grade: Grade
         public var failure: Failure?
     }
