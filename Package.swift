@@ -7,11 +7,13 @@
 // list, and docs/modules.md draws the whole graph):
 //   the engine      NSTStyle → NSTVGG → NSTLayers → NSTTensor → _CBLAS (OpenBLAS), NSTRandom,
 //                   _CBF16GEMM (the bf16 GEMM behind --precision bf16)
-//                   (NSTStyle also → NSTWeights, NSTImage, NSTFileIO: the model, the images
-//                   and the files of one `nst transfer`; _CExampleImages: the experiment's
-//                   two images, built in)
+//                   (NSTStyle also → NSTImage: the images a transfer restyles; it is the
+//                   algorithm only: no files, no timing, no command-line words)
 //                   NSTVGG → NSTWeights (safetensors / ONNX / HDF5 readers, the model store
 //                   and installer; no BLAS)
+//   the jobs        NSTStyleJobs → NSTStyle, NSTWeights, NSTImage, NSTFileIO, NSTVersion,
+//                   _CExampleImages (one `nst transfer` or `nst experiment` whole: the model,
+//                   the files, memory checks, the experiment, the grid, reports, sidecars)
 //   the checker     NSTCheck → NSTFormula (the formula language; knows nothing of BLAS),
 //                   NSTVGG, NSTGradCheck (finite differences; no dependencies)
 //   the quiz        NSTQuiz → NSTRandom, NSTFileIO, _CEdit (line editing); no BLAS: it grades
@@ -19,10 +21,11 @@
 //                   NSTCheckGrader → NSTQuiz, NSTCheck (NSTCheck as that grader; the CLI wires it)
 //   files, images   NSTImage (PNG / JPEG / resize) → NSTFileIO (files written whole or not at
 //                   all, checked standard streams, CLIError; alone); NSTTerminal → NSTImage
-//   measurements    NSTBench → NSTStyle, NSTWeights (the speed and memory figures of `nst bench`,
-//                   the experiment objective's per-phase times among them)
+//   measurements    NSTBench → NSTStyleJobs, NSTStyle, NSTWeights (the speed and memory figures
+//                   of `nst bench`, the experiment objective's per-phase times among them)
 //   the CLI         nst → every module (thin: parse, call one library function, print);
-//                   NSTStyleFlags → NSTStyle, ArgumentParser (the style-transfer flags, grouped);
+//                   NSTStyleFlags → NSTStyleJobs, NSTStyle, ArgumentParser (the style-transfer
+//                   flags, grouped);
 //                   NSTVersion (the version it prints; no dependencies)
 //
 // Each target declares exactly the modules its files import, transitive ones included
@@ -80,7 +83,7 @@ let package = Package(
         // intrinsics would keep every accumulator in memory.
         .target(name: "_CBF16GEMM", path: "Sources/_CBF16GEMM", exclude: ["README.md"], cSettings: [.unsafeFlags(["-O3"])]),
         // The experiment's two example images, assembled into the binary (.incbin) so an
-        // installed nst runs the experiment from any folder; NSTStyle's ExampleImage reads them.
+        // installed nst runs the experiment from any folder; NSTStyleJobs' ExampleImage reads them.
         .target(name: "_CExampleImages", exclude: ["sea-turtle.jpg", "great-wave.jpg"], cSettings: [.headerSearchPath(".")]),
         .target(name: "NSTRandom"),
         .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "_CBF16GEMM", "NSTRandom"]),
@@ -90,7 +93,10 @@ let package = Package(
         .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion", "_CExampleImages"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTRandom"]),
+        // What runs around the algorithm: one command's whole job, the experiment and its report.
+        .target(name: "NSTStyleJobs", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO",
+                                                     "NSTStyle", "NSTVersion", "_CExampleImages"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom"]),
@@ -98,16 +104,16 @@ let package = Package(
         .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
         .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula", "NSTFileIO"]),
-        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom", "NSTImage", "NSTStyle"]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom", "NSTImage", "NSTStyle", "NSTStyleJobs"]),
         .target(name: "NSTVersion"),
         // The style-transfer commands' flags, grouped as the paper's concepts, and the
         // StyleTransferOptions they give.
         .target(name: "NSTStyleFlags", dependencies: [
-            "NSTStyle", "NSTVGG", "NSTLayers", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NSTStyle", "NSTStyleJobs", "NSTVGG", "NSTLayers", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nst", dependencies: [
             "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
-            "NSTStyle", "NSTStyleFlags", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
+            "NSTStyle", "NSTStyleJobs", "NSTStyleFlags", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -118,12 +124,12 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTImageTests", dependencies: ["NSTImage", "NSTTerminal"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTStyleTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTImage",
-                                                          "NSTStyle", "NSTGradCheck", "NSTRandom"]),
+                                                          "NSTStyle", "NSTStyleJobs", "NSTGradCheck", "NSTRandom"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
         .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
         .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz", "NSTCheckGrader"]),
-        .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleFlags"]),
+        .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleJobs", "NSTStyleFlags"]),
         .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),
         // End-to-end: runs the built `nst` binary as a user would (and checks the docs' links).
         .testTarget(name: "NSTCLITests", dependencies: ["nst"]),

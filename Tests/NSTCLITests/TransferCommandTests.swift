@@ -78,7 +78,7 @@ extension Dictionary where Key == String, Value == Any {
         // β = 1e39 overflows Float: the gradient becomes non-finite at the first evaluation.
         let r = try f.transfer(["--style-weight", "1e39"], iterations: 5)
         #expect(r.status == 1)
-        #expect(r.stderr.contains("gradient") && r.stderr.contains("became") && r.stderr.contains("at iteration 1"), "\(r.stderr)")
+        #expect(r.stderr.contains("gradient") && r.stderr.contains("became") && r.stderr.contains("at evaluation 1"), "\(r.stderr)")
         #expect(r.stderr.contains("--style-weight"))
         #expect(!FileManager.default.fileExists(atPath: f.path("out.png")))
     }
