@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz", "NSTCheckGrader"]),
         .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleJobs", "NSTStyleFlags"]),
-        .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),
+        .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTVGG", "NSTImage", "NSTRandom", "NSTStyle", "NSTBench"]),
         // End-to-end: runs the built `nst` binary as a user would (and checks the docs' links).
         .testTarget(name: "NSTCLITests", dependencies: ["nst"]),
     ]

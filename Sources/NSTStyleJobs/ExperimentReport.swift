@@ -64,7 +64,7 @@ public struct StyleDepthMetrics: Codable, Sendable {
     /// One plain sentence that reads the result (the last line on the terminal, and the
     /// report's conclusion).
     public var reading: String {
-        let firstThree = Set(evaluationLayers.prefix(3))
+        let firstThree = Set(runs["3"]?.styleLayersUsed ?? Array(evaluationLayers.prefix(3)))
         let shallow = evaluationLayers.filter(firstThree.contains), deep = evaluationLayers.filter { !firstThree.contains($0) }
         let falls = ["3", "5"].flatMap { key in shallow.map { fell(key, at: $0) } }.filter(\.isFinite)
         let ratios = deep.map { ratio(at: $0) }
