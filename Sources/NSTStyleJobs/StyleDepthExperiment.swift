@@ -146,12 +146,8 @@ public struct StyleDepthExperiment {
         var runs: [RunOutcome] = []
         for depth in Depth.allCases {
             let o = options(for: depth)
-            let observer = observe(depth, o)
-            defer { observer.finish() }
-            var callbacks = TransferCallbacks()
-            callbacks.progress = observer.progress
-            callbacks.shouldStop = shouldStop
-            let result = try transfer(network: network, content: content, styles: [style], options: o, features: features, callbacks: callbacks)
+            let result = try observe(depth, o).run(network: network, content: content, styles: [style], options: o, features: features,
+                                                   shouldStop: shouldStop)
             if result.stopReason == .interrupted { return nil }
             runs.append(RunOutcome(depth: depth, options: o, result: result))
         }

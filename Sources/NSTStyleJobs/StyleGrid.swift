@@ -58,12 +58,8 @@ public struct StyleGrid {
         for depth in 1...layers.style.count {
             for beta in styleWeights {
                 let o = options(depth: depth, styleWeight: beta)
-                let observer = observe(depth, beta, o)
-                defer { observer.finish() }
-                var callbacks = TransferCallbacks()
-                callbacks.progress = observer.progress
-                callbacks.shouldStop = shouldStop
-                let result = try transfer(network: network, content: content, styles: [style], options: o, features: features, callbacks: callbacks)
+                let result = try observe(depth, beta, o).run(network: network, content: content, styles: [style], options: o,
+                                                             features: features, shouldStop: shouldStop)
                 if result.stopReason == .interrupted { return nil }
                 let image = try result.image.asWrittenToPNG()
                 let terms = try scorer.losses(of: image)

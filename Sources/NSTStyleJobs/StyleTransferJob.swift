@@ -66,6 +66,22 @@ public struct RunObserver {
     }
 }
 
+extension RunObserver {
+    /// `transfer` watched by this observer (`progress` after every evaluation, `finish` at
+    /// the end, also when it throws) and stopped by `shouldStop`.
+    func run(network: StyleNetwork<VGG<Float>>, content: RGBImage, styles: [RGBImage], options: StyleTransferOptions,
+             features: ImageFeatures<Float>? = nil, shouldStop: @escaping () -> Bool, saveEvery: Int = 0,
+             intermediate: @escaping (Int, RGBImage) -> Void = { _, _ in }) throws -> StyleTransferResult {
+        defer { finish() }
+        var callbacks = TransferCallbacks()
+        callbacks.progress = progress
+        callbacks.shouldStop = shouldStop
+        callbacks.saveEvery = saveEvery
+        callbacks.intermediate = intermediate
+        return try transfer(network: network, content: content, styles: styles, options: options, features: features, callbacks: callbacks)
+    }
+}
+
 extension MemoryEstimate {
     /// Refuses a run whose estimated peak memory exceeds what the machine has available,
     /// before any of it is allocated.
@@ -185,21 +201,13 @@ public struct StyleTransferJob {
                                                                convolution: convolution, contentFile: content, styleFiles: styles)
         try stopped()
         hooks.beforeRun()
-        let result: StyleTransferResult
-        do {
-            let observer = hooks.observe(options.maxEvaluations, "transfer")
-            defer { observer.finish() }
-            var callbacks = TransferCallbacks()
-            callbacks.progress = observer.progress
-            callbacks.shouldStop = hooks.shouldStop
-            callbacks.saveEvery = saveEvery
-            callbacks.intermediate = { n, image in
+        let result = try hooks.observe(options.maxEvaluations, "transfer").run(
+            network: network, content: images.content, styles: images.styles, options: options, shouldStop: hooks.shouldStop,
+            saveEvery: saveEvery, intermediate: { n, image in
                 do { try ImageIO.writePNG(image, to: URL(fileURLWithPath: intermediatePath(n))) } catch {
                     hooks.warn("the intermediate image after \(n) evaluations was not written: \(error)")
                 }
-            }
-            result = try transfer(network: network, content: images.content, styles: images.styles, options: options, callbacks: callbacks)
-        }
+            })
 
         if result.evaluations == 0 { try stopped() }
         var sidecar = TransferSidecar(command: command, content: content, styles: styles, output: output,
