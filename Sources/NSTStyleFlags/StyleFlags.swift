@@ -233,7 +233,7 @@ public struct TransferImageOptions: ParsableArguments {
 extension ActivationKind: ExpressibleByArgument {}
 
 /// --activation, the same in `transfer` and the experiment.
-let activationHelp = ArgumentHelp("Which map of each layer: relu = the rectified output (relu4_2; the paper's conv4_2 means it too); conv = the map before the ReLU. Files record the network's names.")
+let activationHelp = ArgumentHelp("relu: rectified outputs (relu4_2; the paper's conv4_2 means it too); conv: maps before the ReLU.")
 
 /// What the experiment reads and writes, and how long each run is.
 public struct StyleDepthOptions: ParsableArguments {
