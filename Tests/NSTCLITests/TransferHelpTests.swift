@@ -34,9 +34,8 @@ LAYERS:
   --style-layers <layers> Comma-separated style layers. (default:
                           relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)
   --activation <activation>
-                          Which map of each layer: relu = the rectified output (relu4_2; the
-                          paper's conv4_2 means it too); conv = the map before the ReLU. Files
-                          record the network's names. (values: relu, conv; default: relu)
+                          relu: rectified outputs (relu4_2; the paper's conv4_2 means it too);
+                          conv: maps before the ReLU. (values: relu, conv; default: relu)
 
 LOSS:
   --content-weight <α>    α: weight of the content loss ½Σ(F−P)². (default: 1.0)
@@ -111,9 +110,8 @@ EXPERIMENT:
   --content-layers <layer>
                           The content layer (one: block5_conv2 in the TensorFlow tutorial).
   --activation <activation>
-                          Which map of each layer: relu = the rectified output (relu4_2; the
-                          paper's conv4_2 means it too); conv = the map before the ReLU. Files
-                          record the network's names. (values: relu, conv; default: relu)
+                          relu: rectified outputs (relu4_2; the paper's conv4_2 means it too);
+                          conv: maps before the ReLU. (values: relu, conv; default: relu)
   --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
   --iterations <n>        Optimiser evaluations per run, one VGG forward+backward each (default:
                           250; 100 per cell with --grid).
