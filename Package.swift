@@ -16,10 +16,11 @@
 //   NSTLayers       → NSTTensor
 //   NSTWeights      → _CHDF5, _CZlib, NSTFileIO                    (no BLAS)
 //   NSTVGG          → NSTTensor, NSTLayers, NSTWeights, NSTRandom
-//   NSTStyle        → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTImage, NSTFileIO, NSTRandom, NSTVersion,
-//                     _CExampleImages                              (the experiment's two images, built in)
-//   NSTStyleFlags   → NSTStyle, NSTVGG, NSTLayers, ArgumentParser
-//   NSTBench        → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTRandom, NSTImage, NSTStyle
+//   NSTStyle        → NSTTensor, NSTLayers, NSTVGG, NSTImage, NSTRandom  (the algorithm only: no files, no timing)
+//   NSTStyleJobs    → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTImage, NSTFileIO, NSTStyle, NSTVersion,
+//                     _CExampleImages                              (one command's whole job; the experiment's images)
+//   NSTStyleFlags   → NSTStyle, NSTStyleJobs, NSTVGG, NSTLayers, ArgumentParser
+//   NSTBench        → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTRandom, NSTImage, NSTStyle, NSTStyleJobs
 //
 //   NSTImage        → _CPNG, _CTurboJPEG, NSTFileIO                (no engine)
 //   NSTTerminal     → NSTImage
@@ -30,7 +31,8 @@
 //   NSTCheckGrader  → NSTQuiz, NSTCheck, NSTFormula, NSTFileIO     (NSTCheck as the quiz's FormulaGrader)
 //
 //   nst (the CLI)   → NSTTensor, NSTLayers, NSTVGG, NSTWeights, NSTImage, NSTTerminal, NSTStyle, NSTCheck,
-//                     NSTStyleFlags, NSTQuiz, NSTCheckGrader, NSTBench, NSTVersion, NSTFileIO, ArgumentParser
+//                     NSTStyleJobs, NSTStyleFlags, NSTQuiz, NSTCheckGrader, NSTBench, NSTVersion, NSTFileIO,
+//                     ArgumentParser
 //
 // Every target in Sources/<name> has a README.md; docs/modules.md maps them.
 import PackageDescription
@@ -85,7 +87,7 @@ let package = Package(
         // intrinsics would keep every accumulator in memory.
         .target(name: "_CBF16GEMM", path: "Sources/_CBF16GEMM", exclude: ["README.md"], cSettings: [.unsafeFlags(["-O3"])]),
         // The experiment's two example images, assembled into the binary (.incbin) so an
-        // installed nst runs the experiment from any folder; NSTStyle's ExampleImage reads them.
+        // installed nst runs the experiment from any folder; NSTStyleJobs' ExampleImage reads them.
         .target(name: "_CExampleImages", exclude: ["sea-turtle.jpg", "great-wave.jpg"], cSettings: [.headerSearchPath(".")]),
         .target(name: "NSTRandom"),
         .target(name: "NSTTensor", dependencies: ["_CBLAS", "_CMalloc", "_CBF16GEMM", "NSTRandom"]),
@@ -95,7 +97,10 @@ let package = Package(
         .target(name: "NSTVGG", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTRandom"]),
         .target(name: "NSTImage", dependencies: ["_CPNG", "_CTurboJPEG", "NSTFileIO"]),
         .target(name: "NSTTerminal", dependencies: ["NSTImage"]),
-        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO", "NSTRandom", "NSTVersion", "_CExampleImages"]),
+        .target(name: "NSTStyle", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTImage", "NSTRandom"]),
+        // What runs around the algorithm: one command's whole job, the experiment and its report.
+        .target(name: "NSTStyleJobs", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTFileIO",
+                                                     "NSTStyle", "NSTVersion", "_CExampleImages"]),
         .target(name: "NSTFormula"),
         .target(name: "NSTFileIO"),
         .target(name: "NSTCheck", dependencies: ["NSTFormula", "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTGradCheck", "NSTRandom", "NSTFileIO"]),
@@ -103,16 +108,16 @@ let package = Package(
         .target(name: "NSTQuiz", dependencies: ["NSTRandom", "NSTFileIO", "_CEdit"],
                 resources: [.embedInCode("Resources/neural-style-transfer.quiz")]),
         .target(name: "NSTCheckGrader", dependencies: ["NSTQuiz", "NSTCheck", "NSTFormula", "NSTFileIO"]),
-        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom", "NSTImage", "NSTStyle"]),
+        .target(name: "NSTBench", dependencies: ["NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTRandom", "NSTImage", "NSTStyle", "NSTStyleJobs"]),
         .target(name: "NSTVersion"),
         // The style-transfer commands' flags, grouped as the paper's concepts, and the
         // StyleTransferOptions they give.
         .target(name: "NSTStyleFlags", dependencies: [
-            "NSTStyle", "NSTVGG", "NSTLayers", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NSTStyle", "NSTStyleJobs", "NSTVGG", "NSTLayers", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "nst", dependencies: [
             "NSTTensor", "NSTLayers", "NSTVGG", "NSTWeights", "NSTImage", "NSTTerminal",
-            "NSTStyle", "NSTStyleFlags", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
+            "NSTStyle", "NSTStyleJobs", "NSTStyleFlags", "NSTCheck", "NSTQuiz", "NSTCheckGrader", "NSTBench", "NSTVersion", "NSTFileIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -123,13 +128,13 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTImageTests", dependencies: ["NSTImage", "NSTTerminal"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NSTStyleTests", dependencies: ["NSTTensor", "NSTLayers", "NSTWeights", "NSTVGG", "NSTImage",
-                                                          "NSTStyle", "NSTGradCheck", "NSTRandom"]),
+                                                          "NSTStyle", "NSTStyleJobs", "NSTGradCheck", "NSTRandom"]),
         .testTarget(name: "NSTFormulaTests", dependencies: ["NSTFormula"]),
         .testTarget(name: "NSTFileIOTests", dependencies: ["NSTFileIO"]),
         .testTarget(name: "NSTCheckTests", dependencies: ["NSTFormula", "NSTLayers", "NSTVGG", "NSTCheck"]),
         .testTarget(name: "NSTQuizTests", dependencies: ["NSTQuiz", "NSTCheckGrader"]),
-        .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleFlags"]),
-        .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTBench"]),
+        .testTarget(name: "NSTStyleFlagsTests", dependencies: ["NSTStyle", "NSTStyleJobs", "NSTStyleFlags"]),
+        .testTarget(name: "NSTBenchTests", dependencies: ["NSTTensor", "NSTVGG", "NSTImage", "NSTRandom", "NSTStyle", "NSTBench"]),
         // End-to-end: runs the built `nst` binary as a user would (and checks the docs' links).
         .testTarget(name: "NSTCLITests", dependencies: ["nst"]),
     ]

@@ -1,7 +1,10 @@
 import Foundation
 import NSTTensor
+import NSTLayers
 import NSTImage
+import NSTVGG
 import NSTStyle
+import NSTStyleJobs
 
 /// What `nst bench --objective experiment` measured: the experiment's own 5-layer run (its
 /// StyleObjective and L-BFGS, on its images and normalised network), evaluation by evaluation
@@ -61,61 +64,71 @@ public struct ObjectivePhaseReport: Encodable {
 
 public enum ObjectiveBench {
     /// Prepares the experiment's network and 5-layer run (its default options at `size`), runs
-    /// `warmup + repetitions` evaluations of its objective under L-BFGS with a `PhaseTimer`, then
+    /// `warmup + repetitions` evaluations of its objective under L-BFGS on a `TimedNetwork`, then
     /// `warmup + repetitions` bench iterations on the same network and layers.
     /// `loadModel` is timed (once per call).
     public static func run(loadModel: () throws -> StyleModel, content: RGBImage, style: RGBImage, size: Int,
-                           warmup: Int, repetitions: Int) throws -> ObjectivePhaseReport {
+                           warmup: Int, repetitions: Int, convolution: ConvConfiguration = ConvConfiguration()) throws -> ObjectivePhaseReport {
         PeakMemory.reset()
         var options = StyleTransferOptions()
         options.styleWeight = StyleDepthExperiment.defaultStyleWeight
         options.size = size
-        options.iterations = warmup + repetitions
+        options.maxEvaluations = warmup + repetitions
         var memory: [ObjectivePhaseReport.MemoryCheckpoint] = []
         var loadSeconds = 0.0, prepareSeconds = 0.0
-        // As `nst experiment` does: the loaded model lives only until the network is prepared,
+        // As `nst experiment` does: the loaded model lives only until the network is built,
         // which keeps the weights it needs, up to the deepest layer the experiment uses.
-        let (prepared, layers) = try { () throws -> (PreparedStyleTransfer, StyleDepthExperiment.Layers) in
+        let (network, images, layers) = try { () throws -> (StyleNetwork<VGG<Float>>, (content: RGBImage, styles: [RGBImage]), StyleDepthExperiment.Layers) in
             var t0 = Date()
             let model = try loadModel()
             loadSeconds = Date().timeIntervalSince(t0)
             memory.append(.now("model load"))
             let layers = try StyleDepthExperiment.layers(of: model, contentLayer: "conv5_2", activation: .relu)
             t0 = Date()
-            let prepared = model.truncated(through: layers.all).prepare(network: options.network, content: content, styles: [style])
+            let images = StyleImages.prepare(content: content, styles: [style], size: options.size, styleScale: options.styleScale)
+            let network = model.truncated(through: layers.all).styleNetwork(options: options, content: images.content, styles: images.styles,
+                                                                            convolution: convolution)
             prepareSeconds = Date().timeIntervalSince(t0)
-            return (prepared, layers)
+            return (network, images, layers)
         }()
         memory.append(.now("preparation"))
-        let experiment = StyleDepthExperiment(prepared: prepared, options: options, layers: layers)
+        let experiment = StyleDepthExperiment(network: network, content: images.content, style: images.styles[0], options: options, layers: layers)
         let runOptions = experiment.options(for: .five)
         let t0 = Date()
-        let run = prepared.run(runOptions.run)
+        let features = network.features(content: images.content, styles: images.styles,
+                                        contentLayers: runOptions.contentLayers, styleLayers: runOptions.styleLayers)
         let targetsSeconds = Date().timeIntervalSince(t0)
         memory.append(.now("targets"))
 
-        let timer = PhaseTimer()
-        run.objective.phaseTimer = timer
+        // The same network, its passes timed from outside; each evaluation's span runs from the
+        // end of the previous one (or the start), so the optimiser's share is in it.
+        let timed = TimedNetwork(network.features)
+        var evaluations: [PhaseTimes] = []
         var cpuAtEnd: [Double] = []
         var wallAtEnd: [Double] = []
-        let result = try run.run(progress: { _ in
-            cpuAtEnd.append(ProcessCPUTime.seconds()); wallAtEnd.append(Date().timeIntervalSinceReferenceDate)
-        })
-        run.objective.phaseTimer = nil
+        var callbacks = TransferCallbacks()
+        var previousEnd = Date().timeIntervalSinceReferenceDate
+        callbacks.progress = { _ in
+            let now = Date().timeIntervalSinceReferenceDate
+            evaluations.append(timed.finishEvaluation(seconds: now - previousEnd))
+            previousEnd = now
+            cpuAtEnd.append(ProcessCPUTime.seconds()); wallAtEnd.append(now)
+        }
+        let result = try transfer(network: StyleNetwork(features: timed, preprocessing: network.preprocessing), content: images.content,
+                                  styles: images.styles, options: runOptions, features: features, callbacks: callbacks)
         memory.append(.now("run"))
         let peak = PeakMemory.peakMiB()
-        guard result.evaluations == warmup + repetitions, timer.evaluations.count == result.evaluations else {
+        guard result.evaluations == warmup + repetitions, evaluations.count == result.evaluations else {
             throw ObjectiveBenchError(description: "the run stopped after \(result.evaluations) of \(warmup + repetitions) evaluations (\(result.stopReason.rawValue)); use fewer --repeat")
         }
-        // Evaluation k's span: from the end of evaluation k − 1 to its own end (its optimiser share included).
-        let timed = Array(timer.evaluations.dropFirst(warmup))
+        let timedEvaluations = Array(evaluations.dropFirst(warmup))
         var phases: [String: Stats] = [:]
-        for phase in EvaluationPhase.allCases { phases[phase.rawValue] = Stats(timed.map { $0[phase] }) }
-        let spans = (warmup..<result.evaluations).map { k in k == 0 ? timed[0].total : wallAtEnd[k] - wallAtEnd[k - 1] }
-        let cpus = (warmup..<result.evaluations).map { k in k == 0 ? timed[0].total : cpuAtEnd[k] - cpuAtEnd[k - 1] }
+        for phase in EvaluationPhase.allCases { phases[phase.rawValue] = Stats(timedEvaluations.map { $0[phase] }) }
+        let spans = (warmup..<result.evaluations).map { k in k == 0 ? timedEvaluations[0].total : wallAtEnd[k] - wallAtEnd[k - 1] }
+        let cpus = (warmup..<result.evaluations).map { k in k == 0 ? timedEvaluations[0].total : cpuAtEnd[k] - cpuAtEnd[k - 1] }
 
-        let width = prepared.content.width, height = prepared.content.height
-        let workload = Workload(net: prepared.network, width: width, height: height, styleLayers: runOptions.styleLayers,
+        let width = images.content.width, height = images.content.height
+        let workload = Workload(net: network.features, width: width, height: height, styleLayers: runOptions.styleLayers,
                                 contentLayer: runOptions.contentLayers[0])
         var iterations: [Double] = [], iterationCPU: [Double] = []
         for i in 0..<(warmup + repetitions) {

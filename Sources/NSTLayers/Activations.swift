@@ -28,13 +28,21 @@ public enum ReLU {
         for i in 0..<count { d[i] = s[i] < 0 ? 0 : s[i] }
     }
 
-    /// dY, y (the forward's output, or its input) → dX = dY · [y > 0]
+    /// dY and the forward's output y = max(x, 0) → dX = dY · [y > 0]
     @_specialize(where S == Float)
     @inlinable
     public static func backward<S: TensorScalar>(_ dY: Tensor<S>, output y: Tensor<S>) -> Tensor<S> {
         var dX = dY
         backwardInPlace(&dX, mask: ReLUMask(of: y))
         return dX
+    }
+
+    /// dY and the forward's input x → dX = dY · [x > 0]: the same mask as the output's, since
+    /// max(x, 0) > 0 exactly where x > 0.
+    @_specialize(where S == Float)
+    @inlinable
+    public static func backward<S: TensorScalar>(_ dY: Tensor<S>, input x: Tensor<S>) -> Tensor<S> {
+        backward(dY, output: x)
     }
 
     /// dY · [y > 0] + addend in one pass, the mask given as a `ReLUMask` (either may be nil:

@@ -23,16 +23,15 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     public static var defaultMaxScalars: Int { 1 << 22 }
 
     public let maxScalars: Int
-    /// The algorithm of every convolution run with this workspace (default: `NST_CONV_ALGORITHM`
-    /// or `.auto`). Change it between passes, not during one.
-    public var algorithm: ConvAlgorithm = .environmentDefault
+    /// The algorithm of every convolution run with this workspace (`ConvConfiguration`).
+    /// Change it between passes, not during one.
+    public var algorithm: ConvAlgorithm
     /// The arithmetic of every convolution GEMM run with this workspace, forward and input
-    /// gradient, Winograd and im2col (default: `NST_PRECISION` or `.auto`, which is fp32;
-    /// `.bf16Backward` keeps the forward GEMMs in fp32).
-    /// bf16 runs only in `Float` networks on CPUs with AVX512-BF16 (`Precision.effective`);
-    /// it packs each layer's GEMM weights to bf16 once, on first use (half their fp32 size per
-    /// direction). Change it between passes, not during one.
-    public var precision: Precision = .environmentDefault
+    /// gradient, Winograd and im2col (`.auto` is fp32; `.bf16Backward` keeps the forward GEMMs
+    /// in fp32). bf16 runs only in `Float` networks on CPUs with AVX512-BF16
+    /// (`Precision.effective`); it packs each layer's GEMM weights to bf16 once, on first use
+    /// (half their fp32 size per direction). Change it between passes, not during one.
+    public var precision: Precision
 
     /// Whether the forward (`backward` false) or backward GEMMs run in bf16: asked for, this CPU
     /// has it, and the scalars are Float.
@@ -47,15 +46,12 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     /// Transformed weights take α²/9 times the originals' memory (64/9 for F(6×6), 4 for
     /// F(4×4), 16/9 for F(2×2)), so the big tiles go to the layers with few weights, where
     /// the multiplies they save cost the least memory.
-    public var winogradTile = ConvWorkspace.environmentTile
-    /// `NST_WINOGRAD_TILE` (2, 4 or 6) if set to one of those, else 0 (per layer): like
-    /// `NST_CONV_ALGORITHM`, for every command.
-    public static var environmentTile: Int { tile(environmentValue: getenv("NST_WINOGRAD_TILE").map { String(cString: $0) }) }
+    public var winogradTile: Int
 
-    /// A value of `NST_WINOGRAD_TILE`: 2, 4 or 6, else 0.
-    public static func tile(environmentValue: String?) -> Int {
-        guard let m = environmentValue.flatMap({ Int($0) }), [2, 4, 6].contains(m) else { return 0 }
-        return m
+    /// The three settings together.
+    public var configuration: ConvConfiguration {
+        get { ConvConfiguration(algorithm: algorithm, precision: precision, winogradTile: winogradTile) }
+        set { algorithm = newValue.algorithm; precision = newValue.precision; winogradTile = newValue.winogradTile }
     }
     /// Whether all workers share each Winograd band (`true`) or each runs bands of its own
     /// (`false`); nil = per layer, see `Conv3x3.winogradPlan`.
@@ -66,9 +62,12 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
     @usableFromInline var buffer: UnsafeMutablePointer<Scalar>?
     @usableFromInline var capacity = 0
 
-    public init(maxScalars: Int = ConvWorkspace.defaultMaxScalars) {
+    public init(maxScalars: Int = ConvWorkspace.defaultMaxScalars, configuration: ConvConfiguration = ConvConfiguration()) {
         precondition(maxScalars > 0)
         self.maxScalars = maxScalars
+        algorithm = configuration.algorithm
+        precision = configuration.precision
+        winogradTile = configuration.winogradTile
     }
 
     deinit { release() }
@@ -91,6 +90,27 @@ public final class ConvWorkspace<Scalar: TensorScalar> {
             capacity = count
         }
         return buffer!
+    }
+}
+
+/// How a network's convolutions compute: the algorithm, the GEMMs' arithmetic and the
+/// Winograd tile. The engine takes it as a value (`ConvWorkspace(configuration:)`); the
+/// command line is the one place that reads it from the environment.
+public struct ConvConfiguration: Sendable, Equatable {
+    public var algorithm: ConvAlgorithm
+    public var precision: Precision
+    /// 2, 4 or 6; 0 = per layer (`ConvWorkspace.winogradTile`).
+    public var winogradTile: Int
+
+    public init(algorithm: ConvAlgorithm = .auto, precision: Precision = .auto, winogradTile: Int = 0) {
+        precondition([0, 2, 4, 6].contains(winogradTile), "the Winograd tile is 0, 2, 4 or 6")
+        self.algorithm = algorithm; self.precision = precision; self.winogradTile = winogradTile
+    }
+
+    /// A tile setting's text: 2, 4 or 6, else 0 (per layer).
+    public static func winogradTile(setting: String?) -> Int {
+        guard let m = setting.flatMap({ Int($0) }), [2, 4, 6].contains(m) else { return 0 }
+        return m
     }
 }
 

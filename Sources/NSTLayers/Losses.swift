@@ -82,15 +82,6 @@ public enum StyleLoss {
         return sum / normalizer(F)
     }
 
-    /// (E, ∂E/∂F) from one Gram matrix: what an optimiser needs each evaluation, for the
-    /// price of one G = F Fᵀ instead of two. Same maths as `forward` and `backward`.
-    @_specialize(where S == Float)
-    @inlinable
-    public static func valueAndGradient<S: TensorScalar>(_ F: Tensor<S>, _ A: Tensor<S>, dE: S = 1) -> (value: S, dF: Tensor<S>) {
-        let G = Gram.forward(F)
-        return (value(gram: G, A, F), Gram.backward(F, dG: gramGradient(gram: G, F, A, dE: dE)))
-    }
-
     /// ∂E/∂F = (G − A) F / (N² M²) for symmetric A (the N×M gradient; the seed's
     /// eq. (6) prints its transpose Fᵀ(G − A)). Composed from the Gram backward:
     /// dG = 2(G − A)/(4N²M²), dF = (dG + dGᵀ) F. → dF: [N, M]

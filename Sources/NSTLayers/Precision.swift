@@ -1,9 +1,4 @@
 import NSTTensor
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The arithmetic of the convolutions' GEMMs.
 public enum Precision: String, CaseIterable, Sendable, Codable {
@@ -20,9 +15,10 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
     /// whole optimisation is shown to hold; see docs/precision.md.)
     case auto
 
-    /// `NST_PRECISION` if set to a valid value (any case), else `.auto`.
-    public static var environmentDefault: Precision {
-        getenv("NST_PRECISION").flatMap { Precision(rawValue: String(cString: $0).lowercased()) } ?? .auto
+    /// A setting's text (fp32 | bf16 | bf16-backward | auto, any case), or `.auto` for none or
+    /// one it does not name.
+    public init(setting: String?) {
+        self = setting.flatMap { Precision(rawValue: $0.lowercased()) } ?? .auto
     }
 
     /// What runs on this CPU: `.bf16` or `.bf16Backward` when asked for and `BF16.isSupported`,

@@ -1,8 +1,7 @@
 import NSTTensor
 
-/// Which algorithm `Conv3x3.forward`/`backward` use. Chosen per workspace (so per network);
-/// the default comes from the environment variable `NST_CONV_ALGORITHM` (auto | im2col |
-/// winograd), else `.auto`.
+/// Which algorithm `Conv3x3.forward`/`backward` use. Chosen per workspace (so per network,
+/// `ConvConfiguration`); `.auto` unless the caller says otherwise.
 public enum ConvAlgorithm: String, CaseIterable, Sendable {
     /// Winograd where it pays (both channel counts ≥ 16), im2col + GEMM otherwise (conv1_1's
     /// 3 input channels, tiny test layers).
@@ -12,14 +11,10 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable {
     /// Winograd F(m×m, 3×3) for every layer (tile size from `ConvWorkspace.winogradTile`).
     case winograd
 
-    /// `NST_CONV_ALGORITHM` if set to a valid value, else `.auto`.
-    public static var environmentDefault: ConvAlgorithm {
-        ConvAlgorithm(environmentValue: getenv("NST_CONV_ALGORITHM").map { String(cString: $0) })
-    }
-
-    /// A value of `NST_CONV_ALGORITHM` (any case), or `.auto` for none or one it does not name.
-    public init(environmentValue: String?) {
-        self = environmentValue.flatMap { ConvAlgorithm(rawValue: $0.lowercased()) } ?? .auto
+    /// A setting's text (auto | im2col | winograd, any case), or `.auto` for none or one it
+    /// does not name.
+    public init(setting: String?) {
+        self = setting.flatMap { ConvAlgorithm(rawValue: $0.lowercased()) } ?? .auto
     }
 }
 

@@ -43,12 +43,81 @@ public struct NonFiniteLossError: Error, LocalizedError, CustomStringConvertible
 
     public var description: String {
         """
-        the \(term) became \(value) at iteration \(evaluation); stopped instead of writing a broken image.
+        the \(term) became \(value) at evaluation \(evaluation); stopped instead of writing a broken image.
         Try: a smaller --learning-rate (Adam), --optimizer lbfgs, smaller --style-weight/--content-weight, \
         or --init content.
         """
     }
     public var errorDescription: String? { description }
+}
+
+/// What the objective needs of its images, from one forward pass per image: the content's
+/// feature matrices at the content layers (the content targets P_l) and its number of
+/// positions M_l at the style layers, and each style image's `StyleGram` at the style layers.
+/// Objectives at any subset of these layers take their targets from it without another pass
+/// (the experiment computes it once for both runs and the scoring).
+public struct ImageFeatures<S: TensorScalar>: Sendable {
+    public var contentLayers: Set<String>
+    public var styleLayers: Set<String>
+    public var content: [String: Tensor<S>]
+    public var positions: [String: Int]
+    /// One entry per style image.
+    public var styles: [[String: StyleGram<S>]]
+
+    /// Content (network input units, [3,H,W]) and styles through `network` at these layers.
+    public init<Net: FeatureNetwork>(network: Net, content: Tensor<S>, styles: [Tensor<S>],
+                                     contentLayers: [String], styleLayers: [String]) where Net.Scalar == S {
+        let acts = network.forward(content, keep: Set(contentLayers).union(styleLayers))
+        self.contentLayers = Set(contentLayers)
+        self.styleLayers = Set(styleLayers)
+        self.content = [:]
+        self.positions = [:]
+        for l in contentLayers { self.content[l] = StyleObjective<Net>.featureMatrix(acts[l]!) }
+        for l in styleLayers { positions[l] = acts[l]!.count / acts[l]!.shape[0] }
+        self.styles = styles.map { style in
+            let acts = network.forward(style, keep: Set(styleLayers))
+            var grams: [String: StyleGram<S>] = [:]
+            for l in styleLayers {
+                let F = StyleObjective<Net>.featureMatrix(acts[l]!)
+                grams[l] = StyleGram(gram: Gram.forward(F), positions: F.shape[1])
+            }
+            return grams
+        }
+    }
+
+    /// Whether objectives at these layers can take their targets from here.
+    public func covers(contentLayers: [String], styleLayers: [String]) -> Bool {
+        self.contentLayers.isSuperset(of: contentLayers) && self.styleLayers.isSuperset(of: styleLayers)
+    }
+
+    /// Style targets A_l = Σ_k b_k (M / M_k) G_k over the style images with weights b_k
+    /// (normalised to sum 1). M is the number of positions the generated image has at layer l,
+    /// M_k the style image's: the factor M/M_k makes a style image of another size
+    /// (`styleScale`, another aspect ratio) comparable with G = F Fᵀ, whose entries grow with
+    /// M. For a style image the size of the content it is 1 and A is exactly the quiz's
+    /// F_s F_sᵀ.
+    public func styleTargets(blendWeights: [Double], layers: [String]) -> [String: Tensor<S>] {
+        precondition(styles.count == blendWeights.count && !styles.isEmpty)
+        let total = blendWeights.reduce(0, +)
+        var out: [String: Tensor<S>] = [:]
+        for (k, style) in styles.enumerated() {
+            for l in layers {
+                var G = style[l]!.gram
+                let scale = S(blendWeights[k] / total * Double(positions[l]!) / Double(style[l]!.positions))
+                G.scale(by: scale)
+                if let acc = out[l] { G.add(acc) }
+                out[l] = G
+            }
+        }
+        return out
+    }
+}
+
+/// One evaluation with its gradient: the loss terms and dL/dx.
+public struct LossAndGradient<S: TensorScalar> {
+    public var terms: LossTerms
+    /// dL/dx, the shape of x.
+    public var gradient: Tensor<S>
 }
 
 /// The Gatys objective, evaluated through a feature network:
@@ -65,7 +134,7 @@ public struct NonFiniteLossError: Error, LocalizedError, CustomStringConvertible
 /// its L1 norm (+1e-8) before the weight is applied. It balances the layers' pull on the
 /// image, but the result is no longer the gradient of L, so L-BFGS must then run without
 /// a line search.
-public final class StyleObjective<Net: FeatureNetwork> {
+public struct StyleObjective<Net: FeatureNetwork> {
     public typealias S = Net.Scalar
     public let network: Net
     /// P_l: [N, M] per content layer.
@@ -74,13 +143,10 @@ public final class StyleObjective<Net: FeatureNetwork> {
     public let styleTargets: [String: Tensor<S>]
     /// w_l per style layer.
     public let styleLayerWeights: [String: Double]
-    public var contentWeight: Double
-    public var styleWeight: Double
-    public var tvWeight: Double
-    public var normalizeGradients: Bool
-    /// When set, each evaluation adds its phases' wall times to it (`EvaluationPhase`); nil
-    /// (the default) measures nothing.
-    public var phaseTimer: PhaseTimer? = nil
+    public let contentWeight: Double
+    public let styleWeight: Double
+    public let tvWeight: Double
+    public let normalizeGradients: Bool
 
     public init(network: Net, contentTargets: [String: Tensor<S>], styleTargets: [String: Tensor<S>],
                 styleLayerWeights: [String: Double], contentWeight: Double, styleWeight: Double,
@@ -96,6 +162,19 @@ public final class StyleObjective<Net: FeatureNetwork> {
         self.normalizeGradients = normalizeGradients
     }
 
+    /// The objective `options` describe, its targets taken from `features` (which must cover
+    /// the options' layers).
+    public init(network: Net, features: ImageFeatures<S>, options: StyleTransferOptions) {
+        precondition(features.covers(contentLayers: options.contentLayers, styleLayers: options.styleLayers))
+        self.init(network: network,
+                  contentTargets: features.content.filter { options.contentLayers.contains($0.key) },
+                  styleTargets: features.styleTargets(blendWeights: options.styleBlendWeights ?? Array(repeating: 1, count: features.styles.count),
+                                                      layers: options.styleLayers),
+                  styleLayerWeights: options.layerWeights(),
+                  contentWeight: options.contentWeight, styleWeight: options.styleWeight, tvWeight: options.tvWeight,
+                  normalizeGradients: options.normalizeGradients)
+    }
+
     /// The layers the network must keep.
     public var keptLayers: Set<String> { Set(contentTargets.keys).union(styleTargets.keys) }
 
@@ -104,82 +183,32 @@ public final class StyleObjective<Net: FeatureNetwork> {
         a.reshaped([a.shape[0], a.count / a.shape[0]])
     }
 
-    /// Content targets P_l: the content image's activations, [N, M] each.
-    public static func contentTargets(network: Net, content: Tensor<S>, layers: [String]) -> [String: Tensor<S>] {
-        contentTargetsAndPositions(network: network, content: content, contentLayers: layers, positionLayers: []).targets
+    /// L(x)'s terms, without the gradient (one forward pass). `evaluation` only labels a
+    /// non-finite error.
+    public func losses(at x: Tensor<S>, evaluation: Int = 0) throws -> LossTerms {
+        var unused: [String: Tensor<S>]? = nil
+        return try terms(at: x, activations: network.forward(x, keep: keptLayers), evaluation: evaluation, dKept: &unused)
     }
 
-    /// Content targets P_l at `contentLayers` and the number of positions M_l of each of
-    /// `positionLayers`, from one forward pass of the content image (what a run needs of it).
-    public static func contentTargetsAndPositions(network: Net, content: Tensor<S>, contentLayers: [String],
-                                                  positionLayers: [String]) -> (targets: [String: Tensor<S>], positions: [String: Int]) {
-        let acts = network.forward(content, keep: Set(contentLayers).union(positionLayers))
-        var targets: [String: Tensor<S>] = [:], positions: [String: Int] = [:]
-        for l in contentLayers { targets[l] = featureMatrix(acts[l]!) }
-        for l in positionLayers { positions[l] = acts[l]!.count / acts[l]!.shape[0] }
-        return (targets, positions)
-    }
-
-    /// Style targets A_l = Σ_k b_k (M / M_k) F_k F_kᵀ, blended over the style images with
-    /// weights b_k (normalised to sum 1). M is the number of positions the generated image
-    /// has at layer l (`positions[l]`), M_k the style image's: the factor M/M_k makes a
-    /// style image of another size (`--style-scale`, another aspect ratio) comparable with
-    /// G = F Fᵀ, whose entries grow with M. For a style image the size of the content it
-    /// is 1 and A is exactly the quiz's F_s F_sᵀ.
-    public static func styleTargets(network: Net, styles: [Tensor<S>], blendWeights: [Double],
-                                    layers: [String], positions: [String: Int]) -> [String: Tensor<S>] {
-        blendedStyleTargets(grams: styles.map { styleGrams(network: network, style: $0, layers: layers) },
-                            blendWeights: blendWeights, layers: layers, positions: positions)
-    }
-
-    /// F_k F_kᵀ of one style image at each of `layers`, with its number of positions M_k there
-    /// (one forward pass).
-    public static func styleGrams(network: Net, style: Tensor<S>, layers: [String]) -> [String: StyleGram<S>] {
-        let acts = network.forward(style, keep: Set(layers))
-        var out: [String: StyleGram<S>] = [:]
-        for l in layers {
-            let F = featureMatrix(acts[l]!)
-            out[l] = StyleGram(gram: Gram.forward(F), positions: F.shape[1])
+    /// L(x) and dL/dx (one forward and one backward pass).
+    public func lossAndGradient(at x: Tensor<S>, evaluation: Int) throws -> LossAndGradient<S> {
+        var dKept: [String: Tensor<S>]? = [:]
+        let terms = try terms(at: x, activations: network.forward(x, keep: keptLayers), evaluation: evaluation, dKept: &dKept)
+        var dx = network.backward(dKept!)
+        if tvWeight != 0 { dx.add(TotalVariation.backward(x, dL: S(tvWeight))) }
+        let sum = dx.sum()
+        if !sum.isFinite {
+            throw NonFiniteLossError(term: "gradient (the losses were finite: \(terms.total))", evaluation: evaluation, value: sum)
         }
-        return out
+        return LossAndGradient(terms: terms, gradient: dx)
     }
 
-    /// The targets of `styleTargets` from each style image's `styleGrams` (which must cover
-    /// `layers`): A_l = Σ_k b_k (M / M_k) G_k.
-    public static func blendedStyleTargets(grams: [[String: StyleGram<S>]], blendWeights: [Double],
-                                           layers: [String], positions: [String: Int]) -> [String: Tensor<S>] {
-        precondition(grams.count == blendWeights.count && !grams.isEmpty)
-        let total = blendWeights.reduce(0, +)
-        var out: [String: Tensor<S>] = [:]
-        for (k, style) in grams.enumerated() {
-            for l in layers {
-                var G = style[l]!.gram
-                let scale = S(blendWeights[k] / total * Double(positions[l]!) / Double(style[l]!.positions))
-                G.scale(by: scale)
-                if let acc = out[l] { G.add(acc) }
-                out[l] = G
-            }
-        }
-        return out
-    }
-
-    /// Number of positions M_l of each kept layer for an input x (one forward pass).
-    public static func positions(network: Net, input: Tensor<S>, layers: [String]) -> [String: Int] {
-        contentTargetsAndPositions(network: network, content: input, contentLayers: [], positionLayers: layers).positions
-    }
-
-    /// Loss terms at x without the gradient (same forward code).
-    public func losses(at x: Tensor<S>) throws -> LossTerms {
-        try evaluate(x, evaluation: 0, wantGradient: false).terms
-    }
-
-    /// L(x) and dL/dx. `evaluation` only labels a non-finite error.
-    public func evaluate(_ x: Tensor<S>, evaluation: Int, wantGradient: Bool = true) throws -> (terms: LossTerms, dx: Tensor<S>) {
-        let timer = phaseTimer
-        let acts = timer.measure(.vggForward) { network.forward(x, keep: keptLayers) }
+    /// The loss terms from the kept activations; with `dKept` non-nil, also each kept layer's
+    /// weighted gradient dL/dF_l (the backward pass's input).
+    private func terms(at x: Tensor<S>, activations acts: [String: Tensor<S>], evaluation: Int,
+                       dKept: inout [String: Tensor<S>]?) throws -> LossTerms {
         var terms = LossTerms(content: [:], style: [:], tv: 0, total: 0)
-        var dKept: [String: Tensor<S>] = [:]
-
+        let wantGradient = dKept != nil
         func guardFinite(_ v: Double, _ term: String) throws {
             if !v.isFinite { throw NonFiniteLossError(term: term, evaluation: evaluation, value: v) }
         }
@@ -190,17 +219,16 @@ public final class StyleObjective<Net: FeatureNetwork> {
         func accumulate(_ layer: String, _ dF: Tensor<S>, weight: Double) {
             let d = dF.reshaped(acts[layer]!.shape)
             let scale = normalizeGradients ? weight / (dF.sumOfMagnitudes() + 1e-8) : 1
-            if dKept[layer] != nil {
-                dKept[layer]!.add(d, scaledBy: S(scale))
+            if dKept![layer] != nil {
+                dKept![layer]!.add(d, scaledBy: S(scale))
             } else if scale == 1 {
-                dKept[layer] = d
+                dKept![layer] = d
             } else {
-                dKept[layer] = d
-                dKept[layer]!.scale(by: S(scale))
+                dKept![layer] = d
+                dKept![layer]!.scale(by: S(scale))
             }
         }
 
-        let lossesStart = PhaseTimer.now()
         for (l, P) in contentTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
             let L = Double(ContentLoss.forward(F, P))
@@ -208,22 +236,16 @@ public final class StyleObjective<Net: FeatureNetwork> {
             terms.content[l] = L
             if wantGradient { accumulate(l, ContentLoss.backward(F, P, dL: upstream(contentWeight)), weight: contentWeight) }
         }
-        var gramSeconds = 0.0   // the Gram products inside the loop, moved from `losses` to `gram`
         for (l, A) in styleTargets.sorted(by: { $0.key < $1.key }) {
             let F = Self.featureMatrix(acts[l]!)
             let w = styleLayerWeights[l]!
-            let gramStart = PhaseTimer.now()
             let G = Gram.forward(F)
-            gramSeconds += Double(PhaseTimer.now() &- gramStart) / 1e9
             let E = Double(StyleLoss.value(gram: G, A, F))
             try guardFinite(E, "style loss at \(l)")
             terms.style[l] = E
             if wantGradient {
                 let dG = StyleLoss.gramGradient(gram: G, F, A, dE: upstream(styleWeight * w))
-                let backwardStart = PhaseTimer.now()
-                let dF = Gram.backward(F, dG: dG)
-                gramSeconds += Double(PhaseTimer.now() &- backwardStart) / 1e9
-                accumulate(l, dF, weight: styleWeight * w)
+                accumulate(l, Gram.backward(F, dG: dG), weight: styleWeight * w)
             }
         }
         if tvWeight != 0 {
@@ -235,21 +257,6 @@ public final class StyleObjective<Net: FeatureNetwork> {
             + styleWeight * styleTargets.keys.reduce(0) { $0 + styleLayerWeights[$1]! * terms.style[$1]! }
             + tvWeight * terms.tv
         try guardFinite(terms.total, "total loss")
-        if let timer {
-            timer.add(.gram, seconds: gramSeconds)
-            timer.add(.losses, seconds: Double(PhaseTimer.now() &- lossesStart) / 1e9 - gramSeconds)
-        }
-        guard wantGradient else { return (terms, x) }
-
-        var dx = timer.measure(.vggBackward) { network.backward(dKept) }
-        if tvWeight != 0 {
-            timer.measure(.losses) { dx.add(TotalVariation.backward(x, dL: S(tvWeight))) }
-        }
-        let sum = timer.measure(.bookkeeping) { dx.sum() }
-        if !sum.isFinite {
-            throw NonFiniteLossError(term: "gradient (the losses were finite: \(terms.total))", evaluation: evaluation, value: sum)
-        }
-        return (terms, dx)
+        return terms
     }
 }
-

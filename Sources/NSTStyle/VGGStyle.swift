@@ -2,6 +2,7 @@ import Foundation
 import NSTTensor
 import NSTVGG
 import NSTImage
+import NSTLayers
 
 extension VGG: FeatureNetwork {}
 
@@ -40,20 +41,9 @@ public struct StyleModel: Sendable {
         try names.map { try architecture.resolve($0) }
     }
 
-    /// The canonical names of layers given in `activation`'s convention (conv4_2 → relu4_2
-    /// under `.relu`: `ActivationKind.blob`); an unknown layer's error names it as given.
-    public func resolve(_ names: [String], activation: ActivationKind) throws -> [String] {
-        try names.map { name in
-            do { return try architecture.resolve(activation.blob(name)) }
-            catch VGGError.unknownLayer(_, let architecture, let valid) { throw VGGError.unknownLayer(name, architecture: architecture, valid: valid) }
-        }
-    }
-
     public func encode(_ image: RGBImage) -> Tensor<Float> {
         preprocessing.tensor(fromRGB: image.pixels, width: image.width, height: image.height)
     }
-
-    public func decode(_ x: Tensor<Float>) -> [Float] { preprocessing.rgb(from: x) }
 
     /// The network, optionally normalised (Gatys) with statistics from `images`.
     public func network(pooling: Pooling, normalizeOn images: [RGBImage]? = nil, floor: Double = 0.1) -> VGG<Float> {
@@ -96,85 +86,26 @@ public struct StyleModel: Sendable {
         return out
     }
 
-    /// Everything a run needs, built once: images at their run sizes, the (normalised)
-    /// network, the encode/decode of this model. Every run on the result has these network
-    /// options (`PreparedStyleTransfer.run` takes only run options).
-    public func prepare(network options: StyleNetworkOptions, content: RGBImage, styles: [RGBImage]) -> PreparedStyleTransfer {
-        let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
-        return prepare(network: options, resizedContent: c, resizedStyles: s)
-    }
-
-    /// The same with images already at their run sizes (`StyleImages.prepare`).
-    /// The prepared model's weights are the network's (normalised when the options say so), so
-    /// that a caller who lets go of this model keeps one set of weights in memory, not two.
-    public func prepare(network options: StyleNetworkOptions, resizedContent c: RGBImage, resizedStyles s: [RGBImage]) -> PreparedStyleTransfer {
-        let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [c] + s : nil, floor: options.normalizeFloor)
+    /// The network for style transfer on these images (at their run sizes:
+    /// `StyleImages.prepare`): `options.pooling`, normalised on the images when
+    /// `options.normalizeVGG`, its convolutions computed as `convolution` says with the
+    /// options' precision (the one recorded with the run).
+    public func styleNetwork(options: StyleTransferOptions, content: RGBImage, styles: [RGBImage],
+                             convolution: ConvConfiguration = ConvConfiguration()) -> StyleNetwork<VGG<Float>> {
+        let net = network(pooling: options.pooling, normalizeOn: options.normalizeVGG ? [content] + styles : nil, floor: options.normalizeFloor)
+        net.workspace.configuration = convolution
         net.workspace.precision = options.precision
-        var model = self
-        model.weights = VGGWeights(architecture: architecture, convs: net.convs.map { ConvParameters(weight: $0.weight, bias: $0.bias) })
-        return PreparedStyleTransfer(model: model, network: net, networkOptions: options, content: c, styles: s)
+        return StyleNetwork(features: net, preprocessing: preprocessing)
     }
 }
 
-/// A model's network with the run's images at their run sizes.
-public struct PreparedStyleTransfer {
-    /// The model, with the network's own weights (see `StyleModel.prepare`): its preprocessing
-    /// and provenance are the original model's.
-    public let model: StyleModel
-    public let network: VGG<Float>
-    /// The options the network and the images were prepared with.
-    public let networkOptions: StyleNetworkOptions
-    public let content: RGBImage
-    public let styles: [RGBImage]
-    /// The images' features computed so far (shared by copies of this value): every run and
-    /// scorer takes its targets from here, so each image goes through the network once.
-    let features = FeatureStore()
-
-    final class FeatureStore {
-        var value: ImageFeatures<Float>? = nil
-    }
-
-    /// Computes the features runs at these layers need (see `ImageFeatures`), unless those
-    /// computed so far cover them; a new computation covers the earlier layers too. Call it
-    /// with every layer the runs will use (as `StyleDepthExperiment` does) for one forward pass
-    /// per image in all.
-    public func prepareFeatures(contentLayers: [String], styleLayers: [String]) {
-        if let f = features.value, f.covers(contentLayers: contentLayers, styleLayers: styleLayers) { return }
-        let earlier = features.value
-        let m = model
-        features.value = ImageFeatures.compute(network: network, content: m.encode(content), styles: styles.map { m.encode($0) },
-                                               contentLayers: Array(Set(contentLayers).union(earlier?.contentLayers ?? [])).sorted(),
-                                               styleLayers: Array(Set(styleLayers).union(earlier?.styleLayers ?? [])).sorted())
-    }
-
-    /// A run with these options on this network (layers must be canonical, see
-    /// `StyleModel.resolve`).
-    public func run(_ options: StyleRunOptions) -> StyleTransferRun<VGG<Float>> {
-        prepareFeatures(contentLayers: options.contentLayers, styleLayers: options.styleLayers)
-        let m = model
-        return StyleTransferRun(options: StyleTransferOptions(network: networkOptions, run: options), network: network,
-                                content: content, styles: styles, encode: { m.encode($0) }, decode: { m.decode($0) },
-                                features: features.value)
-    }
-
-    /// Loss terms of `image` (at the content's size) against this content and these styles,
-    /// at the given layers, with this network: how the experiment scores its outputs.
-    public func losses(of image: RGBImage, contentLayers: [String], styleLayers: [String],
-                       blendWeights: [Double]? = nil) throws -> LossTerms {
-        try scorer(contentLayers: contentLayers, styleLayers: styleLayers, blendWeights: blendWeights)(image)
-    }
-
-    /// `losses(of:…)` for many images: the content and style targets are computed once, here,
-    /// and each call runs only the image through the network.
-    public func scorer(contentLayers: [String], styleLayers: [String],
-                       blendWeights: [Double]? = nil) -> (RGBImage) throws -> LossTerms {
-        var o = StyleRunOptions()
-        o.contentLayers = contentLayers
-        o.styleLayers = styleLayers
-        o.styleLayerWeights = nil
-        o.styleBlendWeights = blendWeights
-        let objective = run(o).objective
-        let model = self.model
-        return { image in try objective.losses(at: model.encode(image)) }
+/// Resizing rules shared by `nst transfer` and the experiment: the content to longest side
+/// `size`; each style image to longest side round(styleScale · size).
+public enum StyleImages {
+    public static func prepare(content: RGBImage, styles: [RGBImage], size: Int, styleScale: Double) -> (content: RGBImage, styles: [RGBImage]) {
+        let c = max(content.width, content.height) == size ? content : content.resized(longestSide: size)
+        let styleSide = max(Int((Double(size) * styleScale).rounded()), 16)
+        let s = styles.map { max($0.width, $0.height) == styleSide ? $0 : $0.resized(longestSide: styleSide) }
+        return (c, s)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTStyle
+import NSTStyleJobs
 import NSTVGG
 
 // The option groups `nst transfer` and `nst experiment style-depth` share. Rarely used
@@ -166,10 +167,10 @@ public struct LayerOptions: ParsableArguments {
 
     @Option(name: .customLong("content-layers"),
             help: ArgumentHelp("Comma-separated content layers (see --activation).", valueName: "layers"))
-    public var contentLayers: String = StyleTransferOptions().named.contentLayers.joined(separator: ",")
+    public var contentLayers: String = StyleTransferOptions().contentLayers.joined(separator: ",")
 
     @Option(name: .customLong("style-layers"), help: ArgumentHelp("Comma-separated style layers.", valueName: "layers"))
-    public var styleLayers: String = StyleTransferOptions().named.styleLayers.joined(separator: ",")
+    public var styleLayers: String = StyleTransferOptions().styleLayers.joined(separator: ",")
 
     @Option(help: activationHelp)
     public var activation: ActivationKind = .relu
@@ -206,7 +207,7 @@ public struct TransferImageOptions: ParsableArguments {
     public var size: Int = StyleTransferOptions().size
 
     @Option(help: ArgumentHelp("Optimiser evaluations (one VGG forward+backward each).", valueName: "n"))
-    public var iterations: Int = StyleTransferOptions().iterations
+    public var iterations: Int = StyleTransferOptions().maxEvaluations
 
     @Option(name: .customLong("style-blend-weights"),
             help: ArgumentHelp("One weight per --style image; normalised to sum 1 (default: equal).", valueName: "weights", visibility: .hidden))
@@ -232,7 +233,7 @@ public struct TransferImageOptions: ParsableArguments {
 extension ActivationKind: ExpressibleByArgument {}
 
 /// --activation, the same in `transfer` and the experiment.
-let activationHelp = ArgumentHelp("What conv4_2 means: relu = its rectified output, as in the paper; conv = before the ReLU.")
+let activationHelp = ArgumentHelp("relu: rectified outputs (relu4_2; the paper's conv4_2 means it too); conv: maps before the ReLU.")
 
 /// What the experiment reads and writes, and how long each run is.
 public struct StyleDepthOptions: ParsableArguments {
@@ -289,7 +290,8 @@ public struct StyleDepthOptions: ParsableArguments {
 }
 
 extension StyleTransferOptions {
-    /// The options `nst transfer`'s flags give (defaults: `StyleTransferOptions()`'s).
+    /// The options `nst transfer`'s flags give (defaults: `StyleTransferOptions()`'s). The
+    /// layers are as typed: the job resolves them in `layers.activation`'s convention.
     public init(images: TransferImageOptions, layers: LayerOptions, loss: LossWeightOptions,
                 optimiser: OptimiserOptions, engine: EngineOptions) throws {
         self.init()
@@ -297,9 +299,8 @@ extension StyleTransferOptions {
         optimiser.apply(to: &self)
         engine.apply(to: &self)
         self.size = images.size
-        self.iterations = images.iterations
-        self.activation = layers.activation
-        self.contentLayers = commaList(layers.contentLayers)   // resolved against the model in `activation`'s convention
+        self.maxEvaluations = images.iterations
+        self.contentLayers = commaList(layers.contentLayers)
         self.styleLayers = commaList(layers.styleLayers)
         self.styleLayerWeights = try layers.styleLayerWeights.map { try commaNumbers($0, flag: "--style-layer-weights") }
         self.styleBlendWeights = try images.styleBlendWeights.map { try commaNumbers($0, flag: "--style-blend-weights") }
@@ -315,8 +316,7 @@ extension StyleTransferOptions {
         optimiser.apply(to: &self)
         engine.apply(to: &self)
         self.size = experiment.runSize
-        self.iterations = experiment.runIterations
-        self.activation = experiment.activation
+        self.maxEvaluations = experiment.runIterations
     }
 }
 

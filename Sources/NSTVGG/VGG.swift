@@ -123,7 +123,7 @@ public final class VGG<Scalar: TensorScalar> {
             case .conv:                                                    // [O, H, W] → [C, H, W]
                 d = Conv3x3.referenceBackward(dY, weight: convs[layer.convIndex].weight)   // dX = W's adjoint applied to dY
             case .relu:                                                    // [O, H, W] → [O, H, W]
-                d = ReLU.backward(dY, output: x)                           // dX = dY · [x > 0]
+                d = ReLU.backward(dY, input: x)                            // dX = dY · [x > 0]
             case .pool:                                                    // [C, ⌊H/2⌋, ⌊W/2⌋] → [C, H, W]
                 d = pooling == .max ? MaxPool2x2.backward(dY, input: x)    // dY to each window's maximum
                                     : AvgPool2x2.backward(dY, inputShape: x.shape)   // dY/4 to each input

@@ -3,6 +3,7 @@ import Foundation
 import NSTBench
 import NSTImage
 import NSTStyle
+import NSTStyleJobs
 
 /// --objective values.
 enum BenchObjective: String, ExpressibleByArgument, CaseIterable {
@@ -18,7 +19,8 @@ extension BenchCommand {
         for size in sizes.compactMap({ $0 }) {
             let report = try ObjectiveBench.run(
                 loadModel: { try StyleModel.load(model: model, randomWeights: randomWeights, seed: 0) },
-                content: content, style: style, size: size, warmup: warmup, repetitions: repetitions)
+                content: content, style: style, size: size, warmup: warmup, repetitions: repetitions,
+                convolution: EngineEnvironment().convolution)
             if !json { print(report.table) }
             reports.append(report)
         }

@@ -4,6 +4,7 @@ import NSTFileIO
 import NSTImage
 import NSTStyle
 import NSTStyleFlags
+import NSTStyleJobs
 import NSTTerminal
 
 struct ExperimentCommand: ParsableCommand {
@@ -20,13 +21,13 @@ struct StyleDepthCommand: ParsableCommand {
         abstract: "The quiz's question 12: first 3 vs all 5 style layers, everything else identical.",
         discussion: """
         Restyles the sea turtle with the Great Wave twice, everything identical
-        but the style layers: conv1_1–conv3_1 (first 3), then conv1_1–conv5_1
-        (all 5; each name means the layer's rectified output). Then it scores
+        but the style layers: relu1_1–relu3_1 (first 3), then relu1_1–relu5_1
+        (all 5: the rectified outputs the paper calls conv1_1 …). Then it scores
         the photo and both images with the same network at all five layers:
         E_l = Σ(G−A)²/(4N²M²), the quiz's style loss. Shallow layers see fine
         texture, deep layers larger structure: expect both images to take on
         the painting's brush texture, and only the 5-layer one its swirls and
-        crests (its E_l at conv4_1 and conv5_1 well below the 3-layer one's).
+        crests (its E_l at relu4_1 and relu5_1 well below the 3-layer one's).
 
         Writes one complete set into --output (a folder of its own; an
         interrupted or failed run leaves the previous set untouched):
@@ -56,8 +57,10 @@ struct StyleDepthCommand: ParsableCommand {
     func run() throws {
         let options = StyleTransferOptions(experiment: setup, loss: loss, optimiser: optimiser, engine: engine)
         let folder = setup.outputFolder(dataFolder: UserDataFolder.url(environment: ProcessInfo.processInfo.environment))
+        let environment = EngineEnvironment()
         let job = StyleDepthJob(content: setup.contentInput, style: setup.styleInput, folder: folder, options: options,
-                                contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation, grid: setup.grid,
+                                contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation,
+                                convolution: environment.convolution, availableMemory: environment.availableMemory, grid: setup.grid,
                                 model: engine.model, randomWeights: engine.randomWeights,
                                 command: ["nst"] + CommandLine.arguments.dropFirst())
         StopSignal.install()

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NSTFileIO
-import NSTStyle
+import NSTStyleJobs
 import NSTTerminal
 import NSTWeights
 

@@ -5,7 +5,7 @@ import NSTCheckGrader
 import NSTTerminal
 import NSTImage
 import NSTFileIO
-import NSTStyle
+import NSTStyleJobs
 
 struct QuizCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NSTFileIO
 import NSTStyle
+import NSTStyleJobs
 import NSTTerminal
 import NSTStyleFlags
 
@@ -36,8 +37,10 @@ struct TransferCommand: ParsableCommand {
         StopSignal.install()
         let options = try StyleTransferOptions(images: images, layers: layers, loss: loss, optimiser: optimiser, engine: engine)
 
+        let environment = EngineEnvironment()
         let job = StyleTransferJob(content: images.content, styles: images.style, output: images.output, options: options,
-                                   model: engine.model, randomWeights: engine.randomWeights, saveEvery: images.saveEvery, command: CommandLine.arguments)
+                                   activation: layers.activation, convolution: environment.convolution,
+                                   availableMemory: environment.availableMemory, model: engine.model, randomWeights: engine.randomWeights, saveEvery: images.saveEvery, command: CommandLine.arguments)
         let outcome = try job.run(StyleEngineCLI.hooks(printEvery: engine.printEvery, options: options))
         StandardStreams.writeError(outcome.summary + "\n")
         if StopSignal.requested { throw ExitCode(StopSignal.exitStatus) }

@@ -77,7 +77,7 @@ struct ExperimentCommandTests {
         #expect(files.keys.sorted() == Self.files)
         let metrics = json(files["metrics.json"])
         let photo = (metrics["content_image"] as? [String: Any])?["style_loss"] as? [String: Double] ?? [:]
-        #expect(photo.keys.sorted() == ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"])
+        #expect(photo.keys.sorted() == ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"])
         let runs = metrics["runs"] as? [String: Any] ?? [:]
         for key in ["3", "5"] {
             let run = runs[key] as? [String: Any] ?? [:]
@@ -94,15 +94,15 @@ struct ExperimentCommandTests {
         // The sidecars mark the rejected trials instead of hiding them.
         let sidecar = json(files["layers-5.json"])
         #expect((sidecar["curve"] as? [[String: Any]])?.allSatisfy { $0["accepted"] is Bool } == true)
-        // The terminal: the table in the paper's layer names, one sentence, the report's path.
+        // The terminal: the table in the network's layer names, one sentence, the report's path.
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("layer") == true && lines.first?.contains("fell (5)") == true)
-        #expect(r.stdout.contains("conv4_1") && !r.stdout.contains("relu"))
+        #expect(r.stdout.contains("relu4_1") && !r.stdout.contains("conv4_1"))
         #expect(lines.last?.contains(out.appendingPathComponent("report.html").path) == true)
         #expect(lines.dropLast().last?.hasSuffix(".") == true)
         // One naming scheme in the report too.
         let html = String(decoding: files["report.html"] ?? Data(), as: UTF8.self)
-        #expect(html.contains("conv5_1") && !html.contains("relu"))
+        #expect(html.contains("relu5_1") && !html.contains("conv5_1"))
         #expect(html.contains("CC BY-SA 3.0"))
     }
 
@@ -212,7 +212,7 @@ struct ExperimentCommandTests {
 
 /// Options of the experiment that reach metrics.json, and the errors a new user meets first.
 @Suite struct StyleDepthOptionsTests {
-    @Test func metricsNameLayersAsThePaperDoes() throws {
+    @Test func metricsNameLayersAsTheNetworkDoes() throws {
         let f = try TransferFixture()
         let out = f.path("sd")
         let r = try NSTBinary.run(["experiment", "style-depth", "--content", f.content, "--style", f.style, "--output", out,
@@ -225,12 +225,12 @@ struct ExperimentCommandTests {
         let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/metrics.json"))) as! [String: Any]
         for run in ["3", "5"] {
             let style = m[path: "runs", run, "style_loss"] as? [String: Double]
-            #expect(Set(style?.keys.map { $0 } ?? []) == ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"])
+            #expect(Set(style?.keys.map { $0 } ?? []) == ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"])
             #expect(style?.values.allSatisfy { $0.isFinite && $0 >= 0 } == true)
             #expect(m[path: "runs", run, "content_loss"] is Double)
         }
-        #expect(m[path: "runs", "3", "style_layers_used"] as? [String] == ["conv1_1", "conv2_1", "conv3_1"])
-        #expect(m["content_layer"] as? String == "conv5_2")
+        #expect(m[path: "runs", "3", "style_layers_used"] as? [String] == ["relu1_1", "relu2_1", "relu3_1"])
+        #expect(m["content_layer"] as? String == "relu5_2")
         // Progress for both runs.
         #expect(r.stderr.contains("label=3_layers iter=4/4") && r.stderr.contains("label=5_layers iter=4/4"))
     }

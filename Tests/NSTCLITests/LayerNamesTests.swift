@@ -1,10 +1,11 @@
 import Testing
 import Foundation
 
-/// One meaning for a layer name everywhere: conv4_2 is the rectified output (Gatys et al.'s
-/// names) in `transfer` and in the experiment, `--activation conv` means the pre-activation
-/// in both, and every file records the names as given with the activation. So a run of the
-/// experiment can be repeated with `transfer` and gives the same image, byte for byte.
+/// One naming convention: every file names layers as the network does (relu4_2 is the
+/// rectified output, conv4_2 the map before the ReLU). On the command line the paper's
+/// spelling is still accepted (a typed conv4_2 means relu4_2), `--activation conv` picks the
+/// pre-activation maps in both commands, and a run of the experiment can be repeated with
+/// `transfer` and gives the same image, byte for byte.
 @Suite("layer names", .serialized)
 struct LayerNamesTests {
     func json(_ path: String) throws -> [String: Any] {
@@ -31,31 +32,39 @@ struct LayerNamesTests {
         #expect(try read("five.png") == read("sd/layers-5.png"))
         #expect(try read("three.png") == read("sd/layers-3.png"))
 
-        // The same names and activation in transfer's sidecar, the experiment's and metrics.json.
+        // The same network names in transfer's sidecar, the experiment's and metrics.json.
         let kind = activation.last ?? "relu"
+        let style = (1...5).map { "\(kind)\($0)_1" }
         for sidecar in ["five.json", "sd/layers-5.json"] {
             let s = try json(f.path(sidecar))
-            #expect(s[path: "options", "content_layers"] as? [String] == ["conv5_2"], "\(sidecar)")
-            #expect(s[path: "options", "style_layers"] as? [String] == ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"], "\(sidecar)")
-            #expect(s[path: "options", "activation"] as? String == kind, "\(sidecar)")
+            #expect(s[path: "options", "content_layers"] as? [String] == ["\(kind)5_2"], "\(sidecar)")
+            #expect(s[path: "options", "style_layers"] as? [String] == style, "\(sidecar)")
             let curve = s["curve"] as? [[String: Any]]
-            #expect((curve?.first?["style_layers"] as? [String: Double]).map { Set($0.keys) } == ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"], "\(sidecar)")
+            #expect((curve?.first?["style_layers"] as? [String: Double]).map { Set($0.keys) } == Set(style), "\(sidecar)")
         }
         let m = try json(f.path("sd/metrics.json"))
-        #expect(m["content_layer"] as? String == "conv5_2")
-        #expect(m[path: "options", "activation"] as? String == kind)
+        #expect(m["content_layer"] as? String == "\(kind)5_2")
+        #expect(m["evaluation_layers"] as? [String] == style)
     }
 
+    /// The old spelling still works: a typed conv4_2 is relu4_2 unless --activation conv asks
+    /// for the maps before the ReLU, and then a typed relu4_2 is conv4_2.
     @Test func conv42MeansTheRectifiedMapUnlessAskedOtherwise() throws {
         let f = try TransferFixture()
-        for (name, extra) in [("conv", [String]()), ("relu", ["--content-layers", "relu5_2", "--style-layers", "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"]),
-                              ("pre", ["--activation", "conv"])] {
+        for (name, extra) in [("conv", ["--style-layers", "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"]),
+                              ("relu", ["--content-layers", "relu5_2", "--style-layers", "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"]),
+                              ("pre", ["--activation", "conv"]),
+                              ("pre-typed-relu", ["--activation", "conv", "--content-layers", "relu5_2"])] {
             let r = try transfer(f, output: "\(name).png", extra)
             #expect(r.status == 0, "\(r.stderr)")
         }
         let read = { (p: String) in try Data(contentsOf: URL(fileURLWithPath: f.path(p))) }
         #expect(try read("conv.png") == read("relu.png"))
         #expect(try read("conv.png") != read("pre.png"))
+        #expect(try read("pre.png") == read("pre-typed-relu.png"))
+        let s = try json(f.path("conv.json"))
+        #expect(s[path: "options", "style_layers"] as? [String] == ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"])
+        #expect(s[path: "options", "content_layers"] as? [String] == ["relu5_2"])
     }
 
     @Test func bothCommandsExplainActivationTheSameWay() throws {

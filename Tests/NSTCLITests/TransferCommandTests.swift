@@ -64,7 +64,7 @@ extension Dictionary where Key == String, Value == Any {
         #expect(s["seed"] as? Int == 0)
         #expect((s[path: "model", "path"] as? String)?.contains("random-weights") == true)
         #expect(s["stop_reason"] as? String == "budget")
-        #expect(s[path: "options", "iterations"] as? Int == 12)
+        #expect(s[path: "options", "max_evaluations"] as? Int == 12 && s[path: "options", "iterations"] == nil)
         #expect(s["seconds"] is Double && s["started"] is String)
         #expect((s["tool_version"] as? String)?.split(separator: ".").count == 3, "\(String(describing: s["tool_version"]))")
         // Plain progress lines, one per evaluation, parseable.
@@ -78,7 +78,7 @@ extension Dictionary where Key == String, Value == Any {
         // β = 1e39 overflows Float: the gradient becomes non-finite at the first evaluation.
         let r = try f.transfer(["--style-weight", "1e39"], iterations: 5)
         #expect(r.status == 1)
-        #expect(r.stderr.contains("gradient") && r.stderr.contains("became") && r.stderr.contains("at iteration 1"), "\(r.stderr)")
+        #expect(r.stderr.contains("gradient") && r.stderr.contains("became") && r.stderr.contains("at evaluation 1"), "\(r.stderr)")
         #expect(r.stderr.contains("--style-weight"))
         #expect(!FileManager.default.fileExists(atPath: f.path("out.png")))
     }
@@ -113,11 +113,11 @@ extension Dictionary where Key == String, Value == Any {
         let ok = try f.transfer(["--content-layers", "block2_conv2", "--style-layers", "relu1_1,block2_conv1", "--style-layer-weights", "1,0.5"], iterations: 3)
         #expect(ok.status == 0, "\(ok.stderr)")
         let s = try f.sidecar()
-        // Keras' blockN_convM is the rectified map (engine: block4_conv2 → relu4_2), which the
-        // sidecar names as the paper does (conv2_2 under --activation relu).
-        #expect(s[path: "options", "content_layers"] as? [String] == ["conv2_2"])
-        #expect(s[path: "options", "style_layers"] as? [String] == ["conv1_1", "conv2_1"])
-        #expect(s[path: "options", "activation"] as? String == "relu")
+        // Keras' blockN_convM is the rectified map (block2_conv2 → relu2_2), which the sidecar
+        // names as the network does.
+        #expect(s[path: "options", "content_layers"] as? [String] == ["relu2_2"])
+        #expect(s[path: "options", "style_layers"] as? [String] == ["relu1_1", "relu2_1"])
+        #expect(s[path: "options", "activation"] == nil)
         #expect(((s["final"] as! [String: Any])["style"] as! [String: Double]).count == 2)
         let bad = try f.transfer(["--style-layers", "conv9_9"], iterations: 2)
         #expect(bad.status != 0 && bad.stderr.contains("conv9_9") && bad.stderr.contains("valid layers"))

@@ -30,12 +30,12 @@ IMAGES:
 
 LAYERS:
   --content-layers <layers>
-                          Comma-separated content layers (see --activation). (default: conv4_2)
+                          Comma-separated content layers (see --activation). (default: relu4_2)
   --style-layers <layers> Comma-separated style layers. (default:
-                          conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)
+                          relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)
   --activation <activation>
-                          What conv4_2 means: relu = its rectified output, as in the paper; conv =
-                          before the ReLU. (values: relu, conv; default: relu)
+                          relu: rectified outputs (relu4_2; the paper's conv4_2 means it too);
+                          conv: maps before the ReLU. (values: relu, conv; default: relu)
 
 LOSS:
   --content-weight <α>    α: weight of the content loss ½Σ(F−P)². (default: 1.0)
@@ -73,13 +73,13 @@ OPTIONS:
 OVERVIEW: The quiz's question 12: first 3 vs all 5 style layers, everything else identical.
 
 Restyles the sea turtle with the Great Wave twice, everything identical
-but the style layers: conv1_1–conv3_1 (first 3), then conv1_1–conv5_1
-(all 5; each name means the layer's rectified output). Then it scores
+but the style layers: relu1_1–relu3_1 (first 3), then relu1_1–relu5_1
+(all 5: the rectified outputs the paper calls conv1_1 …). Then it scores
 the photo and both images with the same network at all five layers:
 E_l = Σ(G−A)²/(4N²M²), the quiz's style loss. Shallow layers see fine
 texture, deep layers larger structure: expect both images to take on
 the painting's brush texture, and only the 5-layer one its swirls and
-crests (its E_l at conv4_1 and conv5_1 well below the 3-layer one's).
+crests (its E_l at relu4_1 and relu5_1 well below the 3-layer one's).
 
 Writes one complete set into --output (a folder of its own; an
 interrupted or failed run leaves the previous set untouched):
@@ -110,8 +110,8 @@ EXPERIMENT:
   --content-layers <layer>
                           The content layer (one: block5_conv2 in the TensorFlow tutorial).
   --activation <activation>
-                          What conv4_2 means: relu = its rectified output, as in the paper; conv =
-                          before the ReLU. (values: relu, conv; default: relu)
+                          relu: rectified outputs (relu4_2; the paper's conv4_2 means it too);
+                          conv: maps before the ReLU. (values: relu, conv; default: relu)
   --size <pixels>         Longest side of the images, in pixels (default: 384; 128 with --grid).
   --iterations <n>        Optimiser evaluations per run, one VGG forward+backward each (default:
                           250; 100 per cell with --grid).

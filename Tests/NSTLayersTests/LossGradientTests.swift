@@ -54,13 +54,22 @@ struct LossGradientTests {
         #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
-    /// The one-Gram form the objective uses gives exactly forward's value and backward's dF.
-    @Test func styleLossValueAndGradientMatchTheSeparatePasses() {
+    /// The one-Gram form `StyleObjective` runs (`value(gram:)`, then `gramGradient` through
+    /// `Gram.backward`, from one G = F Fᵀ) gives exactly forward's value and backward's dF, and
+    /// that dF is central differences' (so the objective's path is checked, not only these).
+    @Test func styleLossFromOneGramMatchesTheSeparatePassesAndTheDifferences() {
         var r = SplitMix64(seed: 5)
         let F = Tensor<Double>.uniform([4, 7], using: &r), A = Gram.forward(Tensor<Double>.uniform([4, 7], using: &r))
-        let (E, dF) = StyleLoss.valueAndGradient(F, A, dE: 0.3)
+        let G = Gram.forward(F)
+        let E = StyleLoss.value(gram: G, A, F)
+        let dF = Gram.backward(F, dG: StyleLoss.gramGradient(gram: G, F, A, dE: 0.3))
         #expect(E == StyleLoss.forward(F, A))
         #expect(dF == StyleLoss.backward(F, A, dE: 0.3))
+        let res = GradCheck.check(at: F.storage, analytic: dF.storage) { x in
+            let Fx = Tensor(shape: [4, 7], storage: x)
+            return 0.3 * StyleLoss.value(gram: Gram.forward(Fx), A, Fx)
+        }
+        #expect(res.maxRelativeError <= 1e-6, "\(res)")
     }
 
     @Test func styleLossGradientIsGminusAtimesF() {

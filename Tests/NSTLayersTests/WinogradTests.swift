@@ -239,14 +239,24 @@ struct WinogradOracleTests {
     }
 }
 
-/// How NST_CONV_ALGORITHM and NST_WINOGRAD_TILE are read (the workspace's defaults, for every
-/// command); values they do not name are ignored.
-@Suite("Convolution settings from the environment")
-struct ConvEnvironmentTests {
-    @Test func environmentValuesAreParsed() {
-        #expect(ConvAlgorithm(environmentValue: "IM2COL") == .im2col && ConvAlgorithm(environmentValue: "winograd") == .winograd)
-        #expect(ConvAlgorithm(environmentValue: "fft") == .auto && ConvAlgorithm(environmentValue: nil) == .auto)
-        #expect(ConvWorkspace<Float>.tile(environmentValue: "4") == 4 && ConvWorkspace<Float>.tile(environmentValue: " 6") == 0)
-        #expect(ConvWorkspace<Float>.tile(environmentValue: "3") == 0 && ConvWorkspace<Float>.tile(environmentValue: nil) == 0)
+/// How the settings' texts (the CLI's NST_CONV_ALGORITHM, NST_PRECISION, NST_WINOGRAD_TILE)
+/// are parsed; values they do not name are ignored. A workspace starts from the configuration
+/// it is given, never from the environment.
+@Suite("Convolution settings")
+struct ConvConfigurationTests {
+    @Test func settingsAreParsed() {
+        #expect(ConvAlgorithm(setting: "IM2COL") == .im2col && ConvAlgorithm(setting: "winograd") == .winograd)
+        #expect(ConvAlgorithm(setting: "fft") == .auto && ConvAlgorithm(setting: nil) == .auto)
+        #expect(Precision(setting: "BF16") == .bf16 && Precision(setting: "bf16-backward") == .bf16Backward)
+        #expect(Precision(setting: "fp16") == .auto && Precision(setting: nil) == .auto)
+        #expect(ConvConfiguration.winogradTile(setting: "4") == 4 && ConvConfiguration.winogradTile(setting: " 6") == 0)
+        #expect(ConvConfiguration.winogradTile(setting: "3") == 0 && ConvConfiguration.winogradTile(setting: nil) == 0)
+    }
+
+    @Test func aWorkspaceTakesItsConfiguration() {
+        let c = ConvConfiguration(algorithm: .winograd, precision: .bf16, winogradTile: 2)
+        let ws = ConvWorkspace<Float>(configuration: c)
+        #expect(ws.configuration == c)
+        #expect(ConvWorkspace<Float>().configuration == ConvConfiguration(algorithm: .auto, precision: .auto, winogradTile: 0))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NSTStyle
+import NSTStyleJobs
 import NSTStyleFlags
 
 /// The flags map one-to-one onto StyleTransferOptions, and bad values are refused with the
@@ -15,10 +16,9 @@ import NSTStyleFlags
         let o = try transferOptions([])
         var expected = StyleTransferOptions()
         expected.precision = o.precision
-        // The flags keep the names as given (conv4_2, the paper's), which the job resolves in
-        // --activation's convention: named as files record them, the same options.
-        #expect(o.named == expected.named)
-        #expect(o.contentLayers == ["conv4_2"] && o.activation == .relu)
+        // The defaults are the network's names (relu4_2: the rectified output).
+        #expect(o == expected)
+        #expect(o.contentLayers == ["relu4_2"] && o.styleLayers.first == "relu1_1")
         // --precision auto is recorded as the precision that runs: fp32 today.
         #expect(o.precision.rawValue == "fp32")
     }
@@ -31,7 +31,7 @@ import NSTStyleFlags
             loss: .parse(["--content-weight", "2", "--style-weight", "1e6", "--tv-weight", "0.1"]),
             optimiser: .parse(["--init", "noise", "--optimizer", "adam", "--seed", "7", "--learning-rate", "3"]),
             engine: .parse(["--pooling", "avg", "--style-scale", "0.5", "--no-normalize-vgg", "--original-colors"]))
-        #expect(o.size == 256 && o.iterations == 12 && o.styleBlendWeights == [3, 1])
+        #expect(o.size == 256 && o.maxEvaluations == 12 && o.styleBlendWeights == [3, 1])
         #expect(o.contentLayers == ["relu5_2"] && o.styleLayers == ["relu1_1", "relu2_1"] && o.styleLayerWeights == [1, 0.5])
         #expect(o.contentWeight == 2 && o.styleWeight == 1e6 && o.tvWeight == 0.1)
         #expect(o.initMode == .noise && o.optimizer == .adam && o.seed == 7 && o.learningRate == 3)
@@ -40,7 +40,7 @@ import NSTStyleFlags
 
     @Test func theExperimentHasItsOwnStyleWeightSizeAndBudget() throws {
         let o = StyleTransferOptions(experiment: try .parse([]), loss: try .parse([]), optimiser: try .parse([]), engine: try .parse([]))
-        #expect(o.styleWeight == StyleDepthExperiment.defaultStyleWeight && o.size == 384 && o.iterations == 250)
+        #expect(o.styleWeight == StyleDepthExperiment.defaultStyleWeight && o.size == 384 && o.maxEvaluations == 250)
         let grid = try StyleDepthOptions.parse(["--grid"])
         #expect(grid.runSize == 128 && grid.runIterations == 100 && grid.outputFolder(dataFolder: URL(fileURLWithPath: "/data/nst")).path == "/data/nst/style-grid")
         let given = StyleTransferOptions(experiment: try .parse(["--size", "200"]), loss: try .parse(["--style-weight", "5"]),

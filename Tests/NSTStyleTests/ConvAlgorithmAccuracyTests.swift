@@ -20,13 +20,10 @@ import NSTImage
         var o = StyleTransferOptions()
         o.contentLayers = ["relu2_2"]
         o.styleLayers = ["relu1_1", "relu2_1", "relu3_1"]
-        o.iterations = 100
+        o.maxEvaluations = 100
         o.styleWeight = 100
-        let run = StyleTransferRun(options: o, network: net, content: Tiny.rgb(seed: 1, width: 40, height: 32),
-                                   styles: [Tiny.rgb(seed: 2, width: 40, height: 32)],
-                                   encode: { Preprocessing.torchvision.tensor(fromRGB: $0.pixels, width: $0.width, height: $0.height) },
-                                   decode: { Preprocessing.torchvision.rgb(from: $0) })
-        return try run.run()
+        return try transfer(network: StyleNetwork(features: net, preprocessing: .torchvision), content: Tiny.rgb(seed: 1, width: 40, height: 32),
+                            styles: [Tiny.rgb(seed: 2, width: 40, height: 32)], options: o)
     }
 
     @Test func winogradLossWithinHalfAPercentOfIm2col() throws {

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-import NSTStyle
+import NSTStyleJobs
 import NSTImage
 
 /// The images built into nst are the committed files of Examples/images/, byte for byte, and

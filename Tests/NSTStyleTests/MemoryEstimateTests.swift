@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-@testable import NSTStyle
+@testable import NSTStyleJobs
 
 @Suite struct MemoryEstimateTests {
     /// The model passes through the two measured peaks it was fitted to.
@@ -26,7 +26,7 @@ import Foundation
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("meminfo-\(UUID().uuidString)").path
         try "MemAvailable: 1000 kB\n".write(toFile: file, atomically: true, encoding: .utf8)
         defer { unlink(file) }
-        #expect(AvailableMemory.bytes(environment: ["NST_TEST_MEMINFO": file]) == Double(1_024_000))
-        #expect(AvailableMemory.bytes(environment: ["NST_TEST_MEMINFO": file + "-missing"]) == nil)
+        #expect(AvailableMemory.bytes(meminfoFile: file) == Double(1_024_000))
+        #expect(AvailableMemory.bytes(meminfoFile: file + "-missing") == nil)
     }
 }

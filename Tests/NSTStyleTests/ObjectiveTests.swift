@@ -6,6 +6,7 @@ import NSTVGG
 import NSTImage
 import NSTGradCheck
 @testable import NSTStyle
+@testable import NSTStyleJobs
 import NSTRandom
 
 /// A tiny VGG16-shaped network (random weights) up to conv3_1 and images of 12×16.
@@ -27,12 +28,11 @@ enum Tiny {
         let net = net(S.self, pooling: .avg)
         let content = image(S.self, seed: 1), style1 = image(S.self, seed: 2), style2 = image(S.self, seed: 4, h: 10, w: 14)
         let styleLayers = ["relu1_1", "conv2_1", "relu3_1"]
-        let positions = StyleObjective<VGG<S>>.positions(network: net, input: content, layers: styleLayers)
+        let features = ImageFeatures(network: net, content: content, styles: [style1, style2], contentLayers: ["relu2_2"], styleLayers: styleLayers)
         let obj = StyleObjective(
             network: net,
-            contentTargets: StyleObjective.contentTargets(network: net, content: content, layers: ["relu2_2"]),
-            styleTargets: StyleObjective.styleTargets(network: net, styles: [style1, style2], blendWeights: [3, 1],
-                                                      layers: styleLayers, positions: positions),
+            contentTargets: features.content,
+            styleTargets: features.styleTargets(blendWeights: [3, 1], layers: styleLayers),
             styleLayerWeights: ["relu1_1": 1, "conv2_1": 0.5, "relu3_1": 2],
             contentWeight: 0.7, styleWeight: 30, tvWeight: tv, normalizeGradients: normalizeGradients)
         return (obj, image(S.self, seed: 5))
@@ -42,7 +42,7 @@ enum Tiny {
 @Suite struct ObjectiveTests {
     @Test func gradientMatchesFiniteDifferencesInDouble() throws {
         let (obj, x) = Tiny.objective(Double.self)
-        let (_, dx) = try obj.evaluate(x, evaluation: 1)
+        let dx = try obj.lossAndGradient(at: x, evaluation: 1).gradient
         // ε = 1e-4: f ≈ 40, so the round-off of a central difference is ≈ 1e-16·40/ε ≈ 4e-11;
         // entries whose gradient is below 1e-5 (a few of 576, max |g| ≈ 0.7) are compared
         // only for being that small (absoluteFloor), the others to 1e-6 relative error.
@@ -72,15 +72,17 @@ enum Tiny {
         let net = Tiny.net(Double.self)
         let a = Tiny.image(Double.self, seed: 2), b = Tiny.image(Double.self, seed: 9, h: 6, w: 8)
         let layers = ["relu1_1"]
-        let positions = ["relu1_1": 12 * 16]
-        let only = StyleObjective<VGG<Double>>.styleTargets(network: net, styles: [a, b], blendWeights: [1, 0], layers: layers, positions: positions)
+        // The content a (12×16) sets M; b has a quarter of its positions.
+        let features = ImageFeatures(network: net, content: a, styles: [a, b], contentLayers: [], styleLayers: layers)
+        #expect(features.positions == ["relu1_1": 12 * 16])
+        let only = features.styleTargets(blendWeights: [1, 0], layers: layers)
         let gramA = Gram.forward(StyleObjective<VGG<Double>>.featureMatrix(net.forward(a, keep: ["relu1_1"])["relu1_1"]!))
         #expect(only["relu1_1"]! == gramA)   // same size as the generated image: exactly F Fᵀ
         // The 6×8 image has a quarter of the positions: its Gram is scaled by 4.
-        let onlyB = StyleObjective<VGG<Double>>.styleTargets(network: net, styles: [a, b], blendWeights: [0, 2], layers: layers, positions: positions)
+        let onlyB = features.styleTargets(blendWeights: [0, 2], layers: layers)
         let gramB = Gram.forward(StyleObjective<VGG<Double>>.featureMatrix(net.forward(b, keep: ["relu1_1"])["relu1_1"]!))
         for i in 0..<gramB.count { #expect(abs(onlyB["relu1_1"]!.storage[i] - 4 * gramB.storage[i]) <= 1e-12 * abs(gramB.storage[i]) + 1e-15) }
-        let mixed = StyleObjective<VGG<Double>>.styleTargets(network: net, styles: [a, b], blendWeights: [3, 1], layers: layers, positions: positions)
+        let mixed = features.styleTargets(blendWeights: [3, 1], layers: layers)
         for i in 0..<gramA.count {
             let want = 0.75 * gramA.storage[i] + 0.25 * 4 * gramB.storage[i]
             #expect(abs(mixed["relu1_1"]!.storage[i] - want) <= 1e-12 * abs(want) + 1e-15)
@@ -103,11 +105,12 @@ enum Tiny {
         let net = Recorder()
         let x = Tiny.image(Double.self, seed: 1, h: 3, w: 4)
         let obj = StyleObjective(network: net,
-                                 contentTargets: StyleObjective.contentTargets(network: net, content: Tiny.image(Double.self, seed: 2, h: 3, w: 4), layers: ["a"]),
+                                 contentTargets: ImageFeatures(network: net, content: Tiny.image(Double.self, seed: 2, h: 3, w: 4), styles: [],
+                                                               contentLayers: ["a"], styleLayers: []).content,
                                  styleTargets: ["b": Tensor(shape: [3, 3], repeating: 0.1)],
                                  styleLayerWeights: ["b": 2], contentWeight: 5, styleWeight: 3, tvWeight: 0,
                                  normalizeGradients: true)
-        _ = try obj.evaluate(x, evaluation: 1)
+        _ = try obj.lossAndGradient(at: x, evaluation: 1)
         let l1 = net.received.mapValues { $0.storage.reduce(0) { $0 + abs($1) } }
         #expect(abs(l1["a"]! - 5) < 1e-6)      // α
         #expect(abs(l1["b"]! - 6) < 1e-6)      // β·w_l
@@ -115,17 +118,17 @@ enum Tiny {
 }
 
 @Suite struct NonFiniteGuardTests {
-    @Test func overflowingImageStopsWithTheTermAndTheIteration() throws {
+    @Test func overflowingImageStopsWithTheTermAndTheEvaluation() throws {
         let (obj, x) = Tiny.objective(Float.self, tv: 0)
         var huge = x
         for i in 0..<huge.count { huge.storage[i] *= 1e30 }
         do {
-            _ = try obj.evaluate(huge, evaluation: 17)
+            _ = try obj.lossAndGradient(at: huge, evaluation: 17)
             Issue.record("no error for a non-finite loss")
         } catch let e as NonFiniteLossError {
             #expect(e.evaluation == 17)
             #expect(e.term.contains("loss at"), "\(e.term)")
-            #expect(e.description.contains("iteration 17") && e.description.contains("Try"))
+            #expect(e.description.contains("evaluation 17") && e.description.contains("Try"))
         }
     }
 
@@ -133,19 +136,19 @@ enum Tiny {
         let (obj, x) = Tiny.objective(Float.self)
         var bad = x
         bad.storage[5] = .nan
-        #expect(throws: NonFiniteLossError.self) { _ = try obj.evaluate(bad, evaluation: 1) }
+        #expect(throws: NonFiniteLossError.self) { _ = try obj.lossAndGradient(at: bad, evaluation: 1) }
+        #expect(throws: NonFiniteLossError.self) { _ = try obj.losses(at: bad) }
     }
 
     @Test func runStopsAndReportsInsteadOfReturningAnImage() throws {
         // β = 1e39 is finite in Double (the losses) but not in Float (the gradient).
         var o = StyleTransferOptions()
         o.styleWeight = 1e39
-        o.iterations = 5
+        o.maxEvaluations = 5
         o.contentLayers = ["relu2_2"]
         o.styleLayers = ["relu1_1", "relu3_1"]
-        let run = TinyRun.make(o)
         do {
-            _ = try run.run()
+            _ = try TinyRun.run(o)
             Issue.record("no error")
         } catch let e as NonFiniteLossError {
             #expect(e.term.contains("gradient") && e.evaluation == 1, "\(e)")
@@ -153,43 +156,60 @@ enum Tiny {
     }
 }
 
-/// A StyleTransferRun on the tiny network with a trivial preprocessing (x = pixel).
+/// `transfer` on the tiny network (torchvision's preprocessing), content Tiny.rgb(seed: 1).
 enum TinyRun {
-    static func make(_ o: StyleTransferOptions, styles: [RGBImage] = [Tiny.rgb(seed: 2)]) -> StyleTransferRun<VGG<Float>> {
-        StyleTransferRun(options: o, network: Tiny.net(Float.self), content: Tiny.rgb(seed: 1), styles: styles,
-                         encode: { Preprocessing.torchvision.tensor(fromRGB: $0.pixels, width: $0.width, height: $0.height) },
-                         decode: { Preprocessing.torchvision.rgb(from: $0) })
+    static var network: StyleNetwork<VGG<Float>> { StyleNetwork(features: Tiny.net(Float.self), preprocessing: .torchvision) }
+    static let content = Tiny.rgb(seed: 1)
+
+    static func run(_ o: StyleTransferOptions, styles: [RGBImage] = [Tiny.rgb(seed: 2)], network: StyleNetwork<VGG<Float>> = TinyRun.network,
+                    progress: @escaping (StyleProgress) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false },
+                    saveEvery: Int = 0, intermediate: @escaping (Int, RGBImage) -> Void = { _, _ in }) throws -> StyleTransferResult {
+        var callbacks = TransferCallbacks()
+        callbacks.progress = progress
+        callbacks.shouldStop = shouldStop
+        callbacks.saveEvery = saveEvery
+        callbacks.intermediate = intermediate
+        return try transfer(network: network, content: content, styles: styles, options: o, callbacks: callbacks)
     }
+
+    /// The objective `run` minimises.
+    static func objective(_ o: StyleTransferOptions, styles: [RGBImage] = [Tiny.rgb(seed: 2)]) -> StyleObjective<VGG<Float>> {
+        let n = network
+        return StyleObjective(network: n.features, features: n.features(content: content, styles: styles, contentLayers: o.contentLayers,
+                                                                         styleLayers: o.styleLayers), options: o)
+    }
+
     static var options: StyleTransferOptions {
         var o = StyleTransferOptions()
         o.contentLayers = ["relu2_2"]
         o.styleLayers = ["relu1_1", "relu2_1", "relu3_1"]
-        o.iterations = 30
+        o.maxEvaluations = 30
         o.styleWeight = 100
         return o
     }
 }
 
-@Suite struct StyleTransferRunTests {
+@Suite struct TransferTests {
     @Test(arguments: [OptimizerKind.lbfgs, .adam])
     func lossDecreases(_ kind: OptimizerKind) throws {
         var o = TinyRun.options
         o.optimizer = kind
         o.learningRate = kind == .adam ? 0.05 : nil
         var seen: [Int] = []
-        let r = try TinyRun.make(o).run(progress: { seen.append($0.evaluation) })
+        let r = try TinyRun.run(o, progress: { seen.append($0.evaluation) })
         #expect(r.evaluations == 30 && seen == Array(1...30))
         #expect(r.best.total < 0.5 * r.curve[0].total, "\(r.curve[0].total) → \(r.best.total)")
         #expect(r.stopReason == .budget)
     }
 
     @Test func lbfgsWithLineSearchNeverRaisesTheAcceptedLoss() throws {
-        let r = try TinyRun.make(TinyRun.options).run()
-        var best = Double.infinity
-        var bests: [Double] = []
-        for t in r.curve where t.total < best { best = t.total; bests.append(best) }
-        #expect(best == r.best.total)
-        #expect(bests.count > 5)
+        // The iterates the optimiser accepted (not a running minimum the test builds itself)
+        // fall strictly, and the last of them is the image the transfer returns.
+        let r = try TinyRun.run(TinyRun.options)
+        let iterates = zip(r.curve, r.accepted).filter { $0.1 }.map { $0.0.total }
+        #expect(iterates.count > 5, "\(r.accepted)")
+        #expect(zip(iterates, iterates.dropFirst()).allSatisfy { $0 > $1 }, "\(iterates)")
+        #expect(iterates.last == r.best.total)
     }
 
     @Test func theWrittenImageHasTheLossTheRunReports() throws {
@@ -197,16 +217,14 @@ enum TinyRun {
         // does not change it: its loss is the one the optimiser reached.
         var o = TinyRun.options
         o.styleWeight = 1e4
-        let run = TinyRun.make(o)
-        let r = try run.run()
-        let again = try run.objective.losses(at: Preprocessing.torchvision.tensor(fromRGB: r.image.pixels, width: 16, height: 12))
+        let r = try TinyRun.run(o)
+        let again = try TinyRun.objective(o).losses(at: Preprocessing.torchvision.tensor(fromRGB: r.image.pixels, width: 16, height: 12))
         #expect(abs(again.total - r.best.total) <= 1e-3 * r.best.total, "\(again.total) vs \(r.best.total)")
     }
 
     @Test func stopFlagReturnsTheBestImageSoFar() throws {
         var calls = 0
-        let run = TinyRun.make(TinyRun.options)
-        let r = try run.run(shouldStop: { calls += 1; return calls > 7 })
+        let r = try TinyRun.run(TinyRun.options, shouldStop: { calls += 1; return calls > 7 })
         #expect(r.stopReason == .interrupted)
         #expect(r.evaluations == 7)
         #expect(r.image.width == 16 && r.image.height == 12)
@@ -215,32 +233,34 @@ enum TinyRun {
 
     @Test func intermediatesEveryN() throws {
         var saved: [Int] = []
-        _ = try TinyRun.make(TinyRun.options).run(saveEvery: 10, intermediate: { n, img in saved.append(n); #expect(img.width == 16) })
+        _ = try TinyRun.run(TinyRun.options, saveEvery: 10, intermediate: { n, img in saved.append(n); #expect(img.width == 16) })
         #expect(saved == [10, 20, 30])
     }
 
     @Test func initModes() throws {
         var o = TinyRun.options
         o.initMode = .content
-        #expect(TinyRun.make(o).initialTensor() == Preprocessing.torchvision.tensor(fromRGB: Tiny.rgb(seed: 1).pixels, width: 16, height: 12))
+        func x0(_ o: StyleTransferOptions, styles: [RGBImage] = [Tiny.rgb(seed: 2)]) -> Tensor<Float> {
+            initialImage(network: TinyRun.network, content: TinyRun.content, styles: styles, options: o)
+        }
+        #expect(x0(o) == Preprocessing.torchvision.tensor(fromRGB: Tiny.rgb(seed: 1).pixels, width: 16, height: 12))
         o.initMode = .noise
         o.seed = 1
-        let n1 = TinyRun.make(o).initialTensor()
-        #expect(n1 == TinyRun.make(o).initialTensor())      // same seed, same noise
+        let n1 = x0(o)
+        #expect(n1 == x0(o))      // same seed, same noise
         o.seed = 2
-        #expect(n1 != TinyRun.make(o).initialTensor())
+        #expect(n1 != x0(o))
         o.initMode = .style
         let style = Tiny.rgb(seed: 8, width: 32, height: 24)
-        let x = TinyRun.make(o, styles: [style]).initialTensor()
+        let x = x0(o, styles: [style])
         #expect(x.shape == [3, 12, 16])
     }
 
     @Test func originalColorsKeepTheContentChrominance() throws {
         var o = TinyRun.options
         o.originalColors = true
-        let run = TinyRun.make(o)
-        let r = try run.run()
-        let c = ColorTransfer.yiq(fromRGB: run.content.pixels), g = ColorTransfer.yiq(fromRGB: r.image.pixels)
+        let r = try TinyRun.run(o)
+        let c = ColorTransfer.yiq(fromRGB: TinyRun.content.pixels), g = ColorTransfer.yiq(fromRGB: r.image.pixels)
         var maxDiff: Float = 0
         for p in stride(from: 0, to: c.count, by: 3) where g[p] > 0.05 && g[p] < 0.95 {
             maxDiff = max(maxDiff, abs(c[p + 1] - g[p + 1]), abs(c[p + 2] - g[p + 2]))
@@ -361,50 +381,28 @@ enum TinyRun {
     }
 }
 
-@Suite struct PreparedNetworkOptionsTests {
-    static func prepared(_ o: StyleTransferOptions) -> PreparedStyleTransfer {
+@Suite struct StyleNetworkTests {
+    /// The network a model builds for a run has the options' pooling and precision and the
+    /// convolution settings it is given, whatever the process's environment holds.
+    @Test func theNetworkTakesTheOptionsAndTheConvolutionSettings() {
         let model = StyleModel(weights: VGGWeights<Float>.random(architecture: .vgg16, channels: Tiny.widths, seed: 11),
                                preprocessing: .torchvision, path: "", sha256: "")
-        return model.prepare(network: o.network, content: Tiny.rgb(seed: 1, width: 40, height: 30), styles: [Tiny.rgb(seed: 2, width: 40, height: 30)])
-    }
-
-    static var avgPoolingOptions: StyleTransferOptions {
         var o = TinyRun.options
-        o.size = 20; o.pooling = .avg; o.normalizeVGG = false
-        return o
+        o.pooling = .avg; o.normalizeVGG = false; o.precision = .fp32
+        let n = model.styleNetwork(options: o, content: Tiny.rgb(seed: 1, width: 20, height: 15), styles: [Tiny.rgb(seed: 2, width: 20, height: 15)],
+                                   convolution: ConvConfiguration(algorithm: .im2col, precision: .bf16, winogradTile: 2))
+        #expect(n.features.pooling == .avg)
+        #expect(n.features.workspace.configuration == ConvConfiguration(algorithm: .im2col, precision: .fp32, winogradTile: 2))
+        #expect(n.preprocessing == .torchvision)
     }
 
-    @Test func thePreparedNetworkKeepsItsOptionsAndRunsWithThem() throws {
-        let o = Self.avgPoolingOptions
-        let p = Self.prepared(o)
-        #expect(p.networkOptions == o.network)
-        #expect(p.network.pooling == .avg && max(p.content.width, p.content.height) == 20)
-        var run = o
-        run.styleWeight = 7; run.iterations = 2   // run options may differ
-        #expect(p.run(run.run).options.styleWeight == 7 && p.run(run.run).options.network == o.network)
-        // Scoring builds its own options: they carry the prepared network's.
-        _ = try p.losses(of: p.content, contentLayers: ["relu2_2"], styleLayers: ["relu1_1"])
-    }
-
-    @Test func networkOptionsListTheirDifferences() {
-        let a = StyleTransferOptions().network
-        var b = a
-        #expect(a.differences(from: b).isEmpty)
-        b.pooling = .avg; b.size = 512
-        #expect(a.differences(from: b) == ["size: 384 vs 512", "pooling: max vs avg"])
-        var o = StyleTransferOptions()
-        o.network = b
-        #expect(o.pooling == .avg && o.size == 512 && o.network == b)
-    }
-
-    /// The options still read and write as one flat JSON object (sidecars written before the
-    /// split read back the same), and both parts survive the round trip.
+    /// The options read and write as one flat JSON object.
     @Test func theOptionsEncodeFlatAndRoundTrip() throws {
         var o = StyleTransferOptions()
-        o.size = 256; o.pooling = .avg; o.styleWeight = 3e4; o.contentLayers = ["relu5_2"]
+        o.size = 256; o.pooling = .avg; o.styleWeight = 3e4; o.contentLayers = ["relu5_2"]; o.maxEvaluations = 7
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(o)) as! [String: Any]
         #expect(json["size"] as? Int == 256 && json["pooling"] as? String == "avg" && json["styleWeight"] as? Double == 3e4)
-        #expect(json["network"] == nil && json["run"] == nil)
+        #expect(json["maxEvaluations"] as? Int == 7 && json["iterations"] == nil)
         #expect(try JSONDecoder().decode(StyleTransferOptions.self, from: JSONEncoder().encode(o)) == o)
     }
 }

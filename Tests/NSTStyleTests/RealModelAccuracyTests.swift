@@ -25,16 +25,18 @@ import NSTRandom
         let x = Tensor<Float>.uniform([3, h, w], in: -110...120, using: &rng)
         let styleLayers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
         net.workspace.algorithm = .im2col
-        let positions = StyleObjective<VGG<Float>>.positions(network: net, input: content, layers: styleLayers)
+        let features = ImageFeatures(network: net, content: content, styles: [style], contentLayers: ["relu4_2"], styleLayers: styleLayers)
         let objective = StyleObjective(
             network: net,
-            contentTargets: StyleObjective.contentTargets(network: net, content: content, layers: ["relu4_2"]),
-            styleTargets: StyleObjective.styleTargets(network: net, styles: [style], blendWeights: [1], layers: styleLayers, positions: positions),
+            contentTargets: features.content,
+            styleTargets: features.styleTargets(blendWeights: [1], layers: styleLayers),
             styleLayerWeights: Dictionary(uniqueKeysWithValues: styleLayers.map { ($0, 0.2) }),
             contentWeight: 1, styleWeight: 1e3, tvWeight: 0)
-        let (reference, referenceGradient) = try objective.evaluate(x, evaluation: 1)
+        let referenceEvaluation = try objective.lossAndGradient(at: x, evaluation: 1)
+        let (reference, referenceGradient) = (referenceEvaluation.terms, referenceEvaluation.gradient)
         net.workspace.algorithm = .auto
-        let (fast, fastGradient) = try objective.evaluate(x, evaluation: 1)
+        let fastEvaluation = try objective.lossAndGradient(at: x, evaluation: 1)
+        let (fast, fastGradient) = (fastEvaluation.terms, fastEvaluation.gradient)
 
         let lossDifference = abs(fast.total - reference.total) / reference.total
         var squaredDifference = 0.0, squaredNorm = 0.0

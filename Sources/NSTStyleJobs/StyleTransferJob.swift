@@ -1,6 +1,9 @@
 import Foundation
 import NSTFileIO
 import NSTImage
+import NSTLayers
+import NSTStyle
+import NSTTensor
 import NSTVGG
 import NSTWeights
 
@@ -22,13 +25,14 @@ extension StyleModel {
         return StyleModel(weights: weights, preprocessing: info.preprocessing, path: info.path, sha256: info.sha256)
     }
 
-    /// `prepare`, after checking that every image reaches the deepest of `layers` (each
-    /// pooling halves it): an error naming the file instead of the engine's precondition.
-    /// With --normalize-vgg the statistics pass runs through every ReLU the weights have: the
-    /// model is cut after the deepest of `layers` first (`truncated(through:)`).
-    /// `contentFile` / `styleFiles` name the images in errors.
-    public func prepareChecked(network options: StyleNetworkOptions, content: RGBImage, styles: [RGBImage], layers: [String],
-                               contentFile: String? = nil, styleFiles: [String] = []) throws -> PreparedStyleTransfer {
+    /// `styleNetwork` for the images at their run sizes (`StyleImages.prepare`, returned with
+    /// it), after checking that every image reaches the deepest of `layers` (each pooling halves
+    /// it): an error naming the file instead of the engine's precondition. The model is cut after
+    /// the deepest of `layers` first (`truncated(through:)`), so the --normalize-vgg statistics
+    /// pass stops there too. `contentFile` / `styleFiles` name the images in errors.
+    public func checkedStyleNetwork(options: StyleTransferOptions, content: RGBImage, styles: [RGBImage], layers: [String],
+                                    convolution: ConvConfiguration, contentFile: String? = nil,
+                                    styleFiles: [String] = []) throws -> (StyleNetwork<VGG<Float>>, (content: RGBImage, styles: [RGBImage])) {
         let model = truncated(through: layers)
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
         var all = layers
@@ -43,7 +47,7 @@ extension StyleModel {
                            why: "it is \(image.width)×\(image.height) at this --size/--style-scale and layer \(deepest) needs at least \(need) pixels on each side",
                            fix: "use a larger --size (or --style-scale), shallower layers, or a less elongated image", kind: .usage)
         }
-        return model.prepare(network: options, resizedContent: c, resizedStyles: s)
+        return (model.styleNetwork(options: options, content: c, styles: s, convolution: convolution), (c, s))
     }
 
     /// What the sidecars record of the model.
@@ -52,12 +56,38 @@ extension StyleModel {
     }
 }
 
+/// What the caller sees of one run while it goes: `progress` after every evaluation,
+/// `finish` once at the end (also when it stops early).
+public struct RunObserver {
+    public var progress: (StyleProgress) -> Void
+    public var finish: () -> Void
+    public init(progress: @escaping (StyleProgress) -> Void, finish: @escaping () -> Void = {}) {
+        self.progress = progress; self.finish = finish
+    }
+}
+
+extension RunObserver {
+    /// `transfer` watched by this observer (`progress` after every evaluation, `finish` at
+    /// the end, also when it throws) and stopped by `shouldStop`.
+    func run(network: StyleNetwork<VGG<Float>>, content: RGBImage, styles: [RGBImage], options: StyleTransferOptions,
+             features: ImageFeatures<Float>? = nil, shouldStop: @escaping () -> Bool, saveEvery: Int = 0,
+             intermediate: @escaping (Int, RGBImage) -> Void = { _, _ in }) throws -> StyleTransferResult {
+        defer { finish() }
+        var callbacks = TransferCallbacks()
+        callbacks.progress = progress
+        callbacks.shouldStop = shouldStop
+        callbacks.saveEvery = saveEvery
+        callbacks.intermediate = intermediate
+        return try transfer(network: network, content: content, styles: styles, options: options, features: features, callbacks: callbacks)
+    }
+}
+
 extension MemoryEstimate {
     /// Refuses a run whose estimated peak memory exceeds what the machine has available,
     /// before any of it is allocated.
-    public static func check(content: RGBImage, size: Int, randomWeights: Bool, file: String,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard let available = AvailableMemory.bytes(environment: environment) else { return }
+    /// `available`: the bytes the machine has (`AvailableMemory.bytes()`); nil checks nothing.
+    public static func check(content: RGBImage, size: Int, randomWeights: Bool, file: String, available: Double?) throws {
+        guard let available else { return }
         let long = max(content.width, content.height), short = min(content.width, content.height)
         let w = size, h = max(1, Int((Double(size) * Double(short) / Double(long)).rounded()))
         let fraction = randomWeights ? 1.0 / 8 : 1
@@ -90,8 +120,13 @@ public struct StyleTransferJob {
     public var styles: [String]
     /// A .png path; the sidecar goes beside it (out.png → out.json).
     public var output: String
-    /// Layer names as given; they are resolved against the model.
+    /// Layer names as typed; they are resolved against the model in `activation`'s convention.
     public var options: StyleTransferOptions
+    public var activation: ActivationKind
+    /// How the network's convolutions compute (the CLI's engine environment).
+    public var convolution: ConvConfiguration
+    /// The bytes the machine has for the run (`AvailableMemory.bytes()`); nil checks nothing.
+    public var availableMemory: Double?
     public var model: String?
     public var randomWeights = false
     /// Also write `<output>_<N>.png` every `saveEvery` evaluations (0: never).
@@ -99,9 +134,11 @@ public struct StyleTransferJob {
     /// Recorded in the sidecar.
     public var command: [String]
 
-    public init(content: String, styles: [String], output: String, options: StyleTransferOptions, model: String?,
+    public init(content: String, styles: [String], output: String, options: StyleTransferOptions, activation: ActivationKind = .relu,
+                convolution: ConvConfiguration = ConvConfiguration(), availableMemory: Double?, model: String?,
                 randomWeights: Bool, saveEvery: Int, command: [String]) {
         self.content = content; self.styles = styles; self.output = output; self.options = options
+        self.activation = activation; self.convolution = convolution; self.availableMemory = availableMemory
         self.model = model; self.randomWeights = randomWeights; self.saveEvery = saveEvery; self.command = command
     }
 
@@ -113,13 +150,13 @@ public struct StyleTransferJob {
         /// effect, with the outputs left unchanged; it throws to end the job.
         public var stopBeforeRun: ([String]) throws -> Void
         /// The progress of the run (total evaluations, label).
-        public var observe: (Int, String) -> StyleDepthExperiment.RunObserver
+        public var observe: (Int, String) -> RunObserver
         /// Called once everything is prepared, just before the first evaluation.
         public var beforeRun: () -> Void
         /// Told each failure that does not end the run (an intermediate image not written).
         public var warn: (String) -> Void
         public init(shouldStop: @escaping () -> Bool, stopBeforeRun: @escaping ([String]) throws -> Void,
-                    observe: @escaping (Int, String) -> StyleDepthExperiment.RunObserver, beforeRun: @escaping () -> Void = {},
+                    observe: @escaping (Int, String) -> RunObserver, beforeRun: @escaping () -> Void = {},
                     warn: @escaping (String) -> Void = { _ = StandardStreams.writeError("nst: warning: \($0)\n") }) {
             self.shouldStop = shouldStop; self.stopBeforeRun = stopBeforeRun; self.observe = observe; self.beforeRun = beforeRun
             self.warn = warn
@@ -141,8 +178,8 @@ public struct StyleTransferJob {
         // every file read (the images and the weight file) and against the file system's name
         // limits before any work.
         let intermediatePath = { (n: Int) in "\(outputURL.deletingPathExtension().path)_\(n).png" }
-        let intermediates = saveEvery > 0 && options.iterations >= saveEvery
-            ? stride(from: saveEvery, through: options.iterations, by: saveEvery).map(intermediatePath) : []
+        let intermediates = saveEvery > 0 && options.maxEvaluations >= saveEvery
+            ? stride(from: saveEvery, through: options.maxEvaluations, by: saveEvery).map(intermediatePath) : []
         let modelFile = randomWeights ? nil : (try? ModelStore.resolve(model))?.path
         let outputs = OutputTransaction(inputs: [content] + styles + (modelFile.map { [$0] } ?? []))
         try outputs.checkTargets([output, sidecarPath] + intermediates)
@@ -150,31 +187,27 @@ public struct StyleTransferJob {
         let started = Date()
         let contentImage = try ImageIO.read(content, flag: "--content")
         let styleImages = try styles.map { try ImageIO.read($0, flag: "--style") }
-        try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: content)
+        try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: content,
+                                 available: availableMemory)
         try outputs.prepareTargets([output, sidecarPath] + intermediates)
         let stopped = { if hooks.shouldStop() { try hooks.stopBeforeRun([output, sidecarPath]) } }
         try stopped()
         let model = try StyleModel.load(model: model, randomWeights: randomWeights, seed: options.seed)
         try stopped()
-        options.contentLayers = try model.resolve(options.contentLayers, activation: options.activation)
-        options.styleLayers = try model.resolve(options.styleLayers, activation: options.activation)
-        let prepared = try model.prepareChecked(network: options.network, content: contentImage, styles: styleImages,
-                                                layers: options.contentLayers + options.styleLayers,
-                                                contentFile: content, styleFiles: styles)
+        options.contentLayers = try model.resolve(options.contentLayers, activation: activation)
+        options.styleLayers = try model.resolve(options.styleLayers, activation: activation)
+        let (network, images) = try model.checkedStyleNetwork(options: options, content: contentImage, styles: styleImages,
+                                                               layers: options.contentLayers + options.styleLayers,
+                                                               convolution: convolution, contentFile: content, styleFiles: styles)
         try stopped()
         hooks.beforeRun()
-        let result: StyleTransferResult
-        do {
-            let observer = hooks.observe(options.iterations, "transfer")
-            defer { observer.finish() }
-            result = try prepared.run(options.run).run(
-                saveEvery: saveEvery, progress: observer.progress, shouldStop: hooks.shouldStop,
-                intermediate: { n, image in
-                    do { try ImageIO.writePNG(image, to: URL(fileURLWithPath: intermediatePath(n))) } catch {
-                        hooks.warn("the intermediate image after \(n) evaluations was not written: \(error)")
-                    }
-                })
-        }
+        let result = try hooks.observe(options.maxEvaluations, "transfer").run(
+            network: network, content: images.content, styles: images.styles, options: options, shouldStop: hooks.shouldStop,
+            saveEvery: saveEvery, intermediate: { n, image in
+                do { try ImageIO.writePNG(image, to: URL(fileURLWithPath: intermediatePath(n))) } catch {
+                    hooks.warn("the intermediate image after \(n) evaluations was not written: \(error)")
+                }
+            })
 
         if result.evaluations == 0 { try stopped() }
         var sidecar = TransferSidecar(command: command, content: content, styles: styles, output: output,

@@ -43,11 +43,11 @@ public enum MemoryEstimate {
 
 /// The memory this process may still use: the smaller of /proc/meminfo's MemAvailable and
 /// what the cgroup's memory.max leaves above memory.current (cgroup v2), nil when neither
-/// can be read (not Linux). The environment variable `NST_TEST_MEMINFO` names a file read
-/// instead of /proc/meminfo (and turns the cgroup reading off), for tests.
+/// can be read (not Linux). `meminfoFile` names a file read instead of /proc/meminfo (and turns
+/// the other readings off): the CLI passes its `NST_TEST_MEMINFO`, for tests.
 public enum AvailableMemory {
-    public static func bytes(environment: [String: String] = ProcessInfo.processInfo.environment) -> Double? {
-        if let fake = environment["NST_TEST_MEMINFO"] { return memAvailable(in: (try? String(contentsOfFile: fake, encoding: .utf8)) ?? "") }
+    public static func bytes(meminfoFile: String? = nil) -> Double? {
+        if let fake = meminfoFile { return memAvailable(in: (try? String(contentsOfFile: fake, encoding: .utf8)) ?? "") }
         var found: [Double] = []
         if let room = addressSpaceRoom() { found.append(room) }
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8), let m = memAvailable(in: text) { found.append(m) }

@@ -1,5 +1,6 @@
 import Foundation
 import NSTFileIO
+import NSTStyle
 import NSTVersion
 
 /// The JSON written beside every output image (out.png → out.json): enough to reproduce
@@ -54,7 +55,7 @@ public struct TransferSidecar: Codable, Sendable {
         self.content = content
         self.styles = styles
         self.output = output
-        self.options = options.named   // layer names as the command line gives them
+        self.options = options
         learningRate = options.effectiveLearningRate
         seed = options.seed
         self.model = model
@@ -68,7 +69,7 @@ public struct TransferSidecar: Codable, Sendable {
         curve = zip(result.curve, result.accepted).enumerated().map { i, point in
             let (t, accepted) = point
             return CurvePoint(evaluation: i + 1, total: t.total, content: t.contentSum, style: t.styleSum, tv: t.tv,
-                              styleLayers: Dictionary(uniqueKeysWithValues: t.style.map { (options.activation.label(ofBlob: $0.key), $0.value) }),
+                              styleLayers: t.style,
                               accepted: accepted)
         }
     }

@@ -1,11 +1,12 @@
 import Foundation
 import NSTImage
+import NSTStyle
 import NSTVersion
 
 /// metrics.json of `nst experiment style-depth`: the style loss E_l of the unstyled photo and
 /// of each run's image ("3", "5") against the style image at all five style layers, and the
-/// content loss, every figure computed with the runs' own network. Layers are named
-/// conv1_1 … conv5_1 (see `StyleDepthExperiment`).
+/// content loss, every figure computed with the runs' own network. Layers are named as the
+/// network names them (relu1_1 … relu5_1 by default; see `StyleDepthExperiment`).
 public struct StyleDepthMetrics: Codable, Sendable {
     /// One accepted iterate of a run (rejected line-search trials are not recorded).
     public struct Point: Codable, Sendable {
@@ -63,7 +64,7 @@ public struct StyleDepthMetrics: Codable, Sendable {
     /// One plain sentence that reads the result (the last line on the terminal, and the
     /// report's conclusion).
     public var reading: String {
-        let firstThree = Set(StyleDepthExperiment.layerLabels.prefix(3))
+        let firstThree = Set(runs["3"]?.styleLayersUsed ?? Array(evaluationLayers.prefix(3)))
         let shallow = evaluationLayers.filter(firstThree.contains), deep = evaluationLayers.filter { !firstThree.contains($0) }
         let falls = ["3", "5"].flatMap { key in shallow.map { fell(key, at: $0) } }.filter(\.isFinite)
         let ratios = deep.map { ratio(at: $0) }
@@ -212,8 +213,8 @@ public enum StyleDepthReport {
         let row = Canvas.sideBySide([
             (fit(content), "content (photo)"),
             (fit(style), "style (painting)"),
-            (layers3, "style layers\nconv1_1 - conv3_1\n(first 3)"),
-            (layers5, "style layers\nconv1_1 - conv5_1\n(all 5)"),
+            (layers3, "style layers\nrelu1_1 - relu3_1\n(first 3)"),
+            (layers5, "style layers\nrelu1_1 - relu5_1\n(all 5)"),
         ], title: "Style depth: first 3 vs all 5 VGG style layers")
         let credits = "Sea turtle: P. Lindgren, CC BY-SA 3.0; the restyled images keep that licence. The Great Wave: Hokusai, public domain."
         let textHeight = BitmapFont.size(of: credits).height
@@ -283,10 +284,10 @@ public enum StyleDepthReport {
         <body>
         <h1>Style depth: first 3 vs all 5 style layers</h1>
         <p>The sea turtle restyled with the Great Wave twice, with everything identical but the style layers:
-        conv1_1–conv3_1 (first 3) or conv1_1–conv5_1 (all 5). Content layer \(esc(m.contentLayer)).
+        \(esc(m.evaluationLayers.first ?? ""))–\(esc(m.evaluationLayers.prefix(3).last ?? "")) (first 3) or \(esc(m.evaluationLayers.first ?? ""))–\(esc(m.evaluationLayers.last ?? "")) (all 5). Content layer \(esc(m.contentLayer)).
         \(m.width)×\(m.height) px, \(m.runs["3"]?.evaluations ?? 0) evaluations per run, α = \(String(format: "%g", o.contentWeight)), β = \(powerOfTen(o.styleWeight)),
         \(m.normalizeVGG ? "normalised VGG" : "VGG as trained"), \(o.pooling.rawValue) pooling, start: \(o.initMode.rawValue).
-        Layer names are the paper's; each means the layer's \(o.activation == .relu ? "rectified output" : "output before the ReLU (--activation conv)").</p>
+        Layer names are the network's: reluB_I is the rectified output (the paper's convB_I), convB_I the map before the ReLU.</p>
         <img alt="content, style, first 3 and all 5 style layers side by side" src="data:image/png;base64,\(Data(figurePNG).base64EncodedString())">
         <p class="reading">\(esc(m.reading))</p>
         <h2>Style loss E_l against the painting</h2>

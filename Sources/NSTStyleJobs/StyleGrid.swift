@@ -1,23 +1,31 @@
 import Foundation
+import NSTFileIO
 import NSTImage
+import NSTStyle
+import NSTTensor
+import NSTVGG
 
 /// Gatys et al.'s Fig. 3 for one content/style pair: row k matches the style at the first k
-/// style layers (conv1_1 … conv5_1), each column uses another α/β; everything else is the
+/// style layers (relu1_1 … relu5_1), each column uses another α/β; everything else is the
 /// same for every cell. Reading down a column, the style's structures grow with the depth of
 /// the deepest layer matched; reading across a row, the balance tips from the photo to the
 /// painting.
 public struct StyleGrid {
-    public let prepared: PreparedStyleTransfer
+    /// The cells' network and images (at their run sizes).
+    public let network: StyleNetwork<VGG<Float>>
+    public let content: RGBImage
+    public let style: RGBImage
     /// Everything but the layers and β; every cell uses exactly these.
     public let options: StyleTransferOptions
     public let layers: StyleDepthExperiment.Layers
     /// β of each column (α is `options.contentWeight`).
     public let styleWeights: [Double]
 
-    public init(prepared: PreparedStyleTransfer, options: StyleTransferOptions, layers: StyleDepthExperiment.Layers,
-                styleWeights: [Double]) {
+    public init(network: StyleNetwork<VGG<Float>>, content: RGBImage, style: RGBImage, options: StyleTransferOptions,
+                layers: StyleDepthExperiment.Layers, styleWeights: [Double]) {
         precondition(!styleWeights.isEmpty)
-        self.prepared = prepared; self.options = options; self.layers = layers; self.styleWeights = styleWeights
+        self.network = network; self.content = content; self.style = style
+        self.options = options; self.layers = layers; self.styleWeights = styleWeights
     }
 
     /// One cell: the first `depth` style layers at style weight β.
@@ -25,7 +33,7 @@ public struct StyleGrid {
         public var depth: Int
         public var styleWeight: Double
         public var alphaOverBeta: Double
-        /// E_l of the cell's image at all five layers (paper names).
+        /// E_l of the cell's image at all five layers.
         public var styleLoss: [String: Double]
         public var contentLoss: Double
         public var evaluations: Int
@@ -42,22 +50,20 @@ public struct StyleGrid {
     }
 
     /// Every cell, row by row; nil when `shouldStop` asked to stop.
-    public func run(observe: (_ depth: Int, _ styleWeight: Double, StyleTransferOptions) -> StyleDepthExperiment.RunObserver,
+    public func run(observe: (_ depth: Int, _ styleWeight: Double, StyleTransferOptions) -> RunObserver,
                     shouldStop: @escaping () -> Bool = { false }) throws -> [(cell: Cell, image: RGBImage)]? {
         var out: [(cell: Cell, image: RGBImage)] = []
-        let losses = prepared.scorer(contentLayers: [layers.content], styleLayers: layers.style)
+        let features = network.features(content: content, styles: [style], contentLayers: [layers.content], styleLayers: layers.style)
+        let scorer = StyleScorer(network: network, features: features, contentLayer: layers.content, styleLayers: layers.style)
         for depth in 1...layers.style.count {
             for beta in styleWeights {
                 let o = options(depth: depth, styleWeight: beta)
-                let observer = observe(depth, beta, o)
-                defer { observer.finish() }
-                let result = try prepared.run(o.run).run(progress: observer.progress, shouldStop: shouldStop)
+                let result = try observe(depth, beta, o).run(network: network, content: content, styles: [style], options: o,
+                                                             features: features, shouldStop: shouldStop)
                 if result.stopReason == .interrupted { return nil }
                 let image = try result.image.asWrittenToPNG()
-                let terms = try losses(image)
-                var style: [String: Double] = [:]
-                for (label, name) in zip(StyleDepthExperiment.layerLabels, layers.style) { style[label] = terms.style[name] }
-                out.append((Cell(depth: depth, styleWeight: beta, alphaOverBeta: o.contentWeight / beta, styleLoss: style,
+                let terms = try scorer.losses(of: image)
+                out.append((Cell(depth: depth, styleWeight: beta, alphaOverBeta: o.contentWeight / beta, styleLoss: terms.style,
                                  contentLoss: terms.content[layers.content] ?? .nan, evaluations: result.evaluations), image))
             }
         }
@@ -68,7 +74,7 @@ public struct StyleGrid {
     public static func figure(_ cells: [(cell: Cell, image: RGBImage)], columns: Int) -> RGBImage {
         guard let first = cells.first?.image, columns > 0 else { return RGBImage(width: 1, height: 1, color: .white) }
         let w = first.width, h = first.height, gap = 16, scale = 2, margin = 16
-        let rowLabels = cells.map(\.cell.depth).uniqued().map { $0 == 1 ? "conv1_1" : "conv1_1\nto conv\($0)_1" }
+        let rowLabels = cells.map(\.cell.depth).uniqued().map { $0 == 1 ? "relu1_1" : "relu1_1\nto relu\($0)_1" }
         let columnLabels = cells.prefix(columns).map {
             String(format: "α/β = %.0e", $0.cell.alphaOverBeta).replacingOccurrences(of: "e-0", with: "e-")
         }
@@ -116,7 +122,7 @@ extension StyleGrid {
     public func files(cells: [(cell: Cell, image: RGBImage)], command: [String]) throws -> [(name: String, bytes: [UInt8])] {
         let png = try ImageIO.encodePNG(Self.figure(cells, columns: styleWeights.count), path: "grid.png")
         let record = Record(command: command.map(shellQuoted).joined(separator: " "), options: options,
-                            contentLayer: options.activation.label(ofBlob: layers.content), cells: cells.map(\.cell))
+                            contentLayer: layers.content, cells: cells.map(\.cell))
         return [("grid.png", png), ("grid.json", Array(try JSONOutput.fileBytes(record)))]
     }
 }

@@ -1,30 +1,39 @@
 import Foundation
+import NSTFileIO
 import NSTImage
+import NSTStyle
+import NSTTensor
+import NSTVGG
 import NSTWeights
 
-/// Which activation a layer name such as conv4_1 means, in every command (`--activation`),
-/// sidecar and metrics file. The paper's convention is the default: Gatys et al. name the
-/// rectified outputs conv1_1 …, so conv4_1 means relu4_1 (their Caffe blobs; Keras'
-/// block4_conv1 is the same map). `reluB_I` is accepted as an explicit name of the rectified
-/// output either way.
+/// Which map of each named layer a command uses (`--activation`). nst names layers as the
+/// network does everywhere it writes: reluB_I is the rectified output, convB_I the map before
+/// the ReLU. Gatys et al. call the rectified outputs conv1_1 … (their Caffe blobs; Keras'
+/// block4_conv1 is the same map), so the paper's spelling is accepted as typed: with `.relu`
+/// (the default) a typed conv4_1 means relu4_1, with `.conv` a typed relu4_1 means conv4_1.
 public enum ActivationKind: String, Codable, Sendable, CaseIterable {
-    /// The rectified output (relu4_1): Gatys' Caffe blobs and Keras' block4_conv1 are this.
+    /// The rectified outputs (relu4_1; typed conv4_1 too, the paper's naming).
     case relu
-    /// The convolution's output before the ReLU.
+    /// The convolutions' outputs before the ReLU (conv4_1; typed relu4_1 too).
     case conv
 
-    /// The network's own name of the map `name` means: conv4_1 → relu4_1 with `.relu`;
-    /// any other name (relu4_1, pool3, block4_conv1) unchanged.
-    public func blob(_ name: String) -> String {
+    /// The network's name of the map a typed `name` means: conv4_1 → relu4_1 with `.relu`,
+    /// relu4_1 → conv4_1 with `.conv`; any other name (pool3, block4_conv1) unchanged.
+    public func networkName(_ name: String) -> String {
         let s = name.trimmingCharacters(in: .whitespaces)
-        return self == .relu && s.lowercased().hasPrefix("conv") ? "relu" + s.dropFirst(4) : name
+        let (from, to) = self == .relu ? ("conv", "relu") : ("relu", "conv")
+        return s.lowercased().hasPrefix(from) ? to + s.dropFirst(4) : name
     }
+}
 
-    /// The name of network blob `blob` in this convention (the inverse of `blob(_:)`):
-    /// relu4_1 → conv4_1 with `.relu`; unchanged with `.conv` (where conv4_1 is the
-    /// pre-activation and relu4_1 says the rectified map explicitly).
-    public func label(ofBlob blob: String) -> String {
-        self == .relu && blob.hasPrefix("relu") ? "conv" + blob.dropFirst(4) : blob
+extension StyleModel {
+    /// The network's names of layers typed in `activation`'s convention (conv4_2 → relu4_2
+    /// under `.relu`; Keras names too); an unknown layer's error names it as typed.
+    public func resolve(_ names: [String], activation: ActivationKind) throws -> [String] {
+        try names.map { name in
+            do { return try architecture.resolve(activation.networkName(name)) }
+            catch VGGError.unknownLayer(_, let architecture, let valid) { throw VGGError.unknownLayer(name, architecture: architecture, valid: valid) }
+        }
     }
 }
 
@@ -33,19 +42,19 @@ public enum ActivationKind: String, Codable, Sendable, CaseIterable {
 /// then score both images — and the unstyled photograph — with the same network at all five
 /// layers.
 ///
-/// The algorithm, top to bottom:
 ///  1. x₀ = the content image (or noise, per `options.initMode`).
-///  2. For L ∈ {conv1_1…conv3_1, conv1_1…conv5_1}: minimise
+///  2. For L ∈ {relu1_1…relu3_1, relu1_1…relu5_1}: `transfer` minimises
 ///     α·½Σ(F−P)² + β·Σ_{l∈L} E_l over the image, with E_l = Σ(G−A)²/(4N²M²).
 ///  3. Score the photograph and both results: E_l at every one of the five layers.
 ///
-/// Layers are named conv1_1 … conv5_1 everywhere the experiment reports (the paper's names);
-/// `activation` says which blob of the network each name means.
+/// Layers are named as the network names them (relu4_1: the rectified output, which the
+/// paper calls conv4_1) everywhere the experiment reports.
 public struct StyleDepthExperiment {
-    /// The five style layers, in the paper's names.
-    public static let layerLabels = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+    /// The five style layers as typed (the paper's conv1_1 … conv5_1), read in `--activation`'s
+    /// convention: relu1_1 … relu5_1 by default.
+    public static let typedStyleLayers = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
     /// β of both runs unless asked otherwise (with the normalised network, α = 1, content
-    /// conv5_2, 250 evaluations at 384 px): where, measured over β = 1e5…1e8, both images
+    /// relu5_2, 250 evaluations at 384 px): where, measured over β = 1e5…1e8, both images
     /// are clearly restyled, the turtle stays easy to recognise, and the 5-layer image shows
     /// crests and swirls the 3-layer one lacks (docs/measurements/2026-12-02-style-depth-sweep.md).
     public static let defaultStyleWeight = 1e7
@@ -69,21 +78,14 @@ public struct StyleDepthExperiment {
         public var title: String { self == .three ? "first 3 style layers" : "all 5 style layers" }
     }
 
-    /// What the caller sees of one run while it goes: `progress` after every evaluation,
-    /// `finish` once at the end (also when it stops early).
-    public struct RunObserver {
-        public var progress: (StyleProgress) -> Void
-        public var finish: () -> Void
-        public init(progress: @escaping (StyleProgress) -> Void, finish: @escaping () -> Void = {}) {
-            self.progress = progress; self.finish = finish
-        }
-    }
-
-    /// The run's network and images (built once for both runs: see `StyleModel.prepare`).
-    public let prepared: PreparedStyleTransfer
+    /// The runs' network (built once for both runs: `StyleModel.styleNetwork`).
+    public let network: StyleNetwork<VGG<Float>>
+    /// The images at their run sizes (`StyleImages.prepare`).
+    public let content: RGBImage
+    public let style: RGBImage
     /// Everything but the layers; both runs use exactly these.
     public let options: StyleTransferOptions
-    /// Canonical network names of the five style layers and of the content layer.
+    /// The network's names of the five style layers and of the content layer.
     public let styleLayers: [String]
     public let contentLayer: String
 
@@ -95,16 +97,18 @@ public struct StyleDepthExperiment {
         public var all: [String] { [content] + style }
     }
 
-    /// `contentLayer` in the paper's naming (conv5_2) or Keras' (block5_conv2); `activation`
-    /// maps conv names to the rectified blobs when it is `.relu`. Throws the architecture's
-    /// error (listing the valid names) for an unknown layer.
+    /// `contentLayer` as typed (conv5_2, relu5_2 or Keras' block5_conv2) and the five style
+    /// layers, in `activation`'s convention. Throws the architecture's error (listing the valid
+    /// names) for an unknown layer.
     public static func layers(of model: StyleModel, contentLayer: String, activation: ActivationKind) throws -> Layers {
         Layers(content: try model.resolve([contentLayer], activation: activation)[0],
-               style: try model.resolve(layerLabels, activation: activation))
+               style: try model.resolve(typedStyleLayers, activation: activation))
     }
 
-    public init(prepared: PreparedStyleTransfer, options: StyleTransferOptions, layers: Layers) {
-        self.prepared = prepared
+    public init(network: StyleNetwork<VGG<Float>>, content: RGBImage, style: RGBImage, options: StyleTransferOptions, layers: Layers) {
+        self.network = network
+        self.content = content
+        self.style = style
         self.options = options
         self.contentLayer = layers.content
         self.styleLayers = layers.style
@@ -133,57 +137,66 @@ public struct StyleDepthExperiment {
         public func run(_ depth: Depth) -> RunOutcome { runs.first { $0.depth == depth }! }
     }
 
-    /// Runs both optimisations, then scores. Returns nil when `shouldStop` asked to stop
-    /// (an interrupted experiment has no result to keep).
+    /// Both runs, then the scores; nil when `shouldStop` stopped a run.
     public func run(observe: (Depth, StyleTransferOptions) -> RunObserver,
                     shouldStop: @escaping () -> Bool = { false }) throws -> Outcome? {
         let started = Date()
         // One forward pass per image for both runs and the scoring.
-        prepared.prepareFeatures(contentLayers: [contentLayer], styleLayers: styleLayers)
+        let features = network.features(content: content, styles: [style], contentLayers: [contentLayer], styleLayers: styleLayers)
         var runs: [RunOutcome] = []
         for depth in Depth.allCases {
             let o = options(for: depth)
-            let observer = observe(depth, o)
-            defer { observer.finish() }
-            let result = try prepared.run(o.run).run(progress: observer.progress, shouldStop: shouldStop)
+            let result = try observe(depth, o).run(network: network, content: content, styles: [style], options: o, features: features,
+                                                   shouldStop: shouldStop)
             if result.stopReason == .interrupted { return nil }
             runs.append(RunOutcome(depth: depth, options: o, result: result))
         }
-        return Outcome(runs: runs, metrics: try score(runs, totalSeconds: Date().timeIntervalSince(started)))
+        return Outcome(runs: runs, metrics: try score(runs, features: features, totalSeconds: Date().timeIntervalSince(started)))
     }
 
     /// E_l at the five layers (and the content loss) of the photograph and of each run's
     /// image, with the runs' own network. The images are scored as written: quantised to
     /// 8 bits, as the PNGs hold them.
-    func score(_ runs: [RunOutcome], totalSeconds: Double) throws -> StyleDepthMetrics {
-        let losses = prepared.scorer(contentLayers: [contentLayer], styleLayers: styleLayers)
-        func styleLoss(of image: RGBImage) throws -> (style: [String: Double], content: Double) {
-            let terms = try losses(image)
-            var style: [String: Double] = [:]
-            for (label, name) in zip(Self.layerLabels, styleLayers) { style[label] = terms.style[name] }
-            return (style, terms.content[contentLayer] ?? .nan)
-        }
+    func score(_ runs: [RunOutcome], features: ImageFeatures<Float>, totalSeconds: Double) throws -> StyleDepthMetrics {
+        let scorer = StyleScorer(network: network, features: features, contentLayer: contentLayer, styleLayers: styleLayers)
         var scored: [String: StyleDepthMetrics.Run] = [:]
         for r in runs {
-            let (style, content) = try styleLoss(of: try r.result.image.asWrittenToPNG())
+            let terms = try scorer.losses(of: try r.result.image.asWrittenToPNG())
             let curve = zip(r.result.curve, r.result.accepted).enumerated().filter { $0.element.1 }.map { i, point in
-                StyleDepthMetrics.Point(evaluation: i + 1, total: point.0.total,
-                                        styleLoss: Dictionary(uniqueKeysWithValues: zip(Self.layerLabels, styleLayers).compactMap { label, name in
-                                            point.0.style[name].map { (label, $0) } }))
+                StyleDepthMetrics.Point(evaluation: i + 1, total: point.0.total, styleLoss: point.0.style)
             }
-            scored[r.depth.key] = .init(styleLoss: style, contentLoss: content,
-                                        styleLayersUsed: Array(Self.layerLabels.prefix(r.depth.rawValue)),
+            scored[r.depth.key] = .init(styleLoss: terms.style, contentLoss: terms.content[contentLayer] ?? .nan,
+                                        styleLayersUsed: Array(styleLayers.prefix(r.depth.rawValue)),
                                         evaluations: r.result.evaluations, seconds: r.result.seconds, curve: curve)
         }
-        let photo = try styleLoss(of: prepared.content)
-        // The settings as the report names them: the 5-layer run's, in the paper's layer names.
-        let named = options(for: .five).named
+        let photo = try scorer.losses(of: content)
         return StyleDepthMetrics(
             runs: scored, contentImage: .init(styleLoss: photo.style),
-            contentLayer: options.activation.label(ofBlob: contentLayer), evaluationLayers: Self.layerLabels,
-            normalizeVGG: options.normalizeVGG, size: options.size,
-            width: prepared.content.width, height: prepared.content.height,
-            options: named, totalSeconds: totalSeconds)
+            contentLayer: contentLayer, evaluationLayers: styleLayers,
+            normalizeVGG: options.normalizeVGG, size: options.size, width: content.width, height: content.height,
+            options: options(for: .five), totalSeconds: totalSeconds)
+    }
+}
+
+/// Scores images against one content and one style at fixed layers with one network: the
+/// targets are built once, here, and each image costs one forward pass (how the experiment and
+/// the grid score what they wrote).
+public struct StyleScorer {
+    let network: StyleNetwork<VGG<Float>>
+    let objective: StyleObjective<VGG<Float>>
+
+    /// `features` must cover the layers.
+    public init(network: StyleNetwork<VGG<Float>>, features: ImageFeatures<Float>, contentLayer: String, styleLayers: [String]) {
+        var o = StyleTransferOptions()
+        o.contentLayers = [contentLayer]
+        o.styleLayers = styleLayers
+        self.network = network
+        objective = StyleObjective(network: network.features, features: features, options: o)
+    }
+
+    /// The unweighted terms of `image` (at the content's size).
+    public func losses(of image: RGBImage) throws -> LossTerms {
+        try objective.losses(at: network.encode(image))
     }
 }
 
@@ -233,7 +246,7 @@ extension StyleDepthExperiment {
             sidecar.imageSHA256 = SHA256.hex(Data(pngBytes))
             files.append(("layers-\(r.depth.key).json", Array(try JSONOutput.fileBytes(sidecar))))
         }
-        let figure = StyleDepthReport.figure(content: prepared.content, style: prepared.styles[0],
+        let figure = StyleDepthReport.figure(content: content, style: style,
                                              layers3: outcome.run(.three).result.image, layers5: outcome.run(.five).result.image)
         let figurePNG = try ImageIO.encodePNG(figure, path: "figure.png")
         let curves = StyleDepthReport.curves(metrics)
