@@ -13,7 +13,7 @@ With --redteam DIR, it also grades the answers listed in DIR/answers*.py (each a
 counts by their category, and for their realistic and adversarial answers.
 """
 import json, re, subprocess, sys, glob, os, collections
-files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Examples/answers/adversarial/*-[abcdefg].answers')))
+files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Examples/answers/adversarial/*-[abcdefgh].answers')))
 expect = {}
 for f in files:
     cur = None
@@ -26,6 +26,7 @@ def cat(f):
     b = os.path.basename(f); c, h = b.rsplit('-', 1)
     if h[0] == 'e': return 'red team: ' + c.removeprefix('redteam-'), 'red team'
     if h[0] in 'fg': return c, ('round 3 held-out' if h[0] == 'f' else 'round 3 attacks')
+    if h[0] == 'h': return c, 'round 4'
     c = {'phrasing': 'free true/false & choice', 'ownwords': 'paraphrase (own words)', 'paraphrase': 'paraphrase (rubric words)',
          'grader': 'grader instructions', 'misconception': 'fluent misconception', 'stuffing': 'keyword stuffing'}.get(c, c)
     return c, ('tuning' if h[0] in 'ac' else 'held-out')
