@@ -307,11 +307,21 @@ public struct QuizGrader: Sendable {
     }
 
     func gradeText(_ q: Question, answer: String) -> Grade {
-        let r = RubricMatcher.judge(answer, rubric: q.rubric, wrong: q.wrongIdeas, subject: q.title)
+        let text = AnswerText(answer)
+        let r = RubricMatcher.judge(text, rubric: q.rubric, wrong: q.wrongIdeas, subject: q.title)
         let score = Self.round2(q.points * r.fraction)
         let verdict: Grade.Verdict = score >= q.points ? .correct : (score <= 0 ? .incorrect : .partial)
-        // Off the subject altogether, with nothing credited or charged: nothing a person could credit.
-        let offSubject = r.offSubject && r.matched.isEmpty && r.wrong.isEmpty && !r.addressesGrader && !r.unasserted
+        // Nothing credited, charged, denied or reported: nothing a person could credit when the
+        // answer is off the subject altogether, or a general statement that refers to nothing
+        // the question speaks of (no pronoun, no "the" with one of the question's words: "Loss
+        // functions are used in machine learning to train models on data."). An answer in the
+        // student's own words about the subject refers to it ("*it* scores how …", "*the*
+        // generated image"), so it stays with a person.
+        let creditsNothing = r.matched.isEmpty && r.wrong.isEmpty && r.negated.isEmpty && !r.addressesGrader && !r.unasserted
+            && !r.deniedMisconception && !r.terseNotes
+        let general = creditsNothing && !r.keywordList && text.denialIndices().isEmpty
+            && !RubricMatcher.refersToQuestion(text, lexicon: AnswerScrutiny.lexicon(q))
+        let offSubject = (r.offSubject && creditsNothing) || general
         return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
                      needsReview: r.needsReview && !offSubject, suggested: true)
     }
