@@ -89,9 +89,9 @@ public enum VerdictReader {
         let w = text.texts
         // A capital T or F alone opening the answer ("T. Any painting works", "F — nothing is
         // trained"): the one-letter verdict, stated plainly.
-        if let v = openingLetter(answer) {
-            let rest = text.words.dropFirst().contains { ["true", "false", "untrue"].contains($0.text) }
-            if !rest { return TrueFalse(value: v, explanation: answer, explicit: false, sure: true, conflicting: false) }
+        let letter = openingLetter(answer)
+        if let v = letter, !text.words.dropFirst().contains(where: { ["true", "false", "untrue"].contains($0.text) }) {
+            return TrueFalse(value: v, explanation: answer, explicit: false, sure: true, conflicting: false)
         }
         // Candidate assertions with their strength: 2 plain (`False.`, `the statement is
         // false`, `I'd say true`), 1 in passing, 0 when only quoted (`it is true that …`).
@@ -105,7 +105,8 @@ public enum VerdictReader {
             ["definitely", "not"]: false, ["certainly", "not"]: false, ["no", "way"]: false,
             ["of", "course"]: true, ["absolutely"]: true, ["definitely"]: true, ["certainly"]: true, ["exactly"]: true]
         var i = 0
-        if let v = openingVerdicts[opening] ?? repeatedVerb(opening) { strong.append(v); i = opening.count }
+        if let v = letter { strong.append(v); i = 1 }
+        else if let v = openingVerdicts[opening] ?? repeatedVerb(opening) { strong.append(v); i = opening.count }
         while i < w.count {
             let word = w[i]
             var value: Bool?
