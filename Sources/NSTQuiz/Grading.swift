@@ -254,7 +254,16 @@ public struct QuizGrader: Sendable {
                          feedback: "The statement is \(q.answers.first ?? "?"), not \(word)." + (sure ? "" : " (The verdict was not plain: needs review.)"),
                          needsReview: !sure)
         }
-        return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure)
+        return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure,
+                          assertedByVerdict: value ? Self.ideasTheStatementSays(q) : [])
+    }
+
+    /// The key ideas a true statement says itself (one of the idea's phrases occurs in the
+    /// prompt: "… a painting that *was not in* the network's training data"): answering *true*
+    /// asserts them, so they are credited to the right verdict unless the reasons deny them.
+    static func ideasTheStatementSays(_ q: Question) -> Set<String> {
+        let prompt = AnswerText(q.prompt)
+        return Set(q.rubric.filter { idea in idea.phrases.contains { !prompt.occurrences(of: $0).isEmpty } }.map(\.name))
     }
 
     func gradeChoice(_ q: Question, answer: String) -> Grade {
@@ -297,8 +306,18 @@ public struct QuizGrader: Sendable {
     }
 
     /// Half the points for the right verdict, half times the rubric fraction for the reasons.
-    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool, rejected: Set<Int> = []) -> Grade {
-        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected, subject: q.title)
+    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool, rejected: Set<Int> = [],
+                    assertedByVerdict: Set<String> = []) -> Grade {
+        var r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected, subject: q.title)
+        // An idea the verdict asserts is said, when the reasons credit another idea and deny,
+        // list and charge nothing (reasons that deny the rest do not stand behind the verdict).
+        let reasonsStand = !r.matched.isEmpty && r.negated.isEmpty && r.wrong.isEmpty && !r.keywordList && !r.unasserted
+            && !r.addressesGrader && !r.unplacedDenial
+        for name in r.absent where reasonsStand && assertedByVerdict.contains(name) {
+            r.missed.removeAll { $0 == name }
+            r.absent.removeAll { $0 == name }
+            r.matched.append(name)
+        }
         // A misconception in the reasons leaves the right verdict's half, no more.
         let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
         let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial
