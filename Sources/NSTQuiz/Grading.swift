@@ -236,6 +236,23 @@ public struct QuizGrader: Sendable {
         return parts.joined(separator: " ")
     }
 
+    /// Words written with a capital inside a sentence (names: "LeCun", "Hokusai"), lower-cased.
+    static func capitalisedInside(_ answer: String) -> [String] {
+        var out: [String] = [], word = "", sentenceStart = true, startsCapital = false
+        for ch in answer + " " {
+            if ch.isLetter || ch.isNumber {
+                if word.isEmpty { startsCapital = ch.isUppercase }
+                word.append(ch); continue
+            }
+            if !word.isEmpty {
+                if startsCapital && !sentenceStart { out.append(word.lowercased()) }
+                sentenceStart = false; word = ""
+            }
+            if ".!?:\n".contains(ch) { sentenceStart = true }
+        }
+        return out
+    }
+
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     func gradeTrueFalse(_ q: Question, answer: String) -> Grade {
@@ -338,11 +355,22 @@ public struct QuizGrader: Sendable {
         // generated image"), so it stays with a person.
         let creditsNothing = r.matched.isEmpty && r.wrong.isEmpty && r.negated.isEmpty && !r.addressesGrader && !r.unasserted
             && !r.deniedMisconception && !r.terseNotes
+        let lexicon = AnswerScrutiny.lexicon(q)
+        let scrutiny = AnswerScrutiny(grader: self, question: q)
+        // ... and made of general words: own words for an idea ("penalises *departures* from
+        // the *snapshot*") are words the question's text does not use, so with three or more
+        // of them a person looks. (A name, capitalised inside a sentence, is not such a word.)
+        let names = Set(Self.capitalisedInside(answer))
+        let ownWords = text.texts.filter { !scrutiny.known($0, lexicon) && !names.contains($0) && !RubricMatcher.lightWords.contains($0) }
         let general = creditsNothing && !r.keywordList && text.denialIndices().isEmpty
-            && !RubricMatcher.refersToQuestion(text, lexicon: AnswerScrutiny.lexicon(q))
+            && !RubricMatcher.refersToQuestion(text, lexicon: lexicon) && Set(ownWords).count <= 2
         let offSubject = (r.offSubject && creditsNothing) || general
+        // Nothing credited, in three words of substance or more that the question's text does
+        // not use ("Penalises departures from the snapshot …"): it may say the ideas in the
+        // student's own words, however short.
+        let ownWordsOnly = creditsNothing && !r.keywordList && Set(ownWords).count >= 3
         return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
-                     needsReview: r.needsReview && !offSubject, suggested: true)
+                     needsReview: (r.needsReview || ownWordsOnly) && !offSubject, suggested: true)
     }
 }
 

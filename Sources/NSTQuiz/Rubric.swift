@@ -226,8 +226,8 @@ public enum RubricMatcher {
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
         // A key idea's occurrence whose words hold more denials than its phrase does: a `*` or
-        // `**` gap took in the denial, which denies the phrase ("the loss does *not* discard the
-        // layout" for `los* ** layout`, "does not *ignore* where" for `not * where`).
+        // `**` gap took in the denial, which denies the phrase ("loses *no* spatial
+        // information" for `lose* ** spatial`, "does not *ignore* where" for `not * where`).
         var deniedInside = Set<[Int]>()
         let texts = text.texts
         func denials(_ words: [String]) -> Int {
