@@ -95,13 +95,14 @@ import Testing
     }
 
     /// Clear zeros: a bare keyword list and a general statement that refers to nothing the
-    /// question speaks of are a sure 0. Answers in the student's own words that credit little
+    /// question speaks of, in general words, are a sure 0. (One with three words or more the
+    /// question does not use, "… invented by LeCun … became popular …", stays with a person.) Answers in the student's own words that credit little
     /// or nothing, and refer to the question's things, stay with a person.
     @Test(arguments: [
         (1, "content loss minimise difference features photograph generated image deep layer structure"),
         (4, "Gram matrix, channel correlations, texture, style, spatial layout discarded, minimised, multiple layers"),
         (1, "Loss functions, in general, are used in machine learning to train models on data."),
-        (8, "Convolutional networks were invented by LeCun in the 1980s and became popular in 2012."),
+        (8, "Neural networks are used in many areas of machine learning today."),
     ])
     func clearZerosAreSure(_ q: Int, _ answer: String) {
         let g = grade(q, answer)
