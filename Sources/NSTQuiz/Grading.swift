@@ -256,7 +256,7 @@ public struct QuizGrader: Sendable {
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     func gradeTrueFalse(_ q: Question, answer: String) -> Grade {
-        let read = VerdictReader.trueFalse(answer)
+        let read = VerdictReader.trueFalse(answer, statement: q.prompt)
         guard let value = read.value else {
             if !read.conflicting, let nothing = saysNothing(q, answer) { return nothing }
             let why = read.conflicting ? "It seems to say both true and false." : "It does not say whether the statement is true or false."

@@ -51,7 +51,8 @@ public enum VerdictReader {
         guard let c = a.first, c == "T" || c == "F" else { return nil }
         if a.count > 1 {
             let next = a[1]
-            guard ".,:;!)/—–-".contains(next) || (next == " " && a.dropFirst(1).first { $0 != " " }.map { ".,:;!/—–-".contains($0) } ?? true)
+            // (A hyphen must stand apart: "T-SNE" is a word, "T - any painting" a verdict.)
+            guard ".,:;!)/—–".contains(next) || (next == " " && a.dropFirst(1).first { $0 != " " }.map { ".,:;!/—–-".contains($0) } ?? true)
             else { return nil }
         }
         return c == "T"
@@ -60,27 +61,43 @@ public enum VerdictReader {
     /// An opening clause that answers a statement of what can, must or does happen by
     /// repeating its verb ("Of course it can.", "Yes, that works.", "It does not.", "You
     /// needn't."): true when affirmed, false when denied. Only a clause made of an optional
-    /// affirmation, a pronoun, an auxiliary, an optional `not` and an optional `fine`/`well`.
+    /// affirmation, a pronoun, an auxiliary, an optional `not` and an optional `fine`/`well`,
+    /// and only with the statement's own verb: `can` (or `works`) for "… can come from …",
+    /// `need`/`have` (denied) for "you must …"; "It can." says nothing of "you must train it".
     static let openingAffirmers: [[String]] = [["of", "course"], ["yes"], ["sure"], ["absolutely"], ["definitely"], ["certainly"], ["indeed"]]
     static let openingSubjects: Set<String> = ["it", "that", "this", "you", "one", "we", "they"]
     static let openingVerbs: Set<String> = ["can", "could", "does", "do", "will", "works", "work", "is", "must", "may", "need", "needs", "has", "have"]
-    static func repeatedVerb(_ clause: [String]) -> Bool? {
+    static func repeatedVerb(_ clause: [String], statement: Set<String>) -> Bool? {
         var c = clause[...]
         var affirmed = false
         for a in openingAffirmers where c.starts(with: a) { c = c.dropFirst(a.count); affirmed = true; break }
         guard let subject = c.first, openingSubjects.contains(subject) else { return nil }
         c = c.dropFirst()
-        guard let verb = c.first, openingVerbs.contains(verb) else { return nil }
+        guard var verb = c.first, openingVerbs.contains(verb) else { return nil }
         c = c.dropFirst()
         var denied = false
         if let n = c.first, ["not", "never"].contains(n) { denied = true; c = c.dropFirst() }
-        if verb == "need" || verb == "needs" || verb == "have" || verb == "has" { guard denied else { return nil } }
+        // "You don't have to.", "You do not need to.": the verb is `have`/`need`.
+        if ["do", "does"].contains(verb), denied, let h = c.first, ["have", "need"].contains(h) {
+            verb = h; c = c.dropFirst(); if c.first == "to" { c = c.dropFirst() }
+        }
+        // A statement of what must be done is answered by `need`/`have` (denied) or `must`;
+        // `can` there is some other clause's ("a network that *can* do style transfer").
+        let obligation = statement.contains("must")
+        if verb == "need" || verb == "needs" || verb == "have" || verb == "has" {
+            guard denied, !statement.isDisjoint(with: ["must", "need", "needs", "have", "has"]) else { return nil }
+        } else if obligation { guard verb == "must" else { return nil }
+        } else if verb == "works" || verb == "work" {
+            guard statement.contains("can") else { return nil }
+        } else if !statement.contains(verb) { return nil }
         c = c.drop { ["just", "fine", "well", "perfectly", "too", "indeed", "so"].contains($0) }
         guard c.isEmpty, !(affirmed && denied) else { return nil }
         return !denied
     }
 
-    public static func trueFalse(_ answer: String) -> TrueFalse {
+    /// `statement`: the question's prompt; an opening clause that repeats its verb ("Of course
+    /// it can.") is read only when given, and only with a verb the statement uses.
+    public static func trueFalse(_ answer: String, statement: String? = nil) -> TrueFalse {
         // (`answer: T`, `answer: F`: the one-letter verdict a true/false form uses.)
         if let e = explicitLine(answer, names: ["answer", "verdict"]), let v = explicitValues[e.value] {
             return TrueFalse(value: v, explanation: e.rest, explicit: true, sure: true, conflicting: false)
@@ -106,7 +123,9 @@ public enum VerdictReader {
             ["of", "course"]: true, ["absolutely"]: true, ["definitely"]: true, ["certainly"]: true, ["exactly"]: true]
         var i = 0
         if let v = letter { strong.append(v); i = 1 }
-        else if let v = openingVerdicts[opening] ?? repeatedVerb(opening) { strong.append(v); i = opening.count }
+        else if let v = openingVerdicts[opening] ?? statement.flatMap({ repeatedVerb(opening, statement: Set(AnswerText($0).texts)) }) {
+            strong.append(v); i = opening.count
+        }
         while i < w.count {
             let word = w[i]
             var value: Bool?

@@ -46,22 +46,36 @@ import NSTCheckGrader
         ("T. Any painting works.", true, true),
         ("F — nothing is trained.", false, true),
         ("To train it you need triples.", nil, false),          // a word starting with T
+        ("F-statistics say nothing here.", nil, false),          // a hyphenated word
+        ("F - nothing is trained.", false, true),
         ("T. It is false.", nil, false),                         // the letter and the word disagree
         ("The statement is not correct: the network is pretrained.", false, true),
         ("The statement is not wrong: any painting works.", true, true),
         ("The claim is correct: any painting works.", true, true),
         ("It is not right: only the image changes.", false, true),
-        ("Of course it can. Only its Gram matrices are needed.", true, true),
-        ("Yes, that works: one forward pass is enough.", true, true),
-        ("It can not. The painting must be in ImageNet.", false, true),
-        ("You needn't: a pretrained VGG is used as it is.", false, true),
-        ("Of course it can not be done without training.", nil, false),   // a longer clause: not a bare reply
         ("I'd go with true, since only its Gram matrices are needed.", true, true),
         ("I'd go with false, since nothing is trained.", false, true),
     ] as [(String, Bool?, Bool)])
     func fourthRoundVerdictWords(_ answer: String, _ expected: Bool?, _ sure: Bool) {
         let r = VerdictReader.trueFalse(answer)
         #expect(r.value == expected && (expected == nil || (r.explicit || r.sure) == sure), "\(answer): \(r)")
+    }
+
+    /// An opening clause that repeats the statement's verb, read only with that verb: Q9 says
+    /// "you must train it", Q10 "the style can come from a painting …".
+    @Test(arguments: [
+        (10, "Of course it can. Only its Gram matrices are needed.", true),
+        (10, "That works: one forward pass is enough.", true),
+        (10, "It can not. The painting must be in ImageNet.", false),
+        (9, "You needn't: a pretrained VGG is used as it is.", false),
+        (9, "You don't have to: a pretrained VGG is used as it is.", false),
+        (9, "It can. Fine-tuning on triples is optional.", nil),        // not the statement's verb
+        (10, "You needn't. Any painting works.", nil),                  // Q10 says nothing of must
+        (10, "Of course it can not be done without training.", nil),    // a longer clause: not a bare reply
+    ] as [(Int, String, Bool?)])
+    func repeatedVerbVerdicts(_ q: Int, _ answer: String, _ expected: Bool?) {
+        let r = VerdictReader.trueFalse(answer, statement: bank.question(q)!.prompt)
+        #expect(r.value == expected, "\(answer): \(r)")
     }
 
     @Test(arguments: [
