@@ -2,7 +2,7 @@
 """Worded verdicts before and after: grades Examples/answers/adversarial/*-[a-g].answers
 with two nst binaries (`nst quiz --answers FILE --json`) and prints, by category and half
 (tuning: -a/-c files, held-out: -b/-d, the red team's answers: redteam-*-e, the third
-round's held-out answers: -f, its attacks on that round's rules: -g), how many scores fall in the careful grader's range
+round's held-out answers: -f, its attacks on that round's rules: -g; the fourth round's: -h), how many scores fall in the careful grader's range
 (each answer's `# expect: LO..HI`), how many are sure (not needs_review), and how many are
 confidently wrong (out of range and sure).
 
@@ -13,7 +13,7 @@ With --redteam DIR, it also grades the answers listed in DIR/answers*.py (each a
 counts by their category, and for their realistic and adversarial answers.
 """
 import json, re, subprocess, sys, glob, os, collections
-files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Examples/answers/adversarial/*-[abcdefg].answers')))
+files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Examples/answers/adversarial/*-[abcdefgh].answers')))
 expect = {}
 for f in files:
     cur = None
@@ -26,6 +26,7 @@ def cat(f):
     b = os.path.basename(f); c, h = b.rsplit('-', 1)
     if h[0] == 'e': return 'red team: ' + c.removeprefix('redteam-'), 'red team'
     if h[0] in 'fg': return c, ('round 3 held-out' if h[0] == 'f' else 'round 3 attacks')
+    if h[0] == 'h': return c, 'round 4'
     c = {'phrasing': 'free true/false & choice', 'ownwords': 'paraphrase (own words)', 'paraphrase': 'paraphrase (rubric words)',
          'grader': 'grader instructions', 'misconception': 'fluent misconception', 'stuffing': 'keyword stuffing'}.get(c, c)
     return c, ('tuning' if h[0] in 'ac' else 'held-out')
@@ -38,7 +39,7 @@ def run(binary):
             if k not in expect: continue
             lo, hi = expect[k]; fr = q['score']/q['max']; inr = lo-0.005 <= fr <= hi+0.005; sure = not q['needs_review']
             c, h = cat(f)
-            for key in [(c, h), ('all', h)] + ([(c, 'both'), ('all', 'both')] if h in ('tuning', 'held-out') else []):
+            for key in [(c, h), ('all', h), ('all', 'every file')] + ([(c, 'both'), ('all', 'both')] if h in ('tuning', 'held-out') else []):
                 s = st[key]; s[0]+=1; s[1]+=inr; s[2]+=sure; s[3]+= (not inr and sure)
     return st
 def run_redteam(binary, folder):
@@ -67,7 +68,7 @@ if '--redteam' in sys.argv:
     folder = sys.argv[sys.argv.index('--redteam') + 1]
     for target, binary in [(old, sys.argv[1]), (new, sys.argv[2])]:
         target.update(run_redteam(binary, folder))
-for half in ['both', 'tuning', 'held-out', 'red team', 'round 3 held-out', 'round 3 attacks', 'red team (outside)']:
+for half in ['both', 'tuning', 'held-out', 'red team', 'round 3 held-out', 'round 3 attacks', 'round 4', 'every file', 'red team (outside)']:
     if not any(k[1] == half for k in new): continue
     print(f"\n{half}:\n| category | in range before | in range after | sure before | sure after | confident wrong before | after |\n|---|---|---|---|---|---|---|")
     for key in sorted(k for k in new if k[1] == half):

@@ -236,10 +236,27 @@ public struct QuizGrader: Sendable {
         return parts.joined(separator: " ")
     }
 
+    /// Words written with a capital inside a sentence (names: "LeCun", "Hokusai"), lower-cased.
+    static func capitalisedInside(_ answer: String) -> [String] {
+        var out: [String] = [], word = "", sentenceStart = true, startsCapital = false
+        for ch in answer + " " {
+            if ch.isLetter || ch.isNumber {
+                if word.isEmpty { startsCapital = ch.isUppercase }
+                word.append(ch); continue
+            }
+            if !word.isEmpty {
+                if startsCapital && !sentenceStart { out.append(word.lowercased()) }
+                sentenceStart = false; word = ""
+            }
+            if ".!?:\n".contains(ch) { sentenceStart = true }
+        }
+        return out
+    }
+
     static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
 
     func gradeTrueFalse(_ q: Question, answer: String) -> Grade {
-        let read = VerdictReader.trueFalse(answer)
+        let read = VerdictReader.trueFalse(answer, statement: q.prompt)
         guard let value = read.value else {
             if !read.conflicting, let nothing = saysNothing(q, answer) { return nothing }
             let why = read.conflicting ? "It seems to say both true and false." : "It does not say whether the statement is true or false."
@@ -254,7 +271,16 @@ public struct QuizGrader: Sendable {
                          feedback: "The statement is \(q.answers.first ?? "?"), not \(word)." + (sure ? "" : " (The verdict was not plain: needs review.)"),
                          needsReview: !sure)
         }
-        return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure)
+        return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure,
+                          assertedByVerdict: value ? Self.ideasTheStatementSays(q) : [])
+    }
+
+    /// The key ideas a true statement says itself (one of the idea's phrases occurs in the
+    /// prompt: "… a painting that *was not in* the network's training data"): answering *true*
+    /// asserts them, so they are credited to the right verdict unless the reasons deny them.
+    static func ideasTheStatementSays(_ q: Question) -> Set<String> {
+        let prompt = AnswerText(q.prompt)
+        return Set(q.rubric.filter { idea in idea.phrases.contains { !prompt.occurrences(of: $0).isEmpty } }.map(\.name))
     }
 
     func gradeChoice(_ q: Question, answer: String) -> Grade {
@@ -297,8 +323,18 @@ public struct QuizGrader: Sendable {
     }
 
     /// Half the points for the right verdict, half times the rubric fraction for the reasons.
-    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool, rejected: Set<Int> = []) -> Grade {
-        let r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected, subject: q.title)
+    func withRubric(_ q: Question, prefix: String, rest: String, what: String, sure: Bool, rejected: Set<Int> = [],
+                    assertedByVerdict: Set<String> = []) -> Grade {
+        var r = RubricMatcher.judge(rest, rubric: q.rubric, wrong: q.wrongIdeas, rejected: rejected, subject: q.title)
+        // An idea the verdict asserts is said, when the reasons credit another idea and deny,
+        // list and charge nothing (reasons that deny the rest do not stand behind the verdict).
+        let reasonsStand = !r.matched.isEmpty && r.negated.isEmpty && r.wrong.isEmpty && !r.keywordList && !r.unasserted
+            && !r.addressesGrader && !r.unplacedDenial
+        for name in r.absent where reasonsStand && assertedByVerdict.contains(name) {
+            r.missed.removeAll { $0 == name }
+            r.absent.removeAll { $0 == name }
+            r.matched.append(name)
+        }
         // A misconception in the reasons leaves the right verdict's half, no more.
         let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
         let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial
@@ -307,13 +343,34 @@ public struct QuizGrader: Sendable {
     }
 
     func gradeText(_ q: Question, answer: String) -> Grade {
-        let r = RubricMatcher.judge(answer, rubric: q.rubric, wrong: q.wrongIdeas, subject: q.title)
+        let text = AnswerText(answer)
+        let r = RubricMatcher.judge(text, rubric: q.rubric, wrong: q.wrongIdeas, subject: q.title)
         let score = Self.round2(q.points * r.fraction)
         let verdict: Grade.Verdict = score >= q.points ? .correct : (score <= 0 ? .incorrect : .partial)
-        // Off the subject altogether, with nothing credited or charged: nothing a person could credit.
-        let offSubject = r.offSubject && r.matched.isEmpty && r.wrong.isEmpty && !r.addressesGrader && !r.unasserted
+        // Nothing credited, charged, denied or reported: nothing a person could credit when the
+        // answer is off the subject altogether, or a general statement that refers to nothing
+        // the question speaks of (no pronoun, no "the" with one of the question's words: "Loss
+        // functions are used in machine learning to train models on data."). An answer in the
+        // student's own words about the subject refers to it ("*it* scores how …", "*the*
+        // generated image"), so it stays with a person.
+        let creditsNothing = r.matched.isEmpty && r.wrong.isEmpty && r.negated.isEmpty && !r.addressesGrader && !r.unasserted
+            && !r.deniedMisconception && !r.terseNotes
+        let lexicon = AnswerScrutiny.lexicon(q)
+        let scrutiny = AnswerScrutiny(grader: self, question: q)
+        // ... and made of general words: own words for an idea ("penalises *departures* from
+        // the *snapshot*") are words the question's text does not use, so with three or more
+        // of them a person looks. (A name, capitalised inside a sentence, is not such a word.)
+        let names = Set(Self.capitalisedInside(answer))
+        let ownWords = text.texts.filter { !scrutiny.known($0, lexicon) && !names.contains($0) && !RubricMatcher.lightWords.contains($0) }
+        let general = creditsNothing && !r.keywordList && text.denialIndices().isEmpty
+            && !RubricMatcher.refersToQuestion(text, lexicon: lexicon) && Set(ownWords).count <= 2
+        let offSubject = (r.offSubject && creditsNothing) || general
+        // Nothing credited, in three words of substance or more that the question's text does
+        // not use ("Penalises departures from the snapshot …"): it may say the ideas in the
+        // student's own words, however short.
+        let ownWordsOnly = creditsNothing && !r.keywordList && Set(ownWords).count >= 3
         return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
-                     needsReview: r.needsReview && !offSubject, suggested: true)
+                     needsReview: (r.needsReview || ownWordsOnly) && !offSubject, suggested: true)
     }
 }
 

@@ -49,6 +49,10 @@ public enum RubricMatcher {
         public var wrongByOneWord = false
         /// A key idea is credited only through words that also assert a misconception.
         public var conflated = false
+        /// A key idea credited in one place and denied in another ("it drops the layout … it
+        /// does not discard the layout"): beside a misconception, the answer says both, and a
+        /// person must decide which it means.
+        public var contradicted = false
         /// Words in the answer.
         public var wordCount = 0
         /// One idea said in six places or more, or (with three ideas or more) four places per
@@ -91,7 +95,7 @@ public enum RubricMatcher {
             // Beside credited ideas it is sure only when it takes the place of one (an idea is
             // missed): every key idea said *and* a misconception is a contradiction a person reads.
             // A key idea named only by the misconception's own words is disagreeing evidence too.
-            if !wrong.isEmpty { return missed.isEmpty || conflated || wrongByOneWord || keywordList || unplacedDenial || deniedMisconception }
+            if !wrong.isEmpty { return missed.isEmpty || conflated || wrongByOneWord || keywordList || unplacedDenial || deniedMisconception || contradicted }
             if deniedMisconception && !missed.isEmpty && !matched.isEmpty { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
@@ -139,6 +143,26 @@ public enum RubricMatcher {
         "wave", "waves", "turtle", "detail", "details", "shape", "shapes", "pattern", "patterns", "train", "trained",
         "dataset", "data", "triples", "learn", "learned", "learns", "compare", "compares", "match", "matches", "minimise",
         "minimize", "forward", "backward", "backpropagation", "derivative", "gradient", "descent", "update", "updated"]
+
+    /// Pronouns and possessives: an answer about the question's subject refers to it ("*it*
+    /// compares", "*its* features", "*you* run the image …").
+    static let referringPronouns: Set<String> = ["it", "its", "this", "these", "those", "they", "them", "their",
+        "we", "our", "us", "you", "your", "i", "my"]
+    /// Determiners that point at a definite thing: "*the* photograph", "*that* score".
+    static let definiteDeterminers: Set<String> = ["the", "that", "this", "these", "those"]
+
+    /// Whether `text` refers to something the question speaks of: a pronoun, or a definite
+    /// determiner with a word of `lexicon` (the question's own words) among the next two.
+    /// A general statement does not ("Loss functions are used in machine learning to train
+    /// models on data.", "CNNs were invented by LeCun in the 1980s.").
+    static func refersToQuestion(_ text: AnswerText, lexicon: Set<String>) -> Bool {
+        let w = text.texts
+        return w.indices.contains { i in
+            if referringPronouns.contains(w[i]) { return true }
+            guard definiteDeterminers.contains(w[i]) else { return false }
+            return (i + 1..<min(i + 3, w.count)).contains { lexicon.contains(w[$0]) && !AnswerText.functionWords.contains(w[$0]) }
+        }
+    }
 
     /// Words that hedge, link or fill and say nothing of the subject ("I *think* it *just*
     /// …", "it *gets* minimised"): they leave nothing unexplained.
@@ -201,7 +225,22 @@ public enum RubricMatcher {
         // Words without sentence structure that name several ideas are a keyword list: a
         // whole sentence naming two ideas or more, or a run inside one naming three or more.
         var listed = Set<Int>()
-        let found: [[(start: Int, end: Int)]] = rubric.map { idea in idea.phrases.flatMap { text.occurrences(of: $0) } }
+        // A key idea's occurrence whose words hold more denials than its phrase does: a `*` or
+        // `**` gap took in the denial, which denies the phrase ("loses *no* spatial
+        // information" for `lose* ** spatial`, "does not *ignore* where" for `not * where`).
+        var deniedInside = Set<[Int]>()
+        let texts = text.texts
+        func denials(_ words: [String]) -> Int {
+            words.indices.filter { AnswerText.negators.contains(words[$0]) && !($0 + 1 < words.count && AnswerText.negationExceptions.contains(words[$0 + 1])) }.count
+        }
+        let found: [[(start: Int, end: Int)]] = rubric.map { idea in
+            idea.phrases.flatMap { phrase -> [(start: Int, end: Int)] in
+                let own = denials(PhraseTokens.shared.tokens(phrase))
+                let hits = text.occurrences(of: phrase)
+                for o in hits where denials(Array(texts[o.start..<o.end])) > own { deniedInside.insert([o.start, o.end]) }
+                return hits
+            }
+        }
         let wrongFound: [[(start: Int, end: Int)]] = wrong.map { idea in idea.phrases.flatMap { text.occurrences(of: $0) } }
         func ideasIn(_ range: Range<Int>) -> Int {
             (found + wrongFound).filter { occurrences in occurrences.contains { range.contains($0.start) && range.contains($0.end - 1) } }.count
@@ -236,7 +275,10 @@ public enum RubricMatcher {
             for i in range where !["and", "or"].contains(text.words[i].text) {
                 pieces[items ? text.words[i].clause : 0, default: 0] += 1
             }
-            let plain = items ? share >= 0.75 && pieces.values.allSatisfy { $0 <= 2 } : share == 1
+            // (Notes put a verb between nouns in items of four words or more, "Gram matrices drop
+            // layout"; a run of eight words or more with no separator and no function word is
+            // not notes either, even with a word or two no idea covers.)
+            let plain = items ? share >= 0.75 && pieces.values.allSatisfy { $0 <= 3 } : share == 1 || (range.count >= 8 && share >= 0.75)
             if !plain { out.terseNotes = true }
         }
         for run in fragments where ideasIn(run) >= 2 || placesIn(run) >= 3 {
@@ -320,7 +362,7 @@ public enum RubricMatcher {
                 if rejectedClaims.contains(o.start) { denied = true; continue }
                 if unasserted.contains(o.start) || contrasted.contains(o.start) { onlyUnasserted = true; continue }
                 if (o.start..<o.end).contains(where: wrongWords.contains) { overlapping = true; continue }
-                if text.isNegated(start: o.start, end: o.end) {
+                if text.isNegated(start: o.start, end: o.end) || deniedInside.contains([o.start, o.end]) {
                     // Denied of the option not chosen, it speaks for the chosen one (and the
                     // denial is placed).
                     placed.formUnion(text.clauseIndices(of: o.start))
@@ -333,6 +375,7 @@ public enum RubricMatcher {
             // Only the misconception's words name it: it is credited as before, but the
             // evidence disagrees ("how far the features are from the *painting's*").
             if overlapping && !credited { credited = true; out.conflated = true }
+            if credited && denied { out.contradicted = true }
             if credited { out.matched.append(idea.name) }
             else {
                 out.missed.append(idea.name)

@@ -42,12 +42,74 @@ public enum VerdictReader {
 
     // MARK: true / false
 
-    public static func trueFalse(_ answer: String) -> TrueFalse {
-        if let e = explicitLine(answer, names: ["answer", "verdict"]), e.value == "true" || e.value == "false" {
-            return TrueFalse(value: e.value == "true", explanation: e.rest, explicit: true, sure: true, conflicting: false)
+    static let explicitValues: [String: Bool] = ["true": true, "false": false, "t": true, "f": false]
+
+    /// The verdict of an answer that opens with a capital `T` or `F` standing alone (followed
+    /// by punctuation, a dash or the end), or nil.
+    static func openingLetter(_ answer: String) -> Bool? {
+        let a = Array(answer.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let c = a.first, c == "T" || c == "F" else { return nil }
+        if a.count > 1 {
+            let next = a[1]
+            // (A hyphen must stand apart: "T-SNE" is a word, "T - any painting" a verdict.)
+            guard ".,:;!)/—–".contains(next) || (next == " " && a.dropFirst(1).first { $0 != " " }.map { ".,:;!/—–-".contains($0) } ?? true)
+            else { return nil }
+        }
+        return c == "T"
+    }
+
+    /// An opening clause that answers a statement of what can, must or does happen by
+    /// repeating its verb ("Of course it can.", "Yes, that works.", "It does not.", "You
+    /// needn't."): true when affirmed, false when denied. Only a clause made of an optional
+    /// affirmation, a pronoun, an auxiliary, an optional `not` and an optional `fine`/`well`,
+    /// and only with the statement's own verb: `can` (or `works`) for "… can come from …",
+    /// `need`/`have` (denied) for "you must …"; "It can." says nothing of "you must train it".
+    static let openingAffirmers: [[String]] = [["of", "course"], ["yes"], ["sure"], ["absolutely"], ["definitely"], ["certainly"], ["indeed"]]
+    static let openingSubjects: Set<String> = ["it", "that", "this", "you", "one", "we", "they"]
+    static let openingVerbs: Set<String> = ["can", "could", "does", "do", "will", "works", "work", "is", "must", "may", "need", "needs", "has", "have"]
+    static func repeatedVerb(_ clause: [String], statement: Set<String>) -> Bool? {
+        var c = clause[...]
+        var affirmed = false
+        for a in openingAffirmers where c.starts(with: a) { c = c.dropFirst(a.count); affirmed = true; break }
+        guard let subject = c.first, openingSubjects.contains(subject) else { return nil }
+        c = c.dropFirst()
+        guard var verb = c.first, openingVerbs.contains(verb) else { return nil }
+        c = c.dropFirst()
+        var denied = false
+        if let n = c.first, ["not", "never"].contains(n) { denied = true; c = c.dropFirst() }
+        // "You don't have to.", "You do not need to.": the verb is `have`/`need`.
+        if ["do", "does"].contains(verb), denied, let h = c.first, ["have", "need"].contains(h) {
+            verb = h; c = c.dropFirst(); if c.first == "to" { c = c.dropFirst() }
+        }
+        // A statement of what must be done is answered by `need`/`have` (denied) or `must`;
+        // `can` there is some other clause's ("a network that *can* do style transfer").
+        let obligation = statement.contains("must")
+        if verb == "need" || verb == "needs" || verb == "have" || verb == "has" {
+            guard denied, !statement.isDisjoint(with: ["must", "need", "needs", "have", "has"]) else { return nil }
+        } else if obligation { guard verb == "must" else { return nil }
+        } else if verb == "works" || verb == "work" {
+            guard statement.contains("can") else { return nil }
+        } else if !statement.contains(verb) { return nil }
+        c = c.drop { ["just", "fine", "well", "perfectly", "too", "indeed", "so"].contains($0) }
+        guard c.isEmpty, !(affirmed && denied) else { return nil }
+        return !denied
+    }
+
+    /// `statement`: the question's prompt; an opening clause that repeats its verb ("Of course
+    /// it can.") is read only when given, and only with a verb the statement uses.
+    public static func trueFalse(_ answer: String, statement: String? = nil) -> TrueFalse {
+        // (`answer: T`, `answer: F`: the one-letter verdict a true/false form uses.)
+        if let e = explicitLine(answer, names: ["answer", "verdict"]), let v = explicitValues[e.value] {
+            return TrueFalse(value: v, explanation: e.rest, explicit: true, sure: true, conflicting: false)
         }
         let text = AnswerText(answer)
         let w = text.texts
+        // A capital T or F alone opening the answer ("T. Any painting works", "F — nothing is
+        // trained"): the one-letter verdict, stated plainly.
+        let letter = openingLetter(answer)
+        if let v = letter, !text.words.dropFirst().contains(where: { ["true", "false", "untrue"].contains($0.text) }) {
+            return TrueFalse(value: v, explanation: answer, explicit: false, sure: true, conflicting: false)
+        }
         // Candidate assertions with their strength: 2 plain (`False.`, `the statement is
         // false`, `I'd say true`), 1 in passing, 0 when only quoted (`it is true that …`).
         var strong: [Bool] = [], medium: [Bool] = []
@@ -60,13 +122,25 @@ public enum VerdictReader {
             ["definitely", "not"]: false, ["certainly", "not"]: false, ["no", "way"]: false,
             ["of", "course"]: true, ["absolutely"]: true, ["definitely"]: true, ["certainly"]: true, ["exactly"]: true]
         var i = 0
-        if let v = openingVerdicts[opening] { strong.append(v); i = opening.count }
+        if let v = letter { strong.append(v); i = 1 }
+        else if let v = openingVerdicts[opening] ?? statement.flatMap({ repeatedVerb(opening, statement: Set(AnswerText($0).texts)) }) {
+            strong.append(v); i = opening.count
+        }
         while i < w.count {
             let word = w[i]
             var value: Bool?
             if word == "true" { value = true } else if word == "false" || word == "untrue" { value = false }
-            else if ["wrong", "incorrect"].contains(word), i >= 2, ["is", "s"].contains(w[i - 1]),
-                    ["statement", "claim", "it", "this", "that"].contains(w[i - 2]) { value = false }
+            // "The statement is wrong", "The claim is not correct", "It is not right": a
+            // judgement of the statement (`not` is turned round below). `it`, `this`, `that`
+            // are the statement only in the answer's first sentence.
+            else if ["wrong", "incorrect", "correct", "right", "accurate", "inaccurate"].contains(word) {
+                let k = i >= 1 && w[i - 1] == "not" ? i - 1 : i
+                if k >= 2, ["is", "s"].contains(w[k - 1]),
+                   ["statement", "claim", "assertion"].contains(w[k - 2])
+                    || (["it", "this", "that"].contains(w[k - 2]) && text.words[i].sentence == 0 && (["wrong", "incorrect"].contains(word) || k < i)) {
+                    value = ["correct", "right", "accurate"].contains(word)
+                }
+            }
             // A bare verdict opening the answer: "Wrong.", "Correct statement.", "Yes, …", "No, …".
             // "I agree: …", "I disagree, …": the opening words say how the claim is judged.
             if value == nil, i == 1, w[0] == "i", ["agree", "disagree"].contains(word),
@@ -238,7 +312,8 @@ public enum VerdictReader {
         // The leading words: "First.", "I'd say the second …", "first and second".
         var leading: [String] = []
         var j = 0
-        while j < w.count, leadingFiller.contains(w[j]) { j += 1 }
+        // (A filler word that names an option here, "Picture *one*.", ends the filler.)
+        while j < w.count, leadingFiller.contains(w[j]), !found.contains(where: { $0.index == j }) { j += 1 }
         let firstMention = found.first { $0.index == j }
         if let m = firstMention {
             leading.append(m.option)
@@ -246,7 +321,11 @@ public enum VerdictReader {
             while k + 1 < w.count, w[k] == "and", let next = found.first(where: { $0.index == k + 1 }) { leading.append(next.option); k += 2 }
         }
         if favoured.count == 1 && q.answers.count <= 1 {
-            let agrees = leading.isEmpty || leading == favoured
+            // A leading option that is the subject of a sentence ("Image two used three layers;
+            // …") is not a choice by itself: only one standing alone ("Second. …") must agree.
+            let leadingAlone = j + 1 >= w.count || text.words[j + 1].clause != text.words[j].clause
+                || (j + 2 >= w.count || text.words[j + 2].clause != text.words[j].clause) && ["one", "image", "picture", "option"].contains(w[j + 1])
+            let agrees = leading.isEmpty || leading == favoured || !leadingAlone
             return Choice(chosen: favoured, explanation: answer, explicit: false, sure: agrees, conflicting: false)
         }
         if favoured.count > 1 {

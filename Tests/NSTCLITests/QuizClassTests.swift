@@ -67,7 +67,7 @@ import Glibc
         } else {
             #expect(wall < 30, "took \(wall) s")
         }
-        #expect(r.stdout.hasSuffix("Graded 1000 files; 800 need review.\n"))
+        #expect(r.stdout.hasSuffix("Graded 1000 files; 400 need review.\n"))
         let rows = try String(contentsOf: csv, encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(rows.count == 1001)
         #expect(rows[0] == "Student,File,Q1 (1),Q2 (1),Q3 (1),Q4 (1),Q5 (1),Q6 (1),Q7 (1),Q8 (1),Q9 (1),Q10 (1),Q11 (1),Q12 (1),Total (12),Needs review")

@@ -70,4 +70,53 @@ import Testing
         let style = grade(4, "The content loss keeps the layout, while the style loss matches the painting's texture through Gram matrices.")
         #expect(!style.feedback.contains("which is wrong"), "\(style.feedback)")
     }
+
+    /// A denial inside a phrase's `*` or `**` gap denies the phrase: "the loss does not
+    /// discard the layout" is not "layout is dropped" (through `los* ** layout`), and "does
+    /// not ignore where" is not "not * where"; the same phrases without the denial credit it.
+    @Test func aDenialInsideAPhrasesGapDeniesIt() {
+        let denied = grade(4, "The style loss doesn't discard the spatial layout; it keeps where every stroke is, not the correlations between channels.")
+        #expect(denied.score == 0, "\(denied.feedback)")
+        let ignore = grade(4, "It does not ignore where things are; it matches Gram matrices of texture.")
+        #expect(!ignore.feedback.contains("covers “texture, colours and strokes (the style)”, “Gram matrices / channel correlations”, “regardless"), "\(ignore.feedback)")
+        let kept = grade(4, "The style loss discards the spatial layout: it keeps only the correlations between channels, the texture, and the output is made to match them.")
+        #expect(kept.score == 1, "\(kept.feedback)")
+        let lost = grade(4, "Summed over positions, the layout is lost; Gram matrices keep the texture, and the output is made to match them.")
+        #expect(lost.score == 1, "\(lost.feedback)")
+    }
+
+    /// Beside a misconception, a key idea credited in one place and denied in another is a
+    /// contradiction: review, not a sure capped score.
+    @Test func aMisconceptionBesideAnIdeaSaidAndDeniedNeedsReview() {
+        let both = grade(4, "It copies texture and drops the layout, though it does not drop the layout really; the Gram matrix stores the positions of the strokes.")
+        #expect(both.needsReview, "\(both.feedback)")
+        let inPlace = grade(4, "It copies texture, and the Gram matrix stores the positions of the strokes.")
+        #expect(inPlace.score <= 0.25 && !inPlace.needsReview, "\(inPlace.feedback)")
+    }
+
+    /// Clear zeros: a bare keyword list and a general statement that refers to nothing the
+    /// question speaks of, in general words, are a sure 0. (One with three words or more the
+    /// question does not use, "… invented by LeCun … became popular …", stays with a person.) Answers in the student's own words that credit little
+    /// or nothing, and refer to the question's things, stay with a person.
+    @Test(arguments: [
+        (1, "content loss minimise difference features photograph generated image deep layer structure"),
+        (4, "Gram matrix, channel correlations, texture, style, spatial layout discarded, minimised, multiple layers"),
+        (1, "Loss functions, in general, are used in machine learning to train models on data."),
+        (8, "Neural networks are used in many areas of machine learning today."),
+    ])
+    func clearZerosAreSure(_ q: Int, _ answer: String) {
+        let g = grade(q, answer)
+        #expect(g.score == 0 && !g.needsReview, "\(g.feedback)")
+    }
+
+    @Test(arguments: [
+        (1, "It scores how different the made-up image and the snapshot look to the network's later filters; gradient steps lower that score so that what is depicted, and where, survives"),
+        (1, "It tells us how unlike the invented picture and the snapshot appear to the net, and each step of descent makes that smaller."),
+        (11, "The snapshot is read by the network a single time up front, and that reading is what the made-up picture is held to on each round."),
+        (4, "Gram matrices drop layout, keep texture"),
+    ])
+    func ownWordsAndNotesAreNotASureZero(_ q: Int, _ answer: String) {
+        let g = grade(q, answer)
+        #expect(g.score > 0 || g.needsReview, "\(g.feedback)")
+    }
 }

@@ -38,6 +38,46 @@ import NSTCheckGrader
         #expect(r.value == expected && (r.explicit || r.sure) == sure, "\(answer): \(r)")
     }
 
+    /// Verdict words read in the fourth round, each beside a look-alike that says the other
+    /// verdict or none: one letter, a judgement of the statement denied, a repeated verb.
+    @Test(arguments: [
+        ("answer: F\nThe network is pretrained.", false, true),
+        ("answer: T / any painting works", true, true),
+        ("T. Any painting works.", true, true),
+        ("F — nothing is trained.", false, true),
+        ("To train it you need triples.", nil, false),          // a word starting with T
+        ("F-statistics say nothing here.", nil, false),          // a hyphenated word
+        ("F - nothing is trained.", false, true),
+        ("T. It is false.", nil, false),                         // the letter and the word disagree
+        ("The statement is not correct: the network is pretrained.", false, true),
+        ("The statement is not wrong: any painting works.", true, true),
+        ("The claim is correct: any painting works.", true, true),
+        ("It is not right: only the image changes.", false, true),
+        ("I'd go with true, since only its Gram matrices are needed.", true, true),
+        ("I'd go with false, since nothing is trained.", false, true),
+    ] as [(String, Bool?, Bool)])
+    func fourthRoundVerdictWords(_ answer: String, _ expected: Bool?, _ sure: Bool) {
+        let r = VerdictReader.trueFalse(answer)
+        #expect(r.value == expected && (expected == nil || (r.explicit || r.sure) == sure), "\(answer): \(r)")
+    }
+
+    /// An opening clause that repeats the statement's verb, read only with that verb: Q9 says
+    /// "you must train it", Q10 "the style can come from a painting …".
+    @Test(arguments: [
+        (10, "Of course it can. Only its Gram matrices are needed.", true),
+        (10, "That works: one forward pass is enough.", true),
+        (10, "It can not. The painting must be in ImageNet.", false),
+        (9, "You needn't: a pretrained VGG is used as it is.", false),
+        (9, "You don't have to: a pretrained VGG is used as it is.", false),
+        (9, "It can. Fine-tuning on triples is optional.", nil),        // not the statement's verb
+        (10, "You needn't. Any painting works.", nil),                  // Q10 says nothing of must
+        (10, "Of course it can not be done without training.", nil),    // a longer clause: not a bare reply
+    ] as [(Int, String, Bool?)])
+    func repeatedVerbVerdicts(_ q: Int, _ answer: String, _ expected: Bool?) {
+        let r = VerdictReader.trueFalse(answer, statement: bank.question(q)!.prompt)
+        #expect(r.value == expected, "\(answer): \(r)")
+    }
+
     @Test(arguments: [
         "It depends on the network.",
         "True. Well, actually false.",
@@ -60,6 +100,12 @@ import NSTCheckGrader
         ("The first one.", "first"),
         ("Image two, because it has only small textures.", "second"),
         ("Number 1: it was made with five layers.", "first"),
+        ("Picture one. Its crests need the deeper layers.", "first"),
+        ("Picture two. It only has the colours.", "second"),
+        ("The 5-layer one is the first: bigger swirls.", "first"),
+        ("The 5-layer one is the second: bigger swirls.", "second"),
+        ("Image two used three layers; the 5-layer one is the first.", "first"),
+        ("Image one used three layers; the five-layer one is the second.", "second"),
     ])
     func choicePhrasings(_ answer: String, _ expected: String) {
         #expect(VerdictReader.choice(answer, question: bank.question(12)!).chosen == [expected], "\(answer)")
