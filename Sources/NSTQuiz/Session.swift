@@ -501,7 +501,7 @@ public final class QuizSession {
             case .truefalse, .choice:
                 let verdict: String?
                 if q.kind == .truefalse {
-                    verdict = VerdictReader.trueFalse(line).value.map { $0 ? "answer: true" : "answer: false" }
+                    verdict = VerdictReader.trueFalse(line, statement: q.prompt).value.map { $0 ? "answer: true" : "answer: false" }
                 } else {
                     let c = VerdictReader.choice(line, question: q).chosen
                     verdict = c.isEmpty ? nil : "choice: " + c.joined(separator: " and ")
