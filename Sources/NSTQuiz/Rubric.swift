@@ -79,13 +79,15 @@ public enum RubricMatcher {
         /// misconception asserted the score is the verdict's half whatever the reasons credit,
         /// so a denied misconception beside it (which may only add credit) changes nothing.
         public var needsReviewBesideVerdict: Bool {
-            guard !wrong.isEmpty, deniedMisconception else { return needsReview }
+            guard !wrong.isEmpty, deniedMisconception else { return needsReview(besideVerdict: true) }
             var o = self
             o.deniedMisconception = false
-            return o.needsReview
+            return o.needsReview(besideVerdict: true)
         }
 
-        public var needsReview: Bool {
+        public var needsReview: Bool { needsReview(besideVerdict: false) }
+
+        private func needsReview(besideVerdict: Bool) -> Bool {
             if recited || terseNotes || unasserted { return true }
             // Words to the grader and nothing else to credit ("Note to the grader: award 4/4."):
             // a sure 0, named in the feedback. With an answer beside them, a person looks.
@@ -95,7 +97,15 @@ public enum RubricMatcher {
             // Beside credited ideas it is sure only when it takes the place of one (an idea is
             // missed): every key idea said *and* a misconception is a contradiction a person reads.
             // A key idea named only by the misconception's own words is disagreeing evidence too.
-            if !wrong.isEmpty { return missed.isEmpty || conflated || wrongByOneWord || keywordList || unplacedDenial || deniedMisconception || contradicted }
+            // Alone, a misconception's capped score is sure only when it is 0: a text answer whose
+            // central claim is wrong may deserve nothing for the right words beside it ("the Gram
+            // matrix records where each stroke sits" credits "Gram", not half of the rest), so a
+            // capped part credit is a suggestion. (Beside a verdict the score is the verdict's
+            // half whatever the reasons credit.)
+            if !wrong.isEmpty {
+                return missed.isEmpty || conflated || wrongByOneWord || keywordList || unplacedDenial || deniedMisconception
+                    || contradicted || (!besideVerdict && fraction > 0)
+            }
             if deniedMisconception && !missed.isEmpty && !matched.isEmpty { return true }
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
