@@ -191,7 +191,8 @@ private struct Scratch {
         try halfDoneCommit(s)
         let names = s.entries.filter { $0.contains("-999999999-") }
         #expect(names.count == 2, "\(names)")   // the journal and the second temp file
-        let held = names.map { open(s.path($0), O_RDONLY) }
+        // Close-on-exec: a process another test spawns meanwhile must not inherit the lock.
+        let held = names.map { open(s.path($0), O_RDONLY | O_CLOEXEC) }
         for fd in held { #expect(flock(fd, LOCK_SH) == 0) }
         var warnings: [String] = []
         CommitJournal.recover(folder: s.dir) { warnings.append($0) }
@@ -206,7 +207,7 @@ private struct Scratch {
     /// commit fails, naming the cause, and leaves the old set and no temp file.
     @Test func aFolderLockHeldForeverEndsTheCommitWithAnError() throws {
         let s = try Scratch()
-        let holder = open(s.dir, O_RDONLY | O_DIRECTORY)
+        let holder = open(s.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { close(holder) }
         #expect(flock(holder, LOCK_EX) == 0)
         OutputTransaction.folderLockSeconds = 1
