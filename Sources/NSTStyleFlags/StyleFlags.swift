@@ -338,13 +338,13 @@ extension StyleDepthOptions {
 public struct ScaleOptions: ParsableArguments {
     public init() {}
 
-    /// Read as text so a malformed value gets this flag's own one-line error.
-    @Option(help: ArgumentHelp("Coarse to fine: optimise at n sizes growing by √2 up to --size (the smallest is --size/√2^(n−1)), each starting from the previous result upsampled; 1 (the default) is one size. The budget is split equally, the rest to the small scales (e.g. --scales 3 --iterations 250 at 384 px: 192 px × 84, 272 px × 83, 384 px × 83).",
+    /// Read as text so a malformed value (even -1) gets this flag's own one-line error.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Coarse to fine: optimise at n sizes growing by √2 up to --size (the smallest is --size/√2^(n−1)), each starting from the previous result upsampled; 1 (the default) is one size. The budget is split equally, the rest to the small scales (e.g. --scales 3 --iterations 250 at 384 px: 192 px × 84, 272 px × 83, 384 px × 83).",
                                valueName: "n"))
     public var scales: String = "1"
 
     @Option(name: .customLong("scale-evaluations"),
-            help: ArgumentHelp("With --scales n: n comma-separated evaluation counts, smallest size first (e.g. 150,60,40); their sum replaces --iterations.",
+            help: ArgumentHelp("With --scales n: n comma-separated evaluation counts, smallest size first (e.g. 100,50,100); their sum replaces --iterations.",
                                valueName: "counts"))
     public var scaleEvaluations: String?
 

@@ -46,7 +46,7 @@ struct StyleDepthCommand: ParsableCommand {
           nst experiment style-depth
           nst experiment style-depth --size 192          a quarter of the pixels
           nst experiment style-depth --style-weight 1e6 -o out/b1e6
-          nst experiment style-depth --scales 3 --scale-evaluations 150,60,40
+          nst experiment style-depth --scales 3 --scale-evaluations 100,50,100
                       coarse to fine: 192, 272 and 384 px, 250 evaluations per run
         """
     )

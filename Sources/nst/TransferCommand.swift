@@ -20,10 +20,8 @@ struct TransferCommand: ParsableCommand {
 
         Examples:
           nst transfer --content turtle.jpg --style wave.jpg -o out.png
-          nst transfer --content c.jpg --style s.jpg --original-colors
+          nst transfer --content c.jpg --style s.jpg --original-colors --scales 3
           nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1
-          nst transfer --content c.jpg --style s.jpg --scales 3 --scale-evaluations 150,60,40
-                      coarse to fine: 150 at size/2, 60 at size/√2, 40 at size
         """
     )
 
@@ -32,7 +30,8 @@ struct TransferCommand: ParsableCommand {
     @OptionGroup(title: "Loss") var loss: LossWeightOptions
     @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
     @OptionGroup(title: "Engine") var engine: EngineOptions
-    @OptionGroup(title: "Coarse to fine") var scales: ScaleOptions
+    /// In --help-hidden (the help stays under 60 lines); the examples show --scales.
+    @OptionGroup(title: "Coarse to fine", visibility: .hidden) var scales: ScaleOptions
 
     func validate() throws {
         if scales.count > 1 && images.saveEvery > 0 {
