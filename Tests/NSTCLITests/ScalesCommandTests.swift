@@ -59,6 +59,11 @@ import Foundation
         #expect(!FileManager.default.fileExists(atPath: f.path("out.png")))
     }
 
+    @Test func theGridRefusesScales() throws {
+        let r = try NSTBinary.run(["experiment", "style-depth", "--grid", "--scales", "2", "--random-weights"])
+        #expect(r.status != 0 && r.stderr.contains("--scales applies to the two runs, not to --grid"), "\(r.stderr)")
+    }
+
     @Test func helpDocumentsScalesWithAnExample() throws {
         // The experiment's --help has the flags and an example; transfer's has an example
         // and its --help-hidden the flags (its --help stays under 60 lines).
