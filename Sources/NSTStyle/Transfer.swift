@@ -47,12 +47,13 @@ public struct TransferCallbacks {
 
 /// Restyles `content` with `styles` (both at their run sizes: `StyleImages.prepare`): finds
 /// the image x that minimises the Gatys objective (`StyleObjective`) under `options`, starting
-/// from `options.initMode`, inside the box of valid pixels. `features`, when given, must come
+/// from `startImage` (an image at the content's size) or else from `options.initMode`, inside the
+/// box of valid pixels. `features`, when given, must come
 /// from these images and this network; when they cover the options' layers the targets are
 /// taken from them, with no forward pass. A non-finite loss throws `NonFiniteLossError`.
 public func transfer<Net: FeatureNetwork>(network: StyleNetwork<Net>, content: RGBImage, styles: [RGBImage],
                                           options: StyleTransferOptions, features: ImageFeatures<Float>? = nil,
-                                          callbacks: TransferCallbacks = TransferCallbacks()) throws -> StyleTransferResult {
+                                          startImage: RGBImage? = nil, callbacks: TransferCallbacks = TransferCallbacks()) throws -> StyleTransferResult {
     // 1. Targets: P_l from the content, A_l from the styles' Gram matrices.
     let targets = features.flatMap { $0.covers(contentLayers: options.contentLayers, styleLayers: options.styleLayers) ? $0 : nil }
         ?? network.features(content: content, styles: styles, contentLayers: options.contentLayers, styleLayers: options.styleLayers)
@@ -67,7 +68,7 @@ public func transfer<Net: FeatureNetwork>(network: StyleNetwork<Net>, content: R
         if options.originalColors { px = ColorTransfer.keepingColors(of: content.pixels, luminanceOf: px) }
         return RGBImage(width: content.width, height: content.height, pixels: px)
     }
-    var bestX = initialImage(network: network, content: content, styles: styles, options: options)
+    var bestX = startImage.map(network.encode) ?? initialImage(network: network, content: content, styles: styles, options: options)
     let shape = bestX.shape
     var best: LossTerms? = nil
     var curve: [LossTerms] = []

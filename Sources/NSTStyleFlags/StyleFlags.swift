@@ -332,3 +332,53 @@ extension StyleDepthOptions {
     public var contentInput: ImageInput { content.map(ImageInput.file) ?? StyleDepthExperiment.defaultContent }
     public var styleInput: ImageInput { style.map(ImageInput.file) ?? StyleDepthExperiment.defaultStyle }
 }
+
+/// Coarse to fine: `--scales` and `--scale-evaluations` (`ScaleSchedule`), the same in
+/// `transfer` and the experiment.
+public struct ScaleOptions: ParsableArguments {
+    public init() {}
+
+    /// Read as text so a malformed value (even -1) gets this flag's own one-line error.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Coarse to fine: optimise at n sizes growing by √2 up to --size (the smallest is --size/√2^(n−1)), each starting from the previous result upsampled; 1 (the default) is one size. The budget is split equally, the rest to the small scales (e.g. --scales 3 --iterations 250 at 384 px: 192 px × 84, 272 px × 83, 384 px × 83).",
+                               valueName: "n"))
+    public var scales: String = "1"
+
+    @Option(name: .customLong("scale-evaluations"),
+            help: ArgumentHelp("With --scales n: n comma-separated evaluation counts, smallest size first (e.g. 100,50,100); their sum replaces --iterations.",
+                               valueName: "counts"))
+    public var scaleEvaluations: String?
+
+    public static let maximumScales = 8
+
+    /// --scales as a number (validated).
+    public var count: Int { Int(scales.trimmingCharacters(in: .whitespaces)) ?? 1 }
+
+    public func validate() throws {
+        guard let n = Int(scales.trimmingCharacters(in: .whitespaces)), n >= 1, n <= Self.maximumScales else {
+            throw ValidationError("--scales: '\(scales)' is not a whole number from 1 to \(Self.maximumScales) (use e.g. --scales 3; 1 is a single size).")
+        }
+        if let scaleEvaluations {
+            let items = commaList(scaleEvaluations)
+            let counts = items.compactMap { Int($0) }.filter { $0 >= 1 }
+            guard counts.count == items.count, counts.count == n else {
+                throw ValidationError("--scale-evaluations: '\(scaleEvaluations)' must be \(n) whole numbers ≥ 1, one per scale of --scales \(n), smallest size first (e.g. \(Array(repeating: "50", count: n).joined(separator: ","))).")
+            }
+        }
+    }
+
+    /// The schedule for a run of `size` pixels and `iterations` evaluations; nil for one scale
+    /// without --scale-evaluations (today's single run). Throws when the budget or the
+    /// smallest size is too small.
+    public func schedule(size: Int, iterations: Int) throws -> ScaleSchedule? {
+        let perScale = scaleEvaluations.map { commaList($0).compactMap { Int($0) } }
+        if count == 1 && perScale == nil { return nil }
+        guard perScale != nil || iterations >= count else {
+            throw ValidationError("--iterations \(iterations) is fewer than one evaluation per scale of --scales \(count): use --iterations \(count) or more.")
+        }
+        let smallest = ScaleSchedule.sizes(size: size, count: count)[0]
+        guard smallest >= 16 else {
+            throw ValidationError("--scales \(count): the smallest size would be \(smallest) px (--size \(size)/√2^\(count - 1)); use fewer --scales or a larger --size.")
+        }
+        return ScaleSchedule(size: size, count: count, total: iterations, perScale: perScale)
+    }
+}

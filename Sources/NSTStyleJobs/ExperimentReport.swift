@@ -42,6 +42,9 @@ public struct StyleDepthMetrics: Codable, Sendable {
     public var height: Int
     public var options: StyleTransferOptions
     public var totalSeconds: Double
+    /// Both runs' coarse-to-fine schedule (`ScaleSchedule`: size and evaluations per scale);
+    /// absent for one scale at `size`.
+    public var schedule: [ScaleSchedule.Scale]?
     /// Set by the caller that knows them.
     public var model: TransferSidecar.Model?
     public var command: String?

@@ -48,6 +48,9 @@ public struct TransferSidecar: Codable, Sendable {
     /// SHA-256 (hex) of the PNG this sidecar describes, so a reader can tell that the pair
     /// belongs together; nil when not recorded.
     public var imageSHA256: String?
+    /// The coarse-to-fine schedule (`ScaleSchedule`: size and evaluations per scale, the
+    /// curve's evaluations in this order); absent for one scale at `options.size`.
+    public var schedule: [ScaleSchedule.Scale]?
 
     public init(command: [String], content: String, styles: [String], output: String,
                 options: StyleTransferOptions, model: Model, result: StyleTransferResult, started: Date) {

@@ -88,6 +88,10 @@ public struct StyleDepthExperiment {
     /// The network's names of the five style layers and of the content layer.
     public let styleLayers: [String]
     public let contentLayer: String
+    /// Both runs' coarse-to-fine schedule (`ScaleSchedule`); one scale by default.
+    public let schedule: ScaleSchedule
+    /// The images as read, which the schedule's smaller scales are resized from.
+    let source: (content: RGBImage, style: RGBImage)
 
     /// The network names the experiment uses: the content layer and the five style layers.
     public struct Layers: Sendable {
@@ -105,7 +109,13 @@ public struct StyleDepthExperiment {
                style: try model.resolve(typedStyleLayers, activation: activation))
     }
 
-    public init(network: StyleNetwork<VGG<Float>>, content: RGBImage, style: RGBImage, options: StyleTransferOptions, layers: Layers) {
+    /// `schedule` nil: one scale at `options.size` with `options.maxEvaluations`. With a
+    /// schedule of several scales, `source` gives the images as read (default: `content`
+    /// and `style`).
+    public init(network: StyleNetwork<VGG<Float>>, content: RGBImage, style: RGBImage, options: StyleTransferOptions, layers: Layers,
+                schedule: ScaleSchedule? = nil, source: (content: RGBImage, style: RGBImage)? = nil) {
+        self.schedule = schedule ?? .single(size: options.size, evaluations: options.maxEvaluations)
+        self.source = source ?? (content, style)
         self.network = network
         self.content = content
         self.style = style
@@ -137,8 +147,10 @@ public struct StyleDepthExperiment {
         public func run(_ depth: Depth) -> RunOutcome { runs.first { $0.depth == depth }! }
     }
 
-    /// Both runs, then the scores; nil when `shouldStop` stopped a run.
-    public func run(observe: (Depth, StyleTransferOptions) -> RunObserver,
+    /// Both runs, then the scores; nil when `shouldStop` stopped a run. `observe(depth,
+    /// options, scale)` watches each run at each scale (`scale`: `ScaleSchedule.label`, ""
+    /// for one scale); its progress counts the run's evaluations over all scales.
+    public func run(observe: (Depth, StyleTransferOptions, String) -> RunObserver,
                     shouldStop: @escaping () -> Bool = { false }) throws -> Outcome? {
         let started = Date()
         // One forward pass per image for both runs and the scoring.
@@ -146,8 +158,9 @@ public struct StyleDepthExperiment {
         var runs: [RunOutcome] = []
         for depth in Depth.allCases {
             let o = options(for: depth)
-            let result = try observe(depth, o).run(network: network, content: content, styles: [style], options: o, features: features,
-                                                   shouldStop: shouldStop)
+            let result = try schedule.run(network: network, content: source.content, styles: [source.style],
+                                          prepared: (content, [style]), options: o, features: features,
+                                          observe: { _, scale in observe(depth, o, scale) }, shouldStop: shouldStop)
             if result.stopReason == .interrupted { return nil }
             runs.append(RunOutcome(depth: depth, options: o, result: result))
         }
@@ -174,7 +187,7 @@ public struct StyleDepthExperiment {
             runs: scored, contentImage: .init(styleLoss: photo.style),
             contentLayer: contentLayer, evaluationLayers: styleLayers,
             normalizeVGG: options.normalizeVGG, size: options.size, width: content.width, height: content.height,
-            options: options(for: .five), totalSeconds: totalSeconds)
+            options: options(for: .five), totalSeconds: totalSeconds, schedule: schedule.isSingle ? nil : schedule.scales)
     }
 }
 
@@ -243,6 +256,7 @@ extension StyleDepthExperiment {
             var sidecar = TransferSidecar(command: p.command, content: p.contentPath, styles: [p.stylePath],
                                           output: folder.appendingPathComponent(png).path, options: r.options,
                                           model: p.model, result: r.result, started: p.started)
+            sidecar.schedule = metrics.schedule
             sidecar.imageSHA256 = SHA256.hex(Data(pngBytes))
             files.append(("layers-\(r.depth.key).json", Array(try JSONOutput.fileBytes(sidecar))))
         }

@@ -28,6 +28,9 @@ public struct StyleDepthJob {
     public var randomWeights: Bool
     /// Recorded in the sidecars and metrics.
     public var command: [String]
+    /// Both runs' coarse-to-fine schedule (`ScaleSchedule`); nil: one scale at
+    /// `options.size` with `options.maxEvaluations`. Not for the grid.
+    public var schedule: ScaleSchedule? = nil
 
     public init(content: ImageInput, style: ImageInput, folder: URL, options: StyleTransferOptions, contentLayer: String,
                 activation: ActivationKind, convolution: ConvConfiguration = ConvConfiguration(), availableMemory: Double?, grid: Bool, model: String?,
@@ -61,7 +64,8 @@ public struct StyleDepthJob {
             try MemoryEstimate.check(content: contentImage, size: options.size, randomWeights: randomWeights, file: self.content.name,
                                      available: availableMemory)
             let (network, images) = try model.checkedStyleNetwork(options: options, content: contentImage, styles: [styleImage],
-                                                                  layers: layers.all, convolution: convolution)
+                                                                  layers: layers.all, convolution: convolution,
+                                                                  smallestSize: schedule.map { $0.scales[0].size })
             return (network, images.content, images.styles[0], layers, model.sidecarModel)
         }()
         func seconds() -> String { String(format: "%.0f", Date().timeIntervalSince(started)) }
@@ -79,8 +83,10 @@ public struct StyleDepthJob {
             return Written(summary: "Wrote \(CLIError.escaped(folder.url.appendingPathComponent("grid.png").path)) (\(total) cells) in \(seconds()) s.\n")
         }
 
-        let experiment = StyleDepthExperiment(network: network, content: content, style: style, options: options, layers: layers)
-        guard let outcome = try experiment.run(observe: { depth, o in observe(o.maxEvaluations, "\(depth.rawValue) layers") },
+        let experiment = StyleDepthExperiment(network: network, content: content, style: style, options: options, layers: layers,
+                                              schedule: schedule, source: (contentImage, styleImage))
+        let total = experiment.schedule.totalEvaluations
+        guard let outcome = try experiment.run(observe: { depth, _, scale in observe(total, "\(depth.rawValue) layers" + scale) },
                                                shouldStop: shouldStop) else { return nil }
         let record = StyleDepthExperiment.Provenance(command: command, contentPath: self.content.name, stylePath: self.style.name,
                                                      model: provenance, started: started)

@@ -29,10 +29,12 @@ extension StyleModel {
     /// it), after checking that every image reaches the deepest of `layers` (each pooling halves
     /// it): an error naming the file instead of the engine's precondition. The model is cut after
     /// the deepest of `layers` first (`truncated(through:)`), so the --normalize-vgg statistics
-    /// pass stops there too. `contentFile` / `styleFiles` name the images in errors.
+    /// pass stops there too. `contentFile` / `styleFiles` name the images in errors. With
+    /// `smallestSize` (a coarse-to-fine schedule's first scale) the images at that size are
+    /// checked instead.
     public func checkedStyleNetwork(options: StyleTransferOptions, content: RGBImage, styles: [RGBImage], layers: [String],
                                     convolution: ConvConfiguration, contentFile: String? = nil,
-                                    styleFiles: [String] = []) throws -> (StyleNetwork<VGG<Float>>, (content: RGBImage, styles: [RGBImage])) {
+                                    styleFiles: [String] = [], smallestSize: Int? = nil) throws -> (StyleNetwork<VGG<Float>>, (content: RGBImage, styles: [RGBImage])) {
         let model = truncated(through: layers)
         let (c, s) = StyleImages.prepare(content: content, styles: styles, size: options.size, styleScale: options.styleScale)
         var all = layers
@@ -42,10 +44,11 @@ extension StyleModel {
         var need = 1, deepest = ""
         for l in all { let m = try model.architecture.minimumSide(for: l); if m > need { need = m; deepest = l } }
         let files = [contentFile] + s.indices.map { $0 < styleFiles.count ? styleFiles[$0] : nil }
-        for (i, (what, image)) in ([("content", c)] + s.map({ ("style", $0) })).enumerated() where min(image.width, image.height) < need {
+        let checked = smallestSize.map { StyleImages.prepare(content: content, styles: styles, size: $0, styleScale: options.styleScale) } ?? (content: c, styles: s)
+        for (i, (what, image)) in ([("content", checked.content)] + checked.styles.map({ ("style", $0) })).enumerated() where min(image.width, image.height) < need {
             throw CLIError("the \(what) image is too small", file: files[i],
-                           why: "it is \(image.width)×\(image.height) at this --size/--style-scale and layer \(deepest) needs at least \(need) pixels on each side",
-                           fix: "use a larger --size (or --style-scale), shallower layers, or a less elongated image", kind: .usage)
+                           why: "it is \(image.width)×\(image.height) at this --size/--style-scale\(smallestSize == nil ? "" : "/--scales") and layer \(deepest) needs at least \(need) pixels on each side",
+                           fix: "use a larger --size (or --style-scale)\(smallestSize == nil ? "" : ", fewer --scales"), shallower layers, or a less elongated image", kind: .usage)
         }
         return (model.styleNetwork(options: options, content: c, styles: s, convolution: convolution), (c, s))
     }
@@ -70,7 +73,7 @@ extension RunObserver {
     /// `transfer` watched by this observer (`progress` after every evaluation, `finish` at
     /// the end, also when it throws) and stopped by `shouldStop`.
     func run(network: StyleNetwork<VGG<Float>>, content: RGBImage, styles: [RGBImage], options: StyleTransferOptions,
-             features: ImageFeatures<Float>? = nil, shouldStop: @escaping () -> Bool, saveEvery: Int = 0,
+             features: ImageFeatures<Float>? = nil, startImage: RGBImage? = nil, shouldStop: @escaping () -> Bool, saveEvery: Int = 0,
              intermediate: @escaping (Int, RGBImage) -> Void = { _, _ in }) throws -> StyleTransferResult {
         defer { finish() }
         var callbacks = TransferCallbacks()
@@ -78,7 +81,8 @@ extension RunObserver {
         callbacks.shouldStop = shouldStop
         callbacks.saveEvery = saveEvery
         callbacks.intermediate = intermediate
-        return try transfer(network: network, content: content, styles: styles, options: options, features: features, callbacks: callbacks)
+        return try transfer(network: network, content: content, styles: styles, options: options, features: features,
+                            startImage: startImage, callbacks: callbacks)
     }
 }
 
@@ -133,6 +137,9 @@ public struct StyleTransferJob {
     public var saveEvery = 0
     /// Recorded in the sidecar.
     public var command: [String]
+    /// Coarse to fine (`ScaleSchedule`); nil: one scale at `options.size` with
+    /// `options.maxEvaluations`. Its last size must be `options.size` and its total the budget.
+    public var schedule: ScaleSchedule? = nil
 
     public init(content: String, styles: [String], output: String, options: StyleTransferOptions, activation: ActivationKind = .relu,
                 convolution: ConvConfiguration = ConvConfiguration(), availableMemory: Double?, model: String?,
@@ -198,11 +205,14 @@ public struct StyleTransferJob {
         options.styleLayers = try model.resolve(options.styleLayers, activation: activation)
         let (network, images) = try model.checkedStyleNetwork(options: options, content: contentImage, styles: styleImages,
                                                                layers: options.contentLayers + options.styleLayers,
-                                                               convolution: convolution, contentFile: content, styleFiles: styles)
+                                                               convolution: convolution, contentFile: content, styleFiles: styles,
+                                                               smallestSize: schedule.map { $0.scales[0].size })
         try stopped()
         hooks.beforeRun()
-        let result = try hooks.observe(options.maxEvaluations, "transfer").run(
-            network: network, content: images.content, styles: images.styles, options: options, shouldStop: hooks.shouldStop,
+        let plan = schedule ?? .single(size: options.size, evaluations: options.maxEvaluations)
+        let result = try plan.run(
+            network: network, content: contentImage, styles: styleImages, prepared: images, options: options,
+            observe: { _, scale in hooks.observe(plan.totalEvaluations, "transfer" + scale) }, shouldStop: hooks.shouldStop,
             saveEvery: saveEvery, intermediate: { n, image in
                 do { try ImageIO.writePNG(image, to: URL(fileURLWithPath: intermediatePath(n))) } catch {
                     hooks.warn("the intermediate image after \(n) evaluations was not written: \(error)")
@@ -212,6 +222,7 @@ public struct StyleTransferJob {
         if result.evaluations == 0 { try stopped() }
         var sidecar = TransferSidecar(command: command, content: content, styles: styles, output: output,
                                       options: options, model: model.sidecarModel, result: result, started: started)
+        sidecar.schedule = plan.isSingle ? nil : plan.scales
         let png = try ImageIO.encodePNG(result.image, path: output)
         sidecar.imageSHA256 = SHA256.hex(Data(png))
         try outputs.stage(png, at: output)

@@ -46,6 +46,8 @@ struct StyleDepthCommand: ParsableCommand {
           nst experiment style-depth
           nst experiment style-depth --size 192          a quarter of the pixels
           nst experiment style-depth --style-weight 1e6 -o out/b1e6
+          nst experiment style-depth --scales 3 --scale-evaluations 100,50,100
+                      coarse to fine: 192, 272 and 384 px, 250 evaluations per run
         """
     )
 
@@ -53,16 +55,26 @@ struct StyleDepthCommand: ParsableCommand {
     @OptionGroup(title: "Loss") var loss: LossWeightOptions
     @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
     @OptionGroup(title: "Engine") var engine: EngineOptions
+    @OptionGroup(title: "Coarse to fine") var scales: ScaleOptions
+
+    func validate() throws {
+        if setup.grid && (scales.count > 1 || scales.scaleEvaluations != nil) {
+            throw ValidationError("--scales applies to the two runs, not to --grid: drop --scales or --grid.")
+        }
+    }
 
     func run() throws {
-        let options = StyleTransferOptions(experiment: setup, loss: loss, optimiser: optimiser, engine: engine)
+        var options = StyleTransferOptions(experiment: setup, loss: loss, optimiser: optimiser, engine: engine)
+        let schedule = try scales.schedule(size: options.size, iterations: options.maxEvaluations)
+        if let schedule { options.maxEvaluations = schedule.totalEvaluations }
         let folder = setup.outputFolder(dataFolder: UserDataFolder.url(environment: ProcessInfo.processInfo.environment))
         let environment = EngineEnvironment()
-        let job = StyleDepthJob(content: setup.contentInput, style: setup.styleInput, folder: folder, options: options,
+        var job = StyleDepthJob(content: setup.contentInput, style: setup.styleInput, folder: folder, options: options,
                                 contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation,
                                 convolution: environment.convolution, availableMemory: environment.availableMemory, grid: setup.grid,
                                 model: engine.model, randomWeights: engine.randomWeights,
                                 command: ["nst"] + CommandLine.arguments.dropFirst())
+        job.schedule = schedule
         StopSignal.install()
         guard let written = try job.run(observe: { total, label in
             StyleEngineCLI.observer(total: total, label: label, printEvery: engine.printEvery, options: options)

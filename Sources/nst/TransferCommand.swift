@@ -20,7 +20,7 @@ struct TransferCommand: ParsableCommand {
 
         Examples:
           nst transfer --content turtle.jpg --style wave.jpg -o out.png
-          nst transfer --content c.jpg --style s.jpg --original-colors
+          nst transfer --content c.jpg --style s.jpg --original-colors --scales 3
           nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1
         """
     )
@@ -30,17 +30,28 @@ struct TransferCommand: ParsableCommand {
     @OptionGroup(title: "Loss") var loss: LossWeightOptions
     @OptionGroup(title: "Optimiser") var optimiser: OptimiserOptions
     @OptionGroup(title: "Engine") var engine: EngineOptions
+    /// In --help-hidden (the help stays under 60 lines); the examples show --scales.
+    @OptionGroup(title: "Coarse to fine", visibility: .hidden) var scales: ScaleOptions
+
+    func validate() throws {
+        if scales.count > 1 && images.saveEvery > 0 {
+            throw ValidationError("--save-every works with one scale: drop it or use --scales 1.")
+        }
+    }
 
     func run() throws {
         // From here on a first Ctrl-C only sets a flag: before the first evaluation the run
         // then writes nothing, after it the current image.
         StopSignal.install()
-        let options = try StyleTransferOptions(images: images, layers: layers, loss: loss, optimiser: optimiser, engine: engine)
+        var options = try StyleTransferOptions(images: images, layers: layers, loss: loss, optimiser: optimiser, engine: engine)
+        let schedule = try scales.schedule(size: options.size, iterations: options.maxEvaluations)
+        if let schedule { options.maxEvaluations = schedule.totalEvaluations }
 
         let environment = EngineEnvironment()
-        let job = StyleTransferJob(content: images.content, styles: images.style, output: images.output, options: options,
+        var job = StyleTransferJob(content: images.content, styles: images.style, output: images.output, options: options,
                                    activation: layers.activation, convolution: environment.convolution,
                                    availableMemory: environment.availableMemory, model: engine.model, randomWeights: engine.randomWeights, saveEvery: images.saveEvery, command: CommandLine.arguments)
+        job.schedule = schedule
         let outcome = try job.run(StyleEngineCLI.hooks(printEvery: engine.printEvery, options: options))
         StandardStreams.writeError(outcome.summary + "\n")
         if StopSignal.requested { throw ExitCode(StopSignal.exitStatus) }

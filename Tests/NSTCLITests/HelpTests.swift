@@ -68,7 +68,7 @@ enum NSTBinary {
 @Suite struct GroupedHelpTests {
     static let hidden = ["--style-layer-weights", "--style-blend-weights", "--save-every", "--learning-rate", "--lbfgs-history",
                          "--line-search", "--normalize-gradients", "--pooling", "--style-scale", "--normalize-vgg",
-                         "--normalize-floor", "--random-weights"]
+                         "--normalize-floor", "--random-weights", "--scales", "--scale-evaluations"]
 
     @Test func transferHelpIsUnderSixtyLinesInGroups() throws {
         let r = try NSTBinary.run(["transfer", "--help"], environment: ["COLUMNS": "100"])

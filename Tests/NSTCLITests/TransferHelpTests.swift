@@ -15,7 +15,7 @@ loss curve. More options: --help-hidden and docs/cli.md.
 
 Examples:
   nst transfer --content turtle.jpg --style wave.jpg -o out.png
-  nst transfer --content c.jpg --style s.jpg --original-colors
+  nst transfer --content c.jpg --style s.jpg --original-colors --scales 3
   nst transfer --content c.jpg --style a.jpg --style b.jpg --style-blend-weights 3,1
 
 USAGE: nst transfer [<options>] --content <content> --style <style> ...
@@ -98,6 +98,8 @@ Examples:
   nst experiment style-depth
   nst experiment style-depth --size 192          a quarter of the pixels
   nst experiment style-depth --style-weight 1e6 -o out/b1e6
+  nst experiment style-depth --scales 3 --scale-evaluations 100,50,100
+              coarse to fine: 192, 272 and 384 px, 250 evaluations per run
 
 USAGE: nst experiment style-depth <options>
 
@@ -139,6 +141,16 @@ ENGINE:
   --original-colors       Keep the content's colours: transfer luminance only (YIQ).
   --print-every <n>       Without a terminal: a progress line every n evaluations (0: only the
                           last). (default: 10)
+
+COARSE TO FINE:
+  --scales <n>            Coarse to fine: optimise at n sizes growing by √2 up to --size (the
+                          smallest is --size/√2^(n−1)), each starting from the previous result
+                          upsampled; 1 (the default) is one size. The budget is split equally, the
+                          rest to the small scales (e.g. --scales 3 --iterations 250 at 384 px: 192
+                          px × 84, 272 px × 83, 384 px × 83). (default: 1)
+  --scale-evaluations <counts>
+                          With --scales n: n comma-separated evaluation counts, smallest size first
+                          (e.g. 100,50,100); their sum replaces --iterations.
 
 OPTIONS:
   -h, --help              Show help information.
