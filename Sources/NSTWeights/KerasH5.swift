@@ -114,15 +114,16 @@ extension ModelImport {
     /// transposed from HWIO to OIHW. keras.applications VGG expects Caffe preprocessing (BGR
     /// 0–255 minus the ImageNet mean), which is written into the metadata.
     public static func fromKerasH5(_ url: URL, architecture: VGGLayout? = nil) throws -> Result {
-        var result = try fromKerasDatasets(HDF5File.readFloatDatasets(url), architecture: architecture, file: url.path)
-        result.file.metadata["source"] = "\(url.lastPathComponent) (Keras HDF5)"
-        return result
+        try fromKerasDatasets(HDF5File.readFloatDatasets(url), architecture: architecture, file: url.path,
+                              source: "\(url.lastPathComponent) (Keras HDF5)")
     }
 
-    private static func fromKerasDatasets(_ datasets: [String: NamedTensor], architecture: VGGLayout?, file: String) throws -> Result {
+    /// The VGG convolutions among Keras's `datasets` (HWIO, optimizer state skipped), checked,
+    /// with Caffe preprocessing and `source` in the metadata.
+    private static func fromKerasDatasets(_ datasets: [String: NamedTensor], architecture: VGGLayout?, file: String, source: String) throws -> Result {
         let tensors = try vggTensors(from: datasets.filter { kerasConvName($0.key) != nil && !$0.key.hasPrefix("optimizer_weights") }, layout: .hwio, architecture: architecture, file: file)
         let check = try VGGLayout.check(tensors, architecture: architecture, file: file)
-        let metadata = ModelMetadata.caffe(architecture: check.architecture, source: "(Keras HDF5)", license: vggLicense)
+        let metadata = ModelMetadata.caffe(architecture: check.architecture, source: source, license: vggLicense)
         return Result(file: SafeTensorsFile(metadata: metadata.dictionary, tensors: tensors), check: check)
     }
 
@@ -134,8 +135,6 @@ extension ModelImport {
         let weights = try ZipArchive(url).extract("model.weights.h5", expectingPrefix: HDF5File.signature)
         let member = "\(url.path)!model.weights.h5"    // errors name the archive the user gave
         let datasets = try HDF5File.readFloatDatasets(bytes: weights, file: member)
-        var result = try fromKerasDatasets(datasets, architecture: architecture, file: member)
-        result.file.metadata["source"] = "\(url.lastPathComponent) (Keras archive)"
-        return result
+        return try fromKerasDatasets(datasets, architecture: architecture, file: member, source: "\(url.lastPathComponent) (Keras archive)")
     }
 }
