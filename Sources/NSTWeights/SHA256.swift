@@ -95,11 +95,16 @@ public struct SHA256 {
         }
     }
 
+    /// `finalize()` as lower-case hex.
+    mutating func hexDigest() -> String {
+        finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Lower-case hex digest of some bytes.
     public static func hex(_ data: Data) -> String {
         var hasher = SHA256()
         hasher.update(data)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.hexDigest()
     }
 
     /// Lower-case hex digest of a file, read in 1 MiB pieces (a file of any size costs 1 MiB).
@@ -115,6 +120,6 @@ public struct SHA256 {
             buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             offset += n
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.hexDigest()
     }
 }
