@@ -116,10 +116,10 @@ public final class OutputTransaction {
         guard !staged.isEmpty else { committed = true; return }
         // One commit into a folder at a time, across processes: two runs writing the same set
         // each leave it whole, the later one winning.
-        let folderLock = open(Self.folder(of: staged.first?.target ?? "."), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let target = staged[0].target
+        let folderLock = open(Self.folder(of: target), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if folderLock >= 0 { close(folderLock) } }
         if folderLock >= 0 && !Self.lockWithin(folderLock, seconds: Self.folderLockSeconds) {
-            let target = staged[0].target
             rollback()
             throw CLIError("cannot put the output in place", file: target,
                            why: "another process has held the folder's lock for \(Self.folderLockSeconds) s (another nst writing there, or a program holding a flock on the folder)",
