@@ -16,7 +16,7 @@ struct EngineEnvironment {
     var meminfoFile: String?
     var holdBeforeRun: Bool
 
-    init(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(_ environment: [String: String] = ProcessEnvironment.values) {
         convolution = ConvConfiguration(algorithm: ConvAlgorithm(setting: environment["NST_CONV_ALGORITHM"]),
                                         precision: Precision(setting: environment["NST_PRECISION"]),
                                         winogradTile: ConvConfiguration.winogradTile(setting: environment["NST_WINOGRAD_TILE"]))

@@ -67,7 +67,7 @@ struct StyleDepthCommand: ParsableCommand {
         var options = StyleTransferOptions(experiment: setup, loss: loss, optimiser: optimiser, engine: engine)
         let schedule = try scales.schedule(size: options.size, iterations: options.maxEvaluations)
         if let schedule { options.maxEvaluations = schedule.totalEvaluations }
-        let folder = setup.outputFolder(dataFolder: UserDataFolder.url(environment: ProcessInfo.processInfo.environment))
+        let folder = setup.outputFolder(dataFolder: UserDataFolder.url(environment: ProcessEnvironment.values))
         let environment = EngineEnvironment()
         var job = StyleDepthJob(content: setup.contentInput, style: setup.styleInput, folder: folder, options: options,
                                 contentLayer: commaList(setup.runContentLayer)[0], activation: setup.activation,
