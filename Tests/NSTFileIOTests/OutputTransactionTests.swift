@@ -210,8 +210,9 @@ private struct Scratch {
         let holder = open(s.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { close(holder) }
         #expect(flock(holder, LOCK_EX) == 0)
+        let usualWait = OutputTransaction.folderLockSeconds
         OutputTransaction.folderLockSeconds = 1
-        defer { OutputTransaction.folderLockSeconds = 30 }
+        defer { OutputTransaction.folderLockSeconds = usualWait }
         let tx = OutputTransaction()
         try tx.stage(Array("new png".utf8), at: s.path("a.png"))
         do {
