@@ -17,8 +17,7 @@ public enum ModelStore {
     /// Where models are installed and looked for unless a folder is given: `~/.cache/nst/models`
     /// until the program sets it once at start (nst sets it to `cacheDirectory(environment:)`
     /// of its environment, so XDG_CACHE_HOME is followed). Set once, before any use.
-    nonisolated(unsafe) public static var cacheDirectory = URL(fileURLWithPath: NSHomeDirectory())
-        .appendingPathComponent(".cache/nst/models", isDirectory: true)
+    nonisolated(unsafe) public static var cacheDirectory = cacheDirectory(environment: [:])
 
     /// The cache directory a given environment (XDG_CACHE_HOME, HOME) selects.
     public static func cacheDirectory(environment: [String: String]) -> URL {
