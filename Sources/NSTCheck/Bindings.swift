@@ -78,6 +78,17 @@ struct Draw {
 
     static func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 
+    /// Root mean square of `v` (0 when empty).
+    static func rms(_ v: [Double]) -> Double { (v.reduce(0) { $0 + $1 * $1 } / Double(max(v.count, 1))).squareRoot() }
+
+    /// The power of ten nearest, in log, to ‖content‖ / (w·‖style‖) (1 when either is 0): the
+    /// factor β carries so that the style term of ∂L_total/∂F comes to the content term's size
+    /// (as β/α does in practice), and a slip in either term shows in the relative error.
+    static func balance(content: [Double], style: [Double], w: Double) -> Double {
+        let ratio = norm(content) / max(w * norm(style), 1e-300)
+        return ratio > 0 && ratio.isFinite ? pow(10, log10(ratio).rounded()) : 1
+    }
+
     /// A seeded sample of `count` distinct indices of 0..<total, sorted (all when total ≤ count).
     static func sample(_ total: Int, _ count: Int, using rng: inout SplitMix64) -> [Int] {
         guard total > count else { return Array(0..<total) }
@@ -134,8 +145,7 @@ struct Draw {
         // content gradient; as in practice (Gatys et al. use β/α ≈ 10³–10⁴), β includes a power
         // of ten that brings the two terms of ∂L_total/∂F to the same size, so an error in
         // either shows in the relative error. (A scale, so from the exact gradients.)
-        let ratio = norm(exactContent) / max(ws[2] * norm(exactStyle), 1e-300)
-        let balance = ratio > 0 && ratio.isFinite ? pow(10, (log10(ratio)).rounded()) : 1
+        let balance = Self.balance(content: exactContent, style: exactStyle, w: ws[2])
         return Draw(n: n, m: m, F: F, P: P, A: A, G: Gram.forward(F),
                     alpha: ws[0], beta: ws[1] * balance, w: ws[2], eta: ws[3],
                     sample: Array(0..<F.count), differenced: entries, layer: layer,

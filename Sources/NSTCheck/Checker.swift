@@ -2,6 +2,7 @@ import NSTFormula
 import NSTTensor
 import NSTLayers
 import NSTRandom
+import NSTGradCheck
 
 /// Checks a typed gradient formula against central differences of the losses it is the
 /// gradient of, and when it is wrong, says what is wrong from the numbers.
@@ -78,7 +79,7 @@ public struct Checker: Sendable {
             let r = target.reference(d), e = target.reference(exact), bound = target.referenceError(d)
             let scale = max(samples[i].map { abs(e[$0]) }.max() ?? 0, 1e-300)
             for k in d.differenced {
-                gap = max(gap, max(0, abs(r[k] - e[k]) - bound[k]) / max(abs(r[k]) + abs(e[k]), relativeFloor * scale))
+                gap = max(gap, GradCheck.relativeError(r[k], e[k], slack: bound[k], floor: relativeFloor * scale))
             }
         }
         return min(limit, max(1e-10, 1000 * gap))

@@ -185,7 +185,7 @@ struct CustomLoss {
         let sizes = Double(X.rows + X.cols + 8)
         let rounding = 4 * sizes * Double.ulpOfOne * roundingScale(e, bindings)
         var errors: [Double] = []
-        let rms = (X.values.reduce(0) { $0 + $1 * $1 } / Double(max(X.values.count, 1))).squareRoot()
+        let rms = Draw.rms(X.values)
         var point = X.values
         var out: [Double?] = []
         for k in indices {

@@ -1,5 +1,6 @@
 import Foundation
 import NSTFormula
+import NSTGradCheck
 
 public struct DerivationOptions: Sendable {
     /// Seed of the draws.
@@ -193,8 +194,7 @@ public struct DerivationChecker: Sendable {
         for (i, (x, y)) in zip(a, b).enumerated() {
             let scale = max(x.map(abs).max() ?? 0, y.map(abs).max() ?? 0, 1e-300)
             for (u, v) in zip(x, y) {
-                let slack = absolute?[i] ?? 0
-                let d = max(0, abs(u - v) - slack) / max(abs(u) + abs(v), 1e-6 * scale)
+                let d = GradCheck.relativeError(u, v, slack: absolute?[i] ?? 0, floor: 1e-6 * scale)
                 if !d.isFinite { return .infinity }
                 worst = max(worst, d)
             }

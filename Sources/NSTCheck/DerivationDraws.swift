@@ -82,11 +82,9 @@ struct DerivationDraw {
             let P = features(n, m), S = features(n, m + 1)
             layers.append(DerivationLayer(F: F, P: P, A: Gram.forward(S), w: ws[3 + l]))
         }
-        // β carries a power of ten that brings the style term of ∂L_total/∂F to the content
-        // term's size (as β/α does in practice), so a slip in either term shows.
+        // β carries a power of ten (`Draw.balance`) so that a slip in either term shows.
         let t = layers[star]
-        let ratio = Draw.norm(t.contentGradient) / max(t.w * Draw.norm(t.styleGradient), 1e-300)
-        let balance = ratio > 0 && ratio.isFinite ? pow(10, log10(ratio).rounded()) : 1
+        let balance = Draw.balance(content: t.contentGradient, style: t.styleGradient, w: t.w)
         return DerivationDraw(layers: layers, star: star, alpha: ws[0], beta: ws[1] * balance, eta: ws[2])
     }
 

@@ -1,4 +1,5 @@
 import NSTFormula
+import NSTGradCheck
 
 /// What a check compares an answer with: the draws, the reference at each draw's checked
 /// entries, its terms (for the diagnosis) and how to name things. Closures take a draw index.
@@ -157,7 +158,7 @@ extension Checker {
             let slack = p.slack?(i)
             for k in r.indices {
                 // The reference's own rounding (a bound, when known) is not the answer's error.
-                let err = max(0, abs(a[k] - r[k]) - (slack?[k] ?? 0)) / max(abs(a[k]) + abs(r[k]), Self.relativeFloor * scale)
+                let err = GradCheck.relativeError(a[k], r[k], slack: slack?[k] ?? 0, floor: Self.relativeFloor * scale)
                 if err > maxRel || worst == nil {
                     maxRel = max(maxRel, err)
                     worst = WorstEntry(draw: i + 1, row: p.sample(i)[k] / cols, column: p.sample(i)[k] % cols, answer: a[k], reference: r[k])

@@ -20,7 +20,7 @@ enum LossDifferences {
     /// first whose rounding bound is worse than the one before; the best is within a factor
     /// of about 8 of the optimum).
     static func steps(_ F: Tensor<Double>) -> [Double] {
-        let rms = (F.storage.reduce(0) { $0 + $1 * $1 } / Double(max(F.count, 1))).squareRoot()
+        let rms = Draw.rms(F.storage)
         let unit = rms > 0 && rms.isFinite ? rms : 1
         return (0..<8).map { unit * pow(8, Double($0)) }
     }

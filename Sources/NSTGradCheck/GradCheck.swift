@@ -120,6 +120,12 @@ public enum GradCheck {
         return abs(a - b) / den
     }
 
+    /// Relative error of one pair beyond `slack`, an absolute error allowed (such as a bound on
+    /// the reference's rounding): max(0, |a − b| − slack) / max(|a| + |b|, floor).
+    public static func relativeError(_ a: Double, _ b: Double, slack: Double, floor: Double) -> Double {
+        max(0, abs(a - b) - slack) / max(abs(a) + abs(b), floor)
+    }
+
     /// Compare `analytic` (the gradient a backward pass returned) with central differences
     /// of `f` at `x`, over all entries or the given `indices`.
     /// `absoluteFloor` ignores pairs where both values are below it (round-off only).

@@ -60,26 +60,50 @@ public struct ScaleSchedule: Codable, Sendable, Equatable {
             + scales.map { "\($0.size) px × \($0.evaluations)" }.joined(separator: ", ") + " = \(totalEvaluations) evaluations"
     }
 
-    /// Runs `transfer` through the schedule. `content` and `styles` are the images as read;
-    /// `prepared` are they at the full size (`StyleImages.prepare`) and `features`, when
-    /// given, theirs: with one scale this is exactly one `transfer` of `prepared`. `observe`
+    /// What one scale restyles: the content and styles at that scale's size and, when given,
+    /// their features (see `run`).
+    struct Inputs {
+        var content: RGBImage
+        var styles: [RGBImage]
+        var features: ImageFeatures<Float>?
+    }
+
+    /// The inputs of every scale, each prepared once (however many runs share them).
+    /// `content` and `styles` are the images as read; `prepared` are they at the full size
+    /// (`StyleImages.prepare`) and `features`, when given, theirs: the last scale's inputs.
+    /// Every other scale's images are those read resized by `StyleImages.prepare` to its size
+    /// (`styleScale`: the run's), with `featuresOf` them when given.
+    func inputs(content: RGBImage, styles: [RGBImage], prepared: (content: RGBImage, styles: [RGBImage]), styleScale: Double,
+                features: ImageFeatures<Float>? = nil,
+                featuresOf: ((RGBImage, [RGBImage]) -> ImageFeatures<Float>)? = nil) -> [Inputs] {
+        scales.indices.map { k in
+            if k == scales.count - 1 { return Inputs(content: prepared.content, styles: prepared.styles, features: features) }
+            let images = StyleImages.prepare(content: content, styles: styles, size: scales[k].size, styleScale: styleScale)
+            return Inputs(content: images.content, styles: images.styles, features: featuresOf?(images.content, images.styles))
+        }
+    }
+
+    /// Runs `transfer` through the schedule on `inputs` (one per scale: `inputs(...)`); a
+    /// scale's features, when given, must come from its images and `network`. With one scale
+    /// this is exactly one `transfer`. `observe`
     /// gives the observer of scale k, whose progress counts evaluations over the whole
     /// schedule (evaluation, total). The result joins the scales: the last scale's image and
     /// best terms, every scale's curve in order, the evaluations and seconds summed. A stop
     /// during an earlier scale returns that scale's image upsampled to the full size.
-    func run(network: StyleNetwork<VGG<Float>>, content: RGBImage, styles: [RGBImage],
-             prepared: (content: RGBImage, styles: [RGBImage]), options: StyleTransferOptions,
-             features: ImageFeatures<Float>? = nil, observe: (Int, String) -> RunObserver,
+    func run(network: StyleNetwork<VGG<Float>>, inputs: [Inputs], options: StyleTransferOptions,
+             observe: (Int, String) -> RunObserver,
              shouldStop: @escaping () -> Bool, saveEvery: Int = 0,
              intermediate: @escaping (Int, RGBImage) -> Void = { _, _ in }) throws -> StyleTransferResult {
+        precondition(inputs.count == scales.count, "ScaleSchedule.run: one input per scale")
+        let full = inputs[inputs.count - 1].content
         if isSingle {
-            return try observe(0, "").run(network: network, content: prepared.content, styles: prepared.styles, options: options,
-                                          features: features, shouldStop: shouldStop, saveEvery: saveEvery, intermediate: intermediate)
+            return try observe(0, "").run(network: network, content: full, styles: inputs[0].styles, options: options,
+                                          features: inputs[0].features, shouldStop: shouldStop, saveEvery: saveEvery, intermediate: intermediate)
         }
         var joined: StyleTransferResult? = nil
         for (k, scale) in scales.enumerated() {
             let last = k == scales.count - 1
-            let images = last ? prepared : StyleImages.prepare(content: content, styles: styles, size: scale.size, styleScale: options.styleScale)
+            let images = inputs[k]
             var o = options
             o.size = scale.size
             o.maxEvaluations = scale.evaluations
@@ -92,7 +116,7 @@ public struct ScaleSchedule: Codable, Sendable, Equatable {
                 observer.progress(q)
             }, finish: observer.finish)
             let result = try overall.run(network: network, content: images.content, styles: images.styles, options: o,
-                                         features: last ? features : nil, startImage: start, shouldStop: shouldStop)
+                                         features: images.features, startImage: start, shouldStop: shouldStop)
             joined = joined.map { previous in
                 var r = result
                 r.curve = previous.curve + result.curve
@@ -102,7 +126,7 @@ public struct ScaleSchedule: Codable, Sendable, Equatable {
                 return r
             } ?? result
             if result.stopReason == .interrupted && !last {
-                joined!.image = joined!.image.resized(width: prepared.content.width, height: prepared.content.height)
+                joined!.image = joined!.image.resized(width: full.width, height: full.height)
                 break
             }
         }

@@ -153,13 +153,17 @@ public struct StyleDepthExperiment {
     public func run(observe: (Depth, StyleTransferOptions, String) -> RunObserver,
                     shouldStop: @escaping () -> Bool = { false }) throws -> Outcome? {
         let started = Date()
-        // One forward pass per image for both runs and the scoring.
-        let features = network.features(content: content, styles: [style], contentLayers: [contentLayer], styleLayers: styleLayers)
+        // One forward pass per image and scale for both runs (and, at the last, the scoring).
+        func featuresOf(_ content: RGBImage, _ styles: [RGBImage]) -> ImageFeatures<Float> {
+            network.features(content: content, styles: styles, contentLayers: [contentLayer], styleLayers: styleLayers)
+        }
+        let features = featuresOf(content, [style])
+        let inputs = schedule.inputs(content: source.content, styles: [source.style], prepared: (content, [style]),
+                                     styleScale: options.styleScale, features: features, featuresOf: featuresOf)
         var runs: [RunOutcome] = []
         for depth in Depth.allCases {
             let o = options(for: depth)
-            let result = try schedule.run(network: network, content: source.content, styles: [source.style],
-                                          prepared: (content, [style]), options: o, features: features,
+            let result = try schedule.run(network: network, inputs: inputs, options: o,
                                           observe: { _, scale in observe(depth, o, scale) }, shouldStop: shouldStop)
             if result.stopReason == .interrupted { return nil }
             runs.append(RunOutcome(depth: depth, options: o, result: result))

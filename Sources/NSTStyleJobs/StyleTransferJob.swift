@@ -211,7 +211,8 @@ public struct StyleTransferJob {
         hooks.beforeRun()
         let plan = schedule ?? .single(size: options.size, evaluations: options.maxEvaluations)
         let result = try plan.run(
-            network: network, content: contentImage, styles: styleImages, prepared: images, options: options,
+            network: network, inputs: plan.inputs(content: contentImage, styles: styleImages, prepared: images, styleScale: options.styleScale),
+            options: options,
             observe: { _, scale in hooks.observe(plan.totalEvaluations, "transfer" + scale) }, shouldStop: hooks.shouldStop,
             saveEvery: saveEvery, intermediate: { n, image in
                 do { try ImageIO.writePNG(image, to: URL(fileURLWithPath: intermediatePath(n))) } catch {

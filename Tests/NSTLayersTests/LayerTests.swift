@@ -233,3 +233,16 @@ struct LayerGradientTests {
         #expect(TotalVariation.forward(x) == 14)
     }
 }
+
+@Suite("GradCheck.relativeError with an allowed absolute error")
+struct RelativeErrorSlackTests {
+    @Test func theSlackIsSubtractedFromTheGapOnly() {
+        // |1 − 1.5| = 0.5, less 0.25 allowed, over |1| + |1.5| = 2.5.
+        #expect(GradCheck.relativeError(1, 1.5, slack: 0.25, floor: 1e-300) == 0.25 / 2.5)
+        // A gap within the slack is no error; without slack it is the plain relative error.
+        #expect(GradCheck.relativeError(1, 1.5, slack: 0.75, floor: 1e-300) == 0)
+        #expect(GradCheck.relativeError(1, 1.5, slack: 0, floor: 1e-300) == GradCheck.relativeError(1, 1.5))
+        // The floor bounds the denominator when both values are near zero.
+        #expect(GradCheck.relativeError(1e-9, -1e-9, slack: 0, floor: 1e-3) == 2e-9 / 1e-3)
+    }
+}
