@@ -246,8 +246,11 @@ struct AnswerScrutiny {
     /// ideas, hints or options never share a lexicon.
     static func lexicon(_ q: Question) -> Set<String> {
         let parts = lexiconSources(q)
-        return LexiconCache.shared.value(parts.joined(separator: "\u{0}")) { Set(parts.flatMap { AnswerText($0).texts }) }
+        return lexicons.value(parts.joined(separator: "\u{0}")) { Set(parts.flatMap { AnswerText($0).texts }) }
     }
+
+    /// Question lexicons, computed once per question.
+    static let lexicons = Memo<Set<String>>(limit: 10_000)
 
     /// The texts of a question whose words make its lexicon.
     static func lexiconSources(_ q: Question) -> [String] {
@@ -502,19 +505,5 @@ struct AnswerScrutiny {
         }
         if let p = previous { out += text.questions.contains(p.sentence) ? "?" : "." }
         return out
-    }
-}
-
-/// Question lexicons, computed once per question (a class's answers files reuse one bank).
-final class LexiconCache: @unchecked Sendable {
-    static let shared = LexiconCache()
-    private var cache: [String: Set<String>] = [:]
-    private let lock = NSLock()
-    func value(_ key: String, _ make: () -> Set<String>) -> Set<String> {
-        lock.lock(); let hit = cache[key]; lock.unlock()
-        if let hit { return hit }
-        let v = make()
-        lock.lock(); if cache.count < 10_000 { cache[key] = v }; lock.unlock()
-        return v
     }
 }
