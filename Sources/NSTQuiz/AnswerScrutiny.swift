@@ -117,7 +117,7 @@ struct AnswerScrutiny {
             let outside = Set(text.words.indices.filter { !covered.contains($0) }.map { text.words[$0].text })
             let missedLabels = question.rubric.filter { r.missed.contains($0.name) }.map { AnswerText($0.name).texts }
             let spoken = missedLabels.map { label in
-                Set(label.filter { !AnswerText.functionWords.contains($0) && !known($0, []) && outside.contains($0) })
+                Set(label.filter { !AnswerText.functionWords.contains($0) && !Self.known($0, []) && outside.contains($0) })
             }
             guard let about = spoken.first(where: { !$0.isEmpty }) else { return g }
             var out = g
@@ -281,7 +281,7 @@ struct AnswerScrutiny {
         label class category target reference anchor gap distance measure measurement mismatch error sum average mean total
         """.split(whereSeparator: \.isWhitespace).map(String.init))
 
-    func known(_ w: String, _ lexicon: Set<String>) -> Bool {
+    static func known(_ w: String, _ lexicon: Set<String>) -> Bool {
         if lexicon.contains(w) || Self.generalNouns.contains(w) || AnswerText.functionWords.contains(w) || w.count <= 2
             || w.allSatisfy(\.isNumber) || w.contains(where: \.isNumber) { return true }
         for suffix in ["s", "es", "ed", "d", "ing", "ly", "er", "ers"] where w.hasSuffix(suffix) && w.count > suffix.count + 2 {
@@ -299,7 +299,7 @@ struct AnswerScrutiny {
         let w = text.words
         let opening: Set<String> = Self.determiners.union(["his", "her", "this", "these", "those", "some", "any", "each", "every", "several", "many", "s"])
         return w.indices.filter { i in
-            guard !known(w[i].text, lexicon), i >= 1, w[i - 1].clause == w[i].clause else { return false }
+            guard !Self.known(w[i].text, lexicon), i >= 1, w[i - 1].clause == w[i].clause else { return false }
             // A modifier ("the *desired* content", "the *neural* style"): the noun it modifies
             // is the one that says what the sentence is about.
             if i + 1 < w.count, w[i + 1].clause == w[i].clause, !AnswerText.functionWords.contains(w[i + 1].text),
@@ -311,7 +311,7 @@ struct AnswerScrutiny {
             // generated report"); not "the network responds".
             guard i >= 2, w[i - 2].clause == w[i].clause, Self.determiners.contains(w[i - 2].text) else { return false }
             let middle = w[i - 1].text
-            return !known(middle, lexicon) || ["ed", "en", "ing"].contains { middle.hasSuffix($0) && middle.count > $0.count + 2 }
+            return !Self.known(middle, lexicon) || ["ed", "en", "ing"].contains { middle.hasSuffix($0) && middle.count > $0.count + 2 }
         }
     }
 
