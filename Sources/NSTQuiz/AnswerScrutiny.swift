@@ -42,9 +42,10 @@ struct AnswerScrutiny {
         // is scrutinised.
         let names = question.kind == .choice ? ["choice", "answer"] : ["answer", "verdict"]
         let lines = answer.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let explicit = question.kind != .text && VerdictReader.explicitLine(answer, names: names) != nil
+        let explicitLine = question.kind != .text ? VerdictReader.explicitLine(answer, names: names) : nil
+        let explicit = explicitLine != nil
         let header = explicit ? lines.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "" : ""
-        let body = explicit ? VerdictReader.explicitLine(answer, names: names)!.rest : answer
+        let body = explicitLine?.rest ?? answer
         let text = AnswerText(body)
 
         if question.kind == .truefalse, !explicit, Self.contradictoryVerdicts(text) {
@@ -116,7 +117,7 @@ struct AnswerScrutiny {
             let outside = Set(text.words.indices.filter { !covered.contains($0) }.map { text.words[$0].text })
             let missedLabels = question.rubric.filter { r.missed.contains($0.name) }.map { AnswerText($0.name).texts }
             let spoken = missedLabels.map { label in
-                Set(label.filter { !AnswerText.functionWords.contains($0) && !known($0, []) && outside.contains($0) })
+                Set(label.filter { !AnswerText.functionWords.contains($0) && !Self.known($0, []) && outside.contains($0) })
             }
             guard let about = spoken.first(where: { !$0.isEmpty }) else { return g }
             var out = g
@@ -165,8 +166,9 @@ struct AnswerScrutiny {
                                         "this", "is", "s", "it", "all", "completely", "totally", "simply", "plainly", "of", "course", "so",
                                         "quite", "entirely", "really", "they", "are", "he", "she", "was", "were", "re"]
         var withdrawn = Set<Int>()
+        let bySentence = Dictionary(grouping: text.words.indices, by: { text.words[$0].sentence })
         for s in 1...last {
-            let ws = Self.sentence(text, s)
+            let ws = bySentence[s] ?? []
             let words = ws.map { text.words[$0].text }
             guard !words.isEmpty, words.count <= 5, words.allSatisfy(verdictOnly.contains) else { continue }
             // "Wrong.", "Not true.", "That is false." — not "True." (a verdict for, not against).
@@ -174,7 +176,7 @@ struct AnswerScrutiny {
             let falsity = words.contains { ["wrong", "false", "incorrect", "untrue", "nonsense", "rubbish", "nope"].contains($0) }
             let denies = falsity != words.contains("not") && (falsity || words.contains("true"))
             guard denies else { continue }
-            withdrawn.formUnion(Self.sentence(text, s - 1))
+            withdrawn.formUnion(bySentence[s - 1] ?? [])
         }
         guard !withdrawn.isEmpty else { return nil }
         return Finding(note: "A sentence it then calls wrong is not its claim: it earns nothing.", withdrawn: withdrawn)
@@ -240,16 +242,21 @@ struct AnswerScrutiny {
 
     /// The words of the question's own text (prompt, hints, ideas, misconceptions, model answer,
     /// explanation, options): what an answer about its subject talks of.
+    /// Cached under all the text it is made of, so two questions that differ only in their
+    /// ideas, hints or options never share a lexicon.
     static func lexicon(_ q: Question) -> Set<String> {
-        let key = [q.title, q.prompt, q.model, q.explanation].joined(separator: "\u{0}")
-        return LexiconCache.shared.value(key) { words(of: q) }
+        let parts = lexiconSources(q)
+        return lexicons.value(parts.joined(separator: "\u{0}")) { Set(parts.flatMap { AnswerText($0).texts }) }
     }
 
-    static func words(of q: Question) -> Set<String> {
-        let parts = [q.title, q.prompt, q.model, q.explanation, q.printedKeyError] + q.hints
+    /// Question lexicons, computed once per question.
+    static let lexicons = Memo<Set<String>>(limit: 10_000)
+
+    /// The texts of a question whose words make its lexicon.
+    static func lexiconSources(_ q: Question) -> [String] {
+        [q.title, q.prompt, q.model, q.explanation, q.printedKeyError] + q.hints
             + q.rubric.flatMap { $0.phrases + [$0.name] } + q.wrongIdeas.flatMap { $0.phrases + [$0.label, $0.feedback] }
             + q.options.map(\.text) + q.chosenWords + q.otherWords
-        return Set(parts.flatMap { AnswerText($0).texts })
     }
 
     /// Nouns of any explanation (quantities, ordinals, parts of an argument, pictures and
@@ -274,7 +281,7 @@ struct AnswerScrutiny {
         label class category target reference anchor gap distance measure measurement mismatch error sum average mean total
         """.split(whereSeparator: \.isWhitespace).map(String.init))
 
-    func known(_ w: String, _ lexicon: Set<String>) -> Bool {
+    static func known(_ w: String, _ lexicon: Set<String>) -> Bool {
         if lexicon.contains(w) || Self.generalNouns.contains(w) || AnswerText.functionWords.contains(w) || w.count <= 2
             || w.allSatisfy(\.isNumber) || w.contains(where: \.isNumber) { return true }
         for suffix in ["s", "es", "ed", "d", "ing", "ly", "er", "ers"] where w.hasSuffix(suffix) && w.count > suffix.count + 2 {
@@ -292,7 +299,7 @@ struct AnswerScrutiny {
         let w = text.words
         let opening: Set<String> = Self.determiners.union(["his", "her", "this", "these", "those", "some", "any", "each", "every", "several", "many", "s"])
         return w.indices.filter { i in
-            guard !known(w[i].text, lexicon), i >= 1, w[i - 1].clause == w[i].clause else { return false }
+            guard !Self.known(w[i].text, lexicon), i >= 1, w[i - 1].clause == w[i].clause else { return false }
             // A modifier ("the *desired* content", "the *neural* style"): the noun it modifies
             // is the one that says what the sentence is about.
             if i + 1 < w.count, w[i + 1].clause == w[i].clause, !AnswerText.functionWords.contains(w[i + 1].text),
@@ -304,7 +311,7 @@ struct AnswerScrutiny {
             // generated report"); not "the network responds".
             guard i >= 2, w[i - 2].clause == w[i].clause, Self.determiners.contains(w[i - 2].text) else { return false }
             let middle = w[i - 1].text
-            return !known(middle, lexicon) || ["ed", "en", "ing"].contains { middle.hasSuffix($0) && middle.count > $0.count + 2 }
+            return !Self.known(middle, lexicon) || ["ed", "en", "ing"].contains { middle.hasSuffix($0) && middle.count > $0.count + 2 }
         }
     }
 
@@ -377,11 +384,7 @@ struct AnswerScrutiny {
         let verdicts: Set<String> = ["true", "false"]
         if explicit {
             let said = AnswerText(header).texts.first { verdicts.contains($0) }
-            let firstSentence = Set(Self.sentence(text, 0))
-            let ends = (Self.corrections + [["actually"], ["in", "fact"]]).flatMap { phrase in
-                w.indices.filter { i in firstSentence.contains(i) && i + phrase.count <= w.count && Array(w[i..<i + phrase.count]) == phrase }
-                    .map { $0 + phrase.count }
-            }
+            let ends = Self.endsInFirstSentence(of: Self.corrections + [["actually"], ["in", "fact"]], in: text)
             guard let v = w.indices.first(where: { i in verdicts.contains(w[i]) && ends.contains { i >= $0 && i <= $0 + 3 } }).map({ w[$0] }),
                   v != said, !(w.indices.contains { w[$0] == v && $0 >= 1 && ["not", "never"].contains(w[$0 - 1]) }) else { return nil }
             return v
@@ -412,6 +415,17 @@ struct AnswerScrutiny {
     static let corrections: [[String]] = [["i", "mean"], ["i", "meant"], ["sorry"], ["correction"], ["scratch", "that"],
                                           ["on", "second", "thought"], ["i", "take", "it", "back"], ["no", "wait"], ["make", "that"]]
 
+    /// Where each occurrence of `phrases` that starts in the first sentence ends (the index
+    /// after its last word), phrase by phrase.
+    static func endsInFirstSentence(of phrases: [[String]], in text: AnswerText) -> [Int] {
+        let w = text.texts
+        let firstSentence = Set(sentence(text, 0))
+        return phrases.flatMap { phrase in
+            w.indices.filter { i in firstSentence.contains(i) && i + phrase.count <= w.count && Array(w[i..<i + phrase.count]) == phrase }
+                .map { $0 + phrase.count }
+        }
+    }
+
     func reviewChoice(_ graded: Grade, header: String?, text: AnswerText) -> Grade? {
         let q = question
         let names = q.options.map(\.name)
@@ -431,12 +445,8 @@ struct AnswerScrutiny {
         }()
         guard let chosen else { return nil }
         // A correction in the first sentence of the reasons, naming another option.
-        let firstSentence = Set(Self.sentence(text, 0))
         // The option must follow the correction closely ("Sorry, I mean the second").
-        let correctionEnds = Self.corrections.flatMap { phrase in
-            w.indices.filter { i in firstSentence.contains(i) && i + phrase.count <= w.count && Array(w[i..<i + phrase.count]) == phrase }
-                .map { $0 + phrase.count }
-        }
+        let correctionEnds = Self.endsInFirstSentence(of: Self.corrections, in: text)
         if let other = mentions.first(where: { m in m.option != chosen && correctionEnds.contains { m.index >= $0 && m.index <= $0 + 4 } }) {
             let right = q.answers.contains(other.option)
             return Grade(score: right ? graded.score : 0, max: q.points, verdict: right ? graded.verdict : .incorrect,
@@ -445,8 +455,9 @@ struct AnswerScrutiny {
                              + " A person will check the correction.", needsReview: true, suggested: true)
         }
         // The key ideas said of an option not chosen (and not denied of it) argue for that option.
-        let forOther = keyIdeasSaid(text, mentions: mentions) { $0 != chosen }
-        let forChosen = keyIdeasSaid(text, mentions: mentions) { $0 == chosen }
+        let saidOf = optionsKeyIdeasAreSaidOf(text, mentions: mentions)
+        let forOther = saidOf.filter { $0 != chosen }.count
+        let forChosen = saidOf.filter { $0 == chosen }.count
         if forOther > 0, forChosen == 0, graded.score > 0 {
             return Grade(score: 0, max: q.points, verdict: .review,
                          feedback: "It chooses \(chosen), but its reasons give the key ideas to another option: they argue against its choice. Needs review.",
@@ -455,26 +466,26 @@ struct AnswerScrutiny {
         return nil
     }
 
-    /// How many rubric phrases occur, not denied, said of an option that satisfies `which`: the
-    /// nearest option named before them in their clause ("the second has the large crests";
-    /// not "unlike the second, it has …"), in a sentence that does not say of it what is said
-    /// of an option not chosen ("the second used only three layers").
-    func keyIdeasSaid(_ text: AnswerText, mentions: [(index: Int, option: String)], which: (String) -> Bool) -> Int {
-        var n = 0
+    /// For each occurrence of a rubric phrase, not denied, the option it is said of: the
+    /// nearest option named before it in its clause ("the second has the large crests"; not
+    /// "unlike the second, it has …"), in a sentence that does not say of it what is said of
+    /// an option not chosen ("the second used only three layers").
+    func optionsKeyIdeasAreSaidOf(_ text: AnswerText, mentions: [(index: Int, option: String)]) -> [String] {
+        var out: [String] = []
         for idea in question.rubric {
             for phrase in idea.phrases {
                 for o in text.occurrences(of: phrase) {
                     let sentence = text.words[o.start].sentence
                     guard let m = mentions.filter({ $0.index < o.start && text.words[$0.index].sentence == sentence }).last,
-                          which(m.option), !text.isNegated(start: o.start, end: o.end) else { continue }
+                          !text.isNegated(start: o.start, end: o.end) else { continue }
                     guard text.words[m.index].clause == text.words[o.start].clause,
                           !question.otherWords.contains(where: { p in text.occurrences(of: p).contains { text.words[$0.start].sentence == sentence } })
                     else { continue }
-                    n += 1
+                    out.append(m.option)
                 }
             }
         }
-        return n
+        return out
     }
 
     // MARK: rebuilding the answer
@@ -494,19 +505,5 @@ struct AnswerScrutiny {
         }
         if let p = previous { out += text.questions.contains(p.sentence) ? "?" : "." }
         return out
-    }
-}
-
-/// Question lexicons, computed once per question (a class's answers files reuse one bank).
-final class LexiconCache: @unchecked Sendable {
-    static let shared = LexiconCache()
-    private var cache: [String: Set<String>] = [:]
-    private let lock = NSLock()
-    func value(_ key: String, _ make: () -> Set<String>) -> Set<String> {
-        lock.lock(); let hit = cache[key]; lock.unlock()
-        if let hit { return hit }
-        let v = make()
-        lock.lock(); if cache.count < 10_000 { cache[key] = v }; lock.unlock()
-        return v
     }
 }

@@ -465,7 +465,7 @@ public struct AnswerText: Sendable {
     /// clause (`gram ** content`: "the Gram matrix of the deepest layer is the content"), so
     /// that a phrase can state who does what to whom.
     public func occurrences(of phrase: String) -> [(start: Int, end: Int)] {
-        let p = PhraseTokens.shared.tokens(phrase)
+        let p = PhraseTokens.tokens(phrase)
         guard let head = p.first, head != "**", p.filter({ $0 != "**" }).count <= words.count else { return [] }
         // Candidate starts from the index of words (a class's worth of answers is graded
         // against every phrase of every rubric, so this is the hot loop).
@@ -503,16 +503,24 @@ public struct AnswerText: Sendable {
     }
 }
 
-/// Phrase words, tokenised once per phrase (a class's answers files reuse one rubric).
-final class PhraseTokens: @unchecked Sendable {
-    static let shared = PhraseTokens()
-    private var cache: [String: [String]] = [:]
+/// Values computed once per key and kept, up to `limit` keys, behind a lock (answers are
+/// graded concurrently; a class's answers files reuse one bank).
+final class Memo<Value: Sendable>: @unchecked Sendable {
+    private var cache: [String: Value] = [:]
     private let lock = NSLock()
-    func tokens(_ phrase: String) -> [String] {
-        lock.lock(); defer { lock.unlock() }
-        if let t = cache[phrase] { return t }
-        let t = RubricMatcher.tokens(phrase, keepStar: true)
-        if cache.count < 100_000 { cache[phrase] = t }
-        return t
+    let limit: Int
+    init(limit: Int) { self.limit = limit }
+    func value(_ key: String, _ make: () -> Value) -> Value {
+        lock.lock(); let hit = cache[key]; lock.unlock()
+        if let hit { return hit }
+        let v = make()
+        lock.lock(); if cache.count < limit { cache[key] = v }; lock.unlock()
+        return v
     }
+}
+
+/// Phrase words, tokenised once per phrase (a class's answers files reuse one rubric).
+enum PhraseTokens {
+    static let memo = Memo<[String]>(limit: 100_000)
+    static func tokens(_ phrase: String) -> [String] { memo.value(phrase) { RubricMatcher.tokens(phrase, keepStar: true) } }
 }

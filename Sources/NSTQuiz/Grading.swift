@@ -356,12 +356,11 @@ public struct QuizGrader: Sendable {
         let creditsNothing = r.matched.isEmpty && r.wrong.isEmpty && r.negated.isEmpty && !r.addressesGrader && !r.unasserted
             && !r.deniedMisconception && !r.terseNotes
         let lexicon = AnswerScrutiny.lexicon(q)
-        let scrutiny = AnswerScrutiny(grader: self, question: q)
         // ... and made of general words: own words for an idea ("penalises *departures* from
         // the *snapshot*") are words the question's text does not use, so with three or more
         // of them a person looks. (A name, capitalised inside a sentence, is not such a word.)
         let names = Set(Self.capitalisedInside(answer))
-        let ownWords = text.texts.filter { !scrutiny.known($0, lexicon) && !names.contains($0) && !RubricMatcher.lightWords.contains($0) }
+        let ownWords = text.texts.filter { !AnswerScrutiny.known($0, lexicon) && !names.contains($0) && !RubricMatcher.lightWords.contains($0) }
         let general = creditsNothing && !r.keywordList && text.denialIndices().isEmpty
             && !RubricMatcher.refersToQuestion(text, lexicon: lexicon) && Set(ownWords).count <= 2
         let offSubject = (r.offSubject && creditsNothing) || general

@@ -245,7 +245,7 @@ public enum RubricMatcher {
         }
         let found: [[(start: Int, end: Int)]] = rubric.map { idea in
             idea.phrases.flatMap { phrase -> [(start: Int, end: Int)] in
-                let own = denials(PhraseTokens.shared.tokens(phrase))
+                let own = denials(PhraseTokens.tokens(phrase))
                 let hits = text.occurrences(of: phrase)
                 for o in hits where denials(Array(texts[o.start..<o.end])) > own { deniedInside.insert([o.start, o.end]) }
                 return hits
