@@ -147,11 +147,15 @@ public struct OutputFolder: Sendable {
 
     /// Puts back a previous set left aside by a process that died mid-swap, and removes the
     /// staging folders of writers that are no longer running.
+    ///
+    /// What it trusts: a set-aside folder is put back only when `trustedSetAside` vouches for it — a
+    /// real folder (not a link) owned by this user, holding only `ownedNames` as regular files
+    /// owned by this user, and the same folder (device and inode) after the rename as before.
+    /// Anything else (a folder another user planted in a writable parent, a link) is left
+    /// where it is, untouched.
     public func recover() {
         let fm = FileManager.default
-        if !fm.fileExists(atPath: url.path) && fm.fileExists(atPath: backupURL.path) {
-            _ = rename(backupURL.path, url.path)
-        }
+        if !fm.fileExists(atPath: url.path), let trusted = trustedSetAside() { putBackSetAside(trusted) }
         let parent = url.deletingLastPathComponent()
         for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(stagingPrefix) {
             guard let pid = OutputTransaction.pid(in: name, after: stagingPrefix), !OutputTransaction.isAlive(pid) else { continue }
@@ -163,6 +167,33 @@ public struct OutputFolder: Sendable {
             let mine = fstat(fd, &st) == 0 && st.st_uid == geteuid() && !CommitJournal.isLocked(fd)
             close(fd)
             if mine { try? fm.removeItem(atPath: path) }
+        }
+    }
+
+    /// The identity (device, inode) of `backupURL` when it is a set this user's nst left
+    /// aside (see `recover`); nil otherwise.
+    func trustedSetAside() -> (device: UInt, inode: UInt)? {
+        let fd = open(backupURL.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid(),
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: backupURL.path) else { return nil }
+        let onlyOwnFiles = entries.allSatisfy { name in
+            var es = stat()
+            return ownedNames.contains(name) && fstatat(fd, name, &es, AT_SYMLINK_NOFOLLOW) == 0
+                && (es.st_mode & S_IFMT) == S_IFREG && es.st_uid == geteuid()
+        }
+        return onlyOwnFiles ? (UInt(st.st_dev), UInt(st.st_ino)) : nil
+    }
+
+    /// Renames the set-aside folder into place, and back again when what arrived is not the
+    /// folder `trustedSetAside` examined (another was swapped in between).
+    func putBackSetAside(_ trusted: (device: UInt, inode: UInt)) {
+        guard rename(backupURL.path, url.path) == 0 else { return }
+        var arrived = stat()
+        if lstat(url.path, &arrived) != 0 || UInt(arrived.st_dev) != trusted.device || UInt(arrived.st_ino) != trusted.inode {
+            _ = rename(url.path, backupURL.path)
         }
     }
 

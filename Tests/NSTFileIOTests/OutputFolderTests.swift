@@ -90,6 +90,44 @@ struct OutputFolderTests {
         #expect(!FileManager.default.fileExists(atPath: stale.path))
     }
 
+    /// A `.NAME.old` nst did not leave is never moved into place: a planted folder holding
+    /// other files, a symbolic link to a folder, a folder holding a link, and (where the test
+    /// runs as root and can give it away) a folder another user owns.
+    @Test(arguments: ["foreign file", "link to folder", "link inside", "other owner"])
+    func leavesAnUntrustedSetAsideAlone(kind: String) throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = OutputFolder(url: root.appendingPathComponent("out"), ownedNames: names)
+        let planted = folder.backupURL
+        let fm = FileManager.default
+        switch kind {
+        case "foreign file":
+            try fm.createDirectory(at: planted, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: planted.appendingPathComponent("a.txt"))
+            try Data("x".utf8).write(to: planted.appendingPathComponent("evil.sh"))
+        case "link to folder":
+            let elsewhere = root.appendingPathComponent("elsewhere")
+            try fm.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: elsewhere.appendingPathComponent("a.txt"))
+            try fm.createSymbolicLink(atPath: planted.path, withDestinationPath: elsewhere.path)
+        case "link inside":
+            try fm.createDirectory(at: planted, withIntermediateDirectories: true)
+            try fm.createSymbolicLink(atPath: planted.appendingPathComponent("a.txt").path, withDestinationPath: "/etc/passwd")
+        default:
+            guard geteuid() == 0 else { return }   // only root can make a folder another user owns
+            try fm.createDirectory(at: planted, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: planted.appendingPathComponent("a.txt"))
+            #expect(chown(planted.path, 65534, 65534) == 0)
+        }
+        folder.recover()
+        #expect(!fm.fileExists(atPath: folder.url.path))
+        var st = stat()
+        #expect(lstat(planted.path, &st) == 0, "the planted entry is left where it was")
+        // A new set is still written, beside the planted entry.
+        try folder.replace(with: files("new"))
+        #expect(try contents(folder.url) == ["a.txt": "a new", "b.txt": "b new"])
+    }
+
     @Test func aWriteThatFailsMidwayLeavesTheOldSetAndNoStaging() throws {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
