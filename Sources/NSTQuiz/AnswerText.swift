@@ -74,6 +74,8 @@ public struct AnswerText: Sendable {
                           locale: Locale(identifier: "en_US_POSIX")).lowercased()
         for apostrophe in ["'", "’", "ʼ"] { text = text.replacingOccurrences(of: "n\(apostrophe)t", with: " not") }
         text = text.replacingOccurrences(of: "cannot", with: "can not")
+        // A hyphen standing alone between spaces is a dash ("That's right - any image works").
+        text = text.replacingOccurrences(of: " -- ", with: " — ").replacingOccurrences(of: " - ", with: " — ")
         var clause = 0, sentence = 0
         var current = ""
         var pendingClause = false, pendingSentence = false
@@ -195,7 +197,7 @@ public struct AnswerText: Sendable {
     /// Words that answer a question with a denial when they open the next sentence.
     static let negativeAnswers: Set<String> = ["no", "not", "nope", "never", "none", "neither", "nothing", "wrong", "false", "nah"]
     /// Words that agree with a claim ("and they are right", "Yes.").
-    static let affirmations: Set<String> = ["right", "correct", "true", "agree", "agreed", "indeed", "yes", "rightly", "accurate"]
+    static let affirmations: Set<String> = ["right", "correct", "true", "agree", "agreed", "indeed", "yes", "yep", "yeah", "rightly", "accurate"]
     /// Words that turn the answer against a claim it reported ("but actually …", "in fact").
     static let rebuttals: Set<String> = ["actually", "really", "fact", "reality", "truth"]
 
@@ -252,7 +254,7 @@ public struct AnswerText: Sendable {
             while questions.contains(a) { a += 1 }
             let answer = sentenceRange(a)
             let opening = answer.first.map { words[$0].text }
-            if opening == "yes" || opening == "indeed" { continue }
+            if ["yes", "yep", "yeah", "indeed"].contains(opening ?? "") { continue }
             out.formUnion(ws)
             // ("Doesn't it compare features? No, it does.": after a negative question "No" is
             // no plain rejection; it stays for a person.)

@@ -180,7 +180,7 @@ public enum RubricMatcher {
         "likely", "sure", "certain", "fairly", "quite", "pretty", "completely", "entirely", "really", "just", "only", "also",
         "very", "much", "basically", "mostly", "roughly", "kind", "sort", "understand", "know", "lean", "towards", "toward",
         "say", "go", "far", "get", "gets", "got", "make", "makes", "made", "use", "uses", "used", "using", "take", "takes",
-        "yes", "true", "false", "correct", "right", "wrong", "statement", "answer", "well", "then", "here", "even", "still",
+        "yes", "yep", "yeah", "nope", "nah", "true", "false", "correct", "right", "wrong", "statement", "answer", "well", "then", "here", "even", "still",
         "both", "all", "one", "two", "some", "other", "same", "up", "out", "new", "first", "second", "image", "picture",
         "i", "m", "ll", "ve", "re", "d", "s", "t", "t"]
 

@@ -52,7 +52,7 @@ public enum VerdictReader {
         if a.count > 1 {
             let next = a[1]
             // (A hyphen must stand apart: "T-SNE" is a word, "T - any painting" a verdict.)
-            guard ".,:;!)/—–".contains(next) || (next == " " && a.dropFirst(1).first { $0 != " " }.map { ".,:;!/—–-".contains($0) } ?? true)
+            guard ".,:;!)/—–\n".contains(next) || (next == " " && a.dropFirst(1).first { $0 != " " }.map { ".,:;!/—–-".contains($0) } ?? true)
             else { return nil }
         }
         return c == "T"
@@ -143,9 +143,16 @@ public enum VerdictReader {
             }
             // A bare verdict opening the answer: "Wrong.", "Correct statement.", "Yes, …", "No, …".
             // "I agree: …", "I disagree, …": the opening words say how the claim is judged.
-            if value == nil, i == 1, w[0] == "i", ["agree", "disagree"].contains(word),
-               i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause {
-                strong.append(word == "agree"); i += 1; continue
+            // ("I disagree with the statement – …", "I agree with that.": the same, said of it.)
+            if value == nil, i == 1, w[0] == "i", ["agree", "disagree"].contains(word) {
+                var end = i + 1
+                if end + 1 < w.count, w[end] == "with", ["statement", "claim", "this", "that", "it"].contains(w[end + 1])
+                    || end + 2 < w.count && w[end] == "with" && w[end + 1] == "the" && ["statement", "claim"].contains(w[end + 2]) {
+                    end += w[end + 1] == "the" ? 3 : 2
+                }
+                if end >= w.count || text.words[end].clause != text.words[i].clause {
+                    strong.append(word == "agree"); i = end; continue
+                }
             }
             // "That's right, …", "This is wrong.": a short opening clause judging the claim.
             if value == nil, i == 2, ["that", "this", "it"].contains(w[0]), ["s", "is"].contains(w[1]),
@@ -155,8 +162,8 @@ public enum VerdictReader {
             }
             if value == nil, i == 0, i + 1 >= w.count || text.words[i + 1].clause != text.words[i].clause
                 || (i + 2 >= w.count || text.words[i + 2].clause != text.words[i].clause) && ["statement", "claim"].contains(w[i + 1]) {
-                if ["yes", "correct", "right", "agreed", "indeed", "agree"].contains(word) { value = true }
-                if ["no", "wrong", "incorrect", "nope", "disagree"].contains(word) { value = false }
+                if ["yes", "yep", "yup", "yeah", "correct", "right", "agreed", "indeed", "agree"].contains(word) { value = true }
+                if ["no", "nope", "nah", "wrong", "incorrect", "disagree"].contains(word) { value = false }
                 if value != nil { strong.append(value!); i += 1; continue }
             }
             guard var v = value else { i += 1; continue }
@@ -267,6 +274,18 @@ public enum VerdictReader {
         return out
     }
 
+    /// Words that take back what was just said ("wait", "no", "sorry, I mean", "actually").
+    static let correctionWords: Set<String> = ["wait", "no", "sorry", "mean", "actually", "rather", "scratch", "oops", "correction", "hmm"]
+
+    /// The option named next after the leading one when a correction word stands between
+    /// them, in the answer's first two sentences: the choice the answer settles on.
+    static func correction(_ text: AnswerText, after j: Int, found: [(index: Int, option: String)], leading: String) -> String? {
+        guard let next = found.first(where: { $0.index > j && $0.option != leading }),
+              text.words[next.index].sentence <= text.words[j].sentence + 1 else { return nil }
+        let between = text.texts[(j + 1)..<next.index]
+        return between.contains(where: correctionWords.contains) ? next.option : nil
+    }
+
     public static func choice(_ answer: String, question q: Question) -> Choice {
         let names = q.options.map(\.name)
         let answer = q.options.contains(where: { $0.name.count == 1 }) ? answer : lettersAsOptions(answer, names: names)
@@ -343,6 +362,11 @@ public enum VerdictReader {
         }()
         if let c = conclusion, favoured.isEmpty || favoured == [c] {
             return Choice(chosen: [c], explanation: answer, explicit: false, sure: leading.isEmpty || leading == [c], conflicting: false)
+        }
+        // A leading option taken back ("The second – wait, no, the first: …", "Second... sorry,
+        // I mean the first"): the option named after the correction, for a person to confirm.
+        if leading.count == 1, let corrected = correction(text, after: j, found: found, leading: leading[0]) {
+            return Choice(chosen: [corrected], explanation: answer, explicit: false, sure: false, conflicting: false)
         }
         if !leading.isEmpty {
             // Only the leading word: plain when it stands alone ("First." / "first, because").
