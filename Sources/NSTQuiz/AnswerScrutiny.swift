@@ -100,7 +100,7 @@ struct AnswerScrutiny {
 
     /// A partial score with evidence that a missed idea may be said in the student's own words
     /// is only a suggestion: in a short answer (under 12 words outside lists), two words of
-    /// substance that no idea's phrasing accounts for ("*ties* the output to the photo's
+    /// substance (not hedging or filler: `RubricMatcher.lightWords`) that no idea's phrasing accounts for ("*ties* the output to the photo's
     /// layout"); in a longer one, a word of a missed idea's label said outside every phrasing
     /// ("anchor the result to the *photograph*" for "compares … with the photograph").
     func unexplainedReview(_ g: Grade, _ text: AnswerText) -> Grade {
@@ -131,7 +131,7 @@ struct AnswerScrutiny {
         let unexplained = text.words.indices.filter { i in
             let t = text.words[i].text
             return !covered.contains(i) && !AnswerText.functionWords.contains(t) && !RubricMatcher.listNouns.contains(t)
-                && !verdictWords.contains(t) && t.count > 2
+                && !RubricMatcher.lightWords.contains(t) && !verdictWords.contains(t) && t.count > 2
         }
         guard unexplained.count >= 2 else { return g }
         var out = g

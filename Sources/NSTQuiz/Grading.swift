@@ -309,13 +309,15 @@ public struct QuizGrader: Sendable {
                           rejected: rejected)
     }
 
-    /// A short answer with no verdict and no word of any key or wrong idea ("Maybe.", "I
-    /// cannot see the images"): a sure 0, since there is nothing a person could credit.
-    /// Longer answers without a verdict still go to review (they may say it in other words).
+    /// An answer with no verdict and no word of any key or wrong idea, short ("Maybe.", "I
+    /// cannot see the images") or off the subject at any length (no word of an idea's
+    /// phrasing or of the subject's vocabulary: "Both look lovely, I would hang either on my
+    /// wall."): a sure 0, since there is nothing a person could credit. Other answers without
+    /// a verdict still go to review (they may say it in other words).
     func saysNothing(_ q: Question, _ answer: String) -> Grade? {
         let text = AnswerText(answer)
         let r = RubricMatcher.judge(text, rubric: q.rubric, wrong: q.wrongIdeas)
-        guard text.count < 12, r.matched.isEmpty, r.negated.isEmpty, !r.keywordList, r.wrong.isEmpty, !r.addressesGrader,
+        guard text.count < 12 || r.offSubject, r.matched.isEmpty, r.negated.isEmpty, !r.keywordList, r.wrong.isEmpty, !r.addressesGrader,
               VerdictReader.mentions(text, options: q.options).isEmpty else { return nil }
         return Grade(score: 0, max: q.points, verdict: .incorrect,
                      feedback: "It gives no verdict and none of the key ideas. (To be read automatically, start with `\(q.kind == .choice ? "choice: \(q.options.first?.name ?? "NAME")" : "answer: true")`.)",

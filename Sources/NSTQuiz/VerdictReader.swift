@@ -183,7 +183,9 @@ public enum VerdictReader {
             // how the statement is judged only in passing (a person should look).
             if next == "that", before == "not", word == "true" { medium.append(false); i += 1; continue }
             if next == "that" || next == "for" { i += 1; continue }  // "it is true that…", "true for…"
-            if endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2)
+            // A verdict asked rather than said ("Maybe true?") is said only in passing.
+            let asked = text.questions.contains(text.words[i].sentence)
+            if !asked, endsClause || sentenceStart && endsClause || ["statement", "claim", "answer"].contains(before2)
                 || ["statement", "claim"].contains(next) || ["statement", "claim", "answer", "say", "think", "guess"].contains(before)
                 || (i == 0) {
                 strong.append(v)

@@ -61,6 +61,40 @@ import NSTCheckGrader
         #expect(r.value == expected && (expected == nil || (r.explicit || r.sure) == sure), "\(answer): \(r)")
     }
 
+    /// Informal verdicts, each beside a look-alike: `yep`/`nah` opening the answer, a spaced
+    /// hyphen as a dash, a letter alone on the first line, "I disagree with the statement",
+    /// and a verdict asked rather than said (read, but not plainly).
+    @Test(arguments: [
+        ("Yep. Any painting can be the style source.", true, true),
+        ("Yeah, one forward pass gives its Gram matrices.", true, true),
+        ("Nah, that's not how it works: VGG is used frozen.", false, true),
+        ("Nah-style answers are not verdicts.", nil, false),          // no clause of its own
+        ("That's correct - the features are generic.", true, true),
+        ("That's correct-ish in places.", nil, false),                // a hyphen inside a word
+        ("F\nWe just use VGG trained on ImageNet.", false, true),
+        ("T\nAny painting works.", true, true),
+        ("I disagree with the statement - pretrained VGG, no extra training.", false, true),
+        ("I agree with that: one image is enough.", true, true),
+        ("I disagree with the tutorial's wording, but it is true.", true, true),
+        ("Maybe true? The features might generalise.", true, false),
+    ] as [(String, Bool?, Bool)])
+    func informalVerdicts(_ answer: String, _ expected: Bool?, _ sure: Bool) {
+        let r = VerdictReader.trueFalse(answer)
+        #expect(r.value == expected && (expected == nil || (r.explicit || r.sure) == sure), "\(answer): \(r)")
+    }
+
+    /// A choice taken back midway is the later one, for a person to confirm; a choice that
+    /// merely mentions the other option after a correction word elsewhere is not taken back.
+    @Test(arguments: [
+        ("I'd pick the second one - wait, no, the first: the big shapes need deep layers.", ["first"], false),
+        ("Second... sorry, I mean the first, because of the crests.", ["first"], false),
+        ("The first one. The second, I think, has only small textures.", ["first"], true),
+    ] as [(String, [String], Bool)])
+    func correctedChoices(_ answer: String, _ expected: [String], _ sure: Bool) {
+        let r = VerdictReader.choice(answer, question: bank.question(12)!)
+        #expect(r.chosen == expected && (r.explicit || r.sure) == sure, "\(answer): \(r)")
+    }
+
     /// An opening clause that repeats the statement's verb, read only with that verb: Q9 says
     /// "you must train it", Q10 "the style can come from a painting …".
     @Test(arguments: [
@@ -125,7 +159,8 @@ import NSTCheckGrader
         #expect(g.verdict == .review && g.needsReview && g.feedback.contains("choice: first"))
         let t = grader.grade(bank.question(9)!, answer: "Hard to say: the network is pretrained on ImageNet and the image is optimised.")
         #expect(t.verdict == .review && t.needsReview && t.feedback.contains("answer: true"))
-        for (n, answer) in [(12, "Both look the same to me."), (9, "Hard to say.")] {
+        for (n, answer) in [(12, "Both look the same to me."), (9, "Hard to say."),
+                            (12, "Both look lovely to me, and I would happily hang either of them on my wall at home.")] {
             let nothing = grader.grade(bank.question(n)!, answer: answer)
             #expect(nothing.verdict == .incorrect && nothing.score == 0 && !nothing.needsReview, "\(answer)")
         }
