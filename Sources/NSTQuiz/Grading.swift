@@ -233,6 +233,10 @@ public struct QuizGrader: Sendable {
         if r.unplacedDenial && r.negated.isEmpty && r.wrong.isEmpty {
             parts.append("It denies something the key ideas do not cover; a person will check what it means.")
         }
+        // The one reason for review the parts above do not name.
+        if r.needsReview && parts.count == 1 && r.mayParaphraseMissed {
+            parts.append("It may say what it misses in words the key ideas do not list: a person will look.")
+        }
         return parts.joined(separator: " ")
     }
 
@@ -340,7 +344,8 @@ public struct QuizGrader: Sendable {
         // A misconception in the reasons leaves the right verdict's half, no more.
         let score = Self.round2(q.points * (r.wrong.isEmpty ? 0.5 + 0.5 * r.fraction : 0.5))
         let verdict: Grade.Verdict = r.missed.isEmpty && r.wrong.isEmpty ? .correct : .partial
-        return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what),
+        return Grade(score: score, max: q.points, verdict: verdict, feedback: prefix + " " + Self.rubricFeedback(r, what: what)
+                         + (sure ? "" : " (The verdict was not stated plainly: a person will check it.)"),
                      needsReview: r.needsReviewBesideVerdict || !sure, suggested: true)
     }
 
@@ -370,7 +375,11 @@ public struct QuizGrader: Sendable {
         // not use ("Penalises departures from the snapshot …"): it may say the ideas in the
         // student's own words, however short.
         let ownWordsOnly = creditsNothing && !r.keywordList && Set(ownWords).count >= 3
-        return Grade(score: score, max: q.points, verdict: verdict, feedback: Self.rubricFeedback(r, what: "answer"),
+        var feedback = Self.rubricFeedback(r, what: "answer")
+        if ownWordsOnly && !r.needsReview && !offSubject {
+            feedback += " It uses words the key ideas do not list: a person will check whether it says them in its own words."
+        }
+        return Grade(score: score, max: q.points, verdict: verdict, feedback: feedback,
                      needsReview: (r.needsReview || ownWordsOnly) && !offSubject, suggested: true)
     }
 }

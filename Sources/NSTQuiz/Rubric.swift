@@ -110,11 +110,13 @@ public enum RubricMatcher {
             let mixed = !matched.isEmpty && (!negated.isEmpty || keywordList || unplacedDenial)
             // Only denials and lists: nothing to credit, whatever else it says.
             let onlyDenied = matched.isEmpty && (!negated.isEmpty || keywordList)
-            // A long answer that misses much may say it in words the rubric does not know.
-            // A long answer that misses an idea may say it in words the rubric does not know:
-            // so when it earns under 60 %, or when some of its words are left unexplained (not
-            // the rubric's, the subject's, structure or hedging).
-            return mixed || (!absent.isEmpty && sentenceWords >= 12 && !onlyDenied && (fraction < 0.6 || unexplainedWords >= 3))
+            return mixed || (mayParaphraseMissed && !onlyDenied)
+        }
+        /// A long answer that misses an idea may say it in words the rubric does not know:
+        /// when it earns under 60 %, or when some of its words are left unexplained (not the
+        /// rubric's, the subject's, structure or hedging).
+        public var mayParaphraseMissed: Bool {
+            !absent.isEmpty && sentenceWords >= 12 && (fraction < 0.6 || unexplainedWords >= 3)
         }
         /// Words that nothing accounts for: not in a key or wrong idea's phrasing, not the
         /// subject's nouns, not structure (`AnswerText.functionWords`) or hedging

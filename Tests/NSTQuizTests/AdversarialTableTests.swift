@@ -55,5 +55,8 @@ import Testing
         let fraction = g.score / g.max
         let inRange = fraction >= c.low - 0.005 && fraction <= c.high + 0.005
         #expect(inRange || g.needsReview, "\(c): scored \(fraction), a careful grader gives \(c.low)…\(c.high): \(g.feedback)")
+        // A grade marked for review says why, in words a student and a teacher can act on.
+        let reasons = ["person", "review", "is wrong", "earns no", "earn no", "earns nothing", "earn nothing", "not plain", "misconception"]
+        #expect(!g.needsReview || reasons.contains { g.feedback.contains($0) }, "\(c): needs review, but the feedback gives no reason: \(g.feedback)")
     }
 }
