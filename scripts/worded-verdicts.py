@@ -2,7 +2,8 @@
 """Worded verdicts before and after: grades Examples/answers/adversarial/*-[a-g].answers
 with two nst binaries (`nst quiz --answers FILE --json`) and prints, by category and half
 (tuning: -a/-c files, held-out: -b/-d, the red team's answers: redteam-*-e, the third
-round's held-out answers: -f, its attacks on that round's rules: -g; the fourth round's: -h), how many scores fall in the careful grader's range
+round's held-out answers: -f, its attacks on that round's rules: -g; the fourth round's: -h;
+a blind set written from the questions alone: blind-*-i), how many scores fall in the careful grader's range
 (each answer's `# expect: LO..HI`), how many are sure (not needs_review), and how many are
 confidently wrong (out of range and sure).
 
@@ -13,7 +14,7 @@ With --redteam DIR, it also grades the answers listed in DIR/answers*.py (each a
 counts by their category, and for their realistic and adversarial answers.
 """
 import json, re, subprocess, sys, glob, os, collections
-files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Examples/answers/adversarial/*-[abcdefgh].answers')))
+files = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'Examples/answers/adversarial/*-[abcdefghi].answers')))
 expect = {}
 for f in files:
     cur = None
@@ -27,6 +28,7 @@ def cat(f):
     if h[0] == 'e': return 'red team: ' + c.removeprefix('redteam-'), 'red team'
     if h[0] in 'fg': return c, ('round 3 held-out' if h[0] == 'f' else 'round 3 attacks')
     if h[0] == 'h': return c, 'round 4'
+    if h[0] == 'i': return re.sub(r'\d+$', '', c.removeprefix('blind-')), 'blind set'
     c = {'phrasing': 'free true/false & choice', 'ownwords': 'paraphrase (own words)', 'paraphrase': 'paraphrase (rubric words)',
          'grader': 'grader instructions', 'misconception': 'fluent misconception', 'stuffing': 'keyword stuffing'}.get(c, c)
     return c, ('tuning' if h[0] in 'ac' else 'held-out')

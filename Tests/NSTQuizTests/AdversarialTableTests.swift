@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import NSTQuiz
 
-/// The adversarial answers in Examples/answers/adversarial/*-[a-h].answers, one file per
-/// category and half, each entry with the range a careful human grader would give
+/// The adversarial answers in Examples/answers/adversarial/*-[a-i].answers, one file per
+/// category and half (`-i`: a blind set, written from the questions alone), each entry with
+/// the range a careful human grader would give
 /// (`# expect: LO..HI`, a fraction of the points). The bar (issue 28): every score is in
 /// range or marked needs review — no confident wrong verdict.
 @Suite struct AdversarialTableTests {
@@ -20,7 +21,7 @@ import Testing
     /// The entries and their expected ranges, read from the files' `# expect:` comments.
     static func cases() -> [Case] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-            .filter { $0.range(of: #"-[a-h]\.answers$"#, options: .regularExpression) != nil }.sorted()
+            .filter { $0.range(of: #"-[a-i]\.answers$"#, options: .regularExpression) != nil }.sorted()
         var out: [Case] = []
         for name in files {
             guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else { continue }
