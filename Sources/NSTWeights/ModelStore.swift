@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where installed models live: `$XDG_CACHE_HOME/nst/models` (or `~/.cache/nst/models` when
 /// XDG_CACHE_HOME is unset, empty or relative, as the XDG spec says), one `.safetensors` file
@@ -42,23 +45,50 @@ public enum ModelStore {
     }
 
     /// The model commands use when none is named: `vgg16.safetensors` if installed, else the
-    /// first installed model, else nil (then print `missingModelHint`).
+    /// first installed model, else nil (then print `missingModelHint`). Files that fail
+    /// `distrust` are passed over.
     public static func defaultModel(in directory: URL = cacheDirectory) -> URL? {
         let preferred = url(forName: defaultModelName, in: directory)
-        if FileManager.default.fileExists(atPath: preferred.path) { return preferred }
-        return installedModels(in: directory).first
+        if FileManager.default.fileExists(atPath: preferred.path), distrust(preferred) == nil { return preferred }
+        return installedModels(in: directory).first { distrust($0) == nil }
+    }
+
+    /// Why an installed model (found in the cache by name, not given as a path) is not used, or
+    /// nil: the weights decide every result, so a cache file is trusted only when it is a
+    /// regular file (links followed) owned by the user (or root) and writable by no one else.
+    /// A cache folder shared with others (`XDG_CACHE_HOME=/tmp/cache`) must not let them
+    /// choose the weights.
+    public static func distrust(_ url: URL) -> String? {
+        var st = stat()
+        guard stat(url.path, &st) == 0 else { return nil }   // missing: the caller says so
+        if (st.st_mode & S_IFMT) != S_IFREG { return "it is not a regular file" }
+        if st.st_uid != geteuid() && st.st_uid != 0 { return "it belongs to another user (uid \(st.st_uid))" }
+        if st.st_mode & 0o022 != 0 { return "others can write it (mode \(String(st.st_mode & 0o777, radix: 8)))" }
+        return nil
+    }
+
+    static func checkTrusted(_ url: URL) throws -> URL {
+        if let why = distrust(url) {
+            throw WeightFileError(file: url.path, "refusing the installed model: \(why); check where it came from, then `chmod go-w` it (or remove it and run `nst model fetch`)")
+        }
+        return url
     }
 
     /// A model given on the command line: an existing path, or the name of an installed model
     /// (`vgg19` → `<cache>/vgg19.safetensors`), or nil for the default model.
     public static func resolve(_ nameOrPath: String?, in directory: URL = cacheDirectory) throws -> URL {
         guard let nameOrPath else {
-            guard let url = defaultModel(in: directory) else { throw WeightFileError(file: directory.path, missingModelHint) }
+            guard let url = defaultModel(in: directory) else {
+                // Installed files all refused: say why rather than "none installed".
+                if let refused = ([url(forName: defaultModelName, in: directory)] + installedModels(in: directory))
+                    .first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return try checkTrusted(refused) }
+                throw WeightFileError(file: directory.path, missingModelHint)
+            }
             return url
         }
         if FileManager.default.fileExists(atPath: nameOrPath) { return URL(fileURLWithPath: nameOrPath) }
         let installed = url(forName: nameOrPath, in: directory)
-        if !nameOrPath.contains("/"), FileManager.default.fileExists(atPath: installed.path) { return installed }
+        if !nameOrPath.contains("/"), FileManager.default.fileExists(atPath: installed.path) { return try checkTrusted(installed) }
         let available = installedModels(in: directory).map { $0.deletingPathExtension().lastPathComponent }
         throw WeightFileError(file: nameOrPath, "no such file or installed model (installed: \(available.isEmpty ? "none — run `nst model fetch`" : available.joined(separator: ", ")))")
     }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import NSTWeights
 
@@ -58,6 +61,35 @@ import Testing
         #expect(try ModelStore.resolve("mine", in: dir).lastPathComponent == "mine.safetensors")
         #expect(try ModelStore.resolve(nil, in: dir).lastPathComponent == "vgg16.safetensors")
         #expect(throws: WeightFileError.self) { try ModelStore.resolve("nothere", in: dir) }
+    }
+
+    /// An installed model others can write, or another user's, is refused by name and passed
+    /// over as the default, with an error that says why and what to do; one given as a path
+    /// is the user's own choice and is used.
+    @Test func refusesAnInstalledModelOthersControl() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = ModelStore.cacheDirectory(environment: ["XDG_CACHE_HOME": root.path])
+        let tiny = SafeTensorsFile(tensors: ["x": NamedTensor(shape: [1], values: [1])])
+        let planted = ModelStore.url(forName: "vgg16", in: dir)
+        try tiny.write(to: planted)
+        #expect(chmod(planted.path, 0o666) == 0)
+        #expect(ModelStore.defaultModel(in: dir) == nil)
+        do { _ = try ModelStore.resolve("vgg16", in: dir); Issue.record("a writable-by-others model was used") }
+        catch { #expect("\(error)".contains("others can write it") && "\(error)".contains("chmod go-w"), "\(error)") }
+        #expect(throws: WeightFileError.self) { try ModelStore.resolve(nil, in: dir) }
+        #expect(try ModelStore.resolve(planted.path, in: dir) == planted)
+        // A trusted second model becomes the default in its place.
+        try tiny.write(to: ModelStore.url(forName: "mine", in: dir))
+        #expect(ModelStore.defaultModel(in: dir)?.lastPathComponent == "mine.safetensors")
+        #expect(chmod(planted.path, 0o644) == 0)
+        #expect(ModelStore.defaultModel(in: dir)?.lastPathComponent == "vgg16.safetensors")
+        // Another user's file (only root can make one here).
+        if geteuid() == 0 {
+            #expect(chown(planted.path, 65534, 65534) == 0)
+            #expect(throws: WeightFileError.self) { try ModelStore.resolve("vgg16", in: dir) }
+            #expect(ModelStore.defaultModel(in: dir)?.lastPathComponent == "mine.safetensors")
+        }
     }
 
     @Test func hintNamesTheCommand() {
