@@ -70,7 +70,7 @@ if '--redteam' in sys.argv:
     folder = sys.argv[sys.argv.index('--redteam') + 1]
     for target, binary in [(old, sys.argv[1]), (new, sys.argv[2])]:
         target.update(run_redteam(binary, folder))
-for half in ['both', 'tuning', 'held-out', 'red team', 'round 3 held-out', 'round 3 attacks', 'round 4', 'every file', 'red team (outside)']:
+for half in ['both', 'tuning', 'held-out', 'red team', 'round 3 held-out', 'round 3 attacks', 'round 4', 'blind set', 'every file', 'red team (outside)']:
     if not any(k[1] == half for k in new): continue
     print(f"\n{half}:\n| category | in range before | in range after | sure before | sure after | confident wrong before | after |\n|---|---|---|---|---|---|---|")
     for key in sorted(k for k in new if k[1] == half):
