@@ -270,9 +270,15 @@ public struct QuizGrader: Sendable {
         }
         let word = value ? "true" : "false"
         guard word == q.answers.first else {
-            let sure = read.explicit || read.sure
+            // Reasons that assert half the key ideas or more argue for the right verdict: the
+            // verdict word may not say what the student means ("Nah – any painting works").
+            let r = RubricMatcher.judge(read.explanation, rubric: q.rubric, wrong: q.wrongIdeas, subject: q.title)
+            let arguedAgainst = !q.rubric.isEmpty && r.matched.count * 2 >= q.rubric.count && r.negated.isEmpty && r.wrong.isEmpty
+            let sure = (read.explicit || read.sure) && !arguedAgainst
             return Grade(score: 0, max: q.points, verdict: sure ? .incorrect : .review,
-                         feedback: "The statement is \(q.answers.first ?? "?"), not \(word)." + (sure ? "" : " (The verdict was not plain: needs review.)"),
+                         feedback: "The statement is \(q.answers.first ?? "?"), not \(word)."
+                             + (arguedAgainst ? " Its reasons argue for \(q.answers.first ?? "?"): a person will check which it means."
+                                : sure ? "" : " (The verdict was not plain: needs review.)"),
                          needsReview: !sure)
         }
         return withRubric(q, prefix: "Yes, \(word).", rest: read.explanation, what: "explanation", sure: read.explicit || read.sure,

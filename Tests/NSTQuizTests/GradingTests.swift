@@ -54,8 +54,11 @@ import Foundation
         let half = grader.grade(q, answer: "False, it uses a pretrained network.")
         #expect(half.score == 0.75)
         #expect(half.feedback.contains("misses"))
-        let wrongWord = grader.grade(q, answer: "True, it needs a pretrained network and no training.")
-        #expect(wrongWord.verdict == .incorrect && wrongWord.score == 0)
+        let wrongWord = grader.grade(q, answer: "True, you must train it on a large set of triples.")
+        #expect(wrongWord.verdict == .incorrect && wrongWord.score == 0 && !wrongWord.needsReview)
+        // The wrong word with reasons for the right verdict: 0, for a person to read.
+        let arguedAgainst = grader.grade(q, answer: "True, it needs a pretrained network and no training.")
+        #expect(arguedAgainst.verdict == .review && arguedAgainst.score == 0 && arguedAgainst.needsReview)
         // A verdict that cannot be read is for a person to decide, never wrong.
         let unsure = grader.grade(q, answer: "maybe the network is pretrained, and the image is optimised")
         #expect(unsure.verdict == .review && unsure.needsReview && unsure.score == 0)

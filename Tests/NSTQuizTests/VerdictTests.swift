@@ -83,6 +83,20 @@ import NSTCheckGrader
         #expect(r.value == expected && (expected == nil || (r.explicit || r.sure) == sure), "\(answer): \(r)")
     }
 
+    /// A wrong verdict word whose reasons assert the right verdict's key ideas is for review
+    /// (the word may not say what the student means); with reasons that do not, it is a sure 0.
+    @Test(arguments: [
+        (10, "Nah - any painting works, since only its Gram matrices are needed.", true),
+        (10, "No: the painting must have been in ImageNet, or its style cannot be read.", false),
+        (9, "True. A pretrained VGG is used as it is and nothing is trained: only the image is optimised.", true),
+        (9, "True: you must train it on many triples first.", false),
+    ] as [(Int, String, Bool)])
+    func wrongVerdictArguedAgainst(_ q: Int, _ answer: String, _ review: Bool) {
+        let grader = QuizGrader(formula: KeyEqualityGrader.forShippedBank())
+        let g = grader.grade(bank.question(q)!, answer: answer)
+        #expect(g.score == 0 && g.needsReview == review, "\(answer): \(g)")
+    }
+
     /// A choice taken back midway is the later one, for a person to confirm; a choice that
     /// merely mentions the other option after a correction word elsewhere is not taken back.
     @Test(arguments: [
