@@ -270,10 +270,12 @@ public struct QuizGrader: Sendable {
         }
         let word = value ? "true" : "false"
         guard word == q.answers.first else {
-            // Reasons that assert half the key ideas or more argue for the right verdict: the
-            // verdict word may not say what the student means ("Nah – any painting works").
+            // Reasons in sentences that assert half the key ideas or more argue for the right
+            // verdict: a verdict word in free phrasing may not say what the student means ("Nah –
+            // any painting works"). (An `answer:` line says it deliberately.)
             let r = RubricMatcher.judge(read.explanation, rubric: q.rubric, wrong: q.wrongIdeas, subject: q.title)
-            let arguedAgainst = !q.rubric.isEmpty && r.matched.count * 2 >= q.rubric.count && r.negated.isEmpty && r.wrong.isEmpty
+            let arguedAgainst = !read.explicit && !q.rubric.isEmpty && r.matched.count * 2 >= q.rubric.count
+                && r.negated.isEmpty && r.wrong.isEmpty && !r.keywordList && !r.addressesGrader && !r.unasserted
             let sure = (read.explicit || read.sure) && !arguedAgainst
             return Grade(score: 0, max: q.points, verdict: sure ? .incorrect : .review,
                          feedback: "The statement is \(q.answers.first ?? "?"), not \(word)."
