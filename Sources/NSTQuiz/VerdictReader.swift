@@ -97,7 +97,37 @@ public enum VerdictReader {
 
     /// `statement`: the question's prompt; an opening clause that repeats its verb ("Of course
     /// it can.") is read only when given, and only with a verb the statement uses.
+    ///
+    /// Two readings are never plain: an opening that turns a yes round ("Yeah, right.",
+    /// "Yeah, no.") reads no verdict, and a verdict taken back ("T… no wait, F", "True –
+    /// just kidding, false") is the one after the take-back, for review.
     public static func trueFalse(_ answer: String, statement: String? = nil) -> TrueFalse {
+        let read = trueFalseAsPhrased(answer, statement: statement)
+        guard !read.explicit else { return read }
+        let text = AnswerText(answer)
+        let w = text.texts
+        if w.count >= 2, ["yeah", "yes", "yep", "yup", "sure", "oh"].contains(w[0]), ["right", "no", "nah", "nope", "sure"].contains(w[1]) {
+            return TrueFalse(value: nil, explanation: answer, explicit: false, sure: false, conflicting: false)
+        }
+        if let after = takenBack(answer) {
+            let corrected = trueFalseAsPhrased(after, statement: statement)
+            if let v = corrected.value ?? read.value {
+                return TrueFalse(value: v, explanation: answer, explicit: false, sure: false, conflicting: false)
+            }
+        }
+        return read
+    }
+
+    /// Words that take back what was just said: "wait", "just kidding", "scratch that", "I
+    /// take it back", "I mean", "sorry", "oops", "on second thought", "actually no", "… no".
+    /// The answer after its last take-back, as written, or nil when it takes nothing back.
+    static func takenBack(_ answer: String) -> String? {
+        let takeBack = /(?i)(\b(wait|kidding|scratch that|take it back|i mean|sorry|oops|second thought|actually,? no|correction)\b|(\.\.\.|…)\s*no\b)/
+        guard let last = answer.matches(of: takeBack).last else { return nil }
+        return String(answer[last.range.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: " ,.:;!—–-…\n"))
+    }
+
+    static func trueFalseAsPhrased(_ answer: String, statement: String? = nil) -> TrueFalse {
         // (`answer: T`, `answer: F`: the one-letter verdict a true/false form uses.)
         if let e = explicitLine(answer, names: ["answer", "verdict"]), let v = explicitValues[e.value] {
             return TrueFalse(value: v, explanation: e.rest, explicit: true, sure: true, conflicting: false)
@@ -107,7 +137,7 @@ public enum VerdictReader {
         // A capital T or F alone opening the answer ("T. Any painting works", "F — nothing is
         // trained"): the one-letter verdict, stated plainly.
         let letter = openingLetter(answer)
-        if let v = letter, !text.words.dropFirst().contains(where: { ["true", "false", "untrue"].contains($0.text) }) {
+        if let v = letter, !text.words.dropFirst().contains(where: { ["true", "false", "untrue", "t", "f"].contains($0.text) }) {
             return TrueFalse(value: v, explanation: answer, explicit: false, sure: true, conflicting: false)
         }
         // Candidate assertions with their strength: 2 plain (`False.`, `the statement is
@@ -167,6 +197,8 @@ public enum VerdictReader {
                 if value != nil { strong.append(value!); i += 1; continue }
             }
             guard var v = value else { i += 1; continue }
+            // "Some say false", "False is what my friend thinks": someone else's verdict.
+            if reportedVerdict(text, at: i) { i += 1; continue }
             // "true or false", "true/false": the question's words, not an answer.
             if (word == "true" && i + 2 < w.count && ["or", "and"].contains(w[i + 1]) && w[i + 2] == "false")
                 || (word == "true" && i + 1 < w.count && w[i + 1] == "false") { i += 3; continue }
@@ -202,6 +234,21 @@ public enum VerdictReader {
         }
         let v = decide(medium)
         return TrueFalse(value: v, explanation: answer, explicit: false, sure: false, conflicting: v == nil && !medium.isEmpty)
+    }
+
+    /// Whether the verdict word at `i` is reported as someone else's: a reporting verb in the
+    /// three words before it with a reporter just before that ("some *say* false", "most
+    /// people would *think* true"), or "… is what my friend says" after it, in its sentence.
+    static func reportedVerdict(_ text: AnswerText, at i: Int) -> Bool {
+        let w = text.texts, sentence = text.words[i].sentence
+        func inSentence(_ k: Int) -> Bool { k >= 0 && k < w.count && text.words[k].sentence == sentence }
+        for v in stride(from: i - 1, through: max(0, i - 3), by: -1) where inSentence(v) && AnswerText.reportingVerbs.contains(w[v]) {
+            if (max(0, v - 3)..<v).contains(where: { inSentence($0) && AnswerText.reporters.contains(w[$0]) }) { return true }
+        }
+        if inSentence(i + 2), w[i + 1] == "is" || w[i + 1] == "s", w[i + 2] == "what" {
+            return (i + 3..<min(w.count, i + 7)).contains { inSentence($0) && AnswerText.reportingVerbs.contains(w[$0]) }
+        }
+        return false
     }
 
     // MARK: choice
@@ -276,19 +323,26 @@ public enum VerdictReader {
         return out
     }
 
-    /// Words that take back what was just said ("wait", "no", "sorry, I mean", "actually").
-    static let correctionWords: Set<String> = ["wait", "no", "sorry", "mean", "actually", "rather", "scratch", "oops", "correction", "hmm"]
-
-    /// The option named next after the leading one when a correction word stands between
-    /// them, in the answer's first two sentences: the choice the answer settles on.
-    static func correction(_ text: AnswerText, after j: Int, found: [(index: Int, option: String)], leading: String) -> String? {
-        guard let next = found.first(where: { $0.index > j && $0.option != leading }),
-              text.words[next.index].sentence <= text.words[j].sentence + 1 else { return nil }
-        let between = text.texts[(j + 1)..<next.index]
-        return between.contains(where: correctionWords.contains) ? next.option : nil
+    /// A choice taken back ("The second – wait, no, the first", "Image two – just kidding,
+    /// image one") is the option named after the take-back, for review; a choice only asked
+    /// ("The first?") is not plain.
+    public static func choice(_ answer: String, question q: Question) -> Choice {
+        var read = choiceAsPhrased(answer, question: q)
+        guard !read.explicit else { return read }
+        let names = q.options.map(\.name)
+        let prepared = q.options.contains(where: { $0.name.count == 1 }) ? answer : lettersAsOptions(answer, names: names)
+        if let after = takenBack(prepared), let next = mentions(AnswerText(after), options: q.options).first {
+            if read.chosen != [next.option] || read.sure {
+                return Choice(chosen: [next.option], explanation: answer, explicit: false, sure: false, conflicting: false)
+            }
+        }
+        let text = AnswerText(prepared)
+        let asked = mentions(text, options: q.options).filter { read.chosen.contains($0.option) }
+        if read.sure, !asked.isEmpty, asked.allSatisfy({ text.questions.contains(text.words[$0.index].sentence) }) { read.sure = false }
+        return read
     }
 
-    public static func choice(_ answer: String, question q: Question) -> Choice {
+    static func choiceAsPhrased(_ answer: String, question q: Question) -> Choice {
         let names = q.options.map(\.name)
         let answer = q.options.contains(where: { $0.name.count == 1 }) ? answer : lettersAsOptions(answer, names: names)
         if let e = explicitLine(answer, names: ["choice", "answer"]) {
@@ -364,11 +418,6 @@ public enum VerdictReader {
         }()
         if let c = conclusion, favoured.isEmpty || favoured == [c] {
             return Choice(chosen: [c], explanation: answer, explicit: false, sure: leading.isEmpty || leading == [c], conflicting: false)
-        }
-        // A leading option taken back ("The second – wait, no, the first: …", "Second... sorry,
-        // I mean the first"): the option named after the correction, for a person to confirm.
-        if leading.count == 1, let corrected = correction(text, after: j, found: found, leading: leading[0]) {
-            return Choice(chosen: [corrected], explanation: answer, explicit: false, sure: false, conflicting: false)
         }
         if !leading.isEmpty {
             // Only the leading word: plain when it stands alone ("First." / "first, because").

@@ -97,12 +97,36 @@ import NSTCheckGrader
         #expect(g.score == 0 && g.needsReview == review, "\(answer): \(g)")
     }
 
+    /// Verdicts that are not the student's own or not plain: a yes turned round ("Yeah,
+    /// right."), someone else's verdict ("Some say false."), a verdict taken back ("T… no
+    /// wait, F", "True – just kidding, false"). Each is read as nil or as the corrected
+    /// verdict, never plainly.
+    @Test(arguments: [
+        (9, "Yeah, right. As if anyone trains on triples: a pretrained VGG is used as it is.", nil),
+        (10, "Yeah, no. The painting has to be in the training set.", nil),
+        (9, "Some say false. They are wrong: you must train on triples.", nil),
+        (10, "True is what my friend thinks, but he is wrong.", nil),
+        (10, "Most people would say true, but it's false: the painting must be in ImageNet.", false),
+        (10, "T... no wait, F. The network must have seen the painting.", false),
+        (9, "True - just kidding, false: nothing is trained.", false),
+    ] as [(Int, String, Bool?)])
+    func verdictsNotTheStudentsOwnOrNotPlain(_ q: Int, _ answer: String, _ expected: Bool?) {
+        let r = VerdictReader.trueFalse(answer, statement: bank.question(q)!.prompt)
+        #expect(r.value == expected, "\(answer): \(r)")
+        #expect(!r.sure || answer.hasPrefix("Most"), "\(answer): \(r)")
+    }
+
     /// A choice taken back midway is the later one, for a person to confirm; a choice that
     /// merely mentions the other option after a correction word elsewhere is not taken back.
     @Test(arguments: [
         ("I'd pick the second one - wait, no, the first: the big shapes need deep layers.", ["first"], false),
         ("Second... sorry, I mean the first, because of the crests.", ["first"], false),
         ("The first one. The second, I think, has only small textures.", ["first"], true),
+        ("Image two looks like it used five layers - just kidding, image one did.", ["first"], false),
+        ("The 5-layer one is the second - no, I take it back, it's the first.", ["first"], false),
+        ("The second. Wait, actually that's the three-layer one. The first, then.", ["first"], false),
+        ("Second... no, first: the large crests need conv4_1.", ["first"], false),
+        ("Maybe the first? It has the larger wave crests.", ["first"], false),
     ] as [(String, [String], Bool)])
     func correctedChoices(_ answer: String, _ expected: [String], _ sure: Bool) {
         let r = VerdictReader.choice(answer, question: bank.question(12)!)
