@@ -12,8 +12,9 @@ then the reference's range (min..max over its weights) and, for every other prec
 value outside that range and the verdict: it passes when all its values lie within the range.
 
 Usage: spread.py OUT --precisions fp32 bf16-backward bf16 --weights 1 0.999999 ...
-  (the first precision is the reference). --reference-out DIR takes the reference's
-  experiments from another folder (e.g. to set a second fp32 series against the first).
+  (the first precision is the reference). --reference-out DIR and --reference-weights W ...
+  take the reference's experiments from another folder and weights (e.g. to set a second fp32
+  series, at other weights, against the first: how often the bar fails fp32 itself).
 """
 import argparse
 import json
@@ -59,13 +60,18 @@ def main():
     p.add_argument("--precisions", nargs="+", required=True)
     p.add_argument("--weights", nargs="+", required=True)
     p.add_argument("--reference-out", help="folder of the reference's experiments (default: OUT)")
+    p.add_argument("--reference-weights", nargs="+", help="the reference's content weights (default: --weights)")
     a = p.parse_args()
 
     reference = a.precisions[0]
-    table, lowered, problems = {}, {}, []
-    for precision in a.precisions:
-        folder = a.reference_out if precision == reference and a.reference_out else a.out
-        for weight in a.weights:
+    # One series per precision; the first, the reference, may come from its own folder and weights
+    # (so fp32 can be set against fp32 at other weights: the bar's own false-alarm rate).
+    series = [(precision, a.reference_out or a.out, a.reference_weights or a.weights) if i == 0
+              else (precision, a.out, a.weights) for i, precision in enumerate(a.precisions)]
+    rows, problems = [], []   # rows[i]: [(weight, values, accepted)] of series i
+    for precision, folder, weights in series:
+        found = []
+        for weight in weights:
             path = os.path.join(folder, f"{precision}-{weight}", "metrics.json")
             if not os.path.exists(path):
                 problems.append(f"missing: {path}")
@@ -74,21 +80,20 @@ def main():
             if recorded != precision:
                 problems.append(f"{path}: records precision {recorded!r}, not {precision!r} "
                                 "(bf16 runs as fp32 on a CPU without AVX512-BF16)")
-            table[precision, weight] = values
-            lowered[precision, weight] = accepted
+            found.append((weight, values, accepted))
+        rows.append(found)
     for problem in problems:
         print("spread.py: " + problem, file=sys.stderr)
 
     header = ["precision", "α"] + QUANTITIES + ["accepted 3, 5"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for precision in a.precisions:
-        for weight in a.weights:
-            if (precision, weight) in table:
-                print(f"| {precision} | {weight} | " + " | ".join(fmt(x) for x in table[precision, weight])
-                      + f" | {', '.join(map(str, lowered[precision, weight]))} |")
+    for (precision, _, _), found in zip(series, rows):
+        for weight, values, accepted in found:
+            print(f"| {precision} | {weight} | " + " | ".join(fmt(x) for x in values)
+                  + f" | {', '.join(map(str, accepted))} |")
 
-    ref = [table[reference, w] for w in a.weights if (reference, w) in table]
+    ref = [values for _, values, _ in rows[0]]
     if len(ref) < 2:
         print(f"spread.py: fewer than two {reference} experiments: no range to judge against", file=sys.stderr)
         return 1
@@ -99,26 +104,25 @@ def main():
           + " | ".join(f"{(h / l - 1) * 100:.1f} %" for l, h in zip(low, high)) + " | |")
 
     print()
-    for precision in a.precisions[1:]:
-        rows = [(w, table[precision, w]) for w in a.weights if (precision, w) in table]
+    for (precision, _, weights), found in zip(series[1:], rows[1:]):
         outside = []
-        for w, values in rows:
+        for w, values, _ in found:
             for i, x in enumerate(values):
                 if not low[i] <= x <= high[i]:
                     side = "above" if x > high[i] else "below"
                     edge = high[i] if x > high[i] else low[i]
                     outside.append(f"α={w} {QUANTITIES[i]}: {fmt(x)} ({(x / edge - 1) * 100:+.1f} % {side} the range)")
-        total = len(rows) * len(QUANTITIES)
-        complete = len(rows) == len(a.weights)
+        total = len(found) * len(QUANTITIES)
+        complete = len(found) == len(weights)
         verdict = "PASSES" if complete and not outside else "FAILS" if outside else "INCOMPLETE"
         print(f"{precision}: {total - len(outside)} of {total} values within {reference}'s range: {verdict}")
         for line in outside:
             print("   " + line)
-        if len(rows) >= 2:  # not part of the bar: where the mode's mean sits, in the reference's sd
+        if len(found) >= 2:  # not part of the bar: where the mode's mean sits, in the reference's sd
             parts = []
             for i, q in enumerate(QUANTITIES):
                 r = [v[i] for v in ref]
-                mean, ref_mean, ref_sd = statistics.mean(v[i] for _, v in rows), statistics.mean(r), statistics.stdev(r)
+                mean, ref_mean, ref_sd = statistics.mean(v[i] for _, v, _ in found), statistics.mean(r), statistics.stdev(r)
                 parts.append(f"{q} {(mean / ref_mean - 1) * 100:+.1f} % ({(mean - ref_mean) / ref_sd:+.1f} sd)")
             print(f"   mean against {reference}'s mean (in {reference}'s standard deviations; not the bar): " + "; ".join(parts))
     return 1 if problems else 0
