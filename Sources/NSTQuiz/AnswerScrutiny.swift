@@ -127,7 +127,8 @@ struct AnswerScrutiny {
                 + " in words the key ideas do not list: it may say a missed idea in its own words, and a person will look."
             return out
         }
-        let verdictWords: Set<String> = ["true", "false", "yes", "yep", "yeah", "no", "nope", "nah", "first", "second", "choice", "answer"]
+        // (The other verdict words, "true", "yes", "nah", "first" …, are light words.)
+        let verdictWords: Set<String> = ["no", "choice"]
         let unexplained = text.words.indices.filter { i in
             let t = text.words[i].text
             return !covered.contains(i) && !AnswerText.functionWords.contains(t) && !RubricMatcher.listNouns.contains(t)

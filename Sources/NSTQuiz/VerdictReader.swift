@@ -327,10 +327,10 @@ public enum VerdictReader {
     /// image one") is the option named after the take-back, for review; a choice only asked
     /// ("The first?") is not plain.
     public static func choice(_ answer: String, question q: Question) -> Choice {
-        var read = choiceAsPhrased(answer, question: q)
-        guard !read.explicit else { return read }
         let names = q.options.map(\.name)
         let prepared = q.options.contains(where: { $0.name.count == 1 }) ? answer : lettersAsOptions(answer, names: names)
+        var read = choiceAsPhrased(prepared, question: q)
+        guard !read.explicit else { return read }
         if let after = takenBack(prepared), let next = mentions(AnswerText(after), options: q.options).first {
             if read.chosen != [next.option] || read.sure {
                 return Choice(chosen: [next.option], explanation: answer, explicit: false, sure: false, conflicting: false)
@@ -342,9 +342,9 @@ public enum VerdictReader {
         return read
     }
 
+    /// `answer` with option letters already read as names (`lettersAsOptions`).
     static func choiceAsPhrased(_ answer: String, question q: Question) -> Choice {
         let names = q.options.map(\.name)
-        let answer = q.options.contains(where: { $0.name.count == 1 }) ? answer : lettersAsOptions(answer, names: names)
         if let e = explicitLine(answer, names: ["choice", "answer"]) {
             let chosen = e.value.split(separator: " ").map(String.init).filter { names.contains($0) }
             let ordinal = ordinals.firstIndex { $0.contains(e.value) }.flatMap { $0 < names.count ? names[$0] : nil }

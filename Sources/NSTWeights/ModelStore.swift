@@ -48,9 +48,13 @@ public enum ModelStore {
     /// first installed model, else nil (then print `missingModelHint`). Files that fail
     /// `distrust` are passed over.
     public static func defaultModel(in directory: URL = cacheDirectory) -> URL? {
+        defaultCandidates(in: directory).first { distrust($0) == nil }
+    }
+
+    /// The installed files the default is chosen from, in order of preference.
+    static func defaultCandidates(in directory: URL) -> [URL] {
         let preferred = url(forName: defaultModelName, in: directory)
-        if FileManager.default.fileExists(atPath: preferred.path), distrust(preferred) == nil { return preferred }
-        return installedModels(in: directory).first { distrust($0) == nil }
+        return (FileManager.default.fileExists(atPath: preferred.path) ? [preferred] : []) + installedModels(in: directory)
     }
 
     /// Why an installed model (found in the cache by name, not given as a path) is not used, or
@@ -80,8 +84,7 @@ public enum ModelStore {
         guard let nameOrPath else {
             guard let url = defaultModel(in: directory) else {
                 // Installed files all refused: say why rather than "none installed".
-                if let refused = ([url(forName: defaultModelName, in: directory)] + installedModels(in: directory))
-                    .first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return try checkTrusted(refused) }
+                if let refused = defaultCandidates(in: directory).first { return try checkTrusted(refused) }
                 throw WeightFileError(file: directory.path, missingModelHint)
             }
             return url
